@@ -1,0 +1,27 @@
+"""`whatif eval PRESET [--set group.key=value ...] [--json] [--explain OUTPUT]`"""
+
+from __future__ import annotations
+
+import argparse
+
+from engine.commands.common import add_preset_arguments, print_json, scenario_from_args
+from engine.evaluate import evaluate
+from engine.report import render_explanation, render_result
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_preset_arguments(parser)
+    parser.add_argument("--json", action="store_true", help="print one JSON object with the model.md section-9 keys")
+    parser.add_argument("--explain", metavar="OUTPUT", action="append", default=[],
+                        help="show how OUTPUT was computed (formula, values, sources); repeatable")
+
+
+def run(args: argparse.Namespace) -> int:
+    result = evaluate(scenario_from_args(args))
+    if args.json:
+        print_json(result.outputs())
+    elif args.explain:
+        print("\n\n".join(render_explanation(result, name) for name in args.explain))
+    else:
+        print(render_result(result))
+    return 0

@@ -1,0 +1,97 @@
+"""Evaluate scenarios: one at a time (with warnings and provenance) or as numpy batches."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from engine.catalog import Catalog
+from engine.model import compute
+from engine.resolve import Resolved, resolve
+from engine.scenario import Scenario
+from engine.warnings import Warning, build_warnings
+
+# The output contract of model.md section 9: JSON keys and CSV/TOML columns.
+OUTPUT_KEYS: tuple[str, ...] = (
+    "training_flops", "peak_pflops", "mfu", "mfu_estimated", "goodput", "goodput_estimated",
+    "training_days", "chip_hours", "it_mw", "facility_mw", "energy_mwh", "co2_t", "water_m3",
+    "homes", "racks", "floor_m2", "rent_cost_usd", "own_cost_usd", "capex_usd", "cost_usd", "warnings",
+)
+NUMERIC_OUTPUTS: tuple[str, ...] = tuple(k for k in OUTPUT_KEYS if k not in ("warnings", "mfu_estimated", "goodput_estimated"))
+
+
+@dataclass
+class Result:
+    """One evaluated scenario: every computed value, its warnings and the resolved inputs."""
+
+    scenario: Scenario
+    resolved: Resolved
+    values: dict[str, float]
+    warnings: list[Warning]
+
+    def __getitem__(self, name: str) -> float:
+        return self.values[name]
+
+    def outputs(self) -> dict[str, object]:
+        """Exactly the section-9 keys, JSON-ready (NaN and infinity become null)."""
+        data: dict[str, object] = {}
+        for key in OUTPUT_KEYS:
+            if key == "warnings":
+                data[key] = [w.as_dict() for w in self.warnings]
+            elif key.endswith("_estimated"):
+                data[key] = bool(self.values[key])
+            else:
+                data[key] = json_number(self.values[key])
+        return data
+
+    def warning_codes(self) -> list[str]:
+        return [w.code for w in self.warnings]
+
+
+def json_number(value: float) -> float | int | None:
+    if math.isnan(value) or math.isinf(value):
+        return None
+    return int(value) if value.is_integer() and abs(value) < 2**53 else value
+
+
+def evaluate(scenario: Scenario, catalog: Catalog | None = None) -> Result:
+    """Resolve and compute one scenario. Raises WhatifError on inputs the catalog rejects."""
+    resolved = resolve(scenario, catalog)
+    return evaluate_resolved(scenario, resolved)
+
+
+def evaluate_resolved(scenario: Scenario, resolved: Resolved) -> Result:
+    raw = compute(resolved.values)
+    values = {k: float(v) for k, v in raw.items()}
+    return Result(scenario, resolved, values, build_warnings(values, resolved))
+
+
+def evaluate_batch(resolved: Resolved, **columns: ArrayLike) -> dict[str, np.ndarray]:
+    """Compute with some resolved inputs replaced by arrays (e.g. count=np.arange(...)).
+    Every output comes back as an array of the broadcast shape."""
+    unknown = set(columns) - set(resolved.values)
+    if unknown:
+        raise KeyError(f"not model inputs: {', '.join(sorted(unknown))}")
+    x: dict[str, ArrayLike] = dict(resolved.values)
+    x.update({k: np.asarray(v, dtype=float) for k, v in columns.items()})
+    shape = np.broadcast_shapes(*(np.shape(v) for v in x.values()))
+    return {k: np.broadcast_to(v, shape) for k, v in compute(x).items()}
+
+
+def stack_inputs(resolved: Sequence[Resolved]) -> dict[str, np.ndarray]:
+    """Column arrays of several resolved scenarios (different chips, cooling...), for compute()."""
+    names = resolved[0].values.keys()
+    return {k: np.array([r.values[k] for r in resolved], dtype=float) for k in names}
+
+
+def evaluate_many(scenarios: Sequence[Scenario], catalog: Catalog | None = None) -> dict[str, np.ndarray]:
+    """Vectorised evaluation of whole scenarios; row i equals evaluate(scenarios[i])."""
+    return compute(stack_inputs([resolve(s, catalog) for s in scenarios]))
+
+
+def output_row(values: Mapping[str, float]) -> dict[str, float]:
+    return {k: values[k] for k in NUMERIC_OUTPUTS}

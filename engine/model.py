@@ -1,0 +1,156 @@
+"""The model's arithmetic (model.md sections 2-8), written once for floats and numpy arrays.
+
+`compute` takes resolved inputs (engine.resolve) where each value is a float or an array
+(all arrays broadcastable to one shape) and returns every output and intermediate value
+in the same shape. The single-scenario path and a million-row batch run exactly this code.
+NaN propagates "not available" (e.g. no published price) instead of raising.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+HOURS_PER_YEAR = 8760.0
+SECONDS_PER_DAY = 86400.0
+_TINY = np.finfo(float).tiny  # keeps goodput strictly above 0 when exp() underflows
+
+
+def mfu_estimate(count: ArrayLike, base: ArrayLike, loss_per_doubling: ArrayLike, ref_chips: ArrayLike) -> ArrayLike:
+    """base * (1 - loss) ** doublings beyond ref_chips (model.md section 3)."""
+    doublings = np.maximum(0.0, np.log2(np.divide(count, ref_chips)))
+    return base * (1.0 - loss_per_doubling) ** doublings
+
+
+def job_mtti_minutes(count: ArrayLike, mtti_chip_hours: ArrayLike) -> ArrayLike:
+    """Mean time between interruptions of the whole job: failures add up over chips."""
+    return np.divide(mtti_chip_hours, count) * 60.0
+
+
+def checkpoint_interval_minutes(mtti_minutes: ArrayLike, checkpoint_minutes: ArrayLike) -> ArrayLike:
+    """Daly's (2006) higher-order optimum; the interrupt interval itself once a checkpoint
+    takes longer than half of it."""
+    s = np.divide(checkpoint_minutes, 2.0 * mtti_minutes)
+    higher_order = np.sqrt(2.0 * checkpoint_minutes * mtti_minutes) * (1.0 + np.sqrt(s) / 3.0 + s / 9.0) - checkpoint_minutes
+    return np.where(s < 1.0, higher_order, mtti_minutes)
+
+
+def goodput_model(count: ArrayLike, mtti_chip_hours: ArrayLike, checkpoint_minutes: ArrayLike,
+                  restart_minutes: ArrayLike, planned_downtime: ArrayLike) -> ArrayLike:
+    """Share of wall-clock doing useful steps (model.md section 4).
+
+    Daly's expected wall time for exponential interrupts, T_wall = M e^(R/M) (e^((Tc+d)/M) - 1)
+    T_steady / Tc, so goodput = Tc / (M e^(R/M) (e^((Tc+d)/M) - 1)): it matches the
+    first-order form (1 - d/Tc - (Tc/2 + R)/M) at small clusters, stays in (0, 1] and falls
+    monotonically where that form would go negative. Computed in logs to avoid overflow.
+    """
+    m = job_mtti_minutes(count, mtti_chip_hours)
+    tc = checkpoint_interval_minutes(m, checkpoint_minutes)
+    with np.errstate(over="ignore", divide="ignore"):
+        log_eff = np.log(tc) - np.log(m) - np.divide(restart_minutes, m) - np.log(np.expm1((tc + checkpoint_minutes) / m))
+        efficiency = np.maximum(np.exp(log_eff), _TINY)
+    return efficiency * (1.0 - planned_downtime)
+
+
+def compute(x: Mapping[str, ArrayLike]) -> dict[str, np.ndarray]:
+    """Every output of model.md section 9 plus intermediates and warning flags."""
+    n = x["count"]
+    out: dict[str, np.ndarray] = {}
+
+    # 2-4. Compute, utilisation, time.
+    flops = x["flops"]
+    peak_flops_per_chip = x["peak_tflops"] * 1e12
+    mfu_auto = mfu_estimate(n, x["mfu_base"], x["mfu_loss_per_doubling"], x["mfu_ref_chips"])
+    mfu_estimated = np.isnan(x["mfu_in"])
+    mfu = np.where(mfu_estimated, mfu_auto, x["mfu_in"])
+    goodput_auto = goodput_model(n, x["mtti_chip_hours"], x["checkpoint_minutes"],
+                                 x["restart_minutes"], x["planned_downtime"])
+    goodput_estimated = np.isnan(x["goodput_in"])
+    goodput = np.where(goodput_estimated, goodput_auto, x["goodput_in"])
+    steady_s = flops / (n * peak_flops_per_chip * mfu)
+    wall_s = steady_s / goodput
+    wall_h = wall_s / 3600.0
+    out.update(
+        training_flops=flops, peak_pflops=n * peak_flops_per_chip / 1e15,
+        mfu=mfu, mfu_estimated=mfu_estimated, mfu_auto=mfu_auto,
+        goodput=goodput, goodput_estimated=goodput_estimated, goodput_auto=goodput_auto,
+        job_mtti_hours=job_mtti_minutes(n, x["mtti_chip_hours"]) / 60.0,
+        steady_days=steady_s / SECONDS_PER_DAY, training_days=wall_s / SECONDS_PER_DAY,
+        chip_hours=n * wall_h, end_to_end_utilisation=mfu * goodput,
+    )
+
+    # 5. Power, cooling, racks.
+    kw = x["it_kw_per_chip"]
+    server_share = 1.0 - x["fan_share"]
+    servers_mw = n * kw * server_share / 1000.0
+    it_mw = servers_mw * (1.0 + x["network_share"])
+    facility_mw = it_mw * x["pue"]
+    it_mw_avg = it_mw * x["load_factor"]
+    facility_mw_avg = it_mw_avg * x["pue"]
+    it_energy_mwh = it_mw_avg * wall_h
+    energy_mwh = it_energy_mwh * x["pue"]
+    accel_mw = np.minimum(n * x["tdp_kw"] / 1000.0, servers_mw)  # NaN where TDP is unknown
+    chip_kw_in_server = kw * server_share
+    servers_per_rack = np.floor(x["max_rack_kw"] / (x["chips_per_server"] * chip_kw_in_server))
+    fixed = x["fixed_rack_chips"] > 0
+    chips_per_rack = np.where(fixed, x["fixed_rack_chips"], np.maximum(servers_per_rack, 1.0) * x["chips_per_server"])
+    rack_kw = chips_per_rack * chip_kw_in_server
+    racks = np.ceil(n / chips_per_rack)
+    out.update(
+        it_mw=it_mw, facility_mw=facility_mw, it_mw_avg=it_mw_avg, facility_mw_avg=facility_mw_avg,
+        accelerators_mw=accel_mw, server_overhead_mw=servers_mw - accel_mw, network_mw=it_mw - servers_mw,
+        cooling_overhead_mw=facility_mw - it_mw, it_energy_mwh=it_energy_mwh, energy_mwh=energy_mwh,
+        chips_per_rack=chips_per_rack, rack_kw=rack_kw, racks=racks, floor_m2=racks * x["floor_m2_per_rack"],
+    )
+
+    # 6. Carbon, water, equivalents.
+    out.update(
+        co2_t=energy_mwh * x["grid_g_per_kwh"] / 1000.0,
+        water_m3=it_energy_mwh * x["wue_l_per_kwh"],
+        homes=facility_mw_avg * HOURS_PER_YEAR / (x["home_kwh_per_year"] / 1000.0),
+    )
+
+    # 7. Money. Facility capex is per MW of critical (IT) load, as Cushman & Wakefield quote it.
+    years = wall_h / HOURS_PER_YEAR
+    it_capex = n * x["chip_capex_usd"] * (1.0 + x["network_capex_share"])
+    facility_capex = it_mw * x["facility_capex_usd_per_mw"] * x["build_factor"]
+    capex = it_capex + facility_capex
+    energy_cost = energy_mwh * x["electricity_usd_per_mwh"]
+    fixed_per_year = (it_capex / x["depreciation_years"] + facility_capex / x["facility_life_years"]
+                      + capex * x["om_share_per_year"])
+    own_cost = fixed_per_year * years + energy_cost
+    rent_cost = n * wall_h * x["rent_usd_per_chip_hour"]
+    rent_full_year = n * HOURS_PER_YEAR * x["rent_usd_per_chip_hour"]
+    energy_full_year = facility_mw_avg * HOURS_PER_YEAR * x["electricity_usd_per_mwh"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        margin = rent_full_year - energy_full_year
+        breakeven = np.where(margin > 0, fixed_per_year / margin, np.inf)
+    own = x["own"] > 0.5
+    out.update(
+        rent_cost_usd=rent_cost, own_cost_usd=own_cost, capex_usd=capex, cost_usd=np.where(own, own_cost, rent_cost),
+        it_capex_usd=it_capex, facility_capex_usd=facility_capex, energy_cost_usd=energy_cost,
+        own_fixed_usd_per_year=fixed_per_year, breakeven_utilisation=breakeven,
+    )
+
+    # 8. Feasibility flags (messages are built in engine.warnings).
+    states_gb = x["state_bytes_per_param"] * x["params_b"]
+    usable_hbm_gb = x["hbm_usable_share"] * n * x["hbm_gb"]
+    tokens_per_param = x["tokens_t"] * 1e3 / x["active_params_b"]
+    far = x["tokens_per_param_far_factor"]
+    chinchilla = x["chinchilla_tokens_per_param"]
+    out.update(
+        states_gb=states_gb, usable_hbm_gb=usable_hbm_gb, tokens_per_param=tokens_per_param,
+        warn_memory=states_gb > usable_hbm_gb,
+        warn_rack_density=rack_kw > x["max_rack_kw"],
+        warn_power_cap=facility_mw > x["power_cap_mw"],
+        warn_mfu=(mfu > x["mfu_high"]) | (mfu < x["mfu_low"]),
+        warn_goodput=goodput < x["goodput_low"],
+        warn_chip_estimate=x["chip_estimate"] > 0.5,
+        warn_eu_ai_act=flops > x["eu_ai_act_flops"],
+        warn_tokens_per_param=(tokens_per_param > chinchilla * far) | (tokens_per_param < chinchilla / far),
+        warn_missing_power=np.isnan(kw),
+        warn_missing_price=np.isnan(np.where(own, own_cost, rent_cost)),
+    )
+    return out

@@ -1,0 +1,173 @@
+"""Units, labels and human formatting of every input and output (shared by CLI and app)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Quantity:
+    label: str
+    unit: str
+    kind: str  # how to format: flops, share, days, count, mw, mwh, t, m3, usd, plain, bool, kw, tflops, pflops
+
+
+Q = Quantity
+QUANTITIES: dict[str, Quantity] = {
+    # Outputs (model.md section 9).
+    "training_flops": Q("Training compute", "FLOPs", "flops"),
+    "peak_pflops": Q("Cluster peak", "PFLOP/s", "pflops"),
+    "mfu": Q("MFU", "", "share"),
+    "mfu_estimated": Q("MFU estimated", "", "bool"),
+    "goodput": Q("Goodput", "", "share"),
+    "goodput_estimated": Q("Goodput estimated", "", "bool"),
+    "training_days": Q("Training time", "days", "days"),
+    "chip_hours": Q("Chip-hours", "h", "count"),
+    "it_mw": Q("IT power (peak)", "MW", "mw"),
+    "facility_mw": Q("Facility power", "MW", "mw"),
+    "energy_mwh": Q("Energy", "MWh", "mwh"),
+    "co2_t": Q("CO2", "t", "t"),
+    "water_m3": Q("Water", "m3", "m3"),
+    "homes": Q("US homes (avg draw)", "homes", "count"),
+    "racks": Q("Racks", "racks", "count"),
+    "floor_m2": Q("Floor area", "m2", "count"),
+    "rent_cost_usd": Q("Cost if rented", "USD", "usd"),
+    "own_cost_usd": Q("Cost if owned", "USD", "usd"),
+    "capex_usd": Q("Up-front capex", "USD", "usd"),
+    "cost_usd": Q("Cost", "USD", "usd"),
+    # Intermediates.
+    "steady_days": Q("Steady-state time", "days", "days"),
+    "end_to_end_utilisation": Q("End-to-end utilisation", "", "share"),
+    "mfu_auto": Q("MFU estimate", "", "share"),
+    "goodput_auto": Q("Goodput estimate", "", "share"),
+    "job_mtti_hours": Q("Job interrupt interval", "h", "plain"),
+    "it_mw_avg": Q("IT power (average)", "MW", "mw"),
+    "facility_mw_avg": Q("Facility power (average)", "MW", "mw"),
+    "accelerators_mw": Q("Accelerators", "MW", "mw"),
+    "server_overhead_mw": Q("Servers (CPU, memory, fans...)", "MW", "mw"),
+    "network_mw": Q("Network, storage, mgmt", "MW", "mw"),
+    "cooling_overhead_mw": Q("Cooling and losses (PUE)", "MW", "mw"),
+    "it_energy_mwh": Q("IT energy", "MWh", "mwh"),
+    "chips_per_rack": Q("Chips per rack", "chips", "count"),
+    "rack_kw": Q("Rack power", "kW", "kw"),
+    "it_capex_usd": Q("IT capex (chips + network)", "USD", "usd"),
+    "facility_capex_usd": Q("Facility capex", "USD", "usd"),
+    "energy_cost_usd": Q("Electricity cost", "USD", "usd"),
+    "own_fixed_usd_per_year": Q("Owning, fixed cost per year", "USD", "usd"),
+    "breakeven_utilisation": Q("Break-even utilisation (own vs rent)", "", "share"),
+    "states_gb": Q("Model states", "GB", "plain"),
+    "usable_hbm_gb": Q("Usable HBM (cluster)", "GB", "plain"),
+    "tokens_per_param": Q("Tokens per parameter", "", "plain"),
+    # Inputs.
+    "params_b": Q("Parameters", "B", "plain"),
+    "active_params_b": Q("Active parameters", "B", "plain"),
+    "tokens_t": Q("Tokens", "T", "plain"),
+    "flops": Q("Training compute", "FLOPs", "flops"),
+    "peak_tflops": Q("Peak per chip", "TFLOP/s", "plain"),
+    "count": Q("Chips", "chips", "count"),
+    "mfu_in": Q("MFU (set)", "", "share"),
+    "goodput_in": Q("Goodput (set)", "", "share"),
+    "mfu_base": Q("MFU base", "", "share"),
+    "mfu_loss_per_doubling": Q("MFU loss per doubling", "", "share"),
+    "mfu_ref_chips": Q("MFU reference size", "chips", "count"),
+    "mtti_chip_hours": Q("MTTI per chip", "h", "count"),
+    "checkpoint_minutes": Q("Checkpoint time", "min", "plain"),
+    "restart_minutes": Q("Restart time", "min", "plain"),
+    "planned_downtime": Q("Planned downtime", "", "share"),
+    "it_kw_per_chip": Q("IT power per chip", "kW", "kw"),
+    "tdp_kw": Q("Chip TDP", "kW", "kw"),
+    "fan_share": Q("Fan share removed", "", "share"),
+    "network_share": Q("Network share", "", "share"),
+    "pue": Q("PUE", "", "plain"),
+    "load_factor": Q("Load factor", "", "share"),
+    "wue_l_per_kwh": Q("WUE", "L/kWh", "plain"),
+    "max_rack_kw": Q("Cooling rack limit", "kW", "kw"),
+    "build_factor": Q("Build cost vs air", "x", "plain"),
+    "power_cap_mw": Q("Power cap", "MW", "mw"),
+    "electricity_usd_per_mwh": Q("Electricity price", "USD/MWh", "plain"),
+    "grid_g_per_kwh": Q("Grid carbon", "g/kWh", "plain"),
+    "chips_per_server": Q("Chips per server", "chips", "count"),
+    "fixed_rack_chips": Q("Fixed rack size", "chips", "count"),
+    "floor_m2_per_rack": Q("Floor per rack", "m2", "plain"),
+    "state_bytes_per_param": Q("State bytes per param", "B", "plain"),
+    "hbm_usable_share": Q("Usable HBM share", "", "share"),
+    "hbm_gb": Q("HBM per chip", "GB", "plain"),
+    "home_kwh_per_year": Q("US home use", "kWh/yr", "count"),
+    "rent_usd_per_chip_hour": Q("Rent", "USD/chip-h", "plain"),
+    "chip_capex_usd": Q("Chip price", "USD", "usd"),
+    "network_capex_share": Q("Network capex share", "", "share"),
+    "facility_capex_usd_per_mw": Q("Facility capex", "USD/MW", "usd"),
+    "depreciation_years": Q("Depreciation", "years", "plain"),
+    "facility_life_years": Q("Facility life", "years", "plain"),
+    "om_share_per_year": Q("O&M per year", "of capex", "share"),
+}
+
+
+def _sig(value: float, digits: int = 3) -> str:
+    """`digits` significant figures without scientific notation for everyday magnitudes."""
+    if value == 0:
+        return "0"
+    decimals = max(0, digits - 1 - int(math.floor(math.log10(abs(value)))))
+    return f"{value:,.{decimals}f}"
+
+
+def _scaled(value: float, steps: list[tuple[float, str]], unit: str) -> str:
+    for factor, prefix in steps:
+        if abs(value) >= factor:
+            return f"{_sig(value / factor)} {prefix}{unit}"
+    return f"{_sig(value)} {unit}"
+
+
+def fmt(name: str, value: float | bool | None) -> str:
+    """Human form of a named value: '1.2 GWh', '$61.7M', '3.8e25 FLOPs', '38.2 %'."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/a"
+    q = QUANTITIES.get(name, Quantity(name, "", "plain"))
+    v = float(value)
+    if q.kind == "bool":
+        return "yes" if value else "no"
+    if math.isinf(v):
+        return "never"
+    if q.kind == "flops":
+        return f"{v:.2e}".replace("e+", "e") + " FLOPs"
+    if q.kind == "share":
+        return f"{v * 100:.1f} %"
+    if q.kind == "usd":
+        for factor, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")):
+            if abs(v) >= factor:
+                return f"${_sig(v / factor)}{suffix}"
+        return f"${v:,.0f}"
+    if q.kind == "mwh":
+        return _scaled(v * 1e6, [(1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k")], "Wh")
+    if q.kind == "mw":
+        return _scaled(v * 1e6, [(1e9, "G"), (1e6, "M"), (1e3, "k")], "W")
+    if q.kind == "kw":
+        return _scaled(v * 1e3, [(1e6, "M"), (1e3, "k")], "W")
+    if q.kind == "pflops":
+        return _scaled(v * 1e15, [(1e18, "E"), (1e15, "P"), (1e12, "T")], "FLOP/s")
+    if q.kind == "days":
+        return f"{_sig(v)} days"
+    if q.kind == "t":
+        return f"{_sig(v)} t" if v < 1e6 else f"{_sig(v / 1e6)} Mt"
+    if q.kind == "m3":
+        return f"{_sig(v)} m3" if v < 1e6 else f"{_sig(v / 1e6)} million m3"
+    if q.kind == "count":
+        text = f"{v:,.0f}" if abs(v) < 1e7 else f"{_sig(v / 1e6)} million"
+        return f"{text} {q.unit}".strip() if q.unit not in ("h", "m2") else f"{text} {q.unit}"
+    return f"{_sig(v)} {q.unit}".strip()
+
+
+def fmt_delta(name: str, new: float, old: float) -> str:
+    """'+12.3 days (+8.1 %)' style change of `name` from `old` to `new`."""
+    if any(isinstance(v, float) and math.isnan(v) for v in (new, old)):
+        return ""
+    diff = float(new) - float(old)
+    q = QUANTITIES.get(name, Quantity(name, "", "plain"))
+    if q.kind == "share":
+        absolute = f"{diff * 100:+.1f} pt"
+    else:
+        body = fmt(name, abs(diff))
+        absolute = ("+" if diff >= 0 else "-") + body
+    pct = f" ({diff / old * 100:+.1f} %)" if old not in (0, 0.0) and q.kind != "share" else ""
+    return absolute + pct

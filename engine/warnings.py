@@ -1,0 +1,85 @@
+"""Feasibility warnings with stable codes (model.md section 8)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from engine.resolve import Resolved
+from engine.units import fmt
+
+Severity = Literal["error", "warning", "note"]
+
+# Stable codes: tests, JSON consumers and the app key on these; never rename one.
+CODES: dict[str, str] = {
+    "memory-fit": "model states do not fit in the cluster's HBM",
+    "rack-density": "rack density exceeds what the cooling type handles",
+    "power-cap": "facility power exceeds the site's power cap",
+    "mfu-implausible": "MFU outside the plausible range",
+    "reliability-wall": "goodput below the reliability-wall threshold",
+    "chip-estimate": "chip figures are announced or estimated",
+    "eu-ai-act": "training compute above the EU AI Act systemic-risk presumption",
+    "tokens-per-param": "tokens per parameter far from compute-optimal",
+    "missing-power": "no power figure for the chip",
+    "missing-price": "no price for the chip in the chosen mode",
+}
+
+
+@dataclass(frozen=True)
+class Warning:
+    code: str
+    message: str
+    severity: Severity = "warning"
+    values: dict[str, float] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, str]:
+        return {"code": self.code, "message": self.message}
+
+
+def build_warnings(v: dict[str, float], r: Resolved) -> list[Warning]:
+    """Messages for one evaluated scenario; `v` holds compute() outputs as floats."""
+    x = r.values
+    chip, cooling = r.chip, r.cooling
+    out: list[Warning] = []
+    if v["warn_missing_power"]:
+        out.append(Warning("missing-power", f"{chip.name}: no power figure published; power, energy, CO2 "
+                           "and owning cost need facility.it_kw_per_chip", "error"))
+    if v["warn_memory"]:
+        out.append(Warning("memory-fit",
+                           f"model states need ~{v['states_gb'] / 1000:,.1f} TB ({x['state_bytes_per_param']:g} B/param) "
+                           f"but {x['count']:,.0f} x {x['hbm_gb']:g} GB gives ~{v['usable_hbm_gb'] / 1000:,.1f} TB usable "
+                           f"({x['hbm_usable_share']:.0%} of HBM)", "error",
+                           {"states_gb": v["states_gb"], "usable_hbm_gb": v["usable_hbm_gb"]}))
+    if v["warn_rack_density"]:
+        what = (f"{chip.name.split(' (')[0]} rack ({v['chips_per_rack']:.0f} chips) draws ~{v['rack_kw']:.0f} kW"
+                if x["fixed_rack_chips"] > 0 else
+                f"one {chip.chips_per_server}-chip server draws ~{v['rack_kw']:.0f} kW")
+        out.append(Warning("rack-density", f"{what}; {cooling.key} cooling handles ~{x['max_rack_kw']:.0f} kW",
+                           "error", {"rack_kw": v["rack_kw"], "max_rack_kw": x["max_rack_kw"]}))
+    if v["warn_power_cap"]:
+        out.append(Warning("power-cap", f"facility needs {fmt('facility_mw', v['facility_mw'])}, over the "
+                           f"{x['power_cap_mw']:g} MW power cap", "error",
+                           {"facility_mw": v["facility_mw"], "power_cap_mw": x["power_cap_mw"]}))
+    if v["warn_mfu"]:
+        out.append(Warning("mfu-implausible", f"MFU {v['mfu']:.1%} is outside the plausible "
+                           f"{x['mfu_low']:.0%}-{x['mfu_high']:.0%} (published large runs: 38-55 %)",
+                           "warning", {"mfu": v["mfu"]}))
+    if v["warn_goodput"]:
+        out.append(Warning("reliability-wall", f"goodput {v['goodput']:.0%} is below {x['goodput_low']:.0%}: "
+                           f"{x['count']:,.0f} chips are interrupted every ~{v['job_mtti_hours'] * 60:,.1f} min",
+                           "warning", {"goodput": v["goodput"], "job_mtti_hours": v["job_mtti_hours"]}))
+    if v["warn_chip_estimate"]:
+        out.append(Warning("chip-estimate", f"{chip.name}: figures are announced or estimated, not from a "
+                           "shipping datasheet", "note"))
+    if v["warn_eu_ai_act"]:
+        out.append(Warning("eu-ai-act", f"{v['training_flops']:.2g} FLOPs exceeds 1e25: presumed systemic risk "
+                           "under the EU AI Act (Art. 51)", "note", {"training_flops": v["training_flops"]}))
+    if v["warn_tokens_per_param"]:
+        out.append(Warning("tokens-per-param", f"{v['tokens_per_param']:,.0f} tokens per parameter vs "
+                           f"~{x['chinchilla_tokens_per_param']:g} compute-optimal (Chinchilla)", "note",
+                           {"tokens_per_param": v["tokens_per_param"]}))
+    if v["warn_missing_price"]:
+        which = "economics.chip_capex_usd" if r.mode == "own" else "economics.rent_usd_per_chip_hour"
+        out.append(Warning("missing-price", f"{chip.name}: no {'purchase' if r.mode == 'own' else 'rental'} "
+                           f"price published; set {which}", "error"))
+    return out

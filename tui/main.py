@@ -1,0 +1,23 @@
+"""The `whatif` console script: the app, the SSH server, or a headless command.
+
+Kept import-light: `whatif --help` and the headless commands never import Textual.
+"""
+
+from __future__ import annotations
+
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    from engine.cli import COMMANDS
+
+    if argv and (argv[0] in COMMANDS or argv[0] in ("-h", "--help")):
+        from engine.cli import main as cli_main
+        return cli_main(argv)
+    from tui.launch import launch
+    return launch(argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
