@@ -15,6 +15,9 @@ def main(argv: list[str] | None = None) -> int:
     if argv and (argv[0] in COMMANDS or argv[0] in ("-h", "--help")):
         from engine.cli import main as cli_main
         return cli_main(argv)
+    if argv and argv[0] == "serve-ssh":
+        from tui.ssh_server import main as serve_main
+        return serve_main(argv[1:])
     from tui.launch import launch
     return launch(argv)
 
