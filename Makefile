@@ -22,7 +22,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/engine.py
 
 calibrate: $(STAMP)
-	$(BIN)/python -m engine.calibration
+	$(BIN)/python bench/calibration.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -13,7 +13,7 @@ import tomllib
 from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -37,7 +37,7 @@ class Chip(BaseModel):
     status: str = ""
     estimate: bool = False
     estimated_fields: list[str] = []
-    dense_tflops: dict[Precision, float] = Field(min_length=1)
+    dense_tflops: dict[Precision, Annotated[float, Field(gt=0)]] = Field(min_length=1)
     hbm_gb: float | None = Field(default=None, gt=0)
     hbm_bw_tbps: float | None = Field(default=None, gt=0)
     scaleup_bw_gbps: float | None = Field(default=None, gt=0)
@@ -184,11 +184,16 @@ def _read_data(name: str) -> dict[str, Any]:
 
 
 def user_chips_path() -> Path:
+    return Path(_user_chips_file())
+
+
+def _user_chips_file() -> str:
+    # os.path rather than pathlib: this runs on every evaluation (the file may change).
     env = os.environ.get(USER_CHIPS_ENV)
     if env:
-        return Path(env).expanduser()
-    config_home = Path(os.environ.get("XDG_CONFIG_HOME", Path.home() / ".config"))
-    return config_home / "whatif" / "chips.toml"
+        return os.path.expanduser(env)
+    config_home = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
+    return os.path.join(config_home, "whatif", "chips.toml")
 
 
 @functools.cache
@@ -201,13 +206,13 @@ def shipped_catalog() -> Catalog:
 
 def load_catalog(user_path: Path | None = None) -> Catalog:
     """The shipped catalog with the user's chip file merged in (if it exists)."""
-    path = user_path if user_path is not None else user_chips_path()
-    return _with_user_file(str(path), _mtime(path))
+    path = str(user_path) if user_path is not None else _user_chips_file()
+    return _with_user_file(path, _mtime(path))
 
 
-def _mtime(path: Path) -> float:
+def _mtime(path: str) -> float:
     try:
-        return path.stat().st_mtime
+        return os.stat(path).st_mtime
     except OSError:
         return -1.0
 

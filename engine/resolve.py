@@ -6,12 +6,12 @@ marks "not available" (no published price, no power cap) or "estimate it" (mfu, 
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 from typing import Literal
 
 from engine.catalog import Catalog, Chip, Cooling, Region, load_catalog
-from engine.errors import WhatifError
 from engine.scenario import Scenario
 
 OriginKind = Literal["input", "default", "catalog", "estimate", "auto", "derived"]
@@ -41,124 +41,139 @@ class Resolved:
     catalog: Catalog = field(repr=False)
 
 
-def _pick(user: float | None, name: str, fallback: float | None, origin: Origin,
-          values: dict[str, float], origins: dict[str, Origin]) -> None:
-    if user is not None:
-        values[name] = float(user)
-        origins[name] = Origin("input", "set in the scenario")
-    else:
-        values[name] = NAN if fallback is None else float(fallback)
-        origins[name] = origin
+SET_IN_SCENARIO = Origin("input", "set in the scenario")
+
+
+# Scenario field -> model input it sets (None in the scenario = keep the catalog default).
+INPUT_FOR_KEY: dict[str, str] = {
+    "workload.params_b": "params_b", "workload.active_params_b": "active_params_b",
+    "workload.tokens_t": "tokens_t", "workload.flops": "flops", "cluster.count": "count",
+    "cluster.mfu": "mfu_in", "cluster.goodput": "goodput_in",
+    "cluster.mtti_chip_hours": "mtti_chip_hours", "cluster.checkpoint_minutes": "checkpoint_minutes",
+    "cluster.restart_minutes": "restart_minutes", "cluster.planned_downtime": "planned_downtime",
+    "facility.pue": "pue", "facility.it_kw_per_chip": "it_kw_per_chip",
+    "facility.electricity_usd_per_mwh": "electricity_usd_per_mwh", "facility.grid_g_per_kwh": "grid_g_per_kwh",
+    "facility.wue_l_per_kwh": "wue_l_per_kwh", "facility.load_factor": "load_factor",
+    "facility.network_share": "network_share", "facility.power_cap_mw": "power_cap_mw",
+    "economics.rent_usd_per_chip_hour": "rent_usd_per_chip_hour", "economics.chip_capex_usd": "chip_capex_usd",
+    "economics.facility_capex_usd_per_mw": "facility_capex_usd_per_mw",
+    "economics.depreciation_years": "depreciation_years", "economics.network_capex_share": "network_capex_share",
+}
+_DENSE = Origin("default", "= params_b (dense model)")
+_SIX_ND = Origin("derived", "6 x active params x tokens (model.md section 2)")
 
 
 def resolve(scenario: Scenario, catalog: Catalog | None = None) -> Resolved:
     """All numeric model inputs for `scenario`, with their origins. Raises WhatifError for an
     unknown chip, cooling type or region, or a precision the chip does not support."""
     catalog = (catalog or load_catalog()).with_chips(scenario.chips, origin="preset [chips]")
+    f = scenario.facility
+    base = _catalog_defaults(catalog, scenario.cluster.chip, f.cooling, f.region, scenario.workload.precision)
+    v = dict(base.values)
+    o = dict(base.origins)
+    for dotted, name in INPUT_FOR_KEY.items():
+        group, key = dotted.split(".")
+        value = getattr(getattr(scenario, group), key)
+        if value is not None:
+            v[name] = float(value)
+            o[name] = SET_IN_SCENARIO
+    if scenario.workload.active_params_b is None:
+        v["active_params_b"] = v["params_b"]
+        o["active_params_b"] = _DENSE
+    if scenario.workload.flops is None:
+        v["flops"] = 6 * v["active_params_b"] * 1e9 * v["tokens_t"] * 1e12
+        o["flops"] = _SIX_ND
+    mode = scenario.economics.mode
+    v["own"] = 1.0 if mode == "own" else 0.0
+    o["own"] = Origin("input" if "mode" in scenario.economics.model_fields_set else "default", f"mode = {mode}")
+    if f.cooling is not None:
+        o["cooling"] = SET_IN_SCENARIO
+    if f.region is not None:
+        o["region"] = SET_IN_SCENARIO
+    return Resolved(v, o, base.chip, base.cooling, base.region, scenario.workload.precision, mode, catalog)
+
+
+@functools.lru_cache(maxsize=256)
+def _catalog_defaults(catalog: Catalog, chip_key: str, cooling_key: str | None, region_key: str | None,
+                      precision: str) -> Resolved:
+    """Every input's default for this chip, cooling, region and precision (cached: the same
+    combination recurs on every keystroke). Callers copy the dicts before changing them."""
     d = catalog.defaults
-    w, c, f, e = scenario.workload, scenario.cluster, scenario.facility, scenario.economics
-    chip = catalog.chip(c.chip)
+    chip = catalog.chip(chip_key)
     v: dict[str, float] = {}
     o: dict[str, Origin] = {}
 
-    # Workload and compute.
-    v["params_b"] = w.params_b
-    o["params_b"] = Origin("input", "set in the scenario")
-    _pick(w.active_params_b, "active_params_b", w.params_b, Origin("default", "= params_b (dense model)"), v, o)
-    v["tokens_t"] = w.tokens_t
-    o["tokens_t"] = Origin("input", "set in the scenario")
-    _pick(w.flops, "flops", 6 * v["active_params_b"] * 1e9 * w.tokens_t * 1e12,
-          Origin("derived", "6 x active params x tokens (model.md section 2)"), v, o)
-    v["peak_tflops"] = chip.peak_tflops(w.precision)
-    o["peak_tflops"] = Origin("estimate" if chip.estimate else "catalog",
-                              f"{chip.name}, dense {w.precision} peak. {chip.sources}")
-    v["count"] = float(c.count)
-    o["count"] = Origin("input", "set in the scenario")
+    def put(name: str, value: float | None, origin: Origin) -> None:
+        v[name] = NAN if value is None else float(value)
+        o[name] = origin
+
+    # Workload placeholders (the scenario always sets these) and the chip's peak.
+    for name in ("params_b", "tokens_t", "count"):
+        put(name, None, SET_IN_SCENARIO)
+    put("peak_tflops", chip.peak_tflops(precision),
+        Origin("estimate" if chip.estimate else "catalog", f"{chip.name}, dense {precision} peak. {chip.sources}"))
 
     # MFU and reliability.
-    mfu_d = d["mfu"]
-    _pick(c.mfu, "mfu_in", None, Origin("auto", "estimated from precision and cluster size (model.md section 3)"), v, o)
-    v["mfu_base"] = mfu_d["base"][w.precision]
-    o["mfu_base"] = Origin("default", mfu_d["sources"])
-    v["mfu_loss_per_doubling"] = mfu_d["loss_per_doubling"]
-    o["mfu_loss_per_doubling"] = Origin("default", mfu_d["sources"])
-    v["mfu_ref_chips"] = float(mfu_d["ref_chips"])
-    o["mfu_ref_chips"] = Origin("default", mfu_d["sources"])
-    _pick(c.goodput, "goodput_in", None, Origin("auto", "reliability model (model.md section 4)"), v, o)
+    mfu = d["mfu"]
+    put("mfu_in", None, Origin("auto", "estimated from precision and cluster size (model.md section 3)"))
+    put("mfu_base", mfu["base"][precision], Origin("default", mfu["sources"]))
+    put("mfu_loss_per_doubling", mfu["loss_per_doubling"], Origin("default", mfu["sources"]))
+    put("mfu_ref_chips", mfu["ref_chips"], Origin("default", mfu["sources"]))
+    put("goodput_in", None, Origin("auto", "reliability model (model.md section 4)"))
     rel = d["reliability"]
     for name in ("mtti_chip_hours", "checkpoint_minutes", "restart_minutes", "planned_downtime"):
-        _pick(getattr(c, name), name, rel[name], Origin("default", rel["sources"]), v, o)
+        put(name, rel[name], Origin("default", rel["sources"]))
 
     # Facility.
-    cooling_key = f.cooling or chip.default_cooling or "air"
-    cooling = catalog.cooling_type(cooling_key)
-    if f.cooling is None:
-        why = chip.cooling_basis or ("fixed liquid-cooled rack" if chip.default_cooling else "default for server chips")
-        o["cooling"] = Origin("default", f"{cooling.name}: {why}")
-    else:
-        o["cooling"] = Origin("input", "set in the scenario")
-    region = catalog.region(f.region or "us-average")
-    o["region"] = Origin("input" if f.region else "default", region.name)
+    cooling = catalog.cooling_type(cooling_key or chip.default_cooling or "air")
+    why = chip.cooling_basis or ("fixed liquid-cooled rack" if chip.default_cooling else "default for server chips")
+    o["cooling"] = Origin("default", f"{cooling.name}: {why}")
+    region = catalog.region(region_key or "us-average")
+    o["region"] = Origin("default", region.name)
     power = d["power"]
     kw, kw_basis, kw_est = chip.it_kw(power["server_overhead_factor"])
-    _pick(f.it_kw_per_chip, "it_kw_per_chip", kw, Origin("estimate" if kw_est else "catalog", kw_basis), v, o)
-    v["tdp_kw"] = NAN if chip.tdp_w is None else chip.tdp_w / 1000
-    o["tdp_kw"] = Origin("estimate" if chip.tdp_basis or chip.estimate else "catalog",
-                         chip.tdp_basis or f"{chip.name} TDP")
-    cool_src = f"{cooling.name}. {cooling.sources}"
-    v["fan_share"] = cooling.fan_share
-    o["fan_share"] = Origin("catalog", cool_src)
-    _pick(f.pue, "pue", cooling.pue, Origin("catalog", cool_src), v, o)
-    _pick(f.wue_l_per_kwh, "wue_l_per_kwh", cooling.wue_l_per_kwh, Origin("catalog", cool_src), v, o)
-    v["max_rack_kw"] = cooling.max_rack_kw
-    o["max_rack_kw"] = Origin("catalog", cool_src)
-    v["build_factor"] = cooling.build_factor
-    o["build_factor"] = Origin("catalog", cool_src)
-    _pick(f.load_factor, "load_factor", power["load_factor"], Origin("default", power["sources"]), v, o)
-    _pick(f.network_share, "network_share", power["network_share"], Origin("default", power["sources"]), v, o)
-    _pick(f.power_cap_mw, "power_cap_mw", None, Origin("default", "no site limit set"), v, o)
+    put("it_kw_per_chip", kw, Origin("estimate" if kw_est else "catalog", kw_basis))
+    put("tdp_kw", None if chip.tdp_w is None else chip.tdp_w / 1000,
+        Origin("estimate" if chip.tdp_basis or chip.estimate else "catalog", chip.tdp_basis or f"{chip.name} TDP"))
+    cool_src = Origin("catalog", f"{cooling.name}. {cooling.sources}")
+    put("fan_share", cooling.fan_share, cool_src)
+    put("pue", cooling.pue, cool_src)
+    put("wue_l_per_kwh", cooling.wue_l_per_kwh, cool_src)
+    put("max_rack_kw", cooling.max_rack_kw, cool_src)
+    put("build_factor", cooling.build_factor, cool_src)
+    power_src = Origin("default", power["sources"])
+    for name in ("load_factor", "network_share", "floor_m2_per_rack", "state_bytes_per_param", "hbm_usable_share"):
+        put(name, power[name], power_src)
+    put("power_cap_mw", None, Origin("default", "no site limit set"))
     region_src = f"{region.name}. {region.sources}"
-    price_kind = "estimate" if "usd_per_mwh" in region.estimated else "catalog"
-    _pick(f.electricity_usd_per_mwh, "electricity_usd_per_mwh",
-          region.price_usd_per_mwh(d["money"]["usd_per_eur"]), Origin(price_kind, region_src), v, o)
-    carbon_kind = "estimate" if "grid_g_per_kwh" in region.estimated else "catalog"
-    _pick(f.grid_g_per_kwh, "grid_g_per_kwh", region.grid_g_per_kwh, Origin(carbon_kind, region_src), v, o)
-    v["chips_per_server"] = float(chip.chips_per_server)
-    o["chips_per_server"] = Origin("catalog", chip.name)
-    v["fixed_rack_chips"] = float(chip.fixed_rack_chips or 0)
-    o["fixed_rack_chips"] = Origin("catalog", chip.rack_basis or "no fixed rack: servers packed by cooling limit")
-    for name in ("floor_m2_per_rack", "state_bytes_per_param", "hbm_usable_share"):
-        v[name] = power[name]
-        o[name] = Origin("default", power["sources"])
-    v["hbm_gb"] = NAN if chip.hbm_gb is None else chip.hbm_gb
-    o["hbm_gb"] = Origin("catalog", chip.name)
-    v["home_kwh_per_year"] = d["carbon"]["home_kwh_per_year"]
-    o["home_kwh_per_year"] = Origin("default", d["carbon"]["sources"])
+    put("electricity_usd_per_mwh", region.price_usd_per_mwh(d["money"]["usd_per_eur"]),
+        Origin("estimate" if "usd_per_mwh" in region.estimated else "catalog", region_src))
+    put("grid_g_per_kwh", region.grid_g_per_kwh,
+        Origin("estimate" if "grid_g_per_kwh" in region.estimated else "catalog", region_src))
+    put("chips_per_server", chip.chips_per_server, Origin("catalog", chip.name))
+    put("fixed_rack_chips", chip.fixed_rack_chips or 0,
+        Origin("catalog", chip.rack_basis or "no fixed rack: servers packed by cooling limit"))
+    put("hbm_gb", chip.hbm_gb, Origin("catalog", chip.name))
+    put("home_kwh_per_year", d["carbon"]["home_kwh_per_year"], Origin("default", d["carbon"]["sources"]))
 
     # Money.
     money = d["money"]
-    v["own"] = 1.0 if e.mode == "own" else 0.0
-    o["own"] = Origin("input" if "mode" in e.model_fields_set else "default", f"mode = {e.mode}")
+    money_src = Origin("default", money["sources"])
+    put("own", 0.0, Origin("default", "mode = rent"))
     rent, rent_origin = _default_rent(chip, money)
-    _pick(e.rent_usd_per_chip_hour, "rent_usd_per_chip_hour", rent, rent_origin, v, o)
-    _pick(e.chip_capex_usd, "chip_capex_usd", chip.capex_usd,
-          Origin("estimate" if chip.estimate else "catalog", chip.capex_basis or "no purchase price published"), v, o)
-    _pick(e.facility_capex_usd_per_mw, "facility_capex_usd_per_mw", money["facility_capex_usd_per_mw"],
-          Origin("default", money["sources"]), v, o)
-    _pick(e.depreciation_years, "depreciation_years", money["depreciation_years"], Origin("default", money["sources"]), v, o)
-    _pick(e.network_capex_share, "network_capex_share", money["network_capex_share"], Origin("default", money["sources"]), v, o)
-    for name in ("facility_life_years", "om_share_per_year"):
-        v[name] = money[name]
-        o[name] = Origin("default", money["sources"])
-    v["chip_estimate"] = 1.0 if chip.estimate else 0.0
-    o["chip_estimate"] = Origin("catalog", chip.status)
+    put("rent_usd_per_chip_hour", rent, rent_origin)
+    put("chip_capex_usd", chip.capex_usd,
+        Origin("estimate" if chip.estimate else "catalog", chip.capex_basis or "no purchase price published"))
+    for name in ("facility_capex_usd_per_mw", "depreciation_years", "network_capex_share", "facility_life_years",
+                 "om_share_per_year"):
+        put(name, money[name], money_src)
+    put("chip_estimate", 1.0 if chip.estimate else 0.0, Origin("catalog", chip.status))
 
     thresholds = d["thresholds"]
     for name in ("mfu_low", "mfu_high", "goodput_low", "eu_ai_act_flops", "chinchilla_tokens_per_param",
                  "tokens_per_param_far_factor"):
-        v[name] = float(thresholds[name])
-        o[name] = Origin("default", thresholds["sources"])
-    return Resolved(v, o, chip, cooling, region, w.precision, e.mode, catalog)
+        put(name, thresholds[name], Origin("default", thresholds["sources"]))
+    return Resolved(v, o, chip, cooling, region, precision, "rent", catalog)
 
 
 def _default_rent(chip: Chip, money: dict) -> tuple[float | None, Origin]:
@@ -171,11 +186,3 @@ def _default_rent(chip: Chip, money: dict) -> tuple[float | None, Origin]:
                  f"(the H100's rent-to-price ratio, defaults.toml)")
         return chip.capex_usd * ratio, Origin("estimate", basis)
     return None, Origin("estimate", f"no cloud or purchase price published for {chip.name}")
-
-
-def require_finite(resolved: Resolved, names: tuple[str, ...]) -> None:
-    """Raise a WhatifError for an input the model cannot do without (e.g. chip power)."""
-    for name in names:
-        if math.isnan(resolved.values[name]):
-            raise WhatifError(f"{resolved.origins[name].source}; set facility.{name} in the scenario",
-                              key=f"facility.{name}")

@@ -54,7 +54,8 @@ def _describe(err: dict[str, Any], model: type[BaseModel]) -> str:
 
 def format_validation_error(exc: ValidationError, model: type[BaseModel], prefix: str = "") -> str:
     """'key: problem' for the first error, plus a count of the others."""
-    errors = exc.errors()
+    # A misspelled key also makes the real key "missing": name the misspelling first.
+    errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
     first = errors[0]
     loc = ".".join(str(p) for p in first["loc"])
     key = ".".join(p for p in (prefix, loc) if p)

@@ -1,0 +1,65 @@
+"""Engine speed: one scenario at a time vs a vectorised batch of 1,000,000.
+
+Prints the median microseconds per single-scenario evaluation (compute only, and the full
+evaluate() with resolution against the catalog and warnings), and scenarios per second
+for the batch. Targets: single < 200 us; batch >= 100x faster per scenario.
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from engine.evaluate import evaluate, evaluate_batch, evaluate_resolved  # noqa: E402
+from engine.model import compute  # noqa: E402
+from engine.presets import default_preset_path, load_preset  # noqa: E402
+from engine.resolve import resolve  # noqa: E402
+
+
+def median_us(fn, repeats: int = 2000) -> float:
+    for _ in range(50):
+        fn()
+    samples = []
+    for _ in range(repeats):
+        start = time.perf_counter_ns()
+        fn()
+        samples.append(time.perf_counter_ns() - start)
+    return statistics.median(samples) / 1000
+
+
+def main() -> None:
+    scenario = load_preset(default_preset_path())
+    resolved = resolve(scenario)
+    compute_us = median_us(lambda: compute(resolved.values))
+    result_us = median_us(lambda: evaluate_resolved(scenario, resolved))
+    full_us = median_us(lambda: evaluate(scenario), repeats=500)
+
+    rows = 1_000_000
+    rng = np.random.default_rng(0)
+    counts = rng.integers(256, 200_000, rows).astype(float)
+    pues = rng.uniform(1.05, 1.6, rows)
+    evaluate_batch(resolved, count=counts[:1000], pue=pues[:1000])
+    times = []
+    for _ in range(3):
+        start = time.perf_counter()
+        evaluate_batch(resolved, count=counts, pue=pues)
+        times.append(time.perf_counter() - start)
+    batch_s = min(times)
+    per_row_us = batch_s / rows * 1e6
+
+    print(f"single scenario, compute only:                 {compute_us:8.1f} us (median)")
+    print(f"single scenario, compute + warnings:           {result_us:8.1f} us (median)")
+    print(f"single scenario, evaluate() incl. resolution:  {full_us:8.1f} us (median)")
+    print(f"batch of {rows:,}:                        {batch_s * 1000:8.1f} ms = {rows / batch_s:,.0f} scenarios/s "
+          f"({per_row_us:.3f} us each)")
+    print(f"batch speed-up per scenario vs single compute: {compute_us / per_row_us:8.0f}x")
+
+
+if __name__ == "__main__":
+    main()

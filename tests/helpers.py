@@ -1,0 +1,18 @@
+"""Small builders shared by engine tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from engine.scenario import Scenario, scenario_from_dict
+
+
+def make_scenario(**groups: dict[str, Any]) -> Scenario:
+    """A scenario from partial groups; workload and cluster get round-number defaults."""
+    data: dict[str, Any] = {
+        "workload": {"params_b": 100.0, "tokens_t": 2.0},
+        "cluster": {"chip": "h100", "count": 1000},
+    }
+    for group, values in groups.items():
+        data.setdefault(group, {}).update(values)
+    return scenario_from_dict(data)

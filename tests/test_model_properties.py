@@ -1,0 +1,71 @@
+"""Shapes the formulas must keep for any input (hypothesis), and batch == single."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from engine.evaluate import evaluate, evaluate_batch, evaluate_many, NUMERIC_OUTPUTS
+from engine.model import goodput_model
+from engine.resolve import resolve
+from tests.helpers import make_scenario
+
+counts = st.integers(min_value=1, max_value=10_000_000)
+BASE = resolve(make_scenario())
+
+
+@settings(max_examples=200, deadline=None)
+@given(n=counts, extra=st.integers(min_value=1, max_value=1_000_000))
+def test_more_chips_never_increase_steady_time(n, extra):
+    out = evaluate_batch(BASE, count=np.array([n, n + extra]))
+    assert out["steady_days"][1] <= out["steady_days"][0]
+
+
+@settings(max_examples=200, deadline=None)
+@given(n=counts, pue=st.floats(1.0, 3.0), bump=st.floats(0.0, 2.0))
+def test_higher_pue_never_lowers_mw(n, pue, bump):
+    out = evaluate_batch(BASE, count=n, pue=np.array([pue, pue + bump]))
+    assert out["facility_mw"][1] >= out["facility_mw"][0]
+    assert out["energy_mwh"][1] >= out["energy_mwh"][0]
+
+
+@settings(max_examples=300, deadline=None)
+@given(n=counts, mtti=st.floats(1_000, 1_000_000), ckpt=st.floats(0.01, 30), restart=st.floats(0, 120),
+       planned=st.floats(0, 0.5))
+def test_goodput_in_unit_interval_and_falls_with_size(n, mtti, ckpt, restart, planned):
+    g = goodput_model(np.array([n, n + 1, 2 * n]), mtti, ckpt, restart, planned)
+    assert np.all(g > 0) and np.all(g <= 1)
+    assert g[1] <= g[0] + 1e-12 and g[2] <= g[1] + 1e-12
+
+
+def test_goodput_positive_up_to_ten_million_chips_with_defaults():
+    g = goodput_model(np.geomspace(1, 1e7, 200), 50_000, 0.5, 5.0, 0.02)
+    assert np.all((g > 0) & (g <= 1)) and np.all(np.diff(g) <= 1e-15)
+
+
+@settings(max_examples=100, deadline=None)
+@given(rent=st.floats(0.1, 20), factor=st.floats(1.0, 5.0))
+def test_rent_cost_is_linear_in_price(rent, factor):
+    out = evaluate_batch(BASE, rent_usd_per_chip_hour=np.array([rent, rent * factor]))
+    assert out["rent_cost_usd"][1] == pytest.approx(out["rent_cost_usd"][0] * factor, rel=1e-12)
+
+
+def test_batch_and_single_agree_exactly():
+    counts = [1, 7, 512, 1024, 3000, 16384, 100_000, 2_000_000]
+    batch = evaluate_batch(BASE, count=np.array(counts, dtype=float))
+    for i, n in enumerate(counts):
+        single = evaluate(make_scenario(cluster={"count": n}))
+        for key in NUMERIC_OUTPUTS:
+            assert batch[key][i] == single[key] or (np.isnan(batch[key][i]) and np.isnan(single[key])), key
+
+
+def test_many_scenarios_agree_with_single():
+    scenarios = [make_scenario(cluster={"chip": c}, facility={"cooling": cool})
+                 for c, cool in (("h100", "air"), ("b200", "direct-liquid"), ("mi300x", "rear-door"), ("gb200", "immersion"))]
+    batch = evaluate_many(scenarios)
+    for i, s in enumerate(scenarios):
+        single = evaluate(s)
+        for key in NUMERIC_OUTPUTS:
+            assert batch[key][i] == single[key] or (np.isnan(batch[key][i]) and np.isnan(single[key])), key
