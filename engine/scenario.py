@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from engine.catalog import Precision
 from engine.errors import WhatifError
+from engine.uncertainty import Uncertainty
 from engine.validation import format_validation_error
 
 Mode = Literal["rent", "own"]
@@ -81,6 +82,7 @@ class Scenario(BaseModel):
     facility: Facility = Facility()
     economics: Economics = Economics()
     chips: dict[str, dict[str, Any]] = {}
+    uncertainty: Uncertainty = Uncertainty()  # [uncertainty] ranges for Monte Carlo (engine/uncertainty.py)
 
     def get(self, dotted: str) -> Any:
         group, key = split_key(dotted)
