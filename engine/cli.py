@@ -16,6 +16,12 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "eval": ("engine.commands.eval", "evaluate a preset and print the results"),
     "chips": ("engine.commands.chips", "list the chip catalog"),
     "presets": ("engine.commands.presets", "list the shipped and user presets"),
+    "sweep": ("engine.commands.sweep", "vary one input over a range and tabulate outputs (reliability wall, power cap)"),
+    "solve": ("engine.commands.solve", "goal seek: solve one input for a target output (e.g. chips for 60 days)"),
+    "sensitivity": ("engine.commands.sensitivity", "rank inputs by their effect on one output (tornado chart)"),
+    "compare": ("engine.commands.compare", "2-6 presets side by side with deltas against the first"),
+    "export": ("engine.commands.export", "write a preset's results as Markdown, CSV or JSON"),
+    "check": ("engine.commands.check", "check the [claims] of presets against the model (implied utilisation, verdicts)"),
 }
 
 EXIT_OK, EXIT_BAD_INPUT = 0, 2

@@ -70,14 +70,34 @@ def sweep(scenario: Scenario, key: str, low: float, high: float, points: int = 5
     base = base or evaluate(scenario)
     x = grid(spec, low, high, points, log)
     values = evaluate_batch(base.resolved, **batch_columns(base.resolved, spec, x))
-    limits = [Limit(code, label, np.asarray(values[flag], dtype=bool), _first(x, values[flag]))
+    limits = [Limit(code, label, np.asarray(values[flag], dtype=bool),
+                    _onset(base, spec, flag, x, np.asarray(values[flag], dtype=bool)))
               for code, (flag, label) in LIMITS.items()]
     return Sweep(spec, x, values, point_value(spec, base), base.values, log, limits)
 
 
-def _first(x: np.ndarray, flag: np.ndarray) -> float | None:
-    on = np.flatnonzero(np.asarray(flag, dtype=bool))
-    return float(x[on[0]]) if on.size else None
+def _onset(base: Result, spec: InputSpec, flag: str, x: np.ndarray, mask: np.ndarray) -> float | None:
+    """The first value where `flag` turns on: exact between grid points (zoomed in with finer
+    grids), so '94,804 chips' rather than the next grid point; None if it never does."""
+    on = np.flatnonzero(mask)
+    if not on.size:
+        return None
+    i = int(on[0])
+    if i == 0:
+        return float(x[0])
+    a, b = float(x[i - 1]), float(x[i])
+    for _ in range(8):
+        if (spec.integer and b - a <= 1) or b - a <= 1e-9 * abs(b):
+            break
+        xs = np.linspace(a, b, 33)
+        if spec.integer:
+            xs = np.unique(np.round(xs))
+        flags = np.asarray(evaluate_batch(base.resolved, **batch_columns(base.resolved, spec, xs))[flag], dtype=bool)
+        j = int(np.argmax(flags))
+        if j == 0:
+            break
+        a, b = float(xs[j - 1]), float(xs[j])
+    return b
 
 
 def sweep_rows(result: Sweep, outputs: tuple[str, ...] | list[str]) -> list[dict[str, object]]:

@@ -1,0 +1,162 @@
+"""Monte Carlo on the vectorised engine: P10/P50/P90 of every output from input ranges.
+
+Each uncertain input (engine.uncertainty.UNCERTAIN_KEYS) gets a low/likely/high range: the
+preset's [uncertainty] table where given, else the sourced default of
+engine/data/uncertainty.toml applied relative to the point value (see that file). Inputs
+are drawn independently (triangular, or PERT = a beta scaled to low..high), clipped to their
+valid interval, and the whole sample goes through engine.model.compute in one call.
+The generator is numpy's PCG64 seeded from the table's `seed`: same seed, same numbers.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import tomllib
+from dataclasses import dataclass, field
+from importlib import resources
+
+import numpy as np
+
+from engine.analysis.inputs import AUTO_OUTPUT, input_spec, point_value
+from engine.errors import WhatifError
+from engine.evaluate import NUMERIC_OUTPUTS, Result, evaluate, evaluate_batch
+from engine.scenario import Scenario
+from engine.uncertainty import UNCERTAIN_KEYS, Range
+
+HEADLINE = ("training_days", "cost_usd", "facility_mw", "energy_mwh", "co2_t")
+PERCENTILES = (10.0, 50.0, 90.0)
+
+
+@dataclass(frozen=True)
+class InputRange:
+    """The range actually used for one input, in the input's own units at this point."""
+
+    name: str          # [uncertainty] key, e.g. "pue"
+    key: str           # scenario key, e.g. "facility.pue"
+    low: float
+    likely: float
+    high: float
+    source: str        # "preset [uncertainty]" or the default's source text
+
+
+@dataclass(frozen=True)
+class Band:
+    p10: float
+    p50: float
+    p90: float
+    point: float
+
+
+@dataclass
+class MonteCarlo:
+    samples: int
+    seed: int
+    distribution: str
+    ranges: list[InputRange]
+    bands: dict[str, Band]
+    notes: list[str] = field(default_factory=list)
+
+
+@functools.cache
+def default_ranges() -> dict[str, dict]:
+    text = resources.files("engine.data").joinpath("uncertainty.toml").read_text(encoding="utf-8")
+    return tomllib.loads(text)
+
+
+def input_ranges(base: Result) -> tuple[list[InputRange], list[str]]:
+    """The range of every uncertain input at this scenario's point, and notes on skipped ones."""
+    table = base.scenario.uncertainty
+    ranges: list[InputRange] = []
+    notes: list[str] = []
+    for name, key in UNCERTAIN_KEYS.items():
+        spec = input_spec(key)
+        point = point_value(spec, base)
+        if not math.isfinite(point):
+            notes.append(f"{key}: no value in this scenario, not varied")
+            continue
+        given: Range | None = getattr(table, name)
+        if given is not None:
+            ranges.append(_preset_range(name, key, given, point, auto=_is_auto(base, spec.name), notes=notes))
+        else:
+            ranges.append(_default_range(name, key, point, base.resolved.cooling.key))
+    return ranges, notes
+
+
+def _is_auto(base: Result, resolved_name: str) -> bool:
+    return resolved_name in AUTO_OUTPUT and math.isnan(base.resolved.values[resolved_name])
+
+
+def _preset_range(name: str, key: str, given: Range, point: float, auto: bool, notes: list[str]) -> InputRange:
+    if auto and given.likely is not None:
+        # Relative to the auto estimate: the range keeps its shape as the estimate moves.
+        scale = point / given.likely
+        return InputRange(name, key, given.low * scale, point, given.high * scale,
+                          f"preset [uncertainty], scaled to the auto value (x {scale:.3g})")
+    likely = given.likely if given.likely is not None else point
+    if not given.low <= likely <= given.high:
+        notes.append(f"{key}: point value {likely:g} is outside the preset range "
+                     f"{given.low:g}..{given.high:g}; likely clamped to the range")
+        likely = min(max(likely, given.low), given.high)
+    return InputRange(name, key, given.low, likely, given.high, "preset [uncertainty]")
+
+
+def _default_range(name: str, key: str, point: float, cooling: str) -> InputRange:
+    entry = default_ranges()[name]
+    if name == "pue":
+        entry = entry.get(cooling, entry["air"])
+    low, high = point * entry["low"] / entry["ref"], point * entry["high"] / entry["ref"]
+    return InputRange(name, key, low, point, high, entry["sources"])
+
+
+def _bands(values: dict[str, np.ndarray], base: Result, outputs: tuple[str, ...]) -> dict[str, Band]:
+    """P10/P50/P90 by nearest rank (numpy's method 'lower'): three single-rank partitions
+    are several times faster than np.percentile on 100k samples, and constant outputs
+    (FLOPs, racks...) need no partition at all."""
+    bands: dict[str, Band] = {}
+    for name in outputs:
+        column = np.asarray(values[name], dtype=float)
+        point = float(base.values[name])
+        if column.ndim == 0 or column.size == 0 or np.all(column == column.flat[0]):
+            value = float(column.flat[0]) if column.size else point
+            bands[name] = Band(value, value, value, point)
+            continue
+        n = column.size
+        ranks = [int(math.floor(p / 100.0 * (n - 1))) for p in PERCENTILES]
+        picked = [float(np.partition(column, k)[k]) for k in ranks]
+        bands[name] = Band(picked[0], picked[1], picked[2], point)
+    return bands
+
+
+def draw(rng: np.random.Generator, r: InputRange, size: int, distribution: str) -> np.ndarray:
+    """`size` draws from low..high peaking at likely; a constant when the range is a point."""
+    if r.high - r.low <= 1e-12 * max(abs(r.high), 1.0):
+        return np.full(size, r.likely)
+    if distribution == "pert":
+        span = r.high - r.low
+        a = 1.0 + 4.0 * (r.likely - r.low) / span
+        b = 1.0 + 4.0 * (r.high - r.likely) / span
+        return r.low + span * rng.beta(a, b, size)
+    return rng.triangular(r.low, r.likely, r.high, size)
+
+
+def monte_carlo(scenario: Scenario, base: Result | None = None, samples: int | None = None,
+                seed: int | None = None, outputs: tuple[str, ...] = NUMERIC_OUTPUTS) -> MonteCarlo:
+    """P10/P50/P90 of `outputs` over `samples` draws (default: the preset's [uncertainty])."""
+    base = base or evaluate(scenario)
+    table = scenario.uncertainty
+    n = table.samples if samples is None else samples
+    if n < 1:
+        raise WhatifError(f"samples must be at least 1, got {n}", key="uncertainty.samples")
+    seed = table.seed if seed is None else seed
+    ranges, notes = input_ranges(base)
+    rng = np.random.default_rng(seed)
+    columns = {}
+    for r in ranges:
+        spec = input_spec(r.key)
+        sample = draw(rng, r, n, table.distribution)
+        # Clip only ranges that reach past the valid interval (clipping costs ~1 ms per 100k).
+        columns[spec.name] = spec.clip(sample) if r.low < spec.low or r.high > spec.high else sample
+    values = evaluate_batch(base.resolved, **columns)
+    bands = _bands(values, base, outputs)
+    return MonteCarlo(n, seed, table.distribution, ranges, bands, notes)

@@ -1,0 +1,36 @@
+"""`whatif export PRESET --format md|csv|json [-o FILE] [--force] [--uncertainty]`
+
+The preset's results as Markdown, CSV or JSON (section-9 names). With --uncertainty, adds
+P10/P50/P90 from the Monte Carlo (ranges and seed from the preset's [uncertainty] table).
+Writing a file is atomic and never replaces an existing file without --force.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from engine.analysis.export import FORMATS, export_result, write_atomic
+from engine.analysis.uncertainty import monte_carlo
+from engine.commands.common import add_preset_arguments, scenario_from_args
+from engine.evaluate import evaluate
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_preset_arguments(parser)
+    parser.add_argument("--format", choices=FORMATS, default="md", help="md (default), csv or json")
+    parser.add_argument("-o", "--out", metavar="FILE", help="write to FILE (atomic) instead of printing")
+    parser.add_argument("--force", action="store_true", help="replace FILE if it exists")
+    parser.add_argument("--uncertainty", action="store_true", help="add P10/P50/P90 from the Monte Carlo")
+
+
+def run(args: argparse.Namespace) -> int:
+    scenario = scenario_from_args(args)
+    result = evaluate(scenario)
+    mc = monte_carlo(scenario, result) if args.uncertainty else None
+    text = export_result(result, args.format, mc)
+    if args.out:
+        path = write_atomic(args.out, text, overwrite=args.force)
+        print(f"wrote {path}")
+    else:
+        print(text, end="")
+    return 0

@@ -1,0 +1,49 @@
+"""`whatif solve PRESET --for KEY --target OUTPUT(=|<=|>=)VALUE [--range LOW:HIGH] [--json]`
+
+Goal seek on the vectorised engine (engine/analysis/solve.py explains the method). Examples:
+  whatif solve P.toml --for cluster.count --target training_days=60       # chips for 60 days
+  whatif solve P.toml --for cluster.count --target facility_mw<=150       # largest under 150 MW
+  whatif solve P.toml --for cluster.mfu --target training_days=54         # MFU a claim implies
+
+Exit codes: 0 solved; 1 no solution in the range (the message says how close it gets);
+2 bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from engine.analysis.inputs import parse_range
+from engine.analysis.solve import parse_goal, solve
+from engine.commands.common import add_preset_arguments, print_json, scenario_from_args
+
+EXIT_NO_SOLUTION = 1
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.epilog = "Exit codes: 0 solved, 1 no solution in range, 2 bad input."
+    add_preset_arguments(parser)
+    parser.add_argument("--for", dest="key", required=True, metavar="KEY",
+                        help="the numeric input to solve for, e.g. cluster.count, cluster.mfu, facility.pue")
+    parser.add_argument("--target", required=True, metavar="OUTPUT=VALUE",
+                        help="the goal: OUTPUT=VALUE, OUTPUT<=VALUE or OUTPUT>=VALUE, e.g. training_days=60")
+    parser.add_argument("--range", dest="span", metavar="LOW:HIGH",
+                        help="search range (default: 1 to 10 million chips; the valid interval for shares; "
+                             "else 1/100 to 100 x the current value)")
+    parser.add_argument("--json", action="store_true", help="print the answer as JSON")
+
+
+def run(args: argparse.Namespace) -> int:
+    goal = parse_goal(args.target)
+    low = high = None
+    if args.span:
+        low, high = parse_range(args.span, args.key)
+    solution = solve(scenario_from_args(args), args.key, goal, low, high)
+    if args.json:
+        print_json(solution.as_dict())
+    elif solution.ok:
+        print(solution.message)
+    else:
+        print(f"whatif: {solution.message}", file=sys.stderr)
+    return 0 if solution.ok else EXIT_NO_SOLUTION
