@@ -1,20 +1,32 @@
-"""Open the app (placeholder until the Textual app lands: prints the default scenario)."""
+"""Open the app: `whatif` (default preset), `whatif FILE.toml`, `whatif --tour DIR`."""
 
 from __future__ import annotations
 
+import argparse
 import sys
 
 
-def launch(argv: list[str]) -> int:
-    from engine.errors import WhatifError
-    from engine.evaluate import evaluate
-    from engine.presets import default_preset_path, load_preset
-    from engine.report import render_result
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="whatif", description="Open the whatif app (see 'whatif --help' for "
+                                     "the headless commands).")
+    parser.add_argument("preset", nargs="?", help="preset TOML file (default: presets/default.toml)")
+    parser.add_argument("--tour", metavar="DIR", help="step through the presets of a tour folder")
+    return parser
 
-    path = argv[0] if argv else default_preset_path()
+
+def launch(argv: list[str]) -> int:
+    args = _parser().parse_args(argv)
+    from engine.errors import WhatifError
+
     try:
-        print(render_result(evaluate(load_preset(path))))
+        from tui.app import WhatifApp
+        tour = None
+        if args.tour:
+            from tui.tour import load_tour
+            tour = load_tour(args.tour)
+        app = WhatifApp(args.preset, tour=tour)
     except WhatifError as exc:
         print(f"whatif: {exc}", file=sys.stderr)
         return 2
-    return 0
+    app.run()
+    return app.return_code or 0

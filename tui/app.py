@@ -1,0 +1,534 @@
+"""The whatif app: input panels on the left, live results on the right.
+
+Extending the results (Chart, Compare, Claims, Uncertainty panes...)
+--------------------------------------------------------------------
+* Results live in the TabbedContent `#tabs`; its first pane is "Results" (`#tab-results`).
+  Add a pane from your own module, e.g. in a mount hook or a command:
+
+      from textual.widgets import TabPane
+      await app.query_one("#tabs", TabbedContent).add_pane(TabPane("Chart", ChartView(), id="tab-chart"))
+
+  or subclass WhatifApp and extend `result_panes()` (yields extra TabPanes at compose time).
+* A widget that subclasses `tui.widgets.base.ResultView` (a mixin: `class ChartView(ResultView,
+  Static)`) gets `update_result(result, baseline_result_or_None)` after every successful
+  recompute, and once when mounted. Update in place; it runs on every keystroke.
+* `app.scenario` is the current valid engine Scenario, `app.result` the last good engine
+  Result, `app.baseline` the pinned baseline Result or None. Plain attributes, not reactives
+  (a reactive scenario forced full repaints).
+* `app.apply_values({"cluster.count": 32768, ...})` sets scenario inputs, validated by the
+  engine, updates the input fields and recomputes; it returns the new Result or raises
+  WhatifError (nothing changes then). A goal-seek dialog uses it.
+
+Keys: see BINDINGS (every one has an id, shows in the footer or the help screen) and the
+command palette (ctrl+p), which lists every action, every explainable number and every chip.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from textual import on
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Input, Select, Static, TabbedContent, TabPane
+
+from engine.catalog import Catalog, load_catalog
+from engine.errors import WhatifError
+from engine.evaluate import Result, evaluate
+from engine.presets import (dumps_preset, list_presets, load_preset, save_preset, shipped_presets_dir,
+                            user_presets_dir)
+from engine.scenario import Scenario
+from engine.units import QUANTITIES
+from tui.tour import Tour
+from tui.widgets.base import ResultView
+from tui.widgets.fields import (BLANK_PROMPTS, BY_WIDGET_ID, FIELDS, REQUIRED, FieldRow, FieldSpec,
+                                InputPanels, format_value, hint, parse_text)
+from tui.widgets.results import DetailTable, Headline, WarningsView, can_explain
+
+DEMO_ENV = "WHATIF_DEMO"
+
+
+def demo_mode() -> bool:
+    """Set by the SSH server: only ever write inside the per-session user preset folder."""
+    return os.environ.get(DEMO_ENV) == "1"
+
+
+class WhatifApp(App):
+    CSS_PATH = "app.tcss"
+    TITLE = "whatif"
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (36, "-tall")]
+    BINDINGS = [
+        Binding("ctrl+b", "toggle_baseline", "Baseline", id="baseline.toggle",
+                tooltip="Pin the current result as baseline (again to unpin)"),
+        Binding("ctrl+o", "open_preset", "Open", id="preset.open"),
+        Binding("ctrl+s", "save", "Save", id="preset.save"),
+        Binding("f2", "save_as", "Save as", id="preset.save_as"),
+        Binding("ctrl+t", "show_toml", "TOML", id="preset.show_toml", show=False),
+        Binding("pagedown", "tour_next", "Next stop", id="tour.next", priority=True),
+        Binding("pageup", "tour_previous", "Prev stop", id="tour.previous", priority=True),
+        Binding("f1", "help", "Help", id="app.help"),
+        Binding("question_mark", "help", "Help", id="app.help_key", show=False),
+        Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
+    ]
+
+    def __init__(self, path: str | Path | None = None, *, tour: Tour | None = None,
+                 scenario: Scenario | None = None) -> None:
+        """Open `path` (a preset), the first stop of `tour`, or `scenario` as is.
+        Raises WhatifError for a preset that does not load (before any screen is drawn)."""
+        super().__init__()
+        self.catalog: Catalog = load_catalog()
+        self.tour = tour
+        self.stop_index = 0
+        if tour is not None:
+            path = tour.stops[0].path
+        self.path: Path | None = Path(path) if path is not None else None
+        if scenario is None:
+            if self.path is None:
+                from engine.presets import default_preset_path
+                self.path = default_preset_path()
+            scenario = load_preset(self.path)
+        self.scenario: Scenario = scenario
+        self.result: Result = evaluate(scenario, self.catalog)
+        self.baseline: Result | None = None
+        self._saved_dump: dict[str, Any] = scenario.model_dump()
+        self._pending: dict[str, Any] = {}
+        self._errors: dict[str, str] = {}
+        self._confirmed_overwrite: set[Path] = set()
+        self._dirty_shown: bool | None = None
+
+    # ----------------------------------------------------------------- layout
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("", id="tour-band")
+        with Horizontal(id="main"):
+            with VerticalScroll(id="inputs"):
+                yield InputPanels(self.catalog, self.scenario)
+            with Vertical(id="results"):
+                yield Static("", id="stale-banner")
+                yield Headline(id="headline")
+                with TabbedContent(id="tabs"):
+                    with TabPane("Results", id="tab-results"):
+                        yield WarningsView(id="warnings")
+                        yield DetailTable(id="detail")
+                    yield from self.result_panes()
+        yield Static("", id="status")
+        yield Footer()
+
+    def result_panes(self) -> Iterable[TabPane]:
+        """Extra result panes (subclasses or other modules extend this)."""
+        return ()
+
+    def on_mount(self) -> None:
+        self.query_one("#tour-band").display = self.tour is not None
+        self.query_one("#stale-banner").display = False
+        self._fill_fields()
+        self._show_result()
+        self._show_errors()
+        self._update_title()
+        self._show_tour_band()
+
+    # ------------------------------------------------------------ public API
+    def apply_values(self, values: dict[str, Any]) -> Result:
+        """Set scenario inputs ('group.key' -> value), validated by the engine, show them in
+        the fields and recompute. Raises WhatifError and changes nothing if invalid."""
+        candidate = self.scenario.with_values(values)
+        result = evaluate(candidate, self.catalog)
+        for key in values:
+            self._pending.pop(key, None)
+            self._errors.pop(key, None)
+        self.scenario, self.result = candidate, result
+        for key in values:
+            if key in FIELDS:
+                self._set_field(FIELDS[key], candidate.get(key))
+        self._show_result()
+        self._show_errors()
+        self._update_title()
+        return result
+
+    @property
+    def dirty(self) -> bool:
+        return bool(self._pending) or self.scenario.model_dump() != self._saved_dump
+
+    @property
+    def stale(self) -> bool:
+        return bool(self._errors)
+
+    # ------------------------------------------------------------ fields
+    def _editor(self, spec: FieldSpec) -> Input | Select:
+        return self.query_one(f"#{spec.widget_id}")  # type: ignore[return-value]
+
+    def _set_field(self, spec: FieldSpec, value: Any) -> None:
+        widget = self._editor(spec)
+        if isinstance(widget, Select):
+            with widget.prevent(Select.Changed):
+                widget.value = Select.NULL if value is None else value
+        else:
+            with widget.prevent(Input.Changed):
+                widget.value = format_value(value)
+                widget.cursor_position = len(widget.value)
+
+    def _fill_fields(self) -> None:
+        for key, spec in FIELDS.items():
+            self._set_field(spec, self.scenario.get(key))
+
+    @on(Input.Changed, ".field-editor")
+    def _input_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        spec = BY_WIDGET_ID[event.input.id or ""]
+        self._edit(spec.key, parse_text(spec, event.value))
+
+    @on(Select.Changed, ".field-editor")
+    def _select_changed(self, event: Select.Changed) -> None:
+        event.stop()
+        spec = BY_WIDGET_ID[event.select.id or ""]
+        self._edit(spec.key, None if event.value is Select.NULL else event.value)
+
+    def _edit(self, key: str, value: Any) -> None:
+        if value == self.scenario.get(key):
+            # Back to the current value (or a widget echoing it): nothing to apply for this key.
+            if self._pending.pop(key, None) is None and key not in self._errors:
+                return
+        else:
+            self._pending[key] = value
+        self._apply_pending()
+
+    def _apply_pending(self) -> None:
+        """Apply every pending edit that validates; keep the others marked. The scenario and
+        result change only when the engine accepts the whole combination."""
+        errors: dict[str, str] = {}
+        good: dict[str, Any] = {}
+        for key, value in self._pending.items():
+            if value is None and key in REQUIRED:
+                errors[key] = "required: type a number"
+                continue
+            try:
+                self.scenario.with_values({key: value})
+            except WhatifError as exc:
+                errors[key] = _detail(exc, key)
+            else:
+                good[key] = value
+        if good:
+            try:
+                candidate = self.scenario.with_values(good)
+                result = evaluate(candidate, self.catalog)
+            except WhatifError as exc:
+                for key in good:
+                    errors[key] = _detail(exc, key)
+            else:
+                self.scenario, self.result = candidate, result
+                for key in good:
+                    del self._pending[key]
+                self._show_result()
+        self._errors = errors
+        self._show_errors()
+        self._update_title()
+
+    def _show_errors(self) -> None:
+        for row in self.query(FieldRow):
+            row.set_error(self._errors.get(row.spec.key))
+        stale = self.stale
+        self.query_one("#results").set_class(stale, "-stale")
+        banner = self.query_one("#stale-banner", Static)
+        banner.display = stale
+        status = self.query_one("#status", Static)
+        status.set_class(stale, "-error")
+        if stale:
+            keys = ", ".join(self._errors)
+            banner.update(f"STALE: showing the last good result; fix {keys}")
+            key, message = next(iter(self._errors.items()))
+            status.update(f"{key}: {message}")
+        else:
+            status.update(self._status_text())
+
+    def _status_text(self) -> str:
+        parts = []
+        if self.baseline is not None:
+            parts.append("baseline pinned (ctrl+b to unpin)")
+        r = self.result.resolved
+        parts.append(f"{self.scenario.cluster.count:,} x {r.chip.name} · {r.precision} · {r.cooling.key} · "
+                     f"{r.region.key} · {r.mode}")
+        return " │ ".join(parts)
+
+    # ------------------------------------------------------------ results
+    def result_views(self) -> list[ResultView]:
+        """Every mounted ResultView on the main screen (panes added later included)."""
+        screen = self.screen_stack[0] if self.screen_stack else self.screen
+        return [w for w in screen.walk_children() if isinstance(w, ResultView)]
+
+    def _show_result(self) -> None:
+        for view in self.result_views():
+            view.update_result(self.result, self.baseline)
+        self._update_hints()
+        if not self.stale:
+            self.query_one("#status", Static).update(self._status_text())
+
+    def _update_hints(self) -> None:
+        for spec in FIELDS.values():
+            if spec.resolved is not None:
+                self._editor(spec).placeholder = hint(spec, self.result)  # type: ignore[union-attr]
+        r = self.result.resolved
+        cooling = self._editor(FIELDS["facility.cooling"])
+        cooling.prompt = f"{BLANK_PROMPTS['facility.cooling']}: {r.cooling.key}"  # type: ignore[union-attr]
+
+    def _update_title(self) -> None:
+        dirty = self.dirty
+        self.title = self.scenario.name or "whatif"
+        name = self.path.name if self.path else "unsaved scenario"
+        self.sub_title = f"{name} ● modified" if dirty else name
+
+    # ------------------------------------------------------------ actions
+    def action_toggle_baseline(self) -> None:
+        if self.baseline is None:
+            self.baseline = self.result
+            self.notify("Baseline pinned: figures now show their change against it.", timeout=3)
+        else:
+            self.baseline = None
+            self.notify("Baseline unpinned.", timeout=2)
+        self._show_result()
+
+    def _when_saved(self, then: Callable[[], object], question: str = "Discard unsaved changes?") -> None:
+        """Run `then` now, or after the user agrees to drop unsaved changes."""
+        if not self.dirty:
+            then()
+            return
+        from tui.screens.dialogs import ConfirmScreen
+
+        def answer(discard: bool | None) -> None:
+            if discard:
+                then()
+        self.push_screen(ConfirmScreen(question, yes="Discard", no="Keep editing"), answer)
+
+    async def action_quit(self) -> None:
+        self._when_saved(self.exit, "Quit and discard unsaved changes?")
+
+    def action_open_preset(self) -> None:
+        from tui.screens.dialogs import PresetPicker
+
+        def pick() -> None:
+            self.push_screen(PresetPicker(self._preset_groups()), self._open_path)
+        self._when_saved(pick)
+
+    def _preset_groups(self) -> list[tuple[str, list[tuple[Path, str]]]]:
+        shipped, user = shipped_presets_dir(), user_presets_dir()
+        groups = []
+        for title, folder in ((f"Shipped ({shipped})", shipped), (f"Yours ({user})", user)):
+            entries = [(p, _preset_label(p)) for p in list_presets(folder)]
+            groups.append((title, entries or []))
+        return groups
+
+    def _open_path(self, path: Path | None) -> None:
+        if path is None:
+            return
+        try:
+            scenario = load_preset(path)
+            self.load_scenario(scenario, path)
+        except WhatifError as exc:
+            self.notify(str(exc), title="Cannot open preset", severity="error", timeout=8)
+
+    def load_scenario(self, scenario: Scenario, path: Path | None) -> None:
+        """Replace the scenario (e.g. opened preset, tour stop). Raises WhatifError if the
+        engine rejects it; the current state is kept then."""
+        result = evaluate(scenario, self.catalog)
+        self.scenario, self.result, self.path = scenario, result, path
+        self._saved_dump = scenario.model_dump()
+        self._pending.clear()
+        self._errors.clear()
+        self._fill_fields()
+        self._show_result()
+        self._show_errors()
+        self._update_title()
+        self._show_tour_band()
+
+    def _may_write_silently(self, path: Path) -> bool:
+        if path.resolve().is_relative_to(shipped_presets_dir().resolve()):
+            return False  # shipped presets are never changed by a plain save
+        if demo_mode() and not path.resolve().is_relative_to(user_presets_dir().resolve()):
+            return False
+        return True
+
+    def action_save(self) -> None:
+        if self.path is None or not self._may_write_silently(self.path):
+            self.action_save_as()
+            return
+        if self.path.exists() and self.path not in self._confirmed_overwrite:
+            self._confirm_overwrite(self.path)
+            return
+        self._write(self.path, overwrite=True)
+
+    def action_save_as(self) -> None:
+        from tui.screens.dialogs import SaveAsScreen
+        folder = user_presets_dir()
+        stem = self.path.stem if self.path else _slug(self.scenario.name) or "scenario"
+        suggestion = folder / f"{stem}.toml"
+        if self.path and self.path.parent.resolve() == folder.resolve():
+            suggestion = self.path
+        self.push_screen(SaveAsScreen(suggestion, folder, demo_mode()), self._save_target)
+
+    def _save_target(self, path: Path | None) -> None:
+        if path is None:
+            return
+        if path.exists():
+            self._confirm_overwrite(path)
+        else:
+            self._write(path, overwrite=False)
+
+    def _confirm_overwrite(self, path: Path) -> None:
+        from tui.screens.dialogs import ConfirmScreen
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self._confirmed_overwrite.add(path)
+                self._write(path, overwrite=True)
+        self.push_screen(ConfirmScreen(f"{path} exists. Overwrite it?", yes="Overwrite", no="Cancel"), answer)
+
+    def _write(self, path: Path, *, overwrite: bool) -> None:
+        try:
+            written = save_preset(self.scenario, path, overwrite=overwrite)
+        except WhatifError as exc:
+            self.notify(str(exc), title="Not saved", severity="error", timeout=8)
+            return
+        except OSError as exc:
+            self.notify(f"{path}: {exc.strerror}", title="Not saved", severity="error", timeout=8)
+            return
+        self._confirmed_overwrite.add(written)
+        self.path = written
+        self._saved_dump = self.scenario.model_dump()
+        unsaved = f" ({len(self._errors)} invalid field(s) not saved)" if self._errors else ""
+        self.notify(f"Saved {written}{unsaved}", timeout=4)
+        self._update_title()
+
+    def action_show_toml(self) -> None:
+        from tui.screens.dialogs import TomlScreen
+        self.push_screen(TomlScreen(dumps_preset(self.scenario)))
+
+    def action_help(self) -> None:
+        from tui.screens.help import HelpScreen
+        self.push_screen(HelpScreen())
+
+    def action_explain(self, name: str) -> None:
+        """Show how output `name` was computed (formula, values, origins)."""
+        from tui.screens.dialogs import ExplainScreen, InputSourceScreen
+        if name in self.result.resolved.values and not can_explain(name):
+            label = QUANTITIES[name].label if name in QUANTITIES else name
+            self.push_screen(InputSourceScreen(name, label, self.result.resolved.values[name],
+                                               self.result.resolved.origins[name]))
+            return
+        if not can_explain(name):
+            label = QUANTITIES[name].label if name in QUANTITIES else name
+            self.notify(f"{label}: part of the power breakdown; explain Facility power or IT power for "
+                        f"the formula.", timeout=5)
+            return
+        from engine.explain import explain
+        self.push_screen(ExplainScreen(explain(self.result, name)))
+
+    @on(DataTable.RowSelected, "#detail")
+    def _row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        key = event.row_key.value
+        table = self.query_one("#detail", DetailTable)
+        name = table.row_name(key)
+        if name is None:
+            return
+        if key and key.startswith("in:") and name in ("mfu_in", "goodput_in"):
+            name = name.removesuffix("_in")
+        self.action_explain(name)
+
+    # ------------------------------------------------------------ tour
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("tour_next", "tour_previous"):
+            if self.tour is None:
+                return False  # the keys then reach the focused widget (scrolling)
+            step = 1 if action == "tour_next" else -1
+            return True if 0 <= self.stop_index + step < len(self.tour.stops) else None
+        return True
+
+    def action_tour_next(self) -> None:
+        self._go_stop(self.stop_index + 1)
+
+    def action_tour_previous(self) -> None:
+        self._go_stop(self.stop_index - 1)
+
+    def _go_stop(self, index: int) -> None:
+        if self.tour is None or not 0 <= index < len(self.tour.stops):
+            return
+
+        def go() -> None:
+            stop = self.tour.stops[index]  # type: ignore[union-attr]
+            try:
+                scenario = load_preset(stop.path)
+                self.stop_index = index
+                self.load_scenario(scenario, stop.path)
+            except WhatifError as exc:
+                self.notify(str(exc), title="Cannot open tour stop", severity="error", timeout=8)
+            self.refresh_bindings()
+        self._when_saved(go, "Leave this stop and discard your changes?")
+
+    def _show_tour_band(self) -> None:
+        if self.tour is None:
+            return
+        stop = self.tour.stops[self.stop_index]
+        s = self.scenario
+        lines = [f"{self.tour.title}  ·  stop {self.stop_index + 1}/{len(self.tour.stops)}: {s.name or stop.path.stem}"
+                 f"   (PgDn next · PgUp previous)"]
+        if s.description:
+            lines.append(s.description)
+        if stop.note:
+            lines.append(stop.note)
+        self.query_one("#tour-band", Static).update("\n".join(lines))
+
+    # ------------------------------------------------------------ palette
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for binding in self.BINDINGS:
+            if isinstance(binding, Binding) and binding.id and not binding.id.endswith("_key"):
+                if self.check_action(binding.action, ()) is False:
+                    continue
+                yield SystemCommand(binding.description, binding.tooltip or f"{binding.description} "
+                                    f"({binding.key})", lambda a=binding.action: self.run_action(a))
+        from engine.explain import explainable
+        for name in explainable():
+            label = QUANTITIES[name].label if name in QUANTITIES else name
+            yield SystemCommand(f"Explain {label}", f"how {name} is computed",
+                                lambda n=name: self.action_explain(n))
+        for key, chip in sorted(self.catalog.chips.items()):
+            yield SystemCommand(f"Chip: {chip.name}", f"set cluster.chip = {key}",
+                                lambda k=key: self._palette_set("cluster.chip", k))
+        for key, spec in FIELDS.items():
+            yield SystemCommand(f"Go to field: {spec.label}", key, lambda s=spec: self._focus_field(s))
+
+    def _palette_set(self, key: str, value: Any) -> None:
+        try:
+            self.apply_values({key: value})
+        except WhatifError as exc:
+            self.notify(str(exc), severity="error", timeout=8)
+
+    def _focus_field(self, spec: FieldSpec) -> None:
+        widget = self._editor(spec)
+        for ancestor in widget.ancestors:
+            if getattr(ancestor, "collapsed", False):
+                ancestor.collapsed = False  # type: ignore[attr-defined]
+        widget.focus()
+
+
+def _detail(exc: WhatifError, key: str) -> str:
+    """The engine's message without the 'group.key: ' prefix (the field shows the key)."""
+    text = str(exc)
+    return text.removeprefix(f"{key}: ")
+
+
+def _slug(name: str) -> str:
+    return "-".join("".join(c.lower() if c.isalnum() else " " for c in name).split())[:40]
+
+
+def _preset_label(path: Path) -> str:
+    try:
+        name = load_preset(path).name
+    except WhatifError:
+        name = "(does not load)"
+    return f"{path.name:<28} {name}"

@@ -1,0 +1,214 @@
+"""Modal dialogs: confirm, explain a number, open a preset, save as, show the preset TOML.
+
+Each dismisses with its answer (bool, Path or None) so the app can chain them with
+push_screen callbacks. Escape always cancels.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from engine.explain import Explanation
+from engine.resolve import Origin
+from engine.units import fmt
+
+ORIGIN_MEANING = {
+    "input": "yours: set in the scenario",
+    "default": "default: a model constant",
+    "catalog": "catalog: chip, cooling or region data",
+    "estimate": "estimate: a default that is itself an estimate",
+    "auto": "auto: estimated by the model",
+    "derived": "derived: computed from other values",
+}
+
+
+class Dialog(ModalScreen):
+    """Base: Escape cancels with None (or False for yes/no questions)."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="dialog.cancel")]
+    CANCEL_VALUE: object = None
+
+    def action_cancel(self) -> None:
+        self.dismiss(self.CANCEL_VALUE)
+
+
+class ConfirmScreen(Dialog):
+    """A yes/no question; dismisses True for yes."""
+
+    CANCEL_VALUE = False
+
+    def __init__(self, question: str, yes: str = "Yes", no: str = "Cancel") -> None:
+        super().__init__()
+        self.question, self.yes, self.no = question, yes, no
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(self.question, classes="dialog-text")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(self.yes, variant="warning", id="yes")
+                yield Button(self.no, id="no")
+
+    def on_mount(self) -> None:
+        self.query_one("#no", Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.dismiss(event.button.id == "yes")
+
+
+def _origin_text(origin: Origin) -> Text:
+    text = Text()
+    text.append(f"[{origin.kind}] ", style="bold")
+    text.append(origin.source or ORIGIN_MEANING.get(origin.kind, ""))
+    return text
+
+
+class ExplainScreen(Dialog):
+    """How a number was computed: formula, values substituted, and every term's origin."""
+
+    def __init__(self, explanation: Explanation) -> None:
+        super().__init__()
+        self.explanation = explanation
+
+    def compose(self) -> ComposeResult:
+        e = self.explanation
+        with VerticalScroll(classes="dialog wide", id="explain") as box:
+            box.border_title = f"{e.label} = {e.text}"
+            box.border_subtitle = "Esc to close"
+            yield Static(Text(e.formula), classes="formula", id="explain-formula")
+            yield Static(Text(e.substituted), classes="substituted", id="explain-substituted")
+            for term in e.terms:
+                with Vertical(classes="term"):
+                    head = Text()
+                    head.append(term.label, style="bold")
+                    head.append(f" ({term.name}) = {term.text}")
+                    yield Static(head, classes="term-head")
+                    yield Static(_origin_text(term.origin), classes="term-source")
+            yield Static(Text("Kinds: " + "; ".join(ORIGIN_MEANING.values())), classes="legend")
+
+
+class InputSourceScreen(Dialog):
+    """Where one resolved input came from (for the Assumptions rows)."""
+
+    def __init__(self, name: str, label: str, value: float, origin: Origin) -> None:
+        super().__init__()
+        self.name_key, self.label, self.value, self.origin = name, label, value, origin
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(classes="dialog wide", id="source") as box:
+            box.border_title = f"{self.label} = {fmt(self.name_key, self.value)}"
+            box.border_subtitle = "Esc to close"
+            yield Static(Text(f"input {self.name_key}: {ORIGIN_MEANING.get(self.origin.kind, '')}"))
+            yield Static(_origin_text(self.origin), classes="term-source")
+
+
+class PresetPicker(Dialog):
+    """Pick a preset file: shipped presets and the user's own, grouped."""
+
+    def __init__(self, groups: list[tuple[str, list[tuple[Path, str]]]]) -> None:
+        super().__init__()
+        self.groups = groups
+
+    def compose(self) -> ComposeResult:
+        options: list[Option | None] = []
+        for title, entries in self.groups:
+            options.append(Option(Text(title, style="bold"), disabled=True))
+            for path, label in entries:
+                options.append(Option(Text(f"  {label}"), id=str(path)))
+        with Vertical(classes="dialog wide", id="picker") as box:
+            box.border_title = "Open preset"
+            box.border_subtitle = "Enter open · Esc cancel"
+            yield OptionList(*options, id="preset-list")
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        if event.option.id:
+            self.dismiss(Path(event.option.id))
+
+
+class SaveAsScreen(Dialog):
+    """Ask for a file name (relative names go to the user's preset folder)."""
+
+    def __init__(self, suggestion: Path, folder: Path, demo: bool) -> None:
+        super().__init__()
+        self.suggestion, self.folder, self.demo = suggestion, folder, demo
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog wide", id="save-as") as box:
+            box.border_title = "Save preset as"
+            if self.demo:
+                yield Static(f"Demo session: files are saved only in this session's temporary folder "
+                             f"({self.folder}) and vanish when you disconnect. Use 'Show TOML' to copy "
+                             f"the preset instead.", classes="dialog-note")
+            else:
+                yield Static(f"A name without a folder is saved in {self.folder}", classes="dialog-note")
+            yield Label("File")
+            yield Input(str(self.suggestion), id="save-path", select_on_focus=False)
+            yield Static("", id="save-error", classes="field-error")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Save", variant="primary", id="save")
+                yield Button("Show TOML", id="show-toml")
+                yield Button("Cancel", id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#save-path", Input).focus()
+
+    def resolve_path(self, text: str) -> Path | str:
+        """The target path, or a message saying why it is not allowed."""
+        text = text.strip()
+        if not text:
+            return "type a file name"
+        path = Path(text).expanduser()
+        if not path.is_absolute():
+            path = self.folder / path
+        if path.suffix != ".toml":
+            path = path.with_name(path.name + ".toml")
+        if self.demo and not path.resolve().is_relative_to(self.folder.resolve()):
+            return f"demo session: only files inside {self.folder} can be written"
+        return path
+
+    def _submit(self) -> None:
+        target = self.resolve_path(self.query_one("#save-path", Input).value)
+        if isinstance(target, str):
+            error = self.query_one("#save-error", Static)
+            error.update(target)
+            error.add_class("-invalid")
+            return
+        self.dismiss(target)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self._submit()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == "save":
+            self._submit()
+        elif event.button.id == "show-toml":
+            self.app.run_action("show_toml")
+        else:
+            self.dismiss(None)
+
+
+class TomlScreen(Dialog):
+    """The preset as TOML, selectable, so a visitor can copy it."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+    def compose(self) -> ComposeResult:
+        from textual.widgets import TextArea  # only needed here; keeps start-up lean
+
+        with Vertical(classes="dialog wide", id="toml") as box:
+            box.border_title = "Preset TOML"
+            box.border_subtitle = "select + ctrl+c to copy · Esc close"
+            yield TextArea(self.text, read_only=True, id="toml-text", show_line_numbers=False)

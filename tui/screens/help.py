@@ -1,0 +1,49 @@
+"""Help (F1 or ?): every key binding with its id, plus how editing and explaining work."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from tui.screens.dialogs import Dialog
+
+TIPS = (
+    ("Edit", "Type in any field: results recompute on every keystroke. Empty a field to go back to "
+             "the default shown in grey (e.g. 'auto 35.7 %' for MFU). Shares accept 0.4 or 40%."),
+    ("Invalid", "A bad value marks the field in red with the reason; the results keep the last good "
+                "values and say STALE until you fix it."),
+    ("Explain", "Tab to the results table (or click it), move to a row and press Enter to see the "
+                "formula, the values used and where each default comes from."),
+    ("Chips", "On the chip selector press Enter, then type the start of a chip key (b2, mi3, tpu) to "
+              "jump; or ctrl+p and type 'chip'."),
+    ("Move", "Tab / shift+Tab go through the panels in order; Enter on a collapsed section opens it."),
+    ("Tour", "With --tour: PgDn / PgUp go to the next / previous stop (asks first if you edited it)."),
+)
+
+
+class HelpScreen(Dialog):
+    def compose(self) -> ComposeResult:
+        table = Table(box=None, show_header=True, header_style="bold", expand=True, pad_edge=False)
+        table.add_column("Key", no_wrap=True)
+        table.add_column("Action")
+        table.add_column("Binding id", no_wrap=True)
+        for binding in self.app.BINDINGS:
+            if isinstance(binding, Binding) and binding.id:
+                table.add_row(binding.key.replace("question_mark", "?"), binding.description, binding.id)
+        table.add_row("ctrl+p", "Command palette: every action, explain any number, pick a chip", "")
+        table.add_row("enter", "On a result row: explain it", "")
+        table.add_row("escape", "Close a dialog", "dialog.cancel")
+        tips = Table(box=None, show_header=False, expand=True, pad_edge=False)
+        tips.add_column(style="bold", no_wrap=True)
+        tips.add_column()
+        for title, text in TIPS:
+            tips.add_row(title, Text(text))
+        with VerticalScroll(classes="dialog wide", id="help") as box:
+            box.border_title = "whatif help"
+            box.border_subtitle = "Esc to close"
+            yield Static(table)
+            yield Static(tips, id="help-tips")

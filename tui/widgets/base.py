@@ -1,0 +1,34 @@
+"""ResultView: the one hook a results pane needs to follow the live scenario.
+
+Any widget that also subclasses ResultView gets `update_result(result, baseline)` called by
+the app after every successful recompute (and once when it is mounted, if a result exists):
+
+    class ChartPane(ResultView, Static):
+        def update_result(self, result, baseline):
+            self.update(f"{result['training_days']:.1f} days")
+
+`result` is an engine.evaluate.Result; `baseline` is the pinned baseline Result or None.
+Update in place (set text, update cells): the app calls this on every keystroke.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from engine.evaluate import Result
+
+
+class ResultView:
+    """Mixin for widgets that show the current result. Put it first in the bases."""
+
+    def update_result(self, result: Result, baseline: Result | None) -> None:
+        raise NotImplementedError
+
+    def _on_mount(self) -> None:
+        # Textual calls the mount handler of every class in the MRO, so this runs for
+        # subclasses too: a pane mounted after the last recompute starts up to date.
+        app = getattr(self, "app", None)
+        result = getattr(app, "result", None)
+        if result is not None:
+            self.update_result(result, getattr(app, "baseline", None))

@@ -1,0 +1,232 @@
+"""Result views: headline figures in large type, the detail table, the warnings list.
+
+Each is a ResultView and updates in place (labels, cells) so a keystroke repaints only what
+changed. Colours come from the active theme's variables, never hard-coded.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+from rich.style import Style
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.color import Color
+from textual.containers import Grid, Vertical
+from textual.widgets import DataTable, Digits, Label, Static
+
+from engine.evaluate import Result
+from engine.explain import explainable
+from engine.units import QUANTITIES, fmt, fmt_delta
+from tui.widgets.base import ResultView
+
+HEADLINE: tuple[tuple[str, str], ...] = (
+    ("training_days", "Training time"), ("cost_usd", "Cost"), ("facility_mw", "Facility power"),
+    ("energy_mwh", "Energy"), ("co2_t", "CO2"), ("capex_usd", "Up-front capex"),
+)
+# Detail rows: every model.md section-9 output, the power breakdown and key intermediates.
+SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("Compute and time", ("training_flops", "peak_pflops", "mfu", "goodput", "end_to_end_utilisation",
+                          "steady_days", "training_days", "chip_hours")),
+    ("Power and facility", ("it_mw", "facility_mw", "accelerators_mw", "server_overhead_mw", "network_mw",
+                            "cooling_overhead_mw", "racks", "chips_per_rack", "rack_kw", "floor_m2")),
+    ("Energy and environment", ("energy_mwh", "co2_t", "water_m3", "homes")),
+    ("Money", ("cost_usd", "rent_cost_usd", "own_cost_usd", "capex_usd", "energy_cost_usd",
+               "breakeven_utilisation")),
+)
+BREAKDOWN = ("accelerators_mw", "server_overhead_mw", "network_mw", "cooling_overhead_mw")
+# Inputs listed under "Assumptions" with where each value came from.
+ASSUMPTIONS: tuple[str, ...] = (
+    "peak_tflops", "mfu_in", "goodput_in", "mtti_chip_hours", "checkpoint_minutes", "restart_minutes",
+    "planned_downtime", "it_kw_per_chip", "tdp_kw", "pue", "fan_share", "load_factor", "network_share",
+    "electricity_usd_per_mwh", "grid_g_per_kwh", "wue_l_per_kwh", "rent_usd_per_chip_hour", "chip_capex_usd",
+    "facility_capex_usd_per_mw", "depreciation_years", "network_capex_share",
+)
+ORIGIN_LABEL = {"input": "yours", "default": "default", "catalog": "catalog", "estimate": "estimate",
+                "auto": "auto", "derived": "derived"}
+ORIGIN_COLOUR = {"input": "success", "estimate": "warning", "auto": "accent", "default": "text-muted",
+                 "catalog": "text-muted", "derived": "text-muted"}
+_SCALE_WORDS = {"k": "thousand", "M": "million", "B": "billion", "T": "trillion"}
+_NUMBER = re.compile(r"^([-+]?\$?[\d,.]+(?:e[-+]?\d+)?)\s*(.*)$")
+# Lower is better for every headline figure: a rise is shown in the error colour.
+LOWER_IS_BETTER = {name for name, _ in HEADLINE}
+
+
+def split_figure(name: str, value: float) -> tuple[str, str]:
+    """'$84.0M' -> ('$84.0', 'million'); '34.5 MW' -> ('34.5', 'MW') for Digits + caption."""
+    text = fmt(name, value)
+    match = _NUMBER.match(text)
+    if not match:
+        return text, ""
+    number, unit = match.groups()
+    return number, _SCALE_WORDS.get(unit, unit)
+
+
+def theme_style(widget: object, variable: str, bold: bool = False) -> Style:
+    """A Rich style in the colour of a theme variable (for Rich Text inside DataTable cells)."""
+    value = getattr(widget, "app").theme_variables.get(variable, "")
+    try:
+        colour = Color.parse(value).rich_color
+    except Exception:  # 'auto 60%' style variables (text-muted) have no fixed colour: dim instead
+        return Style(dim=True, bold=bold)
+    return Style(color=colour, bold=bold)
+
+
+class HeadlineCard(Vertical):
+    def __init__(self, name: str, title: str) -> None:
+        super().__init__(classes="card", id=f"card-{name}")
+        self.name_key = name
+        self.title = title
+
+    def compose(self) -> ComposeResult:
+        yield Label(self.title, classes="card-title")
+        yield Digits("", classes="card-digits")
+        yield Static("", classes="card-unit")
+        yield Static("", classes="card-text")
+        yield Static("", classes="card-delta")
+
+    def show(self, result: Result, baseline: Result | None) -> None:
+        value = result.values[self.name_key]
+        number, unit = split_figure(self.name_key, value)
+        self.query_one(".card-digits", Digits).update(number)
+        self.query_one(".card-unit", Static).update(unit)
+        self.query_one(".card-text", Static).update(fmt(self.name_key, value))
+        delta = self.query_one(".card-delta", Static)
+        if baseline is None:
+            delta.update("")
+            delta.set_classes("card-delta")
+            return
+        old = baseline.values[self.name_key]
+        delta.update(fmt_delta(self.name_key, value, old) or "n/a")
+        delta.set_class(value > old, "-worse")
+        delta.set_class(value < old, "-better")
+
+
+class Headline(ResultView, Grid):
+    """The six figures a planner asks first, in large type (compact text when narrow)."""
+
+    def compose(self) -> ComposeResult:
+        for name, title in HEADLINE:
+            yield HeadlineCard(name, title)
+
+    def update_result(self, result: Result, baseline: Result | None) -> None:
+        self.set_class(baseline is not None, "-baseline")
+        for card in self.query(HeadlineCard):
+            card.show(result, baseline)
+
+
+# Table labels kept within 22 characters so value columns stay visible at 80 columns.
+SHORT_LABELS = {
+    "server_overhead_mw": "Servers (CPU, fans...)", "cooling_overhead_mw": "Cooling + losses (PUE)",
+    "breakeven_utilisation": "Own/rent break-even", "it_capex_usd": "IT capex",
+    "facility_capex_usd_per_mw": "Facility capex per MW", "electricity_usd_per_mwh": "Electricity price",
+    "mfu_in": "MFU", "goodput_in": "Goodput",
+}
+
+
+def _label(name: str) -> str:
+    if name in SHORT_LABELS:
+        return SHORT_LABELS[name]
+    return QUANTITIES[name].label if name in QUANTITIES else name
+
+
+class DetailTable(ResultView, DataTable):
+    """Every output with units, its change against the baseline and a note (auto/set for
+    MFU and goodput, share of facility power for the breakdown, origin for assumptions).
+    Enter on a row explains it."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(cursor_type="row", zebra_stripes=False, **kwargs)
+        self._built = False
+
+    def on_mount(self) -> None:
+        self.add_column("Quantity", key="label")
+        self.add_column("Value", key="value")
+        self.add_column("vs baseline", key="delta")
+        self.add_column("Note", key="note")
+
+    def _build(self, result: Result) -> None:
+        heading = Style(bold=True)
+        for title, names in SECTIONS:
+            self.add_row(Text(title, style=heading), "", "", "", key=f"section:{title}")
+            for name in names:
+                self.add_row(Text(" " + _label(name)), "", "", "", key=name)
+        self.add_row(Text("Assumptions (inputs)", style=heading), "", "", "", key="section:assumptions")
+        for name in ASSUMPTIONS:
+            self.add_row(Text(" " + _label(name)), "", "", "", key=f"in:{name}")
+        self._built = True
+
+    def update_result(self, result: Result, baseline: Result | None) -> None:
+        if not self._built:
+            self._build(result)
+        values, facility = result.values, result.values["facility_mw"]
+        for _, names in SECTIONS:
+            for name in names:
+                value = values[name]
+                self.update_cell(name, "value", Text(fmt(name, value), justify="right"))
+                delta = fmt_delta(name, value, baseline.values[name]) if baseline else ""
+                self.update_cell(name, "delta", Text(delta, justify="right"))
+                self.update_cell(name, "note", self._note(result, name, facility))
+        resolved = result.resolved
+        for name in ASSUMPTIONS:
+            if name in ("mfu_in", "goodput_in"):
+                shown = name.removesuffix("_in")
+                value, origin_kind = values[shown], "auto" if values[f"{shown}_estimated"] else "input"
+                text = fmt(shown, value)
+                old = baseline.values[shown] if baseline else None
+            else:
+                value, origin_kind = resolved.values[name], resolved.origins[name].kind
+                text = fmt(name, value)
+                old = baseline.resolved.values[name] if baseline else None
+            row = f"in:{name}"
+            self.update_cell(row, "value", Text(text, justify="right"))
+            delta = "" if old is None or (old == value) or (math.isnan(old) and math.isnan(value)) \
+                else fmt_delta(name, value, old)
+            self.update_cell(row, "delta", Text(delta, justify="right"))
+            self.update_cell(row, "note", Text(ORIGIN_LABEL[origin_kind],
+                                               style=theme_style(self, ORIGIN_COLOUR[origin_kind])))
+
+    def _note(self, result: Result, name: str, facility_mw: float) -> Text:
+        values = result.values
+        if name in ("mfu", "goodput"):
+            auto = bool(values[f"{name}_estimated"])
+            return Text("auto" if auto else "yours", style=theme_style(self, "accent" if auto else "success"))
+        if name in BREAKDOWN and facility_mw > 0 and not math.isnan(values[name]):
+            return Text(f"{values[name] / facility_mw:.0%} of facility")
+        if name == "cost_usd":
+            return Text(f"mode {result.resolved.mode}")
+        return Text("")
+
+    def row_name(self, row_key: str | None) -> str | None:
+        """The quantity a row shows (output or input name), or None for section headings."""
+        if not row_key or row_key.startswith("section:"):
+            return None
+        return row_key.removeprefix("in:")
+
+
+def can_explain(name: str) -> bool:
+    return name in _EXPLAINABLE
+
+
+_EXPLAINABLE = frozenset(explainable())
+
+
+class WarningsView(ResultView, Static):
+    """Feasibility warnings with their numbers, most severe first."""
+
+    _ORDER = {"error": 0, "warning": 1, "note": 2}
+    _COLOUR = {"error": "error", "warning": "warning", "note": "text-muted"}
+    _MARK = {"error": "✖", "warning": "▲", "note": "•"}
+
+    def update_result(self, result: Result, baseline: Result | None) -> None:
+        warnings = sorted(result.warnings, key=lambda w: self._ORDER.get(w.severity, 3))
+        self.display = bool(warnings)
+        text = Text()
+        for i, w in enumerate(warnings):
+            if i:
+                text.append("\n")
+            text.append(f"{self._MARK.get(w.severity, '•')} {w.code}: ",
+                        style=theme_style(self, self._COLOUR.get(w.severity, "text"), bold=True))
+            text.append(w.message)
+        self.update(text)
