@@ -12,6 +12,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from engine.catalog import Precision
+from engine.claims import Claims
 from engine.errors import WhatifError
 from engine.uncertainty import Uncertainty
 from engine.validation import format_validation_error
@@ -82,6 +83,7 @@ class Scenario(BaseModel):
     facility: Facility = Facility()
     economics: Economics = Economics()
     chips: dict[str, dict[str, Any]] = {}
+    claims: Claims = Field(default_factory=Claims)  # what a source asserted; engine/claims.py
     uncertainty: Uncertainty = Uncertainty()  # [uncertainty] ranges for Monte Carlo (engine/uncertainty.py)
 
     def get(self, dotted: str) -> Any:

@@ -1,0 +1,317 @@
+"""Claims: what a source asserted about a scenario, checked against what the model computes.
+
+A preset may carry a `[claims]` table (an article's "90 days on 25k GPUs, ~$100M", a paper's
+GPU-hours). Each claim is set beside the computed value (ratio = claimed / computed). A
+claimed duration also gives the utilisation the chips would need to do the scenario's FLOPs
+in that time, and a verdict (plausible / optimistic / implausible); the thresholds and their
+sources are in engine/data/claims.toml.
+
+This module depends only on the Result's numbers (not on engine.evaluate), so that
+engine.scenario can import the Claims model without a cycle.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import tomllib
+from dataclasses import dataclass
+from importlib import resources
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, PlainValidator
+from pydantic_core import PydanticCustomError
+
+from engine.units import fmt
+
+if TYPE_CHECKING:
+    from engine.evaluate import Result
+
+SECONDS_PER_DAY = 86400.0
+SECONDS_PER_HOUR = 3600.0
+
+Range = tuple[float, float]
+Verdict = Literal["plausible", "optimistic", "implausible", "consistent", "off", "n/a"]
+
+
+def _claim_value(value: Any) -> float | Range:
+    """A positive number, or a [low, high] range of positive numbers with low <= high."""
+    def positive(v: Any) -> float | None:
+        if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v) or v <= 0:
+            return None
+        return float(v)
+
+    if isinstance(value, list | tuple):
+        if len(value) == 2:
+            low, high = positive(value[0]), positive(value[1])
+            if low is not None and high is not None and low <= high:
+                return (low, high)
+        raise PydanticCustomError("claim_value", "expected a range [low, high] of numbers > 0 with low <= high")
+    number = positive(value)
+    if number is None:
+        raise PydanticCustomError("claim_value", "expected a number > 0 or a range [low, high]")
+    return number
+
+
+ClaimValue = Annotated[
+    float | Range,
+    PlainValidator(_claim_value),
+    PlainSerializer(lambda v: list(v) if isinstance(v, tuple) else v),
+]
+
+
+class Claims(BaseModel):
+    """The `[claims]` table of a preset. Every figure is a number or a [low, high] range."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    flops: ClaimValue | None = Field(default=None, description="total training FLOPs")
+    training_days: ClaimValue | None = Field(default=None, description="wall-clock training time, days")
+    chip_hours: ClaimValue | None = Field(default=None, description="accelerator-hours booked")
+    cost_usd: ClaimValue | None = Field(default=None, description="training cost, USD")
+    facility_mw: ClaimValue | None = Field(default=None, description="facility power (peak), MW")
+    homes: ClaimValue | None = Field(default=None, description="US homes with the same average draw")
+    energy_mwh: ClaimValue | None = Field(default=None, description="facility energy of the run, MWh")
+    co2_t: ClaimValue | None = Field(default=None, description="CO2 of the run, tonnes")
+    source: str | None = Field(default=None, description="who made the claims, where")
+    note: str | None = Field(default=None, description="anything a reader should know")
+
+    def figures(self) -> dict[str, float | Range]:
+        """The claimed figures that are set, in display order."""
+        return {k: getattr(self, k) for k in CLAIM_OUTPUTS if getattr(self, k) is not None}
+
+    def is_empty(self) -> bool:
+        return not self.figures()
+
+
+# claim key -> the Result value it is compared with (display order).
+CLAIM_OUTPUTS: dict[str, str] = {
+    "flops": "training_flops",
+    "training_days": "training_days",
+    "chip_hours": "chip_hours",
+    "cost_usd": "cost_usd",
+    "facility_mw": "facility_mw",
+    "homes": "homes",
+    "energy_mwh": "energy_mwh",
+    "co2_t": "co2_t",
+}
+DURATION_CLAIMS = ("training_days", "chip_hours")
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    implausible_below: float
+    optimistic_above: float
+    optimistic_mfu_above: float
+    implausible_mfu_above: float
+    consistent_within: float
+    sources: str
+
+
+@functools.cache
+def load_thresholds() -> Thresholds:
+    data = tomllib.loads(resources.files("engine.data").joinpath("claims.toml").read_text(encoding="utf-8"))
+    d, v = data["duration"], data["value"]
+    return Thresholds(d["implausible_below"], d["optimistic_above"], d["optimistic_mfu_above"],
+                      d["implausible_mfu_above"], v["consistent_within"], f"{d['sources']} | {v['sources']}")
+
+
+@dataclass(frozen=True)
+class ClaimCheck:
+    """One claim beside the model. Range claims give range-shaped implied values."""
+
+    key: str
+    output: str
+    claimed: float | Range
+    computed: float
+    ratio: float
+    verdict: Verdict
+    reason: str
+    implied_utilisation: float | Range | None = None
+    implied_mfu: float | Range | None = None
+    implied_usd_per_chip_hour: float | Range | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        def js(v: float | Range | None) -> Any:
+            if v is None:
+                return None
+            if isinstance(v, tuple):
+                return [js(x) for x in v]
+            return None if math.isnan(v) or math.isinf(v) else v
+
+        return {
+            "key": self.key, "output": self.output, "claimed": js(self.claimed), "computed": js(self.computed),
+            "ratio": js(self.ratio), "implied_utilisation": js(self.implied_utilisation),
+            "implied_mfu": js(self.implied_mfu), "implied_usd_per_chip_hour": js(self.implied_usd_per_chip_hour),
+            "verdict": self.verdict, "reason": self.reason,
+        }
+
+    @property
+    def summary(self) -> str:
+        """'implausible: implied utilisation 4.8 % ...', 'off by x3.8: the claim is higher'."""
+        return f"off {self.reason}" if self.verdict == "off" else f"{self.verdict}: {self.reason}"
+
+    @property
+    def claimed_text(self) -> str:
+        return format_claim(self.output, self.claimed)
+
+    @property
+    def computed_text(self) -> str:
+        return fmt(self.output, self.computed)
+
+    @property
+    def ratio_text(self) -> str:
+        return "n/a" if math.isnan(self.ratio) else "x" + f"{self.ratio:#.3g}".rstrip(".")
+
+    @property
+    def utilisation_text(self) -> str:
+        return format_share(self.implied_utilisation)
+
+    @property
+    def mfu_text(self) -> str:
+        return format_share(self.implied_mfu)
+
+
+def format_claim(output: str, value: float | Range) -> str:
+    """'90.0 days', or '150-200 MW' for a range whose ends share a unit."""
+    if not isinstance(value, tuple):
+        return fmt(output, value)
+    low, high = fmt(output, value[0]), fmt(output, value[1])
+    low_num, _, low_unit = low.rpartition(" ")
+    high_num, _, high_unit = high.rpartition(" ")
+    if low_num and low_unit == high_unit:
+        return f"{low_num}-{high_num} {high_unit}"
+    return f"{low}-{high}"
+
+
+def format_share(value: float | Range | None) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, tuple):
+        return f"{value[0] * 100:.1f}-{value[1] * 100:.1f} %"
+    return f"{value * 100:.1f} %"
+
+
+def check_claims(result: Result, claims: Claims | None = None) -> list[ClaimCheck]:
+    """Every claim of `claims` (default: the result's scenario's) against `result`."""
+    claims = result.scenario.claims if claims is None else claims
+    limits = load_thresholds()
+    figures = claims.figures()
+    booked_hours = _booked_chip_hours(figures, result)
+    checks = []
+    for key, claimed in figures.items():
+        output = CLAIM_OUTPUTS[key]
+        computed = result.values[output]
+        ratio = _ratio(claimed, computed)
+        if key in DURATION_CLAIMS:
+            checks.append(_check_duration(key, output, claimed, computed, ratio, result, limits))
+            continue
+        verdict, reason = _value_verdict(output, claimed, computed, ratio, limits)
+        rent = None
+        if key == "cost_usd" and booked_hours is not None:
+            rent = _divide(claimed, booked_hours)
+            reason += f"; claimed cost / claimed chip-hours = {_usd_per_hour(rent)}/chip-h"
+        checks.append(ClaimCheck(key, output, claimed, computed, ratio, verdict, reason,
+                                 implied_usd_per_chip_hour=rent))
+    return checks
+
+
+def implied_utilisation(result: Result, key: str, value: float) -> float:
+    """FLOPs / (chips x dense peak x claimed seconds), the booked-time utilisation a claimed
+    duration implies (claims.md). chip_hours already counts the chips."""
+    flops = result.values["training_flops"]
+    peak_flops = result.resolved.values["peak_tflops"] * 1e12
+    if key == "chip_hours":
+        return flops / (peak_flops * value * SECONDS_PER_HOUR)
+    return flops / (result.resolved.values["count"] * peak_flops * value * SECONDS_PER_DAY)
+
+
+def _check_duration(key: str, output: str, claimed: float | Range, computed: float, ratio: float,
+                    result: Result, limits: Thresholds) -> ClaimCheck:
+    goodput = result.values["goodput"]
+    ends = claimed if isinstance(claimed, tuple) else (claimed,)
+    utils = [implied_utilisation(result, key, v) for v in ends]
+    judged = [_duration_verdict(u, u / goodput, limits) for u in utils]
+    verdict, reason = min(judged, key=lambda vr: _RANK[vr[0]])
+    if len(utils) == 2:
+        util: float | Range = (min(utils), max(utils))
+        mfu: float | Range = (util[0] / goodput, util[1] / goodput)
+    else:
+        util, mfu = utils[0], utils[0] / goodput
+    return ClaimCheck(key, output, claimed, computed, ratio, verdict, reason, util, mfu)
+
+
+_RANK = {"plausible": 0, "optimistic": 1, "implausible": 2}
+
+
+def _duration_verdict(util: float, mfu: float, t: Thresholds) -> tuple[Verdict, str]:
+    u, m = f"{util * 100:.1f} %", f"{mfu * 100:.1f} %"
+    if util < t.implausible_below:
+        return "implausible", f"implied utilisation {u} is under {_pct(t.implausible_below)}: no large run idles that much"
+    if mfu > t.implausible_mfu_above:
+        return "implausible", f"implied MFU {m} is over {_pct(t.implausible_mfu_above)}: beyond any large training run"
+    if mfu > t.optimistic_mfu_above:
+        return "optimistic", f"implied MFU {m} beats the best published large runs ({_pct(t.optimistic_mfu_above)})"
+    if util > t.optimistic_above:
+        return "optimistic", (f"implied utilisation {u} is over {_pct(t.optimistic_above)} "
+                              "(published runs: 30-35 % end-to-end)")
+    return "plausible", f"implied utilisation {u} (MFU {m}) is what large runs achieve"
+
+
+def _pct(share: float) -> str:
+    return f"{share * 100:.0f} %"
+
+
+def _value_verdict(output: str, claimed: float | Range, computed: float, ratio: float,
+                   t: Thresholds) -> tuple[Verdict, str]:
+    if math.isnan(ratio):
+        return "n/a", f"{output} is not computed for this scenario (see the warnings)"
+    tolerance = 1.0 + t.consistent_within
+    if 1.0 / tolerance <= ratio <= tolerance:
+        if isinstance(claimed, tuple):
+            where = ("within the claimed range" if ratio == 1.0
+                     else f"{abs(1 - 1 / ratio) * 100:.2g} % {'below' if ratio > 1 else 'above'} the claimed range")
+            return "consistent", where
+        return "consistent", f"within {_pct(t.consistent_within)}"
+    if ratio > 1.0:
+        return "off", f"by x{ratio:.3g}: the claim is higher"
+    return "off", f"by x{1 / ratio:.3g}: the claim is lower"
+
+
+def _ratio(claimed: float | Range, computed: float) -> float:
+    """claimed / computed; for a range, its nearest end / computed (1 inside the range)."""
+    if math.isnan(computed) or computed <= 0:
+        return math.nan
+    if not isinstance(claimed, tuple):
+        return claimed / computed
+    low, high = claimed
+    if computed < low:
+        return low / computed
+    if computed > high:
+        return high / computed
+    return 1.0
+
+
+def _booked_chip_hours(figures: dict[str, float | Range], result: Result) -> float | Range | None:
+    """Chip-hours the claims imply (chip_hours, else training_days x chips), for an implied rent."""
+    if "chip_hours" in figures:
+        return figures["chip_hours"]
+    days = figures.get("training_days")
+    if days is None:
+        return None
+    per_day = result.resolved.values["count"] * 24.0
+    return (days[0] * per_day, days[1] * per_day) if isinstance(days, tuple) else days * per_day
+
+
+def _divide(a: float | Range, b: float | Range) -> float | Range:
+    """a / b where either may be a range: the range of possible quotients, low to high."""
+    a_lo, a_hi = a if isinstance(a, tuple) else (a, a)
+    b_lo, b_hi = b if isinstance(b, tuple) else (b, b)
+    low, high = a_lo / b_hi, a_hi / b_lo
+    return low if low == high else (low, high)
+
+
+def _usd_per_hour(value: float | Range) -> str:
+    if isinstance(value, tuple):
+        return f"${value[0]:.2f}-{value[1]:.2f}"
+    return f"${value:.2f}"
