@@ -1,0 +1,99 @@
+"""Compare and export: deltas against the first column, every format parses back to the
+same numbers, files are written atomically and never clobbered without consent."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+
+from engine.analysis.compare import compare
+from engine.analysis.export import (
+    compare_csv, compare_json, compare_markdown, compare_text, export_result, write_atomic,
+)
+from engine.analysis.uncertainty import monte_carlo
+from engine.errors import WhatifError
+from engine.evaluate import NUMERIC_OUTPUTS, evaluate
+from tests.helpers import make_scenario
+
+H100 = make_scenario(workload={"params_b": 405.0, "tokens_t": 15.6},
+                     cluster={"chip": "h100", "count": 16384, "mfu": 0.4, "goodput": 0.9})
+B200 = H100.with_values({"cluster.chip": "b200"})
+DLC = H100.with_values({"facility.cooling": "direct-liquid"})
+
+
+def test_deltas_are_against_the_first_column():
+    table = compare([H100, B200, DLC], ["H100", "B200", "H100 DLC"])
+    # Same MFU and goodput: time scales with peak FLOP/s, 989.4 vs 2,250 TFLOP/s (bf16 dense).
+    assert table.value(1, "training_days") == pytest.approx(table.value(0, "training_days") * 989.4 / 2250)
+    assert table.delta(1, "training_days") == pytest.approx(table.value(1, "training_days") - table.value(0, "training_days"))
+    assert table.delta(2, "training_days") == 0.0
+    assert table.delta_text(2, "training_days") == "same"
+    assert table.delta_text(1, "training_days").endswith("%")
+
+
+@pytest.mark.parametrize("n", [1, 7])
+def test_two_to_six_scenarios(n):
+    with pytest.raises(WhatifError, match="2 to 6"):
+        compare([H100] * n)
+
+
+def test_duplicate_names_are_told_apart():
+    table = compare([H100, H100])
+    assert [c.name for c in table.columns] == ["Scenario 1", "Scenario 2"]
+    table = compare([H100, H100], ["a", "a"])
+    assert [c.name for c in table.columns] == ["a", "a (2)"]
+
+
+def test_compare_formats_carry_the_same_numbers():
+    table = compare([H100, B200], ["H100", "B200"])
+    rows = {row[0]: row for row in csv.reader(io.StringIO(compare_csv(table)))}
+    assert rows["output"] == ["output", "H100", "B200", "B200 - H100"]
+    assert float(rows["training_days"][1]) == table.value(0, "training_days")
+    assert float(rows["training_days"][3]) == pytest.approx(table.delta(1, "training_days"))
+    assert rows["chip"][1:3] == ["h100", "b200"]
+    data = json.loads(compare_json(table))
+    assert data["scenarios"][1]["outputs"]["training_days"] == table.value(1, "training_days")
+    assert data["deltas"]["B200"]["training_days"] == pytest.approx(table.delta(1, "training_days"))
+    md = compare_markdown(table)
+    assert md.count("\n|") >= len(NUMERIC_OUTPUTS) + 2 and "| Training time |" in md
+    assert "Training time" in compare_text(table)
+
+
+def test_export_result_formats():
+    result = evaluate(H100)
+    rows = list(csv.DictReader(io.StringIO(export_result(result, "csv"))))
+    assert float(rows[0]["training_days"]) == result.values["training_days"]
+    assert rows[0]["mfu_estimated"] == "False"
+    data = json.loads(export_result(result, "json"))
+    assert data["outputs"] == json.loads(json.dumps(result.outputs()))
+    md = export_result(result, "md")
+    assert md.startswith("# ") and "| Training time |" in md
+
+
+def test_export_with_uncertainty_adds_percentiles():
+    result = evaluate(H100)
+    mc = monte_carlo(H100, result, samples=2000)
+    rows = list(csv.DictReader(io.StringIO(export_result(result, "csv", mc))))
+    assert [r["row"] for r in rows] == ["value", "p10", "p50", "p90"]
+    assert float(rows[1]["training_days"]) <= float(rows[3]["training_days"])
+    assert "P10" in export_result(result, "md", mc)
+    assert json.loads(export_result(result, "json", mc))["uncertainty"]["samples"] == 2000
+
+
+def test_unknown_format():
+    with pytest.raises(WhatifError, match="allowed: md, csv, json"):
+        export_result(evaluate(H100), "xlsx")
+
+
+def test_write_atomic_never_clobbers_without_consent(tmp_path):
+    path = tmp_path / "out" / "r.md"
+    write_atomic(path, "one")
+    with pytest.raises(WhatifError, match="not overwritten"):
+        write_atomic(path, "two")
+    assert path.read_text() == "one"
+    write_atomic(path, "three", overwrite=True)
+    assert path.read_text() == "three"
+    assert [p.name for p in path.parent.iterdir()] == ["r.md"]       # no temp files left behind
