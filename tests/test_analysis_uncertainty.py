@@ -131,3 +131,12 @@ def test_default_ranges_file_is_complete_and_sourced():
 def test_headline_bands_exist():
     mc = monte_carlo(BASE, samples=1000)
     assert set(HEADLINE) <= set(mc.bands)
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 10, 101, 10000])
+def test_percentiles_are_numpys_nearest_rank(n):
+    import numpy as np
+
+    from engine.analysis.uncertainty import _nearest_ranks
+    x = np.random.default_rng(n).random(n)
+    assert _nearest_ranks(x) == tuple(float(v) for v in np.percentile(x, (10, 50, 90), method="lower"))

@@ -121,11 +121,19 @@ def _bands(values: dict[str, np.ndarray], base: Result, outputs: tuple[str, ...]
             value = float(column.flat[0]) if column.size else point
             bands[name] = Band(value, value, value, point)
             continue
-        n = column.size
-        ranks = [int(math.floor(p / 100.0 * (n - 1))) for p in PERCENTILES]
-        picked = [float(np.partition(column, k)[k]) for k in ranks]
-        bands[name] = Band(picked[0], picked[1], picked[2], point)
+        bands[name] = Band(*_nearest_ranks(column), point)
     return bands
+
+
+def _nearest_ranks(column: np.ndarray) -> tuple[float, float, float]:
+    """P10, P50, P90 of a 1-D sample: select the median, then P10 within the lower half and
+    P90 within the upper half (each a contiguous half, so half the work of a full select)."""
+    n = column.size
+    k10, k50, k90 = (int(math.floor(p / 100.0 * (n - 1))) for p in PERCENTILES)
+    part = np.partition(column, k50)
+    p10 = np.partition(part[:k50], k10)[k10] if k10 < k50 else part[k50]
+    p90 = np.partition(part[k50 + 1:], k90 - k50 - 1)[k90 - k50 - 1] if k90 > k50 else part[k50]
+    return float(p10), float(part[k50]), float(p90)
 
 
 def draw(rng: np.random.Generator, r: InputRange, size: int, distribution: str) -> np.ndarray:

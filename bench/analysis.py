@@ -1,0 +1,68 @@
+"""Analysis speed on the default preset: a 200-point sweep, a goal seek, a sensitivity run
+and a 100,000-sample Monte Carlo. Target: each under 50 ms, so the app can refresh all of
+them with the scenario on every keystroke.
+
+Prints the median and best of several runs (wall clock; the machine is shared, so the
+best run is the fairest estimate of the code's own cost). Run: `.venv/bin/python bench/analysis.py`.
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from engine.analysis.sensitivity import sensitivity  # noqa: E402
+from engine.analysis.solve import parse_goal, solve  # noqa: E402
+from engine.analysis.sweep import sweep  # noqa: E402
+from engine.analysis.uncertainty import monte_carlo  # noqa: E402
+from engine.evaluate import evaluate  # noqa: E402
+from engine.presets import load_preset  # noqa: E402
+
+TARGET_MS = 50.0
+REPEATS = 15
+
+
+def timed(fn) -> tuple[float, float]:
+    """(median, best) milliseconds of REPEATS calls after one warm-up call."""
+    fn()
+    samples = []
+    for _ in range(REPEATS):
+        start = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - start) * 1000.0)
+    return statistics.median(samples), min(samples)
+
+
+def main() -> int:
+    scenario = load_preset(ROOT / "presets" / "default.toml")
+    goal = parse_goal("training_days=60")
+    cases = {
+        "sweep, 200 points of cluster.count (log)":
+            lambda: sweep(scenario, "cluster.count", 1024, 1_048_576, points=200, log=True),
+        "goal seek, cluster.count for training_days=60":
+            lambda: solve(scenario, "cluster.count", goal),
+        "sensitivity of cost_usd, 14 inputs +-20 %":
+            lambda: sensitivity(scenario, "cost_usd"),
+        "Monte Carlo, 100,000 samples, 18 outputs":
+            lambda: monte_carlo(scenario, samples=100_000),
+    }
+    print(f"{'case':<48} {'median ms':>10} {'best ms':>9}  target < {TARGET_MS:g} ms")
+    ok = True
+    for label, fn in cases.items():
+        median, best = timed(fn)
+        verdict = "ok" if median < TARGET_MS else "SLOW"
+        ok &= median < TARGET_MS
+        print(f"{label:<48} {median:>10.1f} {best:>9.1f}  {verdict}")
+    # Each analysis evaluates the scenario once for its base; quoted for reference.
+    median, best = timed(lambda: evaluate(scenario))
+    print(f"{'(one evaluate() for reference)':<48} {median:>10.2f} {best:>9.2f}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
