@@ -46,6 +46,7 @@ from engine.scenario import Scenario
 from engine.units import QUANTITIES
 from tui.tour import Tour
 from tui.widgets.base import ResultView
+from tui.widgets.claims import ClaimsView
 from tui.widgets.fields import (BLANK_PROMPTS, BY_WIDGET_ID, FIELDS, REQUIRED, FieldRow, FieldSpec,
                                 InputPanels, format_value, hint, parse_text)
 from tui.widgets.results import DetailTable, Headline, WarningsView, can_explain
@@ -59,7 +60,7 @@ def demo_mode() -> bool:
 
 
 class WhatifApp(App):
-    CSS_PATH = "app.tcss"
+    CSS_PATH = ["app.tcss", "widgets/claims.tcss"]
     TITLE = "whatif"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
     VERTICAL_BREAKPOINTS = [(0, "-short"), (36, "-tall")]
@@ -116,6 +117,8 @@ class WhatifApp(App):
                     with TabPane("Results", id="tab-results"):
                         yield WarningsView(id="warnings")
                         yield DetailTable(id="detail")
+                    with TabPane("Claims", id="tab-claims"):  # hidden for scenarios without claims
+                        yield ClaimsView(id="claims")
                     yield from self.result_panes()
         yield Static("", id="status")
         yield Footer()
@@ -286,11 +289,9 @@ class WhatifApp(App):
     def action_toggle_baseline(self) -> None:
         if self.baseline is None:
             self.baseline = self.result
-            self.notify("Baseline pinned: figures now show their change against it.", timeout=3)
         else:
             self.baseline = None
-            self.notify("Baseline unpinned.", timeout=2)
-        self._show_result()
+        self._show_result()  # the status line says "baseline pinned"; deltas appear at once
 
     def _when_saved(self, then: Callable[[], object], question: str = "Discard unsaved changes?") -> None:
         """Run `then` now, or after the user agrees to drop unsaved changes."""

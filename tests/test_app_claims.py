@@ -1,0 +1,138 @@
+"""Pilot tests of the Claims pane: an article preset shows its claims; changing the chip or
+the FLOPs changes a verdict, live."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.app import App, ComposeResult
+from textual.widgets import DataTable, Static, TabbedContent, TabPane
+
+from engine.claims import check_claims
+from engine.evaluate import Result, evaluate
+from engine.presets import load_preset
+from engine.scenario import Scenario
+from tui.widgets.claims import ClaimsView
+
+PRESETS = Path(__file__).resolve().parent.parent / "presets"
+SIZE = (140, 40)
+
+
+def verdict(app: App, key: str) -> str:
+    return app.query_one("#claims-table", DataTable).get_cell(key, "verdict").plain
+
+
+def reasons(app: App) -> str:
+    return str(app.query_one("#claims-reasons", Static).render())
+
+
+def cell(app: App, key: str, column: str) -> str:
+    return app.query_one("#claims-table", DataTable).get_cell(key, column).plain
+
+
+class ClaimsHost(App):
+    """The smallest host: a results TabbedContent with the Claims pane, like the real app."""
+
+    CSS_PATH = "../tui/widgets/claims.tcss"
+
+    def __init__(self, scenario: Scenario) -> None:
+        super().__init__()
+        self.scenario, self.result = scenario, evaluate(scenario)
+        self.baseline: Result | None = None
+
+    def compose(self) -> ComposeResult:
+        with TabbedContent(id="tabs"):
+            with TabPane("Results", id="tab-results"):
+                yield Static("results")
+            with TabPane("Claims", id="tab-claims"):
+                yield ClaimsView(id="claims")
+
+    def set_scenario(self, scenario: Scenario) -> None:
+        self.scenario, self.result = scenario, evaluate(scenario)
+        self.query_one(ClaimsView).update_result(self.result, self.baseline)
+
+
+async def test_standalone_pane_shows_claims_and_follows_a_chip_change():
+    scenario = load_preset(PRESETS / "article-gpt4.toml")
+    app = ClaimsHost(scenario)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert app.query_one("#tabs", TabbedContent).active == "tab-claims"  # brought forward
+        table = app.query_one("#claims-table", DataTable)
+        assert table.row_count == 3
+        assert cell(app, "training_days", "claimed") == "90.0 days"
+        assert cell(app, "training_days", "util") == "4.8 %"
+        assert verdict(app, "training_days") == "implausible"
+        assert "Time: implausible: implied utilisation 4.8 % is under 15 %" in reasons(app)
+        assert "Seed article" in str(app.query_one("#claims-head", Static).render())
+
+        app.baseline = app.result
+        app.set_scenario(scenario.with_values({"cluster.chip": "a100"}))
+        await pilot.pause()
+        assert cell(app, "training_days", "util") == "34.6 %"
+        assert verdict(app, "training_days") == "plausible"
+        assert "(baseline: implausible)" in reasons(app)
+
+
+async def test_standalone_pane_hides_its_tab_without_claims():
+    app = ClaimsHost(load_preset(PRESETS / "default.toml"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        tabs = app.query_one("#tabs", TabbedContent)
+        assert tabs.active == "tab-results"
+        assert tabs.get_tab("tab-claims").has_class("-hidden")
+        app.set_scenario(load_preset(PRESETS / "cluster-100k-h100-air.toml"))
+        await pilot.pause()
+        assert not tabs.get_tab("tab-claims").has_class("-hidden")
+        assert tabs.active == "tab-claims"
+        assert verdict(app, "facility_mw") == "consistent"
+        assert "Facility MW: consistent: within the claimed range" in reasons(app)
+
+
+# --- In the whatif app. ---
+
+async def test_app_opens_an_article_preset_on_its_claims_and_a_chip_change_flips_the_verdict():
+    from tui.app import WhatifApp
+
+    app = WhatifApp(PRESETS / "article-gpt4.toml")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        tabs = app.query_one("#tabs", TabbedContent)
+        assert tabs.active == "tab-claims"
+        assert app.query_one("#claims", ClaimsView).region.height > 0  # on screen
+        assert verdict(app, "training_days") == "implausible"
+        assert cell(app, "training_days", "util") == "4.8 %"
+
+        await pilot.click("#f-cluster-chip")  # the chip picker, as a user would
+        await pilot.press(*"a100", "enter")
+        await pilot.pause()
+        assert app.scenario.cluster.chip == "a100"
+        expected = {c.key: c for c in check_claims(app.result)}["training_days"]
+        assert cell(app, "training_days", "util") == expected.utilisation_text == "34.6 %"
+        assert verdict(app, "training_days") == "plausible"
+
+
+async def test_app_typing_the_papers_flops_makes_the_llama_row_plausible():
+    from tui.app import WhatifApp
+
+    app = WhatifApp(PRESETS / "article-llama31-405b.toml")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert verdict(app, "training_days") == "implausible"
+        app.apply_values({"workload.flops": 3.8e25})
+        await pilot.pause()
+        assert cell(app, "training_days", "util") == "40.7 %"
+        assert verdict(app, "training_days") == "plausible"
+        assert verdict(app, "flops") == "off"
+        assert "Compute: off by x10: the claim is lower" in reasons(app)
+
+
+async def test_app_default_preset_has_no_claims_tab():
+    from tui.app import WhatifApp
+
+    app = WhatifApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        tabs = app.query_one("#tabs", TabbedContent)
+        assert tabs.active == "tab-results"
+        assert tabs.get_tab("tab-claims").has_class("-hidden")
