@@ -1,0 +1,234 @@
+"""Pilot tests of the analysis panes and dialogs, mounted in a small host app that offers
+the same API as the main app (scenario, result, baseline, apply_values)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from textual.app import App, ComposeResult
+from textual.widgets import Button, DataTable, Input, Select, Static
+
+from engine.analysis.solve import parse_goal, solve
+from engine.analysis.uncertainty import monte_carlo
+from engine.evaluate import evaluate
+from engine.units import fmt
+from tests.helpers import make_scenario
+from tui.screens.compare import CompareScreen, ExportScreen
+from tui.screens.goal_seek import GoalSeekScreen
+from tui.widgets.base import ResultView
+from tui.widgets.chart import SweepChart, TornadoView
+from tui.widgets.uncertainty import UncertaintyStrip, UncertaintyView
+
+ROOT = Path(__file__).resolve().parent.parent
+SCENARIO = make_scenario(workload={"params_b": 405.0, "tokens_t": 15.6}, cluster={"chip": "h100", "count": 16384})
+
+
+class Host(App):
+    CSS_PATH = [str(ROOT / "tui" / "app.tcss"), str(ROOT / "tui" / "widgets" / "analysis.tcss")]
+
+    def __init__(self, *widgets, scenario=SCENARIO) -> None:
+        super().__init__()
+        self.widgets = widgets
+        self.scenario = scenario
+        self.result = evaluate(scenario)
+        self.baseline = None
+
+    def compose(self) -> ComposeResult:
+        yield from self.widgets
+
+    def apply_values(self, values):
+        self.scenario = self.scenario.with_values(values)
+        self.result = evaluate(self.scenario)
+        for view in self.screen_stack[0].walk_children():
+            if isinstance(view, ResultView):
+                view.update_result(self.result, self.baseline)
+        return self.result
+
+
+async def test_chart_shows_days_and_cost_against_chips_and_follows_the_scenario():
+    app = Host(SweepChart(id="chart"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        chart = app.query_one(SweepChart)
+        assert chart.data is not None and chart.data.spec.key == "cluster.count"
+        assert chart.data.point == 16384 and chart.data.x[0] == 1024 and chart.data.x[-1] == 262144
+        text = chart.render().plain
+        assert "Training time" in text and "Cost" in text and "1,024" in text and "262,144" in text
+        assert any(0x2800 < ord(ch) <= 0x28FF for ch in text)          # braille dots were drawn
+        assert "reliability-wall from 93,031" in text                   # the wall is inside 1k-262k
+        app.apply_values({"cluster.count": 4096})
+        await pilot.pause()
+        assert chart.data.point == 4096 and chart.data.x[-1] == 65536
+
+
+async def test_chart_keys_switch_input_output_and_scale():
+    app = Host(SweepChart(id="chart"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        chart = app.query_one(SweepChart)
+        chart.focus()
+        await pilot.press("x")
+        assert chart.data.spec.key == "cluster.mfu" and not chart.data.log
+        await pilot.press("y")
+        assert chart.outputs == ("facility_mw",)
+        await pilot.press("l")
+        assert chart.data.log
+        assert "x: cluster.mfu (log)" in chart.render().plain
+
+
+async def test_chart_draws_the_power_cap():
+    app = Host(SweepChart(id="chart", outputs=("facility_mw",)),
+               scenario=SCENARIO.with_values({"facility.power_cap_mw": 150.0}))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        text = app.query_one(SweepChart).render().plain
+        assert "power-cap from 71,302" in text
+
+
+async def test_chart_readable_at_80x24_in_a_narrow_pane():
+    app = Host(SweepChart(id="chart"))
+    async with app.run_test(size=(46, 14)) as pilot:
+        await pilot.pause()
+        lines = app.query_one(SweepChart).render().plain.splitlines()
+        assert len(lines) <= 14 and all(len(line) <= 46 for line in lines)
+        assert lines[0].startswith("Training time")
+
+
+async def test_goal_seek_apply_changes_the_scenario():
+    app = Host(Static("main"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        answers = []
+        app.push_screen(GoalSeekScreen(app.result, target=60.0, op="="), answers.append)
+        await pilot.pause()
+        screen = app.screen
+        answer = screen.query_one("#goal-answer", Static)
+        expected = solve(SCENARIO, "cluster.count", parse_goal("training_days=60"))
+        assert str(answer.render()).startswith(f"cluster.count = {expected.value:,}")
+        assert not screen.query_one("#goal-apply", Button).disabled
+        await pilot.click("#goal-apply")
+        await pilot.pause()
+        assert app.scenario.cluster.count == expected.value
+        assert answers == [{"cluster.count": expected.value}]
+        assert app.result.values["training_days"] <= 60.0
+
+
+async def test_goal_seek_reports_no_solution_and_cannot_apply():
+    app = Host(Static("main"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.push_screen(GoalSeekScreen(app.result))
+        await pilot.pause()
+        screen = app.screen
+        screen.query_one("#goal-target", Input).value = "1"
+        await pilot.pause()
+        assert "no solution in range" in str(screen.query_one("#goal-answer", Static).render())
+        assert screen.query_one("#goal-apply", Button).disabled
+        await pilot.press("ctrl+a")
+        assert app.scenario.cluster.count == 16384
+        await pilot.press("escape")
+        assert not isinstance(app.screen, GoalSeekScreen)
+
+
+async def test_goal_seek_for_mfu_from_a_claim():
+    app = Host(Static("main"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.push_screen(GoalSeekScreen(app.result, key="cluster.mfu", target=54.0, op="="))
+        await pilot.pause()
+        await pilot.press("ctrl+a")
+        await pilot.pause()
+        assert app.result.values["training_days"] == pytest.approx(54.0, rel=1e-3)
+        assert app.scenario.cluster.mfu is not None
+
+
+async def test_compare_view_adds_columns_and_switches_chip_and_cooling():
+    app = Host(Static("main"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = CompareScreen([("H100", app.scenario)])
+        app.push_screen(screen)
+        await pilot.pause()
+        await pilot.press("a")
+        assert len(screen.entries) == 2 and screen.selected == 1
+        chip = screen.query_one("#compare-chip", Select)
+        chip.value = "b200"
+        await pilot.pause()
+        assert screen.entries[1][1].cluster.chip == "b200"
+        table = screen.query_one("#compare-table", DataTable)
+        cell = table.get_cell("training_days", "col1")
+        b200_days = evaluate(SCENARIO.with_values({"cluster.chip": "b200"})).values["training_days"]
+        assert str(cell).startswith(fmt("training_days", b200_days)) and "%" in str(cell)
+        cooling = screen.query_one("#compare-cooling", Select)
+        cooling.value = "direct-liquid"
+        await pilot.pause()
+        assert screen.entries[1][2].resolved.cooling.key == "direct-liquid"
+        assert str(table.get_cell("setup:cooling", "col1")) == "direct-liquid"
+        assert str(table.get_cell("setup:cooling", "col0")) == "air"
+        await pilot.press("d")
+        assert len(screen.entries) == 1
+        await pilot.press("escape")
+        assert not isinstance(app.screen, CompareScreen)
+
+
+async def test_compare_view_reports_a_rejected_change_and_keeps_the_column():
+    app = Host(Static("main"))
+    scenario = SCENARIO.with_values({"workload.precision": "fp8"})
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = CompareScreen([("fp8", scenario), ("fp8 again", scenario)])
+        app.push_screen(screen)
+        await pilot.pause()
+        assert not screen.set_column(1, {"cluster.chip": "a100"})      # the A100 has no FP8 peak
+        await pilot.pause()
+        assert screen.entries[1][1].cluster.chip == "h100"
+        assert "a100" in str(screen.query_one("#compare-status", Static).render()).lower()
+
+
+async def test_uncertainty_strip_and_pane_show_p10_p50_p90():
+    app = Host(UncertaintyStrip(id="strip"), UncertaintyView(id="bands"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        mc = monte_carlo(SCENARIO)
+        strip = str(app.query_one("#strip", Static).render())
+        assert strip.startswith("P10-P90: time ") and "cost $" in strip
+        assert fmt("training_days", mc.bands["training_days"].p90) in strip
+        table = app.query_one("#uncertainty-bands", DataTable)
+        assert table.get_cell("training_days", "p10") == fmt("training_days", mc.bands["training_days"].p10)
+        assert table.get_cell("cost_usd", "p50") == fmt("cost_usd", mc.bands["cost_usd"].p50)
+        assert table.get_cell("training_days", "now") == fmt("training_days", app.result.values["training_days"])
+        ranges = app.query_one("#uncertainty-ranges", DataTable)
+        assert ranges.row_count == 8
+        app.apply_values({"cluster.count": 32768})
+        await pilot.pause()
+        assert table.get_cell("training_days", "now") == fmt("training_days", app.result.values["training_days"])
+
+
+async def test_tornado_pane_ranks_inputs_and_switches_output():
+    app = Host(TornadoView(id="tornado"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        view = app.query_one(TornadoView)
+        assert view.text.startswith("Sensitivity of cost")
+        view.focus()
+        await pilot.press("o")
+        assert view.text.startswith("Sensitivity of training time")
+        await pilot.press("r")
+        assert "plausible ranges" in view.text.splitlines()[0]
+
+
+async def test_export_dialog_writes_and_asks_before_replacing(tmp_path):
+    app = Host(Static("main"))
+    target = tmp_path / "r.csv"
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.push_screen(ExportScreen(result=app.result, suggestion=target))
+        await pilot.pause()
+        await pilot.click("#export-ok")
+        await pilot.pause()
+        assert target.read_text().startswith("row,training_flops")
+        target.write_text("keep")
+        app.push_screen(ExportScreen(result=app.result, suggestion=target))
+        await pilot.pause()
+        await pilot.click("#export-ok")
+        await pilot.pause()
+        assert target.read_text() == "keep"
+        assert "exists" in str(app.screen.query_one("#export-error", Static).render())
+        await pilot.pause(0.5)              # two quick clicks would be one double click
+        await pilot.click("#export-ok")
+        await pilot.pause()
+        assert target.read_text().startswith("row,")

@@ -1,0 +1,257 @@
+"""Compare view: up to six scenarios side by side, deltas against the first column.
+
+Opens with the current scenario as the first column. `a` adds the current scenario again
+(change it in the main screen, come back, add), the Chip and Cooling selects switch the
+selected column (left/right moves between columns), `d` removes it, `e` exports the table.
+Every cell is "value" or "value (delta vs first)". A change the engine rejects (a chip that
+lacks the precision) is reported in the status line and the column keeps its last state.
+
+ExportScreen (also used by the app for the current result) asks for a file name; the
+extension picks the format (.md, .csv, .json); writing is atomic and never replaces an
+existing file unless confirmed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Button, DataTable, Footer, Input, Label, Select, Static
+
+from engine.analysis.compare import MAX_COLUMNS, SETUP_ROWS, Column, Comparison, unique_names
+from engine.analysis.export import FORMATS, export_compare, export_result, write_atomic
+from engine.catalog import Catalog, load_catalog
+from engine.errors import WhatifError
+from engine.evaluate import NUMERIC_OUTPUTS, Result, evaluate
+from engine.scenario import Scenario
+from engine.units import QUANTITIES
+
+
+class CompareScreen(Screen):
+    BINDINGS = [
+        Binding("escape", "close", "Back", id="compare.close"),
+        Binding("a", "add_current", "Add current", id="compare.add"),
+        Binding("d", "remove_column", "Remove column", id="compare.remove"),
+        Binding("e", "export", "Export", id="compare.export"),
+    ]
+
+    def __init__(self, scenarios: list[tuple[str, Scenario]], catalog: Catalog | None = None) -> None:
+        super().__init__()
+        self.catalog = catalog or load_catalog()
+        self.entries: list[tuple[str, Scenario, Result]] = []
+        for name, scenario in scenarios[:MAX_COLUMNS]:
+            self.entries.append((name, scenario, evaluate(scenario, self.catalog)))
+        self.selected = 0
+
+    # ------------------------------------------------------------- layout
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="compare-bar"):
+            yield Label("Chip")
+            _, first, result = self.entries[0]
+            yield Select(sorted((chip.name, key) for key, chip in self.catalog.chips.items()),
+                         value=first.cluster.chip, allow_blank=False, id="compare-chip")
+            yield Label("Cooling")
+            yield Select([(c.name, key) for key, c in self.catalog.cooling.items()], allow_blank=False,
+                         value=result.resolved.cooling.key, id="compare-cooling")
+        yield DataTable(id="compare-table", cursor_type="column", zebra_stripes=True)
+        yield Static("", id="compare-status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.rebuild()
+        self.query_one("#compare-table", DataTable).focus()
+
+    def comparison(self) -> Comparison:
+        names = unique_names([name for name, _, _ in self.entries])
+        return Comparison([Column(n, r) for n, (_, _, r) in zip(names, self.entries)])
+
+    def rebuild(self) -> None:
+        """Redraw the whole table (columns change shape when one is added or removed)."""
+        table = self.query_one("#compare-table", DataTable)
+        table.clear(columns=True)
+        c = self.comparison()
+        table.add_column("", key="label")
+        for i, col in enumerate(c.columns):
+            table.add_column(col.name if i else f"{col.name} (base)", key=f"col{i}")
+        for key, label in SETUP_ROWS:
+            table.add_row(label, *(c.setup_text(i, key) for i in range(len(c.columns))), key=f"setup:{key}")
+        for name in NUMERIC_OUTPUTS:
+            cells = []
+            for i in range(len(c.columns)):
+                delta = c.delta_text(i, name)
+                cell = Text(c.cell(i, name))
+                if delta and delta != "same":
+                    cell.append(f" ({delta})", style="dim")
+                cells.append(cell)
+            table.add_row(QUANTITIES[name].label, *cells, key=name)
+        warn = [", ".join(col.result.warning_codes()) or "-" for col in c.columns]
+        table.add_row("Warnings", *warn, key="warnings")
+        self.selected = min(self.selected, len(self.entries) - 1)
+        table.move_cursor(column=self.selected + 1)
+        self._sync_selects()
+        self._status(f"{len(self.entries)} of {MAX_COLUMNS} columns · deltas against the first · "
+                     "←/→ select a column, then switch its chip or cooling")
+
+    def _sync_selects(self) -> None:
+        _, scenario, result = self.entries[self.selected]
+        chip, cooling = self.query_one("#compare-chip", Select), self.query_one("#compare-cooling", Select)
+        with chip.prevent(Select.Changed):
+            chip.value = scenario.cluster.chip
+        with cooling.prevent(Select.Changed):
+            cooling.value = result.resolved.cooling.key
+
+    def _status(self, text: str, error: bool = False) -> None:
+        status = self.query_one("#compare-status", Static)
+        status.update(text)
+        status.set_class(error, "-error")
+
+    # ------------------------------------------------------------- events
+    @on(DataTable.ColumnHighlighted, "#compare-table")
+    def _column(self, event: DataTable.ColumnHighlighted) -> None:
+        if event.cursor_column != event.data_table.cursor_column:
+            return                                      # stale: the table was rebuilt since
+        if event.cursor_column == 0:
+            event.data_table.move_cursor(column=1)      # the label column is not a scenario
+            return
+        self.selected = min(event.cursor_column - 1, len(self.entries) - 1)
+        self._sync_selects()
+
+    @on(Select.Changed, "#compare-chip")
+    def _chip(self, event: Select.Changed) -> None:
+        event.stop()
+        if event.value != self.entries[self.selected][1].cluster.chip:   # not an echo of _sync_selects
+            self.set_column(self.selected, {"cluster.chip": event.value})
+
+    @on(Select.Changed, "#compare-cooling")
+    def _cooling(self, event: Select.Changed) -> None:
+        event.stop()
+        if event.value != self.entries[self.selected][2].resolved.cooling.key:
+            self.set_column(self.selected, {"facility.cooling": event.value})
+
+    def set_column(self, index: int, values: dict) -> bool:
+        """Change column `index` (e.g. its chip); False, with the reason shown, if rejected."""
+        name, scenario, _ = self.entries[index]
+        try:
+            changed = scenario.with_values(values)
+            result = evaluate(changed, self.catalog)
+        except WhatifError as exc:
+            self._status(f"{name}: {exc}", error=True)
+            self._sync_selects()
+            return False
+        if "cluster.chip" in values:
+            name = f"{result.resolved.chip.name.split(' (')[0]}"
+        elif "facility.cooling" in values:
+            name = f"{name.split(' · ')[0]} · {result.resolved.cooling.key}"
+        self.entries[index] = (name, changed, result)
+        self.rebuild()
+        return True
+
+    def action_add_current(self) -> None:
+        if len(self.entries) >= MAX_COLUMNS:
+            self._status(f"at most {MAX_COLUMNS} columns; remove one first (d)", error=True)
+            return
+        app = self.app
+        scenario = getattr(app, "scenario", None)
+        if scenario is None:
+            return
+        result = evaluate(scenario, self.catalog)
+        self.entries.append((scenario.name or "Current", scenario, result))
+        self.selected = len(self.entries) - 1
+        self.rebuild()
+
+    def action_remove_column(self) -> None:
+        if len(self.entries) <= 1:
+            self._status("the last column stays", error=True)
+            return
+        del self.entries[self.selected]
+        self.selected = max(0, self.selected - 1)
+        self.rebuild()
+
+    def action_export(self) -> None:
+        def write(path: Path | None) -> None:
+            if path is not None:
+                self._status(f"wrote {path}")
+        self.app.push_screen(ExportScreen(compare=self.comparison(), suggestion=_suggest("compare.md")), write)
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+class ExportScreen(ModalScreen[Path | None]):
+    """Export the current result (or a comparison) to a file; the extension sets the format."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="export.cancel")]
+
+    def __init__(self, result: Result | None = None, compare: Comparison | None = None,
+                 suggestion: Path | None = None) -> None:
+        super().__init__()
+        self.result, self.compare = result, compare
+        self.suggestion = suggestion or _suggest("results.md")
+        self._confirm_path: Path | None = None
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog", id="export") as box:
+            box.border_title = "Export comparison" if self.compare else "Export results"
+            yield Static("The extension picks the format: .md, .csv or .json.", classes="dialog-note")
+            yield Input(str(self.suggestion), id="export-path", select_on_focus=False)
+            yield Static("", id="export-error", classes="dialog-note")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Export", variant="primary", id="export-ok")
+                yield Button("Cancel", id="export-cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#export-path", Input).focus()
+
+    @on(Input.Changed, "#export-path")
+    def _edited(self, event: Input.Changed) -> None:
+        self._confirm_path = None
+        self.query_one("#export-ok", Button).label = "Export"
+
+    @on(Input.Submitted, "#export-path")
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.write()
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == "export-ok":
+            self.write()
+        else:
+            self.action_cancel()
+
+    def write(self) -> Path | None:
+        """Write the file; a first attempt on an existing file asks for a second press."""
+        error = self.query_one("#export-error", Static)
+        path = Path(self.query_one("#export-path", Input).value.strip()).expanduser()
+        fmt = path.suffix.lstrip(".").lower().replace("markdown", "md")
+        if fmt not in FORMATS:
+            error.update(f"unknown extension '{path.suffix}'; use .md, .csv or .json")
+            return None
+        overwrite = self._confirm_path == path
+        if path.exists() and not overwrite:
+            self._confirm_path = path
+            self.query_one("#export-ok", Button).label = "Overwrite"
+            error.update(f"{path} exists: press Overwrite to replace it")
+            return None
+        try:
+            text = export_compare(self.compare, fmt) if self.compare else export_result(self.result, fmt)
+            written = write_atomic(path, text, overwrite=overwrite)
+        except (WhatifError, OSError) as exc:
+            error.update(str(exc))
+            return None
+        self.app.notify(f"Exported {written}", timeout=4)
+        self.dismiss(written)
+        return written
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+def _suggest(name: str) -> Path:
+    return Path.cwd() / name

@@ -1,0 +1,149 @@
+"""Goal seek dialog: solve one input for a target output; Apply puts the answer in the scenario.
+
+The answer is recomputed as the fields change (a solve is a few vectorised engine calls,
+~3 ms), so the dialog reads like a calculator. Apply calls `app.apply_values` (validated by
+the engine) and closes, dismissing with {key: value}; Escape closes without changing anything.
+"""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Select, Static
+
+from engine.analysis.inputs import numeric_keys, parse_range
+from engine.analysis.solve import Goal, Solution, solve
+from engine.errors import WhatifError
+from engine.evaluate import NUMERIC_OUTPUTS, Result
+from engine.units import QUANTITIES
+
+OPS: tuple[tuple[str, str], ...] = (("= (reach)", "="), ("<= (at most)", "<="), (">= (at least)", ">="))
+
+
+class GoalSeekScreen(ModalScreen[dict | None]):
+    """Solve `Solve for` so that `Output op Target`, optionally within `Range`."""
+
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", id="goal_seek.cancel"),
+        Binding("ctrl+a", "apply", "Apply", id="goal_seek.apply", priority=True),  # over Input's "home"
+    ]
+
+    def __init__(self, result: Result, key: str = "cluster.count", output: str = "training_days",
+                 op: str = "<=", target: float | None = None) -> None:
+        super().__init__()
+        self.result = result
+        self.key, self.output, self.op = key, output, op
+        self.target = target if target is not None else _round_target(result.values[output] * 0.75)
+        self.solution: Solution | None = None
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog", id="goal-seek") as box:
+            box.border_title = "Goal seek"
+            box.border_subtitle = "ctrl+a apply · esc cancel"
+            with Horizontal(classes="goal-row"):
+                yield Label("Solve for")
+                yield Select([(k, k) for k in numeric_keys()], value=self.key, allow_blank=False, id="goal-key")
+            with Horizontal(classes="goal-row"):
+                yield Label("so that")
+                yield Select([(_output_label(n), n) for n in NUMERIC_OUTPUTS], value=self.output,
+                             allow_blank=False, id="goal-output")
+            with Horizontal(classes="goal-row"):
+                yield Label("is")
+                yield Select(OPS, value=self.op, allow_blank=False, id="goal-op")
+                yield Input(f"{self.target:g}", id="goal-target", select_on_focus=False)
+            with Horizontal(classes="goal-row"):
+                yield Label("within")
+                yield Input("", placeholder="LOW:HIGH (blank = default range)", id="goal-range",
+                            select_on_focus=False)
+            yield Static("", id="goal-answer")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Apply", variant="primary", id="goal-apply", disabled=True)
+                yield Button("Cancel", id="goal-cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#goal-target", Input).focus()
+        self.recompute()
+
+    @on(Select.Changed)
+    @on(Input.Changed)
+    def _changed(self, event) -> None:
+        event.stop()
+        self.recompute()
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_apply()
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == "goal-apply":
+            self.action_apply()
+        else:
+            self.action_cancel()
+
+    def recompute(self) -> Solution | None:
+        """Solve with the current fields; show the answer or what is wrong."""
+        answer = self.query_one("#goal-answer", Static)
+        apply = self.query_one("#goal-apply", Button)
+        self.solution = None
+        try:
+            key = str(self.query_one("#goal-key", Select).value)
+            output = str(self.query_one("#goal-output", Select).value)
+            op = str(self.query_one("#goal-op", Select).value)
+            target = _number(self.query_one("#goal-target", Input).value)
+            span = self.query_one("#goal-range", Input).value.strip()
+            low, high = parse_range(span, key) if span else (None, None)
+            self.solution = solve(self.result.scenario, key, Goal(output, op, target), low, high, base=self.result)
+        except WhatifError as exc:
+            answer.update(str(exc))
+            answer.add_class("-none")
+            apply.disabled = True
+            return None
+        answer.update(self.solution.message)
+        answer.set_class(not self.solution.ok, "-none")
+        apply.disabled = not self.solution.ok
+        return self.solution
+
+    def action_apply(self) -> None:
+        solution = self.recompute()
+        if solution is None or not solution.ok:
+            self.app.bell()
+            return
+        values = {solution.key: solution.value}
+        try:
+            self.app.apply_values(values)  # type: ignore[attr-defined]
+        except WhatifError as exc:
+            answer = self.query_one("#goal-answer", Static)
+            answer.update(f"Not applied: {exc}")
+            answer.add_class("-none")
+            return
+        self.dismiss(values)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+def _number(text: str) -> float:
+    try:
+        return float(text.strip().replace("_", "").replace(",", ""))
+    except ValueError:
+        raise WhatifError(f"target {text.strip()!r} is not a number", key="target") from None
+
+
+def _output_label(name: str) -> str:
+    q = QUANTITIES[name]
+    return f"{q.label} ({name})"
+
+
+def _round_target(value: float) -> float:
+    """A round starting target (two significant figures) so the dialog opens with a question."""
+    if value == 0 or value != value:
+        return 0.0
+    from math import floor, log10
+    digits = 1 - int(floor(log10(abs(value))))
+    return round(value, digits)

@@ -1,0 +1,103 @@
+"""P10/P50/P90 in the app: a one-line strip under the headline figures and a full pane.
+
+Both follow the scenario on every recompute. The Monte Carlo (engine.analysis.uncertainty)
+runs once per result (10,000 draws by default, ~4 ms) and is shared by the two widgets.
+"""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.widgets import DataTable, Static
+
+from engine.analysis.uncertainty import HEADLINE, MonteCarlo, monte_carlo
+from engine.errors import WhatifError
+from engine.evaluate import Result
+from engine.units import QUANTITIES, fmt
+from tui.widgets.base import ResultView
+
+# Short names for the strip (it has one line per figure pair at 80 columns).
+STRIP_NAMES: dict[str, str] = {"training_days": "time", "cost_usd": "cost", "facility_mw": "power",
+                               "energy_mwh": "energy", "co2_t": "CO2"}
+
+_cache: tuple[int, MonteCarlo | str] | None = None
+
+
+def monte_carlo_for(result: Result) -> MonteCarlo | str:
+    """The Monte Carlo of `result` (or the reason it cannot run), computed once per result."""
+    global _cache
+    if _cache is not None and _cache[0] == id(result):
+        return _cache[1]
+    try:
+        mc: MonteCarlo | str = monte_carlo(result.scenario, result)
+    except WhatifError as exc:
+        mc = str(exc)
+    _cache = (id(result), mc)
+    return mc
+
+
+def band_text(name: str, mc: MonteCarlo) -> str:
+    """'72.0-90.0 days' style P10-P90 span of one output."""
+    band = mc.bands[name]
+    low, high = fmt(name, band.p10), fmt(name, band.p90)
+    unit = QUANTITIES[name].unit
+    if unit and low.endswith(" " + unit) and high.endswith(" " + unit):
+        low = low[: -len(unit) - 1]
+    return f"{low}-{high}"
+
+
+class UncertaintyStrip(ResultView, Static):
+    """'P10-P90: time 72-90 days · cost $68M-$130M · power 32-36 MW' under the headline."""
+
+    def update_result(self, result: Result, baseline: Result | None) -> None:
+        mc = monte_carlo_for(result)
+        if isinstance(mc, str):
+            self.update(f"P10-P90: not available ({mc})")
+            return
+        parts = [f"{STRIP_NAMES[n]} {band_text(n, mc)}" for n in HEADLINE]
+        self.update("P10-P90: " + " · ".join(parts))
+
+
+class UncertaintyView(ResultView, VerticalScroll):
+    """Point value and P10/P50/P90 of the headline outputs, and the input ranges used."""
+
+    def compose(self) -> ComposeResult:
+        yield DataTable(id="uncertainty-bands", cursor_type="row", zebra_stripes=False)
+        yield Static("", id="uncertainty-about", classes="uncertainty-note")
+        yield DataTable(id="uncertainty-ranges", cursor_type="row", zebra_stripes=False)
+        yield Static("", id="uncertainty-notes", classes="uncertainty-note")
+
+    def on_mount(self) -> None:
+        bands = self.query_one("#uncertainty-bands", DataTable)
+        for key, label in (("output", "Output"), ("now", "Now"), ("p10", "P10"), ("p50", "P50"), ("p90", "P90")):
+            bands.add_column(label, key=key)
+        for name in HEADLINE:
+            bands.add_row(QUANTITIES[name].label, "", "", "", "", key=name)
+        ranges = self.query_one("#uncertainty-ranges", DataTable)
+        for key, label in (("input", "Input"), ("low", "Low"), ("likely", "Likely"), ("high", "High")):
+            ranges.add_column(label, key=key)
+        self._ready = True
+        if getattr(self.app, "result", None) is not None:
+            self.update_result(self.app.result, None)
+
+    def update_result(self, result: Result, baseline: Result | None) -> None:
+        if not getattr(self, "_ready", False):
+            return          # columns are added in on_mount, which then calls this again
+        mc = monte_carlo_for(result)
+        about = self.query_one("#uncertainty-about", Static)
+        if isinstance(mc, str):
+            about.update(f"Monte Carlo not available: {mc}")
+            return
+        bands = self.query_one("#uncertainty-bands", DataTable)
+        for name in HEADLINE:
+            band = mc.bands[name]
+            for column, value in (("now", band.point), ("p10", band.p10), ("p50", band.p50), ("p90", band.p90)):
+                bands.update_cell(name, column, fmt(name, value))
+        about.update(f"{mc.samples:,} {mc.distribution} draws, seed {mc.seed} ([uncertainty] in the preset). "
+                     "Ranges used:")
+        ranges = self.query_one("#uncertainty-ranges", DataTable)
+        ranges.clear()
+        for r in mc.ranges:
+            ranges.add_row(r.key, fmt(r.name, r.low), fmt(r.name, r.likely), fmt(r.name, r.high), key=r.key)
+        notes = self.query_one("#uncertainty-notes", Static)
+        notes.update("\n".join(mc.notes) if mc.notes else "Defaults: engine/data/uncertainty.toml (sources there).")
