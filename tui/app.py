@@ -46,10 +46,12 @@ from engine.scenario import Scenario
 from engine.units import QUANTITIES
 from tui.tour import Tour
 from tui.widgets.base import ResultView
+from tui.widgets.chart import SweepChart, TornadoView
 from tui.widgets.claims import ClaimsView
 from tui.widgets.fields import (BLANK_PROMPTS, BY_WIDGET_ID, FIELDS, REQUIRED, FieldRow, FieldSpec,
                                 InputPanels, format_value, hint, parse_text)
 from tui.widgets.results import DetailTable, Headline, WarningsView, can_explain
+from tui.widgets.uncertainty import UncertaintyStrip, UncertaintyView
 
 DEMO_ENV = "WHATIF_DEMO"
 
@@ -60,7 +62,7 @@ def demo_mode() -> bool:
 
 
 class WhatifApp(App):
-    CSS_PATH = ["app.tcss", "widgets/claims.tcss"]
+    CSS_PATH = ["app.tcss", "widgets/claims.tcss", "widgets/analysis.tcss"]
     TITLE = "whatif"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
     VERTICAL_BREAKPOINTS = [(0, "-short"), (36, "-tall")]
@@ -73,6 +75,10 @@ class WhatifApp(App):
         Binding("ctrl+t", "show_toml", "TOML", id="preset.show_toml", show=False),
         Binding("pagedown", "tour_next", "Next stop", id="tour.next", priority=True),
         Binding("pageup", "tour_previous", "Prev stop", id="tour.previous", priority=True),
+        Binding("ctrl+g", "goal_seek", "Goal seek", id="analysis.goal_seek"),
+        Binding("ctrl+r", "compare", "Compare", id="analysis.compare"),
+        Binding("f6", "export", "Export", id="analysis.export", show=False,
+                tooltip="Export the results as Markdown, CSV or JSON"),
         Binding("f1", "help", "Help", id="app.help"),
         Binding("question_mark", "help", "Help", id="app.help_key", show=False),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
@@ -113,12 +119,19 @@ class WhatifApp(App):
             with Vertical(id="results"):
                 yield Static("", id="stale-banner")
                 yield Headline(id="headline")
+                yield UncertaintyStrip(id="uncertainty-strip")
                 with TabbedContent(id="tabs"):
                     with TabPane("Results", id="tab-results"):
                         yield WarningsView(id="warnings")
                         yield DetailTable(id="detail")
                     with TabPane("Claims", id="tab-claims"):  # hidden for scenarios without claims
                         yield ClaimsView(id="claims")
+                    with TabPane("Chart", id="tab-chart"):
+                        yield SweepChart(id="chart")
+                    with TabPane("Sensitivity", id="tab-sensitivity"):
+                        yield TornadoView(id="tornado")
+                    with TabPane("P10/P90", id="tab-uncertainty"):
+                        yield UncertaintyView(id="uncertainty")
                     yield from self.result_panes()
         yield Static("", id="status")
         yield Footer()
@@ -407,6 +420,18 @@ class WhatifApp(App):
     def action_show_toml(self) -> None:
         from tui.screens.dialogs import TomlScreen
         self.push_screen(TomlScreen(dumps_preset(self.scenario)))
+
+    def action_goal_seek(self) -> None:
+        from tui.screens.goal_seek import GoalSeekScreen
+        self.push_screen(GoalSeekScreen(self.result))
+
+    def action_compare(self) -> None:
+        from tui.screens.compare import CompareScreen
+        self.push_screen(CompareScreen([(self.scenario.name or "Current", self.scenario)], self.catalog))
+
+    def action_export(self) -> None:
+        from tui.screens.compare import ExportScreen
+        self.push_screen(ExportScreen(result=self.result))
 
     def action_help(self) -> None:
         from tui.screens.help import HelpScreen

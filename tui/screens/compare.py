@@ -13,6 +13,7 @@ existing file unless confirmed.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from rich.text import Text
@@ -28,6 +29,7 @@ from engine.analysis.export import FORMATS, export_compare, export_result, write
 from engine.catalog import Catalog, load_catalog
 from engine.errors import WhatifError
 from engine.evaluate import NUMERIC_OUTPUTS, Result, evaluate
+from engine.presets import user_presets_dir
 from engine.scenario import Scenario
 from engine.units import QUANTITIES
 
@@ -229,6 +231,12 @@ class ExportScreen(ModalScreen[Path | None]):
         """Write the file; a first attempt on an existing file asks for a second press."""
         error = self.query_one("#export-error", Static)
         path = Path(self.query_one("#export-path", Input).value.strip()).expanduser()
+        demo = _demo_folder()
+        if demo is not None and not path.is_absolute():
+            path = demo / path
+        if demo is not None and not path.resolve().is_relative_to(demo.resolve()):
+            error.update(f"demo session: only files inside {demo} can be written")
+            return None
         fmt = path.suffix.lstrip(".").lower().replace("markdown", "md")
         if fmt not in FORMATS:
             error.update(f"unknown extension '{path.suffix}'; use .md, .csv or .json")
@@ -253,5 +261,10 @@ class ExportScreen(ModalScreen[Path | None]):
         self.dismiss(None)
 
 
+def _demo_folder() -> Path | None:
+    """In an SSH demo session only the per-session user folder may be written."""
+    return user_presets_dir() if os.environ.get("WHATIF_DEMO") == "1" else None
+
+
 def _suggest(name: str) -> Path:
-    return Path.cwd() / name
+    return (_demo_folder() or Path.cwd()) / name

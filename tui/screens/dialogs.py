@@ -188,12 +188,12 @@ class SaveAsScreen(Dialog):
         event.stop()
         self._submit()
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
+    async def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
         if event.button.id == "save":
             self._submit()
         elif event.button.id == "show-toml":
-            self.app.run_action("show_toml")
+            await self.app.run_action("show_toml")
         else:
             self.dismiss(None)
 

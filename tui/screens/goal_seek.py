@@ -20,7 +20,7 @@ from engine.errors import WhatifError
 from engine.evaluate import NUMERIC_OUTPUTS, Result
 from engine.units import QUANTITIES
 
-OPS: tuple[tuple[str, str], ...] = (("= (reach)", "="), ("<= (at most)", "<="), (">= (at least)", ">="))
+OPS: tuple[tuple[str, str], ...] = (("=", "="), ("<=", "<="), (">=", ">="))  # reach, at most, at least
 
 
 class GoalSeekScreen(ModalScreen[dict | None]):

@@ -98,7 +98,7 @@ class HeadlineCard(Vertical):
             delta.set_classes("card-delta")
             return
         old = baseline.values[self.name_key]
-        delta.update(fmt_delta(self.name_key, value, old) or "n/a")
+        delta.update(_delta(self.name_key, value, old) or "no change")
         delta.set_class(value > old, "-worse")
         delta.set_class(value < old, "-better")
 
@@ -143,8 +143,8 @@ class DetailTable(ResultView, DataTable):
     def on_mount(self) -> None:
         self.add_column("Quantity", key="label")
         self.add_column("Value", key="value")
-        self.add_column("vs baseline", key="delta")
         self.add_column("Note", key="note")
+        self.add_column("vs baseline", key="delta")
 
     def _build(self, result: Result) -> None:
         heading = Style(bold=True)
@@ -164,10 +164,10 @@ class DetailTable(ResultView, DataTable):
         for _, names in SECTIONS:
             for name in names:
                 value = values[name]
-                self.update_cell(name, "value", Text(fmt(name, value), justify="right"))
-                delta = fmt_delta(name, value, baseline.values[name]) if baseline else ""
-                self.update_cell(name, "delta", Text(delta, justify="right"))
-                self.update_cell(name, "note", self._note(result, name, facility))
+                self.update_cell(name, "value", Text(fmt(name, value), justify="right"), update_width=True)
+                delta = _delta(name, value, baseline.values[name]) if baseline else ""
+                self.update_cell(name, "delta", Text(delta), update_width=True)
+                self.update_cell(name, "note", self._note(result, name, facility), update_width=True)
         resolved = result.resolved
         for name in ASSUMPTIONS:
             if name in ("mfu_in", "goodput_in"):
@@ -180,12 +180,12 @@ class DetailTable(ResultView, DataTable):
                 text = fmt(name, value)
                 old = baseline.resolved.values[name] if baseline else None
             row = f"in:{name}"
-            self.update_cell(row, "value", Text(text, justify="right"))
-            delta = "" if old is None or (old == value) or (math.isnan(old) and math.isnan(value)) \
-                else fmt_delta(name, value, old)
-            self.update_cell(row, "delta", Text(delta, justify="right"))
+            self.update_cell(row, "value", Text(text, justify="right"), update_width=True)
+            delta = "" if old is None else _delta(name, value, old)
+            self.update_cell(row, "delta", Text(delta), update_width=True)
             self.update_cell(row, "note", Text(ORIGIN_LABEL[origin_kind],
-                                               style=theme_style(self, ORIGIN_COLOUR[origin_kind])))
+                                               style=theme_style(self, ORIGIN_COLOUR[origin_kind])),
+                             update_width=True)
 
     def _note(self, result: Result, name: str, facility_mw: float) -> Text:
         values = result.values
@@ -193,7 +193,7 @@ class DetailTable(ResultView, DataTable):
             auto = bool(values[f"{name}_estimated"])
             return Text("auto" if auto else "yours", style=theme_style(self, "accent" if auto else "success"))
         if name in BREAKDOWN and facility_mw > 0 and not math.isnan(values[name]):
-            return Text(f"{values[name] / facility_mw:.0%} of facility")
+            return Text(f"{values[name] / facility_mw:.0%} of total")
         if name == "cost_usd":
             return Text(f"mode {result.resolved.mode}")
         return Text("")
@@ -203,6 +203,13 @@ class DetailTable(ResultView, DataTable):
         if not row_key or row_key.startswith("section:"):
             return None
         return row_key.removeprefix("in:")
+
+
+def _delta(name: str, new: float, old: float) -> str:
+    """fmt_delta, but blank when nothing changed (a column of '+0' is noise)."""
+    if new == old or (math.isnan(new) and math.isnan(old)):
+        return ""
+    return fmt_delta(name, new, old)
 
 
 def can_explain(name: str) -> bool:

@@ -54,8 +54,19 @@ class UncertaintyStrip(ResultView, Static):
         if isinstance(mc, str):
             self.update(f"P10-P90: not available ({mc})")
             return
-        parts = [f"{STRIP_NAMES[n]} {band_text(n, mc)}" for n in HEADLINE]
-        self.update("P10-P90: " + " · ".join(parts))
+        # As many figures as fit on two lines (time, cost and power at 80 columns).
+        room = 2 * max(self.size.width - 2, 40)
+        text = "P10-P90:"
+        for i, name in enumerate(HEADLINE):
+            part = f"{' ·' if i else ''} {STRIP_NAMES[name]} {band_text(name, mc)}"
+            if i >= 2 and len(text) + len(part) > room:
+                break
+            text += part
+        self.update(text)
+
+    def on_resize(self) -> None:
+        if getattr(self.app, "result", None) is not None:
+            self.update_result(self.app.result, None)
 
 
 class UncertaintyView(ResultView, VerticalScroll):

@@ -1,0 +1,359 @@
+"""Pilot tests: drive the app like a user and compare what it shows with the engine."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from textual.widgets import DataTable, Input, Select, Static
+
+from engine.evaluate import evaluate
+from engine.presets import default_preset_path, load_preset, save_preset
+from engine.units import fmt, fmt_delta
+from tui.app import WhatifApp
+from tui.screens.dialogs import ConfirmScreen, ExplainScreen, PresetPicker, SaveAsScreen, TomlScreen
+from tui.screens.help import HelpScreen
+from tui.widgets.base import ResultView
+
+SIZE = (120, 40)
+
+
+def card_text(app: WhatifApp, name: str) -> str:
+    return str(app.query_one(f"#card-{name} .card-text", Static).render())
+
+
+def card_delta(app: WhatifApp, name: str) -> str:
+    return str(app.query_one(f"#card-{name} .card-delta", Static).render())
+
+
+def cell(app: WhatifApp, row: str, column: str) -> str:
+    value = app.query_one("#detail", DataTable).get_cell(row, column)
+    return value.plain if hasattr(value, "plain") else str(value)
+
+
+async def type_into(pilot, widget_id: str, text: str) -> None:
+    """Click a field, clear it with the keyboard and type `text` key by key."""
+    await pilot.click(f"#{widget_id}")
+    await pilot.press("home", "ctrl+k")
+    if text:
+        await pilot.press(*text)
+    await pilot.pause()
+
+
+async def test_typing_a_count_recomputes_days_and_cost_to_engine_values():
+    app = WhatifApp()
+    async with app.run_test(size=SIZE) as pilot:
+        before = card_text(app, "training_days")
+        await type_into(pilot, "f-cluster-count", "32768")
+        expected = evaluate(load_preset(default_preset_path()).with_values({"cluster.count": 32768}))
+        assert app.scenario.cluster.count == 32768
+        assert card_text(app, "training_days") == fmt("training_days", expected["training_days"])
+        assert card_text(app, "training_days") != before
+        assert card_text(app, "cost_usd") == fmt("cost_usd", expected["cost_usd"])
+        assert cell(app, "chip_hours", "value") == fmt("chip_hours", expected["chip_hours"])
+        assert app.result.values["cost_usd"] == pytest.approx(expected["cost_usd"])
+        assert "modified" in app.sub_title
+
+
+async def test_chip_picker_type_to_search_and_cooling_change_megawatts():
+    app = WhatifApp()
+    async with app.run_test(size=SIZE) as pilot:
+        mw_h100 = app.result["facility_mw"]
+        await pilot.click("#f-cluster-chip")
+        await pilot.press(*"b200", "enter")
+        await pilot.pause()
+        assert app.scenario.cluster.chip == "b200"
+        b200 = evaluate(load_preset(default_preset_path()).with_values({"cluster.chip": "b200"}))
+        assert card_text(app, "facility_mw") == fmt("facility_mw", b200["facility_mw"])
+        assert app.result["facility_mw"] != mw_h100
+
+        app.query_one("#f-facility-cooling", Select).value = "direct-liquid"
+        await pilot.pause()
+        liquid = evaluate(load_preset(default_preset_path()).with_values(
+            {"cluster.chip": "b200", "facility.cooling": "direct-liquid"}))
+        assert liquid["facility_mw"] < b200["facility_mw"]
+        assert card_text(app, "facility_mw") == fmt("facility_mw", liquid["facility_mw"])
+
+
+async def test_invalid_value_marks_field_keeps_last_result_and_shows_stale():
+    app = WhatifApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await type_into(pilot, "f-cluster-count", "12")
+        days = card_text(app, "training_days")
+        await pilot.press("x")
+        await pilot.pause()
+        field = app.query_one("#f-cluster-count", Input)
+        assert field.has_class("-invalid")
+        error = str(app.query_one("#f-cluster-count").parent.parent.query_one(".field-error", Static).render())
+        assert "whole number" in error and "12x" in error
+        assert app.query_one("#results").has_class("-stale")
+        assert app.query_one("#stale-banner").display
+        assert "cluster.count" in str(app.query_one("#status", Static).render())
+        assert card_text(app, "training_days") == days  # last good result kept
+        assert app.scenario.cluster.count == 12
+
+        await pilot.press("backspace", "8")  # "128": valid again
+        await pilot.pause()
+        assert not field.has_class("-invalid")
+        assert not app.query_one("#results").has_class("-stale")
+        assert app.scenario.cluster.count == 128
+
+
+async def test_out_of_range_and_empty_required_field_name_what_is_allowed():
+    app = WhatifApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await type_into(pilot, "f-facility-pue", "0.5")
+        assert "must be >= 1" in app._errors["facility.pue"]
+        await type_into(pilot, "f-workload-params-b", "")
+        assert app._errors["workload.params_b"].startswith("required")
+        assert app.stale
+
+
+async def test_mfu_shows_auto_until_overridden_and_clearing_returns_to_auto():
+    app = WhatifApp()
+    async with app.run_test(size=SIZE) as pilot:
+        field = app.query_one("#f-cluster-mfu", Input)
+        assert field.value == ""
+        assert field.placeholder == f"auto {fmt('mfu', app.result['mfu_auto'])}"
+        await type_into(pilot, "f-cluster-mfu", "45%")
+        assert app.scenario.cluster.mfu == pytest.approx(0.45)
+        assert cell(app, "mfu", "note") == "yours"
+        await type_into(pilot, "f-cluster-mfu", "")
+        assert app.scenario.cluster.mfu is None
+        assert cell(app, "mfu", "note") == "auto"
+
+
+async def test_pinned_baseline_shows_deltas_until_unpinned():
+    app = WhatifApp()
+    async with app.run_test(size=SIZE) as pilot:
+        old = app.result
+        await pilot.press("ctrl+b")
+        assert app.baseline is old
+        await type_into(pilot, "f-cluster-count", "8192")
+        new = app.result
+        assert card_delta(app, "training_days") == fmt_delta("training_days", new["training_days"],
+                                                             old["training_days"])
+        assert card_delta(app, "training_days").startswith("+")
+        assert cell(app, "cost_usd", "delta") == fmt_delta("cost_usd", new["cost_usd"], old["cost_usd"])
+        assert app.query_one("#headline").has_class("-baseline")
+        await pilot.press("ctrl+b")
+        assert app.baseline is None
+        assert cell(app, "cost_usd", "delta") == ""
+        assert not app.query_one("#headline").has_class("-baseline")
+
+
+async def test_save_as_then_reopen_gives_the_same_scenario(tmp_path, monkeypatch):
+    monkeypatch.setenv("WHATIF_USER_PRESETS", str(tmp_path / "mine"))
+    app = WhatifApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await type_into(pilot, "f-cluster-count", "4096")
+        await type_into(pilot, "f-facility-pue", "1.2")
+        await pilot.press("f2")
+        await pilot.pause()
+        assert isinstance(app.screen, SaveAsScreen)
+        path_input = app.screen.query_one("#save-path", Input)
+        path_input.value = "small-run"
+        await pilot.press("enter")
+        await pilot.pause()
+        saved = tmp_path / "mine" / "small-run.toml"
+        assert saved.is_file()
+        assert app.path == saved
+        assert "modified" not in app.sub_title
+        scenario = app.scenario
+
+    reopened = WhatifApp(saved)
+    async with reopened.run_test(size=SIZE) as pilot:
+        assert reopened.scenario.model_dump() == scenario.model_dump()
+        assert reopened.query_one("#f-cluster-count", Input).value == "4096"
+        assert reopened.query_one("#f-facility-pue", Input).value == "1.2"
+
+
+async def test_open_preset_from_picker_lists_shipped_and_user_presets(tmp_path, monkeypatch):
+    monkeypatch.setenv("WHATIF_USER_PRESETS", str(tmp_path))
+    mine = load_preset(default_preset_path()).with_values({"cluster.count": 1024})
+    save_preset(mine, tmp_path / "mine.toml")
+    app = WhatifApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        assert isinstance(app.screen, PresetPicker)
+        ids = [o.id for o in app.screen.query_one("#preset-list").options if o.id]
+        assert str(default_preset_path()) in ids and str(tmp_path / "mine.toml") in ids
+        app.screen.dismiss(tmp_path / "mine.toml")
+        await pilot.pause()
+        assert app.scenario.cluster.count == 1024
+        assert app.path == tmp_path / "mine.toml"
+
+
+async def test_quit_with_unsaved_changes_asks_first():
+    app = WhatifApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await type_into(pilot, "f-cluster-count", "1000")
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("escape")  # keep editing
+        await pilot.pause()
+        assert not isinstance(app.screen, ConfirmScreen)
+        assert app.is_running
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        await pilot.click("#yes")
+        await pilot.pause()
+    assert app.return_code == 0
+
+
+async def test_open_with_unsaved_changes_asks_before_the_picker():
+    app = WhatifApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await type_into(pilot, "f-cluster-count", "1000")
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.click("#yes")
+        await pilot.pause()
+        assert isinstance(app.screen, PresetPicker)
+
+
+async def test_save_asks_before_overwriting_an_existing_file(tmp_path, monkeypatch):
+    monkeypatch.setenv("WHATIF_USER_PRESETS", str(tmp_path))
+    target = tmp_path / "run.toml"
+    save_preset(load_preset(default_preset_path()), target)
+    app = WhatifApp(target)
+    async with app.run_test(size=SIZE) as pilot:
+        await type_into(pilot, "f-cluster-count", "2048")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert load_preset(target).cluster.count == 16384  # untouched
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        await pilot.click("#yes")
+        await pilot.pause()
+        assert load_preset(target).cluster.count == 2048
+        await type_into(pilot, "f-cluster-count", "2049")
+        await pilot.press("ctrl+s")  # confirmed once for this file: saves straight away
+        await pilot.pause()
+        assert load_preset(target).cluster.count == 2049
+
+
+async def test_save_never_writes_into_shipped_presets(tmp_path, monkeypatch):
+    monkeypatch.setenv("WHATIF_USER_PRESETS", str(tmp_path))
+    app = WhatifApp()
+    before = default_preset_path().read_text()
+    async with app.run_test(size=SIZE) as pilot:
+        await type_into(pilot, "f-cluster-count", "2048")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, SaveAsScreen)
+        assert app.screen.query_one("#save-path", Input).value == str(tmp_path / "default.toml")
+    assert default_preset_path().read_text() == before
+
+
+async def test_demo_mode_only_writes_in_the_session_folder_and_shows_toml(tmp_path, monkeypatch):
+    monkeypatch.setenv("WHATIF_DEMO", "1")
+    monkeypatch.setenv("WHATIF_USER_PRESETS", str(tmp_path / "session"))
+    app = WhatifApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f2")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, SaveAsScreen)
+        assert "Demo session" in str(dialog.query_one(".dialog-note", Static).render())
+        dialog.query_one("#save-path", Input).value = str(tmp_path / "elsewhere.toml")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "only files inside" in str(dialog.query_one("#save-error", Static).render())
+        assert not (tmp_path / "elsewhere.toml").exists()
+        await pilot.click("#show-toml")
+        await pilot.pause()
+        assert isinstance(app.screen, TomlScreen)
+        assert 'chip = "h100"' in app.screen.query_one("#toml-text").text
+
+
+async def test_explain_facility_mw_shows_pue_and_its_source():
+    app = WhatifApp()
+    async with app.run_test(size=SIZE) as pilot:
+        table = app.query_one("#detail", DataTable)
+        table.focus()
+        table.move_cursor(row=table.get_row_index("facility_mw"))
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ExplainScreen)
+        shown = "\n".join(str(s.render()) for s in app.screen.query(Static))
+        assert "facility_mw = it_mw × pue" in shown
+        assert "PUE (pue) = 1.50" in shown
+        pue_source = app.result.resolved.origins["pue"].source
+        assert "Uptime Institute" in pue_source and pue_source in shown
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, ExplainScreen)
+
+
+async def test_help_and_palette_list_every_binding():
+    app = WhatifApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f1")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        for expected in ("Baseline", "Open", "Save", "Save as", "TOML", "Help", "Quit",
+                         "Explain Facility power", "Chip: NVIDIA B200"):
+            assert any(t == expected or t.startswith(expected) for t in titles), expected
+        assert "Next stop" not in titles  # no tour
+    ids = [b.id for b in WhatifApp.BINDINGS]
+    assert all(ids) and len(ids) == len(set(ids))
+
+
+async def test_apply_values_and_result_views_added_later():
+    class Spy(ResultView, Static):
+        seen: list = []
+
+        def update_result(self, result, baseline):
+            self.seen.append((result["training_days"], baseline))
+
+    app = WhatifApp()
+    async with app.run_test(size=SIZE) as pilot:
+        spy = Spy()
+        await app.query_one("#tab-results").mount(spy)
+        await pilot.pause()
+        assert Spy.seen[-1][0] == app.result["training_days"]  # up to date on mount
+        result = app.apply_values({"cluster.count": 32768})
+        assert app.query_one("#f-cluster-count", Input).value == "32768"
+        assert Spy.seen[-1][0] == result["training_days"]
+        with pytest.raises(Exception) as info:
+            app.apply_values({"cluster.count": 0})
+        assert "cluster.count" in str(info.value)
+        assert app.scenario.cluster.count == 32768
+
+
+def _write_preset(path: Path, count: int, name: str) -> None:
+    save_preset(load_preset(default_preset_path()).with_values({"cluster.count": count}).model_copy(
+        update={"name": name, "description": f"{count} chips"}), path)
+
+
+async def test_tour_steps_through_stops_and_asks_before_leaving_an_edited_stop(tmp_path):
+    from tui.tour import load_tour
+
+    _write_preset(tmp_path / "a.toml", 1024, "Small")
+    _write_preset(tmp_path / "b.toml", 2048, "Bigger")
+    (tmp_path / "tour.toml").write_text('title = "Scaling"\n[[stop]]\npreset = "a.toml"\nnote = "start here"\n'
+                                        '[[stop]]\npreset = "b.toml"\n')
+    app = WhatifApp(tour=load_tour(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        band = lambda: str(app.query_one("#tour-band", Static).render())  # noqa: E731
+        assert "Scaling" in band() and "stop 1/2" in band() and "Small" in band() and "start here" in band()
+        await pilot.click("#f-cluster-count")
+        await pilot.press("pagedown")
+        await pilot.pause()
+        assert app.scenario.cluster.count == 2048 and "stop 2/2" in band() and "2048 chips" in band()
+        await type_into(pilot, "f-cluster-count", "4096")
+        await pilot.press("pageup")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.click("#yes")
+        await pilot.pause()
+        assert app.scenario.cluster.count == 1024 and "stop 1/2" in band()
