@@ -73,7 +73,7 @@ async def test_chart_keys_switch_input_output_and_scale():
         assert chart.outputs == ("facility_mw",)
         await pilot.press("l")
         assert chart.data.log
-        assert "x: cluster.mfu (log)" in chart.render().plain
+        assert "x: cluster.mfu log" in chart.render().plain
 
 
 async def test_chart_draws_the_power_cap():

@@ -118,12 +118,13 @@ def render_tornado(result: Sensitivity, width: int = 80, limit: int | None = Non
     bars = result.bars[:limit] if limit else result.bars
     title = (f"Sensitivity of {QUANTITIES[result.output].label.lower()} ({fmt(result.output, result.base_value)}) "
              f"to each input, {result.how}")
+    lines = textwrap.wrap(title, width=width)
     if not bars:
-        return title + "\n  (no input moves this output)"
-    label_w = min(max(len(b.label) for b in bars), 26)
-    half = max((width - label_w - 4) // 2, 6)
+        return "\n".join(lines + ["  (no input moves this output)"])
+    label_w = min(max(len(b.label) for b in bars), 26, max(width // 3, 8))
+    half = max((width - label_w - 3) // 2, 6)
     span = max(max(abs(b.output_low - result.base_value), abs(b.output_high - result.base_value)) for b in bars)
-    lines = [title, f"{'':<{label_w}}  {'lower ' + result.output:>{half}}|{'higher':<{half}}"]
+    lines.append(f"{'':<{label_w}}  {'lower':>{half}}|{'higher':<{half}}".rstrip())
     for b in bars:
         left = right = 0.0
         for value in (b.output_low, b.output_high):
@@ -132,10 +133,11 @@ def render_tornado(result: Sensitivity, width: int = 80, limit: int | None = Non
                 left = max(left, -delta)
             else:
                 right = max(right, delta)
-        lines.append(f"{b.label[:label_w]:<{label_w}}  {_bar(left, span, half, True)}|{_bar(right, span, half, False)}")
-        lines.append(f"{'':<{label_w}}  {_move_text(result.output, b)}")
+        lines.append(f"{b.label[:label_w]:<{label_w}}  {_bar(left, span, half, True)}|{_bar(right, span, half, False)}".rstrip())
+        lines.extend(textwrap.wrap(_move_text(result.output, b), width=width, initial_indent="  ",
+                                   subsequent_indent="    "))
     if result.no_effect:
-        lines.extend(textwrap.wrap(f"No effect: {', '.join(result.no_effect)}", width=width,
+        lines.extend(textwrap.wrap(f"No effect: {', '.join(input_label(k) for k in result.no_effect)}", width=width,
                                    subsequent_indent="  "))
     return "\n".join(lines)
 
@@ -154,5 +156,5 @@ def _bar(delta: float, span: float, cells: int, leftward: bool) -> str:
 
 def _move_text(output: str, b: Bar) -> str:
     name = input_spec(b.key).name
-    return (f"{fmt(name, b.input_low)} -> {fmt(output, b.output_low)};  "
+    return (f"{fmt(name, b.input_low)} -> {fmt(output, b.output_low)} · "
             f"{fmt(name, b.input_high)} -> {fmt(output, b.output_high)}")

@@ -58,7 +58,7 @@ class CompareScreen(Screen):
             yield Select(sorted((chip.name, key) for key, chip in self.catalog.chips.items()),
                          value=first.cluster.chip, allow_blank=False, id="compare-chip")
             yield Label("Cooling")
-            yield Select([(c.name, key) for key, c in self.catalog.cooling.items()], allow_blank=False,
+            yield Select([(key, key) for key in self.catalog.cooling], allow_blank=False,
                          value=result.resolved.cooling.key, id="compare-cooling")
         yield DataTable(id="compare-table", cursor_type="column", zebra_stripes=True)
         yield Static("", id="compare-status")
@@ -79,7 +79,7 @@ class CompareScreen(Screen):
         c = self.comparison()
         table.add_column("", key="label")
         for i, col in enumerate(c.columns):
-            table.add_column(col.name if i else f"{col.name} (base)", key=f"col{i}")
+            table.add_column(_header(col.name, base=i == 0), key=f"col{i}")
         for key, label in SETUP_ROWS:
             table.add_row(label, *(c.setup_text(i, key) for i in range(len(c.columns))), key=f"setup:{key}")
         for name in NUMERIC_OUTPUTS:
@@ -109,7 +109,7 @@ class CompareScreen(Screen):
 
     def _status(self, text: str, error: bool = False) -> None:
         status = self.query_one("#compare-status", Static)
-        status.update(text)
+        status.update(Text(text))
         status.set_class(error, "-error")
 
     # ------------------------------------------------------------- events
@@ -235,23 +235,23 @@ class ExportScreen(ModalScreen[Path | None]):
         if demo is not None and not path.is_absolute():
             path = demo / path
         if demo is not None and not path.resolve().is_relative_to(demo.resolve()):
-            error.update(f"demo session: only files inside {demo} can be written")
+            error.update(Text(f"demo session: only files inside {demo} can be written"))
             return None
         fmt = path.suffix.lstrip(".").lower().replace("markdown", "md")
         if fmt not in FORMATS:
-            error.update(f"unknown extension '{path.suffix}'; use .md, .csv or .json")
+            error.update(Text(f"unknown extension '{path.suffix}'; use .md, .csv or .json"))
             return None
         overwrite = self._confirm_path == path
         if path.exists() and not overwrite:
             self._confirm_path = path
             self.query_one("#export-ok", Button).label = "Overwrite"
-            error.update(f"{path} exists: press Overwrite to replace it")
+            error.update(Text(f"{path} exists: press Overwrite to replace it"))
             return None
         try:
             text = export_compare(self.compare, fmt) if self.compare else export_result(self.result, fmt)
             written = write_atomic(path, text, overwrite=overwrite)
         except (WhatifError, OSError) as exc:
-            error.update(str(exc))
+            error.update(Text(str(exc)))
             return None
         self.app.notify(f"Exported {written}", timeout=4)
         self.dismiss(written)
@@ -259,6 +259,13 @@ class ExportScreen(ModalScreen[Path | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+def _header(name: str, base: bool, width: int = 22) -> str:
+    """A column header short enough for three columns at 80 terminal columns."""
+    suffix = " (base)" if base else ""
+    room = width - len(suffix)
+    return (name if len(name) <= room else name[: room - 1] + "…") + suffix
 
 
 def _demo_folder() -> Path | None:

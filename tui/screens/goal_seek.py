@@ -7,6 +7,7 @@ the engine) and closes, dismissing with {key: value}; Escape closes without chan
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -100,11 +101,11 @@ class GoalSeekScreen(ModalScreen[dict | None]):
             low, high = parse_range(span, key) if span else (None, None)
             self.solution = solve(self.result.scenario, key, Goal(output, op, target), low, high, base=self.result)
         except WhatifError as exc:
-            answer.update(str(exc))
+            answer.update(Text(str(exc)))
             answer.add_class("-none")
             apply.disabled = True
             return None
-        answer.update(self.solution.message)
+        answer.update(Text(self.solution.message))
         answer.set_class(not self.solution.ok, "-none")
         apply.disabled = not self.solution.ok
         return self.solution
@@ -119,7 +120,7 @@ class GoalSeekScreen(ModalScreen[dict | None]):
             self.app.apply_values(values)  # type: ignore[attr-defined]
         except WhatifError as exc:
             answer = self.query_one("#goal-answer", Static)
-            answer.update(f"Not applied: {exc}")
+            answer.update(Text(f"Not applied: {exc}"))
             answer.add_class("-none")
             return
         self.dismiss(values)

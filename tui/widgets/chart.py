@@ -261,7 +261,7 @@ class SweepChart(ResultView, Widget, can_focus=True):
         spec = data.spec
         scale = "log" if data.log else "linear"
         width = max(self.size.width - 1, 20)
-        head = f"x: {spec.key} ({scale}) · now {_x_label(spec.name, data.point)} · keys x y l"
+        head = f"x: {spec.key} {scale} · now {_x_label(spec.name, data.point)} · x/y/l keys"
         text.append(head[:width] + "\n", style=self._style("chart--legend"))
         parts = []
         for limit in data.limits:
@@ -324,7 +324,7 @@ class TornadoView(ResultView, Widget, can_focus=True):
         from engine.analysis.sensitivity import render_tornado, sensitivity
         try:
             data = sensitivity(self._result.scenario, self.output, ranges=self.ranges, base=self._result)
-            self.text = render_tornado(data, width=max(self.size.width - 1, 40))
+            self.text = render_tornado(data, width=max(self.content_size.width, 30))
         except WhatifError as exc:
             self.text = str(exc)
         self.text += "\n\no: another output · r: +-20 % or plausible ranges"

@@ -6,6 +6,7 @@ runs once per result (10,000 draws by default, ~4 ms) and is shared by the two w
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Static
@@ -19,6 +20,12 @@ from tui.widgets.base import ResultView
 # Short names for the strip (it has one line per figure pair at 80 columns).
 STRIP_NAMES: dict[str, str] = {"training_days": "time", "cost_usd": "cost", "facility_mw": "power",
                                "energy_mwh": "energy", "co2_t": "CO2"}
+
+RANGE_LABELS: dict[str, str] = {
+    "mfu": "MFU", "goodput": "Goodput", "pue": "PUE", "rent_usd_per_chip_hour": "Rent",
+    "electricity_usd_per_mwh": "Electricity", "chip_capex_usd": "Chip price",
+    "facility_capex_usd_per_mw": "Facility capex", "grid_g_per_kwh": "Grid carbon",
+}
 
 _cache: tuple[int, MonteCarlo | str] | None = None
 
@@ -52,7 +59,7 @@ class UncertaintyStrip(ResultView, Static):
     def update_result(self, result: Result, baseline: Result | None) -> None:
         mc = monte_carlo_for(result)
         if isinstance(mc, str):
-            self.update(f"P10-P90: not available ({mc})")
+            self.update(Text(f"P10-P90: not available ({mc})"))
             return
         # As many figures as fit on two lines (time, cost and power at 80 columns).
         room = 2 * max(self.size.width - 2, 40)
@@ -62,7 +69,7 @@ class UncertaintyStrip(ResultView, Static):
             if i >= 2 and len(text) + len(part) > room:
                 break
             text += part
-        self.update(text)
+        self.update(Text(text))
 
     def on_resize(self) -> None:
         if getattr(self.app, "result", None) is not None:
@@ -80,10 +87,11 @@ class UncertaintyView(ResultView, VerticalScroll):
 
     def on_mount(self) -> None:
         bands = self.query_one("#uncertainty-bands", DataTable)
-        for key, label in (("output", "Output"), ("now", "Now"), ("p10", "P10"), ("p50", "P50"), ("p90", "P90")):
+        # Narrow first: the P10/P50/P90 columns fit 46 cells (80-column terminal); Now comes last.
+        for key, label in (("output", "Output"), ("p10", "P10"), ("p50", "P50"), ("p90", "P90"), ("now", "Now")):
             bands.add_column(label, key=key)
         for name in HEADLINE:
-            bands.add_row(QUANTITIES[name].label, "", "", "", "", key=name)
+            bands.add_row(STRIP_NAMES[name].capitalize() if name != "co2_t" else "CO2", "", "", "", "", key=name)
         ranges = self.query_one("#uncertainty-ranges", DataTable)
         for key, label in (("input", "Input"), ("low", "Low"), ("likely", "Likely"), ("high", "High")):
             ranges.add_column(label, key=key)
@@ -97,18 +105,19 @@ class UncertaintyView(ResultView, VerticalScroll):
         mc = monte_carlo_for(result)
         about = self.query_one("#uncertainty-about", Static)
         if isinstance(mc, str):
-            about.update(f"Monte Carlo not available: {mc}")
+            about.update(Text(f"Monte Carlo not available: {mc}"))
             return
         bands = self.query_one("#uncertainty-bands", DataTable)
         for name in HEADLINE:
             band = mc.bands[name]
             for column, value in (("now", band.point), ("p10", band.p10), ("p50", band.p50), ("p90", band.p90)):
                 bands.update_cell(name, column, fmt(name, value))
-        about.update(f"{mc.samples:,} {mc.distribution} draws, seed {mc.seed} ([uncertainty] in the preset). "
-                     "Ranges used:")
+        about.update(Text(f"{mc.samples:,} {mc.distribution} draws, seed {mc.seed} (set in the preset's "
+                          "[uncertainty] table). Ranges used:"))
         ranges = self.query_one("#uncertainty-ranges", DataTable)
         ranges.clear()
         for r in mc.ranges:
-            ranges.add_row(r.key, fmt(r.name, r.low), fmt(r.name, r.likely), fmt(r.name, r.high), key=r.key)
+            ranges.add_row(RANGE_LABELS.get(r.name, r.name), fmt(r.name, r.low), fmt(r.name, r.likely),
+                           fmt(r.name, r.high), key=r.key)
         notes = self.query_one("#uncertainty-notes", Static)
-        notes.update("\n".join(mc.notes) if mc.notes else "Defaults: engine/data/uncertainty.toml (sources there).")
+        notes.update(Text("\n".join(mc.notes) if mc.notes else "Defaults: engine/data/uncertainty.toml (sources there)."))
