@@ -1,0 +1,152 @@
+"""The app as a child process on its own PTY, which is also its controlling terminal.
+
+The controlling terminal is what makes the kernel deliver SIGWINCH on a resize and SIGHUP
+when the terminal goes away; a PTY merely connected to stdin/stdout does neither.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import fcntl
+import os
+import re
+import signal
+import struct
+import termios
+from dataclasses import dataclass
+from pathlib import Path
+
+_PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+# Terminal sizes outside these bounds are clamped: 0x0 (a client without a terminal size)
+# would give the app no room, and absurd sizes would only cost memory.
+DEFAULT_COLUMNS, DEFAULT_ROWS = 80, 24
+MAX_COLUMNS, MAX_ROWS = 1000, 400
+
+_SAFE_TERM = re.compile(r"^[A-Za-z0-9._+-]{1,64}$")
+
+
+@dataclass(frozen=True)
+class TermSize:
+    columns: int
+    rows: int
+    pixel_width: int = 0
+    pixel_height: int = 0
+
+    @classmethod
+    def from_client(cls, columns: int, rows: int, pixel_width: int = 0, pixel_height: int = 0) -> TermSize:
+        columns = min(columns, MAX_COLUMNS) if columns > 0 else DEFAULT_COLUMNS
+        rows = min(rows, MAX_ROWS) if rows > 0 else DEFAULT_ROWS
+        return cls(columns, rows, max(0, min(pixel_width, 65535)), max(0, min(pixel_height, 65535)))
+
+    def packed(self) -> bytes:
+        """`struct winsize` for TIOCSWINSZ."""
+        return struct.pack("HHHH", self.rows, self.columns, self.pixel_width, self.pixel_height)
+
+
+def safe_term_type(term_type: str | None) -> str:
+    """The client's TERM if it is a plain terminal name, else a common default."""
+    if term_type and _SAFE_TERM.match(term_type):
+        return term_type
+    return "xterm-256color"
+
+
+def child_environment(term_type: str | None, session_dir: Path) -> dict[str, str]:
+    """A clean environment: nothing from the server's own (secrets) or the client's (LD_*).
+
+    COLUMNS and LINES are never set: they would override the PTY size and break resizing.
+    Every place the app may write to is inside the per-session folder.
+    """
+    python_path = [str(_PROJECT_ROOT)]
+    if os.environ.get("PYTHONPATH"):
+        python_path.append(os.environ["PYTHONPATH"])
+    return {
+        "PATH": os.environ.get("PATH", os.defpath),
+        "HOME": os.environ.get("HOME", str(session_dir)),
+        "TERM": safe_term_type(term_type),
+        "COLORTERM": "truecolor",  # OpenSSH does not forward it; without it Textual drops colours
+        "LANG": "C.UTF-8",
+        "WHATIF_DEMO": "1",
+        "WHATIF_USER_PRESETS": str(session_dir),
+        "XDG_CONFIG_HOME": str(session_dir / "config"),
+        "XDG_CACHE_HOME": str(session_dir / "cache"),
+        "XDG_DATA_HOME": str(session_dir / "data"),
+        "XDG_STATE_HOME": str(session_dir / "state"),
+        "TMPDIR": str(session_dir),
+        "PYTHONPATH": os.pathsep.join(python_path),
+        "PYTHONDONTWRITEBYTECODE": "1",
+    }
+
+
+def _take_controlling_terminal() -> None:
+    """Runs in the child after setsid(): make the PTY on fd 0 its controlling terminal."""
+    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+
+class AppChild:
+    """One app process, the master side of its PTY, and how to stop it."""
+
+    def __init__(self, process: asyncio.subprocess.Process, master_fd: int) -> None:
+        self.process = process
+        self.master_fd = master_fd
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    @classmethod
+    async def spawn(cls, argv: list[str], term_type: str | None, size: TermSize, session_dir: Path) -> AppChild:
+        master_fd, slave_fd = os.openpty()
+        try:
+            fcntl.ioctl(slave_fd, termios.TIOCSWINSZ, size.packed())
+            os.set_blocking(master_fd, False)
+            process = await asyncio.create_subprocess_exec(
+                *argv,
+                stdin=slave_fd,
+                stdout=slave_fd,
+                stderr=slave_fd,
+                cwd=session_dir,
+                env=child_environment(term_type, session_dir),
+                start_new_session=True,  # own session and process group: one signal reaches all of it
+                preexec_fn=_take_controlling_terminal,
+                close_fds=True,
+            )
+        except BaseException:
+            os.close(master_fd)
+            raise
+        finally:
+            os.close(slave_fd)  # only the child keeps it: its exit then reads as EOF/EIO on the master
+        return cls(process, master_fd)
+
+    def resize(self, size: TermSize) -> None:
+        """Apply the visitor's window size; the kernel sends SIGWINCH to the app."""
+        if self.master_fd >= 0:
+            fcntl.ioctl(self.master_fd, termios.TIOCSWINSZ, size.packed())
+
+    async def stop(self, grace_s: float) -> int:
+        """Hang up, terminate, then kill the app's whole process group; reap it. Returns the status."""
+        for sig in (signal.SIGHUP, signal.SIGTERM, signal.SIGKILL):
+            if self.process.returncode is not None:
+                break
+            if not self._signal_group(sig):
+                break
+            try:
+                await asyncio.wait_for(self.process.wait(), grace_s)
+            except TimeoutError:
+                continue
+        status = await self.process.wait()
+        # A helper the app started may outlive it in the same group.
+        self._signal_group(signal.SIGKILL)
+        return status
+
+    def _signal_group(self, sig: int) -> bool:
+        try:
+            os.killpg(self.process.pid, sig)
+        except (ProcessLookupError, PermissionError):
+            return False
+        return True
+
+    def close_master(self) -> None:
+        if self.master_fd >= 0:
+            os.close(self.master_fd)
+            self.master_fd = -1

@@ -1,0 +1,323 @@
+"""One SSH session channel <-> one app process on its own PTY.
+
+Bytes flow both ways without interpretation, except that the app's output passes through
+an `OutputGate` (crash text stays server-side). Output to the visitor is flow-controlled:
+when the SSH channel's buffer is full we stop reading the PTY, so a slow visitor slows
+only their own app. The PTY master is non-blocking; keystrokes the PTY cannot take yet
+are queued and the channel stops reading once the queue is long.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import shutil
+import tempfile
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import asyncssh
+
+from tui.ssh.child import AppChild, TermSize
+from tui.ssh.gate import TERMINAL_RESET, OutputGate
+
+if TYPE_CHECKING:
+    from tui.ssh.server import DemoServer
+
+log = logging.getLogger("whatif.ssh")
+
+_READ_CHUNK_BYTES = 64 * 1024
+_INPUT_QUEUE_LIMIT_BYTES = 64 * 1024
+# After the app exits, how long to keep draining its PTY for the last output.
+_DRAIN_AFTER_EXIT_S = 0.5
+
+MSG_CRASH = (
+    "\r\nSorry, the whatif demo stopped unexpectedly; the error was logged on the server.\r\n"
+    "Reconnect to start a fresh one.\r\n"
+)
+MSG_SHUTDOWN = "\r\nThe whatif demo server is shutting down. Thanks for trying it!\r\n"
+
+
+def msg_no_terminal(port: int, username: str, host: str) -> str:
+    return (
+        "whatif demo is a full-screen app and needs a terminal: "
+        f"connect with `ssh -p {port} {username}@{host}` (no -T, no command).\r\n"
+    )
+
+
+def msg_full(max_sessions: int) -> str:
+    return (
+        f"All {max_sessions} seats of the whatif demo are taken right now. "
+        "Please try again in a minute!\r\n"
+    )
+
+
+def msg_idle(idle_timeout_s: float) -> str:
+    minutes = idle_timeout_s / 60
+    shown = f"{minutes:g} minute" + ("" if minutes == 1 else "s")
+    return f"\r\nClosing the whatif demo after {shown} without a key press. Thanks for trying it!\r\n"
+
+
+class DemoSession(asyncssh.SSHServerSession):  # type: ignore[type-arg]
+    """The visitor's channel and their app."""
+
+    def __init__(self, server: DemoServer, peer: str, where: tuple[str, int], username: str) -> None:
+        self._server = server
+        self.peer = peer
+        self._where = where
+        self._username = username
+        self._chan: Any = None
+        self._term_type: str | None = None
+        self._size = TermSize.from_client(0, 0)
+        self._has_pty = False
+        self.child: AppChild | None = None
+        self.session_dir: Path | None = None
+        self._gate = OutputGate()
+        self._input = bytearray()
+        self._reading_app = False
+        self._writing_to_app = False
+        self._channel_paused = False
+        self._output_done = asyncio.Event()
+        self._gone = asyncio.Event()
+        self._shutdown = asyncio.Event()
+        self._last_input_s = time.monotonic()
+        self.task: asyncio.Task[None] | None = None
+        self.started_s = time.monotonic()
+
+    # --- SSH requests -------------------------------------------------------------------
+
+    def connection_made(self, chan: Any) -> None:
+        self._chan = chan
+
+    def pty_requested(self, term_type: str, term_size: tuple[int, int, int, int], term_modes: Any) -> bool:
+        self._has_pty = True
+        self._term_type = term_type
+        self._size = TermSize.from_client(*term_size)
+        return True
+
+    def terminal_size_changed(self, width: int, height: int, pixwidth: int, pixheight: int) -> None:
+        self._size = TermSize.from_client(width, height, pixwidth, pixheight)
+        if self.child is not None:
+            try:
+                self.child.resize(self._size)
+            except OSError:
+                pass  # the app is already gone
+
+    def shell_requested(self) -> bool:
+        return True  # the "shell" is the app; nothing else is ever started
+
+    def exec_requested(self, command: str) -> bool:
+        log.info("%s: refused exec request %r", self.peer, command[:200])
+        self._chan.write_stderr(self._hint().encode())
+        return False
+
+    def subsystem_requested(self, subsystem: str) -> bool:
+        log.info("%s: refused subsystem %r", self.peer, subsystem[:200])
+        return False
+
+    def break_received(self, msec: int) -> bool:
+        return False
+
+    def signal_received(self, signal: str) -> None:
+        log.info("%s: ignored signal request %r", self.peer, signal)
+
+    def session_started(self) -> None:
+        if not self._has_pty:
+            log.info("%s: no terminal requested; sent the hint", self.peer)
+            self._finish_channel(self._hint(), status=1)
+            return
+        if not self._server.claim_seat(self):
+            log.info("%s: turned away, all %d seats taken", self.peer, self._server.config.max_sessions)
+            self._finish_channel(msg_full(self._server.config.max_sessions), status=1)
+            return
+        self.task = asyncio.get_running_loop().create_task(self._run(), name=f"whatif-ssh {self.peer}")
+
+    def data_received(self, data: bytes, datatype: Any) -> None:
+        self._last_input_s = time.monotonic()
+        self._input += data
+        self._flush_input()
+
+    def eof_received(self) -> bool:
+        return False  # the visitor closed their input: end the session
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._gone.set()
+        self._stop_reading_app()
+
+    def pause_writing(self) -> None:
+        self._stop_reading_app()
+
+    def resume_writing(self) -> None:
+        if not self._output_done.is_set():
+            self._start_reading_app()
+
+    # --- lifecycle ----------------------------------------------------------------------
+
+    def request_shutdown(self) -> None:
+        self._shutdown.set()
+
+    def _hint(self) -> str:
+        host, port = self._where
+        return msg_no_terminal(port, self._username or "demo", host)
+
+    async def _run(self) -> None:
+        try:
+            self.session_dir = Path(tempfile.mkdtemp(prefix="whatif-ssh-"))
+            (self.session_dir / "config").mkdir()
+            self.child = await AppChild.spawn(
+                list(self._server.config.app_argv), self._term_type, self._size, self.session_dir
+            )
+            log.info("%s: app started (pid %d, %s, %dx%d)", self.peer, self.child.pid,
+                     self._term_type, self._size.columns, self._size.rows)
+            self.child.resize(self._size)  # a resize may have arrived while it started
+            self._flush_input()
+            self._start_reading_app()
+            reason = await self._wait_for_end()
+            await self._end(reason)
+        except Exception:
+            log.exception("%s: session failed", self.peer)
+            if self.child is not None:
+                await self.child.stop(self._server.config.grace_s)
+            self._finish_channel(TERMINAL_RESET.decode() + MSG_CRASH, status=1)
+        finally:
+            self._cleanup()
+
+    async def _wait_for_end(self) -> str:
+        assert self.child is not None
+        waits = {
+            "exited": asyncio.ensure_future(self.child.process.wait()),
+            "disconnected": asyncio.ensure_future(self._gone.wait()),
+            "idle": asyncio.ensure_future(self._idle_expired()),
+            "shutdown": asyncio.ensure_future(self._shutdown.wait()),
+        }
+        try:
+            done, _ = await asyncio.wait(waits.values(), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for future in waits.values():
+                future.cancel()
+        return next(name for name, future in waits.items() if future in done)
+
+    async def _idle_expired(self) -> None:
+        timeout_s = self._server.config.idle_timeout_s
+        if timeout_s <= 0:
+            await asyncio.Event().wait()  # never
+        while (remaining_s := self._last_input_s + timeout_s - time.monotonic()) > 0:
+            await asyncio.sleep(remaining_s)
+
+    async def _end(self, reason: str) -> None:
+        assert self.child is not None
+        grace_s = self._server.config.grace_s
+        if reason == "exited":
+            try:
+                await asyncio.wait_for(self._output_done.wait(), _DRAIN_AFTER_EXIT_S)
+            except TimeoutError:
+                pass  # something else holds the PTY open; stop() below ends it
+            self._stop_reading_app()
+            status = await self.child.stop(grace_s)
+            self._report_exit(status)
+            return
+        self._stop_reading_app()
+        status = await self.child.stop(grace_s)
+        log.info("%s: app ended (%s, pid %d, status %s, %.0f s)", self.peer, reason,
+                 self.child.pid, status, time.monotonic() - self.started_s)
+        if reason == "idle":
+            self._finish_channel(TERMINAL_RESET.decode() + msg_idle(self._server.config.idle_timeout_s), 0)
+        elif reason == "shutdown":
+            self._finish_channel(TERMINAL_RESET.decode() + MSG_SHUTDOWN, 0)
+
+    def _report_exit(self, status: int) -> None:
+        assert self.child is not None
+        if self._gate.looks_crashed(status):
+            log.error("%s: app crashed (pid %d, status %s); its output:\n%s", self.peer,
+                      self.child.pid, status, self._gate.held_text().rstrip() or "(nothing)")
+            self._finish_channel(TERMINAL_RESET.decode() + MSG_CRASH, status=1)
+            return
+        log.info("%s: app quit (pid %d, %.0f s)", self.peer, self.child.pid, time.monotonic() - self.started_s)
+        leftover = self._gate.release()
+        if self._gate.on_alt_screen:
+            leftover += TERMINAL_RESET
+        self._write(leftover)
+        self._finish_channel("", status=0)
+
+    def _finish_channel(self, message: str, status: int) -> None:
+        if self._gone.is_set():
+            return
+        self._write(message.encode())
+        self._chan.exit(status)
+
+    def _cleanup(self) -> None:
+        self._stop_reading_app()
+        if self.child is not None:
+            if self._writing_to_app:
+                asyncio.get_running_loop().remove_writer(self.child.master_fd)
+                self._writing_to_app = False
+            self.child.close_master()
+        if self.session_dir is not None:
+            shutil.rmtree(self.session_dir, ignore_errors=True)
+        self._server.release_seat(self)
+
+    # --- byte pumps ---------------------------------------------------------------------
+
+    def _write(self, data: bytes) -> None:
+        if data and not self._gone.is_set():
+            self._chan.write(data)
+
+    def _start_reading_app(self) -> None:
+        if self.child is None or self.child.master_fd < 0 or self._reading_app or self._gone.is_set():
+            return
+        asyncio.get_running_loop().add_reader(self.child.master_fd, self._on_app_output)
+        self._reading_app = True
+
+    def _stop_reading_app(self) -> None:
+        if self._reading_app and self.child is not None:
+            asyncio.get_running_loop().remove_reader(self.child.master_fd)
+        self._reading_app = False
+
+    def _on_app_output(self) -> None:
+        assert self.child is not None
+        try:
+            data = os.read(self.child.master_fd, _READ_CHUNK_BYTES)
+        except BlockingIOError:
+            return
+        except OSError:  # EIO: every copy of the PTY slave is closed, the app is gone
+            data = b""
+        if not data:
+            self._stop_reading_app()
+            self._output_done.set()
+            return
+        self._write(self._gate.feed(data))
+
+    def _flush_input(self) -> None:
+        """Hand queued keystrokes to the PTY without blocking; queue the rest."""
+        if self.child is None or self.child.master_fd < 0:
+            if len(self._input) > _INPUT_QUEUE_LIMIT_BYTES:
+                del self._input[_INPUT_QUEUE_LIMIT_BYTES:]  # typed before the app started
+            return
+        loop = asyncio.get_running_loop()
+        written = 0
+        if self._input:
+            try:
+                written = os.write(self.child.master_fd, self._input)
+            except BlockingIOError:
+                written = 0
+            except OSError:  # the app is gone; its end is handled elsewhere
+                self._input.clear()
+        del self._input[:written]
+        if self._input and not self._writing_to_app:
+            loop.add_writer(self.child.master_fd, self._flush_input)
+            self._writing_to_app = True
+        elif not self._input and self._writing_to_app:
+            loop.remove_writer(self.child.master_fd)
+            self._writing_to_app = False
+        self._throttle_visitor(len(self._input) > _INPUT_QUEUE_LIMIT_BYTES)
+
+    def _throttle_visitor(self, pause: bool) -> None:
+        if pause == self._channel_paused or self._gone.is_set():
+            return
+        if pause:
+            self._chan.pause_reading()
+        else:
+            self._chan.resume_reading()
+        self._channel_paused = pause

@@ -1,0 +1,156 @@
+"""`whatif serve-ssh`: give every SSH visitor their own live whatif app.
+
+    whatif serve-ssh [--host 127.0.0.1] [--port 2222] [--preset FILE | --tour DIR]
+                     [--max-sessions N] [--idle-timeout MIN] [--host-key FILE]
+                     [--auth none|password|keys] [--password-file FILE] [--authorized-keys FILE]
+                     [--log-file FILE]
+
+The password for `--auth password` comes from --password-file (first line) or the
+WHATIF_SSH_PASSWORD environment variable, never from the command line (it would show
+in `ps`). The server itself lives in `tui.ssh`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import signal
+import sys
+from pathlib import Path
+from typing import Sequence
+
+PASSWORD_ENV = "WHATIF_SSH_PASSWORD"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="whatif serve-ssh",
+        description="Serve the whatif app over SSH: every visitor gets their own app, and nothing else.",
+    )
+    parser.add_argument("--host", default="127.0.0.1",
+                        help="address to listen on (default 127.0.0.1; 0.0.0.0 for every interface)")
+    parser.add_argument("--port", type=int, default=2222, help="TCP port (default 2222)")
+    what = parser.add_mutually_exclusive_group()
+    what.add_argument("--preset", metavar="FILE", help="preset every visitor starts from (default: the app's default)")
+    what.add_argument("--tour", metavar="DIR", help="folder of presets visitors step through (next/previous keys)")
+    parser.add_argument("--max-sessions", type=int, default=20, metavar="N",
+                        help="visitors at the same time; more are told to come back (default 20)")
+    parser.add_argument("--idle-timeout", type=float, default=15.0, metavar="MIN",
+                        help="close a session after MIN minutes without a key press (default 15, 0 = never)")
+    parser.add_argument("--host-key", metavar="FILE",
+                        help="SSH host key; generated (Ed25519, 0600) if missing "
+                             "(default ~/.config/whatif/ssh_host_ed25519_key)")
+    parser.add_argument("--auth", choices=("none", "password", "keys"), default="none",
+                        help="none: anyone who can connect; password: a shared password; keys: authorized keys")
+    parser.add_argument("--password-file", metavar="FILE",
+                        help=f"file whose first line is the password for --auth password (or set {PASSWORD_ENV})")
+    parser.add_argument("--authorized-keys", metavar="FILE", help="public keys allowed with --auth keys")
+    parser.add_argument("--log-file", metavar="FILE", help="server log (default: standard error)")
+    return parser
+
+
+def app_argv_for(preset: str | None, tour: str | None) -> list[str]:
+    """The command started for every visitor: the app, in a fresh Python process."""
+    argv = [sys.executable, "-m", "tui.main"]
+    if tour:
+        return [*argv, "--tour", str(Path(tour).resolve())]
+    if preset:
+        return [*argv, str(Path(preset).resolve())]
+    return argv
+
+
+def _check_content(preset: str | None, tour: str | None) -> str | None:
+    """A one-line problem with --preset/--tour, checked before anyone connects."""
+    if tour:
+        folder = Path(tour)
+        if not folder.is_dir():
+            return f"--tour {tour}: not a folder"
+        if not any(folder.glob("*.toml")):
+            return f"--tour {tour}: no .toml presets in it"
+    if preset:
+        from engine.errors import WhatifError
+        from engine.presets import load_preset
+
+        try:
+            load_preset(preset)
+        except WhatifError as exc:
+            return str(exc)
+        except OSError as exc:
+            return f"--preset {preset}: {exc.strerror or exc}"
+    return None
+
+
+def _read_password(args: argparse.Namespace) -> str | None:
+    if args.password_file:
+        text = Path(args.password_file).read_text(encoding="utf-8")
+        return text.splitlines()[0] if text.strip() else None
+    return os.environ.get(PASSWORD_ENV) or None
+
+
+def _setup_logging(log_file: str | None) -> None:
+    handler: logging.Handler = logging.FileHandler(log_file) if log_file else logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    logging.getLogger("asyncssh").setLevel(logging.WARNING)  # it logs every packet type at INFO
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from tui.ssh.server import ServeConfig, ServeError, default_host_key_path, is_loopback
+
+    problem = _check_content(args.preset, args.tour)
+    if problem:
+        print(f"whatif serve-ssh: {problem}", file=sys.stderr)
+        return 2
+    try:
+        password = _read_password(args)
+    except OSError as exc:
+        print(f"whatif serve-ssh: --password-file {args.password_file}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    _setup_logging(args.log_file)
+    config = ServeConfig(
+        app_argv=app_argv_for(args.preset, args.tour),
+        host_key_path=Path(args.host_key) if args.host_key else default_host_key_path(),
+        host=args.host,
+        port=args.port,
+        max_sessions=args.max_sessions,
+        idle_timeout_s=max(0.0, args.idle_timeout) * 60,
+        auth=args.auth,
+        password=password,
+        authorized_keys=Path(args.authorized_keys).expanduser() if args.authorized_keys else None,
+    )
+    if args.auth == "none" and not is_loopback(args.host):
+        print(f"WARNING: listening on {args.host} with --auth none: anyone who can reach this address "
+              "gets the app (only the app: no shell, no files, no forwarding). Use --auth password or "
+              "--auth keys unless that is what you want.", file=sys.stderr)
+    try:
+        return asyncio.run(_serve(config))
+    except ServeError as exc:
+        print(f"whatif serve-ssh: {exc}", file=sys.stderr)
+        return 2
+
+
+async def _serve(config) -> int:  # type: ignore[no-untyped-def]
+    from tui.ssh.server import DemoServer
+
+    server = DemoServer(config)
+    await server.start()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    host = config.host if ":" not in config.host else f"[{config.host}]"
+    print(f"whatif demo: listening on {host}:{server.port} (auth {config.auth}, "
+          f"at most {config.max_sessions} visitors, idle timeout "
+          f"{config.idle_timeout_s / 60:g} min)\n"
+          f"host key {server.host_key.get_fingerprint()} ({config.host_key_path})\n"
+          f"visitors: ssh -p {server.port} demo@{host}\n"
+          "Ctrl+C stops the server.", file=sys.stderr, flush=True)
+    await stop.wait()
+    logging.getLogger("whatif.ssh").info("shutting down: %d visitor(s) connected", len(server.sessions))
+    await server.close()
+    return 0
