@@ -82,6 +82,17 @@ def _check_content(preset: str | None, tour: str | None) -> str | None:
     return None
 
 
+def exposure_warning(host: str, auth: str) -> str | None:
+    """Binding beyond loopback without authentication is allowed, but never silently."""
+    from tui.ssh.server import is_loopback
+
+    if auth != "none" or is_loopback(host):
+        return None
+    return (f"WARNING: listening on {host} with --auth none: anyone who can reach this address gets "
+            "the app (only the app: no shell, no files, no forwarding). Use --auth password or "
+            "--auth keys unless that is what you want.")
+
+
 def _read_password(args: argparse.Namespace) -> str | None:
     if args.password_file:
         text = Path(args.password_file).read_text(encoding="utf-8")
@@ -100,7 +111,7 @@ def _setup_logging(log_file: str | None) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    from tui.ssh.server import ServeConfig, ServeError, default_host_key_path, is_loopback
+    from tui.ssh.server import ServeConfig, ServeError, default_host_key_path
 
     problem = _check_content(args.preset, args.tour)
     if problem:
@@ -123,10 +134,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         password=password,
         authorized_keys=Path(args.authorized_keys).expanduser() if args.authorized_keys else None,
     )
-    if args.auth == "none" and not is_loopback(args.host):
-        print(f"WARNING: listening on {args.host} with --auth none: anyone who can reach this address "
-              "gets the app (only the app: no shell, no files, no forwarding). Use --auth password or "
-              "--auth keys unless that is what you want.", file=sys.stderr)
+    warning = exposure_warning(args.host, args.auth)
+    if warning:
+        print(warning, file=sys.stderr)
     try:
         return asyncio.run(_serve(config))
     except ServeError as exc:

@@ -43,7 +43,7 @@ MSG_SHUTDOWN = "\r\nThe whatif demo server is shutting down. Thanks for trying i
 def msg_no_terminal(port: int, username: str, host: str) -> str:
     return (
         "whatif demo is a full-screen app and needs a terminal: "
-        f"connect with `ssh -p {port} {username}@{host}` (no -T, no command).\r\n"
+        f"connect with `ssh -p {port} {username}@{host}` (no -T, no command).\n"
     )
 
 
