@@ -357,3 +357,27 @@ async def test_tour_steps_through_stops_and_asks_before_leaving_an_edited_stop(t
         await pilot.click("#yes")
         await pilot.pause()
         assert app.scenario.cluster.count == 1024 and "stop 1/2" in band()
+
+
+async def test_views_may_skip_updates_while_their_tab_is_hidden():
+    from textual.widgets import TabbedContent, TabPane
+
+    class Lazy(ResultView, Static):
+        update_when_hidden = False
+        days: float | None = None
+
+        def update_result(self, result, baseline):
+            self.days = result["training_days"]
+
+    app = WhatifApp()
+    async with app.run_test(size=SIZE) as pilot:
+        lazy = Lazy()
+        tabs = app.query_one("#tabs", TabbedContent)
+        await tabs.add_pane(TabPane("Lazy", lazy, id="tab-lazy"))
+        await pilot.pause()
+        first = lazy.days
+        app.apply_values({"cluster.count": 8192})
+        assert lazy.days == first  # hidden: skipped
+        tabs.active = "tab-lazy"
+        await pilot.pause()
+        assert lazy.days == app.result["training_days"]

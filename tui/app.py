@@ -13,7 +13,9 @@ Extending the results (Chart, Compare, Claims, Uncertainty panes...)
   Static)`) gets `update_result(result, baseline_result_or_None)` after every successful
   recompute, and once when mounted. Update in place; it runs on every keystroke.
 * `app.scenario` is the current valid engine Scenario, `app.result` the last good engine
-  Result, `app.baseline` the pinned baseline Result or None. Plain attributes, not reactives
+  Result, `app.baseline` the pinned baseline Result or None.
+* A costly view may set `update_when_hidden = False`: while its TabPane is not the active
+  tab it is skipped, and updated when the tab is shown (keeps keystrokes fast). Plain attributes, not reactives
   (a reactive scenario forced full repaints).
 * `app.apply_values({"cluster.count": 32768, ...})` sets scenario inputs, validated by the
   engine, updates the input fields and recomputes; it returns the new Result or raises
@@ -35,6 +37,7 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import DataTable, Footer, Header, Input, Select, Static, TabbedContent, TabPane
 
 from engine.catalog import Catalog, load_catalog
@@ -108,6 +111,11 @@ class WhatifApp(App):
         self._errors: dict[str, str] = {}
         self._confirmed_overwrite: set[Path] = set()
         self._dirty_shown: bool | None = None
+        self._editors: dict[str, Input | Select] = {}
+        self._rows: dict[str, FieldRow] | None = None
+        self._errors_shown: dict[str, str] = {}
+        self._widgets: dict[str, Widget] = {}
+        self._deferred: set[ResultView] = set()
 
     # ----------------------------------------------------------------- layout
     def compose(self) -> ComposeResult:
@@ -143,6 +151,9 @@ class WhatifApp(App):
     def on_mount(self) -> None:
         self.query_one("#tour-band").display = self.tour is not None
         self.query_one("#stale-banner").display = False
+        # Start in the first field (not on the scroll container) so typing edits at once.
+        self.query_one("#inputs").can_focus = False
+        self.query_one(f"#{FIELDS['workload.params_b'].widget_id}").focus()
         self._fill_fields()
         self._show_result()
         self._show_errors()
@@ -176,8 +187,18 @@ class WhatifApp(App):
         return bool(self._errors)
 
     # ------------------------------------------------------------ fields
+    def _cached(self, selector: str) -> Widget:
+        """query_one, remembered: these widgets live as long as the app."""
+        widget = self._widgets.get(selector)
+        if widget is None:
+            widget = self._widgets[selector] = self.query_one(selector)
+        return widget
+
     def _editor(self, spec: FieldSpec) -> Input | Select:
-        return self.query_one(f"#{spec.widget_id}")  # type: ignore[return-value]
+        widget = self._editors.get(spec.key)
+        if widget is None:
+            widget = self._editors[spec.key] = self.query_one(f"#{spec.widget_id}")  # type: ignore[assignment]
+        return widget
 
     def _set_field(self, spec: FieldSpec, value: Any) -> None:
         widget = self._editor(spec)
@@ -246,13 +267,21 @@ class WhatifApp(App):
         self._update_title()
 
     def _show_errors(self) -> None:
-        for row in self.query(FieldRow):
-            row.set_error(self._errors.get(row.spec.key))
+        # Touch only rows whose message changed: querying all ~30 rows cost ~30 ms a keystroke.
+        if self._rows is None:
+            self._rows = {row.spec.key: row for row in self.query(FieldRow)}
+            changed = set(self._rows)
+        else:
+            changed = {k for k in {*self._errors, *self._errors_shown}
+                       if self._errors.get(k) != self._errors_shown.get(k)}
+        for key in changed:
+            self._rows[key].set_error(self._errors.get(key))
+        self._errors_shown = dict(self._errors)
         stale = self.stale
-        self.query_one("#results").set_class(stale, "-stale")
-        banner = self.query_one("#stale-banner", Static)
+        self._cached("#results").set_class(stale, "-stale")
+        banner: Static = self._cached("#stale-banner")  # type: ignore[assignment]
         banner.display = stale
-        status = self.query_one("#status", Static)
+        status: Static = self._cached("#status")  # type: ignore[assignment]
         status.set_class(stale, "-error")
         if stale:
             keys = ", ".join(self._errors)
@@ -279,10 +308,21 @@ class WhatifApp(App):
 
     def _show_result(self) -> None:
         for view in self.result_views():
+            if not view.update_when_hidden and _in_hidden_pane(view):
+                self._deferred.add(view)  # brought up to date when its tab is shown
+                continue
             view.update_result(self.result, self.baseline)
         self._update_hints()
         if not self.stale:
-            self.query_one("#status", Static).update(self._status_text())
+            self._cached("#status").update(self._status_text())  # type: ignore[attr-defined]
+
+    @on(TabbedContent.TabActivated)
+    def _tab_shown(self, event: TabbedContent.TabActivated) -> None:
+        waiting = [v for v in self._deferred if not _in_hidden_pane(v)]
+        for view in waiting:
+            self._deferred.discard(view)
+            if view.is_mounted:
+                view.update_result(self.result, self.baseline)
 
     def _update_hints(self) -> None:
         for spec in FIELDS.values():
@@ -540,6 +580,16 @@ class WhatifApp(App):
             if getattr(ancestor, "collapsed", False):
                 ancestor.collapsed = False  # type: ignore[attr-defined]
         widget.focus()
+
+
+def _in_hidden_pane(widget: Widget) -> bool:
+    """True if `widget` sits in a TabPane that is not the active one of its TabbedContent."""
+    for node in widget.ancestors:
+        if isinstance(node, TabPane):
+            tabs = next((a for a in node.ancestors if isinstance(a, TabbedContent)), None)
+            if tabs is not None and tabs.active != node.id:
+                return True
+    return False
 
 
 def _detail(exc: WhatifError, key: str) -> str:

@@ -22,6 +22,9 @@ if TYPE_CHECKING:
 class ResultView:
     """Mixin for widgets that show the current result. Put it first in the bases."""
 
+    # False: skip updates while this view's TabPane is hidden; it is updated when shown.
+    update_when_hidden: bool = True
+
     def update_result(self, result: Result, baseline: Result | None) -> None:
         raise NotImplementedError
 

@@ -63,14 +63,23 @@ def split_figure(name: str, value: float) -> tuple[str, str]:
     return number, _SCALE_WORDS.get(unit, unit)
 
 
+_STYLES: dict[tuple[str, str, bool], Style] = {}
+
+
 def theme_style(widget: object, variable: str, bold: bool = False) -> Style:
-    """A Rich style in the colour of a theme variable (for Rich Text inside DataTable cells)."""
-    value = getattr(widget, "app").theme_variables.get(variable, "")
-    try:
-        colour = Color.parse(value).rich_color
-    except Exception:  # 'auto 60%' style variables (text-muted) have no fixed colour: dim instead
-        return Style(dim=True, bold=bold)
-    return Style(color=colour, bold=bold)
+    """A Rich style in the colour of a theme variable (for Rich Text inside DataTable cells).
+    Cached per theme: parsing colours on every keystroke cost tens of milliseconds."""
+    app = getattr(widget, "app")
+    key = (app.theme, variable, bold)
+    style = _STYLES.get(key)
+    if style is None:
+        value = app.theme_variables.get(variable, "")
+        try:
+            style = Style(color=Color.parse(value).rich_color, bold=bold)
+        except Exception:  # 'auto 60%' variables (text-muted) have no fixed colour: dim instead
+            style = Style(dim=True, bold=bold)
+        _STYLES[key] = style
+    return style
 
 
 class HeadlineCard(Vertical):
@@ -86,13 +95,19 @@ class HeadlineCard(Vertical):
         yield Static("", classes="card-text")
         yield Static("", classes="card-delta")
 
+    def on_mount(self) -> None:
+        self._digits = self.query_one(".card-digits", Digits)
+        self._unit = self.query_one(".card-unit", Static)
+        self._text = self.query_one(".card-text", Static)
+        self._delta = self.query_one(".card-delta", Static)
+
     def show(self, result: Result, baseline: Result | None) -> None:
         value = result.values[self.name_key]
         number, unit = split_figure(self.name_key, value)
-        self.query_one(".card-digits", Digits).update(number)
-        self.query_one(".card-unit", Static).update(unit)
-        self.query_one(".card-text", Static).update(fmt(self.name_key, value))
-        delta = self.query_one(".card-delta", Static)
+        self._digits.update(number)
+        self._unit.update(unit)
+        self._text.update(fmt(self.name_key, value))
+        delta = self._delta
         if baseline is None:
             delta.update("")
             delta.set_classes("card-delta")
@@ -112,8 +127,9 @@ class Headline(ResultView, Grid):
 
     def update_result(self, result: Result, baseline: Result | None) -> None:
         self.set_class(baseline is not None, "-baseline")
-        for card in self.query(HeadlineCard):
-            card.show(result, baseline)
+        for card in self.children:
+            if isinstance(card, HeadlineCard):
+                card.show(result, baseline)
 
 
 # Table labels kept within 22 characters so value columns stay visible at 80 columns.
@@ -139,6 +155,15 @@ class DetailTable(ResultView, DataTable):
     def __init__(self, **kwargs) -> None:
         super().__init__(cursor_type="row", zebra_stripes=False, **kwargs)
         self._built = False
+        self._shown: dict[tuple[str, str], tuple[str, str, object]] = {}
+
+    def _set(self, row: str, column: str, text: Text) -> None:
+        """Update one cell only if its text or style changed (each update re-renders the table)."""
+        signature = (text.plain, str(text.style), text.justify)
+        if self._shown.get((row, column)) == signature:
+            return
+        self._shown[(row, column)] = signature
+        self.update_cell(row, column, text, update_width=True)
 
     def on_mount(self) -> None:
         self.add_column("Quantity", key="label")
@@ -164,10 +189,10 @@ class DetailTable(ResultView, DataTable):
         for _, names in SECTIONS:
             for name in names:
                 value = values[name]
-                self.update_cell(name, "value", Text(fmt(name, value), justify="right"), update_width=True)
+                self._set(name, "value", Text(fmt(name, value), justify="right"))
                 delta = _delta(name, value, baseline.values[name]) if baseline else ""
-                self.update_cell(name, "delta", Text(delta), update_width=True)
-                self.update_cell(name, "note", self._note(result, name, facility), update_width=True)
+                self._set(name, "delta", Text(delta))
+                self._set(name, "note", self._note(result, name, facility))
         resolved = result.resolved
         for name in ASSUMPTIONS:
             if name in ("mfu_in", "goodput_in"):
@@ -180,12 +205,10 @@ class DetailTable(ResultView, DataTable):
                 text = fmt(name, value)
                 old = baseline.resolved.values[name] if baseline else None
             row = f"in:{name}"
-            self.update_cell(row, "value", Text(text, justify="right"), update_width=True)
+            self._set(row, "value", Text(text, justify="right"))
             delta = "" if old is None else _delta(name, value, old)
-            self.update_cell(row, "delta", Text(delta), update_width=True)
-            self.update_cell(row, "note", Text(ORIGIN_LABEL[origin_kind],
-                                               style=theme_style(self, ORIGIN_COLOUR[origin_kind])),
-                             update_width=True)
+            self._set(row, "delta", Text(delta))
+            self._set(row, "note", Text(ORIGIN_LABEL[origin_kind], style=theme_style(self, ORIGIN_COLOUR[origin_kind])))
 
     def _note(self, result: Result, name: str, facility_mw: float) -> Text:
         values = result.values

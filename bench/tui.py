@@ -1,0 +1,138 @@
+"""Benchmark the app in a real pseudo-terminal and PRINT the figures (no assertions).
+
+1. start-up: from spawning `python -m tui.main` until the first frame showing the results
+   (the training time text) has been written to the terminal;
+2. key-to-frame: from writing one keystroke into the count field (a digit, then backspace,
+   alternating) until the terminal output contains the engine's new training time.
+
+Usage: .venv/bin/python bench/tui.py [--runs 30] [--keys 60] [--size 80x24]
+"""
+
+from __future__ import annotations
+
+import argparse
+import fcntl
+import os
+import pty
+import select
+import signal
+import statistics
+import struct
+import subprocess
+import sys
+import termios
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from engine.evaluate import evaluate  # noqa: E402
+from engine.presets import default_preset_path, load_preset  # noqa: E402
+from engine.units import fmt  # noqa: E402
+
+
+class Terminal:
+    """The app on a PTY of a given size; read() collects what it draws."""
+
+    def __init__(self, columns: int, rows: int) -> None:
+        self.master, slave = pty.openpty()
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
+        env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+        env.update(TERM="xterm-256color", COLORTERM="truecolor", LANG="C.UTF-8")
+        self.started = time.perf_counter()
+        self.process = subprocess.Popen([sys.executable, "-m", "tui.main"], cwd=ROOT, env=env, stdin=slave,
+                                        stdout=slave, stderr=slave, start_new_session=True, close_fds=True)
+        os.close(slave)
+
+    def wait_for(self, marker: bytes, timeout: float = 20.0) -> float:
+        """Seconds until `marker` appears in output read from now on."""
+        seen = b""
+        deadline = time.perf_counter() + timeout
+        while time.perf_counter() < deadline:
+            ready, _, _ = select.select([self.master], [], [], 0.05)
+            if ready:
+                seen += os.read(self.master, 65536)
+                if marker in seen:
+                    return time.perf_counter()
+        tail = seen[-400:].decode(errors="replace")
+        raise TimeoutError(f"{marker!r} not drawn within {timeout} s; last output: {tail!r}")
+
+    def drain(self, quiet: float = 0.15) -> None:
+        """Read until the app has been silent for `quiet` seconds."""
+        while select.select([self.master], [], [], quiet)[0]:
+            os.read(self.master, 65536)
+
+    def send(self, data: bytes) -> float:
+        now = time.perf_counter()
+        os.write(self.master, data)
+        return now
+
+    def close(self) -> None:
+        try:
+            os.killpg(self.process.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+        self.process.wait(timeout=10)
+        os.close(self.master)
+
+
+def days_text(count: int) -> bytes:
+    scenario = load_preset(default_preset_path()).with_values({"cluster.count": count})
+    return fmt("training_days", evaluate(scenario)["training_days"]).encode()
+
+
+def bench_startup(runs: int, columns: int, rows: int) -> list[float]:
+    marker = days_text(load_preset(default_preset_path()).cluster.count)
+    times = []
+    for _ in range(runs):
+        term = Terminal(columns, rows)
+        try:
+            times.append(term.wait_for(marker) - term.started)
+        finally:
+            term.close()
+    return times
+
+
+def bench_keys(keys: int, columns: int, rows: int) -> list[float]:
+    count = load_preset(default_preset_path()).cluster.count
+    longer, shorter = days_text(count * 10), days_text(count)
+    term = Terminal(columns, rows)
+    try:
+        term.wait_for(shorter)
+        term.drain(0.5)
+        for _ in range(5):  # Tab to the count field: params, tokens, precision, More workload, chip, count
+            term.send(b"\t")
+            term.drain()
+        term.send(b"\x1b[F")  # End
+        term.drain()
+        times = []
+        for i in range(keys):
+            key, marker = (b"0", longer) if i % 2 == 0 else (b"\x7f", shorter)
+            sent = term.send(key)
+            times.append(term.wait_for(marker) - sent)
+            term.drain(0.1)
+        return times
+    finally:
+        term.close()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=30, help="start-ups to time")
+    parser.add_argument("--keys", type=int, default=60, help="keystrokes to time")
+    parser.add_argument("--size", default="80x24", help="terminal COLUMNSxROWS")
+    args = parser.parse_args()
+    columns, rows = (int(v) for v in args.size.split("x"))
+    start = bench_startup(args.runs, columns, rows)
+    keys = bench_keys(args.keys, columns, rows)
+    print(f"terminal {columns}x{rows}, {os.cpu_count()} CPUs")
+    print(f"start-up to first frame: median {statistics.median(start) * 1000:.0f} ms "
+          f"(min {min(start) * 1000:.0f}, max {max(start) * 1000:.0f}, n={len(start)})")
+    print(f"key to new result on screen: median {statistics.median(keys) * 1000:.1f} ms "
+          f"(min {min(keys) * 1000:.1f}, max {max(keys) * 1000:.1f}, n={len(keys)})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
