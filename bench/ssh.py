@@ -1,0 +1,203 @@
+"""Benchmark `whatif serve-ssh` with real SSH sessions and PRINT the figures (no assertions).
+
+For 1 and for 20 concurrent visitors (asyncssh clients on PTYs, 120x36, all connecting at
+once) against a server started like a host would (`whatif serve-ssh` in a subprocess):
+
+1. connect-to-first-screen: from opening the TCP connection until the visitor's screen
+   shows the headline results ("days", "MW") and the footer;
+2. key-to-update: with every session open, one keystroke in the count field (backspace,
+   then the digit back, alternating) until the screen shows the recomputed scenario
+   (the status line's chip count); measured one session at a time (round robin) and with
+   every visitor pressing a key at the same moment;
+3. memory per session: RSS of each app process (the server's children), and the server's;
+   and the app's CPU time per keystroke, which bounds what 2 cores can serve.
+
+Usage: .venv/bin/python bench/ssh.py [--sessions 1,20] [--keys 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import re
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import asyncssh
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+
+from fixtures.ssh_screen import Screen  # noqa: E402  (the tests' terminal model)
+
+COLUMNS, ROWS = 120, 36
+TIMEOUT_S = 120.0
+
+
+class Visitor:
+    def __init__(self) -> None:
+        self.screen = Screen(COLUMNS, ROWS)
+        self.conn: asyncssh.SSHClientConnection | None = None
+        self.process = None
+        self.first_screen_s = 0.0
+        self.count = 16384
+
+    async def connect(self, port: int) -> None:
+        start = time.perf_counter()
+        self.conn = await asyncssh.connect("127.0.0.1", port, known_hosts=None, username="demo",
+                                           client_keys=None)
+        self.process = await self.conn.create_process(term_type="xterm-256color",
+                                                      term_size=(COLUMNS, ROWS), encoding=None)
+        await self.until(lambda text: "days" in text and "MW" in text and "^q Quit" in text)
+        self.first_screen_s = time.perf_counter() - start
+
+    async def until(self, predicate, timeout_s: float = TIMEOUT_S) -> None:
+        async def read() -> None:
+            while not predicate(self.screen.text()):
+                chunk = await self.process.stdout.read(65536)
+                if not chunk:
+                    raise EOFError(self.screen.text())
+                self.screen.feed(chunk)
+        await asyncio.wait_for(read(), timeout_s)
+
+    async def quiet(self, quiet_s: float = 0.3) -> None:
+        while True:
+            try:
+                chunk = await asyncio.wait_for(self.process.stdout.read(65536), quiet_s)
+            except TimeoutError:
+                return
+            self.screen.feed(chunk)
+
+    async def focus_count_field(self) -> None:
+        """Command palette -> "Go to field: Chips", caret at the end of the text."""
+        self.process.stdin.write(b"\x10")
+        await self.quiet(0.2)
+        self.process.stdin.write(b"Go to field: Chips")
+        await self.until(lambda text: "cluster.count" in text)
+        self.process.stdin.write(b"\r")
+        await self.until(lambda text: "Go to field" not in text)
+        await self.quiet(0.2)
+        self.process.stdin.write(b"\x05")  # ctrl+e: end
+        await self.quiet(0.2)
+
+    async def keystroke(self) -> float:
+        """Backspace (16384 -> 1638) or the digit back; seconds until the new count shows."""
+        key, self.count = (b"\x7f", 1638) if self.count == 16384 else (b"4", 16384)
+        needle = f"{self.count:,} x NVIDIA"
+        start = time.perf_counter()
+        self.process.stdin.write(key)
+        await self.until(lambda text: needle in text)
+        return time.perf_counter() - start
+
+    async def close(self) -> None:
+        self.conn.close()
+        await self.conn.wait_closed()
+
+
+def _rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def _cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a process."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry))
+    return found
+
+
+async def start_server(max_sessions: int, workdir: Path) -> tuple[asyncio.subprocess.Process, int]:
+    env = {**os.environ, "XDG_CONFIG_HOME": str(workdir)}
+    server = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "tui.main", "serve-ssh", "--port", "0", "--idle-timeout", "0",
+        "--max-sessions", str(max_sessions), "--log-file", str(workdir / "server.log"),
+        cwd=ROOT, env=env, stderr=asyncio.subprocess.PIPE)
+    banner = b""
+    while b"Ctrl+C" not in banner:
+        line = await asyncio.wait_for(server.stderr.readline(), 30)
+        if not line:
+            raise RuntimeError(f"server did not start: {banner.decode()}")
+        banner += line
+    return server, int(re.search(rb"ssh -p (\d+) ", banner).group(1))
+
+
+def _ms(values: list[float]) -> str:
+    ordered = sorted(values)
+    p90 = ordered[min(len(ordered) - 1, int(0.9 * len(ordered)))]
+    return (f"median {statistics.median(values) * 1000:7.1f} ms   p90 {p90 * 1000:7.1f} ms   "
+            f"max {ordered[-1] * 1000:7.1f} ms   (n={len(values)})")
+
+
+async def run(sessions: int, keys: int, port: int, server_pid: int) -> None:
+    visitors = [Visitor() for _ in range(sessions)]
+    started = time.perf_counter()
+    await asyncio.gather(*(v.connect(port) for v in visitors))
+    all_open_s = time.perf_counter() - started
+    await asyncio.gather(*(v.quiet(0.5) for v in visitors))
+    for visitor in visitors:
+        await visitor.focus_count_field()
+
+    apps = _children(server_pid)
+    cpu_before_s = sum(_cpu_s(pid) for pid in apps)
+    round_robin = []
+    for _ in range(keys):
+        for visitor in visitors:
+            round_robin.append(await visitor.keystroke())
+            await visitor.quiet(0.05)
+    cpu_per_key_ms = (sum(_cpu_s(pid) for pid in apps) - cpu_before_s) / len(round_robin) * 1000
+    together = []
+    for _ in range(max(1, keys // 2)):
+        together += await asyncio.gather(*(v.keystroke() for v in visitors))
+        await asyncio.gather(*(v.quiet(0.1) for v in visitors))
+
+    app_rss = [_rss_mb(pid) for pid in apps]
+    print(f"\n{sessions} concurrent session(s), all connecting at once "
+          f"(all {sessions} usable after {all_open_s:.2f} s):")
+    print(f"  connect-to-first-screen       {_ms([v.first_screen_s for v in visitors])}")
+    print(f"  key-to-update, one at a time  {_ms(round_robin)}")
+    print(f"  key-to-update, all at once    {_ms(together)}")
+    print(f"  app CPU per keystroke         {cpu_per_key_ms:7.1f} ms (user+system, one-at-a-time run)")
+    print(f"  memory: {len(apps)} app processes, RSS median {statistics.median(app_rss):.1f} MB "
+          f"(total {sum(app_rss):.0f} MB); server RSS {_rss_mb(server_pid):.1f} MB")
+    await asyncio.gather(*(v.close() for v in visitors))
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sessions", default="1,20", help="comma-separated session counts (default 1,20)")
+    parser.add_argument("--keys", type=int, default=10, help="keystrokes per session (default 10)")
+    args = parser.parse_args()
+    counts = [int(n) for n in args.sessions.split(",")]
+    print(f"bench/ssh.py: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}, "
+          f"asyncssh {asyncssh.__version__}, screen {COLUMNS}x{ROWS}, loopback")
+    with tempfile.TemporaryDirectory() as workdir:
+        server, port = await start_server(max(counts) + 5, Path(workdir))
+        try:
+            for sessions in counts:
+                await run(sessions, args.keys, port, server.pid)
+                await asyncio.sleep(1.0)  # let the server reap and clean up between runs
+        finally:
+            server.send_signal(2)
+            await asyncio.wait_for(server.wait(), 30)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
