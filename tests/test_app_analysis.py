@@ -186,8 +186,9 @@ async def test_uncertainty_strip_and_pane_show_p10_p50_p90():
         await pilot.pause()
         mc = monte_carlo(SCENARIO)
         strip = str(app.query_one("#strip", Static).render())
-        assert strip.startswith("P10-P90: time ") and "cost $" in strip
-        assert fmt("training_days", mc.bands["training_days"].p90) in strip
+        days = mc.bands["training_days"]
+        assert strip.startswith(f"P10/P50/P90: time {days.p10:.1f}/{days.p50:.1f}/{fmt('training_days', days.p90)}")
+        assert "cost $" in strip
         table = app.query_one("#uncertainty-bands", DataTable)
         assert table.get_cell("training_days", "p10") == fmt("training_days", mc.bands["training_days"].p10)
         assert table.get_cell("cost_usd", "p50") == fmt("cost_usd", mc.bands["cost_usd"].p50)

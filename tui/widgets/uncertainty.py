@@ -44,26 +44,26 @@ def monte_carlo_for(result: Result) -> MonteCarlo | str:
 
 
 def band_text(name: str, mc: MonteCarlo) -> str:
-    """'72.0-90.0 days' style P10-P90 span of one output."""
+    """'71.8/81.4/90.1 days' style P10/P50/P90 of one output (the unit once, at the end)."""
     band = mc.bands[name]
-    low, high = fmt(name, band.p10), fmt(name, band.p90)
-    unit = QUANTITIES[name].unit
-    if unit and low.endswith(" " + unit) and high.endswith(" " + unit):
-        low = low[: -len(unit) - 1]
-    return f"{low}-{high}"
+    texts = [fmt(name, band.p10), fmt(name, band.p50), fmt(name, band.p90)]
+    units = {t.rpartition(" ")[2] for t in texts if " " in t}
+    if len(units) == 1 and all(" " in t for t in texts):        # same unit word: show it once
+        texts = [t.rpartition(" ")[0] for t in texts[:2]] + [texts[2]]
+    return "/".join(texts)
 
 
 class UncertaintyStrip(ResultView, Static):
-    """'P10-P90: time 72-90 days · cost $68M-$130M · power 32-36 MW' under the headline."""
+    """'P10/P50/P90: time 71.8/81.4/90.1 days · cost $67.8M/$93.1M/$130M ...' under the headline."""
 
     def update_result(self, result: Result, baseline: Result | None) -> None:
         mc = monte_carlo_for(result)
         if isinstance(mc, str):
-            self.update(Text(f"P10-P90: not available ({mc})"))
+            self.update(Text(f"P10/P50/P90: not available ({mc})"))
             return
-        # As many figures as fit on two lines (time, cost and power at 80 columns).
+        # Time and cost always; more figures while they fit on two lines.
         room = 2 * max(self.size.width - 2, 40)
-        text = "P10-P90:"
+        text = "P10/P50/P90:"
         for i, name in enumerate(HEADLINE):
             part = f"{' ·' if i else ''} {STRIP_NAMES[name]} {band_text(name, mc)}"
             if i >= 2 and len(text) + len(part) > room:
