@@ -143,7 +143,7 @@ class ClaimCheck:
             "key": self.key, "output": self.output, "claimed": js(self.claimed), "computed": js(self.computed),
             "ratio": js(self.ratio), "implied_utilisation": js(self.implied_utilisation),
             "implied_mfu": js(self.implied_mfu), "implied_usd_per_chip_hour": js(self.implied_usd_per_chip_hour),
-            "verdict": self.verdict, "reason": self.reason,
+            "verdict": self.verdict, "reason": self.reason, "summary": self.summary,
         }
 
     @property
@@ -247,7 +247,8 @@ _RANK = {"plausible": 0, "optimistic": 1, "implausible": 2}
 def _duration_verdict(util: float, mfu: float, t: Thresholds) -> tuple[Verdict, str]:
     u, m = f"{util * 100:.1f} %", f"{mfu * 100:.1f} %"
     if util < t.implausible_below:
-        return "implausible", f"implied utilisation {u} is under {_pct(t.implausible_below)}: no large run idles that much"
+        return "implausible", (f"implied utilisation {u} is under {_pct(t.implausible_below)}: "
+                               "no large run idles that much")
     if mfu > t.implausible_mfu_above:
         return "implausible", f"implied MFU {m} is over {_pct(t.implausible_mfu_above)}: beyond any large training run"
     if mfu > t.optimistic_mfu_above:
