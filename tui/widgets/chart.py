@@ -111,6 +111,8 @@ def _scale(v: np.ndarray, low: float, high: float, log: bool, span: int) -> np.n
 class SweepChart(ResultView, Widget, can_focus=True):
     """Outputs against one swept input around the current scenario (see module doc)."""
 
+    update_when_hidden = False      # a tab pane: skipped while hidden, updated when shown
+
     COMPONENT_CLASSES = {"chart--line", "chart--wall", "chart--cap", "chart--current", "chart--axis",
                          "chart--title", "chart--legend"}
     BINDINGS = [
@@ -301,6 +303,8 @@ TORNADO_OUTPUTS: tuple[str, ...] = ("cost_usd", "training_days", "facility_mw", 
 
 class TornadoView(ResultView, Widget, can_focus=True):
     """The sensitivity tornado (engine.analysis.sensitivity) for one output, live."""
+
+    update_when_hidden = False      # a tab pane: skipped while hidden, updated when shown
 
     BINDINGS = [
         Binding("o", "next_output", "Tornado output", id="tornado.next_output"),

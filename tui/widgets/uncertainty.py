@@ -79,6 +79,8 @@ class UncertaintyStrip(ResultView, Static):
 class UncertaintyView(ResultView, VerticalScroll):
     """Point value and P10/P50/P90 of the headline outputs, and the input ranges used."""
 
+    update_when_hidden = False      # a tab pane: skipped while hidden, updated when shown
+
     def compose(self) -> ComposeResult:
         yield DataTable(id="uncertainty-bands", cursor_type="row", zebra_stripes=False)
         yield Static("", id="uncertainty-about", classes="uncertainty-note")
