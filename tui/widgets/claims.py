@@ -59,9 +59,10 @@ class ClaimsView(ResultView, VerticalScroll):
         self._tab_shown: bool | None = None
 
     def compose(self) -> ComposeResult:
-        yield Static("", id="claims-head")
+        # Numbers first (small terminals see them without scrolling), then why, then who said it.
         yield DataTable(id="claims-table", cursor_type="row", zebra_stripes=False)
         yield Static("", id="claims-reasons")
+        yield Static("", id="claims-head")
         yield Static(thresholds_text(), id="claims-rules")
 
     @property
