@@ -381,3 +381,31 @@ async def test_views_may_skip_updates_while_their_tab_is_hidden():
         tabs.active = "tab-lazy"
         await pilot.pause()
         assert lazy.days == app.result["training_days"]
+
+
+def test_chip_search_ranks_key_prefix_then_name_and_vendor():
+    from engine.catalog import load_catalog
+    from tui.screens.chip_picker import chip_matches
+
+    catalog = load_catalog()
+    assert chip_matches(catalog, "b2")[0] == "b200"
+    assert chip_matches(catalog, "mi3") == ["mi300x", "mi325x", "mi355x"]
+    assert set(chip_matches(catalog, "AMD")) == {k for k, c in catalog.chips.items() if c.vendor == "AMD"}
+    assert len(chip_matches(catalog, "")) == len(catalog.chips)
+    assert chip_matches(catalog, "zzz") == []
+
+
+async def test_chip_picker_filters_and_escape_keeps_the_chip():
+    from tui.screens.chip_picker import ChipPicker
+
+    app = WhatifApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.click("#f-cluster-chip")
+        await pilot.press(*"tpu")
+        picker = app.screen
+        assert isinstance(picker, ChipPicker)
+        ids = [o.id for o in picker.query_one("#chip-list").options]
+        assert ids and all(i.startswith("tpu") for i in ids)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.scenario.cluster.chip == "h100" and not app.dirty

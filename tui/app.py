@@ -51,8 +51,8 @@ from tui.tour import Tour
 from tui.widgets.base import ResultView
 from tui.widgets.chart import SweepChart, TornadoView
 from tui.widgets.claims import ClaimsView
-from tui.widgets.fields import (BLANK_PROMPTS, BY_WIDGET_ID, FIELDS, REQUIRED, FieldRow, FieldSpec,
-                                InputPanels, format_value, hint, parse_text)
+from tui.widgets.fields import (BLANK_PROMPTS, BY_WIDGET_ID, FIELDS, REQUIRED, ChipField, FieldRow,
+                                FieldSpec, InputPanels, format_value, hint, parse_text)
 from tui.widgets.results import DetailTable, Headline, WarningsView, can_explain
 from tui.widgets.uncertainty import UncertaintyStrip, UncertaintyView
 
@@ -202,7 +202,9 @@ class WhatifApp(App):
 
     def _set_field(self, spec: FieldSpec, value: Any) -> None:
         widget = self._editor(spec)
-        if isinstance(widget, Select):
+        if isinstance(widget, ChipField):
+            widget.value = value
+        elif isinstance(widget, Select):
             with widget.prevent(Select.Changed):
                 widget.value = Select.NULL if value is None else value
         else:
@@ -225,6 +227,11 @@ class WhatifApp(App):
         event.stop()
         spec = BY_WIDGET_ID[event.select.id or ""]
         self._edit(spec.key, None if event.value is Select.NULL else event.value)
+
+    @on(ChipField.Changed)
+    def _chip_changed(self, event: ChipField.Changed) -> None:
+        event.stop()
+        self._edit("cluster.chip", event.value)
 
     def _edit(self, key: str, value: Any) -> None:
         if value == self.scenario.get(key):
@@ -538,15 +545,18 @@ class WhatifApp(App):
     def _show_tour_band(self) -> None:
         if self.tour is None:
             return
+        from rich.text import Text
+
         stop = self.tour.stops[self.stop_index]
         s = self.scenario
-        lines = [f"{self.tour.title}  ·  stop {self.stop_index + 1}/{len(self.tour.stops)}: {s.name or stop.path.stem}"
-                 f"   (PgDn next · PgUp previous)"]
-        if s.description:
-            lines.append(s.description)
-        if stop.note:
-            lines.append(stop.note)
-        self.query_one("#tour-band", Static).update("\n".join(lines))
+        text = Text()
+        text.append(f"Tour: {self.tour.title}", style="bold")
+        text.append(f"  ·  stop {self.stop_index + 1}/{len(self.tour.stops)}  ·  PgDn next, PgUp back\n")
+        text.append(s.name or stop.path.stem, style="bold")
+        for extra in (stop.note, s.description):
+            if extra:
+                text.append(f"\n{extra}")
+        self.query_one("#tour-band", Static).update(text)
 
     # ------------------------------------------------------------ palette
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:

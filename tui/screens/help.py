@@ -18,8 +18,8 @@ TIPS = (
                 "values and say STALE until you fix it."),
     ("Explain", "Tab to the results table (or click it), move to a row and press Enter to see the "
                 "formula, the values used and where each default comes from."),
-    ("Chips", "On the chip selector press Enter, then type the start of a chip key (b2, mi3, tpu) to "
-              "jump; or ctrl+p and type 'chip'."),
+    ("Chips", "On the chip field press Enter (or click it) and type to filter the catalog by key, name "
+              "or vendor (b2, mi3, tpu, nvidia); Enter picks. Or ctrl+p and type 'chip'."),
     ("Move", "Tab / shift+Tab go through the panels in order; Enter on a collapsed section opens it."),
     ("Tour", "With --tour: PgDn / PgUp go to the next / previous stop (asks first if you edited it)."),
 )

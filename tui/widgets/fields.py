@@ -10,7 +10,10 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from rich.text import Text
 from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.message import Message
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Collapsible, Input, Label, Select, Static
 
@@ -148,12 +151,58 @@ def choice_options(key: str, catalog: Catalog) -> list[tuple[str, str]]:
     if key == "workload.precision":
         return [(p, p) for p in PRECISIONS]
     if key == "facility.cooling":
-        return [(f"{k}  {c.name}", k) for k, c in catalog.cooling.items()]
+        return [(k, k) for k in catalog.cooling]
     if key == "facility.region":
-        return [(f"{k}  {r.name}", k) for k, r in catalog.regions.items()]
+        return [(k, k) for k in catalog.regions]
     if key == "economics.mode":
         return [("rent", "rent"), ("own", "own")]
     raise KeyError(key)
+
+
+class ChipField(Static, can_focus=True):
+    """The chip in one line; Enter or a click opens the searchable chip picker."""
+
+    BINDINGS = [Binding("enter,space", "pick", "Pick chip", id="field.pick_chip", show=False)]
+
+    class Changed(Message):
+        def __init__(self, field: ChipField, value: str) -> None:
+            super().__init__()
+            self.field = field
+            self.value = value
+
+        @property
+        def control(self) -> ChipField:
+            return self.field
+
+    def __init__(self, catalog: Catalog, value: str, **kwargs: Any) -> None:
+        super().__init__("", **kwargs)
+        self.catalog = catalog
+        self._value = value
+
+    def on_mount(self) -> None:
+        self.value = self._value
+
+    @property
+    def value(self) -> str:
+        return self._value
+
+    @value.setter
+    def value(self, key: str) -> None:
+        self._value = key
+        chip = self.catalog.chips.get(key)
+        self.update(Text.assemble((key, "bold"), f"  {chip.name}" if chip else ""))
+
+    def on_click(self) -> None:
+        self.action_pick()
+
+    def action_pick(self) -> None:
+        from tui.screens.chip_picker import ChipPicker
+        self.app.push_screen(ChipPicker(self.catalog, self._value), self._picked)
+
+    def _picked(self, key: str | None) -> None:
+        if key and key != self._value:
+            self.value = key
+            self.post_message(self.Changed(self, key))
 
 
 # Selects that may be blank (None = default chosen by the chip / the model).
@@ -173,7 +222,9 @@ class FieldRow(Vertical):
         spec = self.spec
         with Horizontal(classes="field-line"):
             yield Label(spec.label, classes="field-label")
-            if spec.kind == CHOICE:
+            if spec.key == "cluster.chip":
+                yield ChipField(self.catalog, self.initial, id=spec.widget_id, classes="field-editor")
+            elif spec.kind == CHOICE:
                 blank = spec.key in BLANK_PROMPTS
                 yield Select(choice_options(spec.key, self.catalog), id=spec.widget_id, compact=True,
                              allow_blank=blank, prompt=BLANK_PROMPTS.get(spec.key, "Select"),
