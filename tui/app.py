@@ -203,6 +203,8 @@ class WhatifApp(App):
     def _set_field(self, spec: FieldSpec, value: Any) -> None:
         widget = self._editor(spec)
         if isinstance(widget, ChipField):
+            # Inline [chips] of the preset are pickable too.
+            widget.catalog = self.catalog.with_chips(self.scenario.chips, origin="preset [chips]")
             widget.value = value
         elif isinstance(widget, Select):
             with widget.prevent(Select.Changed):

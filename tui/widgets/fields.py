@@ -212,18 +212,20 @@ BLANK_PROMPTS = {"facility.cooling": "by chip", "facility.region": "us-average"}
 class FieldRow(Vertical):
     """Label and editor on one line, the error message (if any) under them."""
 
-    def __init__(self, spec: FieldSpec, catalog: Catalog, value: Any) -> None:
+    def __init__(self, spec: FieldSpec, catalog: Catalog, value: Any, scenario_chips: dict | None = None) -> None:
         super().__init__(classes="field-row")
         self.spec = spec
         self.catalog = catalog
         self.initial = value
+        self.scenario_chips = scenario_chips or {}
 
     def compose(self) -> ComposeResult:
         spec = self.spec
         with Horizontal(classes="field-line"):
             yield Label(spec.label, classes="field-label")
             if spec.key == "cluster.chip":
-                yield ChipField(self.catalog, self.initial, id=spec.widget_id, classes="field-editor")
+                catalog = self.catalog.with_chips(self.scenario_chips, origin="preset [chips]")
+                yield ChipField(catalog, self.initial, id=spec.widget_id, classes="field-editor")
             elif spec.kind == CHOICE:
                 blank = spec.key in BLANK_PROMPTS
                 yield Select(choice_options(spec.key, self.catalog), id=spec.widget_id, compact=True,
@@ -253,8 +255,8 @@ class InputPanels(Vertical):
             with Vertical(classes="panel", id=f"panel-{title.lower()}") as panel:
                 panel.border_title = title
                 for spec in main:
-                    yield FieldRow(spec, self.catalog, self.scenario.get(spec.key))
+                    yield FieldRow(spec, self.catalog, self.scenario.get(spec.key), self.scenario.chips)
                 if more:
                     with Collapsible(title=more[0], classes="more"):
                         for spec in more[1]:
-                            yield FieldRow(spec, self.catalog, self.scenario.get(spec.key))
+                            yield FieldRow(spec, self.catalog, self.scenario.get(spec.key), self.scenario.chips)
