@@ -97,3 +97,15 @@ def test_write_atomic_never_clobbers_without_consent(tmp_path):
     write_atomic(path, "three", overwrite=True)
     assert path.read_text() == "three"
     assert [p.name for p in path.parent.iterdir()] == ["r.md"]       # no temp files left behind
+
+
+@pytest.mark.parametrize(("names", "short"), [
+    (["Chip shoot-out: NVIDIA B200", "Chip shoot-out: AMD MI355X"], ["NVIDIA B200", "AMD MI355X"]),
+    (["H100", "H200"], ["H100", "H200"]),                    # no word boundary in the shared part
+    (["Llama 405B on H100", "Llama 405B on B200"], ["H100", "B200"]),
+    (["same", "same"], ["same", "same"]),
+    (["only"], ["only"]),
+])
+def test_short_names_drop_a_shared_leading_phrase(names, short):
+    from engine.analysis.compare import short_names
+    assert short_names(names) == short

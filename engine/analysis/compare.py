@@ -7,6 +7,7 @@ holds the raw numbers, and engine.analysis.export renders it as text, Markdown, 
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -93,6 +94,18 @@ def unique_names(names: Sequence[str]) -> list[str]:
         seen[name] = seen.get(name, 0) + 1
         out.append(name if seen[name] == 1 else f"{name} ({seen[name]})")
     return out
+
+
+def short_names(names: Sequence[str]) -> list[str]:
+    """Drop a shared leading phrase ('Chip shoot-out: NVIDIA B200', 'Chip shoot-out: AMD
+    MI355X' -> 'NVIDIA B200', 'AMD MI355X') so narrow column headers keep what differs."""
+    if len(names) < 2:
+        return list(names)
+    prefix = os.path.commonprefix(list(names))
+    cut = max(prefix.rfind(" "), prefix.rfind(":") + 1)   # only cut at a word boundary
+    if cut < 4 or any(len(n) <= cut + 1 for n in names):
+        return list(names)
+    return [n[cut:].strip(" :-") or n for n in names]
 
 
 def output_label(name: str) -> str:

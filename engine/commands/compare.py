@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from engine.analysis.compare import compare
+from engine.analysis.compare import compare, short_names
 from engine.analysis.export import compare_text, export_compare, write_atomic
 from engine.presets import load_preset
 
@@ -25,7 +25,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     scenarios = [load_preset(p) for p in args.presets]
-    names = [s.name or Path(p).stem for s, p in zip(scenarios, args.presets)]
+    names = short_names([s.name or Path(p).stem for s, p in zip(scenarios, args.presets)])
     table = compare(scenarios, names)
     fmt = "md" if args.markdown else "csv" if args.csv else "json" if args.json else None
     text = export_compare(table, fmt) if fmt else compare_text(table) + "\n"

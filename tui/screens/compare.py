@@ -24,7 +24,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, DataTable, Footer, Input, Label, Select, Static
 
-from engine.analysis.compare import MAX_COLUMNS, SETUP_ROWS, Column, Comparison, unique_names
+from engine.analysis.compare import MAX_COLUMNS, SETUP_ROWS, Column, Comparison, short_names, unique_names
 from engine.analysis.export import FORMATS, export_compare, export_result, write_atomic
 from engine.catalog import Catalog, load_catalog
 from engine.errors import WhatifError
@@ -69,7 +69,7 @@ class CompareScreen(Screen):
         self.query_one("#compare-table", DataTable).focus()
 
     def comparison(self) -> Comparison:
-        names = unique_names([name for name, _, _ in self.entries])
+        names = unique_names(short_names([name for name, _, _ in self.entries]))
         return Comparison([Column(n, r) for n, (_, _, r) in zip(names, self.entries)])
 
     def rebuild(self) -> None:
