@@ -409,3 +409,13 @@ async def test_chip_picker_filters_and_escape_keeps_the_chip():
         await pilot.press("escape")
         await pilot.pause()
         assert app.scenario.cluster.chip == "h100" and not app.dirty
+
+
+async def test_one_click_on_a_result_row_explains_it():
+    app = WhatifApp()
+    async with app.run_test(size=SIZE) as pilot:
+        table = app.query_one("#detail", DataTable)
+        await pilot.click("#detail", offset=(5, 1 + table.get_row_index("training_days")))
+        await pilot.pause()
+        assert isinstance(app.screen, ExplainScreen)
+        assert app.screen.explanation.name == "training_days"

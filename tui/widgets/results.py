@@ -11,6 +11,7 @@ import re
 
 from rich.style import Style
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.color import Color
 from textual.containers import Grid, Vertical
@@ -220,6 +221,13 @@ class DetailTable(ResultView, DataTable):
         if name == "cost_usd":
             return Text(f"mode {result.resolved.mode}")
         return Text("")
+
+    async def _on_click(self, event: events.Click) -> None:
+        # DataTable's own handler (also called) selects only a row that was already
+        # highlighted; here one click on any other row opens its explanation too.
+        row = event.style.meta.get("row", -1)
+        if row >= 0 and row != self.cursor_row:
+            self.call_after_refresh(self.action_select_cursor)
 
     def row_name(self, row_key: str | None) -> str | None:
         """The quantity a row shows (output or input name), or None for section headings."""
