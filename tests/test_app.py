@@ -415,6 +415,7 @@ async def test_one_click_on_a_result_row_explains_it():
     app = WhatifApp()
     async with app.run_test(size=SIZE) as pilot:
         table = app.query_one("#detail", DataTable)
+        await pilot.pause()  # let the layout settle before aiming at a row
         await pilot.click("#detail", offset=(5, 1 + table.get_row_index("training_days")))
         await pilot.pause()
         assert isinstance(app.screen, ExplainScreen)
