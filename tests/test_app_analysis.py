@@ -56,7 +56,7 @@ async def test_chart_shows_days_and_cost_against_chips_and_follows_the_scenario(
         text = chart.render().plain
         assert "Training time" in text and "Cost" in text and "1,024" in text and "262,144" in text
         assert any(0x2800 < ord(ch) <= 0x28FF for ch in text)          # braille dots were drawn
-        assert "reliability-wall from 93,031" in text                   # the wall is inside 1k-262k
+        assert "reliability wall from 93,031" in text                   # the wall is inside 1k-262k
         app.apply_values({"cluster.count": 4096})
         await pilot.pause()
         assert chart.data.point == 4096 and chart.data.x[-1] == 65536
@@ -82,7 +82,7 @@ async def test_chart_draws_the_power_cap():
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         text = app.query_one(SweepChart).render().plain
-        assert "power-cap from 71,302" in text
+        assert "150 MW cap" in text and "71,302" in text
 
 
 async def test_chart_readable_at_80x24_in_a_narrow_pane():

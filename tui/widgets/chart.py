@@ -254,29 +254,53 @@ class SweepChart(ResultView, Widget, can_focus=True):
         assert data is not None
         spec = data.spec
         low, high = _x_label(spec.name, data.x[0]), _x_label(spec.name, data.x[-1])
-        axis = f"{'':>{AXIS_W - 1}}└" + low + " " * max(1, width - len(low) - len(high)) + high
+        cells = list(low + " " * max(1, width - len(low) - len(high)) + high)
+        cur = self._column_of(data.point, width)
+        if 0 <= cur < len(cells) and cells[cur] == " ":
+            cells[cur] = "▲"        # the current scenario, also visible without colour
+        axis = f"{'':>{AXIS_W - 1}}└" + "".join(cells)
         text.append(axis[: width + AXIS_W] + "\n", style=self._style("chart--axis"))
 
     def _legend(self, text: Text) -> None:
         data = self.data
         assert data is not None
         spec = data.spec
-        scale = "log" if data.log else "linear"
         width = max(self.size.width - 1, 20)
-        head = f"x: {spec.key} {scale} · now {_x_label(spec.name, data.point)} · x/y/l keys"
-        text.append(head[:width] + "\n", style=self._style("chart--legend"))
-        parts = []
-        for limit in data.limits:
-            style = self._style("chart--wall" if limit.code == "reliability-wall" else "chart--cap")
-            if limit.first is not None:
-                parts.append((f"{limit.code} from {_x_label(spec.name, limit.first)}", style))
+        scale = "log" if data.log else "linear"
+        head = f"x: {spec.key} {scale} · ▲ now {_x_label(spec.name, data.point)}"
+        keys = " · keys x y l"
+        text.append((head + keys if len(head + keys) <= width else head)[:width] + "\n",
+                    style=self._style("chart--legend"))
+        parts = self._limit_parts(long=True)
+        if sum(len(p) + 2 for p, _ in parts) > width:
+            parts = self._limit_parts(long=False)
         if not parts:
             text.append("no reliability wall or power cap here"[:width], style=self._style("chart--legend"))
         used = 0
         for i, (part, style) in enumerate(parts):
-            piece = ("  " if i else "") + "■ " + part
+            piece = ("  " if i else "") + part
             text.append(piece[: max(width - used, 0)], style=style)
             used += len(piece)
+
+    def _limit_parts(self, long: bool) -> list[tuple[str, Style]]:
+        """'■ reliability wall from 93,031' (or '■ wall ≥93,031' when narrow) for each limit
+        reached in the range, in its colour."""
+        data = self.data
+        assert data is not None
+        parts = []
+        for limit in data.limits:
+            if limit.first is None:
+                continue
+            at = _x_label(data.spec.name, limit.first)
+            if limit.code == "power-cap":
+                cap = fmt("power_cap_mw", self._result.resolved.values["power_cap_mw"]) if self._result else ""
+                label = f"{cap} cap"
+                style = self._style("chart--cap")
+            else:
+                label = "reliability wall" if long else "wall"
+                style = self._style("chart--wall")
+            parts.append((f"■ {label} from {at}" if long else f"■ {label} ≥{at}", style))
+        return parts
 
 
 def _axis_label(name: str, value: float | None) -> str:

@@ -14,7 +14,7 @@ from textual.widgets import DataTable, Static
 from engine.analysis.uncertainty import HEADLINE, MonteCarlo, monte_carlo
 from engine.errors import WhatifError
 from engine.evaluate import Result
-from engine.units import QUANTITIES, fmt
+from engine.units import fmt
 from tui.widgets.base import ResultView
 
 # Short names for the strip (it has one line per figure pair at 80 columns).
