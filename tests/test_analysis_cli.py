@@ -74,3 +74,9 @@ def test_compare_and_export_to_files(capsys, tmp_path):
     assert code == 0 and "training_days" in json.loads(out)["outputs"]
     code, out, _ = run(capsys, "export", PRESET, "--format", "csv", "--uncertainty")
     assert code == 0 and out.splitlines()[2].startswith("p10,")
+
+
+def test_solve_under_the_presets_power_cap(capsys):
+    code, out, _ = run(capsys, "solve", PRESET, "--set", "facility.power_cap_mw=150", "--for", "cluster.count",
+                       "--target", "facility_mw<=cap")
+    assert code == 0 and out.startswith("cluster.count = 71,301: the largest whole chip count")

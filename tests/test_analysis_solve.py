@@ -113,3 +113,9 @@ def test_parse_goal(text, goal):
 def test_parse_goal_rejects_bad_targets(text):
     with pytest.raises(WhatifError):
         parse_goal(text)
+
+
+def test_cap_keyword_uses_the_scenarios_power_cap():
+    assert parse_goal("facility_mw<=cap", power_cap_mw=150.0) == Goal("facility_mw", "<=", 150.0)
+    with pytest.raises(WhatifError, match="power_cap_mw"):
+        parse_goal("facility_mw<=cap")

@@ -233,3 +233,16 @@ async def test_export_dialog_writes_and_asks_before_replacing(tmp_path):
         await pilot.click("#export-ok")
         await pilot.pause()
         assert target.read_text().startswith("row,")
+
+
+async def test_goal_seek_largest_count_under_the_scenarios_power_cap():
+    app = Host(Static("main"), scenario=SCENARIO.with_values({"facility.power_cap_mw": 150.0}))
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.push_screen(GoalSeekScreen(app.result, output="facility_mw", op="<="))
+        await pilot.pause()
+        app.screen.query_one("#goal-target", Input).value = "cap"
+        await pilot.pause()
+        assert "largest whole chip count" in str(app.screen.query_one("#goal-answer", Static).render())
+        await pilot.press("ctrl+a")
+        await pilot.pause()
+        assert app.scenario.cluster.count == 71301

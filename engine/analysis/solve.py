@@ -75,8 +75,9 @@ class Solution:
                 "edge": self.edge, "range": [self.low, self.high], "message": self.message}
 
 
-def parse_goal(text: str) -> Goal:
-    """'training_days=60', 'facility_mw<=150', 'cost_usd <= 5e8' -> Goal."""
+def parse_goal(text: str, power_cap_mw: float | None = None) -> Goal:
+    """'training_days=60', 'facility_mw<=150', 'cost_usd <= 5e8' -> Goal. The value 'cap'
+    means the scenario's facility.power_cap_mw (e.g. 'facility_mw<=cap')."""
     m = _GOAL.match(text)
     if not m:
         raise WhatifError(f"target {text!r}: expected OUTPUT=VALUE, OUTPUT<=VALUE or OUTPUT>=VALUE, "
@@ -86,6 +87,10 @@ def parse_goal(text: str) -> Goal:
         from engine.errors import unknown_choice
         from engine.evaluate import NUMERIC_OUTPUTS
         raise WhatifError(unknown_choice("output", output, NUMERIC_OUTPUTS), key="target")
+    if raw.lower() == "cap":
+        if power_cap_mw is None:
+            raise WhatifError("target 'cap' needs facility.power_cap_mw set in the scenario", key="target")
+        return Goal(output, op, float(power_cap_mw))
     try:
         target = float(raw.replace("_", "").replace(",", ""))
     except ValueError:

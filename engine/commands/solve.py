@@ -3,6 +3,7 @@
 Goal seek on the vectorised engine (engine/analysis/solve.py explains the method). Examples:
   whatif solve P.toml --for cluster.count --target training_days=60       # chips for 60 days
   whatif solve P.toml --for cluster.count --target facility_mw<=150       # largest under 150 MW
+  whatif solve P.toml --for cluster.count --target facility_mw<=cap       # ... under the preset's cap
   whatif solve P.toml --for cluster.mfu --target training_days=54         # MFU a claim implies
 
 Exit codes: 0 solved; 1 no solution in the range (the message says how close it gets);
@@ -27,7 +28,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--for", dest="key", required=True, metavar="KEY",
                         help="the numeric input to solve for, e.g. cluster.count, cluster.mfu, facility.pue")
     parser.add_argument("--target", required=True, metavar="OUTPUT=VALUE",
-                        help="the goal: OUTPUT=VALUE, OUTPUT<=VALUE or OUTPUT>=VALUE, e.g. training_days=60")
+                        help="the goal: OUTPUT=VALUE, OUTPUT<=VALUE or OUTPUT>=VALUE, e.g. training_days=60; "
+                             "VALUE 'cap' = the scenario's facility.power_cap_mw")
     parser.add_argument("--range", dest="span", metavar="LOW:HIGH",
                         help="search range (default: 1 to 10 million chips; the valid interval for shares; "
                              "else 1/100 to 100 x the current value)")
@@ -35,11 +37,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    goal = parse_goal(args.target)
+    scenario = scenario_from_args(args)
+    goal = parse_goal(args.target, scenario.facility.power_cap_mw)
     low = high = None
     if args.span:
         low, high = parse_range(args.span, args.key)
-    solution = solve(scenario_from_args(args), args.key, goal, low, high)
+    solution = solve(scenario, args.key, goal, low, high)
     if args.json:
         print_json(solution.as_dict())
     elif solution.ok:

@@ -54,7 +54,8 @@ class GoalSeekScreen(ModalScreen[dict | None]):
             with Horizontal(classes="goal-row"):
                 yield Label("is")
                 yield Select(OPS, value=self.op, allow_blank=False, id="goal-op")
-                yield Input(f"{self.target:g}", id="goal-target", select_on_focus=False)
+                yield Input(f"{self.target:g}", id="goal-target", select_on_focus=False,
+                            tooltip="a number, or 'cap' for the scenario's power cap")
             with Horizontal(classes="goal-row"):
                 yield Label("within")
                 yield Input("", placeholder="LOW:HIGH (blank = default range)", id="goal-range",
@@ -96,7 +97,8 @@ class GoalSeekScreen(ModalScreen[dict | None]):
             key = str(self.query_one("#goal-key", Select).value)
             output = str(self.query_one("#goal-output", Select).value)
             op = str(self.query_one("#goal-op", Select).value)
-            target = _number(self.query_one("#goal-target", Input).value)
+            target = _number(self.query_one("#goal-target", Input).value,
+                             self.result.scenario.facility.power_cap_mw)
             span = self.query_one("#goal-range", Input).value.strip()
             low, high = parse_range(span, key) if span else (None, None)
             self.solution = solve(self.result.scenario, key, Goal(output, op, target), low, high, base=self.result)
@@ -129,7 +131,12 @@ class GoalSeekScreen(ModalScreen[dict | None]):
         self.dismiss(None)
 
 
-def _number(text: str) -> float:
+def _number(text: str, power_cap_mw: float | None = None) -> float:
+    """The target: a number, or 'cap' for the scenario's power cap."""
+    if text.strip().lower() == "cap":
+        if power_cap_mw is None:
+            raise WhatifError("'cap' needs a power cap (facility.power_cap_mw) in the scenario", key="target")
+        return float(power_cap_mw)
     try:
         return float(text.strip().replace("_", "").replace(",", ""))
     except ValueError:
