@@ -12,7 +12,10 @@ once) against a server started like a host would (`whatif serve-ssh` in a subpro
 3. memory per session: RSS of each app process (the server's children), and the server's;
    and the app's CPU time per keystroke, which bounds what 2 cores can serve.
 
-Usage: .venv/bin/python bench/ssh.py [--sessions 1,20] [--keys 10]
+`--fixture` runs the same measurements against the tests' tiny Textual app instead of
+the real one: what the SSH path itself costs, apart from the app's own work.
+
+Usage: .venv/bin/python bench/ssh.py [--sessions 1,20] [--keys 10] [--fixture]
 """
 
 from __future__ import annotations
@@ -39,12 +42,14 @@ TIMEOUT_S = 120.0
 
 
 class Visitor:
+    fixture = False  # set by --fixture: the tests' tiny app, "+" bumps COUNT=n
+
     def __init__(self) -> None:
         self.screen = Screen(COLUMNS, ROWS)
         self.conn: asyncssh.SSHClientConnection | None = None
         self.process = None
         self.first_screen_s = 0.0
-        self.count = 16384
+        self.count = 0 if self.fixture else 16384
 
     async def connect(self, port: int) -> None:
         start = time.perf_counter()
@@ -52,7 +57,10 @@ class Visitor:
                                            client_keys=None)
         self.process = await self.conn.create_process(term_type="xterm-256color",
                                                       term_size=(COLUMNS, ROWS), encoding=None)
-        await self.until(lambda text: "days" in text and "MW" in text and "^q Quit" in text)
+        if self.fixture:
+            await self.until(lambda text: "COUNT=0 " in text)
+        else:
+            await self.until(lambda text: "days" in text and "MW" in text and "^q Quit" in text)
         self.first_screen_s = time.perf_counter() - start
 
     async def until(self, predicate, timeout_s: float = TIMEOUT_S) -> None:
@@ -74,6 +82,8 @@ class Visitor:
 
     async def focus_count_field(self) -> None:
         """Command palette -> "Go to field: Chips", caret at the end of the text."""
+        if self.fixture:
+            return
         self.process.stdin.write(b"\x10")
         await self.quiet(0.2)
         self.process.stdin.write(b"Go to field: Chips")
@@ -86,8 +96,12 @@ class Visitor:
 
     async def keystroke(self) -> float:
         """Backspace (16384 -> 1638) or the digit back; seconds until the new count shows."""
-        key, self.count = (b"\x7f", 1638) if self.count == 16384 else (b"4", 16384)
-        needle = f"{self.count:,} x NVIDIA"
+        if self.fixture:
+            self.count += 1
+            key, needle = b"+", f"COUNT={self.count} "
+        else:
+            key, self.count = (b"\x7f", 1638) if self.count == 16384 else (b"4", 16384)
+            needle = f"{self.count:,} x NVIDIA"
         start = time.perf_counter()
         self.process.stdin.write(key)
         await self.until(lambda text: needle in text)
@@ -124,12 +138,34 @@ def _children(pid: int) -> list[int]:
     return found
 
 
+# The server with the fixture app: the same DemoServer the CLI runs, another app command.
+_FIXTURE_SERVER = """
+import asyncio, signal, sys
+from pathlib import Path
+from tui.ssh.server import DemoServer, ServeConfig
+async def serve():
+    server = DemoServer(ServeConfig(app_argv=[sys.executable, sys.argv[1]], host_key_path=Path(sys.argv[2]),
+                                    port=0, idle_timeout_s=0, max_sessions=int(sys.argv[3])))
+    await server.start()
+    print(f"ssh -p {server.port} demo@127.0.0.1\\nCtrl+C", file=sys.stderr, flush=True)
+    stop = asyncio.Event()
+    asyncio.get_running_loop().add_signal_handler(signal.SIGINT, stop.set)
+    await stop.wait()
+    await server.close()
+asyncio.run(serve())
+"""
+
+
 async def start_server(max_sessions: int, workdir: Path) -> tuple[asyncio.subprocess.Process, int]:
     env = {**os.environ, "XDG_CONFIG_HOME": str(workdir)}
-    server = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "tui.main", "serve-ssh", "--port", "0", "--idle-timeout", "0",
-        "--max-sessions", str(max_sessions), "--log-file", str(workdir / "server.log"),
-        cwd=ROOT, env=env, stderr=asyncio.subprocess.PIPE)
+    if Visitor.fixture:
+        argv = ["-c", _FIXTURE_SERVER, str(ROOT / "tests" / "fixtures" / "ssh_fixture_app.py"),
+                str(workdir / "host_key"), str(max_sessions)]
+    else:
+        argv = ["-m", "tui.main", "serve-ssh", "--port", "0", "--idle-timeout", "0",
+                "--max-sessions", str(max_sessions), "--log-file", str(workdir / "server.log")]
+    server = await asyncio.create_subprocess_exec(sys.executable, *argv, cwd=ROOT, env=env,
+                                                  stderr=asyncio.subprocess.PIPE)
     banner = b""
     while b"Ctrl+C" not in banner:
         line = await asyncio.wait_for(server.stderr.readline(), 30)
@@ -151,11 +187,17 @@ async def run(sessions: int, keys: int, port: int, server_pid: int) -> None:
     started = time.perf_counter()
     await asyncio.gather(*(v.connect(port) for v in visitors))
     all_open_s = time.perf_counter() - started
+    apps = _children(server_pid)
+    start_cpu_s = [_cpu_s(pid) for pid in apps]
     await asyncio.gather(*(v.quiet(0.5) for v in visitors))
+    idle_before_s = sum(_cpu_s(pid) for pid in apps)
+    idle_started = time.perf_counter()
+    await asyncio.sleep(2.0)  # nobody types: what do open sessions cost?
+    idle_cpu_pct = (sum(_cpu_s(pid) for pid in apps) - idle_before_s) / (time.perf_counter() - idle_started) \
+        / len(apps) * 100
     for visitor in visitors:
         await visitor.focus_count_field()
 
-    apps = _children(server_pid)
     cpu_before_s = sum(_cpu_s(pid) for pid in apps)
     round_robin = []
     for _ in range(keys):
@@ -172,6 +214,8 @@ async def run(sessions: int, keys: int, port: int, server_pid: int) -> None:
     print(f"\n{sessions} concurrent session(s), all connecting at once "
           f"(all {sessions} usable after {all_open_s:.2f} s):")
     print(f"  connect-to-first-screen       {_ms([v.first_screen_s for v in visitors])}")
+    print(f"  app CPU to first screen       median {statistics.median(start_cpu_s) * 1000:7.0f} ms per app")
+    print(f"  app CPU while idle            {idle_cpu_pct:7.1f} % of a core per app")
     print(f"  key-to-update, one at a time  {_ms(round_robin)}")
     print(f"  key-to-update, all at once    {_ms(together)}")
     print(f"  app CPU per keystroke         {cpu_per_key_ms:7.1f} ms (user+system, one-at-a-time run)")
@@ -184,16 +228,22 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sessions", default="1,20", help="comma-separated session counts (default 1,20)")
     parser.add_argument("--keys", type=int, default=10, help="keystrokes per session (default 10)")
+    parser.add_argument("--fixture", action="store_true",
+                        help="serve the tests' tiny app instead: the cost of the SSH path alone")
     args = parser.parse_args()
+    Visitor.fixture = args.fixture
     counts = [int(n) for n in args.sessions.split(",")]
     print(f"bench/ssh.py: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}, "
-          f"asyncssh {asyncssh.__version__}, screen {COLUMNS}x{ROWS}, loopback")
+          f"asyncssh {asyncssh.__version__}, screen {COLUMNS}x{ROWS}, loopback, "
+          f"{'fixture app' if args.fixture else 'real app'}; "
+          f"load average before {os.getloadavg()[0]:.1f}")
     with tempfile.TemporaryDirectory() as workdir:
         server, port = await start_server(max(counts) + 5, Path(workdir))
         try:
             for sessions in counts:
                 await run(sessions, args.keys, port, server.pid)
                 await asyncio.sleep(1.0)  # let the server reap and clean up between runs
+            print(f"\nload average after {os.getloadavg()[0]:.1f} (other work on the machine skews every figure)")
         finally:
             server.send_signal(2)
             await asyncio.wait_for(server.wait(), 30)
