@@ -114,7 +114,7 @@ def default_range(spec: InputSpec, point: float) -> tuple[float, float]:
     if spec.key == "cluster.count":
         return 1.0, 1e7
     if math.isfinite(spec.low) and math.isfinite(spec.high):
-        return max(spec.low, 1e-3 if spec.low <= 0 else spec.low), spec.high
+        return max(spec.low, 1e-3), spec.high      # shares: 0.1 % to the top of the interval
     if not math.isfinite(point) or point <= 0:
         raise WhatifError("no current value to search around; give a range (LOW:HIGH)", key=spec.key)
     return max(spec.low, point / 100.0), min(spec.high, point * 100.0)
