@@ -40,6 +40,7 @@ class InputSpec:
     low: float          # smallest valid value (inclusive after nudging strict bounds)
     high: float         # largest valid value
     integer: bool
+    interval: str = ""  # the valid interval as the field states it, e.g. "(0, 1]"
 
     def clip(self, values: np.ndarray) -> np.ndarray:
         return np.clip(values, self.low, self.high)
@@ -58,17 +59,18 @@ def input_spec(key: str) -> InputSpec:
     group, field_name = split_key(key)
     field = GROUPS[group].model_fields[field_name]
     low, high = -math.inf, math.inf
+    left, right = "(-inf", "inf)"
     for bound in field.metadata:
         if isinstance(bound, Ge):
-            low = float(bound.ge)
+            low, left = float(bound.ge), f"[{bound.ge:g}"
         elif isinstance(bound, Gt):
-            low = float(bound.gt) + _EPSILON
+            low, left = float(bound.gt) + _EPSILON, f"({bound.gt:g}"
         elif isinstance(bound, Le):
-            high = float(bound.le)
+            high, right = float(bound.le), f"{bound.le:g}]"
         elif isinstance(bound, Lt):
-            high = float(bound.lt) - _EPSILON
+            high, right = float(bound.lt) - _EPSILON, f"{bound.lt:g})"
     integer = field.annotation is int
-    return InputSpec(key, RESOLVED_NAME.get(key, field_name), low, high, integer)
+    return InputSpec(key, RESOLVED_NAME.get(key, field_name), low, high, integer, f"{left}, {right}")
 
 
 def point_value(spec: InputSpec, result: Result) -> float:
@@ -105,7 +107,7 @@ def check_range(spec: InputSpec, low: float, high: float) -> None:
     if not (math.isfinite(low) and math.isfinite(high)) or low >= high:
         raise WhatifError(f"range {low:g}:{high:g} must be two numbers, low < high", key=spec.key)
     if low < spec.low or high > spec.high:
-        raise WhatifError(f"range {low:g}:{high:g} is outside the allowed {_interval(spec)}", key=spec.key)
+        raise WhatifError(f"range {low:g}:{high:g} is outside the allowed interval {spec.interval}", key=spec.key)
 
 
 def default_range(spec: InputSpec, point: float) -> tuple[float, float]:
@@ -118,12 +120,6 @@ def default_range(spec: InputSpec, point: float) -> tuple[float, float]:
     if not math.isfinite(point) or point <= 0:
         raise WhatifError("no current value to search around; give a range (LOW:HIGH)", key=spec.key)
     return max(spec.low, point / 100.0), min(spec.high, point * 100.0)
-
-
-def _interval(spec: InputSpec) -> str:
-    low = "-inf" if math.isinf(spec.low) else f"{spec.low:g}"
-    high = "inf" if math.isinf(spec.high) else f"{spec.high:g}"
-    return f"interval [{low}, {high}]"
 
 
 def parse_range(text: str, key: str) -> tuple[float, float]:
