@@ -22,6 +22,7 @@ from engine.presets import default_preset_path, load_preset
 from engine.units import fmt
 from fixtures.ssh_visitor import FIXTURE_APP, REAL_APP, Visitor, process_gone, wait_until
 from tui.ssh.gate import ALT_SCREEN_ENTER
+from tui.ssh.session import MSG_STARTING
 from tui.ssh.server import DemoServer, ServeConfig, ServeError, load_or_create_host_key
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="PTY handling is tested on Linux")
@@ -86,7 +87,8 @@ async def test_first_screen_typing_and_resize(serve):
     before = _default_outputs()
     assert fmt("training_days", before["training_days"]) == "85.7 days"
     await visitor.until_text("Training time", "85.7 days", "34.5 MW", "^q Quit")
-    assert visitor.raw.startswith(ALT_SCREEN_ENTER)  # nothing the app printed before its screen leaked
+    # Only our own line comes before the app's screen: nothing the app printed leaked.
+    assert visitor.raw.startswith(MSG_STARTING.encode() + ALT_SCREEN_ENTER)
 
     await _type_count(visitor, 32768)
     after = _default_outputs(**{"cluster.count": 32768})
@@ -209,6 +211,20 @@ async def test_max_sessions_turns_the_next_visitor_away_politely(serve):
     third = await Visitor.connect(server.port)  # the seat is free again
     await third.until_text("COUNT=0")
     await third.close()
+
+
+async def test_apps_start_a_few_at_a_time_and_visitors_see_their_place(serve):
+    server = await serve(FIXTURE_APP, concurrent_starts=1)
+    visitors = await asyncio.gather(*(Visitor.connect(server.port) for _ in range(4)))
+    await asyncio.gather(*(v.until_text("COUNT=0") for v in visitors))
+    assert all(v.raw.startswith(b"Starting your whatif app...") for v in visitors)
+    assert any(b"ahead of you" in v.raw for v in visitors)
+    assert len({s.child.pid for s in server.sessions}) == 4
+    await asyncio.gather(*(v.close() for v in visitors))
+    assert await wait_until(lambda: not server.sessions, 10)
+    late = await Visitor.connect(server.port)  # the slot came back
+    await late.until_text("COUNT=0")
+    await late.close()
 
 
 async def test_server_shutdown_says_goodbye_and_stops_every_app(serve):
