@@ -27,19 +27,21 @@ RANGE_LABELS: dict[str, str] = {
     "facility_capex_usd_per_mw": "Facility capex", "grid_g_per_kwh": "Grid carbon",
 }
 
-_cache: tuple[int, MonteCarlo | str] | None = None
+# (result, its Monte Carlo): holding the result itself (not its id) so a new result can
+# never be mistaken for a freed one at the same address.
+_cache: tuple[Result, MonteCarlo | str] | None = None
 
 
 def monte_carlo_for(result: Result) -> MonteCarlo | str:
     """The Monte Carlo of `result` (or the reason it cannot run), computed once per result."""
     global _cache
-    if _cache is not None and _cache[0] == id(result):
+    if _cache is not None and _cache[0] is result:
         return _cache[1]
     try:
         mc: MonteCarlo | str = monte_carlo(result.scenario, result)
     except WhatifError as exc:
         mc = str(exc)
-    _cache = (id(result), mc)
+    _cache = (result, mc)
     return mc
 
 
