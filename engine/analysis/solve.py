@@ -127,6 +127,8 @@ def solve(scenario: Scenario, key: str, goal: Goal, low: float | None = None, hi
     if not met.any():
         return _fail(spec, goal, low, high, _no_solution_text(spec, goal, x, y, low, high))
     first = int(np.argmax(met))
+    if goal.op == "=" and first == 0:
+        return _finish(spec, goal, ineq, low, high, x[0], f, "smallest")   # on target at the low end
     if first > 0:
         edge_x = _zoom(f, spec, ineq, x[first - 1], x[first], want_met_low=False)
         return _finish(spec, goal, ineq, low, high, edge_x, f, "smallest")
