@@ -14,6 +14,7 @@ from tui.app import WhatifApp
 from tui.screens.dialogs import ConfirmScreen, ExplainScreen, PresetPicker, SaveAsScreen, TomlScreen
 from tui.screens.help import HelpScreen
 from tui.widgets.base import ResultView
+from tui.widgets.fields import FieldRow
 
 SIZE = (120, 40)
 
@@ -84,7 +85,8 @@ async def test_invalid_value_marks_field_keeps_last_result_and_shows_stale():
         await pilot.pause()
         field = app.query_one("#f-cluster-count", Input)
         assert field.has_class("-invalid")
-        error = str(app.query_one("#f-cluster-count").parent.parent.query_one(".field-error", Static).render())
+        row = next(a for a in field.ancestors if isinstance(a, FieldRow))
+        error = str(row.query_one(".field-error", Static).render())
         assert "whole number" in error and "12x" in error
         assert app.query_one("#results").has_class("-stale")
         assert app.query_one("#stale-banner").display

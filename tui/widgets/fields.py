@@ -14,7 +14,8 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
-from textual.containers import Horizontal, Vertical
+from textual.containers import Vertical
+from textual.widget import Widget
 from textual.widgets import Collapsible, Input, Label, Select, Static
 
 from engine.catalog import PRECISIONS, Catalog
@@ -209,8 +210,9 @@ class ChipField(Static, can_focus=True):
 BLANK_PROMPTS = {"facility.cooling": "by chip", "facility.region": "us-average"}
 
 
-class FieldRow(Vertical):
-    """Label and editor on one line, the error message (if any) under them."""
+class FieldRow(Widget):
+    """Label and editor on one line, the error message (if any) under them. A two-column
+    grid rather than nested containers: ~30 rows, and every node costs start-up time."""
 
     def __init__(self, spec: FieldSpec, catalog: Catalog, value: Any, scenario_chips: dict | None = None) -> None:
         super().__init__(classes="field-row")
@@ -221,19 +223,18 @@ class FieldRow(Vertical):
 
     def compose(self) -> ComposeResult:
         spec = self.spec
-        with Horizontal(classes="field-line"):
-            yield Label(spec.label, classes="field-label")
-            if spec.key == "cluster.chip":
-                catalog = self.catalog.with_chips(self.scenario_chips, origin="preset [chips]")
-                yield ChipField(catalog, self.initial, id=spec.widget_id, classes="field-editor")
-            elif spec.kind == CHOICE:
-                blank = spec.key in BLANK_PROMPTS
-                yield Select(choice_options(spec.key, self.catalog), id=spec.widget_id, compact=True,
-                             allow_blank=blank, prompt=BLANK_PROMPTS.get(spec.key, "Select"),
-                             classes="field-editor", value=Select.NULL if self.initial is None else self.initial)
-            else:
-                yield Input(format_value(self.initial), id=spec.widget_id, compact=True, select_on_focus=False, classes="field-editor",
-                            tooltip=spec.key)
+        yield Label(spec.label, classes="field-label")
+        if spec.key == "cluster.chip":
+            catalog = self.catalog.with_chips(self.scenario_chips, origin="preset [chips]")
+            yield ChipField(catalog, self.initial, id=spec.widget_id, classes="field-editor")
+        elif spec.kind == CHOICE:
+            blank = spec.key in BLANK_PROMPTS
+            yield Select(choice_options(spec.key, self.catalog), id=spec.widget_id, compact=True,
+                         allow_blank=blank, prompt=BLANK_PROMPTS.get(spec.key, "Select"),
+                         classes="field-editor", value=Select.NULL if self.initial is None else self.initial)
+        else:
+            yield Input(format_value(self.initial), id=spec.widget_id, compact=True, select_on_focus=False,
+                        classes="field-editor", tooltip=spec.key)
         yield Static("", classes="field-error")
 
     def set_error(self, message: str | None) -> None:
