@@ -46,7 +46,6 @@ class ServeConfig:
     grace_s: float = 1.0  # per signal when stopping an app (HUP, TERM, KILL)
     login_timeout_s: float = 30.0
     max_connections_extra: int = 16  # connections beyond max_sessions still let in to be told "full"
-    concurrent_starts: int = max(1, os.cpu_count() or 1)  # apps starting at once (CPU-bound)
 
 
 def default_host_key_path() -> Path:
@@ -170,8 +169,6 @@ class DemoServer:
             self.authorized_keys = self._read_authorized_keys(config.authorized_keys)
         self.host_key = load_or_create_host_key(config.host_key_path)
         self.sessions: list[DemoSession] = []
-        self.start_slots = asyncio.Semaphore(config.concurrent_starts)
-        self.waiting_to_start = 0
         self._connections: set[asyncssh.SSHServerConnection] = set()
         self._acceptor: asyncssh.SSHAcceptor | None = None
 

@@ -32,8 +32,6 @@ _READ_CHUNK_BYTES = 64 * 1024
 _INPUT_QUEUE_LIMIT_BYTES = 64 * 1024
 # After the app exits, how long to keep draining its PTY for the last output.
 _DRAIN_AFTER_EXIT_S = 0.5
-# An app holds its start slot until it first draws, at most this long.
-_START_SLOT_MAX_S = 15.0
 
 MSG_CRASH = (
     "\r\nSorry, the whatif demo stopped unexpectedly; the error was logged on the server.\r\n"
@@ -83,8 +81,6 @@ class DemoSession(asyncssh.SSHServerSession):  # type: ignore[type-arg]
         self._writing_to_app = False
         self._channel_paused = False
         self._output_done = asyncio.Event()
-        self._first_screen = asyncio.Event()
-        self._holding_start_slot = False
         self._gone = asyncio.Event()
         self._shutdown = asyncio.Event()
         self._last_input_s = time.monotonic()
@@ -167,55 +163,8 @@ class DemoSession(asyncssh.SSHServerSession):  # type: ignore[type-arg]
         host, port = self._where
         return msg_no_terminal(port, self._username or "demo", host)
 
-    def _starting_message(self) -> str:
-        ahead = self._server.waiting_to_start
-        if ahead:
-            return f"Starting your whatif app... ({ahead} ahead of you)\r\n"
-        return MSG_STARTING
-
-    async def _take_start_slot(self) -> bool:
-        """Wait for one of the server's start slots (starting an app is CPU-heavy, so only
-        as many start at once as there are cores: the first visitors get their screen sooner
-        than if all shared the CPU). False if the visitor left or the server is stopping."""
-        self._server.waiting_to_start += 1
-        slot = asyncio.ensure_future(self._server.start_slots.acquire())
-        gone = asyncio.ensure_future(self._gone.wait())
-        stop = asyncio.ensure_future(self._shutdown.wait())
-        try:
-            await asyncio.wait({slot, gone, stop}, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            self._server.waiting_to_start -= 1
-            gone.cancel()
-            stop.cancel()
-        if slot.done() and not slot.cancelled():
-            self._holding_start_slot = True
-            if not (self._gone.is_set() or self._shutdown.is_set()):
-                return True
-            self._give_back_start_slot()
-        slot.cancel()
-        if self._shutdown.is_set():
-            self._finish_channel(MSG_SHUTDOWN, 0)
-        return False
-
-    def _give_back_start_slot(self) -> None:
-        if self._holding_start_slot:
-            self._holding_start_slot = False
-            self._server.start_slots.release()
-
-    async def _give_back_start_slot_once_drawn(self) -> None:
-        try:
-            await asyncio.wait_for(self._first_screen.wait(), _START_SLOT_MAX_S)
-        except TimeoutError:
-            pass
-        finally:
-            self._give_back_start_slot()
-
     async def _run(self) -> None:
-        self._write(self._starting_message().encode())
-        if not await self._take_start_slot():
-            self._cleanup()
-            return
-        slot_keeper = asyncio.ensure_future(self._give_back_start_slot_once_drawn())
+        self._write(MSG_STARTING.encode())  # starting takes seconds; say so before the screen opens
         try:
             self.session_dir = Path(tempfile.mkdtemp(prefix="whatif-ssh-"))
             (self.session_dir / "config").mkdir()
@@ -235,7 +184,6 @@ class DemoSession(asyncssh.SSHServerSession):  # type: ignore[type-arg]
                 await self.child.stop(self._server.config.grace_s)
             self._finish_channel(TERMINAL_RESET.decode() + MSG_CRASH, status=1)
         finally:
-            slot_keeper.cancel()
             self._cleanup()
 
     async def _wait_for_end(self) -> str:
@@ -302,7 +250,6 @@ class DemoSession(asyncssh.SSHServerSession):  # type: ignore[type-arg]
         self._chan.exit(status)
 
     def _cleanup(self) -> None:
-        self._give_back_start_slot()
         self._stop_reading_app()
         if self.child is not None:
             if self._writing_to_app:
@@ -341,11 +288,8 @@ class DemoSession(asyncssh.SSHServerSession):  # type: ignore[type-arg]
         if not data:
             self._stop_reading_app()
             self._output_done.set()
-            self._first_screen.set()
             return
         self._write(self._gate.feed(data))
-        if self._gate.entered_alt_screen:
-            self._first_screen.set()
 
     def _flush_input(self) -> None:
         """Hand queued keystrokes to the PTY without blocking; queue the rest."""
