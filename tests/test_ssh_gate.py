@@ -35,6 +35,7 @@ def test_gate_calls_a_traceback_or_a_failed_exit_a_crash_and_keeps_it_for_the_lo
     gate.feed(b"\x1b[31mTraceback (most recent call last)\x1b[0m ... RuntimeError: boom\n")
     assert gate.looks_crashed(0)
     assert "RuntimeError: boom" in gate.held_text()
+    assert "\x1b" not in gate.held_text()  # the log gets plain text
     assert OutputGate().looks_crashed(1) and OutputGate().looks_crashed(-9)
 
 

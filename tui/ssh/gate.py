@@ -10,6 +10,8 @@ and a short message instead.
 
 from __future__ import annotations
 
+import re
+
 ALT_SCREEN_ENTER = b"\x1b[?1049h"
 ALT_SCREEN_LEAVE = b"\x1b[?1049l"
 
@@ -23,6 +25,9 @@ TERMINAL_RESET = (
     b"\x1b[?2004l\x1b[?1004l\x1b[?2048l"
     b"\x1b[?1049l\x1b[?7h\x1b[?25h\x1b[0m\r\n"
 )
+
+# Escape sequences (CSI, OSC, two-byte ESC) stripped from held text before it is logged.
+_ESCAPES = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])")
 
 # A crash that Textual reports is a rich traceback; plain Python prints the same header.
 _TRACEBACK_MARK = b"Traceback (most recent call last)"
@@ -87,10 +92,9 @@ class OutputGate:
             self._held += data[:room]
 
     def held_text(self) -> str:
-        """Everything held back so far (for the server log)."""
-        return (bytes(self._discarded) + bytes(self._held) + self._pending).decode(
-            "utf-8", errors="replace"
-        )
+        """Everything held back so far, as plain text for the server log."""
+        raw = (bytes(self._discarded) + bytes(self._held) + self._pending).decode("utf-8", errors="replace")
+        return _ESCAPES.sub("", raw)
 
     def looks_crashed(self, exit_status: int | None) -> bool:
         """A non-zero exit, a signal, or a traceback on the normal screen."""
