@@ -18,8 +18,12 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
+# Performance figures (printed, never asserted): engine, analysis, app, SSH.
 bench: $(STAMP)
 	$(BIN)/python bench/engine.py
+	$(BIN)/python bench/analysis.py
+	$(BIN)/python bench/tui.py
+	$(BIN)/python bench/ssh.py
 
 calibrate: $(STAMP)
 	$(BIN)/python bench/calibration.py
