@@ -14,6 +14,7 @@ from pathlib import Path
 import asyncssh
 import pytest
 
+from fixtures.ssh_visitor import Visitor
 from tui.ssh_server import exposure_warning
 from tui.ssh.server import is_loopback
 
@@ -45,7 +46,7 @@ def test_binding_beyond_loopback_without_auth_warns():
     assert warning and warning.startswith("WARNING") and "anyone" in warning
 
 
-async def test_serve_generates_a_private_host_key_serves_and_stops_on_ctrl_c(tmp_path):
+async def test_serve_generates_a_private_host_key_serves_a_tour_and_stops_on_ctrl_c(tmp_path):
     env = {**os.environ, "XDG_CONFIG_HOME": str(tmp_path / "config"), "WHATIF_SSH_PASSWORD": "letmein"}
     server = await asyncio.create_subprocess_exec(
         *WHATIF, "--port", "0", "--auth", "password", "--tour", str(ARTICLE_TOUR),
@@ -67,6 +68,10 @@ async def test_serve_generates_a_private_host_key_serves_and_stops_on_ctrl_c(tmp
             result = await asyncio.wait_for(conn.run(), 10)  # no terminal: the hint
             assert conn.get_server_host_key().get_fingerprint() == fingerprint
         assert result.exit_status == 1 and "needs a terminal" in result.stdout
+
+        visitor = await Visitor.connect(port, password="letmein")  # with a terminal: the tour
+        await visitor.until_text("GPT-4", "^q Quit")
+        await visitor.close()
 
         server.send_signal(signal.SIGINT)
         assert await asyncio.wait_for(server.wait(), 20) == 0
