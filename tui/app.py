@@ -53,7 +53,7 @@ from tui.widgets.chart import SweepChart, TornadoView
 from tui.widgets.claims import ClaimsView
 from tui.widgets.fields import (BLANK_PROMPTS, BY_WIDGET_ID, FIELDS, REQUIRED, ChipField, FieldRow,
                                 FieldSpec, InputPanels, format_value, hint, parse_text)
-from tui.widgets.results import DetailTable, Headline, WarningsView, can_explain
+from tui.widgets.results import DetailTable, Headline, WarningsView, can_explain, set_text
 from tui.widgets.uncertainty import UncertaintyStrip, UncertaintyView
 
 DEMO_ENV = "WHATIF_DEMO"
@@ -316,11 +316,11 @@ class WhatifApp(App):
         status.set_class(stale, "-error")
         if stale:
             keys = ", ".join(self._errors)
-            banner.update(f"STALE: showing the last good result; fix {keys}")
+            set_text(banner, f"STALE: showing the last good result; fix {keys}")
             key, message = next(iter(self._errors.items()))
-            status.update(f"{key}: {message}")
+            set_text(status, f"{key}: {message}")
         else:
-            status.update(self._status_text())
+            set_text(status, self._status_text())
 
     def _status_text(self) -> str:
         parts = []
@@ -345,7 +345,7 @@ class WhatifApp(App):
             view.update_result(self.result, self.baseline)
         self._update_hints()
         if not self.stale:
-            self._cached("#status").update(self._status_text())  # type: ignore[attr-defined]
+            set_text(self._cached("#status"), self._status_text())  # type: ignore[arg-type]
 
     @on(TabbedContent.TabActivated)
     def _tab_shown(self, event: TabbedContent.TabActivated) -> None:

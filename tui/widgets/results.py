@@ -16,6 +16,7 @@ from textual.app import ComposeResult
 from textual.color import Color
 from textual.containers import Grid, Vertical
 from textual.widgets import DataTable, Digits, Label, Static
+from textual.widgets.data_table import ColumnKey
 
 from engine.evaluate import Result
 from engine.explain import explainable
@@ -83,6 +84,28 @@ def theme_style(widget: object, variable: str, bold: bool = False) -> Style:
     return style
 
 
+def set_text(widget: Static, text: str | Text) -> None:
+    """Update a Static only if its text changed, and ask for a layout pass only if its
+    height changes (a layout request on any widget re-lays out the whole screen on the next
+    frame, the main cost of a keystroke). Hidden widgets never need one."""
+    rich_text = text if isinstance(text, Text) else Text(text)
+    signature = (rich_text.plain, str(rich_text.style), tuple(rich_text.spans))
+    if getattr(widget, "_whatif_signature", None) == signature:
+        return
+    width = widget.content_region.width
+    lines = _line_count(widget, rich_text, width)
+    layout = lines != getattr(widget, "_whatif_lines", None) or width == 0
+    widget._whatif_signature = signature  # type: ignore[attr-defined]
+    widget._whatif_lines = lines  # type: ignore[attr-defined]
+    widget.update(text, layout=layout and widget.display)
+
+
+def _line_count(widget: Static, text: Text, width: int) -> int:
+    if width <= 0:
+        return -1
+    return len(text.wrap(widget.app.console, width))
+
+
 class HeadlineCard(Vertical):
     def __init__(self, name: str, title: str) -> None:
         super().__init__(classes="card", id=f"card-{name}")
@@ -102,19 +125,26 @@ class HeadlineCard(Vertical):
         self._text = self.query_one(".card-text", Static)
         self._delta = self.query_one(".card-delta", Static)
 
+    def on_resize(self) -> None:
+        number = getattr(self, "_number", None)
+        if number is not None and self._digits.display and self._digits.value != number:
+            self._digits.update(number)
+
     def show(self, result: Result, baseline: Result | None) -> None:
         value = result.values[self.name_key]
         number, unit = split_figure(self.name_key, value)
-        self._digits.update(number)
-        self._unit.update(unit)
-        self._text.update(fmt(self.name_key, value))
+        self._number = number
+        if self._digits.display and self._digits.value != number:
+            self._digits.update(number)  # hidden when narrow: a hidden update still re-lays out
+        set_text(self._unit, unit)
+        set_text(self._text, fmt(self.name_key, value))
         delta = self._delta
         if baseline is None:
-            delta.update("")
+            set_text(delta, "")
             delta.set_classes("card-delta")
             return
         old = baseline.values[self.name_key]
-        delta.update(_delta(self.name_key, value, old) or "no change")
+        set_text(delta, _delta(self.name_key, value, old) or "no change")
         delta.set_class(value > old, "-worse")
         delta.set_class(value < old, "-better")
 
@@ -164,7 +194,9 @@ class DetailTable(ResultView, DataTable):
         if self._shown.get((row, column)) == signature:
             return
         self._shown[(row, column)] = signature
-        self.update_cell(row, column, text, update_width=True)
+        # Re-measuring columns re-lays out the table: only when the text outgrows its column.
+        grow = text.cell_len > self.columns[ColumnKey(column)].content_width
+        self.update_cell(row, column, text, update_width=grow)
 
     def on_mount(self) -> None:
         self.add_column("Quantity", key="label")
@@ -259,7 +291,8 @@ class WarningsView(ResultView, Static):
 
     def update_result(self, result: Result, baseline: Result | None) -> None:
         warnings = sorted(result.warnings, key=lambda w: self._ORDER.get(w.severity, 3))
-        self.display = bool(warnings)
+        if self.display != bool(warnings):
+            self.display = bool(warnings)
         text = Text()
         for i, w in enumerate(warnings):
             if i:
@@ -267,4 +300,4 @@ class WarningsView(ResultView, Static):
             text.append(f"{self._MARK.get(w.severity, '•')} {w.code}: ",
                         style=theme_style(self, self._COLOUR.get(w.severity, "text"), bold=True))
             text.append(w.message)
-        self.update(text)
+        set_text(self, text)
