@@ -2,8 +2,9 @@
 
 1. start-up: from spawning `python -m tui.main` until the first frame showing the results
    (the training time text) has been written to the terminal;
-2. key-to-frame: from writing one keystroke into the count field (a digit, then backspace,
-   alternating) until the terminal output contains the engine's new training time;
+2. key-to-frame: from writing one keystroke into the count field (backspace, then a digit,
+   alternating: 16384 -> 1638 -> 16385) until the terminal output contains the engine's new
+   training time; and the bytes drawn per keystroke;
 3. for context, the start-up of a one-label Textual app on the same machine at the same time
    (the machine is shared: its load average is printed too).
 
@@ -56,14 +57,17 @@ class Terminal:
             if ready:
                 seen += os.read(self.master, 65536)
                 if marker in seen:
+                    self.seen_bytes = len(seen)
                     return time.perf_counter()
         tail = seen[-400:].decode(errors="replace")
         raise TimeoutError(f"{marker!r} not drawn within {timeout} s; last output: {tail!r}")
 
-    def drain(self, quiet: float = 0.15) -> None:
-        """Read until the app has been silent for `quiet` seconds."""
+    def drain(self, quiet: float = 0.15) -> int:
+        """Read until the app has been silent for `quiet` seconds; returns bytes read."""
+        total = 0
         while select.select([self.master], [], [], quiet)[0]:
-            os.read(self.master, 65536)
+            total += len(os.read(self.master, 65536))
+        return total
 
     def send(self, data: bytes) -> float:
         now = time.perf_counter()
@@ -107,25 +111,27 @@ def bench_startup(runs: int, columns: int, rows: int, reference: bool = False) -
     return times
 
 
-def bench_keys(keys: int, columns: int, rows: int) -> list[float]:
+def bench_keys(keys: int, columns: int, rows: int) -> tuple[list[float], list[int]]:
+    """Edit the last digit of the count like a user correcting it: backspace (16384 -> 1638)
+    then '5' (-> 16385), alternating. Returns seconds per key and bytes drawn per key."""
     count = load_preset(default_preset_path()).cluster.count
-    longer, shorter = days_text(count * 10), days_text(count)
+    shorter, edited = count // 10, count // 10 * 10 + 5
     term = Terminal(columns, rows)
     try:
-        term.wait_for(shorter)
+        term.wait_for(days_text(count))
         term.drain(0.5)
         for _ in range(5):  # Tab to the count field: params, tokens, precision, More workload, chip, count
             term.send(b"\t")
             term.drain()
         term.send(b"\x1b[F")  # End
         term.drain()
-        times = []
+        times, sizes = [], []
         for i in range(keys):
-            key, marker = (b"0", longer) if i % 2 == 0 else (b"\x7f", shorter)
+            key, marker = (b"\x7f", days_text(shorter)) if i % 2 == 0 else (b"5", days_text(edited))
             sent = term.send(key)
             times.append(term.wait_for(marker) - sent)
-            term.drain(0.1)
-        return times
+            sizes.append(term.seen_bytes + term.drain(0.1))
+        return times, sizes
     finally:
         term.close()
 
@@ -138,7 +144,7 @@ def main() -> int:
     args = parser.parse_args()
     columns, rows = (int(v) for v in args.size.split("x"))
     start = bench_startup(args.runs, columns, rows)
-    keys = bench_keys(args.keys, columns, rows)
+    keys, sizes = bench_keys(args.keys, columns, rows)
     hello = bench_startup(max(args.runs // 3, 5), columns, rows, reference=True)
     load = os.getloadavg()
     print(f"terminal {columns}x{rows}, {os.cpu_count()} CPUs, load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}")
@@ -146,6 +152,7 @@ def main() -> int:
           f"(min {min(start) * 1000:.0f}, max {max(start) * 1000:.0f}, n={len(start)})")
     print(f"key to new result on screen: median {statistics.median(keys) * 1000:.1f} ms "
           f"(min {min(keys) * 1000:.1f}, max {max(keys) * 1000:.1f}, n={len(keys)})")
+    print(f"bytes drawn per keystroke: median {statistics.median(sizes) / 1000:.1f} KB")
     print(f"reference one-label Textual app start-up: median {statistics.median(hello) * 1000:.0f} ms "
           f"(n={len(hello)})")
     return 0

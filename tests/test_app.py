@@ -422,3 +422,26 @@ async def test_one_click_on_a_result_row_explains_it():
         await pilot.pause()
         assert isinstance(app.screen, ExplainScreen)
         assert app.screen.explanation.name == "training_days"
+
+
+async def test_collapsed_sections_build_their_fields_when_opened():
+    app = WhatifApp()
+    async with app.run_test(size=SIZE) as pilot:
+        assert not app.query("#f-cluster-mtti-chip-hours")  # not built before the first frame
+        await pilot.click("#more-reliability CollapsibleTitle")
+        await pilot.pause()
+        field = app.query_one("#f-cluster-mtti-chip-hours", Input)
+        assert field.placeholder == "50,000 default"
+        await type_into(pilot, "f-cluster-mtti-chip-hours", "10000")
+        assert app.scenario.cluster.mtti_chip_hours == 10000
+        assert app.result["goodput"] < evaluate(load_preset(default_preset_path()))["goodput"]
+
+
+async def test_palette_go_to_field_opens_its_section():
+    app = WhatifApp()
+    async with app.run_test(size=SIZE) as pilot:
+        from tui.widgets.fields import FIELDS
+        await app._focus_field(FIELDS["facility.load_factor"])
+        await pilot.pause()
+        assert app.focused is app.query_one("#f-facility-load-factor", Input)
+        assert app.focused.placeholder == "80.0 % default"

@@ -52,7 +52,7 @@ from tui.widgets.base import ResultView
 from tui.widgets.chart import SweepChart, TornadoView
 from tui.widgets.claims import ClaimsView
 from tui.widgets.fields import (BLANK_PROMPTS, BY_WIDGET_ID, FIELDS, REQUIRED, ChipField, FieldRow,
-                                FieldSpec, InputPanels, format_value, hint, parse_text)
+                                FieldSpec, InputPanels, MoreFields, format_value, hint, parse_text)
 from tui.widgets.results import DetailTable, Headline, WarningsView, can_explain, set_text
 from tui.widgets.uncertainty import UncertaintyStrip, UncertaintyView
 
@@ -216,14 +216,20 @@ class WhatifApp(App):
             widget = self._widgets[selector] = self.query_one(selector)
         return widget
 
-    def _editor(self, spec: FieldSpec) -> Input | Select:
+    def _editor(self, spec: FieldSpec) -> Input | Select | None:
+        """The field's editor, or None while it sits in a section not opened yet."""
         widget = self._editors.get(spec.key)
         if widget is None:
-            widget = self._editors[spec.key] = self.query_one(f"#{spec.widget_id}")  # type: ignore[assignment]
+            found = self.query(f"#{spec.widget_id}")
+            if not found:
+                return None
+            widget = self._editors[spec.key] = found.first()  # type: ignore[assignment]
         return widget
 
     def _set_field(self, spec: FieldSpec, value: Any) -> None:
         widget = self._editor(spec)
+        if widget is None:
+            return  # a section not opened yet: its fields start from app.scenario when opened
         if isinstance(widget, ChipField):
             # Inline [chips] of the preset are pickable too.
             widget.catalog = self.catalog.with_chips(self.scenario.chips, origin="preset [chips]")
@@ -306,7 +312,13 @@ class WhatifApp(App):
             changed = {k for k in {*self._errors, *self._errors_shown}
                        if self._errors.get(k) != self._errors_shown.get(k)}
         for key in changed:
-            self._rows[key].set_error(self._errors.get(key))
+            row = self._rows.get(key)
+            if row is None:
+                editor = self._editor(FIELDS[key]) if key in FIELDS else None
+                if editor is None:
+                    continue
+                row = self._rows[key] = next(a for a in editor.ancestors if isinstance(a, FieldRow))
+            row.set_error(self._errors.get(key))
         self._errors_shown = dict(self._errors)
         stale = self.stale
         self._cached("#results").set_class(stale, "-stale")
@@ -357,8 +369,9 @@ class WhatifApp(App):
 
     def _update_hints(self) -> None:
         for spec in FIELDS.values():
-            if spec.resolved is not None:
-                self._editor(spec).placeholder = hint(spec, self.result)  # type: ignore[union-attr]
+            editor = self._editor(spec)
+            if spec.resolved is not None and editor is not None:
+                editor.placeholder = hint(spec, self.result)  # type: ignore[union-attr]
         r = self.result.resolved
         cooling = self._editor(FIELDS["facility.cooling"])
         cooling.prompt = f"{BLANK_PROMPTS['facility.cooling']}: {r.cooling.key}"  # type: ignore[union-attr]
@@ -600,7 +613,8 @@ class WhatifApp(App):
             yield SystemCommand(f"Chip: {chip.name}", f"set cluster.chip = {key}",
                                 lambda k=key: self._palette_set("cluster.chip", k))
         for key, spec in FIELDS.items():
-            yield SystemCommand(f"Go to field: {spec.label}", key, lambda s=spec: self._focus_field(s))
+            yield SystemCommand(f"Go to field: {spec.label}", key,
+                                lambda s=spec: self.run_worker(self._focus_field(s)))
 
     def _palette_set(self, key: str, value: Any) -> None:
         try:
@@ -608,12 +622,18 @@ class WhatifApp(App):
         except WhatifError as exc:
             self.notify(str(exc), severity="error", timeout=8)
 
-    def _focus_field(self, spec: FieldSpec) -> None:
+    async def _focus_field(self, spec: FieldSpec) -> None:
+        for section in self.query(MoreFields):
+            if spec in section.specs:
+                await section.fill()
+                section.collapsed = False
         widget = self._editor(spec)
-        for ancestor in widget.ancestors:
-            if getattr(ancestor, "collapsed", False):
-                ancestor.collapsed = False  # type: ignore[attr-defined]
-        widget.focus()
+        if widget is not None:
+            widget.focus()
+
+    @on(MoreFields.Filled)
+    def _section_filled(self, event: MoreFields.Filled) -> None:
+        self._update_hints()
 
 
 def _in_hidden_pane(widget: Widget) -> bool:
