@@ -112,6 +112,7 @@ class WhatifApp(App):
         self._confirmed_overwrite: set[Path] = set()
         self._dirty_shown: bool | None = None
         self._editors: dict[str, Input | Select] = {}
+        self._unbuilt: set[str] = set()
         self._rows: dict[str, FieldRow] | None = None
         self._errors_shown: dict[str, str] = {}
         self._widgets: dict[str, Widget] = {}
@@ -220,8 +221,11 @@ class WhatifApp(App):
         """The field's editor, or None while it sits in a section not opened yet."""
         widget = self._editors.get(spec.key)
         if widget is None:
+            if spec.key in self._unbuilt:
+                return None  # known absent until its section opens (a DOM query per keystroke is slow)
             found = self.query(f"#{spec.widget_id}")
             if not found:
+                self._unbuilt.add(spec.key)
                 return None
             widget = self._editors[spec.key] = found.first()  # type: ignore[assignment]
         return widget
@@ -626,6 +630,7 @@ class WhatifApp(App):
         for section in self.query(MoreFields):
             if spec in section.specs:
                 await section.fill()
+                self._unbuilt.clear()
                 section.collapsed = False
         widget = self._editor(spec)
         if widget is not None:
@@ -633,6 +638,7 @@ class WhatifApp(App):
 
     @on(MoreFields.Filled)
     def _section_filled(self, event: MoreFields.Filled) -> None:
+        self._unbuilt.clear()
         self._update_hints()
 
 
