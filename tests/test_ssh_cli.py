@@ -35,6 +35,10 @@ def test_bad_preset_or_tour_or_password_setup_is_a_one_line_error(tmp_path):
     env["XDG_CONFIG_HOME"] = str(tmp_path / "config")
     nopass = _run("--auth", "password", "--port", "0", env=env)
     assert nopass.returncode == 2 and "needs a password" in nopass.stderr
+    badlog = _run("--log-file", str(tmp_path / "no" / "such" / "dir.log"))
+    assert badlog.returncode == 2 and "--log-file" in badlog.stderr and "Traceback" not in badlog.stderr
+    badport = _run("--port", "70000")
+    assert badport.returncode == 2 and "0-65535" in badport.stderr
 
 
 def test_binding_beyond_loopback_without_auth_warns():

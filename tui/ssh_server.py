@@ -122,7 +122,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:
         print(f"whatif serve-ssh: --password-file {args.password_file}: {exc.strerror or exc}", file=sys.stderr)
         return 2
-    _setup_logging(args.log_file)
+    if not 0 <= args.port <= 65535:
+        print(f"whatif serve-ssh: --port must be 0-65535, not {args.port}", file=sys.stderr)
+        return 2
+    try:
+        _setup_logging(args.log_file)
+    except OSError as exc:
+        print(f"whatif serve-ssh: --log-file {args.log_file}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
     config = ServeConfig(
         app_argv=app_argv_for(args.preset, args.tour),
         host_key_path=Path(args.host_key) if args.host_key else default_host_key_path(),
