@@ -163,6 +163,23 @@ async def test_app_gets_its_pty_as_controlling_terminal_and_the_agreed_environme
     assert visitor.process.exit_status == 0
 
 
+async def test_a_full_channel_pauses_reading_the_app_until_it_drains(serve):
+    """Back-pressure: when the visitor's channel is full (asyncssh calls pause_writing), the
+    server stops reading that app's PTY, so a slow visitor slows only their own app."""
+    server = await serve(FIXTURE_APP)
+    visitor = await Visitor.connect(server.port)
+    await visitor.until_text("COUNT=0")
+    await visitor.settle()
+    (session,) = server.sessions
+    session.pause_writing()
+    visitor.send("+")
+    await visitor.settle(quiet_s=0.5)
+    assert "COUNT=1" not in visitor.text()  # drawn by the app, waiting in the PTY
+    session.resume_writing()
+    await visitor.until_text("COUNT=1")
+    await visitor.close()
+
+
 async def test_crash_resets_the_terminal_and_logs_the_error_on_the_server(serve, caplog):
     server = await serve(FIXTURE_APP)
     visitor = await Visitor.connect(server.port)
