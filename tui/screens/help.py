@@ -16,8 +16,11 @@ TIPS = (
              "the default shown in grey (e.g. 'auto 35.7 %' for MFU). Shares accept 0.4 or 40%."),
     ("Invalid", "A bad value marks the field in red with the reason; the results keep the last good "
                 "values and say STALE until you fix it."),
-    ("Explain", "Tab to the results table (or click it), move to a row and press Enter to see the "
-                "formula, the values used and where each default comes from."),
+    ("Explain", "Click a row of the results table (or Tab to it, move and press Enter) to see the "
+                "formula, the values used and where each default comes from; ctrl+p 'explain' too."),
+    ("Baseline", "ctrl+b pins the current result; every figure then shows its change against it "
+                 "(red = up, green = down in the headline) until ctrl+b again."),
+    ("More", "Sections marked ▶ (reliability, grid, owning...) open with Enter or a click."),
     ("Chips", "On the chip field press Enter (or click it) and type to filter the catalog by key, name "
               "or vendor (b2, mi3, tpu, nvidia); Enter picks. Or ctrl+p and type 'chip'."),
     ("Move", "Tab / shift+Tab go through the panels in order; Enter on a collapsed section opens it."),
