@@ -445,3 +445,20 @@ async def test_palette_go_to_field_opens_its_section():
         await pilot.pause()
         assert app.focused is app.query_one("#f-facility-load-factor", Input)
         assert app.focused.placeholder == "80.0 % default"
+
+
+async def test_theme_change_recolours_the_table():
+    from textual.color import Color
+
+    def accent_ok(app) -> bool:
+        note = app.query_one("#detail", DataTable).get_cell("mfu", "note")
+        return note.plain == "auto" and note.style.color == Color.parse(app.theme_variables["accent"]).rich_color
+
+    app = WhatifApp()
+    async with app.run_test(size=SIZE) as pilot:
+        assert accent_ok(app)
+        old = app.theme_variables["accent"]
+        app.theme = "textual-light"
+        await pilot.pause()
+        assert app.theme_variables["accent"] != old
+        assert accent_ok(app)

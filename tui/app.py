@@ -175,6 +175,8 @@ class WhatifApp(App):
         # Views that re-render from on_resize (the P10/P90 strip) change height during the
         # first layout pass, which Textual does not re-measure: lay out once more after it.
         self.call_after_refresh(self._relayout_views)
+        # Table cells carry colours taken from the theme: repaint them when it changes.
+        self.theme_changed_signal.subscribe(self, lambda _theme: self._show_result())
 
     def on_resize(self, event: events.Resize) -> None:
         self.call_after_refresh(self._relayout_views)
