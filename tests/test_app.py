@@ -458,7 +458,7 @@ async def test_theme_change_recolours_the_table():
     async with app.run_test(size=SIZE) as pilot:
         assert accent_ok(app)
         old = app.theme_variables["accent"]
-        app.theme = "textual-light"
+        app.theme = "nord"
         await pilot.pause()
         assert app.theme_variables["accent"] != old
         assert accent_ok(app)
