@@ -42,6 +42,10 @@ _FORMULAS: dict[str, str] = {
     "job_mtti_hours": "job_mtti_hours = mtti_chip_hours / count",
     "it_mw": "it_mw = count × it_kw_per_chip × (1 − fan_share) × (1 + network_share) / 1000",
     "facility_mw": "facility_mw = it_mw × pue",
+    "accelerators_mw": "accelerators_mw = count × tdp_kw / 1000",
+    "server_overhead_mw": "server_overhead_mw = count × it_kw_per_chip × (1 − fan_share) / 1000 − accelerators_mw",
+    "network_mw": "network_mw = count × it_kw_per_chip × (1 − fan_share) × network_share / 1000",
+    "cooling_overhead_mw": "cooling_overhead_mw = facility_mw − it_mw",
     "it_mw_avg": "it_mw_avg = it_mw × load_factor",
     "facility_mw_avg": "facility_mw_avg = it_mw_avg × pue",
     "it_energy_mwh": "it_energy_mwh = it_mw_avg × training_days × 24",
@@ -65,6 +69,8 @@ _FORMULAS: dict[str, str] = {
     "tokens_per_param": "tokens_per_param = tokens_t × 1000 / active_params_b",
 }
 _NOTES: dict[str, str] = {
+    "accelerators_mw": "The chips' own TDP; the rest of the reference server's maximum power (CPUs, memory, "
+                       "NICs, fans) is server_overhead_mw.",
     "facility_capex_usd": "Facility capex is quoted per MW of critical (IT) load (Cushman & Wakefield 2025), so it "
                           "multiplies IT MW; the cooling overhead is already inside that price.",
     "goodput": "Daly (2006): goodput = Tc / (M e^(R/M) (e^((Tc+d)/M) − 1)) × (1 − planned_downtime), M = job "

@@ -55,7 +55,15 @@ def goodput_model(count: ArrayLike, mtti_chip_hours: ArrayLike, checkpoint_minut
 
 
 def compute(x: Mapping[str, ArrayLike]) -> dict[str, np.ndarray]:
-    """Every output of model.md section 9 plus intermediates and warning flags."""
+    """Every output of model.md section 9 plus intermediates and warning flags.
+
+    NaN (not available) and infinity (e.g. a run that never finishes when goodput underflows)
+    are meaningful results here, so numpy's floating-point warnings are silenced."""
+    with np.errstate(all="ignore"):
+        return _compute(x)
+
+
+def _compute(x: Mapping[str, ArrayLike]) -> dict[str, np.ndarray]:
     n = x["count"]
     out: dict[str, np.ndarray] = {}
 
@@ -124,9 +132,8 @@ def compute(x: Mapping[str, ArrayLike]) -> dict[str, np.ndarray]:
     rent_cost = n * wall_h * x["rent_usd_per_chip_hour"]
     rent_full_year = n * HOURS_PER_YEAR * x["rent_usd_per_chip_hour"]
     energy_full_year = facility_mw_avg * HOURS_PER_YEAR * x["electricity_usd_per_mwh"]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        margin = rent_full_year - energy_full_year
-        breakeven = np.where(margin > 0, fixed_per_year / margin, np.inf)
+    margin = rent_full_year - energy_full_year
+    breakeven = np.where(margin > 0, fixed_per_year / margin, np.inf)
     own = x["own"] > 0.5
     out.update(
         rent_cost_usd=rent_cost, own_cost_usd=own_cost, capex_usd=capex, cost_usd=np.where(own, own_cost, rent_cost),
