@@ -10,6 +10,9 @@ from engine.report import render_explanation, render_result
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from engine.scenario import input_keys
+
+    parser.epilog = "Inputs for --set: " + ", ".join(input_keys())
     add_preset_arguments(parser)
     parser.add_argument("--json", action="store_true", help="print one JSON object with the model.md section-9 keys")
     parser.add_argument("--explain", metavar="OUTPUT", action="append", default=[],
