@@ -4,13 +4,13 @@ problem; saving is atomic and never overwrites without being told to."""
 from __future__ import annotations
 
 import os
-import tempfile
 import tomllib
 from pathlib import Path
 from typing import Any
 
 import tomli_w
 
+from engine.atomic import write_atomic
 from engine.errors import WhatifError, did_you_mean
 from engine.scenario import GROUPS, Scenario, scenario_from_dict
 
@@ -113,19 +113,4 @@ def dumps_preset(scenario: Scenario) -> str:
 def save_preset(scenario: Scenario, path: str | Path, *, overwrite: bool = False) -> Path:
     """Write atomically (temp file in the same folder, fsync, rename). Raises WhatifError if
     the file exists and `overwrite` is False."""
-    path = Path(path)
-    if path.exists() and not overwrite:
-        raise WhatifError("file exists; not overwritten", path=str(path))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    text = dumps_preset(scenario)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return write_atomic(path, dumps_preset(scenario), overwrite=overwrite)

@@ -11,12 +11,10 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import tempfile
-from pathlib import Path
 
 from engine.analysis.compare import SETUP_ROWS, Comparison, finite_or_none
 from engine.analysis.uncertainty import MonteCarlo
+from engine.atomic import write_atomic  # noqa: F401  (re-exported for the CLI and the app)
 from engine.errors import WhatifError
 from engine.evaluate import NUMERIC_OUTPUTS, Result
 from engine.units import QUANTITIES, fmt
@@ -150,26 +148,6 @@ def compare_json(c: Comparison) -> str:
 
 def export_compare(c: Comparison, fmt_name: str) -> str:
     return {"md": compare_markdown, "csv": compare_csv, "json": compare_json}[_check(fmt_name)](c)
-
-
-def write_atomic(path: str | Path, text: str, overwrite: bool = False) -> Path:
-    """Write via a temp file in the same folder and a rename; refuse to replace an existing
-    file unless `overwrite` (the CLI's --force, the app's confirmation)."""
-    path = Path(path)
-    if path.exists() and not overwrite:
-        raise WhatifError("file exists; not overwritten (use --force to replace it)", path=str(path))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
 
 
 def _check(fmt_name: str) -> str:

@@ -30,7 +30,7 @@ def run(args: argparse.Namespace) -> int:
     fmt = "md" if args.markdown else "csv" if args.csv else "json" if args.json else None
     text = export_compare(table, fmt) if fmt else compare_text(table) + "\n"
     if args.out:
-        path = write_atomic(args.out, text, overwrite=args.force)
+        path = write_atomic(args.out, text, overwrite=args.force, exists_hint="use --force to replace it")
         print(f"wrote {path}")
     else:
         print(text, end="")

@@ -29,7 +29,7 @@ def run(args: argparse.Namespace) -> int:
     mc = monte_carlo(scenario, result) if args.uncertainty else None
     text = export_result(result, args.format, mc)
     if args.out:
-        path = write_atomic(args.out, text, overwrite=args.force)
+        path = write_atomic(args.out, text, overwrite=args.force, exists_hint="use --force to replace it")
         print(f"wrote {path}")
     else:
         print(text, end="")
