@@ -19,7 +19,7 @@ from textual.widgets import DataTable, Static, TabbedContent, TabPane, Tabs
 from engine.claims import ClaimCheck, Claims, check_claims, load_thresholds
 from engine.evaluate import Result
 from tui.widgets.base import ResultView
-from tui.widgets.results import theme_style
+from tui.widgets.results import set_text, theme_style
 
 COLUMNS: tuple[tuple[str, str], ...] = (
     ("claim", "Claim"), ("verdict", "Verdict"), ("claimed", "Claimed"), ("computed", "Computed"),
@@ -57,6 +57,7 @@ class ClaimsView(ResultView, VerticalScroll):
         self._keys: tuple[str, ...] = ()
         self._claims: Claims | None = None
         self._tab_shown: bool | None = None
+        self._waiting: tuple[Result, Result | None, list[ClaimCheck]] | None = None
 
     def compose(self) -> ComposeResult:
         # Numbers first (small terminals see them without scrolling), then why, then who said it.
@@ -75,9 +76,27 @@ class ClaimsView(ResultView, VerticalScroll):
         new_claims = claims != self._claims
         self._claims = claims
         self._show_tab(bool(checks), bring_forward=new_claims and bool(checks))
-        self.query_one("#claims-head", Static).update(self._head(claims, bool(checks)))
-        before = {c.key: c for c in check_claims(baseline, claims)} if baseline and checks else {}
+        if self._hidden():
+            # Text set on a pane that is not shown still re-lays out the screen: fill it when shown.
+            self._waiting = (result, baseline, checks)
+            return
+        self._show(result, baseline, checks)
+
+    def _show(self, result: Result, baseline: Result | None, checks: list[ClaimCheck]) -> None:
+        self._waiting = None
+        set_text(self.query_one("#claims-head", Static), self._head(result.scenario.claims, bool(checks)))
+        before = {c.key: c for c in check_claims(baseline, result.scenario.claims)} if baseline and checks else {}
         self._fill(checks, before)
+
+    def on_show(self) -> None:
+        if self._waiting is not None:
+            self._show(*self._waiting)
+
+    def _hidden(self) -> bool:
+        """True while this pane's tab is not the active one (its text is not on screen)."""
+        pane = next((a for a in self.ancestors if isinstance(a, TabPane)), None)
+        tabs = next((a for a in self.ancestors if isinstance(a, TabbedContent)), None)
+        return pane is not None and tabs is not None and tabs.active != pane.id
 
     def _head(self, claims: Claims, any_claims: bool) -> Text:
         if not any_claims:
@@ -115,7 +134,7 @@ class ClaimsView(ResultView, VerticalScroll):
             }
             for column, value in cells.items():
                 table.update_cell(check.key, column, value)
-        self.query_one("#claims-reasons", Static).update(self._reasons(checks, before))
+        set_text(self.query_one("#claims-reasons", Static), self._reasons(checks, before))
 
     def _colour(self, check: ClaimCheck, bold: bool = False):
         return theme_style(self, VERDICT_COLOUR[check.verdict], bold=bold)

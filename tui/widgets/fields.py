@@ -12,6 +12,7 @@ from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.geometry import Size
 from textual.binding import Binding
 from textual.message import Message
 from textual.containers import Vertical
@@ -206,6 +207,20 @@ class ChipField(Static, can_focus=True):
             self.post_message(self.Changed(self, key))
 
 
+class FieldInput(Input):
+    """An Input whose edits never ask for a screen-wide layout pass.
+
+    Input stores its text width as its virtual size through a layout reactive, so every
+    keystroke that changes the length of the text re-laid out the whole screen (about half
+    the cost of a keystroke). The field has a fixed size (1fr x 1) and no scrollbars: the
+    virtual size only bounds horizontal scrolling, which reads it directly."""
+
+    def _watch_value(self, value: str) -> None:
+        # Set the size quietly first: Input's own watcher then finds it unchanged.
+        self.set_reactive(Widget.virtual_size, Size(self.content_width, 1))
+        super()._watch_value(value)
+
+
 # Selects that may be blank (None = default chosen by the chip / the model).
 BLANK_PROMPTS = {"facility.cooling": "by chip", "facility.region": "us-average"}
 
@@ -233,7 +248,7 @@ class FieldRow(Widget):
                          allow_blank=blank, prompt=BLANK_PROMPTS.get(spec.key, "Select"),
                          classes="field-editor", value=Select.NULL if self.initial is None else self.initial)
         else:
-            yield Input(format_value(self.initial), id=spec.widget_id, compact=True, select_on_focus=False,
+            yield FieldInput(format_value(self.initial), id=spec.widget_id, compact=True, select_on_focus=False,
                         classes="field-editor", tooltip=spec.key)
 
     def set_error(self, message: str | None) -> None:

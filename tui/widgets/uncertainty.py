@@ -16,6 +16,7 @@ from engine.errors import WhatifError
 from engine.evaluate import Result
 from engine.units import fmt
 from tui.widgets.base import ResultView
+from tui.widgets.results import set_text
 
 # Short names for the strip (it has one line per figure pair at 80 columns).
 STRIP_NAMES: dict[str, str] = {"training_days": "time", "cost_usd": "cost", "facility_mw": "power",
@@ -56,12 +57,36 @@ def band_text(name: str, mc: MonteCarlo) -> str:
 
 
 class UncertaintyStrip(ResultView, Static):
-    """'P10/P50/P90: time 71.8/81.4/90.1 days · cost $67.8M/$93.1M/$130M ...' under the headline."""
+    """'P10/P50/P90: time 71.8/81.4/90.1 days · cost $67.8M/$93.1M/$130M ...' under the headline.
+
+    The Monte Carlo runs a moment after the result arrives (DELAY_S), so the frame with the
+    new headline figures goes out first; while typing, only the last result is sampled."""
+
+    DELAY_S = 0.03
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._waiting: Result | None = None
+        self._timer = None
 
     def update_result(self, result: Result, baseline: Result | None) -> None:
+        if not self.is_mounted or (_cache is not None and _cache[0] is result):
+            self._show(result)  # first frame, or the samples already exist: no reason to wait
+            return
+        self._waiting = result
+        if self._timer is None:
+            self._timer = self.set_timer(self.DELAY_S, self._show_waiting)
+
+    def _show_waiting(self) -> None:
+        self._timer = None
+        result, self._waiting = self._waiting, None
+        if result is not None:
+            self._show(result)
+
+    def _show(self, result: Result) -> None:
         mc = monte_carlo_for(result)
         if isinstance(mc, str):
-            self.update(Text(f"P10/P50/P90: not available ({mc})"))
+            set_text(self, Text(f"P10/P50/P90: not available ({mc})"))
             return
         # Time and cost always; more figures while they fit on two lines.
         room = 2 * max(self.size.width - 2, 40)
@@ -71,11 +96,11 @@ class UncertaintyStrip(ResultView, Static):
             if i >= 2 and len(text) + len(part) > room:
                 break
             text += part
-        self.update(Text(text))
+        set_text(self, Text(text))
 
     def on_resize(self) -> None:
         if getattr(self.app, "result", None) is not None:
-            self.update_result(self.app.result, None)
+            self._show(self.app.result)
 
 
 class UncertaintyView(ResultView, VerticalScroll):
