@@ -27,6 +27,7 @@ command palette (ctrl+p), which lists every action, every explainable number and
 
 from __future__ import annotations
 
+import importlib
 import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -38,9 +39,11 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import DataTable, Footer, Header, Input, Select, Static, TabbedContent, TabPane
+from textual.css.query import NoMatches
+from textual.widgets import DataTable, Footer, Header, Input, Select, Static, TabbedContent, TabPane, Tabs
 
 from engine.catalog import Catalog, load_catalog
+from engine.claims import check_claims
 from engine.errors import WhatifError
 from engine.evaluate import Result, evaluate
 from engine.presets import (dumps_preset, list_presets, load_preset, save_preset, shipped_presets_dir,
@@ -49,14 +52,19 @@ from engine.scenario import Scenario
 from engine.units import QUANTITIES
 from tui.tour import Tour
 from tui.widgets.base import ResultView
-from tui.widgets.chart import SweepChart, TornadoView
-from tui.widgets.claims import ClaimsView
 from tui.widgets.fields import (BLANK_PROMPTS, BY_WIDGET_ID, FIELDS, REQUIRED, ChipField, FieldRow,
                                 FieldSpec, InputPanels, MoreFields, format_value, hint, parse_text)
 from tui.widgets.results import DetailTable, Headline, WarningsView, can_explain, set_text
-from tui.widgets.uncertainty import UncertaintyStrip, UncertaintyView
+from tui.widgets.uncertainty import UncertaintyStrip
 
 DEMO_ENV = "WHATIF_DEMO"
+# Result panes whose view is built the first time the tab is shown:
+# pane id -> (tab title, module, view class, view id).
+LAZY_PANES: dict[str, tuple[str, str, str, str]] = {
+    "tab-chart": ("Chart", "tui.widgets.chart", "SweepChart", "chart"),
+    "tab-sensitivity": ("Sensitivity", "tui.widgets.chart", "TornadoView", "tornado"),
+    "tab-uncertainty": ("P10/P90", "tui.widgets.uncertainty", "UncertaintyView", "uncertainty"),
+}
 
 
 def demo_mode() -> bool:
@@ -117,6 +125,8 @@ class WhatifApp(App):
         self._errors_shown: dict[str, str] = {}
         self._widgets: dict[str, Widget] = {}
         self._deferred: set[ResultView] = set()
+        self._claims_view_mounted = False
+        self._claims_tab_hidden = False
 
     # ----------------------------------------------------------------- layout
     def compose(self) -> ComposeResult:
@@ -136,14 +146,13 @@ class WhatifApp(App):
                     with TabPane("Results", id="tab-results"):
                         yield WarningsView(id="warnings")
                         yield DetailTable(id="detail")
-                    with TabPane("Claims", id="tab-claims"):  # hidden for scenarios without claims
-                        yield ClaimsView(id="claims")
-                    with TabPane("Chart", id="tab-chart"):
-                        yield SweepChart(id="chart")
-                    with TabPane("Sensitivity", id="tab-sensitivity"):
-                        yield TornadoView(id="tornado")
-                    with TabPane("P10/P90", id="tab-uncertainty"):
-                        yield UncertaintyView(id="uncertainty")
+                    # Hidden for scenarios without claims; ClaimsView is mounted for the first
+                    # scenario that has some (_sync_claims_pane) and then runs the tab itself.
+                    yield TabPane("Claims", id="tab-claims")
+                    # Filled when first shown (_fill_lazy_pane): fewer widgets and imports before
+                    # the first frame; each view brings itself up to date when it mounts.
+                    for pane_id, (title, *_view) in LAZY_PANES.items():
+                        yield TabPane(title, id=pane_id)
                     yield from self.result_panes()
         yield Static("", id="status")
         yield Footer()
@@ -356,7 +365,10 @@ class WhatifApp(App):
         return [w for w in screen.walk_children() if isinstance(w, ResultView)]
 
     def _show_result(self) -> None:
+        self._sync_claims_pane()
         for view in self.result_views():
+            if not view.is_mounted:  # type: ignore[attr-defined]
+                continue  # still mounting: ResultView's mount handler brings it up to date
             if not view.update_when_hidden and _in_hidden_pane(view):
                 self._deferred.add(view)  # brought up to date when its tab is shown
                 continue
@@ -367,11 +379,36 @@ class WhatifApp(App):
 
     @on(TabbedContent.TabActivated)
     def _tab_shown(self, event: TabbedContent.TabActivated) -> None:
+        self._fill_lazy_pane(event.pane)
         waiting = [v for v in self._deferred if not _in_hidden_pane(v)]
         for view in waiting:
             self._deferred.discard(view)
             if view.is_mounted:
                 view.update_result(self.result, self.baseline)
+
+    def _sync_claims_pane(self) -> None:
+        """Until a scenario with claims arrives, keep the Claims tab hidden and its view
+        unbuilt (a table and three texts less to build before the first frame)."""
+        if self._claims_view_mounted:
+            return
+        if check_claims(self.result):
+            from tui.widgets.claims import ClaimsView
+            self._claims_view_mounted = True
+            self.query_one("#tab-claims", TabPane).mount(ClaimsView(id="claims"))
+        elif not self._claims_tab_hidden:
+            try:
+                self.query_one("#tabs", TabbedContent).hide_tab("tab-claims")
+            except (Tabs.TabError, NoMatches):  # not mounted yet: again on the next result
+                return
+            self._claims_tab_hidden = True
+
+    def _fill_lazy_pane(self, pane: TabPane) -> None:
+        """Mount the view of a pane from LAZY_PANES the first time its tab is shown."""
+        if pane.id not in LAZY_PANES or pane.children:
+            return
+        _title, module, class_name, view_id = LAZY_PANES[pane.id]
+        view_class = getattr(importlib.import_module(module), class_name)
+        pane.mount(view_class(id=view_id))
 
     def _update_hints(self) -> None:
         for spec in FIELDS.values():
