@@ -106,6 +106,20 @@ def _line_count(widget: Static, text: Text, width: int) -> int:
     return len(text.wrap(widget.app.console, width))
 
 
+class CardDigits(Digits):
+    """Digits that fill their card's width (app.tcss), so a new value never needs a layout pass.
+
+    Digits asks for a screen-wide layout whenever the width of its text changes (85.7 ->
+    857), and its auto width then changed size again inside that layout: two full layouts
+    per keystroke on a large terminal. Its height (3 lines) never changes."""
+
+    def update(self, value: str) -> None:
+        if not isinstance(value, str):
+            raise TypeError("value must be a str")
+        self._value = value
+        self.refresh()
+
+
 class HeadlineCard(Vertical):
     def __init__(self, name: str, title: str) -> None:
         super().__init__(classes="card", id=f"card-{name}")
@@ -114,13 +128,13 @@ class HeadlineCard(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Label(self.title, classes="card-title")
-        yield Digits("", classes="card-digits")
+        yield CardDigits("", classes="card-digits")
         yield Static("", classes="card-unit")
         yield Static("", classes="card-text")
         yield Static("", classes="card-delta")
 
     def on_mount(self) -> None:
-        self._digits = self.query_one(".card-digits", Digits)
+        self._digits = self.query_one(".card-digits", CardDigits)
         self._unit = self.query_one(".card-unit", Static)
         self._text = self.query_one(".card-text", Static)
         self._delta = self.query_one(".card-delta", Static)
