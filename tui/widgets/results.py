@@ -20,22 +20,13 @@ from textual.widgets.data_table import ColumnKey
 
 from engine.evaluate import Result
 from engine.explain import explainable
+from engine.report import SECTIONS  # detail rows: the same sections as the CLI table
 from engine.units import QUANTITIES, fmt, fmt_delta
 from tui.widgets.base import ResultView
 
 HEADLINE: tuple[tuple[str, str], ...] = (
     ("training_days", "Training time"), ("cost_usd", "Cost"), ("facility_mw", "Facility power"),
     ("energy_mwh", "Energy"), ("co2_t", "CO2"), ("capex_usd", "Up-front capex"),
-)
-# Detail rows: every model.md section-9 output, the power breakdown and key intermediates.
-SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("Compute and time", ("training_flops", "peak_pflops", "mfu", "goodput", "end_to_end_utilisation",
-                          "steady_days", "training_days", "chip_hours")),
-    ("Power and facility", ("it_mw", "facility_mw", "accelerators_mw", "server_overhead_mw", "network_mw",
-                            "cooling_overhead_mw", "racks", "chips_per_rack", "rack_kw", "floor_m2")),
-    ("Energy and environment", ("energy_mwh", "co2_t", "water_m3", "homes")),
-    ("Money", ("cost_usd", "rent_cost_usd", "own_cost_usd", "capex_usd", "energy_cost_usd",
-               "breakeven_utilisation")),
 )
 BREAKDOWN = ("accelerators_mw", "server_overhead_mw", "network_mw", "cooling_overhead_mw")
 # Inputs listed under "Assumptions" with where each value came from.
