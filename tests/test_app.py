@@ -155,13 +155,19 @@ async def test_save_as_then_reopen_gives_the_same_scenario(tmp_path, monkeypatch
         assert isinstance(app.screen, SaveAsScreen)
         path_input = app.screen.query_one("#save-path", Input)
         path_input.value = "small-run"
+        name_input = app.screen.query_one("#save-name", Input)
+        assert name_input.value == "Llama 3.1 405B class on 16,384 H100"
+        name_input.value = "Llama 3.1 405B class on 4,096 H100 at PUE 1.2"
+        path_input.focus()
         await pilot.press("enter")
         await pilot.pause()
         saved = tmp_path / "mine" / "small-run.toml"
         assert saved.is_file()
         assert app.path == saved
         assert "modified" not in app.sub_title
+        assert app.title == "Llama 3.1 405B class on 4,096 H100 at PUE 1.2"
         scenario = app.scenario
+        assert scenario.name == "Llama 3.1 405B class on 4,096 H100 at PUE 1.2"
 
     reopened = WhatifApp(saved)
     async with reopened.run_test(size=SIZE) as pilot:

@@ -535,11 +535,14 @@ class WhatifApp(App):
         suggestion = folder / f"{stem}.toml"
         if self.path and self.path.parent.resolve() == folder.resolve():
             suggestion = self.path
-        self.push_screen(SaveAsScreen(suggestion, folder, demo_mode()), self._save_target)
+        self.push_screen(SaveAsScreen(suggestion, folder, demo_mode(), self.scenario.name), self._save_target)
 
-    def _save_target(self, path: Path | None) -> None:
-        if path is None:
+    def _save_target(self, answer: tuple[Path, str] | None) -> None:
+        if answer is None:
             return
+        path, name = answer
+        if name != self.scenario.name:
+            self.scenario = self.scenario.model_copy(update={"name": name})
         if path.exists():
             self._confirm_overwrite(path)
         else:

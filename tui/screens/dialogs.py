@@ -135,11 +135,13 @@ class PresetPicker(Dialog):
 
 
 class SaveAsScreen(Dialog):
-    """Ask for a file name (relative names go to the user's preset folder)."""
+    """Ask for a file name (relative names go to the user's preset folder) and the preset's
+    name, which an edited scenario has often outgrown ("... on 16,384 H100" after a switch
+    to B200). Dismisses with (path, name) or None."""
 
-    def __init__(self, suggestion: Path, folder: Path, demo: bool) -> None:
+    def __init__(self, suggestion: Path, folder: Path, demo: bool, name: str = "") -> None:
         super().__init__()
-        self.suggestion, self.folder, self.demo = suggestion, folder, demo
+        self.suggestion, self.folder, self.demo, self.preset_name = suggestion, folder, demo, name
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog wide", id="save-as") as box:
@@ -153,6 +155,8 @@ class SaveAsScreen(Dialog):
             yield Label("File")
             yield Input(str(self.suggestion), id="save-path", select_on_focus=False)
             yield Static("", id="save-error", classes="field-error")
+            yield Label("Preset name")
+            yield Input(self.preset_name, id="save-name", select_on_focus=False)
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Save", variant="primary", id="save")
                 yield Button("Show TOML", id="show-toml")
@@ -182,7 +186,7 @@ class SaveAsScreen(Dialog):
             error.update(target)
             error.add_class("-invalid")
             return
-        self.dismiss(target)
+        self.dismiss((target, self.query_one("#save-name", Input).value.strip()))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
