@@ -14,7 +14,7 @@ import json
 
 from engine.analysis.compare import SETUP_ROWS, Comparison, finite_or_none
 from engine.analysis.uncertainty import MonteCarlo
-from engine.atomic import write_atomic  # noqa: F401  (re-exported for the CLI and the app)
+from engine.atomic import write_atomic  # noqa: F401  (re-exported for the app)
 from engine.errors import WhatifError
 from engine.evaluate import NUMERIC_OUTPUTS, Result
 from engine.units import QUANTITIES, fmt

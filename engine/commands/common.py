@@ -51,3 +51,13 @@ def scenario_from_args(args: argparse.Namespace) -> Scenario:
 def print_json(data: Any) -> None:
     json.dump(data, sys.stdout, indent=2, allow_nan=False)
     sys.stdout.write("\n")
+
+
+def emit(text: str, out: str | None, *, force: bool) -> None:
+    """Print `text`, or write it atomically to `out` (never replacing a file without --force)."""
+    if out:
+        from engine.atomic import write_atomic
+        path = write_atomic(out, text, overwrite=force, exists_hint="use --force to replace it")
+        print(f"wrote {path}")
+    else:
+        print(text, end="")

@@ -9,7 +9,8 @@ import argparse
 from pathlib import Path
 
 from engine.analysis.compare import compare, short_names
-from engine.analysis.export import compare_text, export_compare, write_atomic
+from engine.analysis.export import compare_text, export_compare
+from engine.commands.common import emit
 from engine.presets import load_preset
 
 
@@ -29,9 +30,5 @@ def run(args: argparse.Namespace) -> int:
     table = compare(scenarios, names)
     fmt = "md" if args.markdown else "csv" if args.csv else "json" if args.json else None
     text = export_compare(table, fmt) if fmt else compare_text(table) + "\n"
-    if args.out:
-        path = write_atomic(args.out, text, overwrite=args.force, exists_hint="use --force to replace it")
-        print(f"wrote {path}")
-    else:
-        print(text, end="")
+    emit(text, args.out, force=args.force)
     return 0

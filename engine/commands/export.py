@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import argparse
 
-from engine.analysis.export import FORMATS, export_result, write_atomic
+from engine.analysis.export import FORMATS, export_result
 from engine.analysis.uncertainty import monte_carlo
-from engine.commands.common import add_preset_arguments, scenario_from_args
+from engine.commands.common import add_preset_arguments, emit, scenario_from_args
 from engine.evaluate import evaluate
 
 
@@ -28,9 +28,5 @@ def run(args: argparse.Namespace) -> int:
     result = evaluate(scenario)
     mc = monte_carlo(scenario, result) if args.uncertainty else None
     text = export_result(result, args.format, mc)
-    if args.out:
-        path = write_atomic(args.out, text, overwrite=args.force, exists_hint="use --force to replace it")
-        print(f"wrote {path}")
-    else:
-        print(text, end="")
+    emit(text, args.out, force=args.force)
     return 0
