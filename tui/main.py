@@ -5,11 +5,16 @@ Kept import-light: `whatif --help` and the headless commands never import Textua
 
 from __future__ import annotations
 
+import os
 import sys
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    # The engine's arrays are element-wise: no BLAS call ever runs multi-threaded, but
+    # OpenBLAS starts a thread per core when numpy is imported, ~90 ms of CPU per start
+    # (and per SSH visitor). A value the user set wins.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     from engine.cli import COMMANDS
 
     if argv and (argv[0] in COMMANDS or argv[0] in ("-h", "--help")):

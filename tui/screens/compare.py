@@ -22,7 +22,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, DataTable, Footer, Input, Label, Select, Static
+from textual.widgets import Button, DataTable, Input, Label, Select, Static
 
 from engine.analysis.compare import MAX_COLUMNS, SETUP_ROWS, Column, Comparison, short_names, unique_names
 from engine.analysis.export import FORMATS, export_compare, export_result, write_atomic
@@ -32,6 +32,7 @@ from engine.evaluate import NUMERIC_OUTPUTS, Result, evaluate
 from engine.presets import user_presets_dir
 from engine.scenario import Scenario
 from engine.units import QUANTITIES
+from tui.widgets.keybar import KeyBar
 
 
 class CompareScreen(Screen):
@@ -62,7 +63,7 @@ class CompareScreen(Screen):
                          value=result.resolved.cooling.key, id="compare-cooling")
         yield DataTable(id="compare-table", cursor_type="column", zebra_stripes=True)
         yield Static("", id="compare-status")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.rebuild()
