@@ -12,19 +12,21 @@ from engine.presets import default_preset_path, load_preset, save_preset
 from engine.units import fmt, fmt_delta
 from tui.app import WhatifApp
 from tui.screens.dialogs import ConfirmScreen, ExplainScreen, PresetPicker, SaveAsScreen, TomlScreen
+from tui.screens.choice_picker import ChoicePicker
 from tui.screens.help import HelpScreen
 from tui.widgets.base import ResultView
-from tui.widgets.fields import FieldRow
+from tui.widgets.fields import ChoiceField, FieldRow, MoreFields
+from tui.widgets.results import HeadlineCard
 
 SIZE = (120, 40)
 
 
 def card_text(app: WhatifApp, name: str) -> str:
-    return str(app.query_one(f"#card-{name} .card-text", Static).render())
+    return app.query_one(f"#card-{name}", HeadlineCard).text
 
 
 def card_delta(app: WhatifApp, name: str) -> str:
-    return str(app.query_one(f"#card-{name} .card-delta", Static).render())
+    return app.query_one(f"#card-{name}", HeadlineCard).delta
 
 
 def cell(app: WhatifApp, row: str, column: str) -> str:
@@ -68,8 +70,12 @@ async def test_chip_picker_type_to_search_and_cooling_change_megawatts():
         assert card_text(app, "facility_mw") == fmt("facility_mw", b200["facility_mw"])
         assert app.result["facility_mw"] != mw_h100
 
-        app.query_one("#f-facility-cooling", Select).value = "direct-liquid"
+        await pilot.click("#f-facility-cooling")
         await pilot.pause()
+        assert isinstance(app.screen, ChoicePicker)
+        await pilot.press("down", "down", "down", "enter")  # from "by chip": air, rear-door, direct-liquid
+        await pilot.pause()
+        assert app.scenario.facility.cooling == "direct-liquid"
         liquid = evaluate(load_preset(default_preset_path()).with_values(
             {"cluster.chip": "b200", "facility.cooling": "direct-liquid"}))
         assert liquid["facility_mw"] < b200["facility_mw"]
@@ -137,11 +143,12 @@ async def test_pinned_baseline_shows_deltas_until_unpinned():
                                                              old["training_days"])
         assert card_delta(app, "training_days").startswith("+")
         assert cell(app, "cost_usd", "delta") == fmt_delta("cost_usd", new["cost_usd"], old["cost_usd"])
-        assert app.query_one("#headline").has_class("-baseline")
+        assert app.query_one("#card-training_days", HeadlineCard).direction == 1  # longer: worse
+        assert app.query_one("#card-facility_mw", HeadlineCard).direction == -1  # fewer MW: better
         await pilot.press("ctrl+b")
         assert app.baseline is None
         assert cell(app, "cost_usd", "delta") == ""
-        assert not app.query_one("#headline").has_class("-baseline")
+        assert card_delta(app, "training_days") == ""
 
 
 async def test_save_as_then_reopen_gives_the_same_scenario(tmp_path, monkeypatch):
@@ -434,7 +441,7 @@ async def test_collapsed_sections_build_their_fields_when_opened():
     app = WhatifApp()
     async with app.run_test(size=SIZE) as pilot:
         assert not app.query("#f-cluster-mtti-chip-hours")  # not built before the first frame
-        await pilot.click("#more-reliability CollapsibleTitle")
+        await pilot.click("#more-reliability")
         await pilot.pause()
         field = app.query_one("#f-cluster-mtti-chip-hours", Input)
         assert field.placeholder == "50,000 default"
@@ -468,3 +475,37 @@ async def test_theme_change_recolours_the_table():
         await pilot.pause()
         assert app.theme_variables["accent"] != old
         assert accent_ok(app)
+
+
+async def test_choice_fields_step_with_arrow_keys_and_show_the_default_when_blank():
+    app = WhatifApp()
+    async with app.run_test(size=SIZE) as pilot:
+        mode = app.query_one("#f-economics-mode", ChoiceField)
+        mode.focus()
+        await pilot.press("right")
+        await pilot.pause()
+        assert app.scenario.economics.mode == "own"
+        own = evaluate(load_preset(default_preset_path()).with_values({"economics.mode": "own"}))
+        assert card_text(app, "cost_usd") == fmt("cost_usd", own["cost_usd"])
+        cooling = app.query_one("#f-facility-cooling", ChoiceField)
+        assert cooling.value is None and cooling.label() == "by chip: air"  # the H100's default
+        cooling.focus()
+        await pilot.press("left")  # from the blank choice back round to the last option
+        await pilot.pause()
+        assert app.scenario.facility.cooling == "immersion"
+        await pilot.press("right")  # and forward again to 'by chip'
+        await pilot.pause()
+        assert app.scenario.facility.cooling is None
+
+
+async def test_a_section_closes_again_and_keeps_its_fields():
+    app = WhatifApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.click("#more-owning")
+        await pilot.pause()
+        field = app.query_one("#f-economics-depreciation-years", Input)
+        assert field.display
+        await pilot.click("#more-owning")
+        await pilot.pause()
+        assert not app.query_one("#f-economics-depreciation-years").parent.display
+        assert app.query_one("#more-owning", MoreFields).collapsed

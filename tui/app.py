@@ -41,7 +41,7 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.css.query import NoMatches
 from textual.dom import DOMNode
-from textual.widgets import DataTable, Header, Input, Select, Static, TabbedContent, TabPane, Tabs
+from textual.widgets import DataTable, Input, Static, TabbedContent, TabPane, Tabs
 
 from engine.catalog import Catalog, load_catalog
 from engine.claims import check_claims
@@ -53,10 +53,12 @@ from engine.scenario import Scenario
 from engine.units import QUANTITIES
 from tui.tour import Tour
 from tui.widgets.base import ResultView
-from tui.widgets.fields import (BLANK_PROMPTS, BY_WIDGET_ID, FIELDS, REQUIRED, ChipField, FieldRow,
-                                FieldSpec, InputPanels, MoreFields, format_value, hint, parse_text)
+from tui.widgets.fields import (BLANK_PROMPTS, BY_WIDGET_ID, FIELDS, REQUIRED, ChipField, ChoiceField,
+                                FieldRow, FieldSpec, InputPanels, MoreFields, PickerField, format_value, hint,
+                                parse_text)
 from tui.widgets.keybar import KeyBar
 from tui.widgets.results import DetailTable, Headline, WarningsView, can_explain, set_text
+from tui.widgets.titlebar import TitleBar
 from tui.widgets.uncertainty import UncertaintyStrip
 
 DEMO_ENV = "WHATIF_DEMO"
@@ -144,7 +146,7 @@ class WhatifApp(App):
         self._errors: dict[str, str] = {}
         self._confirmed_overwrite: set[Path] = set()
         self._dirty_shown: bool | None = None
-        self._editors: dict[str, Input | Select] = {}
+        self._editors: dict[str, Input | PickerField] = {}
         self._unbuilt: set[str] = set()
         self._rows: dict[str, FieldRow] | None = None
         self._errors_shown: dict[str, str] = {}
@@ -158,7 +160,7 @@ class WhatifApp(App):
         # Give the screen its breakpoint classes before any child exists: set later (on the
         # first Resize) they restyle every widget again, ~17 % of start-up work.
         self._preset_breakpoints()
-        yield Header()
+        yield TitleBar()
         yield Static("", id="tour-band")
         with Horizontal(id="main"):
             with InputsScroll(id="inputs"):
@@ -259,7 +261,7 @@ class WhatifApp(App):
             widget = self._widgets[selector] = self.query_one(selector)
         return widget
 
-    def _editor(self, spec: FieldSpec) -> Input | Select | None:
+    def _editor(self, spec: FieldSpec) -> Input | PickerField | None:
         """The field's editor, or None while it sits in a section not opened yet."""
         widget = self._editors.get(spec.key)
         if widget is None:
@@ -289,9 +291,8 @@ class WhatifApp(App):
             # Inline [chips] of the preset are pickable too.
             widget.catalog = self.catalog.with_chips(self.scenario.chips, origin="preset [chips]")
             widget.value = value
-        elif isinstance(widget, Select):
-            with widget.prevent(Select.Changed):
-                widget.value = Select.NULL if value is None else value
+        elif isinstance(widget, PickerField):
+            widget.value = value
         else:
             with widget.prevent(Input.Changed):
                 widget.value = format_value(value)
@@ -307,16 +308,10 @@ class WhatifApp(App):
         spec = BY_WIDGET_ID[event.input.id or ""]
         self._edit(spec.key, parse_text(spec, event.value))
 
-    @on(Select.Changed, ".field-editor")
-    def _select_changed(self, event: Select.Changed) -> None:
+    @on(PickerField.Changed)
+    def _picked(self, event: PickerField.Changed) -> None:
         event.stop()
-        spec = BY_WIDGET_ID[event.select.id or ""]
-        self._edit(spec.key, None if event.value is Select.NULL else event.value)
-
-    @on(ChipField.Changed)
-    def _chip_changed(self, event: ChipField.Changed) -> None:
-        event.stop()
-        self._edit("cluster.chip", event.value)
+        self._edit(BY_WIDGET_ID[event.field.id or ""].key, event.value)
 
     def _edit(self, key: str, value: Any) -> None:
         if value == self.scenario.get(key):
@@ -457,7 +452,8 @@ class WhatifApp(App):
                 editor.placeholder = hint(spec, self.result)  # type: ignore[union-attr]
         r = self.result.resolved
         cooling = self._editor(FIELDS["facility.cooling"])
-        cooling.prompt = f"{BLANK_PROMPTS['facility.cooling']}: {r.cooling.key}"  # type: ignore[union-attr]
+        if isinstance(cooling, ChoiceField):
+            cooling.prompt = f"{BLANK_PROMPTS['facility.cooling']}: {r.cooling.key}"
 
     def _update_title(self) -> None:
         dirty = self.dirty
@@ -711,9 +707,8 @@ class WhatifApp(App):
     async def _focus_field(self, spec: FieldSpec) -> None:
         for section in self.query(MoreFields):
             if spec in section.specs:
-                await section.fill()
+                await section.expand()
                 self._unbuilt.clear()
-                section.collapsed = False
         widget = self._editor(spec)
         if widget is not None:
             widget.focus()

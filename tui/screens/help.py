@@ -21,6 +21,8 @@ TIPS = (
     ("Baseline", "ctrl+b pins the current result; every figure then shows its change against it "
                  "(red = up, green = down in the headline) until ctrl+b again."),
     ("More", "Sections marked ▶ (reliability, grid, owning...) open with Enter or a click."),
+    ("Choose", "On a choice (precision, cooling, region, mode) Enter lists the options; left and right "
+               "step through them in place."),
     ("Chips", "On the chip field press Enter (or click it) and type to filter the catalog by key, name "
               "or vendor (b2, mi3, tpu, nvidia); Enter picks. Or ctrl+p and type 'chip'."),
     ("Move", "Tab / shift+Tab go through the panels in order; Enter on a collapsed section opens it."),

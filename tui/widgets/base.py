@@ -16,6 +16,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from textual.widget import Widget
+
     from engine.evaluate import Result
 
 
@@ -35,3 +37,10 @@ class ResultView:
         result = getattr(app, "result", None)
         if result is not None:
             self.update_result(result, getattr(app, "baseline", None))
+
+
+def content_width(widget: Widget) -> int:
+    """Width of `widget`'s content area as of its last layout. Widget.size asks the
+    compositor, which rebuilds its whole map when a layout is pending: called from render()
+    during the first layout it took 40 % of start-up."""
+    return max(widget.outer_size.width - widget.styles.gutter.width, 0)

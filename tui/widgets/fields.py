@@ -17,12 +17,13 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.containers import Vertical
 from textual.widget import Widget
-from textual.widgets import Collapsible, Input, Label, Select, Static
+from textual.widgets import Input, Label, Static
 
 from engine.catalog import PRECISIONS, Catalog
 from engine.evaluate import Result
 from engine.scenario import Scenario
 from engine.units import fmt
+from tui.widgets.base import content_width
 
 SHARE, NUMBER, COUNT, CHOICE = "share", "number", "count", "choice"
 
@@ -31,7 +32,7 @@ SHARE, NUMBER, COUNT, CHOICE = "share", "number", "count", "choice"
 class FieldSpec:
     key: str                    # dotted scenario key, e.g. "cluster.count"
     label: str                  # short label with unit
-    kind: str = NUMBER          # share (0-1, '%' accepted), number, count (whole), choice (Select)
+    kind: str = NUMBER          # share (0-1, '%' accepted), number, count (whole), choice (a picker)
     resolved: str | None = None  # name in result values / resolved inputs shown as the default hint
 
     @property
@@ -47,7 +48,7 @@ PANELS: tuple[tuple[str, tuple[FieldSpec, ...], tuple[str, tuple[FieldSpec, ...]
         F("workload.tokens_t", "Tokens, T", resolved="tokens_t"),
         F("workload.precision", "Precision", CHOICE),
     ), ("More workload", (
-        F("workload.active_params_b", "Active, B (MoE)", resolved="active_params_b"),
+        F("workload.active_params_b", "MoE active, B", resolved="active_params_b"),
         F("workload.flops", "FLOPs total", resolved="flops"),
     ))),
     ("Cluster", (
@@ -57,7 +58,7 @@ PANELS: tuple[tuple[str, tuple[FieldSpec, ...], tuple[str, tuple[FieldSpec, ...]
         F("cluster.goodput", "Goodput", SHARE, resolved="goodput_auto"),
     ), ("Reliability", (
         F("cluster.mtti_chip_hours", "MTTI/chip, h", resolved="mtti_chip_hours"),
-        F("cluster.checkpoint_minutes", "Checkpoint, min", resolved="checkpoint_minutes"),
+        F("cluster.checkpoint_minutes", "Checkpt, min", resolved="checkpoint_minutes"),
         F("cluster.restart_minutes", "Restart, min", resolved="restart_minutes"),
         F("cluster.planned_downtime", "Planned down", SHARE, resolved="planned_downtime"),
     ))),
@@ -80,7 +81,7 @@ PANELS: tuple[tuple[str, tuple[FieldSpec, ...], tuple[str, tuple[FieldSpec, ...]
         F("economics.chip_capex_usd", "Chip price $", resolved="chip_capex_usd"),
     ), ("Owning", (
         F("economics.facility_capex_usd_per_mw", "Facility $/MW", resolved="facility_capex_usd_per_mw"),
-        F("economics.depreciation_years", "Depreciation, y", resolved="depreciation_years"),
+        F("economics.depreciation_years", "Deprec., years", resolved="depreciation_years"),
         F("economics.network_capex_share", "Network capex", SHARE, resolved="network_capex_share"),
     ))),
 )
@@ -145,7 +146,7 @@ def _plain(value: float) -> str:
 
 
 def choice_options(key: str, catalog: Catalog) -> list[tuple[str, str]]:
-    """(label, value) pairs for a Select; labels start with the key so type-to-search works."""
+    """(label, value) pairs of a choice field (the chip's also name the chip)."""
     if key == "cluster.chip":
         width = max(len(k) for k in catalog.chips)
         return [(f"{k:<{width}}  {c.name}{' (est.)' if c.estimate else ''}", k)
@@ -161,50 +162,121 @@ def choice_options(key: str, catalog: Catalog) -> list[tuple[str, str]]:
     raise KeyError(key)
 
 
-class ChipField(Static, can_focus=True):
-    """The chip in one line; Enter or a click opens the searchable chip picker."""
+class PickerField(Widget, can_focus=True):
+    """A field that shows its value on one line and opens a picker (Enter, space or a click).
 
-    BINDINGS = [Binding("enter,space", "pick", "Pick chip", id="field.pick_chip", show=False)]
+    One widget where Textual's Select builds six: fewer widgets to style before the first
+    frame. Subclasses say how the value reads and which picker opens."""
+
+    BINDINGS = [Binding("enter,space", "open", "Choose", id="field.open_picker", show=False)]
 
     class Changed(Message):
-        def __init__(self, field: ChipField, value: str) -> None:
+        def __init__(self, field: PickerField, value: str | None) -> None:
             super().__init__()
             self.field = field
             self.value = value
 
         @property
-        def control(self) -> ChipField:
+        def control(self) -> PickerField:
             return self.field
 
-    def __init__(self, catalog: Catalog, value: str, **kwargs: Any) -> None:
-        super().__init__("", **kwargs)
-        self.catalog = catalog
+    def __init__(self, value: str | None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
         self._value = value
 
-    def on_mount(self) -> None:
-        self.value = self._value
-
     @property
-    def value(self) -> str:
+    def value(self) -> str | None:
         return self._value
 
     @value.setter
-    def value(self, key: str) -> None:
-        self._value = key
-        chip = self.catalog.chips.get(key)
-        self.update(Text.assemble((key, "bold"), f"  {chip.name}" if chip else ""))
+    def value(self, value: str | None) -> None:
+        """Show `value` (no Changed message: the app sets fields from the scenario)."""
+        self._value = value
+        self.refresh()
+
+    def pick(self, value: str | None) -> None:
+        """Take `value` as the user's choice: show it and tell the app."""
+        if value != self._value:
+            self.value = value
+            self.post_message(self.Changed(self, value))
 
     def on_click(self) -> None:
-        self.action_pick()
+        self.action_open()
 
-    def action_pick(self) -> None:
+    def action_open(self) -> None:
+        raise NotImplementedError
+
+
+class ChipField(PickerField):
+    """The chip in one line; Enter or a click opens the searchable chip picker."""
+
+    def __init__(self, catalog: Catalog, value: str, **kwargs: Any) -> None:
+        super().__init__(value, **kwargs)
+        self.catalog = catalog
+
+    def render(self) -> Text:
+        chip = self.catalog.chips.get(self._value or "")
+        text = Text.assemble((self._value or "", "bold"), f"  {chip.name}" if chip else "", no_wrap=True)
+        text.truncate(max(content_width(self), 1), overflow="ellipsis")
+        return text
+
+    def action_open(self) -> None:
         from tui.screens.chip_picker import ChipPicker
-        self.app.push_screen(ChipPicker(self.catalog, self._value), self._picked)
+        self.app.push_screen(ChipPicker(self.catalog, self._value or ""), lambda key: key and self.pick(key))
 
-    def _picked(self, key: str | None) -> None:
-        if key and key != self._value:
-            self.value = key
-            self.post_message(self.Changed(self, key))
+
+class ChoiceField(PickerField):
+    """One of a few values ('rent ▼'): Enter opens the list, left/right step through it in
+    place. A field that may be blank shows its prompt (e.g. 'by chip: air') when it is."""
+
+    BINDINGS = [
+        Binding("left", "step(-1)", "Previous option", id="field.option_previous", show=False),
+        Binding("right", "step(1)", "Next option", id="field.option_next", show=False),
+    ]
+
+    def __init__(self, title: str, options: list[tuple[str, str]], value: str | None,
+                 blank_prompt: str | None = None, **kwargs: Any) -> None:
+        super().__init__(value, **kwargs)
+        self.title = title
+        self.options = options
+        self._prompt = blank_prompt
+
+    @property
+    def prompt(self) -> str | None:
+        return self._prompt
+
+    @prompt.setter
+    def prompt(self, text: str) -> None:
+        if text != self._prompt:
+            self._prompt = text
+            if self._value is None:
+                self.refresh()
+
+    def choices(self) -> list[tuple[str, str | None]]:
+        """(label, value) in list order; the blank (None) first when the field may be blank."""
+        blank = [(self._prompt, None)] if self._prompt is not None else []
+        return blank + list(self.options)
+
+    def label(self) -> str:
+        return next((label for label, value in self.choices() if value == self._value), str(self._value))
+
+    def render(self) -> Text:
+        width = content_width(self)
+        text = Text(self.label(), no_wrap=True, overflow="ellipsis")
+        text.truncate(max(width - 2, 1), overflow="ellipsis")
+        text.pad_right(max(width - text.cell_len - 1, 1))
+        text.append("▼")
+        return text
+
+    def action_open(self) -> None:
+        from tui.screens.choice_picker import ChoicePicker
+        self.app.push_screen(ChoicePicker(self.title, self.choices(), self._value),
+                             lambda picked: picked is not None and self.pick(picked[0]))
+
+    def action_step(self, step: int) -> None:
+        values = [value for _, value in self.choices()]
+        index = values.index(self._value) if self._value in values else 0
+        self.pick(values[(index + step) % len(values)])
 
 
 class FieldInput(Input):
@@ -221,7 +293,7 @@ class FieldInput(Input):
         super()._watch_value(value)
 
 
-# Selects that may be blank (None = default chosen by the chip / the model).
+# Choices that may be blank (None = default chosen by the chip / the model).
 BLANK_PROMPTS = {"facility.cooling": "by chip", "facility.region": "us-average"}
 
 
@@ -229,8 +301,9 @@ class FieldRow(Widget):
     """Label and editor on one line, the error message (if any) under them. A two-column
     grid rather than nested containers: ~30 rows, and every node costs start-up time."""
 
-    def __init__(self, spec: FieldSpec, catalog: Catalog, value: Any, scenario_chips: dict | None = None) -> None:
-        super().__init__(classes="field-row")
+    def __init__(self, spec: FieldSpec, catalog: Catalog, value: Any, scenario_chips: dict | None = None,
+                 classes: str = "") -> None:
+        super().__init__(classes=f"field-row {classes}".strip())
         self.spec = spec
         self.catalog = catalog
         self.initial = value
@@ -243,10 +316,8 @@ class FieldRow(Widget):
             catalog = self.catalog.with_chips(self.scenario_chips, origin="preset [chips]")
             yield ChipField(catalog, self.initial, id=spec.widget_id, classes="field-editor")
         elif spec.kind == CHOICE:
-            blank = spec.key in BLANK_PROMPTS
-            yield Select(choice_options(spec.key, self.catalog), id=spec.widget_id, compact=True,
-                         allow_blank=blank, prompt=BLANK_PROMPTS.get(spec.key, "Select"),
-                         classes="field-editor", value=Select.NULL if self.initial is None else self.initial)
+            yield ChoiceField(spec.label, choice_options(spec.key, self.catalog), self.initial,
+                              BLANK_PROMPTS.get(spec.key), id=spec.widget_id, classes="field-editor")
         else:
             yield FieldInput(format_value(self.initial), id=spec.widget_id, compact=True, select_on_focus=False,
                         classes="field-editor", tooltip=spec.key)
@@ -283,28 +354,54 @@ class InputPanels(Vertical):
                     yield MoreFields(more[0], more[1], self.catalog)
 
 
-class MoreFields(Collapsible):
-    """A collapsed section whose fields are mounted when it is first opened: ~50 fewer
-    widgets to build and style before the first frame. Values come from app.scenario then."""
+class MoreFields(Widget, can_focus=True):
+    """A section of less-used fields: one line ('▶ Reliability') whose rows are built the
+    first time it is opened, below it in the same panel (~50 fewer widgets to build and
+    style before the first frame). The rows start from app.scenario then."""
+
+    BINDINGS = [Binding("enter,space", "toggle", "Open or close section", id="field.toggle_section",
+                        show=False)]
 
     class Filled(Message):
         """Posted once the section's fields exist (the app then fills in hints)."""
 
     def __init__(self, title: str, specs: tuple[FieldSpec, ...], catalog: Catalog) -> None:
-        super().__init__(title=title, classes="more", id=f"more-{title.split()[0].lower().strip(',')}")
+        super().__init__(classes="more", id=f"more-{title.split()[0].lower().strip(',')}")
+        self.title = title
         self.specs = specs
         self.catalog = catalog
-        self.filled = False
+        self.rows: list[FieldRow] = []
+        self.collapsed = True
+
+    def render(self) -> Text:
+        return Text(f"{'▶' if self.collapsed else '▼'} {self.title}", no_wrap=True, overflow="ellipsis")
 
     async def fill(self) -> None:
-        if self.filled:
+        if self.rows:
             return
-        self.filled = True
         scenario = self.app.scenario  # type: ignore[attr-defined]
-        rows = [FieldRow(spec, self.catalog, scenario.get(spec.key), scenario.chips) for spec in self.specs]
-        await self.query_one(Collapsible.Contents).mount_all(rows)
+        self.rows = [FieldRow(spec, self.catalog, scenario.get(spec.key), scenario.chips, classes="more-row")
+                     for spec in self.specs]
+        for row in self.rows:
+            row.display = not self.collapsed
+        await self.parent.mount_all(self.rows, after=self)  # type: ignore[union-attr]
         self.post_message(self.Filled())
 
-    async def on_collapsible_expanded(self, event: Collapsible.Expanded) -> None:
-        if event.collapsible is self:
-            await self.fill()
+    async def expand(self) -> None:
+        await self.fill()
+        self._show(collapsed=False)
+
+    async def action_toggle(self) -> None:
+        if self.collapsed:
+            await self.expand()
+        else:
+            self._show(collapsed=True)
+
+    async def on_click(self) -> None:
+        await self.action_toggle()
+
+    def _show(self, collapsed: bool) -> None:
+        self.collapsed = collapsed
+        for row in self.rows:
+            row.display = not collapsed
+        self.refresh()

@@ -16,6 +16,8 @@ from textual import events
 from textual.binding import Binding
 from textual.widget import Widget
 
+from tui.widgets.base import content_width
+
 # Binding ids that stay on the bar however narrow the terminal is.
 PINNED_IDS = frozenset({"app.help", "app.quit"})
 
@@ -86,7 +88,7 @@ class KeyBar(Widget, can_focus=False):
         disabled_style = self.get_component_rich_style("keybar--disabled")
         text = Text(no_wrap=True, overflow="crop", end="")
         self._spans = []
-        for item in self.fit(self.items(), self.size.width):
+        for item in self.fit(self.items(), content_width(self)):
             start = len(text)
             text.append(f" {item.display} ", disabled_style if not item.enabled else key_style)
             text.append(f"{item.description} ", disabled_style if not item.enabled else description_style)

@@ -9,20 +9,23 @@ from __future__ import annotations
 import math
 import re
 
+from rich.console import Group
 from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
 from textual.color import Color
-from textual.containers import Grid, Vertical
-from textual.widgets import DataTable, Digits, Label, Static
+from textual.containers import Grid
+from textual.renderables.digits import Digits as DigitsRenderable
+from textual.widget import Widget
+from textual.widgets import DataTable, Static
 from textual.widgets.data_table import ColumnKey
 
 from engine.evaluate import Result
 from engine.explain import explainable
 from engine.report import SECTIONS  # detail rows: the same sections as the CLI table
 from engine.units import QUANTITIES, fmt, fmt_delta
-from tui.widgets.base import ResultView
+from tui.widgets.base import ResultView, content_width
 
 HEADLINE: tuple[tuple[str, str], ...] = (
     ("training_days", "Training time"), ("cost_usd", "Cost"), ("facility_mw", "Facility power"),
@@ -83,7 +86,7 @@ def set_text(widget: Static, text: str | Text) -> None:
     signature = (rich_text.plain, str(rich_text.style), tuple(rich_text.spans))
     if getattr(widget, "_whatif_signature", None) == signature:
         return
-    width = widget.content_region.width
+    width = content_width(widget)
     lines = _line_count(widget, rich_text, width)
     layout = lines != getattr(widget, "_whatif_lines", None) or width == 0
     widget._whatif_signature = signature  # type: ignore[attr-defined]
@@ -97,61 +100,66 @@ def _line_count(widget: Static, text: Text, width: int) -> int:
     return len(text.wrap(widget.app.console, width))
 
 
-class CardDigits(Digits):
-    """Digits that fill their card's width (app.tcss), so a new value never needs a layout pass.
+class HeadlineCard(Widget):
+    """One headline figure as a single widget: title, the value (large digits and a unit
+    caption on a wide, tall screen; one bold line otherwise) and, with a baseline, its change.
 
-    Digits asks for a screen-wide layout whenever the width of its text changes (85.7 ->
-    857), and its auto width then changed size again inside that layout: two full layouts
-    per keystroke on a large terminal. Its height (3 lines) never changes."""
+    One widget instead of five per card: a third fewer widgets to build, style and lay out
+    before the first frame. A new value repaints the card; only a change in its number of
+    lines (baseline pinned, a delta that wraps) asks for a layout pass."""
 
-    def update(self, value: str) -> None:
-        if not isinstance(value, str):
-            raise TypeError("value must be a str")
-        self._value = value
-        self.refresh()
+    COMPONENT_CLASSES = {"card--title", "card--digits", "card--unit", "card--text", "card--delta",
+                         "card--worse", "card--better"}
 
-
-class HeadlineCard(Vertical):
     def __init__(self, name: str, title: str) -> None:
         super().__init__(classes="card", id=f"card-{name}")
         self.name_key = name
         self.title = title
+        self.text = ""          # the value as the CLI prints it, e.g. '85.7 days'
+        self.delta = ""         # its change against the baseline, '' without one
+        self._number, self._unit = "", ""
+        self.direction = 0      # against the baseline: +1 worse (higher), -1 better, 0 same or none
+        self._lines = 0
 
-    def compose(self) -> ComposeResult:
-        yield Label(self.title, classes="card-title")
-        yield CardDigits("", classes="card-digits")
-        yield Static("", classes="card-unit")
-        yield Static("", classes="card-text")
-        yield Static("", classes="card-delta")
-
-    def on_mount(self) -> None:
-        self._digits = self.query_one(".card-digits", CardDigits)
-        self._unit = self.query_one(".card-unit", Static)
-        self._text = self.query_one(".card-text", Static)
-        self._delta = self.query_one(".card-delta", Static)
-
-    def on_resize(self) -> None:
-        number = getattr(self, "_number", None)
-        if number is not None and self._digits.display and self._digits.value != number:
-            self._digits.update(number)
+    @property
+    def large(self) -> bool:
+        """Large digits when the screen is wide and tall (the breakpoint classes)."""
+        return self.screen.has_class("-wide") and self.screen.has_class("-tall")
 
     def show(self, result: Result, baseline: Result | None) -> None:
         value = result.values[self.name_key]
-        number, unit = split_figure(self.name_key, value)
-        self._number = number
-        if self._digits.display and self._digits.value != number:
-            self._digits.update(number)  # hidden when narrow: a hidden update still re-lays out
-        set_text(self._unit, unit)
-        set_text(self._text, fmt(self.name_key, value))
-        delta = self._delta
+        self._number, self._unit = split_figure(self.name_key, value)
+        self.text = fmt(self.name_key, value)
         if baseline is None:
-            set_text(delta, "")
-            delta.set_classes("card-delta")
-            return
-        old = baseline.values[self.name_key]
-        set_text(delta, _delta(self.name_key, value, old) or "no change")
-        delta.set_class(value > old, "-worse")
-        delta.set_class(value < old, "-better")
+            self.delta, self.direction = "", 0
+        else:
+            old = baseline.values[self.name_key]
+            self.delta = _delta(self.name_key, value, old) or "no change"
+            self.direction = (value > old) - (value < old)
+        lines = self._line_count(content_width(self))
+        self.refresh(layout=lines != self._lines)
+        self._lines = lines
+
+    def _line_count(self, width: int) -> int:
+        value_lines = 4 if self.large else 1
+        delta_lines = len(Text(self.delta).wrap(self.app.console, width)) if self.delta and width > 0 else 0
+        return 1 + value_lines + delta_lines
+
+    def on_resize(self) -> None:
+        self._lines = self._line_count(content_width(self))
+
+    def render(self) -> Group:
+        style = self.get_component_rich_style
+        parts: list = [Text(self.title, style=style("card--title"), no_wrap=True, overflow="ellipsis")]
+        if self.large:
+            parts.append(DigitsRenderable(self._number, style("card--digits")))
+            parts.append(Text(self._unit, style=style("card--unit")))
+        else:
+            parts.append(Text(self.text, style=style("card--text"), no_wrap=True, overflow="ellipsis"))
+        if self.delta:
+            delta_style = {1: "card--worse", -1: "card--better"}.get(self.direction, "card--delta")
+            parts.append(Text(self.delta, style=style(delta_style)))
+        return Group(*parts)
 
 
 class Headline(ResultView, Grid):
@@ -162,7 +170,6 @@ class Headline(ResultView, Grid):
             yield HeadlineCard(name, title)
 
     def update_result(self, result: Result, baseline: Result | None) -> None:
-        self.set_class(baseline is not None, "-baseline")
         for card in self.children:
             if isinstance(card, HeadlineCard):
                 card.show(result, baseline)

@@ -15,7 +15,7 @@ from engine.analysis.uncertainty import HEADLINE, MonteCarlo, monte_carlo
 from engine.errors import WhatifError
 from engine.evaluate import Result
 from engine.units import fmt
-from tui.widgets.base import ResultView
+from tui.widgets.base import ResultView, content_width
 from tui.widgets.results import set_text
 
 # Short names for the strip (it has one line per figure pair at 80 columns).
@@ -89,7 +89,7 @@ class UncertaintyStrip(ResultView, Static):
             set_text(self, Text(f"P10/P50/P90: not available ({mc})"))
             return
         # Time and cost always; more figures while they fit on two lines.
-        room = 2 * max(self.size.width - 2, 40)
+        room = 2 * max(content_width(self) - 2, 40)
         text = "P10/P50/P90:"
         for i, name in enumerate(HEADLINE):
             part = f"{' ·' if i else ''} {STRIP_NAMES[name]} {band_text(name, mc)}"

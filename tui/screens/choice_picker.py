@@ -1,0 +1,43 @@
+"""Pick one of a field's few values (precision, cooling, region, mode): up/down, Enter."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import OptionList
+from textual.widgets.option_list import Option
+
+from tui.screens.dialogs import Dialog
+
+# Option ids are strings; the blank choice (the model's default) needs one of its own.
+BLANK_ID = "\0blank"
+
+
+class ChoicePicker(Dialog):
+    """Dismisses with (value,) for a pick, value None being the blank choice, or None when
+    cancelled: a pick of the blank must not read as a cancel."""
+
+    def __init__(self, title: str, choices: list[tuple[str | None, str | None]], current: str | None) -> None:
+        super().__init__()
+        self.title_text = title
+        self.choices = choices
+        self.current = current
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog", id="choice-picker") as box:
+            box.border_title = self.title_text
+            box.border_subtitle = "↑↓ move · Enter pick · Esc cancel"
+            yield OptionList(*(Option(label or "", id=BLANK_ID if value is None else value)
+                               for label, value in self.choices), id="choice-list")
+
+    def on_mount(self) -> None:
+        options = self.query_one(OptionList)
+        current = BLANK_ID if self.current is None else self.current
+        options.highlighted = next((i for i, (_, value) in enumerate(self.choices)
+                                    if (BLANK_ID if value is None else value) == current), 0)
+        options.focus()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        picked = event.option.id
+        self.dismiss((None if picked == BLANK_ID else picked,))

@@ -1,0 +1,28 @@
+"""The top line: the scenario's name and its file, '● modified' once edited.
+
+One widget that renders app.title and app.sub_title; Textual's Header builds four widgets
+(and a clock) for the same line.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widget import Widget
+
+
+class TitleBar(Widget):
+    COMPONENT_CLASSES = {"titlebar--title", "titlebar--sub-title"}
+
+    def on_mount(self) -> None:
+        self.watch(self.app, "title", self._changed, init=False)
+        self.watch(self.app, "sub_title", self._changed, init=False)
+
+    def _changed(self, _value: str) -> None:
+        self.refresh()
+
+    def render(self) -> Text:
+        text = Text(justify="center", no_wrap=True, overflow="ellipsis", end="")
+        text.append(self.app.title, self.get_component_rich_style("titlebar--title"))
+        if self.app.sub_title:
+            text.append(f" — {self.app.sub_title}", self.get_component_rich_style("titlebar--sub-title"))
+        return text
