@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from textual.widgets import DataTable, Input, Select, Static
+from textual.widgets import Input, Static
 
 from engine.evaluate import evaluate
 from engine.presets import default_preset_path, load_preset, save_preset
@@ -16,7 +16,7 @@ from tui.screens.choice_picker import ChoicePicker
 from tui.screens.help import HelpScreen
 from tui.widgets.base import ResultView
 from tui.widgets.fields import ChoiceField, FieldRow, MoreFields
-from tui.widgets.results import HeadlineCard
+from tui.widgets.results import DetailTable, HeadlineCard
 
 SIZE = (120, 40)
 
@@ -30,8 +30,7 @@ def card_delta(app: WhatifApp, name: str) -> str:
 
 
 def cell(app: WhatifApp, row: str, column: str) -> str:
-    value = app.query_one("#detail", DataTable).get_cell(row, column)
-    return value.plain if hasattr(value, "plain") else str(value)
+    return app.query_one("#detail", DetailTable).get_cell(row, column).plain
 
 
 async def type_into(pilot, widget_id: str, text: str) -> None:
@@ -142,7 +141,8 @@ async def test_pinned_baseline_shows_deltas_until_unpinned():
         assert card_delta(app, "training_days") == fmt_delta("training_days", new["training_days"],
                                                              old["training_days"])
         assert card_delta(app, "training_days").startswith("+")
-        assert cell(app, "cost_usd", "delta") == fmt_delta("cost_usd", new["cost_usd"], old["cost_usd"])
+        absolute, percent = fmt_delta("cost_usd", new["cost_usd"], old["cost_usd"]).rstrip(")").split(" (")
+        assert cell(app, "cost_usd", "delta") == f"{percent} {absolute}"  # the table puts % first
         assert app.query_one("#card-training_days", HeadlineCard).direction == 1  # longer: worse
         assert app.query_one("#card-facility_mw", HeadlineCard).direction == -1  # fewer MW: better
         await pilot.press("ctrl+b")
@@ -291,9 +291,9 @@ async def test_demo_mode_only_writes_in_the_session_folder_and_shows_toml(tmp_pa
 async def test_explain_facility_mw_shows_pue_and_its_source():
     app = WhatifApp()
     async with app.run_test(size=SIZE) as pilot:
-        table = app.query_one("#detail", DataTable)
+        table = app.query_one("#detail", DetailTable)
         table.focus()
-        table.move_cursor(row=table.get_row_index("facility_mw"))
+        table.move_cursor(table.get_row_index("facility_mw"))
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, ExplainScreen)
@@ -429,7 +429,7 @@ async def test_chip_picker_filters_and_escape_keeps_the_chip():
 async def test_one_click_on_a_result_row_explains_it():
     app = WhatifApp()
     async with app.run_test(size=SIZE) as pilot:
-        table = app.query_one("#detail", DataTable)
+        table = app.query_one("#detail", DetailTable)
         await pilot.pause()  # let the layout settle before aiming at a row
         await pilot.click("#detail", offset=(5, 1 + table.get_row_index("training_days")))
         await pilot.pause()
@@ -464,7 +464,7 @@ async def test_theme_change_recolours_the_table():
     from textual.color import Color
 
     def accent_ok(app) -> bool:
-        note = app.query_one("#detail", DataTable).get_cell("mfu", "note")
+        note = app.query_one("#detail", DetailTable).get_cell("mfu", "note")
         return note.plain == "auto" and note.style.color == Color.parse(app.theme_variables["accent"]).rich_color
 
     app = WhatifApp()

@@ -41,7 +41,7 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.css.query import NoMatches
 from textual.dom import DOMNode
-from textual.widgets import DataTable, Input, Static, TabbedContent, TabPane, Tabs
+from textual.widgets import Input, Static, TabbedContent, TabPane, Tabs
 
 from engine.catalog import Catalog, load_catalog
 from engine.claims import check_claims
@@ -97,6 +97,19 @@ class MainScreen(Screen):
         if not self._resumed_once:
             self._resumed_once = True
             event.refresh_styles = False
+
+    # Edits are taken here, one hop from the fields: at the app (its parent) they arrived
+    # after the screen had already drawn a frame showing only the typed character.
+    @on(Input.Changed, ".field-editor")
+    def _input_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        spec = BY_WIDGET_ID[event.input.id or ""]
+        self.app.edit(spec.key, parse_text(spec, event.value))  # type: ignore[attr-defined]
+
+    @on(PickerField.Changed)
+    def _picked(self, event: PickerField.Changed) -> None:
+        event.stop()
+        self.app.edit(BY_WIDGET_ID[event.field.id or ""].key, event.value)  # type: ignore[attr-defined]
 
 
 class WhatifApp(App):
@@ -302,18 +315,9 @@ class WhatifApp(App):
         for key, spec in FIELDS.items():
             self._set_field(spec, self.scenario.get(key))
 
-    @on(Input.Changed, ".field-editor")
-    def _input_changed(self, event: Input.Changed) -> None:
-        event.stop()
-        spec = BY_WIDGET_ID[event.input.id or ""]
-        self._edit(spec.key, parse_text(spec, event.value))
-
-    @on(PickerField.Changed)
-    def _picked(self, event: PickerField.Changed) -> None:
-        event.stop()
-        self._edit(BY_WIDGET_ID[event.field.id or ""].key, event.value)
-
-    def _edit(self, key: str, value: Any) -> None:
+    def edit(self, key: str, value: Any) -> None:
+        """One field's new value as typed or picked (None: back to the default); applied
+        with any other pending edits if the engine accepts them, else marked on the field."""
         if value == self.scenario.get(key):
             # Back to the current value (or a widget echoing it): nothing to apply for this key.
             if self._pending.pop(key, None) is None and key not in self._errors:
@@ -619,11 +623,11 @@ class WhatifApp(App):
         from engine.explain import explain
         self.push_screen(ExplainScreen(explain(self.result, name)))
 
-    @on(DataTable.RowSelected, "#detail")
-    def _row_selected(self, event: DataTable.RowSelected) -> None:
+    @on(DetailTable.RowSelected, "#detail")
+    def _row_selected(self, event: DetailTable.RowSelected) -> None:
         event.stop()
-        key = event.row_key.value
-        table = self.query_one("#detail", DetailTable)
+        key = event.row_key
+        table = event.table
         name = table.row_name(key)
         if name is None:
             return

@@ -12,20 +12,19 @@ import re
 from rich.console import Group
 from rich.style import Style
 from rich.text import Text
-from textual import events
 from textual.app import ComposeResult
 from textual.color import Color
 from textual.containers import Grid
 from textual.renderables.digits import Digits as DigitsRenderable
 from textual.widget import Widget
-from textual.widgets import DataTable, Static
-from textual.widgets.data_table import ColumnKey
+from textual.widgets import Static
 
 from engine.evaluate import Result
 from engine.explain import explainable
 from engine.report import SECTIONS  # detail rows: the same sections as the CLI table
 from engine.units import QUANTITIES, fmt, fmt_delta
 from tui.widgets.base import ResultView, content_width
+from tui.widgets.result_table import ResultTable, Row
 
 HEADLINE: tuple[tuple[str, str], ...] = (
     ("training_days", "Training time"), ("cost_usd", "Cost"), ("facility_mw", "Facility power"),
@@ -63,7 +62,7 @@ _STYLES: dict[tuple[str, str, bool], Style] = {}
 
 
 def theme_style(widget: object, variable: str, bold: bool = False) -> Style:
-    """A Rich style in the colour of a theme variable (for Rich Text inside DataTable cells).
+    """A Rich style in the colour of a theme variable (for Rich Text inside table cells).
     Cached per theme: parsing colours on every keystroke cost tens of milliseconds."""
     app = getattr(widget, "app")
     key = (app.theme, variable, bold)
@@ -175,11 +174,13 @@ class Headline(ResultView, Grid):
                 card.show(result, baseline)
 
 
-# Table labels kept within 22 characters so value columns stay visible at 80 columns.
+# Table labels kept within 20 characters: at 80 columns the label, value and note columns
+# then fit side by side (the explanation and the CLI use the full labels).
 SHORT_LABELS = {
-    "server_overhead_mw": "Servers (CPU, fans...)", "cooling_overhead_mw": "Cooling + losses (PUE)",
+    "server_overhead_mw": "Servers, fans, CPUs", "cooling_overhead_mw": "Cooling + PUE losses",
+    "network_mw": "Network and storage", "end_to_end_utilisation": "Overall utilisation",
     "breakeven_utilisation": "Own/rent break-even", "it_capex_usd": "IT capex",
-    "facility_capex_usd_per_mw": "Facility capex per MW", "electricity_usd_per_mwh": "Electricity price",
+    "facility_capex_usd_per_mw": "Facility $ per MW", "electricity_usd_per_mwh": "Electricity price",
     "mfu_in": "MFU", "goodput_in": "Goodput",
 }
 
@@ -190,89 +191,37 @@ def _label(name: str) -> str:
     return QUANTITIES[name].label if name in QUANTITIES else name
 
 
-class DetailTable(ResultView, DataTable):
+class DetailTable(ResultView, ResultTable):
     """Every output with units, its change against the baseline and a note (auto/set for
     MFU and goodput, share of facility power for the breakdown, origin for assumptions).
-    Enter on a row explains it."""
-
-    def __init__(self, **kwargs) -> None:
-        super().__init__(cursor_type="row", zebra_stripes=False, **kwargs)
-        self._built = False
-        self._shown: dict[tuple[str, str], tuple[str, str, object]] = {}
-        self._cell_cache: dict[tuple, tuple[object, object]] = {}
-
-    def _render_cell(self, row_index: int, column_index: int, base_style: Style, width: int,
-                     cursor: bool = False, hover: bool = False):
-        """DataTable's cell render, cached by the cell's own content.
-
-        DataTable keys its render cache on a counter that every update_cell bumps, so one
-        changed value re-rendered every visible cell: half the cost of a keystroke's frame.
-        Here a cell is rendered again only when its text object (replaced on change), its
-        style, width, cursor or hover state changed. Textual 8.2 private hook; if a future
-        Textual changes it, the fallback is DataTable's own (slower) path."""
-        try:
-            row_key = self._row_locations.get_key(row_index) if row_index >= 0 else None
-            column_key = self._column_locations.get_key(column_index) if column_index >= 0 else None
-            cell = self._data[row_key][column_key] if row_key is not None and column_key is not None else None
-        except (KeyError, AttributeError):
-            cell = None
-        if cell is None:
-            return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
-        key = (row_index, column_index, base_style, width, cursor, hover, self._show_hover_cursor,
-               self._pseudo_class_state, id(cell))
-        cached = self._cell_cache.get(key)
-        if cached is not None and cached[0] is cell:
-            return cached[1]
-        if len(self._cell_cache) > 4000:
-            self._cell_cache.clear()
-        lines = super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
-        self._cell_cache[key] = (cell, lines)
-        return lines
-
-    def _set(self, row: str, column: str, text: Text) -> None:
-        """Update one cell only if its text or style changed (each update re-renders the table)."""
-        signature = _signature(text)
-        if self._shown.get((row, column)) == signature:
-            return
-        self._shown[(row, column)] = signature
-        # Re-measuring columns re-lays out the table: only when the text outgrows its column.
-        grow = text.cell_len > self.columns[ColumnKey(column)].content_width
-        self.update_cell(row, column, text, update_width=grow)
-
-    def on_mount(self) -> None:
-        self.add_column("Quantity", key="label")
-        self.add_column("Value", key="value")
-        self.add_column("Note", key="note")
-        self.add_column("vs baseline", key="delta")
-
-    def _build(self, cells: dict[tuple[str, str], Text]) -> None:
-        """Add every row with its first values: measured once as new rows, instead of blank
-        rows whose cells are then re-measured one by one (~50 ms before the first frame)."""
-        heading = Style(bold=True)
-
-        def add(key: str, label: Text) -> None:
-            row = [label] + [cells.get((key, column), "") for column in ("value", "note", "delta")]
-            for column, text in zip(("value", "note", "delta"), row[1:]):
-                if isinstance(text, Text):
-                    self._shown[(key, column)] = _signature(text)
-            self.add_row(*row, key=key)
-
-        for title, names in SECTIONS:
-            add(f"section:{title}", Text(title, style=heading))
-            for name in names:
-                add(name, Text(" " + _label(name)))
-        add("section:assumptions", Text("Assumptions (inputs)", style=heading))
-        for name in ASSUMPTIONS:
-            add(f"in:{name}", Text(" " + _label(name)))
-        self._built = True
+    Enter (or a click) on a row explains it."""
 
     def update_result(self, result: Result, baseline: Result | None) -> None:
         cells = self._cells(result, baseline)
-        if not self._built:
-            self._build(cells)
-            return
-        for (row, column), text in cells.items():
-            self._set(row, column, text)
+        if not self.rows:
+            self.set_rows(self._layout_rows(cells))
+        else:
+            self.update_cells(cells)
+
+    @staticmethod
+    def _layout_rows(cells: dict[tuple[str, str], Text]) -> list[Row]:
+        """Section headings and one row per output and assumption, with their first values."""
+        heading = Style(bold=True)
+        rows: list[Row] = []
+
+        def add(key: str, label: Text, section: bool = False) -> None:
+            row_cells = {"label": label}
+            row_cells.update({column: text for (row, column), text in cells.items() if row == key})
+            rows.append(Row(key, row_cells, section))
+
+        for title, names in SECTIONS:
+            add(f"section:{title}", Text(title, style=heading), section=True)
+            for name in names:
+                add(name, Text(" " + _label(name)))
+        add("section:assumptions", Text("Assumptions (inputs)", style=heading), section=True)
+        for name in ASSUMPTIONS:
+            add(f"in:{name}", Text(" " + _label(name)))
+        return rows
 
     def _cells(self, result: Result, baseline: Result | None) -> dict[tuple[str, str], Text]:
         """(row key, column key) -> cell text for every value, note and delta cell."""
@@ -283,7 +232,7 @@ class DetailTable(ResultView, DataTable):
                 value = values[name]
                 cells[name, "value"] = Text(fmt(name, value), justify="right")
                 delta = _delta(name, value, baseline.values[name]) if baseline else ""
-                cells[name, "delta"] = Text(delta)
+                cells[name, "delta"] = Text(_percent_first(delta))
                 cells[name, "note"] = self._note(result, name, facility)
         resolved = result.resolved
         for name in ASSUMPTIONS:
@@ -299,7 +248,7 @@ class DetailTable(ResultView, DataTable):
             row = f"in:{name}"
             cells[row, "value"] = Text(text, justify="right")
             delta = "" if old is None else _delta(name, value, old)
-            cells[row, "delta"] = Text(delta)
+            cells[row, "delta"] = Text(_percent_first(delta))
             cells[row, "note"] = Text(ORIGIN_LABEL[origin_kind], style=theme_style(self, ORIGIN_COLOUR[origin_kind]))
         return cells
 
@@ -309,17 +258,10 @@ class DetailTable(ResultView, DataTable):
             auto = bool(values[f"{name}_estimated"])
             return Text("auto" if auto else "yours", style=theme_style(self, "accent" if auto else "success"))
         if name in BREAKDOWN and facility_mw > 0 and not math.isnan(values[name]):
-            return Text(f"{values[name] / facility_mw:.0%} of total")
+            return Text(f"{values[name] / facility_mw:.0%} of MW")
         if name == "cost_usd":
             return Text(f"mode {result.resolved.mode}")
         return Text("")
-
-    async def _on_click(self, event: events.Click) -> None:
-        # DataTable's own handler (also called) selects only a row that was already
-        # highlighted; here one click on any other row opens its explanation too.
-        row = event.style.meta.get("row", -1)
-        if row >= 0 and row != self.cursor_row:
-            self.call_after_refresh(self.action_select_cursor)
 
     def row_name(self, row_key: str | None) -> str | None:
         """The quantity a row shows (output or input name), or None for section headings."""
@@ -328,15 +270,18 @@ class DetailTable(ResultView, DataTable):
         return row_key.removeprefix("in:")
 
 
-def _signature(text: Text) -> tuple[str, str, object]:
-    return (text.plain, str(text.style), text.justify)
-
-
 def _delta(name: str, new: float, old: float) -> str:
     """fmt_delta, but blank when nothing changed (a column of '+0' is noise)."""
     if new == old or (math.isnan(new) and math.isnan(old)):
         return ""
     return fmt_delta(name, new, old)
+
+
+def _percent_first(delta: str) -> str:
+    """'+$16.0M (+19.1 %)' -> '+19.1 % +$16.0M': when the table is too narrow for the whole
+    change, the ellipsis then takes the absolute part and the percentage stays."""
+    absolute, _, percent = delta.partition(" (")
+    return f"{percent.rstrip(')')} {absolute}" if percent.endswith(")") else delta
 
 
 def can_explain(name: str) -> bool:

@@ -1,0 +1,60 @@
+"""The result table's column fitting, and what it shows at 80x24 with and without a baseline."""
+
+from __future__ import annotations
+
+from engine.units import fmt
+from tui.app import WhatifApp
+from tui.widgets.result_table import LABEL_MIN, column_widths
+from tui.widgets.results import DetailTable
+
+
+def test_columns_keep_natural_widths_when_they_fit():
+    natural = {"label": 20, "value": 15, "note": 9, "delta": 0}
+    assert column_widths(natural, 46) == natural  # 20 + 15 + 9 + 2 gaps = 46
+
+
+def test_labels_then_notes_then_delta_tails_give_way_and_values_never():
+    natural = {"label": 20, "value": 15, "note": 9, "delta": 23}
+    # 20 + 15 + 9 + 23 + 3 gaps = 70. In 62: the label loses 4 (to 16), the note 4.
+    assert column_widths(natural, 62) == {"label": 16, "value": 15, "note": 5, "delta": 23}
+    # In 46 (80 columns): label 16 (66), the note goes with its gap (56), the delta loses 10.
+    assert column_widths(natural, 46) == {"label": 16, "value": 15, "note": 0, "delta": 13}
+    # In 35: the delta stops at 9 cells ('-19.1 % …'), then the label goes down to 12.
+    assert column_widths(natural, 35) == {"label": LABEL_MIN, "value": 15, "note": 0, "delta": 9}
+
+
+def _lines(table: DetailTable) -> list[str]:
+    return [table.render_line(y).text for y in range(table.size.height)]
+
+
+async def _row_line(pilot, table: DetailTable, key: str) -> str:
+    """The row's line as drawn, after scrolling it into view with the cursor."""
+    table.move_cursor(table.get_row_index(key))
+    await pilot.pause()
+    label = table.get_cell(key, "label").plain
+    return next(line for line in _lines(table) if line.startswith(label[:LABEL_MIN - 1]))
+
+
+async def test_80x24_table_shows_every_column_uncut_and_with_a_baseline_keeps_the_percentages():
+    app = WhatifApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        table = app.query_one(DetailTable)
+        lines = _lines(table)
+        assert lines[0].split() == ["Quantity", "Value", "Note"]
+        assert all(len(line) <= table._width() for line in lines)
+        mfu = await _row_line(pilot, table, "mfu")
+        assert mfu.split() == ["MFU", "35.7", "%", "auto"]
+        servers = await _row_line(pilot, table, "server_overhead_mw")
+        share = app.result["server_overhead_mw"] / app.result["facility_mw"]
+        assert servers.split() == ["Servers,", "fans,", "CPUs", *fmt("server_overhead_mw", app.result["server_overhead_mw"]).split(),
+                                   f"{share:.0%}", "of", "MW"]
+        assert "…" not in servers
+        await pilot.press("ctrl+b")
+        app.apply_values({"cluster.count": 8192})
+        await pilot.pause()
+        lines = _lines(table)
+        assert lines[0].split()[:2] == ["Quantity", "Value"] and "vs baseline" in lines[0]
+        days = await _row_line(pilot, table, "training_days")
+        change = (app.result["training_days"] / app.baseline["training_days"] - 1) * 100
+        assert f"+{change:.1f} %" in days  # the percentage survives the narrow column

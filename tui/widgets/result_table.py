@@ -1,0 +1,253 @@
+"""A scrolling table of labelled figures that fits its width and repaints only changed rows.
+
+DataTable re-renders every visible line when one cell changes and keeps every column at its
+natural width, so at 80 columns the notes were cut off behind a horizontal scrollbar. Here a
+row's line is cached by its content; an update repaints just the rows whose text changed.
+Columns fit the width (SHRINK_STEPS): labels give way first, then notes, then the delta
+column's tail (it reads '+19.1 % +$16.0M', so the percentage stays); values are never cut.
+
+Keyboard: up/down/page up/page down/home/end move the cursor; Enter selects the row (posts
+RowSelected). A click selects the row under the pointer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.style import Style
+from rich.text import Text
+from textual import events
+from textual.binding import Binding
+from textual.geometry import Region, Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from tui.widgets.base import content_width
+
+COLUMNS: tuple[str, ...] = ("label", "value", "note", "delta")
+HEADINGS = {"label": "Quantity", "value": "Value", "note": "Note", "delta": "vs baseline"}
+LABEL_MIN = 12
+# (column, narrowest it may become) in the order columns give way when the table is too wide.
+SHRINK_STEPS: tuple[tuple[str, int], ...] = (("label", 16), ("note", 0), ("delta", 9), ("label", LABEL_MIN))
+
+
+@dataclass
+class Row:
+    key: str
+    cells: dict[str, Text]          # column -> text; a missing column is blank
+    section: bool = False           # a heading row: bold, not a figure
+
+
+def column_widths(natural: dict[str, int], width: int) -> dict[str, int]:
+    """Fit the columns (one cell of gap after each but the last) into `width` by
+    SHRINK_STEPS; empty columns take no room at all."""
+    widths = {column: natural.get(column, 0) for column in COLUMNS}
+    shown = [c for c in COLUMNS if widths[c] > 0]
+    overflow = sum(widths[c] for c in shown) + max(len(shown) - 1, 0) - width
+    for column, floor in SHRINK_STEPS:
+        if overflow <= 0:
+            break
+        cut = min(overflow, max(widths[column] - floor, 0))
+        widths[column] -= cut
+        overflow -= cut + (1 if widths[column] == 0 and cut else 0)  # a vanished column frees its gap
+    return widths
+
+
+class ResultTable(ScrollView, can_focus=True):
+    COMPONENT_CLASSES = {"result-table--header", "result-table--section", "result-table--cursor"}
+    BINDINGS = [
+        Binding("up", "cursor(-1)", "Up", id="table.up", show=False),
+        Binding("down", "cursor(1)", "Down", id="table.down", show=False),
+        Binding("pageup", "page(-1)", "Page up", id="table.page_up", show=False),
+        Binding("pagedown", "page(1)", "Page down", id="table.page_down", show=False),
+        Binding("home", "cursor_to(0)", "First row", id="table.first", show=False),
+        Binding("end", "cursor_to(-1)", "Last row", id="table.last", show=False),
+        Binding("enter", "select", "Explain", id="table.select", show=False),
+    ]
+
+    class RowSelected(Message):
+        def __init__(self, table: ResultTable, row_key: str) -> None:
+            super().__init__()
+            self.table = table
+            self.row_key = row_key
+
+        @property
+        def control(self) -> ResultTable:
+            return self.table
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.rows: list[Row] = []
+        self._index: dict[str, int] = {}
+        self.cursor_row = 0
+        self._widths: dict[str, int] = {}
+        self._lines: dict[int, tuple[tuple, Strip]] = {}  # row index -> (signature, strip)
+
+    # ---------------------------------------------------------------- data
+    def set_rows(self, rows: list[Row]) -> None:
+        """Replace every row (the first fill)."""
+        self.rows = rows
+        self._index = {row.key: i for i, row in enumerate(rows)}
+        self._lines.clear()
+        self.virtual_size = Size(0, len(rows) + 1)
+        self._refit(force=True)
+
+    def update_cells(self, cells: dict[tuple[str, str], Text]) -> None:
+        """Set (row key, column) cells; repaint the rows that changed, or the whole table
+        when a column has to change width."""
+        changed: set[int] = set()
+        for (key, column), text in cells.items():
+            index = self._index[key]
+            row = self.rows[index]
+            old = row.cells.get(column)
+            if old is None or old.plain != text.plain or old.style != text.style or old.spans != text.spans:
+                row.cells[column] = text
+                changed.add(index)
+        if not changed:
+            return
+        if not self._refit():
+            for index in changed:
+                self._refresh_row(index)
+
+    def get_cell(self, row_key: str, column: str) -> Text:
+        return self.rows[self._index[row_key]].cells.get(column, Text(""))
+
+    def get_row_index(self, row_key: str) -> int:
+        return self._index[row_key]
+
+    @property
+    def cursor_key(self) -> str | None:
+        return self.rows[self.cursor_row].key if self.rows else None
+
+    # -------------------------------------------------------------- layout
+    def _natural_widths(self) -> dict[str, int]:
+        natural = {c: max((r.cells[c].cell_len for r in self.rows if c in r.cells and not r.section), default=0)
+                   for c in COLUMNS}
+        for column in COLUMNS:
+            if natural[column]:
+                natural[column] = max(natural[column], len(HEADINGS[column]))
+        return natural
+
+    def _refit(self, force: bool = False) -> bool:
+        """Recompute column widths; True (and a full repaint) if they changed."""
+        widths = column_widths(self._natural_widths(), self._width())
+        if widths == self._widths and not force:
+            return False
+        self._widths = widths
+        self._lines.clear()
+        self.refresh()
+        return True
+
+    def _width(self) -> int:
+        """Cells available for the columns (the vertical scrollbar takes the last one)."""
+        return max(content_width(self) - self.scrollbar_gutter.width, 0)
+
+    def on_resize(self) -> None:
+        self._refit(force=True)
+
+    def _refresh_row(self, index: int) -> None:
+        y = index + 1 - self.scroll_offset.y
+        if 1 <= y < self.size.height:
+            self.refresh(Region(0, y, self.size.width, 1))
+
+    # -------------------------------------------------------------- render
+    def render_line(self, y: int) -> Strip:
+        width = self._width()
+        if y == 0:
+            header = Text(no_wrap=True)
+            self._append_cells(header, {c: Text(HEADINGS[c]) for c in COLUMNS})
+            return self._strip(header, self.get_component_rich_style("result-table--header"), width)
+        index = self.scroll_offset.y + y - 1
+        if not 0 <= index < len(self.rows):
+            return Strip.blank(width, self.rich_style)
+        row = self.rows[index]
+        cursor = index == self.cursor_row and self.has_focus
+        signature = (*(_signature(row.cells.get(c)) for c in COLUMNS), cursor, width, self.app.theme)
+        cached = self._lines.get(index)
+        if cached is not None and cached[0] == signature:
+            return cached[1]
+        if row.section:  # a heading spans the columns
+            text = row.cells["label"].copy()
+            text.truncate(width, overflow="ellipsis")
+        else:
+            text = Text(no_wrap=True)
+            self._append_cells(text, row.cells)
+        style = self.rich_style
+        if row.section:
+            style += self.get_component_rich_style("result-table--section")
+        if cursor:
+            style += self.get_component_rich_style("result-table--cursor")
+        strip = self._strip(text, style, width)
+        self._lines[index] = (signature, strip)
+        return strip
+
+    def _append_cells(self, line: Text, cells: dict[str, Text]) -> None:
+        first = True
+        for column in COLUMNS:
+            width = self._widths.get(column, 0)
+            if width <= 0:
+                continue
+            if not first:
+                line.append(" ")
+            first = False
+            cell = cells.get(column, Text("")).copy()
+            cell.truncate(width, overflow="ellipsis")
+            if cell.justify == "right":
+                line.append(" " * (width - cell.cell_len))
+                line.append_text(cell)
+            else:
+                line.append_text(cell)
+                line.append(" " * (width - cell.cell_len))
+
+    def _strip(self, text: Text, style: Style, width: int) -> Strip:
+        segments = list(text.render(self.app.console))
+        strip = Strip(segments).apply_style(style)
+        return strip.extend_cell_length(width, style).crop(0, width)
+
+    # ------------------------------------------------------------- actions
+    def move_cursor(self, row: int) -> None:
+        if not self.rows:
+            return
+        old, self.cursor_row = self.cursor_row, max(0, min(row, len(self.rows) - 1))
+        self._refresh_row(old)
+        self._refresh_row(self.cursor_row)
+        # Keep the cursor row in view (line 0 is the header).
+        top = self.scroll_offset.y
+        visible = max(self.size.height - 1, 1)
+        if self.cursor_row < top:
+            self.scroll_to(y=self.cursor_row, animate=False)
+        elif self.cursor_row >= top + visible:
+            self.scroll_to(y=self.cursor_row - visible + 1, animate=False)
+
+    def action_cursor(self, step: int) -> None:
+        self.move_cursor(self.cursor_row + step)
+
+    def action_page(self, direction: int) -> None:
+        self.move_cursor(self.cursor_row + direction * max(self.size.height - 2, 1))
+
+    def action_cursor_to(self, row: int) -> None:
+        self.move_cursor(row if row >= 0 else len(self.rows) - 1)
+
+    def action_select(self) -> None:
+        if self.rows:
+            self.post_message(self.RowSelected(self, self.rows[self.cursor_row].key))
+
+    def on_click(self, event: events.Click) -> None:
+        index = self.scroll_offset.y + event.y - 1
+        if event.y >= 1 and 0 <= index < len(self.rows):
+            self.move_cursor(index)
+            self.action_select()
+
+    def on_focus(self) -> None:
+        self._refresh_row(self.cursor_row)
+
+    def on_blur(self) -> None:
+        self._refresh_row(self.cursor_row)
+
+
+def _signature(text: Text | None) -> tuple:
+    if text is None:
+        return ()
+    return (text.plain, str(text.style), text.justify, tuple(text.spans))
+
