@@ -6,17 +6,24 @@ runs once per result (10,000 draws by default, ~4 ms) and is shared by the two w
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Static
 
-from engine.analysis.uncertainty import HEADLINE, MonteCarlo, monte_carlo
 from engine.errors import WhatifError
 from engine.evaluate import Result
 from engine.units import fmt
 from tui.widgets.base import ResultView, content_width
 from tui.widgets.results import set_text
+
+if TYPE_CHECKING:
+    from engine.analysis.uncertainty import MonteCarlo
+
+# engine.analysis.uncertainty (and numpy.random under it) is imported on first use, after
+# the first frame: the strip's first samples are drawn once the app is on screen.
 
 # Short names for the strip (it has one line per figure pair at 80 columns).
 STRIP_NAMES: dict[str, str] = {"training_days": "time", "cost_usd": "cost", "facility_mw": "power",
@@ -38,6 +45,8 @@ def monte_carlo_for(result: Result) -> MonteCarlo | str:
     global _cache
     if _cache is not None and _cache[0] is result:
         return _cache[1]
+    from engine.analysis.uncertainty import monte_carlo
+
     try:
         mc: MonteCarlo | str = monte_carlo(result.scenario, result)
     except WhatifError as exc:
@@ -59,8 +68,9 @@ def band_text(name: str, mc: MonteCarlo) -> str:
 class UncertaintyStrip(ResultView, Static):
     """'P10/P50/P90: time 71.8/81.4/90.1 days · cost $67.8M/$93.1M/$130M ...' under the headline.
 
-    The Monte Carlo runs a moment after the result arrives (DELAY_S), so the frame with the
-    new headline figures goes out first; while typing, only the last result is sampled."""
+    The Monte Carlo runs a moment after the result arrives (DELAY_S; the first one just after
+    the app's first frame), so the frame with the new headline figures goes out first; while
+    typing, only the last result is sampled."""
 
     DELAY_S = 0.03
 
@@ -68,13 +78,20 @@ class UncertaintyStrip(ResultView, Static):
         super().__init__(*args, **kwargs)
         self._waiting: Result | None = None
         self._timer = None
+        self._started = False   # the first samples wait for the app's first frame
 
     def update_result(self, result: Result, baseline: Result | None) -> None:
-        if not self.is_mounted or (_cache is not None and _cache[0] is result):
-            self._show(result)  # first frame, or the samples already exist: no reason to wait
+        if _cache is not None and _cache[0] is result:
+            self._show(result)  # the samples already exist: no reason to wait
             return
         self._waiting = result
-        if self._timer is None:
+        if not self._started:
+            self._started = True
+            # Two lines, the strip's usual height: the layout does not move when the
+            # figures replace it.
+            set_text(self, Text("P10/P50/P90: sampling...\n"))
+            self.call_after_refresh(self._show_waiting)
+        elif self._timer is None:
             self._timer = self.set_timer(self.DELAY_S, self._show_waiting)
 
     def _show_waiting(self) -> None:
@@ -84,6 +101,8 @@ class UncertaintyStrip(ResultView, Static):
             self._show(result)
 
     def _show(self, result: Result) -> None:
+        from engine.analysis.uncertainty import HEADLINE
+
         mc = monte_carlo_for(result)
         if isinstance(mc, str):
             set_text(self, Text(f"P10/P50/P90: not available ({mc})"))
@@ -115,6 +134,8 @@ class UncertaintyView(ResultView, VerticalScroll):
         yield Static("", id="uncertainty-notes", classes="uncertainty-note")
 
     def on_mount(self) -> None:
+        from engine.analysis.uncertainty import HEADLINE
+
         bands = self.query_one("#uncertainty-bands", DataTable)
         # Narrow first: the P10/P50/P90 columns fit 46 cells (80-column terminal); Now comes last.
         for key, label in (("output", "Output"), ("p10", "P10"), ("p50", "P50"), ("p90", "P90"), ("now", "Now")):
@@ -131,6 +152,8 @@ class UncertaintyView(ResultView, VerticalScroll):
     def update_result(self, result: Result, baseline: Result | None) -> None:
         if not getattr(self, "_ready", False):
             return          # columns are added in on_mount, which then calls this again
+        from engine.analysis.uncertainty import HEADLINE
+
         mc = monte_carlo_for(result)
         about = self.query_one("#uncertainty-about", Static)
         if isinstance(mc, str):
