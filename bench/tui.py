@@ -5,8 +5,11 @@
 2. key-to-frame: from writing one keystroke into the count field (backspace, then a digit,
    alternating: 16384 -> 1638 -> 16385) until the terminal output contains the engine's new
    training time; and the bytes drawn per keystroke;
-3. for context, the start-up of a one-label Textual app on the same machine at the same time
-   (the machine is shared: its load average is printed too).
+3. for context, the start-up of a one-label Textual app, each run right after one of the
+   app's so both see the same machine (it is shared: its load average is printed too).
+
+The app is measured as `make run` starts it: with engine/ and tui/ compiled to bytecode
+first (Python writes none itself when PYTHONDONTWRITEBYTECODE is set).
 
 Usage: .venv/bin/python bench/tui.py [--runs 30] [--keys 60] [--size 80x24]
 """
@@ -14,6 +17,7 @@ Usage: .venv/bin/python bench/tui.py [--runs 30] [--keys 60] [--size 80x24]
 from __future__ import annotations
 
 import argparse
+import compileall
 import fcntl
 import os
 import pty
@@ -98,17 +102,22 @@ Hello().run()
 """
 
 
-def bench_startup(runs: int, columns: int, rows: int, reference: bool = False) -> list[float]:
-    marker = b"reference-frame" if reference else days_text(load_preset(default_preset_path()).cluster.count)
-    command = [sys.executable, "-c", REFERENCE_APP] if reference else None
-    times = []
+def time_to_marker(columns: int, rows: int, marker: bytes, command: list[str] | None = None) -> float:
+    term = Terminal(columns, rows, command)
+    try:
+        return term.wait_for(marker) - term.started
+    finally:
+        term.close()
+
+
+def bench_startup(runs: int, columns: int, rows: int) -> tuple[list[float], list[float]]:
+    """Seconds to first frame for the app and, interleaved, for the one-label reference app."""
+    marker = days_text(load_preset(default_preset_path()).cluster.count)
+    app, reference = [], []
     for _ in range(runs):
-        term = Terminal(columns, rows, command)
-        try:
-            times.append(term.wait_for(marker) - term.started)
-        finally:
-            term.close()
-    return times
+        app.append(time_to_marker(columns, rows, marker))
+        reference.append(time_to_marker(columns, rows, b"reference-frame", [sys.executable, "-c", REFERENCE_APP]))
+    return app, reference
 
 
 def bench_keys(keys: int, columns: int, rows: int) -> tuple[list[float], list[int]]:
@@ -143,9 +152,10 @@ def main() -> int:
     parser.add_argument("--size", default="80x24", help="terminal COLUMNSxROWS")
     args = parser.parse_args()
     columns, rows = (int(v) for v in args.size.split("x"))
-    start = bench_startup(args.runs, columns, rows)
+    for package in ("engine", "tui"):
+        compileall.compile_dir(ROOT / package, quiet=2)
+    start, hello = bench_startup(args.runs, columns, rows)
     keys, sizes = bench_keys(args.keys, columns, rows)
-    hello = bench_startup(max(args.runs // 3, 5), columns, rows, reference=True)
     load = os.getloadavg()
     print(f"terminal {columns}x{rows}, {os.cpu_count()} CPUs, load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}")
     print(f"start-up to first frame: median {statistics.median(start) * 1000:.0f} ms "

@@ -100,6 +100,18 @@ def _read_password(args: argparse.Namespace) -> str | None:
     return os.environ.get(PASSWORD_ENV) or None
 
 
+def compile_bytecode() -> None:
+    """Compile engine/ and tui/ once, before any visitor comes: every visitor's app imports
+    them, and Python does not write bytecode under PYTHONDONTWRITEBYTECODE (or into a
+    read-only checkout), so each app compiled them again (~100 ms of CPU per visitor).
+    Up-to-date files are skipped; a tree that cannot be written is left as it is."""
+    import compileall
+
+    root = Path(__file__).resolve().parent.parent
+    for package in ("engine", "tui"):
+        compileall.compile_dir(root / package, quiet=2)
+
+
 def _setup_logging(log_file: str | None) -> None:
     handler: logging.Handler = logging.FileHandler(log_file) if log_file else logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
@@ -144,6 +156,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     warning = exposure_warning(args.host, args.auth)
     if warning:
         print(warning, file=sys.stderr)
+    compile_bytecode()
     try:
         return asyncio.run(_serve(config))
     except ServeError as exc:
