@@ -18,7 +18,8 @@ from tui.screens.compare import CompareScreen, ExportScreen
 from tui.screens.goal_seek import GoalSeekScreen
 from tui.widgets.base import ResultView
 from tui.widgets.chart import SweepChart, TornadoView
-from tui.widgets.uncertainty import UncertaintyStrip, UncertaintyView
+from tui.widgets.uncertainty import UncertaintyStrip
+from tui.widgets.uncertainty_view import UncertaintyView
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIO = make_scenario(workload={"params_b": 405.0, "tokens_t": 15.6}, cluster={"chip": "h100", "count": 16384})

@@ -67,7 +67,7 @@ DEMO_ENV = "WHATIF_DEMO"
 LAZY_PANES: dict[str, tuple[str, str, str, str]] = {
     "tab-chart": ("Chart", "tui.widgets.chart", "SweepChart", "chart"),
     "tab-sensitivity": ("Sensitivity", "tui.widgets.chart", "TornadoView", "tornado"),
-    "tab-uncertainty": ("P10/P90", "tui.widgets.uncertainty", "UncertaintyView", "uncertainty"),
+    "tab-uncertainty": ("P10/P90", "tui.widgets.uncertainty_view", "UncertaintyView", "uncertainty"),
 }
 
 

@@ -1,4 +1,5 @@
-"""P10/P50/P90 in the app: a one-line strip under the headline figures and a full pane.
+"""P10/P50/P90 in the app: the strip under the headline figures (the full pane is
+tui.widgets.uncertainty_view).
 
 Both follow the scenario on every recompute. The Monte Carlo (engine.analysis.uncertainty)
 runs once per result (10,000 draws by default, ~4 ms) and is shared by the two widgets.
@@ -9,9 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from rich.text import Text
-from textual.app import ComposeResult
-from textual.containers import VerticalScroll
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
 from engine.errors import WhatifError
 from engine.evaluate import Result
@@ -29,11 +28,6 @@ if TYPE_CHECKING:
 STRIP_NAMES: dict[str, str] = {"training_days": "time", "cost_usd": "cost", "facility_mw": "power",
                                "energy_mwh": "energy", "co2_t": "CO2"}
 
-RANGE_LABELS: dict[str, str] = {
-    "mfu": "MFU", "goodput": "Goodput", "pue": "PUE", "rent_usd_per_chip_hour": "Rent",
-    "electricity_usd_per_mwh": "Electricity", "chip_capex_usd": "Chip price",
-    "facility_capex_usd_per_mw": "Facility capex", "grid_g_per_kwh": "Grid carbon",
-}
 
 # (result, its Monte Carlo): holding the result itself (not its id) so a new result can
 # never be mistaken for a freed one at the same address.
@@ -120,56 +114,3 @@ class UncertaintyStrip(ResultView, Static):
     def on_resize(self) -> None:
         if getattr(self.app, "result", None) is not None:
             self._show(self.app.result)
-
-
-class UncertaintyView(ResultView, VerticalScroll):
-    """Point value and P10/P50/P90 of the headline outputs, and the input ranges used."""
-
-    update_when_hidden = False      # a tab pane: skipped while hidden, updated when shown
-
-    def compose(self) -> ComposeResult:
-        yield DataTable(id="uncertainty-bands", cursor_type="row", zebra_stripes=False)
-        yield Static("", id="uncertainty-about", classes="uncertainty-note")
-        yield DataTable(id="uncertainty-ranges", cursor_type="row", zebra_stripes=False)
-        yield Static("", id="uncertainty-notes", classes="uncertainty-note")
-
-    def on_mount(self) -> None:
-        from engine.analysis.uncertainty import HEADLINE
-
-        bands = self.query_one("#uncertainty-bands", DataTable)
-        # Narrow first: the P10/P50/P90 columns fit 46 cells (80-column terminal); Now comes last.
-        for key, label in (("output", "Output"), ("p10", "P10"), ("p50", "P50"), ("p90", "P90"), ("now", "Now")):
-            bands.add_column(label, key=key)
-        for name in HEADLINE:
-            bands.add_row(STRIP_NAMES[name].capitalize() if name != "co2_t" else "CO2", "", "", "", "", key=name)
-        ranges = self.query_one("#uncertainty-ranges", DataTable)
-        for key, label in (("input", "Input"), ("low", "Low"), ("likely", "Likely"), ("high", "High")):
-            ranges.add_column(label, key=key)
-        self._ready = True
-        if getattr(self.app, "result", None) is not None:
-            self.update_result(self.app.result, None)
-
-    def update_result(self, result: Result, baseline: Result | None) -> None:
-        if not getattr(self, "_ready", False):
-            return          # columns are added in on_mount, which then calls this again
-        from engine.analysis.uncertainty import HEADLINE
-
-        mc = monte_carlo_for(result)
-        about = self.query_one("#uncertainty-about", Static)
-        if isinstance(mc, str):
-            about.update(Text(f"Monte Carlo not available: {mc}"))
-            return
-        bands = self.query_one("#uncertainty-bands", DataTable)
-        for name in HEADLINE:
-            band = mc.bands[name]
-            for column, value in (("now", band.point), ("p10", band.p10), ("p50", band.p50), ("p90", band.p90)):
-                bands.update_cell(name, column, fmt(name, value))
-        about.update(Text(f"{mc.samples:,} {mc.distribution} draws, seed {mc.seed} (set in the preset's "
-                          "[uncertainty] table). Ranges used:"))
-        ranges = self.query_one("#uncertainty-ranges", DataTable)
-        ranges.clear()
-        for r in mc.ranges:
-            ranges.add_row(RANGE_LABELS.get(r.name, r.name), fmt(r.name, r.low), fmt(r.name, r.likely),
-                           fmt(r.name, r.high), key=r.key)
-        notes = self.query_one("#uncertainty-notes", Static)
-        notes.update(Text("\n".join(mc.notes) if mc.notes else "Defaults: engine/data/uncertainty.toml (sources there)."))
