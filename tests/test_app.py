@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 from textual.widgets import Input, Static
 
 from engine.evaluate import evaluate
@@ -13,7 +15,7 @@ from engine.units import fmt, fmt_delta
 from tui.app import WhatifApp
 from tui.screens.dialogs import ConfirmScreen, ExplainScreen, PresetPicker, SaveAsScreen, TomlScreen
 from tui.screens.choice_picker import ChoicePicker
-from tui.screens.help import HelpScreen
+from tui.screens.help import HelpScreen, widget_bindings
 from tui.widgets.base import ResultView
 from tui.widgets.fields import ChoiceField, FieldRow, MoreFields
 from tui.widgets.results import DetailTable, HeadlineCard
@@ -313,6 +315,13 @@ async def test_help_and_palette_list_every_binding():
         await pilot.press("f1")
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
+        console = Console(width=120, file=io.StringIO(), record=True)
+        for widget in app.screen.query(Static):
+            console.print(widget.content)
+        shown = console.export_text()
+        for _where, bindings in widget_bindings():  # widget keys are listed with their ids
+            for binding in bindings:
+                assert binding.id and binding.id in shown, binding.key
         await pilot.press("escape")
         titles = [c.title for c in app.get_system_commands(app.screen)]
         for expected in ("Baseline", "Open", "Save", "Save as", "TOML", "Help", "Quit",

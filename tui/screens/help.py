@@ -30,6 +30,19 @@ TIPS = (
 )
 
 
+def widget_bindings() -> list[tuple[str, list[Binding]]]:
+    """Keys that work on one kind of widget, with where they work."""
+    from tui.widgets.fields import ChoiceField, MoreFields, PickerField
+    from tui.widgets.result_table import ResultTable
+
+    return [
+        ("Chip or choice field", list(PickerField.BINDINGS)),
+        ("Choice field", list(ChoiceField.BINDINGS)),
+        ("Section ▶", list(MoreFields.BINDINGS)),
+        ("Results table", list(ResultTable.BINDINGS)),
+    ]
+
+
 class HelpScreen(Dialog):
     def compose(self) -> ComposeResult:
         table = Table(box=None, show_header=True, header_style="bold", expand=True, pad_edge=False)
@@ -40,7 +53,10 @@ class HelpScreen(Dialog):
             if isinstance(binding, Binding) and binding.id:
                 table.add_row(binding.key.replace("question_mark", "?"), binding.description, binding.id)
         table.add_row("ctrl+p", "Command palette: every action, explain any number, pick a chip", "")
-        table.add_row("enter", "On a result row: explain it", "")
+        for where, bindings in widget_bindings():
+            for binding in bindings:
+                table.add_row(binding.key.replace(",", " / "), f"{where}: {binding.description.lower()}",
+                              binding.id or "")
         table.add_row("escape", "Close a dialog", "dialog.cancel")
         tips = Table(box=None, show_header=False, expand=True, pad_edge=False)
         tips.add_column(style="bold", no_wrap=True)

@@ -139,10 +139,16 @@ class HeadlineCard(Widget):
         self.refresh(layout=lines != self._lines)
         self._lines = lines
 
+    def delta_lines(self, width: int) -> list[str]:
+        """The delta on one line if it fits, else the change and its percentage on two
+        ('-9.66 MW' over '(-10.0 %)'), never broken inside a number."""
+        if not self.delta or width <= 0 or len(self.delta) <= width:
+            return [self.delta] if self.delta else []
+        absolute, _, percent = self.delta.partition(" (")
+        return [absolute, f"({percent}"] if percent else [self.delta]
+
     def _line_count(self, width: int) -> int:
-        value_lines = 4 if self.large else 1
-        delta_lines = len(Text(self.delta).wrap(self.app.console, width)) if self.delta and width > 0 else 0
-        return 1 + value_lines + delta_lines
+        return 1 + (4 if self.large else 1) + len(self.delta_lines(width))
 
     def on_resize(self) -> None:
         self._lines = self._line_count(content_width(self))
@@ -155,9 +161,9 @@ class HeadlineCard(Widget):
             parts.append(Text(self._unit, style=style("card--unit")))
         else:
             parts.append(Text(self.text, style=style("card--text"), no_wrap=True, overflow="ellipsis"))
-        if self.delta:
-            delta_style = {1: "card--worse", -1: "card--better"}.get(self.direction, "card--delta")
-            parts.append(Text(self.delta, style=style(delta_style)))
+        delta_style = style({1: "card--worse", -1: "card--better"}.get(self.direction, "card--delta"))
+        for line in self.delta_lines(content_width(self)):
+            parts.append(Text(line, style=delta_style, no_wrap=True, overflow="ellipsis"))
         return Group(*parts)
 
 
