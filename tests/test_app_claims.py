@@ -6,20 +6,20 @@ from __future__ import annotations
 from pathlib import Path
 
 from textual.app import App, ComposeResult
-from textual.widgets import DataTable, Static, TabbedContent, TabPane
+from textual.widgets import Static, TabbedContent, TabPane
 
 from engine.claims import check_claims
 from engine.evaluate import Result, evaluate
 from engine.presets import load_preset
 from engine.scenario import Scenario
-from tui.widgets.claims import ClaimsView
+from tui.widgets.claims import ClaimsTable, ClaimsView
 
 PRESETS = Path(__file__).resolve().parent.parent / "presets"
 SIZE = (140, 40)
 
 
 def verdict(app: App, key: str) -> str:
-    return app.query_one("#claims-table", DataTable).get_cell(key, "verdict").plain
+    return app.query_one("#claims-table", ClaimsTable).get_cell(key, "verdict").plain
 
 
 def reasons(app: App) -> str:
@@ -27,7 +27,7 @@ def reasons(app: App) -> str:
 
 
 def cell(app: App, key: str, column: str) -> str:
-    return app.query_one("#claims-table", DataTable).get_cell(key, column).plain
+    return app.query_one("#claims-table", ClaimsTable).get_cell(key, column).plain
 
 
 class ClaimsHost(App):
@@ -58,8 +58,8 @@ async def test_standalone_pane_shows_claims_and_follows_a_chip_change():
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         assert app.query_one("#tabs", TabbedContent).active == "tab-claims"  # brought forward
-        table = app.query_one("#claims-table", DataTable)
-        assert table.row_count == 3
+        table = app.query_one("#claims-table", ClaimsTable)
+        assert [row.key for row in table.rows] == ["flops", "training_days", "cost_usd"]
         assert cell(app, "training_days", "claimed") == "90.0 days"
         assert cell(app, "training_days", "util") == "4.8 %"
         assert verdict(app, "training_days") == "implausible"
@@ -136,3 +136,18 @@ async def test_app_default_preset_has_no_claims_tab():
         tabs = app.query_one("#tabs", TabbedContent)
         assert tabs.active == "tab-results"
         assert tabs.get_tab("tab-claims").has_class("-hidden")
+
+
+async def test_narrow_claims_table_keeps_verdicts_and_figures_whole():
+    from tui.app import WhatifApp
+
+    app = WhatifApp(PRESETS / "article-gpt4.toml")  # the real layout: inputs take 32 columns
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        table = app.query_one("#claims-table", ClaimsTable)
+        header = table.render_line(0).text
+        assert header.split()[:4] == ["Claim", "Verdict", "Claimed", "Computed"]
+        assert "Impl." not in header  # implied MFU and utilisation give way first...
+        time_row = table.render_line(1 + table.get_row_index("training_days")).text
+        assert "implausible" in time_row and "90.0 days" in time_row and "…" not in time_row
+        assert "implied utilisation 4.8 %" in reasons(app)  # ...and are said in the reasons

@@ -15,8 +15,9 @@ def test_columns_keep_natural_widths_when_they_fit():
 
 def test_labels_then_notes_then_delta_tails_give_way_and_values_never():
     natural = {"label": 20, "value": 15, "note": 9, "delta": 23}
-    # 20 + 15 + 9 + 23 + 3 gaps = 70. In 62: the label loses 4 (to 16), the note 4.
-    assert column_widths(natural, 62) == {"label": 16, "value": 15, "note": 5, "delta": 23}
+    # 20 + 15 + 9 + 23 + 3 gaps = 70. In 62: the label loses 4 (to 16), then the note goes
+    # whole rather than leave a stub (56).
+    assert column_widths(natural, 62) == {"label": 16, "value": 15, "note": 0, "delta": 23}
     # In 46 (80 columns): label 16 (66), the note goes with its gap (56), the delta loses 10.
     assert column_widths(natural, 46) == {"label": 16, "value": 15, "note": 0, "delta": 13}
     # In 35: the delta stops at 9 cells ('-19.1 % …'), then the label goes down to 12.

@@ -14,17 +14,27 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
-from textual.widgets import DataTable, Static, TabbedContent, TabPane, Tabs
+from textual.widgets import Static, TabbedContent, TabPane, Tabs
 
 from engine.claims import ClaimCheck, Claims, check_claims, load_thresholds
 from engine.evaluate import Result
 from tui.widgets.base import ResultView
+from tui.widgets.result_table import ResultTable, Row
 from tui.widgets.results import set_text, theme_style
 
-COLUMNS: tuple[tuple[str, str], ...] = (
-    ("claim", "Claim"), ("verdict", "Verdict"), ("claimed", "Claimed"), ("computed", "Computed"),
-    ("ratio", "Ratio"), ("util", "Impl. util"), ("mfu", "Impl. MFU"),
-)
+
+class ClaimsTable(ResultTable):
+    """Claim, verdict, claimed and computed always; when the pane is narrow the implied MFU,
+    then the implied utilisation, then the ratio give way (the reasons under the table say
+    them in words)."""
+
+    COLUMNS = (
+        ("claim", "Claim"), ("verdict", "Verdict"), ("claimed", "Claimed"), ("computed", "Computed"),
+        ("ratio", "Ratio"), ("util", "Impl. util"), ("mfu", "Impl. MFU"),
+    )
+    SHRINK_STEPS = (("mfu", 0), ("util", 0), ("ratio", 0), ("claim", 7))
+
+
 LABELS: dict[str, str] = {
     "flops": "Compute", "training_days": "Time", "chip_hours": "Chip-hours", "cost_usd": "Cost",
     "facility_mw": "Facility MW", "homes": "US homes", "energy_mwh": "Energy", "co2_t": "CO2",
@@ -61,14 +71,14 @@ class ClaimsView(ResultView, VerticalScroll):
 
     def compose(self) -> ComposeResult:
         # Numbers first (small terminals see them without scrolling), then why, then who said it.
-        yield DataTable(id="claims-table", cursor_type="row", zebra_stripes=False)
+        yield ClaimsTable(id="claims-table")
         yield Static("", id="claims-reasons")
         yield Static("", id="claims-head")
         yield Static(thresholds_text(), id="claims-rules")
 
     @property
-    def table(self) -> DataTable:
-        return self.query_one("#claims-table", DataTable)
+    def table(self) -> ClaimsTable:
+        return self.query_one("#claims-table", ClaimsTable)
 
     def update_result(self, result: Result, baseline: Result | None) -> None:
         claims = result.scenario.claims
@@ -112,18 +122,9 @@ class ClaimsView(ResultView, VerticalScroll):
         return text
 
     def _fill(self, checks: list[ClaimCheck], before: dict[str, ClaimCheck]) -> None:
-        table = self.table
-        if not table.columns:
-            for key, label in COLUMNS:
-                table.add_column(label, key=key)
-        keys = tuple(c.key for c in checks)
-        if keys != self._keys:
-            table.clear()
-            for key in keys:
-                table.add_row(*([""] * len(COLUMNS)), key=key)
-            self._keys = keys
+        cells: dict[tuple[str, str], Text] = {}
         for check in checks:
-            cells = {
+            row = {
                 "claim": Text(LABELS.get(check.key, check.key)),
                 "claimed": Text(check.claimed_text, justify="right"),
                 "computed": Text(check.computed_text, justify="right"),
@@ -132,8 +133,13 @@ class ClaimsView(ResultView, VerticalScroll):
                 "mfu": Text(check.mfu_text, justify="right"),
                 "verdict": Text(check.verdict, style=self._colour(check, bold=True)),
             }
-            for column, value in cells.items():
-                table.update_cell(check.key, column, value)
+            cells.update({(check.key, column): text for column, text in row.items()})
+        keys = tuple(c.key for c in checks)
+        if keys != self._keys:
+            self.table.set_rows([Row(key, {c: t for (k, c), t in cells.items() if k == key}) for key in keys])
+            self._keys = keys
+        else:
+            self.table.update_cells(cells)
         set_text(self.query_one("#claims-reasons", Static), self._reasons(checks, before))
 
     def _colour(self, check: ClaimCheck, bold: bool = False):

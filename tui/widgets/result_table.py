@@ -3,7 +3,7 @@
 DataTable re-renders every visible line when one cell changes and keeps every column at its
 natural width, so at 80 columns the notes were cut off behind a horizontal scrollbar. Here a
 row's line is cached by its content; an update repaints just the rows whose text changed.
-Columns fit the width (SHRINK_STEPS): labels give way first, then notes, then the delta
+Columns fit the width (SHRINK_STEPS; here the detail table's): labels give way first, then notes, then the delta
 column's tail (it reads '+19.1 % +$16.0M', so the percentage stays); values are never cut.
 
 Keyboard: up/down/page up/page down/home/end move the cursor; Enter selects the row (posts
@@ -25,11 +25,12 @@ from textual.strip import Strip
 
 from tui.widgets.base import content_width
 
-COLUMNS: tuple[str, ...] = ("label", "value", "note", "delta")
-HEADINGS = {"label": "Quantity", "value": "Value", "note": "Note", "delta": "vs baseline"}
+# The detail table's columns (key, heading) and how they give way; subclasses set their own.
+DETAIL_COLUMNS: tuple[tuple[str, str], ...] = (("label", "Quantity"), ("value", "Value"), ("note", "Note"),
+                                        ("delta", "vs baseline"))
 LABEL_MIN = 12
 # (column, narrowest it may become) in the order columns give way when the table is too wide.
-SHRINK_STEPS: tuple[tuple[str, int], ...] = (("label", 16), ("note", 0), ("delta", 9), ("label", LABEL_MIN))
+DETAIL_SHRINK_STEPS: tuple[tuple[str, int], ...] = (("label", 16), ("note", 0), ("delta", 9), ("label", LABEL_MIN))
 
 
 @dataclass
@@ -39,22 +40,32 @@ class Row:
     section: bool = False           # a heading row: bold, not a figure
 
 
-def column_widths(natural: dict[str, int], width: int) -> dict[str, int]:
-    """Fit the columns (one cell of gap after each but the last) into `width` by
-    SHRINK_STEPS; empty columns take no room at all."""
-    widths = {column: natural.get(column, 0) for column in COLUMNS}
-    shown = [c for c in COLUMNS if widths[c] > 0]
+def column_widths(natural: dict[str, int], width: int,
+                  steps: tuple[tuple[str, int], ...] = DETAIL_SHRINK_STEPS) -> dict[str, int]:
+    """Fit the columns (one cell of gap between two) into `width` by `steps`. A step with a
+    floor narrows its column (an ellipsis ends what is cut); a step with floor 0 removes
+    the column whole, never leaving a stub. Empty columns take no room at all."""
+    widths = dict(natural)
+    shown = [c for c in widths if widths[c] > 0]
     overflow = sum(widths[c] for c in shown) + max(len(shown) - 1, 0) - width
-    for column, floor in SHRINK_STEPS:
+    for column, floor in steps:
         if overflow <= 0:
             break
-        cut = min(overflow, max(widths[column] - floor, 0))
-        widths[column] -= cut
-        overflow -= cut + (1 if widths[column] == 0 and cut else 0)  # a vanished column frees its gap
+        if widths[column] <= 0:
+            continue
+        if floor == 0:
+            overflow -= widths[column] + 1  # the column and its gap
+            widths[column] = 0
+        else:
+            cut = min(overflow, max(widths[column] - floor, 0))
+            widths[column] -= cut
+            overflow -= cut
     return widths
 
 
 class ResultTable(ScrollView, can_focus=True):
+    COLUMNS = DETAIL_COLUMNS
+    SHRINK_STEPS = DETAIL_SHRINK_STEPS
     COMPONENT_CLASSES = {"result-table--header", "result-table--section", "result-table--cursor"}
     BINDINGS = [
         Binding("up", "cursor(-1)", "Up", id="table.up", show=False),
@@ -123,15 +134,15 @@ class ResultTable(ScrollView, can_focus=True):
     # -------------------------------------------------------------- layout
     def _natural_widths(self) -> dict[str, int]:
         natural = {c: max((r.cells[c].cell_len for r in self.rows if c in r.cells and not r.section), default=0)
-                   for c in COLUMNS}
-        for column in COLUMNS:
+                   for c, _ in self.COLUMNS}
+        for column, heading in self.COLUMNS:
             if natural[column]:
-                natural[column] = max(natural[column], len(HEADINGS[column]))
+                natural[column] = max(natural[column], len(heading))
         return natural
 
     def _refit(self, force: bool = False) -> bool:
         """Recompute column widths; True (and a full repaint) if they changed."""
-        widths = column_widths(self._natural_widths(), self._width())
+        widths = column_widths(self._natural_widths(), self._width(), self.SHRINK_STEPS)
         if widths == self._widths and not force:
             return False
         self._widths = widths
@@ -156,19 +167,19 @@ class ResultTable(ScrollView, can_focus=True):
         width = self._width()
         if y == 0:
             header = Text(no_wrap=True)
-            self._append_cells(header, {c: Text(HEADINGS[c]) for c in COLUMNS})
+            self._append_cells(header, {c: Text(heading) for c, heading in self.COLUMNS})
             return self._strip(header, self.get_component_rich_style("result-table--header"), width)
         index = self.scroll_offset.y + y - 1
         if not 0 <= index < len(self.rows):
             return Strip.blank(width, self.rich_style)
         row = self.rows[index]
         cursor = index == self.cursor_row and self.has_focus
-        signature = (*(_signature(row.cells.get(c)) for c in COLUMNS), cursor, width, self.app.theme)
+        signature = (*(_signature(row.cells.get(c)) for c, _ in self.COLUMNS), cursor, width, self.app.theme)
         cached = self._lines.get(index)
         if cached is not None and cached[0] == signature:
             return cached[1]
         if row.section:  # a heading spans the columns
-            text = row.cells["label"].copy()
+            text = row.cells[self.COLUMNS[0][0]].copy()
             text.truncate(width, overflow="ellipsis")
         else:
             text = Text(no_wrap=True)
@@ -184,7 +195,7 @@ class ResultTable(ScrollView, can_focus=True):
 
     def _append_cells(self, line: Text, cells: dict[str, Text]) -> None:
         first = True
-        for column in COLUMNS:
+        for column, _ in self.COLUMNS:
             width = self._widths.get(column, 0)
             if width <= 0:
                 continue
