@@ -48,8 +48,8 @@ async def test_80x24_table_shows_every_column_uncut_and_with_a_baseline_keeps_th
         assert mfu.split() == ["MFU", "35.7", "%", "auto"]
         servers = await _row_line(pilot, table, "server_overhead_mw")
         share = app.result["server_overhead_mw"] / app.result["facility_mw"]
-        assert servers.split() == ["Servers,", "fans,", "CPUs", *fmt("server_overhead_mw", app.result["server_overhead_mw"]).split(),
-                                   f"{share:.0%}", "of", "MW"]
+        value = fmt("server_overhead_mw", app.result["server_overhead_mw"])
+        assert servers.split() == ["Servers,", "fans,", "CPUs", *value.split(), f"{share:.0%}", "of", "MW"]
         assert "…" not in servers
         await pilot.press("ctrl+b")
         app.apply_values({"cluster.count": 8192})

@@ -12,7 +12,6 @@ import sys
 from pathlib import Path
 
 import asyncssh
-import pytest
 
 from fixtures.ssh_visitor import Visitor
 from tui.ssh_server import exposure_warning

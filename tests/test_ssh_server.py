@@ -12,7 +12,6 @@ import logging
 import os
 import stat
 import sys
-from pathlib import Path
 
 import asyncssh
 import pytest

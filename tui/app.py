@@ -98,19 +98,6 @@ class MainScreen(Screen):
             self._resumed_once = True
             event.refresh_styles = False
 
-    # Edits are taken here, one hop from the fields: at the app (its parent) they arrived
-    # after the screen had already drawn a frame showing only the typed character.
-    @on(Input.Changed, ".field-editor")
-    def _input_changed(self, event: Input.Changed) -> None:
-        event.stop()
-        spec = BY_WIDGET_ID[event.input.id or ""]
-        self.app.edit(spec.key, parse_text(spec, event.value))  # type: ignore[attr-defined]
-
-    @on(PickerField.Changed)
-    def _picked(self, event: PickerField.Changed) -> None:
-        event.stop()
-        self.app.edit(BY_WIDGET_ID[event.field.id or ""].key, event.value)  # type: ignore[attr-defined]
-
 
 class WhatifApp(App):
     CSS_PATH = ["app.tcss", "widgets/claims.tcss", "widgets/analysis.tcss"]
@@ -314,6 +301,17 @@ class WhatifApp(App):
     def _fill_fields(self) -> None:
         for key, spec in FIELDS.items():
             self._set_field(spec, self.scenario.get(key))
+
+    @on(Input.Changed, ".field-editor")
+    def _input_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        spec = BY_WIDGET_ID[event.input.id or ""]
+        self.edit(spec.key, parse_text(spec, event.value))
+
+    @on(PickerField.Changed)
+    def _picked(self, event: PickerField.Changed) -> None:
+        event.stop()
+        self.edit(BY_WIDGET_ID[event.field.id or ""].key, event.value)
 
     def edit(self, key: str, value: Any) -> None:
         """One field's new value as typed or picked (None: back to the default); applied

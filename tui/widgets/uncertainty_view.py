@@ -67,4 +67,5 @@ class UncertaintyView(ResultView, VerticalScroll):
             ranges.add_row(RANGE_LABELS.get(r.name, r.name), fmt(r.name, r.low), fmt(r.name, r.likely),
                            fmt(r.name, r.high), key=r.key)
         notes = self.query_one("#uncertainty-notes", Static)
-        notes.update(Text("\n".join(mc.notes) if mc.notes else "Defaults: engine/data/uncertainty.toml (sources there)."))
+        default_note = "Defaults: engine/data/uncertainty.toml (sources there)."
+        notes.update(Text("\n".join(mc.notes) if mc.notes else default_note))
