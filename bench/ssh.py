@@ -9,7 +9,8 @@ once) against a server started like a host would (`whatif serve-ssh` in a subpro
    then the digit back, alternating) until the screen shows the recomputed scenario
    (the status line's chip count); measured one session at a time (round robin) and with
    every visitor pressing a key at the same moment;
-3. memory per session: RSS of each app process (the server's children), and the server's;
+3. memory per session: RSS and PSS of each app process (forked by the server's preloader,
+   or the server's children without one), and the server's;
    and the app's CPU time per keystroke, which bounds what 2 cores can serve.
 
 `--fixture` runs the same measurements against the tests' tiny Textual app instead of
@@ -119,10 +120,31 @@ def _rss_mb(pid: int) -> float:
     return 0.0
 
 
+def _pss_mb(pid: int) -> float:
+    """Proportional set size: shared pages (the preloaded modules) split among their users."""
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return _rss_mb(pid)
+
+
 def _cpu_s(pid: int) -> float:
     """User + system CPU seconds of a process."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _app_processes(server_pid: int) -> list[int]:
+    """The visitors' apps: children of the preloader when the server runs one, else the
+    server's own children."""
+    children = _children(server_pid)
+    preloaders = [pid for pid in children if b"tui.ssh.preload" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+    if preloaders:
+        return _children(preloaders[0])
+    return children
 
 
 def _children(pid: int) -> list[int]:
@@ -187,7 +209,7 @@ async def run(sessions: int, keys: int, port: int, server_pid: int) -> None:
     started = time.perf_counter()
     await asyncio.gather(*(v.connect(port) for v in visitors))
     all_open_s = time.perf_counter() - started
-    apps = _children(server_pid)
+    apps = _app_processes(server_pid)
     start_cpu_s = [_cpu_s(pid) for pid in apps]
     await asyncio.gather(*(v.quiet(0.5) for v in visitors))
     idle_before_s = sum(_cpu_s(pid) for pid in apps)
@@ -211,6 +233,7 @@ async def run(sessions: int, keys: int, port: int, server_pid: int) -> None:
         await asyncio.gather(*(v.quiet(0.1) for v in visitors))
 
     app_rss = [_rss_mb(pid) for pid in apps]
+    app_pss = [_pss_mb(pid) for pid in apps]
     print(f"\n{sessions} concurrent session(s), all connecting at once "
           f"(all {sessions} usable after {all_open_s:.2f} s):")
     print(f"  connect-to-first-screen       {_ms([v.first_screen_s for v in visitors])}")
@@ -219,8 +242,9 @@ async def run(sessions: int, keys: int, port: int, server_pid: int) -> None:
     print(f"  key-to-update, one at a time  {_ms(round_robin)}")
     print(f"  key-to-update, all at once    {_ms(together)}")
     print(f"  app CPU per keystroke         {cpu_per_key_ms:7.1f} ms (user+system, one-at-a-time run)")
-    print(f"  memory: {len(apps)} app processes, RSS median {statistics.median(app_rss):.1f} MB "
-          f"(total {sum(app_rss):.0f} MB); server RSS {_rss_mb(server_pid):.1f} MB")
+    print(f"  memory: {len(apps)} app processes, RSS median {statistics.median(app_rss):.1f} MB, "
+          f"PSS median {statistics.median(app_pss):.1f} MB (shared pages split; total "
+          f"{sum(app_pss):.0f} MB); server RSS {_rss_mb(server_pid):.1f} MB")
     await asyncio.gather(*(v.close() for v in visitors))
 
 

@@ -13,8 +13,15 @@ import re
 import signal
 import struct
 import termios
+import logging
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tui.ssh.preload import ForkedProcess, Preloader
+
+log = logging.getLogger("whatif.ssh")
 
 _PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -49,6 +56,22 @@ def safe_term_type(term_type: str | None) -> str:
     if term_type and _SAFE_TERM.match(term_type):
         return term_type
     return "xterm-256color"
+
+
+def preloader_environment() -> dict[str, str]:
+    """The preloader's environment: the visitors' apps without anything of one visitor's
+    (their own is set when each is forked). Clean like theirs: what the app reads while it
+    is imported (TEXTUAL_* settings) must be what a visitor's app would see."""
+    python_path = [str(_PROJECT_ROOT)]
+    if os.environ.get("PYTHONPATH"):
+        python_path.append(os.environ["PYTHONPATH"])
+    return {
+        "PATH": os.environ.get("PATH", os.defpath),
+        "HOME": os.environ.get("HOME", "/"),
+        "LANG": "C.UTF-8",
+        "PYTHONPATH": os.pathsep.join(python_path),
+        "PYTHONDONTWRITEBYTECODE": "1",
+    }
 
 
 def child_environment(term_type: str | None, session_dir: Path) -> dict[str, str]:
@@ -86,31 +109,43 @@ def _take_controlling_terminal() -> None:
 class AppChild:
     """One app process, the master side of its PTY, and how to stop it."""
 
-    def __init__(self, process: asyncio.subprocess.Process, master_fd: int) -> None:
+    def __init__(self, process: asyncio.subprocess.Process | ForkedProcess, master_fd: int) -> None:
         self.process = process
         self.master_fd = master_fd
+        self.preloaded = not isinstance(process, asyncio.subprocess.Process)  # forked by the preloader
 
     @property
     def pid(self) -> int:
         return self.process.pid
 
     @classmethod
-    async def spawn(cls, argv: list[str], term_type: str | None, size: TermSize, session_dir: Path) -> AppChild:
+    async def spawn(cls, argv: list[str], term_type: str | None, size: TermSize, session_dir: Path,
+                    preloader: Preloader | None = None) -> AppChild:
+        """Start `argv` on a new PTY: forked by `preloader` when it runs this app (the
+        default `python -m tui.main ...`), else as a new process."""
         master_fd, slave_fd = os.openpty()
         try:
             fcntl.ioctl(slave_fd, termios.TIOCSWINSZ, size.packed())
             os.set_blocking(master_fd, False)
-            process = await asyncio.create_subprocess_exec(
-                *argv,
-                stdin=slave_fd,
-                stdout=slave_fd,
-                stderr=slave_fd,
-                cwd=session_dir,
-                env=child_environment(term_type, session_dir),
-                start_new_session=True,  # own session and process group: one signal reaches all of it
-                preexec_fn=_take_controlling_terminal,
-                close_fds=True,
-            )
+            env = child_environment(term_type, session_dir)
+            process = None
+            if preloader is not None and preloader.alive and preloader.runs(argv):
+                try:
+                    process = await preloader.spawn(argv, env, str(session_dir), slave_fd)
+                except (OSError, TimeoutError) as exc:
+                    log.warning("preloader could not start an app (%s); starting it on its own", exc)
+            if process is None:
+                process = await asyncio.create_subprocess_exec(
+                    *argv,
+                    stdin=slave_fd,
+                    stdout=slave_fd,
+                    stderr=slave_fd,
+                    cwd=session_dir,
+                    env=env,
+                    start_new_session=True,  # own session and process group: one signal reaches all of it
+                    preexec_fn=_take_controlling_terminal,
+                    close_fds=True,
+                )
         except BaseException:
             os.close(master_fd)
             raise

@@ -12,12 +12,15 @@ import hmac
 import ipaddress
 import logging
 import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, Sequence
 
 import asyncssh
 
+from tui.ssh.child import preloader_environment
+from tui.ssh.preload import Preloader
 from tui.ssh.session import DemoSession
 
 log = logging.getLogger("whatif.ssh")
@@ -46,6 +49,7 @@ class ServeConfig:
     grace_s: float = 1.0  # per signal when stopping an app (HUP, TERM, KILL)
     login_timeout_s: float = 30.0
     max_connections_extra: int = 16  # connections beyond max_sessions still let in to be told "full"
+    preload: bool = True  # fork the default app from a preloaded process (tui.ssh.preload)
 
 
 def default_host_key_path() -> Path:
@@ -171,6 +175,7 @@ class DemoServer:
         self.sessions: list[DemoSession] = []
         self._connections: set[asyncssh.SSHServerConnection] = set()
         self._acceptor: asyncssh.SSHAcceptor | None = None
+        self.preloader: Preloader | None = None
 
     @staticmethod
     def _read_authorized_keys(path: Path | None) -> asyncssh.SSHAuthorizedKeys:
@@ -187,6 +192,8 @@ class DemoServer:
         return self._acceptor.get_port()
 
     async def start(self) -> None:
+        if self.config.preload and Preloader.runs(list(self.config.app_argv)):
+            self.preloader = await Preloader.start(str(Path(tempfile.gettempdir())), preloader_environment())
         try:
             self._acceptor = await asyncssh.create_server(
                 lambda: _Connection(self),
@@ -221,6 +228,8 @@ class DemoServer:
             conn.close()
         for conn in list(self._connections):
             await conn.wait_closed()
+        if self.preloader is not None:
+            await self.preloader.close()
 
     # --- seats and connections ----------------------------------------------------------
 

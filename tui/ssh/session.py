@@ -169,10 +169,12 @@ class DemoSession(asyncssh.SSHServerSession):  # type: ignore[type-arg]
             self.session_dir = Path(tempfile.mkdtemp(prefix="whatif-ssh-"))
             (self.session_dir / "config").mkdir()
             self.child = await AppChild.spawn(
-                list(self._server.config.app_argv), self._term_type, self._size, self.session_dir
+                list(self._server.config.app_argv), self._term_type, self._size, self.session_dir,
+                preloader=self._server.preloader,
             )
-            log.info("%s: app started (pid %d, %s, %dx%d)", self.peer, self.child.pid,
-                     self._term_type, self._size.columns, self._size.rows)
+            log.info("%s: app started (pid %d%s, %s, %dx%d)", self.peer, self.child.pid,
+                     ", preloaded" if self.child.preloaded else "", self._term_type, self._size.columns,
+                     self._size.rows)
             self.child.resize(self._size)  # a resize may have arrived while it started
             self._flush_input()
             self._start_reading_app()

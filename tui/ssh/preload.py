@@ -1,0 +1,299 @@
+"""Start visitors' apps from a preloaded process: import the app once, fork one per visitor.
+
+A new app process spends most of its first second importing Python modules (Textual,
+numpy, pydantic, the engine). With 20 visitors arriving at once on 2 cores that made the
+last first screen wait ~15 s. The preloader is a child of the server that imports the app,
+then forks a copy for each visitor: the copy starts with everything imported (and shares
+those pages with its siblings until it writes to them).
+
+Protocol, over a SOCK_SEQPACKET socket pair (one JSON message per packet):
+- preloader -> server: {"ready": true} once the imports are done;
+- server -> preloader: {"id", "argv", "env", "cwd"} with the PTY's slave end attached;
+- preloader -> server: {"id", "pid"} (or {"id", "error"}), later {"exited": pid, "status"}.
+The preloader forks only; it never reads what visitors type. It exits when the server
+closes its end of the socket.
+
+The server falls back to starting `python -m tui.main` itself when the preloader does not
+come up (tui.ssh.child.AppChild.spawn).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import fcntl
+import gc
+import importlib
+import json
+import logging
+import os
+import select
+import signal
+import socket
+import sys
+import termios
+import traceback
+from typing import Any
+
+log = logging.getLogger("whatif.ssh")
+
+# What an app imports before its first frame, and just after it.
+PRELOAD_MODULES = ("tui.main", "tui.launch", "tui.app", "engine.cli", "engine.analysis.uncertainty",
+                   "numpy.random")
+MAX_MESSAGE_BYTES = 1 << 16
+READY_TIMEOUT_S = 60.0
+
+
+# ------------------------------------------------------------------ preloader process
+def _send(sock: socket.socket, message: dict[str, Any]) -> None:
+    sock.send(json.dumps(message).encode())
+
+
+def _report_exits(sock: socket.socket) -> None:
+    while True:
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+        _send(sock, {"exited": pid, "status": os.waitstatus_to_exitcode(status)})
+
+
+def _run_app(request: dict[str, Any], tty_fd: int, inherited: list[int]) -> None:
+    """In the forked child: become a session led by this process on the visitor's PTY, then
+    run the app as `python -m tui.main ARGS` would. Never returns."""
+    code = 1
+    try:
+        signal.set_wakeup_fd(-1)
+        for fd in inherited:
+            os.close(fd)
+        os.setsid()
+        fcntl.ioctl(tty_fd, termios.TIOCSCTTY, 0)
+        for fd in (0, 1, 2):
+            os.dup2(tty_fd, fd)
+        if tty_fd > 2:
+            os.close(tty_fd)
+        os.chdir(request["cwd"])
+        os.environ.clear()
+        os.environ.update(request["env"])
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGCHLD):
+            signal.signal(sig, signal.SIG_DFL)
+        sys.argv = ["whatif", *request["argv"][3:]]
+        from tui.main import main
+
+        code = main(request["argv"][3:]) or 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 1
+    except BaseException:
+        traceback.print_exc()
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except Exception:
+                pass
+        os._exit(code)
+
+
+def serve(sock: socket.socket) -> None:
+    """The preloader's loop: import, say ready, then fork on request and report exits."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the server stops it by closing the socket
+    for name in PRELOAD_MODULES:
+        importlib.import_module(name)
+    gc.collect()
+    gc.freeze()  # preloaded objects stay out of the children's collections: fewer pages copied
+    # A child's exit wakes the loop at once (the server waits for it to reap the app).
+    wake_read, wake_write = os.pipe()
+    os.set_blocking(wake_read, False)
+    os.set_blocking(wake_write, False)
+    signal.signal(signal.SIGCHLD, lambda _sig, _frame: None)
+    signal.set_wakeup_fd(wake_write)
+    _send(sock, {"ready": True})
+    while True:
+        readable, _, _ = select.select([sock, wake_read], [], [])
+        if wake_read in readable:
+            while True:
+                try:
+                    if not os.read(wake_read, 512):
+                        break
+                except BlockingIOError:
+                    break
+        _report_exits(sock)
+        if sock not in readable:
+            continue
+        try:
+            data, fds, _flags, _addr = socket.recv_fds(sock, MAX_MESSAGE_BYTES, 1)
+        except OSError:
+            return
+        if not data:
+            return  # the server is gone
+        request = json.loads(data)
+        if len(fds) != 1:
+            for fd in fds:
+                os.close(fd)
+            _send(sock, {"id": request.get("id"), "error": "no terminal attached"})
+            continue
+        try:
+            pid = os.fork()
+        except OSError as exc:
+            os.close(fds[0])
+            _send(sock, {"id": request["id"], "error": str(exc)})
+            continue
+        if pid == 0:
+            _run_app(request, fds[0], [sock.fileno(), wake_read, wake_write])
+        os.close(fds[0])
+        _send(sock, {"id": request["id"], "pid": pid})
+
+
+def main() -> int:
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # as tui.main: set before numpy loads
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "1")
+    os.environ.setdefault("TEXTUAL_FPS", "120")
+    sock = socket.socket(fileno=int(sys.argv[1]))
+    try:
+        serve(sock)
+    finally:
+        sock.close()
+    return 0
+
+
+# ----------------------------------------------------------------------- server side
+class ForkedProcess:
+    """What AppChild needs of a process the preloader forked: pid, returncode, wait()."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.returncode: int | None = None
+        self._exited = asyncio.get_running_loop().create_future()
+
+    def _set_exit(self, status: int) -> None:
+        if self.returncode is None:
+            self.returncode = status
+            self._exited.set_result(status)
+
+    async def wait(self) -> int:
+        return await asyncio.shield(self._exited)
+
+
+class Preloader:
+    """The server's handle on the preloader process."""
+
+    def __init__(self, process: asyncio.subprocess.Process, sock: socket.socket) -> None:
+        self.process = process
+        self._sock = sock
+        self._next_id = 0
+        self._starting: dict[int, asyncio.Future[int]] = {}
+        self._children: dict[int, ForkedProcess] = {}
+        self._early_exits: dict[int, int] = {}
+        self._reader: asyncio.Task[None] | None = None
+
+    @classmethod
+    async def start(cls, cwd: str, env: dict[str, str]) -> Preloader | None:
+        """Start it and wait until it has imported the app; None (logged) if it cannot."""
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        try:
+            process = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "tui.ssh.preload", str(theirs.fileno()), pass_fds=[theirs.fileno()],
+                cwd=cwd, env=env, stdin=asyncio.subprocess.DEVNULL, start_new_session=True)
+        except OSError as exc:
+            log.warning("preloader not started (%s); apps start on their own", exc)
+            ours.close()
+            return None
+        finally:
+            theirs.close()
+        ours.setblocking(False)
+        loop = asyncio.get_running_loop()
+        try:
+            ready = json.loads(await asyncio.wait_for(loop.sock_recv(ours, MAX_MESSAGE_BYTES), READY_TIMEOUT_S))
+        except (TimeoutError, OSError, ValueError):
+            ready = None
+        if not ready or not ready.get("ready"):
+            log.warning("preloader did not come up; apps start on their own")
+            ours.close()
+            await _stop_process(process)
+            return None
+        preloader = cls(process, ours)
+        preloader._reader = asyncio.ensure_future(preloader._read())
+        return preloader
+
+    @property
+    def alive(self) -> bool:
+        return self._reader is not None and not self._reader.done()
+
+    @staticmethod
+    def runs(argv: list[str]) -> bool:
+        """True for the command it can fork: this Python running `-m tui.main`."""
+        return list(argv[:3]) == [sys.executable, "-m", "tui.main"]
+
+    async def spawn(self, argv: list[str], env: dict[str, str], cwd: str, tty_fd: int) -> ForkedProcess:
+        self._next_id += 1
+        request_id = self._next_id
+        started: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+        self._starting[request_id] = started
+        message = json.dumps({"id": request_id, "argv": argv, "env": env, "cwd": cwd}).encode()
+        try:
+            socket.send_fds(self._sock, [message], [tty_fd])
+            pid = await asyncio.wait_for(started, READY_TIMEOUT_S)
+        finally:
+            self._starting.pop(request_id, None)
+        child = self._children[pid] = ForkedProcess(pid)
+        if pid in self._early_exits:
+            child._set_exit(self._early_exits.pop(pid))
+        return child
+
+    async def _read(self) -> None:
+        loop = asyncio.get_running_loop()
+        try:
+            while True:
+                data = await loop.sock_recv(self._sock, MAX_MESSAGE_BYTES)
+                if not data:
+                    break
+                self._dispatch(json.loads(data))
+        except (OSError, ValueError):
+            log.exception("preloader connection failed")
+        finally:
+            error = ConnectionError("the preloader stopped")
+            for future in self._starting.values():
+                if not future.done():
+                    future.set_exception(error)
+            for child in self._children.values():
+                child._set_exit(-1)  # its apps lost their parent; AppChild.stop still signals them
+
+    def _dispatch(self, message: dict[str, Any]) -> None:
+        if "exited" in message:
+            child = self._children.pop(message["exited"], None)
+            if child is None:
+                self._early_exits[message["exited"]] = message["status"]
+            else:
+                child._set_exit(message["status"])
+            return
+        future = self._starting.get(message.get("id"))
+        if future is None or future.done():
+            return
+        if "pid" in message:
+            future.set_result(message["pid"])
+        else:
+            future.set_exception(OSError(message.get("error", "preloader refused")))
+
+    async def close(self) -> None:
+        self._sock.close()
+        if self._reader is not None:
+            self._reader.cancel()
+        await _stop_process(self.process)
+
+
+async def _stop_process(process: asyncio.subprocess.Process) -> None:
+    if process.returncode is None:
+        try:
+            process.terminate()
+        except ProcessLookupError:
+            pass
+        try:
+            await asyncio.wait_for(process.wait(), 5)
+        except TimeoutError:
+            process.kill()
+            await process.wait()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
