@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from rich.console import Console
+from textual import events
 from textual.widgets import Input, Static
 
 from engine.evaluate import evaluate
@@ -518,3 +519,17 @@ async def test_a_section_closes_again_and_keeps_its_fields():
         await pilot.pause()
         assert not app.query_one("#f-economics-depreciation-years").parent.display
         assert app.query_one("#more-owning", MoreFields).collapsed
+
+
+async def test_editing_keys_in_a_burst_apply_in_the_order_typed():
+    """ctrl+u then digits arriving together (fast typing over SSH) must clear, then type."""
+    app = WhatifApp()
+    async with app.run_test(size=SIZE) as pilot:
+        field = app.query_one("#f-cluster-count", Input)
+        field.focus()
+        await pilot.pause()
+        for key, character in (("ctrl+u", None), ("5", "5"), ("0", "0"), ("backspace", None), ("1", "1")):
+            app.post_message(events.Key(key, character))  # all queued before any is handled
+        await pilot.pause()
+        assert field.value == "51"
+        assert app.scenario.cluster.count == 51

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.geometry import Size
 from textual.binding import Binding
@@ -291,6 +292,23 @@ class FieldInput(Input):
         # Set the size quietly first: Input's own watcher then finds it unchanged.
         self.set_reactive(Widget.virtual_size, Size(self.content_width, 1))
         super()._watch_value(value)
+
+    async def _on_key(self, event: events.Key) -> None:
+        """Editing keys (backspace, ctrl+u, End...) act here, in order with the characters
+        around them. Textual runs a widget's key bindings only once the key has bubbled up
+        to the app, while characters are inserted at once: in one burst (fast typing over
+        SSH, a paste of keys) 'ctrl+u 5 0' inserted 50 first and then cleared the field
+        (textual issue #6605). Input's own handler (next in the MRO) takes the rest."""
+        action = _EDIT_ACTIONS.get(event.key)
+        if action is not None:
+            event.stop()
+            event.prevent_default()
+            await self.run_action(action)
+
+
+# Input's editing bindings by key ('home,ctrl+a' gives two); Enter keeps its normal path.
+_EDIT_ACTIONS: dict[str, str] = {binding.key: binding.action for binding in Binding.make_bindings(Input.BINDINGS)
+                                 if binding.action != "submit"}
 
 
 # Choices that may be blank (None = default chosen by the chip / the model).
