@@ -533,3 +533,24 @@ async def test_editing_keys_in_a_burst_apply_in_the_order_typed():
         await pilot.pause()
         assert field.value == "51"
         assert app.scenario.cluster.count == 51
+
+
+async def test_after_first_frame_runs_once_the_app_is_on_screen():
+    calls: list[bool] = []
+    app = WhatifApp()
+    app.after_first_frame = lambda: calls.append(app.query_one("#detail", DetailTable).rows != [])
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert calls == [True]  # called once, with the results already built
+
+
+def test_launch_with_a_bad_preset_says_so_and_leaves_garbage_collection_on(tmp_path, capsys):
+    import gc
+
+    from tui.launch import launch
+
+    bad = tmp_path / "bad.toml"
+    bad.write_text("schema = 1\\n[cluster]\\ncount = 'many'\\n")
+    assert launch([str(bad)]) == 2
+    assert "bad.toml" in capsys.readouterr().err
+    assert gc.isenabled()

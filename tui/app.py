@@ -154,6 +154,8 @@ class WhatifApp(App):
         self._deferred: set[ResultView] = set()
         self._claims_view_mounted = False
         self._claims_tab_hidden = False
+        # Called once the first frame is on screen (tui.launch resumes garbage collection).
+        self.after_first_frame: Callable[[], object] | None = None
 
     # ----------------------------------------------------------------- layout
     def compose(self) -> ComposeResult:
@@ -211,6 +213,8 @@ class WhatifApp(App):
         # Views that re-render from on_resize (the P10/P90 strip) change height during the
         # first layout pass, which Textual does not re-measure: lay out once more after it.
         self.call_after_refresh(self._relayout_views)
+        if self.after_first_frame is not None:
+            self.call_after_refresh(self.after_first_frame)
         # Table cells carry colours taken from the theme: repaint them when it changes.
         self.theme_changed_signal.subscribe(self, lambda _theme: self._show_result())
 

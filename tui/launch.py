@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 
 
@@ -16,6 +17,10 @@ def _parser() -> argparse.ArgumentParser:
 
 def launch(argv: list[str]) -> int:
     args = _parser().parse_args(argv)
+    # No cyclic garbage collection until the first frame is drawn: start-up allocates a
+    # few hundred thousand long-lived objects (modules, widgets, styles) and the collector
+    # kept walking them. Then they are frozen out of later collections, and it resumes.
+    gc.disable()
     from engine.errors import WhatifError
 
     try:
@@ -26,7 +31,14 @@ def launch(argv: list[str]) -> int:
             tour = load_tour(args.tour)
         app = WhatifApp(args.preset, tour=tour)
     except WhatifError as exc:
+        gc.enable()
         print(f"whatif: {exc}", file=sys.stderr)
         return 2
+    app.after_first_frame = _resume_collection
     app.run()
     return app.return_code or 0
+
+
+def _resume_collection() -> None:
+    gc.freeze()
+    gc.enable()
