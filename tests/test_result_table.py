@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from rich.text import Text
+from textual.app import App
+
 from engine.units import fmt
 from tui.app import WhatifApp
-from tui.widgets.result_table import LABEL_MIN, column_widths
+from tui.widgets.result_table import LABEL_MIN, ResultTable, Row, column_widths
 from tui.widgets.results import DetailTable
 
 
@@ -59,3 +62,26 @@ async def test_80x24_table_shows_every_column_uncut_and_with_a_baseline_keeps_th
         days = await _row_line(pilot, table, "training_days")
         change = (app.result["training_days"] / app.baseline["training_days"] - 1) * 100
         assert f"+{change:.1f} %" in days  # the percentage survives the narrow column
+
+
+async def test_new_rows_keep_the_cursor_on_a_row_and_enter_selects_it():
+    selected: list[str] = []
+
+    class Host(App):
+        def compose(self):
+            yield ResultTable(id="t")
+
+        def on_result_table_row_selected(self, event: ResultTable.RowSelected) -> None:
+            selected.append(event.row_key)
+
+    app = Host()
+    async with app.run_test(size=(60, 10)) as pilot:
+        table = app.query_one(ResultTable)
+        table.set_rows([Row(k, {"label": Text(k)}) for k in ("a", "b", "c", "d")])
+        table.focus()
+        await pilot.press("end")
+        assert table.cursor_row == 3
+        table.set_rows([Row(k, {"label": Text(k)}) for k in ("x", "y")])  # fewer rows now
+        await pilot.press("enter")
+        await pilot.pause()
+        assert selected == ["y"]

@@ -100,6 +100,7 @@ class ResultTable(ScrollView, can_focus=True):
         """Replace every row (the first fill)."""
         self.rows = rows
         self._index = {row.key: i for i, row in enumerate(rows)}
+        self.cursor_row = min(self.cursor_row, max(len(rows) - 1, 0))
         self._lines.clear()
         self.virtual_size = Size(0, len(rows) + 1)
         self._refit(force=True)
