@@ -97,7 +97,7 @@ class ResultTable(ScrollView, can_focus=True):
 
     # ---------------------------------------------------------------- data
     def set_rows(self, rows: list[Row]) -> None:
-        """Replace every row (the first fill)."""
+        """Replace every row: the first fill, or a new set of rows (the claims of another scenario)."""
         self.rows = rows
         self._index = {row.key: i for i, row in enumerate(rows)}
         self.cursor_row = min(self.cursor_row, max(len(rows) - 1, 0))
