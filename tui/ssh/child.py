@@ -59,9 +59,10 @@ def safe_term_type(term_type: str | None) -> str:
 
 
 def preloader_environment() -> dict[str, str]:
-    """The preloader's environment: the visitors' apps without anything of one visitor's
-    (their own is set when each is forked). Clean like theirs: what the app reads while it
-    is imported (TEXTUAL_* settings) must be what a visitor's app would see."""
+    """The part of every app's environment that is not one visitor's: the preloader runs
+    with it, so what the app reads while it is imported (TEXTUAL_* settings) is what a
+    visitor's app would see. Nothing from the server's own environment but PATH, HOME and
+    PYTHONPATH (no secrets), nothing from the client's (LD_*)."""
     python_path = [str(_PROJECT_ROOT)]
     if os.environ.get("PYTHONPATH"):
         python_path.append(os.environ["PYTHONPATH"])
@@ -75,20 +76,16 @@ def preloader_environment() -> dict[str, str]:
 
 
 def child_environment(term_type: str | None, session_dir: Path) -> dict[str, str]:
-    """A clean environment: nothing from the server's own (secrets) or the client's (LD_*).
+    """One visitor's app: the shared part plus their terminal and their own folder.
 
     COLUMNS and LINES are never set: they would override the PTY size and break resizing.
     Every place the app may write to is inside the per-session folder.
     """
-    python_path = [str(_PROJECT_ROOT)]
-    if os.environ.get("PYTHONPATH"):
-        python_path.append(os.environ["PYTHONPATH"])
     return {
-        "PATH": os.environ.get("PATH", os.defpath),
+        **preloader_environment(),
         "HOME": os.environ.get("HOME", str(session_dir)),
         "TERM": safe_term_type(term_type),
         "COLORTERM": "truecolor",  # OpenSSH does not forward it; without it Textual drops colours
-        "LANG": "C.UTF-8",
         "WHATIF_DEMO": "1",
         "WHATIF_USER_PRESETS": str(session_dir),
         "XDG_CONFIG_HOME": str(session_dir / "config"),
@@ -96,8 +93,6 @@ def child_environment(term_type: str | None, session_dir: Path) -> dict[str, str
         "XDG_DATA_HOME": str(session_dir / "data"),
         "XDG_STATE_HOME": str(session_dir / "state"),
         "TMPDIR": str(session_dir),
-        "PYTHONPATH": os.pathsep.join(python_path),
-        "PYTHONDONTWRITEBYTECODE": "1",
     }
 
 

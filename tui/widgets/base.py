@@ -44,3 +44,17 @@ def content_width(widget: Widget) -> int:
     compositor, which rebuilds its whole map when a layout is pending: called from render()
     during the first layout it took 40 % of start-up."""
     return max(widget.outer_size.width - widget.styles.gutter.width, 0)
+
+
+class RecomputingView(ResultView):
+    """A view computed from the result and settings of its own (a chart's input, a
+    tornado's output): it keeps the last result so a changed setting recomputes at once."""
+
+    _result: Result | None = None
+
+    def update_result(self, result: Result, baseline: Result | None) -> None:
+        self._result = result
+        self._recompute()
+
+    def _recompute(self) -> None:
+        raise NotImplementedError

@@ -24,9 +24,8 @@ from textual.widget import Widget
 from engine.analysis.inputs import input_spec, point_value
 from engine.analysis.sweep import Sweep, sweep
 from engine.errors import WhatifError
-from engine.evaluate import Result
 from engine.units import QUANTITIES, fmt
-from tui.widgets.base import ResultView
+from tui.widgets.base import RecomputingView
 
 # Inputs the x key cycles through (the first is the default).
 SWEEP_KEYS: tuple[str, ...] = (
@@ -108,7 +107,7 @@ def _scale(v: np.ndarray, low: float, high: float, log: bool, span: int) -> np.n
         return (v - low) / (high - low) * span if high > low else np.full_like(v, span / 2)
 
 
-class SweepChart(ResultView, Widget, can_focus=True):
+class SweepChart(RecomputingView, Widget, can_focus=True):
     """Outputs against one swept input around the current scenario (see module doc)."""
 
     update_when_hidden = False      # a tab pane: skipped while hidden, updated when shown
@@ -128,13 +127,8 @@ class SweepChart(ResultView, Widget, can_focus=True):
         self.log_x: bool | None = None          # None: the input's default
         self.data: Sweep | None = None
         self.error: str = ""
-        self._result: Result | None = None
 
     # ----------------------------------------------------------- state
-    def update_result(self, result: Result, baseline: Result | None) -> None:
-        self._result = result
-        self._recompute()
-
     def _recompute(self) -> None:
         if self._result is None:
             return
@@ -325,7 +319,7 @@ def _x_label(name: str, value: float) -> str:
 TORNADO_OUTPUTS: tuple[str, ...] = ("cost_usd", "training_days", "facility_mw", "energy_mwh", "co2_t")
 
 
-class TornadoView(ResultView, Widget, can_focus=True):
+class TornadoView(RecomputingView, Widget, can_focus=True):
     """The sensitivity tornado (engine.analysis.sensitivity) for one output, live."""
 
     update_when_hidden = False      # a tab pane: skipped while hidden, updated when shown
@@ -340,11 +334,6 @@ class TornadoView(ResultView, Widget, can_focus=True):
         self.output = output
         self.ranges = False
         self.text = ""
-        self._result: Result | None = None
-
-    def update_result(self, result: Result, baseline: Result | None) -> None:
-        self._result = result
-        self._recompute()
 
     def _recompute(self) -> None:
         if self._result is None:
