@@ -498,7 +498,7 @@ async def test_choice_fields_step_with_arrow_keys_and_show_the_default_when_blan
         own = evaluate(load_preset(default_preset_path()).with_values({"economics.mode": "own"}))
         assert card_text(app, "cost_usd") == fmt("cost_usd", own["cost_usd"])
         cooling = app.query_one("#f-facility-cooling", ChoiceField)
-        assert cooling.value is None and cooling.label() == "by chip: air"  # the H100's default
+        assert cooling.value is None and cooling.label() == "air by chip"  # the H100's default
         cooling.focus()
         await pilot.press("left")  # from the blank choice back round to the last option
         await pilot.pause()

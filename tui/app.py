@@ -459,7 +459,8 @@ class WhatifApp(App):
         r = self.result.resolved
         cooling = self._editor(FIELDS["facility.cooling"])
         if isinstance(cooling, ChoiceField):
-            cooling.prompt = f"{BLANK_PROMPTS['facility.cooling']}: {r.cooling.key}"
+            # Value first, like the other defaults ('1.5 catalog'): a narrow field cuts the origin.
+            cooling.prompt = f"{r.cooling.key} {BLANK_PROMPTS['facility.cooling']}"
 
     def _update_title(self) -> None:
         dirty = self.dirty

@@ -228,7 +228,7 @@ class ChipField(PickerField):
 
 class ChoiceField(PickerField):
     """One of a few values ('rent ▼'): Enter opens the list, left/right step through it in
-    place. A field that may be blank shows its prompt (e.g. 'by chip: air') when it is."""
+    place. A field that may be blank shows its prompt (e.g. 'air by chip') when it is."""
 
     BINDINGS = [
         Binding("left", "step(-1)", "Previous option", id="field.option_previous", show=False),
