@@ -9,13 +9,13 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet --config-settings editable_mode=compat -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
 # Bytecode first: Python writes none when PYTHONDONTWRITEBYTECODE is set, and compiling
 # engine/ and tui/ at every start costs ~100 ms (up-to-date files are skipped).
 run: $(STAMP)
-	@$(BIN)/python -m compileall -q engine tui
+	@$(BIN)/python -m compileall -q whatif engine cli tui serve
 	$(BIN)/whatif
 
 test: $(STAMP)

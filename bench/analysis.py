@@ -16,12 +16,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from engine.analysis.sensitivity import sensitivity  # noqa: E402
-from engine.analysis.solve import parse_goal, solve  # noqa: E402
-from engine.analysis.sweep import sweep  # noqa: E402
-from engine.analysis.uncertainty import HEADLINE, monte_carlo  # noqa: E402
-from engine.evaluate import evaluate  # noqa: E402
-from engine.presets import load_preset  # noqa: E402
+from whatif.engine.analysis.sensitivity import sensitivity  # noqa: E402
+from whatif.engine.analysis.solve import parse_goal, solve  # noqa: E402
+from whatif.engine.analysis.sweep import sweep  # noqa: E402
+from whatif.engine.analysis.uncertainty import HEADLINE, monte_carlo  # noqa: E402
+from whatif.engine.evaluate import evaluate  # noqa: E402
+from whatif.engine.presets import load_preset  # noqa: E402
 
 TARGET_MS = 50.0
 REPEATS = 15

@@ -14,8 +14,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from engine.evaluate import evaluate  # noqa: E402
-from engine.scenario import Scenario, scenario_from_dict  # noqa: E402
+from whatif.engine.evaluate import evaluate  # noqa: E402
+from whatif.engine.scenario import Scenario, scenario_from_dict  # noqa: E402
 
 RUNS_PATH = ROOT / "tests" / "data" / "published_runs.toml"
 FACILITY_KEYS = ("it_kw_per_chip", "pue", "load_factor", "network_share")

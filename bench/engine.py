@@ -16,10 +16,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from engine.evaluate import evaluate, evaluate_batch, evaluate_resolved  # noqa: E402
-from engine.model import compute  # noqa: E402
-from engine.presets import default_preset_path, load_preset  # noqa: E402
-from engine.resolve import resolve  # noqa: E402
+from whatif.engine.evaluate import evaluate, evaluate_batch, evaluate_resolved  # noqa: E402
+from whatif.engine.model import compute  # noqa: E402
+from whatif.engine.presets import default_preset_path, load_preset  # noqa: E402
+from whatif.engine.resolve import resolve  # noqa: E402
 
 
 def median_us(fn, repeats: int = 2000) -> float:

@@ -141,7 +141,7 @@ def _app_processes(server_pid: int) -> list[int]:
     """The visitors' apps: children of the preloader when the server runs one, else the
     server's own children."""
     children = _children(server_pid)
-    preloaders = [pid for pid in children if b"tui.ssh.preload" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+    preloaders = [pid for pid in children if b"whatif.serve.ssh.preload" in Path(f"/proc/{pid}/cmdline").read_bytes()]
     if preloaders:
         return _children(preloaders[0])
     return children
@@ -164,7 +164,7 @@ def _children(pid: int) -> list[int]:
 _FIXTURE_SERVER = """
 import asyncio, signal, sys
 from pathlib import Path
-from tui.ssh.server import DemoServer, ServeConfig
+from whatif.serve.ssh.server import DemoServer, ServeConfig
 async def serve():
     server = DemoServer(ServeConfig(app_argv=[sys.executable, sys.argv[1]], host_key_path=Path(sys.argv[2]),
                                     port=0, idle_timeout_s=0, max_sessions=int(sys.argv[3])))
@@ -184,7 +184,7 @@ async def start_server(max_sessions: int, workdir: Path) -> tuple[asyncio.subpro
         argv = ["-c", _FIXTURE_SERVER, str(ROOT / "tests" / "fixtures" / "ssh_fixture_app.py"),
                 str(workdir / "host_key"), str(max_sessions)]
     else:
-        argv = ["-m", "tui.main", "serve-ssh", "--port", "0", "--idle-timeout", "0",
+        argv = ["-m", "whatif", "serve-ssh", "--port", "0", "--idle-timeout", "0",
                 "--max-sessions", str(max_sessions), "--log-file", str(workdir / "server.log")]
     server = await asyncio.create_subprocess_exec(sys.executable, *argv, cwd=ROOT, env=env,
                                                   stderr=asyncio.subprocess.PIPE)

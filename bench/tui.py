@@ -34,9 +34,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from engine.evaluate import evaluate  # noqa: E402
-from engine.presets import default_preset_path, load_preset  # noqa: E402
-from engine.units import fmt  # noqa: E402
+from whatif.engine.evaluate import evaluate  # noqa: E402
+from whatif.engine.presets import default_preset_path, load_preset  # noqa: E402
+from whatif.engine.units import fmt  # noqa: E402
 
 
 class Terminal:
@@ -48,7 +48,7 @@ class Terminal:
         env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
         env.update(TERM="xterm-256color", COLORTERM="truecolor", LANG="C.UTF-8")
         self.started = time.perf_counter()
-        self.process = subprocess.Popen(command or [sys.executable, "-m", "tui.main"], cwd=ROOT, env=env, stdin=slave,
+        self.process = subprocess.Popen(command or [sys.executable, "-m", "whatif"], cwd=ROOT, env=env, stdin=slave,
                                         stdout=slave, stderr=slave, start_new_session=True, close_fds=True)
         os.close(slave)
 

@@ -7,7 +7,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from engine.errors import WhatifError
+from whatif.engine.errors import WhatifError
 
 
 def write_atomic(path: str | Path, text: str, *, overwrite: bool = False, exists_hint: str = "") -> Path:

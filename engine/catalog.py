@@ -17,8 +17,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from engine.errors import WhatifError, unknown_choice
-from engine.validation import format_validation_error
+from whatif.engine.errors import WhatifError, unknown_choice
+from whatif.engine.validation import format_validation_error
 
 Precision = Literal["bf16", "fp16", "fp8", "fp4"]
 PRECISIONS: tuple[str, ...] = ("bf16", "fp16", "fp8", "fp4")
@@ -179,7 +179,7 @@ def parse_chip(key: str, entry: Mapping[str, Any], origin: str, base: Chip | Non
 
 
 def _read_data(name: str) -> dict[str, Any]:
-    text = resources.files("engine.data").joinpath(name).read_text(encoding="utf-8")
+    text = resources.files("whatif.engine.data").joinpath(name).read_text(encoding="utf-8")
     return tomllib.loads(text)
 
 

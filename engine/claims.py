@@ -22,10 +22,10 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, PlainValidator
 from pydantic_core import PydanticCustomError
 
-from engine.units import fmt
+from whatif.engine.units import fmt
 
 if TYPE_CHECKING:
-    from engine.evaluate import Result
+    from whatif.engine.evaluate import Result
 
 SECONDS_PER_DAY = 86400.0
 SECONDS_PER_HOUR = 3600.0
@@ -110,7 +110,7 @@ class Thresholds:
 
 @functools.cache
 def load_thresholds() -> Thresholds:
-    data = tomllib.loads(resources.files("engine.data").joinpath("claims.toml").read_text(encoding="utf-8"))
+    data = tomllib.loads(resources.files("whatif.engine.data").joinpath("claims.toml").read_text(encoding="utf-8"))
     d, v = data["duration"], data["value"]
     return Thresholds(d["implausible_below"], d["optimistic_above"], d["optimistic_mfu_above"],
                       d["implausible_mfu_above"], v["consistent_within"], f"{d['sources']} | {v['sources']}")

@@ -9,11 +9,11 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
-from engine.catalog import Catalog
-from engine.model import compute
-from engine.resolve import Resolved, resolve
-from engine.scenario import Scenario
-from engine.warnings import Warning, build_warnings
+from whatif.engine.catalog import Catalog
+from whatif.engine.model import compute
+from whatif.engine.resolve import Resolved, resolve
+from whatif.engine.scenario import Scenario
+from whatif.engine.warnings import Warning, build_warnings
 
 # The output contract of model.md section 9: JSON keys and CSV/TOML columns.
 OUTPUT_KEYS: tuple[str, ...] = (

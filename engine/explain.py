@@ -6,10 +6,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from engine.evaluate import Result
-from engine.errors import WhatifError, unknown_choice
-from engine.resolve import Origin
-from engine.units import QUANTITIES, fmt
+from whatif.engine.evaluate import Result
+from whatif.engine.errors import WhatifError, unknown_choice
+from whatif.engine.resolve import Origin
+from whatif.engine.units import QUANTITIES, fmt
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,9 @@ from typing import Any
 
 import tomli_w
 
-from engine.atomic import write_atomic
-from engine.errors import WhatifError, did_you_mean
-from engine.scenario import GROUPS, Scenario, scenario_from_dict
+from whatif.engine.atomic import write_atomic
+from whatif.engine.errors import WhatifError, did_you_mean
+from whatif.engine.scenario import GROUPS, Scenario, scenario_from_dict
 
 SCHEMA_VERSION = 1
 PRESETS_ENV = "WHATIF_PRESETS"
@@ -22,8 +22,13 @@ TABLE_KEYS = (*GROUPS, "chips")
 
 
 def shipped_presets_dir() -> Path:
+    """The presets that ship with whatif (package data `whatif.presets`; installed as plain
+    files, so a Path), or the folder in WHATIF_PRESETS."""
     env = os.environ.get(PRESETS_ENV)
-    return Path(env) if env else Path(__file__).resolve().parent.parent / "presets"
+    if env:
+        return Path(env)
+    from importlib import resources
+    return Path(str(resources.files("whatif.presets")))
 
 
 def user_presets_dir() -> Path:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from engine.evaluate import Result
-from engine.explain import explain
-from engine.units import QUANTITIES, fmt
+from whatif.engine.evaluate import Result
+from whatif.engine.explain import explain
+from whatif.engine.units import QUANTITIES, fmt
 
 SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Compute and time", ("training_flops", "peak_pflops", "mfu", "goodput", "end_to_end_utilisation",

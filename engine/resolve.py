@@ -11,8 +11,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Literal
 
-from engine.catalog import Catalog, Chip, Cooling, Region, load_catalog
-from engine.scenario import Scenario
+from whatif.engine.catalog import Catalog, Chip, Cooling, Region, load_catalog
+from whatif.engine.scenario import Scenario
 
 OriginKind = Literal["input", "default", "catalog", "estimate", "auto", "derived"]
 NAN = math.nan

@@ -11,11 +11,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from engine.catalog import Precision
-from engine.claims import Claims
-from engine.errors import WhatifError
-from engine.uncertainty import Uncertainty
-from engine.validation import format_validation_error
+from whatif.engine.catalog import Precision
+from whatif.engine.claims import Claims
+from whatif.engine.errors import WhatifError
+from whatif.engine.uncertainty import Uncertainty
+from whatif.engine.validation import format_validation_error
 
 Mode = Literal["rent", "own"]
 
@@ -102,11 +102,11 @@ class Scenario(BaseModel):
 def split_key(dotted: str) -> tuple[str, str]:
     group, _, key = dotted.partition(".")
     if group not in GROUPS or not key:
-        from engine.errors import unknown_choice
+        from whatif.engine.errors import unknown_choice
         raise WhatifError(unknown_choice("group", group, GROUPS), key=dotted)
     fields = GROUPS[group].model_fields
     if key not in fields:
-        from engine.errors import unknown_choice
+        from whatif.engine.errors import unknown_choice
         raise WhatifError(unknown_choice(f"{group} key", key, fields), key=dotted)
     return group, key
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from engine.resolve import Resolved
-from engine.units import fmt
+from whatif.engine.resolve import Resolved
+from whatif.engine.units import fmt
 
 Severity = Literal["error", "warning", "note"]
 

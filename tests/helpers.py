@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.scenario import Scenario, scenario_from_dict
+from whatif.engine.scenario import Scenario, scenario_from_dict
 
 
 def make_scenario(**groups: dict[str, Any]) -> Scenario:

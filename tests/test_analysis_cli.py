@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from engine.cli import main
+from whatif.cli.main import main
 
 PRESET = "presets/default.toml"
 

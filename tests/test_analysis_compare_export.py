@@ -9,13 +9,13 @@ import json
 
 import pytest
 
-from engine.analysis.compare import compare
-from engine.analysis.export import (
+from whatif.engine.analysis.compare import compare
+from whatif.engine.analysis.export import (
     compare_csv, compare_json, compare_markdown, compare_text, export_result, write_atomic,
 )
-from engine.analysis.uncertainty import monte_carlo
-from engine.errors import WhatifError
-from engine.evaluate import NUMERIC_OUTPUTS, evaluate
+from whatif.engine.analysis.uncertainty import monte_carlo
+from whatif.engine.errors import WhatifError
+from whatif.engine.evaluate import NUMERIC_OUTPUTS, evaluate
 from tests.helpers import make_scenario
 
 H100 = make_scenario(workload={"params_b": 405.0, "tokens_t": 15.6},
@@ -107,5 +107,5 @@ def test_write_atomic_never_clobbers_without_consent(tmp_path):
     (["only"], ["only"]),
 ])
 def test_short_names_drop_a_shared_leading_phrase(names, short):
-    from engine.analysis.compare import short_names
+    from whatif.engine.analysis.compare import short_names
     assert short_names(names) == short

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from engine.analysis.sensitivity import render_tornado, sensitivity
-from engine.errors import WhatifError
+from whatif.engine.analysis.sensitivity import render_tornado, sensitivity
+from whatif.engine.errors import WhatifError
 from tests.helpers import make_scenario
 
 BASE = make_scenario(workload={"params_b": 405.0, "tokens_t": 15.6}, cluster={"chip": "h100", "count": 16384})
@@ -70,5 +70,5 @@ def test_unknown_output_is_rejected():
 
 
 def result_value(scenario, name):
-    from engine.evaluate import evaluate
+    from whatif.engine.evaluate import evaluate
     return evaluate(scenario).values[name]

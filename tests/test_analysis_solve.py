@@ -7,9 +7,9 @@ import math
 
 import pytest
 
-from engine.analysis.solve import Goal, parse_goal, solve
-from engine.errors import WhatifError
-from engine.evaluate import evaluate
+from whatif.engine.analysis.solve import Goal, parse_goal, solve
+from whatif.engine.errors import WhatifError
+from whatif.engine.evaluate import evaluate
 from tests.helpers import make_scenario
 
 H100_BF16_FLOPS = 989.4e12

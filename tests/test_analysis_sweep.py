@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from engine.analysis.inputs import input_spec, numeric_keys
-from engine.analysis.sweep import sweep, sweep_rows
-from engine.errors import WhatifError
-from engine.evaluate import NUMERIC_OUTPUTS, evaluate
+from whatif.engine.analysis.inputs import input_spec, numeric_keys
+from whatif.engine.analysis.sweep import sweep, sweep_rows
+from whatif.engine.errors import WhatifError
+from whatif.engine.evaluate import NUMERIC_OUTPUTS, evaluate
 from tests.helpers import make_scenario
 
 BASE = make_scenario(workload={"params_b": 405.0, "tokens_t": 15.6}, cluster={"chip": "h100", "count": 16384})

@@ -8,11 +8,11 @@ from importlib import resources
 
 import pytest
 
-from engine.analysis.uncertainty import HEADLINE, input_ranges, monte_carlo
-from engine.errors import WhatifError
-from engine.evaluate import NUMERIC_OUTPUTS, evaluate
-from engine.presets import dumps_preset, parse_preset
-from engine.uncertainty import UNCERTAIN_KEYS, Range
+from whatif.engine.analysis.uncertainty import HEADLINE, input_ranges, monte_carlo
+from whatif.engine.errors import WhatifError
+from whatif.engine.evaluate import NUMERIC_OUTPUTS, evaluate
+from whatif.engine.presets import dumps_preset, parse_preset
+from whatif.engine.uncertainty import UNCERTAIN_KEYS, Range
 from tests.helpers import make_scenario
 
 BASE = make_scenario(workload={"params_b": 405.0, "tokens_t": 15.6}, cluster={"chip": "h100", "count": 16384})
@@ -120,7 +120,7 @@ def test_bad_uncertainty_tables_name_the_key(table, message):
 
 
 def test_default_ranges_file_is_complete_and_sourced():
-    data = tomllib.loads(resources.files("engine.data").joinpath("uncertainty.toml").read_text(encoding="utf-8"))
+    data = tomllib.loads(resources.files("whatif.engine.data").joinpath("uncertainty.toml").read_text(encoding="utf-8"))
     entries = [data[k] for k in UNCERTAIN_KEYS if k != "pue"] + list(data["pue"].values())
     assert set(data["pue"]) == {"air", "rear-door", "direct-liquid", "immersion"}
     for entry in entries:
@@ -137,6 +137,6 @@ def test_headline_bands_exist():
 def test_percentiles_are_numpys_nearest_rank(n):
     import numpy as np
 
-    from engine.analysis.uncertainty import _nearest_ranks
+    from whatif.engine.analysis.uncertainty import _nearest_ranks
     x = np.random.default_rng(n).random(n)
     assert _nearest_ranks(x) == tuple(float(v) for v in np.percentile(x, (10, 50, 90), method="lower"))

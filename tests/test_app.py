@@ -10,16 +10,16 @@ from rich.console import Console
 from textual import events
 from textual.widgets import Input, Static
 
-from engine.evaluate import evaluate
-from engine.presets import default_preset_path, load_preset, save_preset
-from engine.units import fmt, fmt_delta
-from tui.app import WhatifApp
-from tui.screens.dialogs import ConfirmScreen, ExplainScreen, PresetPicker, SaveAsScreen, TomlScreen
-from tui.screens.choice_picker import ChoicePicker
-from tui.screens.help import HelpScreen, widget_bindings
-from tui.widgets.base import ResultView
-from tui.widgets.fields import ChoiceField, FieldRow, MoreFields
-from tui.widgets.results import DetailTable, HeadlineCard
+from whatif.engine.evaluate import evaluate
+from whatif.engine.presets import default_preset_path, load_preset, save_preset
+from whatif.engine.units import fmt, fmt_delta
+from whatif.tui.app import WhatifApp
+from whatif.tui.screens.dialogs import ConfirmScreen, ExplainScreen, PresetPicker, SaveAsScreen, TomlScreen
+from whatif.tui.screens.choice_picker import ChoicePicker
+from whatif.tui.screens.help import HelpScreen, widget_bindings
+from whatif.tui.widgets.base import ResultView
+from whatif.tui.widgets.fields import ChoiceField, FieldRow, MoreFields
+from whatif.tui.widgets.results import DetailTable, HeadlineCard
 
 SIZE = (120, 40)
 
@@ -361,7 +361,7 @@ def _write_preset(path: Path, count: int, name: str) -> None:
 
 
 async def test_tour_steps_through_stops_and_asks_before_leaving_an_edited_stop(tmp_path):
-    from tui.tour import load_tour
+    from whatif.engine.tours import load_tour
 
     _write_preset(tmp_path / "a.toml", 1024, "Small")
     _write_preset(tmp_path / "b.toml", 2048, "Bigger")
@@ -409,8 +409,8 @@ async def test_views_may_skip_updates_while_their_tab_is_hidden():
 
 
 def test_chip_search_ranks_key_prefix_then_name_and_vendor():
-    from engine.catalog import load_catalog
-    from tui.screens.chip_picker import chip_matches
+    from whatif.engine.catalog import load_catalog
+    from whatif.tui.screens.chip_picker import chip_matches
 
     catalog = load_catalog()
     assert chip_matches(catalog, "b2")[0] == "b200"
@@ -421,7 +421,7 @@ def test_chip_search_ranks_key_prefix_then_name_and_vendor():
 
 
 async def test_chip_picker_filters_and_escape_keeps_the_chip():
-    from tui.screens.chip_picker import ChipPicker
+    from whatif.tui.screens.chip_picker import ChipPicker
 
     app = WhatifApp()
     async with app.run_test(size=(80, 24)) as pilot:
@@ -463,7 +463,7 @@ async def test_collapsed_sections_build_their_fields_when_opened():
 async def test_palette_go_to_field_opens_its_section():
     app = WhatifApp()
     async with app.run_test(size=SIZE) as pilot:
-        from tui.widgets.fields import FIELDS
+        from whatif.tui.widgets.fields import FIELDS
         await app._focus_field(FIELDS["facility.load_factor"])
         await pilot.pause()
         assert app.focused is app.query_one("#f-facility-load-factor", Input)
@@ -547,7 +547,7 @@ async def test_after_first_frame_runs_once_the_app_is_on_screen():
 def test_launch_with_a_bad_preset_says_so_and_leaves_garbage_collection_on(tmp_path, capsys):
     import gc
 
-    from tui.launch import launch
+    from whatif.tui.launch import launch
 
     bad = tmp_path / "bad.toml"
     bad.write_text("schema = 1\\n[cluster]\\ncount = 'many'\\n")

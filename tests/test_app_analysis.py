@@ -9,17 +9,17 @@ import pytest
 from textual.app import App, ComposeResult
 from textual.widgets import Button, DataTable, Input, Select, Static
 
-from engine.analysis.solve import parse_goal, solve
-from engine.analysis.uncertainty import monte_carlo
-from engine.evaluate import evaluate
-from engine.units import fmt
+from whatif.engine.analysis.solve import parse_goal, solve
+from whatif.engine.analysis.uncertainty import monte_carlo
+from whatif.engine.evaluate import evaluate
+from whatif.engine.units import fmt
 from tests.helpers import make_scenario
-from tui.screens.compare import CompareScreen, ExportScreen
-from tui.screens.goal_seek import GoalSeekScreen
-from tui.widgets.base import ResultView
-from tui.widgets.chart import SweepChart, TornadoView
-from tui.widgets.uncertainty import UncertaintyStrip
-from tui.widgets.uncertainty_view import UncertaintyView
+from whatif.tui.screens.compare import CompareScreen, ExportScreen
+from whatif.tui.screens.goal_seek import GoalSeekScreen
+from whatif.tui.widgets.base import ResultView
+from whatif.tui.widgets.chart import SweepChart, TornadoView
+from whatif.tui.widgets.uncertainty import UncertaintyStrip
+from whatif.tui.widgets.uncertainty_view import UncertaintyView
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIO = make_scenario(workload={"params_b": 405.0, "tokens_t": 15.6}, cluster={"chip": "h100", "count": 16384})

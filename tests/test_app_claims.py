@@ -8,11 +8,11 @@ from pathlib import Path
 from textual.app import App, ComposeResult
 from textual.widgets import Static, TabbedContent, TabPane
 
-from engine.claims import check_claims
-from engine.evaluate import Result, evaluate
-from engine.presets import load_preset
-from engine.scenario import Scenario
-from tui.widgets.claims import ClaimsTable, ClaimsView
+from whatif.engine.claims import check_claims
+from whatif.engine.evaluate import Result, evaluate
+from whatif.engine.presets import load_preset
+from whatif.engine.scenario import Scenario
+from whatif.tui.widgets.claims import ClaimsTable, ClaimsView
 
 PRESETS = Path(__file__).resolve().parent.parent / "presets"
 SIZE = (140, 40)
@@ -92,7 +92,7 @@ async def test_standalone_pane_hides_its_tab_without_claims():
 # --- In the whatif app. ---
 
 async def test_app_opens_an_article_preset_on_its_claims_and_a_chip_change_flips_the_verdict():
-    from tui.app import WhatifApp
+    from whatif.tui.app import WhatifApp
 
     app = WhatifApp(PRESETS / "article-gpt4.toml")
     async with app.run_test(size=SIZE) as pilot:
@@ -113,7 +113,7 @@ async def test_app_opens_an_article_preset_on_its_claims_and_a_chip_change_flips
 
 
 async def test_app_typing_the_papers_flops_makes_the_llama_row_plausible():
-    from tui.app import WhatifApp
+    from whatif.tui.app import WhatifApp
 
     app = WhatifApp(PRESETS / "article-llama31-405b.toml")
     async with app.run_test(size=SIZE) as pilot:
@@ -128,7 +128,7 @@ async def test_app_typing_the_papers_flops_makes_the_llama_row_plausible():
 
 
 async def test_app_default_preset_has_no_claims_tab():
-    from tui.app import WhatifApp
+    from whatif.tui.app import WhatifApp
 
     app = WhatifApp()
     async with app.run_test(size=SIZE) as pilot:
@@ -139,7 +139,7 @@ async def test_app_default_preset_has_no_claims_tab():
 
 
 async def test_narrow_claims_table_keeps_verdicts_and_figures_whole():
-    from tui.app import WhatifApp
+    from whatif.tui.app import WhatifApp
 
     app = WhatifApp(PRESETS / "article-gpt4.toml")  # the real layout: inputs take 32 columns
     async with app.run_test(size=(80, 24)) as pilot:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.widgets import Input
 
-from tui.app import WhatifApp
+from whatif.tui.app import WhatifApp
 
 
 async def _freeze(pilot) -> None:

@@ -1,11 +1,11 @@
-"""tui.tour: loading a tour folder (with or without tour.toml) and its error messages."""
+"""whatif.engine.tours: loading a tour folder (with or without tour.toml) and its error messages."""
 
 from __future__ import annotations
 
 import pytest
 
-from engine.errors import WhatifError
-from tui.tour import load_tour
+from whatif.engine.errors import WhatifError
+from whatif.engine.tours import load_tour
 
 
 def _presets(folder, *names):

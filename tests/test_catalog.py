@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from engine.catalog import load_catalog, shipped_catalog
-from engine.errors import WhatifError
-from engine.evaluate import evaluate
+from whatif.engine.catalog import load_catalog, shipped_catalog
+from whatif.engine.errors import WhatifError
+from whatif.engine.evaluate import evaluate
 from tests.helpers import make_scenario
 
 REQUIRED_CHIPS = {"v100", "a100", "h100", "h800", "h200", "b200", "gb200", "b300", "gb300", "mi300x", "mi325x",

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from engine.claims import Claims, check_claims, implied_utilisation, load_thresholds
-from engine.cli import main
-from engine.errors import WhatifError
-from engine.evaluate import evaluate
-from engine.presets import dumps_preset, load_preset, parse_preset
+from whatif.engine.claims import Claims, check_claims, implied_utilisation, load_thresholds
+from whatif.cli.main import main
+from whatif.engine.errors import WhatifError
+from whatif.engine.evaluate import evaluate
+from whatif.engine.presets import dumps_preset, load_preset, parse_preset
 from tests.helpers import make_scenario
 
 PRESETS = Path(__file__).resolve().parent.parent / "presets"

@@ -9,14 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from engine.evaluate import OUTPUT_KEYS
+from whatif.engine.evaluate import OUTPUT_KEYS
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT = str(ROOT / "presets" / "default.toml")
 
 
 def whatif(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "tui.main", *args], capture_output=True, text=True, cwd=ROOT,
+    return subprocess.run([sys.executable, "-m", "whatif", *args], capture_output=True, text=True, cwd=ROOT,
                           timeout=60)
 
 
@@ -73,7 +73,7 @@ def test_chips_and_presets_listings():
 
 
 def test_help_does_not_import_textual():
-    code = ("import sys; from tui.main import main\n"
+    code = ("import sys; from whatif.main import main\n"
             "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
             "assert 'textual' not in sys.modules and 'rich' not in sys.modules, 'UI imported by --help'")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)

@@ -7,10 +7,10 @@ import warnings
 
 import pytest
 
-from engine.errors import WhatifError
-from engine.evaluate import OUTPUT_KEYS, evaluate
-from engine.explain import explain, explainable
-from engine.units import fmt
+from whatif.engine.errors import WhatifError
+from whatif.engine.evaluate import OUTPUT_KEYS, evaluate
+from whatif.engine.explain import explain, explainable
+from whatif.engine.units import fmt
 from tests.helpers import make_scenario
 
 RESULT = evaluate(make_scenario())

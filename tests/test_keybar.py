@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from tui.app import WhatifApp
-from tui.screens.help import HelpScreen
-from tui.widgets.keybar import KeyBar, KeyItem
+from whatif.tui.app import WhatifApp
+from whatif.tui.screens.help import HelpScreen
+from whatif.tui.widgets.keybar import KeyBar, KeyItem
 
 
 def item(display: str, description: str, pinned: bool = False) -> KeyItem:

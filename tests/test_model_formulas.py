@@ -11,8 +11,8 @@ import math
 
 import pytest
 
-from engine.evaluate import evaluate
-from engine.model import goodput_model, mfu_estimate
+from whatif.engine.evaluate import evaluate
+from whatif.engine.model import goodput_model, mfu_estimate
 from tests.helpers import make_scenario
 
 REL = 1e-4

@@ -7,9 +7,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.evaluate import evaluate, evaluate_batch, evaluate_many, NUMERIC_OUTPUTS
-from engine.model import goodput_model
-from engine.resolve import resolve
+from whatif.engine.evaluate import evaluate, evaluate_batch, evaluate_many, NUMERIC_OUTPUTS
+from whatif.engine.model import goodput_model
+from whatif.engine.resolve import resolve
 from tests.helpers import make_scenario
 
 counts = st.integers(min_value=1, max_value=10_000_000)

@@ -6,8 +6,8 @@ import os
 
 import pytest
 
-from engine.errors import WhatifError
-from engine.presets import default_preset_path, dumps_preset, load_preset, parse_preset, save_preset
+from whatif.engine.errors import WhatifError
+from whatif.engine.presets import default_preset_path, dumps_preset, load_preset, parse_preset, save_preset
 from tests.helpers import make_scenario
 
 GOOD = """schema = 1

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from engine.claims import check_claims
-from engine.evaluate import evaluate
-from engine.presets import load_preset, save_preset
-from tui.tour import load_tour
+from whatif.engine.claims import check_claims
+from whatif.engine.evaluate import evaluate
+from whatif.engine.presets import load_preset, save_preset
+from whatif.engine.tours import load_tour
 
 PRESETS = Path(__file__).resolve().parent.parent / "presets"
 ALL = sorted(PRESETS.glob("*.toml"))

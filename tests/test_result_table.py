@@ -5,10 +5,10 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import App
 
-from engine.units import fmt
-from tui.app import WhatifApp
-from tui.widgets.result_table import LABEL_MIN, ResultTable, Row, column_widths
-from tui.widgets.results import DetailTable
+from whatif.engine.units import fmt
+from whatif.tui.app import WhatifApp
+from whatif.tui.widgets.result_table import LABEL_MIN, ResultTable, Row, column_widths
+from whatif.tui.widgets.results import DetailTable
 
 
 def test_columns_keep_natural_widths_when_they_fit():

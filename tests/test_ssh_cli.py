@@ -14,10 +14,10 @@ from pathlib import Path
 import asyncssh
 
 from fixtures.ssh_visitor import Visitor
-from tui.ssh_server import exposure_warning
-from tui.ssh.server import is_loopback
+from whatif.serve.ssh.cli import exposure_warning
+from whatif.serve.ssh.server import is_loopback
 
-WHATIF = [sys.executable, "-m", "tui.main", "serve-ssh"]
+WHATIF = [sys.executable, "-m", "whatif", "serve-ssh"]
 ARTICLE_TOUR = Path(__file__).resolve().parents[1] / "presets" / "tours" / "article"
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tui.ssh.child import TermSize, child_environment, safe_term_type
-from tui.ssh.gate import ALT_SCREEN_ENTER, ALT_SCREEN_LEAVE, TERMINAL_RESET, OutputGate
+from whatif.serve.ssh.child import TermSize, child_environment, safe_term_type
+from whatif.serve.ssh.gate import ALT_SCREEN_ENTER, ALT_SCREEN_LEAVE, TERMINAL_RESET, OutputGate
 
 
 def test_gate_forwards_the_screen_and_holds_text_printed_outside_it():

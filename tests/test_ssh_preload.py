@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from fixtures.ssh_visitor import REAL_APP, Visitor, process_gone, wait_until
-from tui.ssh.preload import Preloader
-from tui.ssh.server import DemoServer, ServeConfig
+from whatif.serve.ssh.preload import Preloader
+from whatif.serve.ssh.server import DemoServer, ServeConfig
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="PTY handling is tested on Linux")
 
@@ -34,10 +34,10 @@ async def _server(tmp_path: Path, **options) -> DemoServer:
 
 
 def test_only_the_default_app_command_is_preloaded():
-    assert Preloader.runs([sys.executable, "-m", "tui.main"])
-    assert Preloader.runs([sys.executable, "-m", "tui.main", "--tour", "/x"])
+    assert Preloader.runs([sys.executable, "-m", "whatif"])
+    assert Preloader.runs([sys.executable, "-m", "whatif", "--tour", "/x"])
     assert not Preloader.runs([sys.executable, "app.py"])
-    assert not Preloader.runs(["/other/python", "-m", "tui.main"])
+    assert not Preloader.runs(["/other/python", "-m", "whatif"])
 
 
 async def test_apps_are_forks_of_the_preloader_each_leading_its_own_session(tmp_path):

@@ -16,13 +16,13 @@ import sys
 import asyncssh
 import pytest
 
-from engine.evaluate import evaluate
-from engine.presets import default_preset_path, load_preset
-from engine.units import fmt
+from whatif.engine.evaluate import evaluate
+from whatif.engine.presets import default_preset_path, load_preset
+from whatif.engine.units import fmt
 from fixtures.ssh_visitor import FIXTURE_APP, REAL_APP, Visitor, process_gone, wait_until
-from tui.ssh.gate import ALT_SCREEN_ENTER
-from tui.ssh.session import MSG_STARTING
-from tui.ssh.server import DemoServer, ServeConfig, ServeError, load_or_create_host_key
+from whatif.serve.ssh.gate import ALT_SCREEN_ENTER
+from whatif.serve.ssh.session import MSG_STARTING
+from whatif.serve.ssh.server import DemoServer, ServeConfig, ServeError, load_or_create_host_key
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="PTY handling is tested on Linux")
 

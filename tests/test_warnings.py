@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from engine.evaluate import evaluate
-from engine.warnings import CODES
+from whatif.engine.evaluate import evaluate
+from whatif.engine.warnings import CODES
 from tests.helpers import make_scenario
 
 

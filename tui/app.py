@@ -43,31 +43,31 @@ from textual.css.query import NoMatches
 from textual.dom import DOMNode
 from textual.widgets import Input, Static, TabbedContent, TabPane, Tabs
 
-from engine.catalog import Catalog, load_catalog
-from engine.claims import check_claims
-from engine.errors import WhatifError
-from engine.evaluate import Result, evaluate
-from engine.presets import (dumps_preset, list_presets, load_preset, save_preset, shipped_presets_dir,
+from whatif.engine.catalog import Catalog, load_catalog
+from whatif.engine.claims import check_claims
+from whatif.engine.errors import WhatifError
+from whatif.engine.evaluate import Result, evaluate
+from whatif.engine.presets import (dumps_preset, list_presets, load_preset, save_preset, shipped_presets_dir,
                             user_presets_dir)
-from engine.scenario import Scenario
-from engine.units import QUANTITIES
-from tui.tour import Tour
-from tui.widgets.base import ResultView
-from tui.widgets.fields import (BLANK_PROMPTS, BY_WIDGET_ID, FIELDS, REQUIRED, ChipField, ChoiceField,
+from whatif.engine.scenario import Scenario
+from whatif.engine.units import QUANTITIES
+from whatif.engine.tours import Tour
+from whatif.tui.widgets.base import ResultView
+from whatif.tui.widgets.fields import (BLANK_PROMPTS, BY_WIDGET_ID, FIELDS, REQUIRED, ChipField, ChoiceField,
                                 FieldRow, FieldSpec, InputPanels, MoreFields, PickerField, format_value, hint,
                                 parse_text)
-from tui.widgets.keybar import KeyBar
-from tui.widgets.results import DetailTable, Headline, WarningsView, can_explain, set_text
-from tui.widgets.titlebar import TitleBar
-from tui.widgets.uncertainty import UncertaintyStrip
+from whatif.tui.widgets.keybar import KeyBar
+from whatif.tui.widgets.results import DetailTable, Headline, WarningsView, can_explain, set_text
+from whatif.tui.widgets.titlebar import TitleBar
+from whatif.tui.widgets.uncertainty import UncertaintyStrip
 
 DEMO_ENV = "WHATIF_DEMO"
 # Result panes whose view is built the first time the tab is shown:
 # pane id -> (tab title, module, view class, view id).
 LAZY_PANES: dict[str, tuple[str, str, str, str]] = {
-    "tab-chart": ("Chart", "tui.widgets.chart", "SweepChart", "chart"),
-    "tab-sensitivity": ("Sensitivity", "tui.widgets.chart", "TornadoView", "tornado"),
-    "tab-uncertainty": ("P10/P90", "tui.widgets.uncertainty_view", "UncertaintyView", "uncertainty"),
+    "tab-chart": ("Chart", "whatif.tui.widgets.chart", "SweepChart", "chart"),
+    "tab-sensitivity": ("Sensitivity", "whatif.tui.widgets.chart", "TornadoView", "tornado"),
+    "tab-uncertainty": ("P10/P90", "whatif.tui.widgets.uncertainty_view", "UncertaintyView", "uncertainty"),
 }
 
 
@@ -135,7 +135,7 @@ class WhatifApp(App):
         self.path: Path | None = Path(path) if path is not None else None
         if scenario is None:
             if self.path is None:
-                from engine.presets import default_preset_path
+                from whatif.engine.presets import default_preset_path
                 self.path = default_preset_path()
             scenario = load_preset(self.path)
         self.scenario: Scenario = scenario
@@ -433,7 +433,7 @@ class WhatifApp(App):
         if self._claims_view_mounted:
             return
         if check_claims(self.result):
-            from tui.widgets.claims import ClaimsView
+            from whatif.tui.widgets.claims import ClaimsView
             self._claims_view_mounted = True
             self.query_one("#tab-claims", TabPane).mount(ClaimsView(id="claims"))
         elif not self._claims_tab_hidden:
@@ -481,7 +481,7 @@ class WhatifApp(App):
         if not self.dirty:
             then()
             return
-        from tui.screens.dialogs import ConfirmScreen
+        from whatif.tui.screens.dialogs import ConfirmScreen
 
         def answer(discard: bool | None) -> None:
             if discard:
@@ -492,7 +492,7 @@ class WhatifApp(App):
         self._when_saved(self.exit, "Quit and discard unsaved changes?")
 
     def action_open_preset(self) -> None:
-        from tui.screens.dialogs import PresetPicker
+        from whatif.tui.screens.dialogs import PresetPicker
 
         def pick() -> None:
             self.push_screen(PresetPicker(self._preset_groups()), self._open_path)
@@ -546,7 +546,7 @@ class WhatifApp(App):
         self._write(self.path, overwrite=True)
 
     def action_save_as(self) -> None:
-        from tui.screens.dialogs import SaveAsScreen
+        from whatif.tui.screens.dialogs import SaveAsScreen
         folder = user_presets_dir()
         stem = self.path.stem if self.path else _slug(self.scenario.name) or "scenario"
         suggestion = folder / f"{stem}.toml"
@@ -566,7 +566,7 @@ class WhatifApp(App):
             self._write(path, overwrite=False)
 
     def _confirm_overwrite(self, path: Path) -> None:
-        from tui.screens.dialogs import ConfirmScreen
+        from whatif.tui.screens.dialogs import ConfirmScreen
 
         def answer(yes: bool | None) -> None:
             if yes:
@@ -591,28 +591,28 @@ class WhatifApp(App):
         self._update_title()
 
     def action_show_toml(self) -> None:
-        from tui.screens.dialogs import TomlScreen
+        from whatif.tui.screens.dialogs import TomlScreen
         self.push_screen(TomlScreen(dumps_preset(self.scenario)))
 
     def action_goal_seek(self) -> None:
-        from tui.screens.goal_seek import GoalSeekScreen
+        from whatif.tui.screens.goal_seek import GoalSeekScreen
         self.push_screen(GoalSeekScreen(self.result))
 
     def action_compare(self) -> None:
-        from tui.screens.compare import CompareScreen
+        from whatif.tui.screens.compare import CompareScreen
         self.push_screen(CompareScreen([(self.scenario.name or "Current", self.scenario)], self.catalog))
 
     def action_export(self) -> None:
-        from tui.screens.compare import ExportScreen
+        from whatif.tui.screens.compare import ExportScreen
         self.push_screen(ExportScreen(result=self.result))
 
     def action_help(self) -> None:
-        from tui.screens.help import HelpScreen
+        from whatif.tui.screens.help import HelpScreen
         self.push_screen(HelpScreen())
 
     def action_explain(self, name: str) -> None:
         """Show how output `name` was computed (formula, values, origins)."""
-        from tui.screens.dialogs import ExplainScreen, InputSourceScreen
+        from whatif.tui.screens.dialogs import ExplainScreen, InputSourceScreen
         if name in self.result.resolved.values and not can_explain(name):
             label = QUANTITIES[name].label if name in QUANTITIES else name
             self.push_screen(InputSourceScreen(name, label, self.result.resolved.values[name],
@@ -623,7 +623,7 @@ class WhatifApp(App):
             self.notify(f"{label}: part of the power breakdown; explain Facility power or IT power for "
                         f"the formula.", timeout=5)
             return
-        from engine.explain import explain
+        from whatif.engine.explain import explain
         self.push_screen(ExplainScreen(explain(self.result, name)))
 
     @on(DetailTable.RowSelected, "#detail")
@@ -693,7 +693,7 @@ class WhatifApp(App):
                     continue
                 yield SystemCommand(binding.description, binding.tooltip or f"{binding.description} "
                                     f"({binding.key})", lambda a=binding.action: self.run_action(a))
-        from engine.explain import explainable
+        from whatif.engine.explain import explainable
         for name in explainable():
             label = QUANTITIES[name].label if name in QUANTITIES else name
             yield SystemCommand(f"Explain {label}", f"how {name} is computed",

@@ -21,13 +21,13 @@ def launch(argv: list[str]) -> int:
     # few hundred thousand long-lived objects (modules, widgets, styles) and the collector
     # kept walking them. Then they are frozen out of later collections, and it resumes.
     gc.disable()
-    from engine.errors import WhatifError
+    from whatif.engine.errors import WhatifError
 
     try:
-        from tui.app import WhatifApp
+        from whatif.tui.app import WhatifApp
         tour = None
         if args.tour:
-            from tui.tour import load_tour
+            from whatif.engine.tours import load_tour
             tour = load_tour(args.tour)
         app = WhatifApp(args.preset, tour=tour)
     except WhatifError as exc:

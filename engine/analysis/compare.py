@@ -11,10 +11,10 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from engine.errors import WhatifError
-from engine.evaluate import NUMERIC_OUTPUTS, Result, evaluate
-from engine.scenario import Scenario
-from engine.units import QUANTITIES, fmt, fmt_delta
+from whatif.engine.errors import WhatifError
+from whatif.engine.evaluate import NUMERIC_OUTPUTS, Result, evaluate
+from whatif.engine.scenario import Scenario
+from whatif.engine.units import QUANTITIES, fmt, fmt_delta
 
 MIN_COLUMNS, MAX_COLUMNS = 2, 6
 # Inputs shown above the outputs so a reader sees what differs between the columns.

@@ -2,7 +2,7 @@
 
 CSV and JSON carry raw numbers under the model.md section-9 names (empty / null where a
 value is not available); Markdown carries the formatted values a reader wants. Optional
-P10/P50/P90 columns come from engine.analysis.uncertainty. `write_atomic` never clobbers a
+P10/P50/P90 columns come from whatif.engine.analysis.uncertainty. `write_atomic` never clobbers a
 file unless told to.
 """
 
@@ -12,12 +12,12 @@ import csv
 import io
 import json
 
-from engine.analysis.compare import SETUP_ROWS, Comparison, finite_or_none
-from engine.analysis.uncertainty import MonteCarlo
-from engine.atomic import write_atomic  # noqa: F401  (re-exported for the app)
-from engine.errors import WhatifError
-from engine.evaluate import NUMERIC_OUTPUTS, Result
-from engine.units import QUANTITIES, fmt
+from whatif.engine.analysis.compare import SETUP_ROWS, Comparison, finite_or_none
+from whatif.engine.analysis.uncertainty import MonteCarlo
+from whatif.engine.atomic import write_atomic  # noqa: F401  (re-exported for the app)
+from whatif.engine.errors import WhatifError
+from whatif.engine.evaluate import NUMERIC_OUTPUTS, Result
+from whatif.engine.units import QUANTITIES, fmt
 
 FORMATS = ("md", "csv", "json")
 

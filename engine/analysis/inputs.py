@@ -15,10 +15,10 @@ from dataclasses import dataclass
 import numpy as np
 from annotated_types import Ge, Gt, Le, Lt
 
-from engine.errors import WhatifError, unknown_choice
-from engine.evaluate import Result
-from engine.resolve import Resolved
-from engine.scenario import GROUPS, split_key
+from whatif.engine.errors import WhatifError, unknown_choice
+from whatif.engine.evaluate import Result
+from whatif.engine.resolve import Resolved
+from whatif.engine.scenario import GROUPS, split_key
 
 # Scenario keys whose resolved name differs from the field name. Every other numeric
 # field resolves to a value of the same name.

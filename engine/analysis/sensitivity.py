@@ -15,12 +15,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine.analysis.inputs import AUTO_OUTPUT, input_spec, point_value
-from engine.analysis.uncertainty import input_ranges
-from engine.errors import WhatifError
-from engine.evaluate import Result, evaluate, evaluate_batch
-from engine.scenario import Scenario
-from engine.units import QUANTITIES, fmt
+from whatif.engine.analysis.inputs import AUTO_OUTPUT, input_spec, point_value
+from whatif.engine.analysis.uncertainty import input_ranges
+from whatif.engine.errors import WhatifError
+from whatif.engine.evaluate import Result, evaluate, evaluate_batch
+from whatif.engine.scenario import Scenario
+from whatif.engine.units import QUANTITIES, fmt
 
 # Inputs moved in percent mode: the uncertain ones plus the power and reliability
 # assumptions that drive time, MW and money.
@@ -59,8 +59,8 @@ def sensitivity(scenario: Scenario, output: str = "cost_usd", pct: float = 20.0,
                 base: Result | None = None) -> Sensitivity:
     base = base or evaluate(scenario)
     if output not in base.values or output.startswith("warn_"):
-        from engine.errors import unknown_choice
-        from engine.evaluate import NUMERIC_OUTPUTS
+        from whatif.engine.errors import unknown_choice
+        from whatif.engine.evaluate import NUMERIC_OUTPUTS
         raise WhatifError(unknown_choice("output", output, NUMERIC_OUTPUTS), key="output")
     if not ranges and not 0 < pct < 100:
         raise WhatifError(f"percent must be between 0 and 100, got {pct:g}", key="pct")

@@ -23,13 +23,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine.analysis.inputs import (
+from whatif.engine.analysis.inputs import (
     InputSpec, batch_columns, check_range, default_range, input_spec, point_value, scenario_value,
 )
-from engine.errors import WhatifError
-from engine.evaluate import Result, evaluate, evaluate_batch
-from engine.scenario import Scenario
-from engine.units import QUANTITIES, fmt
+from whatif.engine.errors import WhatifError
+from whatif.engine.evaluate import Result, evaluate, evaluate_batch
+from whatif.engine.scenario import Scenario
+from whatif.engine.units import QUANTITIES, fmt
 
 TOLERANCE = 1e-3            # relative miss allowed on the output for an "=" goal
 _GRID_POINTS = 401          # first scan over the whole range
@@ -84,8 +84,8 @@ def parse_goal(text: str, power_cap_mw: float | None = None) -> Goal:
                           "e.g. training_days=60", key="target")
     output, op, raw = m.groups()
     if output not in QUANTITIES:
-        from engine.errors import unknown_choice
-        from engine.evaluate import NUMERIC_OUTPUTS
+        from whatif.engine.errors import unknown_choice
+        from whatif.engine.evaluate import NUMERIC_OUTPUTS
         raise WhatifError(unknown_choice("output", output, NUMERIC_OUTPUTS), key="target")
     if raw.lower() == "cap":
         if power_cap_mw is None:

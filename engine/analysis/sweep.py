@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from engine.analysis.inputs import InputSpec, batch_columns, check_range, input_spec, point_value
-from engine.errors import WhatifError
-from engine.evaluate import Result, evaluate, evaluate_batch
-from engine.scenario import Scenario
+from whatif.engine.analysis.inputs import InputSpec, batch_columns, check_range, input_spec, point_value
+from whatif.engine.errors import WhatifError
+from whatif.engine.evaluate import Result, evaluate, evaluate_batch
+from whatif.engine.scenario import Scenario
 
 DEFAULT_OUTPUTS = ("training_days", "cost_usd")
 # Flags worth marking on a sweep: name -> (compute() flag, short label).

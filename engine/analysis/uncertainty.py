@@ -18,11 +18,11 @@ from importlib import resources
 
 import numpy as np
 
-from engine.analysis.inputs import AUTO_OUTPUT, input_spec, point_value
-from engine.errors import WhatifError
-from engine.evaluate import NUMERIC_OUTPUTS, Result, evaluate, evaluate_batch
-from engine.scenario import Scenario
-from engine.uncertainty import UNCERTAIN_KEYS, Range
+from whatif.engine.analysis.inputs import AUTO_OUTPUT, input_spec, point_value
+from whatif.engine.errors import WhatifError
+from whatif.engine.evaluate import NUMERIC_OUTPUTS, Result, evaluate, evaluate_batch
+from whatif.engine.scenario import Scenario
+from whatif.engine.uncertainty import UNCERTAIN_KEYS, Range
 
 HEADLINE = ("training_days", "cost_usd", "facility_mw", "energy_mwh", "co2_t")
 PERCENTILES = (10.0, 50.0, 90.0)
@@ -60,7 +60,7 @@ class MonteCarlo:
 
 @functools.cache
 def default_ranges() -> dict[str, dict]:
-    text = resources.files("engine.data").joinpath("uncertainty.toml").read_text(encoding="utf-8")
+    text = resources.files("whatif.engine.data").joinpath("uncertainty.toml").read_text(encoding="utf-8")
     return tomllib.loads(text)
 
 

@@ -12,8 +12,8 @@ from textual.containers import Vertical
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from engine.catalog import Catalog, Chip
-from tui.screens.dialogs import Dialog
+from whatif.engine.catalog import Catalog, Chip
+from whatif.tui.screens.dialogs import Dialog
 
 
 def chip_matches(catalog: Catalog, query: str) -> list[str]:

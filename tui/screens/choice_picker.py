@@ -7,7 +7,7 @@ from textual.containers import Vertical
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from tui.screens.dialogs import Dialog
+from whatif.tui.screens.dialogs import Dialog
 
 # Option ids are strings; the blank choice (the model's default) needs one of its own.
 BLANK_ID = "\0blank"

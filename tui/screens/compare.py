@@ -24,15 +24,15 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, DataTable, Input, Label, Select, Static
 
-from engine.analysis.compare import MAX_COLUMNS, SETUP_ROWS, Column, Comparison, short_names, unique_names
-from engine.analysis.export import FORMATS, export_compare, export_result, write_atomic
-from engine.catalog import Catalog, load_catalog
-from engine.errors import WhatifError
-from engine.evaluate import NUMERIC_OUTPUTS, Result, evaluate
-from engine.presets import user_presets_dir
-from engine.scenario import Scenario
-from engine.units import QUANTITIES
-from tui.widgets.keybar import KeyBar
+from whatif.engine.analysis.compare import MAX_COLUMNS, SETUP_ROWS, Column, Comparison, short_names, unique_names
+from whatif.engine.analysis.export import FORMATS, export_compare, export_result, write_atomic
+from whatif.engine.catalog import Catalog, load_catalog
+from whatif.engine.errors import WhatifError
+from whatif.engine.evaluate import NUMERIC_OUTPUTS, Result, evaluate
+from whatif.engine.presets import user_presets_dir
+from whatif.engine.scenario import Scenario
+from whatif.engine.units import QUANTITIES
+from whatif.tui.widgets.keybar import KeyBar
 
 
 class CompareScreen(Screen):

@@ -16,9 +16,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from engine.explain import Explanation
-from engine.resolve import Origin
-from engine.units import fmt
+from whatif.engine.explain import Explanation
+from whatif.engine.resolve import Origin
+from whatif.engine.units import fmt
 
 ORIGIN_MEANING = {
     "input": "yours: set in the scenario",

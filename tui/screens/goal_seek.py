@@ -15,11 +15,11 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
-from engine.analysis.inputs import numeric_keys, parse_range
-from engine.analysis.solve import Goal, Solution, solve
-from engine.errors import WhatifError
-from engine.evaluate import NUMERIC_OUTPUTS, Result
-from engine.units import QUANTITIES
+from whatif.engine.analysis.inputs import numeric_keys, parse_range
+from whatif.engine.analysis.solve import Goal, Solution, solve
+from whatif.engine.errors import WhatifError
+from whatif.engine.evaluate import NUMERIC_OUTPUTS, Result
+from whatif.engine.units import QUANTITIES
 
 OPS: tuple[tuple[str, str], ...] = (("=", "="), ("<=", "<="), (">=", ">="))  # reach, at most, at least
 

@@ -9,7 +9,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from tui.screens.dialogs import Dialog
+from whatif.tui.screens.dialogs import Dialog
 
 TIPS = (
     ("Edit", "Type in any field: results recompute on every keystroke. Empty a field to go back to "
@@ -32,8 +32,8 @@ TIPS = (
 
 def widget_bindings() -> list[tuple[str, list[Binding]]]:
     """Keys that work on one kind of widget, with where they work."""
-    from tui.widgets.fields import ChoiceField, MoreFields, PickerField
-    from tui.widgets.result_table import ResultTable
+    from whatif.tui.widgets.fields import ChoiceField, MoreFields, PickerField
+    from whatif.tui.widgets.result_table import ResultTable
 
     return [
         ("Chip or choice field", list(PickerField.BINDINGS)),

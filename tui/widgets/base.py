@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from textual.widget import Widget
 
-    from engine.evaluate import Result
+    from whatif.engine.evaluate import Result
 
 
 class ResultView:

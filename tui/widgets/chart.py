@@ -21,11 +21,11 @@ from rich.text import Text
 from textual.binding import Binding
 from textual.widget import Widget
 
-from engine.analysis.inputs import input_spec, point_value
-from engine.analysis.sweep import Sweep, sweep
-from engine.errors import WhatifError
-from engine.units import QUANTITIES, fmt
-from tui.widgets.base import RecomputingView
+from whatif.engine.analysis.inputs import input_spec, point_value
+from whatif.engine.analysis.sweep import Sweep, sweep
+from whatif.engine.errors import WhatifError
+from whatif.engine.units import QUANTITIES, fmt
+from whatif.tui.widgets.base import RecomputingView
 
 # Inputs the x key cycles through (the first is the default).
 SWEEP_KEYS: tuple[str, ...] = (
@@ -338,7 +338,7 @@ class TornadoView(RecomputingView, Widget, can_focus=True):
     def _recompute(self) -> None:
         if self._result is None:
             return
-        from engine.analysis.sensitivity import render_tornado, sensitivity
+        from whatif.engine.analysis.sensitivity import render_tornado, sensitivity
         try:
             data = sensitivity(self._result.scenario, self.output, ranges=self.ranges, base=self._result)
             self.text = render_tornado(data, width=max(self.content_size.width, 30))

@@ -16,11 +16,11 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static, TabbedContent, TabPane, Tabs
 
-from engine.claims import ClaimCheck, Claims, check_claims, load_thresholds
-from engine.evaluate import Result
-from tui.widgets.base import ResultView
-from tui.widgets.result_table import ResultTable, Row
-from tui.widgets.results import set_text, theme_style
+from whatif.engine.claims import ClaimCheck, Claims, check_claims, load_thresholds
+from whatif.engine.evaluate import Result
+from whatif.tui.widgets.base import ResultView
+from whatif.tui.widgets.result_table import ResultTable, Row
+from whatif.tui.widgets.results import set_text, theme_style
 
 
 class ClaimsTable(ResultTable):
@@ -46,7 +46,7 @@ VERDICT_COLOUR: dict[str, str] = {
 
 
 def thresholds_text() -> str:
-    """The verdict rules in one paragraph, from engine/data/claims.toml."""
+    """The verdict rules in one paragraph, from whatif.engine/data/claims.toml."""
     t, pct = load_thresholds(), _pct
     return (f"Durations: implied utilisation = FLOPs / (chips x dense peak x claimed time); MFU = that / goodput. "
             f"Implausible under {pct(t.implausible_below)} or MFU over {pct(t.implausible_mfu_above)}; "

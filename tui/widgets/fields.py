@@ -20,11 +20,11 @@ from textual.containers import Vertical
 from textual.widget import Widget
 from textual.widgets import Input, Static
 
-from engine.catalog import PRECISIONS, Catalog
-from engine.evaluate import Result
-from engine.scenario import Scenario
-from engine.units import fmt
-from tui.widgets.base import content_width
+from whatif.engine.catalog import PRECISIONS, Catalog
+from whatif.engine.evaluate import Result
+from whatif.engine.scenario import Scenario
+from whatif.engine.units import fmt
+from whatif.tui.widgets.base import content_width
 
 SHARE, NUMBER, COUNT, CHOICE = "share", "number", "count", "choice"
 
@@ -222,7 +222,7 @@ class ChipField(PickerField):
         return text
 
     def action_open(self) -> None:
-        from tui.screens.chip_picker import ChipPicker
+        from whatif.tui.screens.chip_picker import ChipPicker
         self.app.push_screen(ChipPicker(self.catalog, self._value or ""), lambda key: key and self.pick(key))
 
 
@@ -270,7 +270,7 @@ class ChoiceField(PickerField):
         return text
 
     def action_open(self) -> None:
-        from tui.screens.choice_picker import ChoicePicker
+        from whatif.tui.screens.choice_picker import ChoicePicker
         self.app.push_screen(ChoicePicker(self.title, self.choices(), self._value),
                              lambda picked: picked is not None and self.pick(picked[0]))
 

@@ -16,7 +16,7 @@ from textual import events
 from textual.binding import Binding
 from textual.widget import Widget
 
-from tui.widgets.base import content_width
+from whatif.tui.widgets.base import content_width
 
 # Binding ids that stay on the bar however narrow the terminal is.
 PINNED_IDS = frozenset({"app.help", "app.quit"})

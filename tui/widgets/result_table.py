@@ -23,7 +23,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from tui.widgets.base import content_width
+from whatif.tui.widgets.base import content_width
 
 # The detail table's columns (key, heading) and how they give way; subclasses set their own.
 DETAIL_COLUMNS: tuple[tuple[str, str], ...] = (("label", "Quantity"), ("value", "Value"), ("note", "Note"),

@@ -19,12 +19,12 @@ from textual.renderables.digits import Digits as DigitsRenderable
 from textual.widget import Widget
 from textual.widgets import Static
 
-from engine.evaluate import Result
-from engine.explain import explainable
-from engine.report import SECTIONS  # detail rows: the same sections as the CLI table
-from engine.units import QUANTITIES, fmt, fmt_delta
-from tui.widgets.base import ResultView, content_width
-from tui.widgets.result_table import ResultTable, Row
+from whatif.engine.evaluate import Result
+from whatif.engine.explain import explainable
+from whatif.engine.report import SECTIONS  # detail rows: the same sections as the CLI table
+from whatif.engine.units import QUANTITIES, fmt, fmt_delta
+from whatif.tui.widgets.base import ResultView, content_width
+from whatif.tui.widgets.result_table import ResultTable, Row
 
 HEADLINE: tuple[tuple[str, str], ...] = (
     ("training_days", "Training time"), ("cost_usd", "Cost"), ("facility_mw", "Facility power"),

@@ -12,14 +12,14 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual.widgets import Static
 
-from engine.errors import WhatifError
-from engine.evaluate import Result
-from engine.units import fmt
-from tui.widgets.base import ResultView, content_width
-from tui.widgets.results import set_text
+from whatif.engine.errors import WhatifError
+from whatif.engine.evaluate import Result
+from whatif.engine.units import fmt
+from whatif.tui.widgets.base import ResultView, content_width
+from whatif.tui.widgets.results import set_text
 
 if TYPE_CHECKING:
-    from engine.analysis.uncertainty import MonteCarlo
+    from whatif.engine.analysis.uncertainty import MonteCarlo
 
 # engine.analysis.uncertainty (and numpy.random under it) is imported on first use, after
 # the first frame: the strip's first samples are drawn once the app is on screen.
@@ -39,7 +39,7 @@ def monte_carlo_for(result: Result) -> MonteCarlo | str:
     global _cache
     if _cache is not None and _cache[0] is result:
         return _cache[1]
-    from engine.analysis.uncertainty import monte_carlo
+    from whatif.engine.analysis.uncertainty import monte_carlo
 
     try:
         mc: MonteCarlo | str = monte_carlo(result.scenario, result)
@@ -95,7 +95,7 @@ class UncertaintyStrip(ResultView, Static):
             self._show(result)
 
     def _show(self, result: Result) -> None:
-        from engine.analysis.uncertainty import HEADLINE
+        from whatif.engine.analysis.uncertainty import HEADLINE
 
         mc = monte_carlo_for(result)
         if isinstance(mc, str):

@@ -8,11 +8,11 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Static
 
-from engine.analysis.uncertainty import HEADLINE
-from engine.evaluate import Result
-from engine.units import fmt
-from tui.widgets.base import ResultView
-from tui.widgets.uncertainty import STRIP_NAMES, monte_carlo_for
+from whatif.engine.analysis.uncertainty import HEADLINE
+from whatif.engine.evaluate import Result
+from whatif.engine.units import fmt
+from whatif.tui.widgets.base import ResultView
+from whatif.tui.widgets.uncertainty import STRIP_NAMES, monte_carlo_for
 
 RANGE_LABELS: dict[str, str] = {
     "mfu": "MFU", "goodput": "Goodput", "pue": "PUE", "rent_usd_per_chip_hour": "Rent",

@@ -13,15 +13,15 @@ import sys
 
 # name -> (module, one-line help). Add a command by adding a module and a line here.
 COMMANDS: dict[str, tuple[str, str]] = {
-    "eval": ("engine.commands.eval", "evaluate a preset and print the results"),
-    "chips": ("engine.commands.chips", "list the chip catalog"),
-    "presets": ("engine.commands.presets", "list the shipped and user presets"),
-    "sweep": ("engine.commands.sweep", "vary one input over a range and tabulate outputs (reliability wall, power cap)"),
-    "solve": ("engine.commands.solve", "goal seek: solve one input for a target output (e.g. chips for 60 days)"),
-    "sensitivity": ("engine.commands.sensitivity", "rank inputs by their effect on one output (tornado chart)"),
-    "compare": ("engine.commands.compare", "2-6 presets side by side with deltas against the first"),
-    "export": ("engine.commands.export", "write a preset's results as Markdown, CSV or JSON"),
-    "check": ("engine.commands.check", "check the [claims] of presets against the model (implied utilisation, verdicts)"),
+    "eval": ("whatif.cli.commands.eval", "evaluate a preset and print the results"),
+    "chips": ("whatif.cli.commands.chips", "list the chip catalog"),
+    "presets": ("whatif.cli.commands.presets", "list the shipped and user presets"),
+    "sweep": ("whatif.cli.commands.sweep", "vary one input over a range and tabulate outputs (reliability wall, power cap)"),
+    "solve": ("whatif.cli.commands.solve", "goal seek: solve one input for a target output (e.g. chips for 60 days)"),
+    "sensitivity": ("whatif.cli.commands.sensitivity", "rank inputs by their effect on one output (tornado chart)"),
+    "compare": ("whatif.cli.commands.compare", "2-6 presets side by side with deltas against the first"),
+    "export": ("whatif.cli.commands.export", "write a preset's results as Markdown, CSV or JSON"),
+    "check": ("whatif.cli.commands.check", "check the [claims] of presets against the model (implied utilisation, verdicts)"),
 }
 
 EXIT_OK, EXIT_BAD_INPUT = 0, 2
@@ -46,7 +46,7 @@ def build_parser(app_help: bool = True) -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from engine.errors import WhatifError
+    from whatif.engine.errors import WhatifError
 
     argv = sys.argv[1:] if argv is None else argv
     parser = build_parser()

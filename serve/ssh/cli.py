@@ -53,7 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def app_argv_for(preset: str | None, tour: str | None) -> list[str]:
     """The command started for every visitor: the app, in a fresh Python process."""
-    argv = [sys.executable, "-m", "tui.main"]
+    argv = [sys.executable, "-m", "whatif"]
     if tour:
         return [*argv, "--tour", str(Path(tour).resolve())]
     if preset:
@@ -70,8 +70,8 @@ def _check_content(preset: str | None, tour: str | None) -> str | None:
         if not any(folder.glob("*.toml")):
             return f"--tour {tour}: no .toml presets in it"
     if preset:
-        from engine.errors import WhatifError
-        from engine.presets import load_preset
+        from whatif.engine.errors import WhatifError
+        from whatif.engine.presets import load_preset
 
         try:
             load_preset(preset)
@@ -84,7 +84,7 @@ def _check_content(preset: str | None, tour: str | None) -> str | None:
 
 def exposure_warning(host: str, auth: str) -> str | None:
     """Binding beyond loopback without authentication is allowed, but never silently."""
-    from tui.ssh.server import is_loopback
+    from whatif.serve.ssh.server import is_loopback
 
     if auth != "none" or is_loopback(host):
         return None
@@ -101,15 +101,17 @@ def _read_password(args: argparse.Namespace) -> str | None:
 
 
 def compile_bytecode() -> None:
-    """Compile engine/ and tui/ once, before any visitor comes: every visitor's app imports
-    them, and Python does not write bytecode under PYTHONDONTWRITEBYTECODE (or into a
-    read-only checkout), so each app compiled them again (~100 ms of CPU per visitor).
+    """Compile the whatif packages once, before any visitor comes: every visitor's app
+    imports them, and Python does not write bytecode under PYTHONDONTWRITEBYTECODE (or into
+    a read-only install), so each app compiled them again (~100 ms of CPU per visitor).
     Up-to-date files are skipped; a tree that cannot be written is left as it is."""
     import compileall
+    import importlib.util
 
-    root = Path(__file__).resolve().parent.parent
-    for package in ("engine", "tui"):
-        compileall.compile_dir(root / package, quiet=2)
+    for package in ("whatif", "whatif.engine", "whatif.cli", "whatif.tui"):
+        spec = importlib.util.find_spec(package)
+        for folder in (spec.submodule_search_locations or []) if spec else []:
+            compileall.compile_dir(folder, quiet=2)
 
 
 def _setup_logging(log_file: str | None) -> None:
@@ -123,7 +125,7 @@ def _setup_logging(log_file: str | None) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    from tui.ssh.server import ServeConfig, ServeError, default_host_key_path
+    from whatif.serve.ssh.server import ServeConfig, ServeError, default_host_key_path
 
     problem = _check_content(args.preset, args.tour)
     if problem:
@@ -165,7 +167,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 async def _serve(config) -> int:  # type: ignore[no-untyped-def]
-    from tui.ssh.server import DemoServer
+    from whatif.serve.ssh.server import DemoServer
 
     server = DemoServer(config)
     await server.start()

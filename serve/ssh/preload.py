@@ -37,7 +37,7 @@ from typing import Any
 log = logging.getLogger("whatif.ssh")
 
 # What an app imports before its first frame, and just after it.
-PRELOAD_MODULES = ("tui.main", "tui.launch", "tui.app", "engine.cli", "engine.analysis.uncertainty",
+PRELOAD_MODULES = ("whatif", "whatif.tui.launch", "whatif.tui.app", "whatif.cli.main", "whatif.engine.analysis.uncertainty",
                    "numpy.random")
 MAX_MESSAGE_BYTES = 1 << 16
 READY_TIMEOUT_S = 60.0
@@ -79,7 +79,7 @@ def _run_app(request: dict[str, Any], tty_fd: int, inherited: list[int]) -> None
         for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGCHLD):
             signal.signal(sig, signal.SIG_DFL)
         sys.argv = ["whatif", *request["argv"][3:]]
-        from tui.main import main
+        from whatif.main import main
 
         code = main(request["argv"][3:]) or 0
     except SystemExit as exc:
@@ -193,7 +193,7 @@ class Preloader:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         try:
             process = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "tui.ssh.preload", str(theirs.fileno()), pass_fds=[theirs.fileno()],
+                sys.executable, "-m", "whatif.serve.ssh.preload", str(theirs.fileno()), pass_fds=[theirs.fileno()],
                 cwd=cwd, env=env, stdin=asyncio.subprocess.DEVNULL, start_new_session=True)
         except OSError as exc:
             log.warning("preloader not started (%s); apps start on their own", exc)
@@ -223,7 +223,7 @@ class Preloader:
     @staticmethod
     def runs(argv: list[str]) -> bool:
         """True for the command it can fork: this Python running `-m tui.main`."""
-        return list(argv[:3]) == [sys.executable, "-m", "tui.main"]
+        return list(argv[:3]) == [sys.executable, "-m", "whatif"]
 
     async def spawn(self, argv: list[str], env: dict[str, str], cwd: str, tty_fd: int) -> ForkedProcess:
         self._next_id += 1

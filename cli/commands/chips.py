@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from engine.catalog import PRECISIONS, load_catalog, user_chips_path
-from engine.commands.common import print_json
+from whatif.engine.catalog import PRECISIONS, load_catalog, user_chips_path
+from whatif.cli.commands.common import print_json
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -9,8 +9,8 @@ from __future__ import annotations
 import argparse
 import shutil
 
-from engine.analysis.sensitivity import render_tornado, sensitivity
-from engine.commands.common import add_preset_arguments, print_json, scenario_from_args
+from whatif.engine.analysis.sensitivity import render_tornado, sensitivity
+from whatif.cli.commands.common import add_preset_arguments, print_json, scenario_from_args
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import argparse
 
-from engine.claims import ClaimCheck, check_claims
-from engine.commands.common import parse_overrides, print_json
-from engine.errors import WhatifError
-from engine.evaluate import Result, evaluate
-from engine.presets import load_preset
+from whatif.engine.claims import ClaimCheck, check_claims
+from whatif.cli.commands.common import parse_overrides, print_json
+from whatif.engine.errors import WhatifError
+from whatif.engine.evaluate import Result, evaluate
+from whatif.engine.presets import load_preset
 
 COLUMNS = (("claim", 13), ("claimed", 15), ("computed", 15), ("ratio", 7), ("implied util", 13),
            ("implied MFU", 13), ("verdict", 0))

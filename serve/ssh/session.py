@@ -20,11 +20,11 @@ from typing import TYPE_CHECKING, Any
 
 import asyncssh
 
-from tui.ssh.child import AppChild, TermSize
-from tui.ssh.gate import TERMINAL_RESET, OutputGate
+from whatif.serve.ssh.child import AppChild, TermSize
+from whatif.serve.ssh.gate import TERMINAL_RESET, OutputGate
 
 if TYPE_CHECKING:
-    from tui.ssh.server import DemoServer
+    from whatif.serve.ssh.server import DemoServer
 
 log = logging.getLogger("whatif.ssh")
 

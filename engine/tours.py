@@ -17,7 +17,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from engine.errors import WhatifError, did_you_mean
+from whatif.engine.errors import WhatifError, did_you_mean
 
 TOUR_FILE = "tour.toml"
 _TOUR_KEYS = ("title", "stop")

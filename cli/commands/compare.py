@@ -8,10 +8,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from engine.analysis.compare import compare, short_names
-from engine.analysis.export import compare_text, export_compare
-from engine.commands.common import emit
-from engine.presets import load_preset
+from whatif.engine.analysis.compare import compare, short_names
+from whatif.engine.analysis.export import compare_text, export_compare
+from whatif.cli.commands.common import emit
+from whatif.engine.presets import load_preset
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

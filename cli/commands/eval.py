@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import argparse
 
-from engine.commands.common import add_preset_arguments, print_json, scenario_from_args
-from engine.evaluate import evaluate
-from engine.report import render_explanation, render_result
+from whatif.cli.commands.common import add_preset_arguments, print_json, scenario_from_args
+from whatif.engine.evaluate import evaluate
+from whatif.engine.report import render_explanation, render_result
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from engine.scenario import input_keys
+    from whatif.engine.scenario import input_keys
 
     parser.epilog = "Inputs for --set: " + ", ".join(input_keys())
     add_preset_arguments(parser)

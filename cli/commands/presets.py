@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from engine.commands.common import print_json
-from engine.errors import WhatifError
-from engine.presets import list_presets, load_preset, shipped_presets_dir, user_presets_dir
+from whatif.cli.commands.common import print_json
+from whatif.engine.errors import WhatifError
+from whatif.engine.presets import list_presets, load_preset, shipped_presets_dir, user_presets_dir
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -11,12 +11,12 @@ import argparse
 import csv
 import sys
 
-from engine.analysis.inputs import parse_range
-from engine.analysis.sweep import DEFAULT_OUTPUTS, sweep, sweep_rows
-from engine.commands.common import add_preset_arguments, print_json, scenario_from_args
-from engine.errors import WhatifError, unknown_choice
-from engine.evaluate import NUMERIC_OUTPUTS, evaluate
-from engine.units import QUANTITIES, fmt
+from whatif.engine.analysis.inputs import parse_range
+from whatif.engine.analysis.sweep import DEFAULT_OUTPUTS, sweep, sweep_rows
+from whatif.cli.commands.common import add_preset_arguments, print_json, scenario_from_args
+from whatif.engine.errors import WhatifError, unknown_choice
+from whatif.engine.evaluate import NUMERIC_OUTPUTS, evaluate
+from whatif.engine.units import QUANTITIES, fmt
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

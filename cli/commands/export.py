@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import argparse
 
-from engine.analysis.export import FORMATS, export_result
-from engine.analysis.uncertainty import monte_carlo
-from engine.commands.common import add_preset_arguments, emit, scenario_from_args
-from engine.evaluate import evaluate
+from whatif.engine.analysis.export import FORMATS, export_result
+from whatif.engine.analysis.uncertainty import monte_carlo
+from whatif.cli.commands.common import add_preset_arguments, emit, scenario_from_args
+from whatif.engine.evaluate import evaluate
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

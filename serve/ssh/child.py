@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from tui.ssh.preload import ForkedProcess, Preloader
+    from whatif.serve.ssh.preload import ForkedProcess, Preloader
 
 log = logging.getLogger("whatif.ssh")
 

@@ -15,9 +15,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from engine.analysis.inputs import parse_range
-from engine.analysis.solve import parse_goal, solve
-from engine.commands.common import add_preset_arguments, print_json, scenario_from_args
+from whatif.engine.analysis.inputs import parse_range
+from whatif.engine.analysis.solve import parse_goal, solve
+from whatif.cli.commands.common import add_preset_arguments, print_json, scenario_from_args
 
 EXIT_NO_SOLUTION = 1
 

@@ -8,9 +8,9 @@ import sys
 import tomllib
 from typing import Any
 
-from engine.errors import WhatifError
-from engine.presets import load_preset
-from engine.scenario import Scenario
+from whatif.engine.errors import WhatifError
+from whatif.engine.presets import load_preset
+from whatif.engine.scenario import Scenario
 
 
 def add_preset_arguments(parser: argparse.ArgumentParser) -> None:
@@ -56,7 +56,7 @@ def print_json(data: Any) -> None:
 def emit(text: str, out: str | None, *, force: bool) -> None:
     """Print `text`, or write it atomically to `out` (never replacing a file without --force)."""
     if out:
-        from engine.atomic import write_atomic
+        from whatif.engine.atomic import write_atomic
         path = write_atomic(out, text, overwrite=force, exists_hint="use --force to replace it")
         print(f"wrote {path}")
     else:

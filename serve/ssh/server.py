@@ -19,9 +19,9 @@ from typing import Any, Literal, Sequence
 
 import asyncssh
 
-from tui.ssh.child import preloader_environment
-from tui.ssh.preload import Preloader
-from tui.ssh.session import DemoSession
+from whatif.serve.ssh.child import preloader_environment
+from whatif.serve.ssh.preload import Preloader
+from whatif.serve.ssh.session import DemoSession
 
 log = logging.getLogger("whatif.ssh")
 

@@ -22,15 +22,15 @@ def main(argv: list[str] | None = None) -> int:
     # character, then the new results; at 60 fps the second frame waited up to 17 ms for its
     # slot, a third of key-to-result. Frames are drawn only when something changed.
     os.environ.setdefault("TEXTUAL_FPS", "120")
-    from engine.cli import COMMANDS
+    from whatif.cli.main import COMMANDS
 
     if argv and (argv[0] in COMMANDS or argv[0] in ("-h", "--help")):
-        from engine.cli import main as cli_main
+        from whatif.cli.main import main as cli_main
         return cli_main(argv)
     if argv and argv[0] == "serve-ssh":
-        from tui.ssh_server import main as serve_main
+        from whatif.serve.ssh.cli import main as serve_main
         return serve_main(argv[1:])
-    from tui.launch import launch
+    from whatif.tui.launch import launch
     return launch(argv)
 
 

@@ -1,0 +1,1 @@
+"""The headless command line (`whatif eval|chips|presets|...`): a front-end of the engine."""
