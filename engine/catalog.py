@@ -18,10 +18,10 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from whatif.engine.errors import WhatifError, unknown_choice
+from whatif.engine.inputs import PRECISIONS
 from whatif.engine.validation import format_validation_error
 
-Precision = Literal["bf16", "fp16", "fp8", "fp4"]
-PRECISIONS: tuple[str, ...] = ("bf16", "fp16", "fp8", "fp4")
+Precision = Literal[PRECISIONS]  # type: ignore[valid-type]
 USER_CHIPS_ENV = "WHATIF_CHIPS"
 
 

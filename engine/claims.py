@@ -6,8 +6,7 @@ claimed duration also gives the utilisation the chips would need to do the scena
 in that time, and a verdict (plausible / optimistic / implausible); the thresholds and their
 sources are in engine/data/claims.toml.
 
-This module depends only on the Result's numbers (not on engine.evaluate), so that
-engine.scenario can import the Claims model without a cycle.
+The [claims] table itself is part of the scenario (engine.scenario.Claims).
 """
 
 from __future__ import annotations
@@ -17,85 +16,16 @@ import math
 import tomllib
 from dataclasses import dataclass
 from importlib import resources
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, PlainValidator
-from pydantic_core import PydanticCustomError
-
+from whatif.engine.evaluate import Result
+from whatif.engine.scenario import CLAIM_OUTPUTS, DURATION_CLAIMS, Claims, Range
 from whatif.engine.units import fmt
-
-if TYPE_CHECKING:
-    from whatif.engine.evaluate import Result
 
 SECONDS_PER_DAY = 86400.0
 SECONDS_PER_HOUR = 3600.0
 
-Range = tuple[float, float]
 Verdict = Literal["plausible", "optimistic", "implausible", "consistent", "off", "n/a"]
-
-
-def _claim_value(value: Any) -> float | Range:
-    """A positive number, or a [low, high] range of positive numbers with low <= high."""
-    def positive(v: Any) -> float | None:
-        if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v) or v <= 0:
-            return None
-        return float(v)
-
-    if isinstance(value, list | tuple):
-        if len(value) == 2:
-            low, high = positive(value[0]), positive(value[1])
-            if low is not None and high is not None and low <= high:
-                return (low, high)
-        raise PydanticCustomError("claim_value", "expected a range [low, high] of numbers > 0 with low <= high")
-    number = positive(value)
-    if number is None:
-        raise PydanticCustomError("claim_value", "expected a number > 0 or a range [low, high]")
-    return number
-
-
-ClaimValue = Annotated[
-    float | Range,
-    PlainValidator(_claim_value),
-    PlainSerializer(lambda v: list(v) if isinstance(v, tuple) else v),
-]
-
-
-class Claims(BaseModel):
-    """The `[claims]` table of a preset. Every figure is a number or a [low, high] range."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    flops: ClaimValue | None = Field(default=None, description="total training FLOPs")
-    training_days: ClaimValue | None = Field(default=None, description="wall-clock training time, days")
-    chip_hours: ClaimValue | None = Field(default=None, description="accelerator-hours booked")
-    cost_usd: ClaimValue | None = Field(default=None, description="training cost, USD")
-    facility_mw: ClaimValue | None = Field(default=None, description="facility power (peak), MW")
-    homes: ClaimValue | None = Field(default=None, description="US homes with the same average draw")
-    energy_mwh: ClaimValue | None = Field(default=None, description="facility energy of the run, MWh")
-    co2_t: ClaimValue | None = Field(default=None, description="CO2 of the run, tonnes")
-    source: str | None = Field(default=None, description="who made the claims, where")
-    note: str | None = Field(default=None, description="anything a reader should know")
-
-    def figures(self) -> dict[str, float | Range]:
-        """The claimed figures that are set, in display order."""
-        return {k: getattr(self, k) for k in CLAIM_OUTPUTS if getattr(self, k) is not None}
-
-    def is_empty(self) -> bool:
-        return not self.figures()
-
-
-# claim key -> the Result value it is compared with (display order).
-CLAIM_OUTPUTS: dict[str, str] = {
-    "flops": "training_flops",
-    "training_days": "training_days",
-    "chip_hours": "chip_hours",
-    "cost_usd": "cost_usd",
-    "facility_mw": "facility_mw",
-    "homes": "homes",
-    "energy_mwh": "energy_mwh",
-    "co2_t": "co2_t",
-}
-DURATION_CLAIMS = ("training_days", "chip_hours")
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from whatif.engine.catalog import Catalog
 from whatif.engine.model import compute
 from whatif.engine.resolve import Resolved, resolve
 from whatif.engine.scenario import Scenario
-from whatif.engine.warnings import Warning, build_warnings
+from whatif.engine.warnings import ScenarioWarning, build_warnings
 
 # The output contract of model.md section 9: JSON keys and CSV/TOML columns.
 OUTPUT_KEYS: tuple[str, ...] = (
@@ -31,7 +31,7 @@ class Result:
     scenario: Scenario
     resolved: Resolved
     values: dict[str, float]
-    warnings: list[Warning]
+    warnings: list[ScenarioWarning]
 
     def __getitem__(self, name: str) -> float:
         return self.values[name]

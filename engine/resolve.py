@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from whatif.engine.catalog import Catalog, Chip, Cooling, Region, load_catalog
+from whatif.engine.inputs import INPUTS
 from whatif.engine.scenario import Scenario
 
 OriginKind = Literal["input", "default", "catalog", "estimate", "auto", "derived"]
@@ -45,20 +46,7 @@ SET_IN_SCENARIO = Origin("input", "set in the scenario")
 
 
 # Scenario field -> model input it sets (None in the scenario = keep the catalog default).
-INPUT_FOR_KEY: dict[str, str] = {
-    "workload.params_b": "params_b", "workload.active_params_b": "active_params_b",
-    "workload.tokens_t": "tokens_t", "workload.flops": "flops", "cluster.count": "count",
-    "cluster.mfu": "mfu_in", "cluster.goodput": "goodput_in",
-    "cluster.mtti_chip_hours": "mtti_chip_hours", "cluster.checkpoint_minutes": "checkpoint_minutes",
-    "cluster.restart_minutes": "restart_minutes", "cluster.planned_downtime": "planned_downtime",
-    "facility.pue": "pue", "facility.it_kw_per_chip": "it_kw_per_chip",
-    "facility.electricity_usd_per_mwh": "electricity_usd_per_mwh", "facility.grid_g_per_kwh": "grid_g_per_kwh",
-    "facility.wue_l_per_kwh": "wue_l_per_kwh", "facility.load_factor": "load_factor",
-    "facility.network_share": "network_share", "facility.power_cap_mw": "power_cap_mw",
-    "economics.rent_usd_per_chip_hour": "rent_usd_per_chip_hour", "economics.chip_capex_usd": "chip_capex_usd",
-    "economics.facility_capex_usd_per_mw": "facility_capex_usd_per_mw",
-    "economics.depreciation_years": "depreciation_years", "economics.network_capex_share": "network_capex_share",
-}
+INPUT_FOR_KEY: dict[str, str] = {spec.key: spec.name for spec in INPUTS if spec.name}
 _DENSE = Origin("default", "= params_b (dense model)")
 _SIX_ND = Origin("derived", "6 x active params x tokens (model.md section 2)")
 

@@ -1,20 +1,24 @@
-"""The scenario: five groups of validated inputs (model.md section 1).
+"""The scenario: everything a preset holds, validated.
 
-A field left as None means "use the default": from the chip, cooling type, region or the
-model constants in engine/data. The resolved values and where each came from are in
-engine.resolve.
+The four input groups ([workload], [cluster], [facility], [economics]) are built from the
+one input table (engine.inputs): a field left as None means "use the default", from the
+chip, cooling type, region or the model constants in engine/data (engine.resolve says which
+and why). Beside them: metadata, inline [chips], the [claims] an article or paper made
+(checked by engine.claims) and the [uncertainty] ranges of the Monte Carlo
+(engine.analysis.uncertainty).
 """
 
 from __future__ import annotations
 
-from typing import Any, Literal
+import math
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import (BaseModel, ConfigDict, Field, PlainSerializer, PlainValidator, ValidationError, create_model,
+                      model_serializer, model_validator)
+from pydantic_core import PydanticCustomError
 
-from whatif.engine.catalog import Precision
-from whatif.engine.claims import Claims
-from whatif.engine.errors import WhatifError
-from whatif.engine.uncertainty import Uncertainty
+from whatif.engine.errors import WhatifError, unknown_choice
+from whatif.engine.inputs import BY_KEY, GROUP_NAMES, Input, inputs_of
 from whatif.engine.validation import format_validation_error
 
 Mode = Literal["rent", "own"]
@@ -24,67 +28,193 @@ class _Group(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
 
-class Workload(_Group):
-    params_b: float = Field(gt=0, description="total parameters, billions")
-    active_params_b: float | None = Field(default=None, gt=0, description="active parameters per token (MoE), billions")
-    tokens_t: float = Field(gt=0, description="training tokens, trillions")
-    flops: float | None = Field(default=None, gt=0, description="total training FLOPs")
-    precision: Precision = "bf16"
+def _annotation(spec: Input) -> Any:
+    if isinstance(spec.choices, tuple):
+        base: Any = Literal[spec.choices]
+    elif spec.kind == "choice":
+        base = str
+    else:
+        base = int if spec.integer else float
+    return base if spec.required or spec.default is not None else base | None
 
 
-class Cluster(_Group):
-    chip: str = Field(min_length=1)
-    count: int = Field(ge=1, le=100_000_000, description="accelerators")
-    mfu: float | None = Field(default=None, gt=0, le=1, description="steady-state model FLOPs utilisation")
-    goodput: float | None = Field(default=None, gt=0, le=1, description="share of wall-clock doing useful steps")
-    mtti_chip_hours: float | None = Field(default=None, gt=0, description="mean time to interrupt per chip, hours")
-    checkpoint_minutes: float | None = Field(default=None, gt=0, description="time to write one checkpoint")
-    restart_minutes: float | None = Field(default=None, ge=0, description="time to restart after an interruption")
-    planned_downtime: float | None = Field(default=None, ge=0, lt=1, description="share of time in planned maintenance")
+def _field(spec: Input) -> Any:
+    default: Any = ... if spec.required else spec.default
+    bounds = {k: getattr(spec, k) for k in ("gt", "ge", "lt", "le") if getattr(spec, k) is not None}
+    if spec.kind == "choice" and spec.choices in ("chips", "cooling", "regions"):
+        bounds["min_length"] = 1
+    return Field(default, description=spec.description, **bounds)
 
 
-class Facility(_Group):
-    cooling: str | None = None
-    pue: float | None = Field(default=None, ge=1, le=5)
-    it_kw_per_chip: float | None = Field(default=None, gt=0, description="all-in IT kW per accelerator")
-    region: str | None = None
-    electricity_usd_per_mwh: float | None = Field(default=None, ge=0)
-    grid_g_per_kwh: float | None = Field(default=None, ge=0)
-    wue_l_per_kwh: float | None = Field(default=None, ge=0)
-    load_factor: float | None = Field(default=None, gt=0, le=1, description="average / peak IT draw")
-    network_share: float | None = Field(default=None, ge=0, le=2)
-    power_cap_mw: float | None = Field(default=None, gt=0)
+def _group_model(group: str) -> type[_Group]:
+    fields = {spec.field: (_annotation(spec), _field(spec)) for spec in inputs_of(group)}
+    return create_model(group.title(), __base__=_Group, __module__=__name__, **fields)
 
 
-class Economics(_Group):
-    mode: Mode = "rent"
-    rent_usd_per_chip_hour: float | None = Field(default=None, ge=0)
-    chip_capex_usd: float | None = Field(default=None, ge=0)
-    facility_capex_usd_per_mw: float | None = Field(default=None, ge=0)
-    depreciation_years: float | None = Field(default=None, gt=0)
-    network_capex_share: float | None = Field(default=None, ge=0)
+Workload = _group_model("workload")
+Cluster = _group_model("cluster")
+Facility = _group_model("facility")
+Economics = _group_model("economics")
+GROUPS: dict[str, type[_Group]] = {"workload": Workload, "cluster": Cluster, "facility": Facility,
+                                   "economics": Economics}
+assert tuple(GROUPS) == GROUP_NAMES
 
 
-GROUPS: dict[str, type[_Group]] = {
-    "workload": Workload, "cluster": Cluster, "facility": Facility, "economics": Economics,
+# ------------------------------------------------------------------------------ [claims]
+Range = tuple[float, float]  # a claimed [low, high]
+
+
+def _claim_value(value: Any) -> float | Range:
+    """A positive number, or a [low, high] range of positive numbers with low <= high."""
+    def positive(v: Any) -> float | None:
+        if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v) or v <= 0:
+            return None
+        return float(v)
+
+    if isinstance(value, list | tuple):
+        if len(value) == 2:
+            low, high = positive(value[0]), positive(value[1])
+            if low is not None and high is not None and low <= high:
+                return (low, high)
+        raise PydanticCustomError("claim_value", "expected a range [low, high] of numbers > 0 with low <= high")
+    number = positive(value)
+    if number is None:
+        raise PydanticCustomError("claim_value", "expected a number > 0 or a range [low, high]")
+    return number
+
+
+ClaimValue = Annotated[
+    float | Range,
+    PlainValidator(_claim_value),
+    PlainSerializer(lambda v: list(v) if isinstance(v, tuple) else v),
+]
+
+
+class Claims(BaseModel):
+    """The `[claims]` table of a preset. Every figure is a number or a [low, high] range."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    flops: ClaimValue | None = Field(default=None, description="total training FLOPs")
+    training_days: ClaimValue | None = Field(default=None, description="wall-clock training time, days")
+    chip_hours: ClaimValue | None = Field(default=None, description="accelerator-hours booked")
+    cost_usd: ClaimValue | None = Field(default=None, description="training cost, USD")
+    facility_mw: ClaimValue | None = Field(default=None, description="facility power (peak), MW")
+    homes: ClaimValue | None = Field(default=None, description="US homes with the same average draw")
+    energy_mwh: ClaimValue | None = Field(default=None, description="facility energy of the run, MWh")
+    co2_t: ClaimValue | None = Field(default=None, description="CO2 of the run, tonnes")
+    source: str | None = Field(default=None, description="who made the claims, where")
+    note: str | None = Field(default=None, description="anything a reader should know")
+
+    def figures(self) -> dict[str, float | Range]:
+        """The claimed figures that are set, in display order."""
+        return {k: getattr(self, k) for k in CLAIM_OUTPUTS if getattr(self, k) is not None}
+
+    def is_empty(self) -> bool:
+        return not self.figures()
+
+
+# claim key -> the Result value it is compared with (display order).
+CLAIM_OUTPUTS: dict[str, str] = {
+    "flops": "training_flops",
+    "training_days": "training_days",
+    "chip_hours": "chip_hours",
+    "cost_usd": "cost_usd",
+    "facility_mw": "facility_mw",
+    "homes": "homes",
+    "energy_mwh": "energy_mwh",
+    "co2_t": "co2_t",
+}
+DURATION_CLAIMS = ("training_days", "chip_hours")
+
+
+# ------------------------------------------------------------------------- [uncertainty]
+# The `[uncertainty]` table of a preset: Monte Carlo settings and per-input ranges.
+#
+#     [uncertainty]
+#     samples = 20000                   # Monte Carlo draws (default 10,000)
+#     seed = 7                          # same seed, same percentiles
+#     distribution = "pert"             # or "triangular" (default)
+#     mfu = { low = 0.35, high = 0.50 }            # likely = the scenario's point value
+#     pue = { low = 1.2, likely = 1.3, high = 1.5 }
+#
+# How a range is read (engine/analysis/uncertainty.py applies it):
+# - For an input the scenario sets (or any input when `likely` is omitted) low/likely/high are
+#   absolute values; `likely` defaults to the point value and is clamped into [low, high].
+# - For MFU or goodput left on auto *with* a `likely`, the range is relative: draws are
+#   auto value x (draw / likely), so it moves with the estimate as the chip count changes.
+# - An input without a range here uses engine/data/uncertainty.toml (always relative).
+# Only non-default content is written back when a preset is saved.
+
+# Uncertain inputs: [uncertainty] key -> scenario key.
+UNCERTAIN_KEYS: dict[str, str] = {
+    "mfu": "cluster.mfu",
+    "goodput": "cluster.goodput",
+    "pue": "facility.pue",
+    "rent_usd_per_chip_hour": "economics.rent_usd_per_chip_hour",
+    "electricity_usd_per_mwh": "facility.electricity_usd_per_mwh",
+    "chip_capex_usd": "economics.chip_capex_usd",
+    "facility_capex_usd_per_mw": "economics.facility_capex_usd_per_mw",
+    "grid_g_per_kwh": "facility.grid_g_per_kwh",
 }
 
 
+class UncertainRange(BaseModel):
+    """low <= likely <= high; `likely` omitted = the scenario's point value."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    low: float = Field(ge=0, description="pessimistic or low end")
+    high: float = Field(ge=0, description="high end")
+    likely: float | None = Field(default=None, ge=0, description="most likely value; default the point value")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> UncertainRange:
+        if self.low > self.high:
+            raise ValueError(f"low {self.low:g} is above high {self.high:g}")
+        if self.likely is not None and not self.low <= self.likely <= self.high:
+            raise ValueError(f"likely {self.likely:g} is outside low..high {self.low:g}..{self.high:g}")
+        return self
+
+
+class Uncertainty(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    samples: int = Field(default=10_000, ge=100, le=2_000_000, description="Monte Carlo draws")
+    seed: int = Field(default=1, ge=0, description="random seed: same seed, same percentiles")
+    distribution: Literal["triangular", "pert"] = "triangular"
+    mfu: UncertainRange | None = None
+    goodput: UncertainRange | None = None
+    pue: UncertainRange | None = None
+    rent_usd_per_chip_hour: UncertainRange | None = None
+    electricity_usd_per_mwh: UncertainRange | None = None
+    chip_capex_usd: UncertainRange | None = None
+    facility_capex_usd_per_mw: UncertainRange | None = None
+    grid_g_per_kwh: UncertainRange | None = None
+
+    @model_serializer(mode="wrap")
+    def _non_default(self, handler: Any) -> dict[str, Any]:
+        """Dump only what differs from the defaults, so an untouched table is not saved."""
+        data = handler(self)
+        return {k: v for k, v in data.items() if v is not None and v != type(self).model_fields[k].default}
+
+
+# ------------------------------------------------------------------------------ scenario
 class Scenario(BaseModel):
-    """A complete what-if: metadata, the four input groups, and optional inline chips."""
+    """A complete what-if: metadata, the four input groups, and the optional tables."""
 
     model_config = ConfigDict(extra="forbid")
 
     name: str = ""
     description: str = ""
     source: str | None = None
-    workload: Workload
-    cluster: Cluster
-    facility: Facility = Facility()
-    economics: Economics = Economics()
+    workload: Workload  # type: ignore[valid-type]
+    cluster: Cluster  # type: ignore[valid-type]
+    facility: Facility = Facility()  # type: ignore[valid-type]
+    economics: Economics = Economics()  # type: ignore[valid-type]
     chips: dict[str, dict[str, Any]] = {}
-    claims: Claims = Field(default_factory=Claims)  # what a source asserted; engine/claims.py
-    uncertainty: Uncertainty = Uncertainty()  # [uncertainty] ranges for Monte Carlo (engine/uncertainty.py)
+    claims: Claims = Field(default_factory=Claims)
+    uncertainty: Uncertainty = Uncertainty()
 
     def get(self, dotted: str) -> Any:
         group, key = split_key(dotted)
@@ -100,20 +230,14 @@ class Scenario(BaseModel):
 
 
 def split_key(dotted: str) -> tuple[str, str]:
+    """'cluster.count' -> ('cluster', 'count'); a WhatifError naming the allowed keys otherwise."""
+    spec = BY_KEY.get(dotted)
+    if spec is not None:
+        return spec.group, spec.field
     group, _, key = dotted.partition(".")
     if group not in GROUPS or not key:
-        from whatif.engine.errors import unknown_choice
         raise WhatifError(unknown_choice("group", group, GROUPS), key=dotted)
-    fields = GROUPS[group].model_fields
-    if key not in fields:
-        from whatif.engine.errors import unknown_choice
-        raise WhatifError(unknown_choice(f"{group} key", key, fields), key=dotted)
-    return group, key
-
-
-def input_keys() -> list[str]:
-    """Every settable 'group.key', in display order."""
-    return [f"{g}.{k}" for g, model in GROUPS.items() for k in model.model_fields]
+    raise WhatifError(unknown_choice(f"{group} key", key, [i.field for i in inputs_of(group)]), key=dotted)
 
 
 def scenario_from_dict(data: dict[str, Any], origin: str | None = None) -> Scenario:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from whatif.engine.inputs import INPUTS
+
 
 @dataclass(frozen=True)
 class Quantity:
@@ -59,34 +61,15 @@ QUANTITIES: dict[str, Quantity] = {
     "states_gb": Q("Model states", "GB", "plain"),
     "usable_hbm_gb": Q("Usable HBM (cluster)", "GB", "plain"),
     "tokens_per_param": Q("Tokens per parameter", "", "plain"),
-    # Inputs.
-    "params_b": Q("Parameters", "B", "plain"),
-    "active_params_b": Q("Active parameters", "B", "plain"),
-    "tokens_t": Q("Tokens", "T", "plain"),
-    "flops": Q("Training compute", "FLOPs", "flops"),
+    # Catalog values and model constants (the scenario's own inputs are added below).
     "peak_tflops": Q("Peak per chip", "TFLOP/s", "plain"),
-    "count": Q("Chips", "chips", "count"),
-    "mfu_in": Q("MFU (set)", "", "share"),
-    "goodput_in": Q("Goodput (set)", "", "share"),
     "mfu_base": Q("MFU base", "", "share"),
     "mfu_loss_per_doubling": Q("MFU loss per doubling", "", "share"),
     "mfu_ref_chips": Q("MFU reference size", "chips", "count"),
-    "mtti_chip_hours": Q("MTTI per chip", "h", "count"),
-    "checkpoint_minutes": Q("Checkpoint time", "min", "plain"),
-    "restart_minutes": Q("Restart time", "min", "plain"),
-    "planned_downtime": Q("Planned downtime", "", "share"),
-    "it_kw_per_chip": Q("IT power per chip", "kW", "kw"),
     "tdp_kw": Q("Chip TDP", "kW", "kw"),
     "fan_share": Q("Fan share removed", "", "share"),
-    "network_share": Q("Network share", "", "share"),
-    "pue": Q("PUE", "", "plain"),
-    "load_factor": Q("Load factor", "", "share"),
-    "wue_l_per_kwh": Q("WUE", "L/kWh", "plain"),
     "max_rack_kw": Q("Cooling rack limit", "kW", "kw"),
     "build_factor": Q("Build cost vs air", "x", "plain"),
-    "power_cap_mw": Q("Power cap", "MW", "mw"),
-    "electricity_usd_per_mwh": Q("Electricity price", "USD/MWh", "plain"),
-    "grid_g_per_kwh": Q("Grid carbon", "g/kWh", "plain"),
     "chips_per_server": Q("Chips per server", "chips", "count"),
     "fixed_rack_chips": Q("Fixed rack size", "chips", "count"),
     "floor_m2_per_rack": Q("Floor per rack", "m2", "plain"),
@@ -94,14 +77,13 @@ QUANTITIES: dict[str, Quantity] = {
     "hbm_usable_share": Q("Usable HBM share", "", "share"),
     "hbm_gb": Q("HBM per chip", "GB", "plain"),
     "home_kwh_per_year": Q("US home use", "kWh/yr", "count"),
-    "rent_usd_per_chip_hour": Q("Rent", "USD/chip-h", "plain"),
-    "chip_capex_usd": Q("Chip price", "USD", "usd"),
-    "network_capex_share": Q("Network capex share", "", "share"),
-    "facility_capex_usd_per_mw": Q("Facility capex", "USD/MW", "usd"),
-    "depreciation_years": Q("Depreciation", "years", "plain"),
     "facility_life_years": Q("Facility life", "years", "plain"),
     "om_share_per_year": Q("O&M per year", "of capex", "share"),
 }
+# Scenario inputs, from the one input table; an input the model can estimate is labelled
+# "(set)" where its resolved value (NaN = estimate) is shown beside the estimate.
+QUANTITIES.update({spec.name: Q(spec.label + (" (set)" if spec.auto else ""), spec.unit, spec.fmt)
+                   for spec in INPUTS if spec.name})
 
 
 def _sig(value: float, digits: int = 3) -> str:

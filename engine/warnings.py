@@ -26,7 +26,7 @@ CODES: dict[str, str] = {
 
 
 @dataclass(frozen=True)
-class Warning:
+class ScenarioWarning:
     code: str
     message: str
     severity: Severity = "warning"
@@ -36,16 +36,16 @@ class Warning:
         return {"code": self.code, "message": self.message}
 
 
-def build_warnings(v: dict[str, float], r: Resolved) -> list[Warning]:
+def build_warnings(v: dict[str, float], r: Resolved) -> list[ScenarioWarning]:
     """Messages for one evaluated scenario; `v` holds compute() outputs as floats."""
     x = r.values
     chip, cooling = r.chip, r.cooling
-    out: list[Warning] = []
+    out: list[ScenarioWarning] = []
     if v["warn_missing_power"]:
-        out.append(Warning("missing-power", f"{chip.name}: no power figure published; power, energy, CO2 "
+        out.append(ScenarioWarning("missing-power", f"{chip.name}: no power figure published; power, energy, CO2 "
                            "and owning cost need facility.it_kw_per_chip", "error"))
     if v["warn_memory"]:
-        out.append(Warning("memory-fit",
+        out.append(ScenarioWarning("memory-fit",
                            f"model states need ~{v['states_gb'] / 1000:,.1f} TB ({x['state_bytes_per_param']:g} B/param) "
                            f"but {x['count']:,.0f} x {x['hbm_gb']:g} GB gives ~{v['usable_hbm_gb'] / 1000:,.1f} TB usable "
                            f"({x['hbm_usable_share']:.0%} of HBM)", "error",
@@ -54,32 +54,32 @@ def build_warnings(v: dict[str, float], r: Resolved) -> list[Warning]:
         what = (f"{chip.name.split(' (')[0]} rack ({v['chips_per_rack']:.0f} chips) draws ~{v['rack_kw']:.0f} kW"
                 if x["fixed_rack_chips"] > 0 else
                 f"one {chip.chips_per_server}-chip server draws ~{v['rack_kw']:.0f} kW")
-        out.append(Warning("rack-density", f"{what}; {cooling.key} cooling handles ~{x['max_rack_kw']:.0f} kW",
+        out.append(ScenarioWarning("rack-density", f"{what}; {cooling.key} cooling handles ~{x['max_rack_kw']:.0f} kW",
                            "error", {"rack_kw": v["rack_kw"], "max_rack_kw": x["max_rack_kw"]}))
     if v["warn_power_cap"]:
-        out.append(Warning("power-cap", f"facility needs {fmt('facility_mw', v['facility_mw'])}, over the "
+        out.append(ScenarioWarning("power-cap", f"facility needs {fmt('facility_mw', v['facility_mw'])}, over the "
                            f"{x['power_cap_mw']:g} MW power cap", "error",
                            {"facility_mw": v["facility_mw"], "power_cap_mw": x["power_cap_mw"]}))
     if v["warn_mfu"]:
-        out.append(Warning("mfu-implausible", f"MFU {v['mfu']:.1%} is outside the plausible "
+        out.append(ScenarioWarning("mfu-implausible", f"MFU {v['mfu']:.1%} is outside the plausible "
                            f"{x['mfu_low']:.0%}-{x['mfu_high']:.0%} (published large runs: 38-55 %)",
                            "warning", {"mfu": v["mfu"]}))
     if v["warn_goodput"]:
-        out.append(Warning("reliability-wall", f"goodput {v['goodput']:.0%} is below {x['goodput_low']:.0%}: "
+        out.append(ScenarioWarning("reliability-wall", f"goodput {v['goodput']:.0%} is below {x['goodput_low']:.0%}: "
                            f"{x['count']:,.0f} chips are interrupted every ~{v['job_mtti_hours'] * 60:,.1f} min",
                            "warning", {"goodput": v["goodput"], "job_mtti_hours": v["job_mtti_hours"]}))
     if v["warn_chip_estimate"]:
-        out.append(Warning("chip-estimate", f"{chip.name}: figures are announced or estimated, not from a "
+        out.append(ScenarioWarning("chip-estimate", f"{chip.name}: figures are announced or estimated, not from a "
                            "shipping datasheet", "note"))
     if v["warn_eu_ai_act"]:
-        out.append(Warning("eu-ai-act", f"{v['training_flops']:.2g} FLOPs exceeds 1e25: presumed systemic risk "
+        out.append(ScenarioWarning("eu-ai-act", f"{v['training_flops']:.2g} FLOPs exceeds 1e25: presumed systemic risk "
                            "under the EU AI Act (Art. 51)", "note", {"training_flops": v["training_flops"]}))
     if v["warn_tokens_per_param"]:
-        out.append(Warning("tokens-per-param", f"{v['tokens_per_param']:,.0f} tokens per parameter vs "
+        out.append(ScenarioWarning("tokens-per-param", f"{v['tokens_per_param']:,.0f} tokens per parameter vs "
                            f"~{x['chinchilla_tokens_per_param']:g} compute-optimal (Chinchilla)", "note",
                            {"tokens_per_param": v["tokens_per_param"]}))
     if v["warn_missing_price"]:
         which = "economics.chip_capex_usd" if r.mode == "own" else "economics.rent_usd_per_chip_hour"
-        out.append(Warning("missing-price", f"{chip.name}: no {'purchase' if r.mode == 'own' else 'rental'} "
+        out.append(ScenarioWarning("missing-price", f"{chip.name}: no {'purchase' if r.mode == 'own' else 'rental'} "
                            f"price published; set {which}", "error"))
     return out

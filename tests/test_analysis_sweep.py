@@ -86,7 +86,7 @@ def test_sweep_rows_carry_raw_numbers_and_flags():
     ("cluster.mfu", 0.2, 1.5, "outside the allowed"),
     ("facility.pue", 2.0, 1.5, "low < high"),
     ("cluster.chip", 1, 2, "unknown numeric input"),
-    ("cluster.cuont", 1, 2, "did you mean 'count'"),
+    ("cluster.cuont", 1, 2, "did you mean 'cluster.count'"),
 ])
 def test_bad_sweeps_say_what_is_allowed(key, low, high, message):
     with pytest.raises(WhatifError, match=message):

@@ -12,7 +12,7 @@ from whatif.engine.analysis.uncertainty import HEADLINE, input_ranges, monte_car
 from whatif.engine.errors import WhatifError
 from whatif.engine.evaluate import NUMERIC_OUTPUTS, evaluate
 from whatif.engine.presets import dumps_preset, parse_preset
-from whatif.engine.uncertainty import UNCERTAIN_KEYS, Range
+from whatif.engine.scenario import UNCERTAIN_KEYS, UncertainRange
 from tests.helpers import make_scenario
 
 BASE = make_scenario(workload={"params_b": 405.0, "tokens_t": 15.6}, cluster={"chip": "h100", "count": 16384})
@@ -74,7 +74,7 @@ def test_default_ranges_scale_around_the_auto_mfu():
 
 def test_preset_range_with_likely_on_auto_mfu_is_relative():
     scenario = BASE.model_copy(update={"uncertainty": BASE.uncertainty.model_copy(
-        update={"mfu": Range(low=0.3, likely=0.4, high=0.5)})})
+        update={"mfu": UncertainRange(low=0.3, likely=0.4, high=0.5)})})
     scenario = parse_preset(dumps_preset(scenario), "x.toml")
     base = evaluate(scenario)
     r = next(r for r in input_ranges(base)[0] if r.name == "mfu")

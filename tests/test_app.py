@@ -14,6 +14,7 @@ from whatif.engine.evaluate import evaluate
 from whatif.engine.presets import default_preset_path, load_preset, save_preset
 from whatif.engine.units import fmt, fmt_delta
 from whatif.tui.app import WhatifApp
+from whatif.tui.commands import WhatifCommands
 from whatif.tui.screens.dialogs import ConfirmScreen, ExplainScreen, PresetPicker, SaveAsScreen, TomlScreen
 from whatif.tui.screens.choice_picker import ChoicePicker
 from whatif.tui.screens.help import HelpScreen, widget_bindings
@@ -51,33 +52,33 @@ async def test_typing_a_count_recomputes_days_and_cost_to_engine_values():
         before = card_text(app, "training_days")
         await type_into(pilot, "f-cluster-count", "32768")
         expected = evaluate(load_preset(default_preset_path()).with_values({"cluster.count": 32768}))
-        assert app.scenario.cluster.count == 32768
+        assert app.session.scenario.cluster.count == 32768
         assert card_text(app, "training_days") == fmt("training_days", expected["training_days"])
         assert card_text(app, "training_days") != before
         assert card_text(app, "cost_usd") == fmt("cost_usd", expected["cost_usd"])
         assert cell(app, "chip_hours", "value") == fmt("chip_hours", expected["chip_hours"])
-        assert app.result.values["cost_usd"] == pytest.approx(expected["cost_usd"])
+        assert app.session.result.values["cost_usd"] == pytest.approx(expected["cost_usd"])
         assert "modified" in app.sub_title
 
 
 async def test_chip_picker_type_to_search_and_cooling_change_megawatts():
     app = WhatifApp()
     async with app.run_test(size=SIZE) as pilot:
-        mw_h100 = app.result["facility_mw"]
+        mw_h100 = app.session.result["facility_mw"]
         await pilot.click("#f-cluster-chip")
         await pilot.press(*"b200", "enter")
         await pilot.pause()
-        assert app.scenario.cluster.chip == "b200"
+        assert app.session.scenario.cluster.chip == "b200"
         b200 = evaluate(load_preset(default_preset_path()).with_values({"cluster.chip": "b200"}))
         assert card_text(app, "facility_mw") == fmt("facility_mw", b200["facility_mw"])
-        assert app.result["facility_mw"] != mw_h100
+        assert app.session.result["facility_mw"] != mw_h100
 
         await pilot.click("#f-facility-cooling")
         await pilot.pause()
         assert isinstance(app.screen, ChoicePicker)
         await pilot.press("down", "down", "down", "enter")  # from "by chip": air, rear-door, direct-liquid
         await pilot.pause()
-        assert app.scenario.facility.cooling == "direct-liquid"
+        assert app.session.scenario.facility.cooling == "direct-liquid"
         liquid = evaluate(load_preset(default_preset_path()).with_values(
             {"cluster.chip": "b200", "facility.cooling": "direct-liquid"}))
         assert liquid["facility_mw"] < b200["facility_mw"]
@@ -98,25 +99,25 @@ async def test_invalid_value_marks_field_keeps_last_result_and_shows_stale():
         assert "whole number" in error and "12x" in error
         assert app.query_one("#results").has_class("-stale")
         assert app.query_one("#stale-banner").display
-        assert "cluster.count" in str(app.query_one("#status", Static).render())
+        assert "Chips: expected a whole number" in str(app.query_one("#status", Static).render())
         assert card_text(app, "training_days") == days  # last good result kept
-        assert app.scenario.cluster.count == 12
+        assert app.session.scenario.cluster.count == 12
 
         await pilot.press("backspace", "8")  # "128": valid again
         await pilot.pause()
         assert not field.has_class("-invalid")
         assert not app.query_one("#results").has_class("-stale")
-        assert app.scenario.cluster.count == 128
+        assert app.session.scenario.cluster.count == 128
 
 
 async def test_out_of_range_and_empty_required_field_name_what_is_allowed():
     app = WhatifApp()
     async with app.run_test(size=SIZE) as pilot:
         await type_into(pilot, "f-facility-pue", "0.5")
-        assert "must be >= 1" in app._errors["facility.pue"]
+        assert "must be >= 1" in app.session.errors["facility.pue"]
         await type_into(pilot, "f-workload-params-b", "")
-        assert app._errors["workload.params_b"].startswith("required")
-        assert app.stale
+        assert app.session.errors["workload.params_b"].startswith("required")
+        assert app.session.stale
 
 
 async def test_mfu_shows_auto_until_overridden_and_clearing_returns_to_auto():
@@ -124,23 +125,23 @@ async def test_mfu_shows_auto_until_overridden_and_clearing_returns_to_auto():
     async with app.run_test(size=SIZE) as pilot:
         field = app.query_one("#f-cluster-mfu", Input)
         assert field.value == ""
-        assert field.placeholder == f"auto {fmt('mfu', app.result['mfu_auto'])}"
+        assert field.placeholder == f"auto {fmt('mfu', app.session.result['mfu_auto'])}"
         await type_into(pilot, "f-cluster-mfu", "45%")
-        assert app.scenario.cluster.mfu == pytest.approx(0.45)
+        assert app.session.scenario.cluster.mfu == pytest.approx(0.45)
         assert cell(app, "mfu", "note") == "yours"
         await type_into(pilot, "f-cluster-mfu", "")
-        assert app.scenario.cluster.mfu is None
+        assert app.session.scenario.cluster.mfu is None
         assert cell(app, "mfu", "note") == "auto"
 
 
 async def test_pinned_baseline_shows_deltas_until_unpinned():
     app = WhatifApp()
     async with app.run_test(size=SIZE) as pilot:
-        old = app.result
+        old = app.session.result
         await pilot.press("ctrl+b")
-        assert app.baseline is old
+        assert app.session.baseline is old
         await type_into(pilot, "f-cluster-count", "8192")
-        new = app.result
+        new = app.session.result
         assert card_delta(app, "training_days") == fmt_delta("training_days", new["training_days"],
                                                              old["training_days"])
         assert card_delta(app, "training_days").startswith("+")
@@ -149,7 +150,7 @@ async def test_pinned_baseline_shows_deltas_until_unpinned():
         assert app.query_one("#card-training_days", HeadlineCard).direction == 1  # longer: worse
         assert app.query_one("#card-facility_mw", HeadlineCard).direction == -1  # fewer MW: better
         await pilot.press("ctrl+b")
-        assert app.baseline is None
+        assert app.session.baseline is None
         assert cell(app, "cost_usd", "delta") == ""
         assert card_delta(app, "training_days") == ""
 
@@ -173,15 +174,15 @@ async def test_save_as_then_reopen_gives_the_same_scenario(tmp_path, monkeypatch
         await pilot.pause()
         saved = tmp_path / "mine" / "small-run.toml"
         assert saved.is_file()
-        assert app.path == saved
+        assert app.session.path == saved
         assert "modified" not in app.sub_title
         assert app.title == "Llama 3.1 405B class on 4,096 H100 at PUE 1.2"
-        scenario = app.scenario
+        scenario = app.session.scenario
         assert scenario.name == "Llama 3.1 405B class on 4,096 H100 at PUE 1.2"
 
     reopened = WhatifApp(saved)
     async with reopened.run_test(size=SIZE) as pilot:
-        assert reopened.scenario.model_dump() == scenario.model_dump()
+        assert reopened.session.scenario.model_dump() == scenario.model_dump()
         assert reopened.query_one("#f-cluster-count", Input).value == "4096"
         assert reopened.query_one("#f-facility-pue", Input).value == "1.2"
 
@@ -199,8 +200,8 @@ async def test_open_preset_from_picker_lists_shipped_and_user_presets(tmp_path, 
         assert str(default_preset_path()) in ids and str(tmp_path / "mine.toml") in ids
         app.screen.dismiss(tmp_path / "mine.toml")
         await pilot.pause()
-        assert app.scenario.cluster.count == 1024
-        assert app.path == tmp_path / "mine.toml"
+        assert app.session.scenario.cluster.count == 1024
+        assert app.session.path == tmp_path / "mine.toml"
 
 
 async def test_quit_with_unsaved_changes_asks_first():
@@ -303,7 +304,7 @@ async def test_explain_facility_mw_shows_pue_and_its_source():
         shown = "\n".join(str(s.render()) for s in app.screen.query(Static))
         assert "facility_mw = it_mw × pue" in shown
         assert "PUE (pue) = 1.50" in shown
-        pue_source = app.result.resolved.origins["pue"].source
+        pue_source = app.session.result.resolved.origins["pue"].source
         assert "Uptime Institute" in pue_source and pue_source in shown
         await pilot.press("escape")
         await pilot.pause()
@@ -325,6 +326,7 @@ async def test_help_and_palette_list_every_binding():
                 assert binding.id and binding.id in shown, binding.key
         await pilot.press("escape")
         titles = [c.title for c in app.get_system_commands(app.screen)]
+        titles += [text for text, _run, _help in WhatifCommands(app.screen).commands()]
         for expected in ("Baseline", "Open", "Save", "Save as", "TOML", "Help", "Quit",
                          "Explain Facility power", "Chip: NVIDIA B200"):
             assert any(t == expected or t.startswith(expected) for t in titles), expected
@@ -345,14 +347,14 @@ async def test_apply_values_and_result_views_added_later():
         spy = Spy()
         await app.query_one("#tab-results").mount(spy)
         await pilot.pause()
-        assert Spy.seen[-1][0] == app.result["training_days"]  # up to date on mount
-        result = app.apply_values({"cluster.count": 32768})
+        assert Spy.seen[-1][0] == app.session.result["training_days"]  # up to date on mount
+        result = app.session.apply_values({"cluster.count": 32768})
         assert app.query_one("#f-cluster-count", Input).value == "32768"
         assert Spy.seen[-1][0] == result["training_days"]
         with pytest.raises(Exception) as info:
-            app.apply_values({"cluster.count": 0})
+            app.session.apply_values({"cluster.count": 0})
         assert "cluster.count" in str(info.value)
-        assert app.scenario.cluster.count == 32768
+        assert app.session.scenario.cluster.count == 32768
 
 
 def _write_preset(path: Path, count: int, name: str) -> None:
@@ -374,14 +376,14 @@ async def test_tour_steps_through_stops_and_asks_before_leaving_an_edited_stop(t
         await pilot.click("#f-cluster-count")
         await pilot.press("pagedown")
         await pilot.pause()
-        assert app.scenario.cluster.count == 2048 and "stop 2/2" in band() and "2048 chips" in band()
+        assert app.session.scenario.cluster.count == 2048 and "stop 2/2" in band() and "2048 chips" in band()
         await type_into(pilot, "f-cluster-count", "4096")
         await pilot.press("pageup")
         await pilot.pause()
         assert isinstance(app.screen, ConfirmScreen)
         await pilot.click("#yes")
         await pilot.pause()
-        assert app.scenario.cluster.count == 1024 and "stop 1/2" in band()
+        assert app.session.scenario.cluster.count == 1024 and "stop 1/2" in band()
 
 
 async def test_views_may_skip_updates_while_their_tab_is_hidden():
@@ -401,11 +403,11 @@ async def test_views_may_skip_updates_while_their_tab_is_hidden():
         await tabs.add_pane(TabPane("Lazy", lazy, id="tab-lazy"))
         await pilot.pause()
         first = lazy.days
-        app.apply_values({"cluster.count": 8192})
+        app.session.apply_values({"cluster.count": 8192})
         assert lazy.days == first  # hidden: skipped
         tabs.active = "tab-lazy"
         await pilot.pause()
-        assert lazy.days == app.result["training_days"]
+        assert lazy.days == app.session.result["training_days"]
 
 
 def test_chip_search_ranks_key_prefix_then_name_and_vendor():
@@ -433,7 +435,7 @@ async def test_chip_picker_filters_and_escape_keeps_the_chip():
         assert ids and all(i.startswith("tpu") for i in ids)
         await pilot.press("escape")
         await pilot.pause()
-        assert app.scenario.cluster.chip == "h100" and not app.dirty
+        assert app.session.scenario.cluster.chip == "h100" and not app.session.dirty
 
 
 async def test_one_click_on_a_result_row_explains_it():
@@ -456,15 +458,14 @@ async def test_collapsed_sections_build_their_fields_when_opened():
         field = app.query_one("#f-cluster-mtti-chip-hours", Input)
         assert field.placeholder == "50,000 default"
         await type_into(pilot, "f-cluster-mtti-chip-hours", "10000")
-        assert app.scenario.cluster.mtti_chip_hours == 10000
-        assert app.result["goodput"] < evaluate(load_preset(default_preset_path()))["goodput"]
+        assert app.session.scenario.cluster.mtti_chip_hours == 10000
+        assert app.session.result["goodput"] < evaluate(load_preset(default_preset_path()))["goodput"]
 
 
 async def test_palette_go_to_field_opens_its_section():
     app = WhatifApp()
     async with app.run_test(size=SIZE) as pilot:
-        from whatif.tui.widgets.fields import FIELDS
-        await app._focus_field(FIELDS["facility.load_factor"])
+        await app.panels.focus_field("facility.load_factor")
         await pilot.pause()
         assert app.focused is app.query_one("#f-facility-load-factor", Input)
         assert app.focused.placeholder == "80.0 % default"
@@ -494,7 +495,7 @@ async def test_choice_fields_step_with_arrow_keys_and_show_the_default_when_blan
         mode.focus()
         await pilot.press("right")
         await pilot.pause()
-        assert app.scenario.economics.mode == "own"
+        assert app.session.scenario.economics.mode == "own"
         own = evaluate(load_preset(default_preset_path()).with_values({"economics.mode": "own"}))
         assert card_text(app, "cost_usd") == fmt("cost_usd", own["cost_usd"])
         cooling = app.query_one("#f-facility-cooling", ChoiceField)
@@ -502,10 +503,10 @@ async def test_choice_fields_step_with_arrow_keys_and_show_the_default_when_blan
         cooling.focus()
         await pilot.press("left")  # from the blank choice back round to the last option
         await pilot.pause()
-        assert app.scenario.facility.cooling == "immersion"
+        assert app.session.scenario.facility.cooling == "immersion"
         await pilot.press("right")  # and forward again to 'by chip'
         await pilot.pause()
-        assert app.scenario.facility.cooling is None
+        assert app.session.scenario.facility.cooling is None
 
 
 async def test_a_section_closes_again_and_keeps_its_fields():
@@ -532,7 +533,7 @@ async def test_editing_keys_in_a_burst_apply_in_the_order_typed():
             app.post_message(events.Key(key, character))  # all queued before any is handled
         await pilot.pause()
         assert field.value == "51"
-        assert app.scenario.cluster.count == 51
+        assert app.session.scenario.cluster.count == 51
 
 
 async def test_after_first_frame_runs_once_the_app_is_on_screen():

@@ -1,11 +1,15 @@
-"""Pilot tests of the analysis panes and dialogs, mounted in a small host app that offers
-the same API as the main app (scenario, result, baseline, apply_values)."""
+"""Pilot tests of the analysis panes and dialogs.
+
+The panes are ResultViews: they show what they are given. `ViewHost` mounts them alone and
+gives them results, as the app does (update_result, and an answer to ResultViewMounted).
+The dialogs run in the real app on its editing session."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
+from textual import on
 from textual.app import App, ComposeResult
 from textual.widgets import Button, DataTable, Input, Select, Static
 
@@ -14,9 +18,11 @@ from whatif.engine.analysis.uncertainty import monte_carlo
 from whatif.engine.evaluate import evaluate
 from whatif.engine.units import fmt
 from tests.helpers import make_scenario
-from whatif.tui.screens.compare import CompareScreen, ExportScreen
+from whatif.tui.screens.compare import CompareScreen
+from whatif.tui.screens.dialogs import ConfirmScreen
 from whatif.tui.screens.goal_seek import GoalSeekScreen
-from whatif.tui.widgets.base import ResultView
+from whatif.tui.app import WhatifApp
+from whatif.tui.widgets.base import ResultView, ResultViewMounted
 from whatif.tui.widgets.chart import SweepChart, TornadoView
 from whatif.tui.widgets.uncertainty import UncertaintyStrip
 from whatif.tui.widgets.uncertainty_view import UncertaintyView
@@ -25,30 +31,32 @@ ROOT = Path(__file__).resolve().parent.parent
 SCENARIO = make_scenario(workload={"params_b": 405.0, "tokens_t": 15.6}, cluster={"chip": "h100", "count": 16384})
 
 
-class Host(App):
+class ViewHost(App):
+    """Mounts result views alone and feeds them results from above."""
+
     CSS_PATH = [str(ROOT / "tui" / "app.tcss"), str(ROOT / "tui" / "widgets" / "analysis.tcss")]
 
     def __init__(self, *widgets, scenario=SCENARIO) -> None:
         super().__init__()
         self.widgets = widgets
-        self.scenario = scenario
         self.result = evaluate(scenario)
-        self.baseline = None
 
     def compose(self) -> ComposeResult:
         yield from self.widgets
 
-    def apply_values(self, values):
-        self.scenario = self.scenario.with_values(values)
-        self.result = evaluate(self.scenario)
-        for view in self.screen_stack[0].walk_children():
+    @on(ResultViewMounted)
+    def _mounted(self, event: ResultViewMounted) -> None:
+        event.view.update_result(self.result, None)
+
+    def show(self, scenario) -> None:
+        self.result = evaluate(scenario)
+        for view in self.query("*"):
             if isinstance(view, ResultView):
-                view.update_result(self.result, self.baseline)
-        return self.result
+                view.update_result(self.result, None)
 
 
 async def test_chart_shows_days_and_cost_against_chips_and_follows_the_scenario():
-    app = Host(SweepChart(id="chart"))
+    app = ViewHost(SweepChart(id="chart"))
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         chart = app.query_one(SweepChart)
@@ -58,13 +66,13 @@ async def test_chart_shows_days_and_cost_against_chips_and_follows_the_scenario(
         assert "Training time" in text and "Cost" in text and "1,024" in text and "262,144" in text
         assert any(0x2800 < ord(ch) <= 0x28FF for ch in text)          # braille dots were drawn
         assert "reliability wall from 93,031" in text                   # the wall is inside 1k-262k
-        app.apply_values({"cluster.count": 4096})
+        app.show(SCENARIO.with_values({"cluster.count": 4096}))
         await pilot.pause()
         assert chart.data.point == 4096 and chart.data.x[-1] == 65536
 
 
 async def test_chart_keys_switch_input_output_and_scale():
-    app = Host(SweepChart(id="chart"))
+    app = ViewHost(SweepChart(id="chart"))
     async with app.run_test(size=(80, 24)) as pilot:
         chart = app.query_one(SweepChart)
         chart.focus()
@@ -78,7 +86,7 @@ async def test_chart_keys_switch_input_output_and_scale():
 
 
 async def test_chart_draws_the_power_cap():
-    app = Host(SweepChart(id="chart", outputs=("facility_mw",)),
+    app = ViewHost(SweepChart(id="chart", outputs=("facility_mw",)),
                scenario=SCENARIO.with_values({"facility.power_cap_mw": 150.0}))
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
@@ -87,7 +95,7 @@ async def test_chart_draws_the_power_cap():
 
 
 async def test_chart_readable_at_80x24_in_a_narrow_pane():
-    app = Host(SweepChart(id="chart"))
+    app = ViewHost(SweepChart(id="chart"))
     async with app.run_test(size=(46, 14)) as pilot:
         await pilot.pause()
         lines = app.query_one(SweepChart).render().plain.splitlines()
@@ -96,10 +104,9 @@ async def test_chart_readable_at_80x24_in_a_narrow_pane():
 
 
 async def test_goal_seek_apply_changes_the_scenario():
-    app = Host(Static("main"))
+    app = WhatifApp(scenario=SCENARIO)
     async with app.run_test(size=(80, 24)) as pilot:
-        answers = []
-        app.push_screen(GoalSeekScreen(app.result, target=60.0, op="="), answers.append)
+        app.open_goal_seek(target=60.0, op="=")
         await pilot.pause()
         screen = app.screen
         answer = screen.query_one("#goal-answer", Static)
@@ -108,15 +115,15 @@ async def test_goal_seek_apply_changes_the_scenario():
         assert not screen.query_one("#goal-apply", Button).disabled
         await pilot.click("#goal-apply")
         await pilot.pause()
-        assert app.scenario.cluster.count == expected.value
-        assert answers == [{"cluster.count": expected.value}]
-        assert app.result.values["training_days"] <= 60.0
+        assert app.session.scenario.cluster.count == expected.value
+        assert app.session.can_undo                     # one step of history: undo goes back
+        assert app.session.result.values["training_days"] <= 60.0
 
 
 async def test_goal_seek_reports_no_solution_and_cannot_apply():
-    app = Host(Static("main"))
+    app = WhatifApp(scenario=SCENARIO)
     async with app.run_test(size=(80, 24)) as pilot:
-        app.push_screen(GoalSeekScreen(app.result))
+        app.open_goal_seek()
         await pilot.pause()
         screen = app.screen
         screen.query_one("#goal-target", Input).value = "1"
@@ -124,29 +131,30 @@ async def test_goal_seek_reports_no_solution_and_cannot_apply():
         assert "no solution in range" in str(screen.query_one("#goal-answer", Static).render())
         assert screen.query_one("#goal-apply", Button).disabled
         await pilot.press("ctrl+a")
-        assert app.scenario.cluster.count == 16384
+        assert app.session.scenario.cluster.count == 16384
         await pilot.press("escape")
         assert not isinstance(app.screen, GoalSeekScreen)
 
 
 async def test_goal_seek_for_mfu_from_a_claim():
-    app = Host(Static("main"))
+    app = WhatifApp(scenario=SCENARIO)
     async with app.run_test(size=(80, 24)) as pilot:
-        app.push_screen(GoalSeekScreen(app.result, key="cluster.mfu", target=54.0, op="="))
+        app.open_goal_seek(key="cluster.mfu", target=54.0, op="=")
         await pilot.pause()
         await pilot.press("ctrl+a")
         await pilot.pause()
-        assert app.result.values["training_days"] == pytest.approx(54.0, rel=1e-3)
-        assert app.scenario.cluster.mfu is not None
+        assert app.session.result.values["training_days"] == pytest.approx(54.0, rel=1e-3)
+        assert app.session.scenario.cluster.mfu is not None
 
 
 async def test_compare_view_adds_columns_and_switches_chip_and_cooling():
-    app = Host(Static("main"))
+    app = WhatifApp(scenario=SCENARIO)
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = CompareScreen([("H100", app.scenario)])
+        screen = CompareScreen([("H100", app.session.scenario)])
         app.push_screen(screen)
         await pilot.pause()
         await pilot.press("a")
+        await pilot.pause()
         assert len(screen.entries) == 2 and screen.selected == 1
         chip = screen.query_one("#compare-chip", Select)
         chip.value = "b200"
@@ -169,7 +177,7 @@ async def test_compare_view_adds_columns_and_switches_chip_and_cooling():
 
 
 async def test_compare_view_reports_a_rejected_change_and_keeps_the_column():
-    app = Host(Static("main"))
+    app = WhatifApp(scenario=SCENARIO)
     scenario = SCENARIO.with_values({"workload.precision": "fp8"})
     async with app.run_test(size=(80, 24)) as pilot:
         screen = CompareScreen([("fp8", scenario), ("fp8 again", scenario)])
@@ -182,7 +190,7 @@ async def test_compare_view_reports_a_rejected_change_and_keeps_the_column():
 
 
 async def test_uncertainty_strip_and_pane_show_p10_p50_p90():
-    app = Host(UncertaintyStrip(id="strip"), UncertaintyView(id="bands"))
+    app = ViewHost(UncertaintyStrip(id="strip"), UncertaintyView(id="bands"))
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         mc = monte_carlo(SCENARIO)
@@ -196,13 +204,13 @@ async def test_uncertainty_strip_and_pane_show_p10_p50_p90():
         assert table.get_cell("training_days", "now") == fmt("training_days", app.result.values["training_days"])
         ranges = app.query_one("#uncertainty-ranges", DataTable)
         assert ranges.row_count == 8
-        app.apply_values({"cluster.count": 32768})
+        app.show(SCENARIO.with_values({"cluster.count": 32768}))
         await pilot.pause()
         assert table.get_cell("training_days", "now") == fmt("training_days", app.result.values["training_days"])
 
 
 async def test_tornado_pane_ranks_inputs_and_switches_output():
-    app = Host(TornadoView(id="tornado"))
+    app = ViewHost(TornadoView(id="tornado"))
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         view = app.query_one(TornadoView)
@@ -215,35 +223,32 @@ async def test_tornado_pane_ranks_inputs_and_switches_output():
 
 
 async def test_export_dialog_writes_and_asks_before_replacing(tmp_path):
-    app = Host(Static("main"))
-    target = tmp_path / "r.csv"
+    app = WhatifApp(scenario=SCENARIO)
+    target, existing = tmp_path / "r.csv", tmp_path / "old.csv"
+    existing.write_text("keep")
     async with app.run_test(size=(80, 24)) as pilot:
-        app.push_screen(ExportScreen(result=app.result, suggestion=target))
-        await pilot.pause()
-        await pilot.click("#export-ok")
-        await pilot.pause()
+        for path in (target, existing):
+            app.action_export()
+            await pilot.pause()
+            app.screen.query_one("#export-path", Input).value = str(path)
+            await pilot.click("#export-ok")
+            await pilot.pause()
         assert target.read_text().startswith("row,training_flops")
-        target.write_text("keep")
-        app.push_screen(ExportScreen(result=app.result, suggestion=target))
+        assert existing.read_text() == "keep"                       # not replaced: asked first
+        assert isinstance(app.screen, ConfirmScreen) and "old.csv exists" in app.screen.question
+        await pilot.click("#yes")
         await pilot.pause()
-        await pilot.click("#export-ok")
-        await pilot.pause()
-        assert target.read_text() == "keep"
-        assert "exists" in str(app.screen.query_one("#export-error", Static).render())
-        await pilot.pause(0.5)              # two quick clicks would be one double click
-        await pilot.click("#export-ok")
-        await pilot.pause()
-        assert target.read_text().startswith("row,")
+        assert existing.read_text().startswith("row,")
 
 
 async def test_goal_seek_largest_count_under_the_scenarios_power_cap():
-    app = Host(Static("main"), scenario=SCENARIO.with_values({"facility.power_cap_mw": 150.0}))
+    app = WhatifApp(scenario=SCENARIO.with_values({"facility.power_cap_mw": 150.0}))
     async with app.run_test(size=(80, 24)) as pilot:
-        app.push_screen(GoalSeekScreen(app.result, output="facility_mw", op="<="))
+        app.open_goal_seek(output="facility_mw", op="<=")
         await pilot.pause()
         app.screen.query_one("#goal-target", Input).value = "cap"
         await pilot.pause()
         assert "largest whole chip count" in str(app.screen.query_one("#goal-answer", Static).render())
         await pilot.press("ctrl+a")
         await pilot.pause()
-        assert app.scenario.cluster.count == 71301
+        assert app.session.scenario.cluster.count == 71301

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from textual import on
 from textual.app import App, ComposeResult
 from textual.widgets import Static, TabbedContent, TabPane
 
@@ -12,6 +13,7 @@ from whatif.engine.claims import check_claims
 from whatif.engine.evaluate import Result, evaluate
 from whatif.engine.presets import load_preset
 from whatif.engine.scenario import Scenario
+from whatif.tui.widgets.base import ResultViewMounted
 from whatif.tui.widgets.claims import ClaimsTable, ClaimsView
 
 PRESETS = Path(__file__).resolve().parent.parent / "presets"
@@ -31,7 +33,8 @@ def cell(app: App, key: str, column: str) -> str:
 
 
 class ClaimsHost(App):
-    """The smallest host: a results TabbedContent with the Claims pane, like the real app."""
+    """The smallest host: a results TabbedContent with the Claims pane, fed results from
+    above as the real app does."""
 
     CSS_PATH = "../tui/widgets/claims.tcss"
 
@@ -39,6 +42,10 @@ class ClaimsHost(App):
         super().__init__()
         self.scenario, self.result = scenario, evaluate(scenario)
         self.baseline: Result | None = None
+
+    @on(ResultViewMounted)
+    def _mounted(self, event: ResultViewMounted) -> None:
+        event.view.update_result(self.result, self.baseline)
 
     def compose(self) -> ComposeResult:
         with TabbedContent(id="tabs"):
@@ -106,8 +113,8 @@ async def test_app_opens_an_article_preset_on_its_claims_and_a_chip_change_flips
         await pilot.click("#f-cluster-chip")  # the chip picker, as a user would
         await pilot.press(*"a100", "enter")
         await pilot.pause()
-        assert app.scenario.cluster.chip == "a100"
-        expected = {c.key: c for c in check_claims(app.result)}["training_days"]
+        assert app.session.scenario.cluster.chip == "a100"
+        expected = {c.key: c for c in check_claims(app.session.result)}["training_days"]
         assert cell(app, "training_days", "util") == expected.utilisation_text == "34.6 %"
         assert verdict(app, "training_days") == "plausible"
 
@@ -119,7 +126,7 @@ async def test_app_typing_the_papers_flops_makes_the_llama_row_plausible():
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         assert verdict(app, "training_days") == "implausible"
-        app.apply_values({"workload.flops": 3.8e25})
+        app.session.apply_values({"workload.flops": 3.8e25})
         await pilot.pause()
         assert cell(app, "training_days", "util") == "40.7 %"
         assert verdict(app, "training_days") == "plausible"

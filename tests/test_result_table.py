@@ -50,17 +50,17 @@ async def test_80x24_table_shows_every_column_uncut_and_with_a_baseline_keeps_th
         mfu = await _row_line(pilot, table, "mfu")
         assert mfu.split() == ["MFU", "35.7", "%", "auto"]
         servers = await _row_line(pilot, table, "server_overhead_mw")
-        share = app.result["server_overhead_mw"] / app.result["facility_mw"]
-        value = fmt("server_overhead_mw", app.result["server_overhead_mw"])
+        share = app.session.result["server_overhead_mw"] / app.session.result["facility_mw"]
+        value = fmt("server_overhead_mw", app.session.result["server_overhead_mw"])
         assert servers.split() == ["Servers,", "fans,", "CPUs", *value.split(), f"{share:.0%}", "of", "MW"]
         assert "…" not in servers
         await pilot.press("ctrl+b")
-        app.apply_values({"cluster.count": 8192})
+        app.session.apply_values({"cluster.count": 8192})
         await pilot.pause()
         lines = _lines(table)
         assert lines[0].split()[:2] == ["Quantity", "Value"] and "vs baseline" in lines[0]
         days = await _row_line(pilot, table, "training_days")
-        change = (app.result["training_days"] / app.baseline["training_days"] - 1) * 100
+        change = (app.session.result["training_days"] / app.session.baseline["training_days"] - 1) * 100
         assert f"+{change:.1f} %" in days  # the percentage survives the narrow column
 
 

@@ -10,7 +10,7 @@ from whatif.engine.report import render_explanation, render_result
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from whatif.engine.scenario import input_keys
+    from whatif.engine.inputs import input_keys
 
     parser.epilog = "Inputs for --set: " + ", ".join(input_keys())
     add_preset_arguments(parser)

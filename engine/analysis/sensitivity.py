@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from whatif.engine.analysis.inputs import AUTO_OUTPUT, input_spec, point_value
+from whatif.engine.analysis.inputs import clip, input_spec, point_value
 from whatif.engine.analysis.uncertainty import input_ranges
 from whatif.engine.errors import WhatifError
 from whatif.engine.evaluate import Result, evaluate, evaluate_batch
@@ -86,9 +86,8 @@ def sensitivity(scenario: Scenario, output: str = "cost_usd", pct: float = 20.0,
 
 
 def input_label(key: str) -> str:
-    """'MFU' for cluster.mfu (not the resolved input's 'MFU (set)'), else the unit table's label."""
-    name = input_spec(key).name
-    return QUANTITIES[AUTO_OUTPUT.get(name, name)].label
+    """'MFU' for cluster.mfu: the input table's label."""
+    return input_spec(key).label
 
 
 def _pct_moves(base: Result, pct: float) -> list[tuple[str, float, float]]:
@@ -98,7 +97,7 @@ def _pct_moves(base: Result, pct: float) -> list[tuple[str, float, float]]:
         point = point_value(spec, base)
         if not math.isfinite(point) or point == 0:
             continue
-        low, high = spec.clip(np.array([point * (1 - pct / 100), point * (1 + pct / 100)]))
+        low, high = clip(spec, np.array([point * (1 - pct / 100), point * (1 + pct / 100)]))
         moves.append((key, float(low), float(high)))
     return moves
 
@@ -107,7 +106,7 @@ def _range_moves(base: Result) -> list[tuple[str, float, float]]:
     ranges, _ = input_ranges(base)
     moves = []
     for r in ranges:
-        low, high = input_spec(r.key).clip(np.array([r.low, r.high]))
+        low, high = clip(input_spec(r.key), np.array([r.low, r.high]))
         moves.append((r.key, float(low), float(high)))
     return moves
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from whatif.engine.analysis.inputs import (
-    InputSpec, batch_columns, check_range, default_range, input_spec, point_value, scenario_value,
+    Input, batch_columns, check_range, default_range, input_spec, point_value, scenario_value,
 )
 from whatif.engine.errors import WhatifError
 from whatif.engine.evaluate import Result, evaluate, evaluate_batch
@@ -141,13 +141,13 @@ def solve(scenario: Scenario, key: str, goal: Goal, low: float | None = None, hi
     return _finish(spec, goal, ineq, low, high, edge_x, f, "largest")
 
 
-def _objective(base: Result, spec: InputSpec, output: str):
+def _objective(base: Result, spec: Input, output: str):
     def f(xs: np.ndarray) -> np.ndarray:
         return np.asarray(evaluate_batch(base.resolved, **batch_columns(base.resolved, spec, xs))[output], dtype=float)
     return f
 
 
-def _grid(spec: InputSpec, low: float, high: float, points: int) -> np.ndarray:
+def _grid(spec: Input, low: float, high: float, points: int) -> np.ndarray:
     log = low > 0 and high / low > 20
     x = np.geomspace(low, high, points) if log else np.linspace(low, high, points)
     if spec.integer:
@@ -155,7 +155,7 @@ def _grid(spec: InputSpec, low: float, high: float, points: int) -> np.ndarray:
     return x
 
 
-def _zoom(f, spec: InputSpec, goal: Goal, a: float, b: float, want_met_low: bool) -> float:
+def _zoom(f, spec: Input, goal: Goal, a: float, b: float, want_met_low: bool) -> float:
     """Narrow the bracket [a, b] where the goal flips; return the point on its met side.
     `want_met_low`: the goal is met at `a` (answer = largest met), else met at `b`."""
     for _ in range(_MAX_ZOOMS):
@@ -180,7 +180,7 @@ def _zoom(f, spec: InputSpec, goal: Goal, a: float, b: float, want_met_low: bool
     return float(a if want_met_low else b)
 
 
-def _finish(spec: InputSpec, goal: Goal, ineq: Goal, low: float, high: float, x: float, f, edge: str,
+def _finish(spec: Input, goal: Goal, ineq: Goal, low: float, high: float, x: float, f, edge: str,
             whole_range: bool = False) -> Solution:
     y = float(f(np.array([x]))[0])
     if goal.op == "=" and not spec.integer:
@@ -194,7 +194,7 @@ def _finish(spec: InputSpec, goal: Goal, ineq: Goal, low: float, high: float, x:
     return Solution(True, spec.key, goal, value, y, edge, low, high, text)
 
 
-def _exact(spec: InputSpec, goal: Goal, low: float, high: float, x: float, y: float, edge: str) -> Solution:
+def _exact(spec: Input, goal: Goal, low: float, high: float, x: float, y: float, edge: str) -> Solution:
     if abs(y - goal.target) > TOLERANCE * max(abs(goal.target), 1e-300):
         return _fail(spec, goal, low, high,
                      f"no solution in range: {goal.output} jumps past {fmt(goal.output, goal.target)} near "
@@ -203,11 +203,11 @@ def _exact(spec: InputSpec, goal: Goal, low: float, high: float, x: float, y: fl
     return Solution(True, spec.key, goal, float(x), y, edge, low, high, text)
 
 
-def _fail(spec: InputSpec, goal: Goal, low: float, high: float, message: str) -> Solution:
+def _fail(spec: Input, goal: Goal, low: float, high: float, message: str) -> Solution:
     return Solution(False, spec.key, goal, None, None, "", low, high, message)
 
 
-def _no_solution_text(spec: InputSpec, goal: Goal, x: np.ndarray, y: np.ndarray, low: float, high: float) -> str:
+def _no_solution_text(spec: Input, goal: Goal, x: np.ndarray, y: np.ndarray, low: float, high: float) -> str:
     if not np.isfinite(y).any():
         return f"no solution in range: {goal.output} is not available for this scenario"
     best = int(np.nanargmin(np.abs(y - goal.target)))

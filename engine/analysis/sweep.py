@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from whatif.engine.analysis.inputs import InputSpec, batch_columns, check_range, input_spec, point_value
+from whatif.engine.inputs import Input
+from whatif.engine.analysis.inputs import batch_columns, check_range, input_spec, point_value
 from whatif.engine.errors import WhatifError
 from whatif.engine.evaluate import Result, evaluate, evaluate_batch
 from whatif.engine.scenario import Scenario
@@ -38,7 +39,7 @@ class Limit:
 
 @dataclass
 class Sweep:
-    spec: InputSpec
+    spec: Input
     x: np.ndarray                       # the swept values (whole numbers for chip counts)
     values: dict[str, np.ndarray]       # every compute() output at each x
     point: float                        # the scenario's own value of the swept input
@@ -52,7 +53,7 @@ class Sweep:
         return self.values[output]
 
 
-def grid(spec: InputSpec, low: float, high: float, points: int, log: bool) -> np.ndarray:
+def grid(spec: Input, low: float, high: float, points: int, log: bool) -> np.ndarray:
     """`points` values from low to high (geometric if log); whole and distinct for integers."""
     if points < 2:
         raise WhatifError(f"points must be at least 2, got {points}", key="points")
@@ -76,7 +77,7 @@ def sweep(scenario: Scenario, key: str, low: float, high: float, points: int = 5
     return Sweep(spec, x, values, point_value(spec, base), base.values, log, limits)
 
 
-def _onset(base: Result, spec: InputSpec, flag: str, x: np.ndarray, mask: np.ndarray) -> float | None:
+def _onset(base: Result, spec: Input, flag: str, x: np.ndarray, mask: np.ndarray) -> float | None:
     """The first value where `flag` turns on: exact between grid points (zoomed in with finer
     grids), so '94,804 chips' rather than the next grid point; None if it never does."""
     on = np.flatnonzero(mask)

@@ -1,6 +1,6 @@
 """Monte Carlo on the vectorised engine: P10/P50/P90 of every output from input ranges.
 
-Each uncertain input (engine.uncertainty.UNCERTAIN_KEYS) gets a low/likely/high range: the
+Each uncertain input (engine.scenario.UNCERTAIN_KEYS) gets a low/likely/high range: the
 preset's [uncertainty] table where given, else the sourced default of
 engine/data/uncertainty.toml applied relative to the point value (see that file). Inputs
 are drawn independently (triangular, or PERT = a beta scaled to low..high), clipped to their
@@ -18,11 +18,12 @@ from importlib import resources
 
 import numpy as np
 
-from whatif.engine.analysis.inputs import AUTO_OUTPUT, input_spec, point_value
+from whatif.engine.analysis.inputs import clip, input_spec, point_value
+from whatif.engine.inputs import BY_NAME
 from whatif.engine.errors import WhatifError
 from whatif.engine.evaluate import NUMERIC_OUTPUTS, Result, evaluate, evaluate_batch
 from whatif.engine.scenario import Scenario
-from whatif.engine.uncertainty import UNCERTAIN_KEYS, Range
+from whatif.engine.scenario import UNCERTAIN_KEYS, UncertainRange
 
 HEADLINE = ("training_days", "cost_usd", "facility_mw", "energy_mwh", "co2_t")
 PERCENTILES = (10.0, 50.0, 90.0)
@@ -75,7 +76,7 @@ def input_ranges(base: Result) -> tuple[list[InputRange], list[str]]:
         if not math.isfinite(point):
             notes.append(f"{key}: no value in this scenario, not varied")
             continue
-        given: Range | None = getattr(table, name)
+        given: UncertainRange | None = getattr(table, name)
         if given is not None:
             ranges.append(_preset_range(name, key, given, point, auto=_is_auto(base, spec.name), notes=notes))
         else:
@@ -84,10 +85,10 @@ def input_ranges(base: Result) -> tuple[list[InputRange], list[str]]:
 
 
 def _is_auto(base: Result, resolved_name: str) -> bool:
-    return resolved_name in AUTO_OUTPUT and math.isnan(base.resolved.values[resolved_name])
+    return BY_NAME[resolved_name].auto is not None and math.isnan(base.resolved.values[resolved_name])
 
 
-def _preset_range(name: str, key: str, given: Range, point: float, auto: bool, notes: list[str]) -> InputRange:
+def _preset_range(name: str, key: str, given: UncertainRange, point: float, auto: bool, notes: list[str]) -> InputRange:
     if auto and given.likely is not None:
         # Relative to the auto estimate: the range keeps its shape as the estimate moves.
         scale = point / given.likely
@@ -164,7 +165,7 @@ def monte_carlo(scenario: Scenario, base: Result | None = None, samples: int | N
         spec = input_spec(r.key)
         sample = draw(rng, r, n, table.distribution)
         # Clip only ranges that reach past the valid interval (clipping costs ~1 ms per 100k).
-        columns[spec.name] = spec.clip(sample) if r.low < spec.low or r.high > spec.high else sample
+        columns[spec.name] = clip(spec, sample) if r.low < spec.low or r.high > spec.high else sample
     values = evaluate_batch(base.resolved, **columns)
     bands = _bands(values, base, outputs)
     return MonteCarlo(n, seed, table.distribution, ranges, bands, notes)

@@ -6,14 +6,13 @@ selected column (left/right moves between columns), `d` removes it, `e` exports 
 Every cell is "value" or "value (delta vs first)". A change the engine rejects (a chip that
 lacks the precision) is reported in the status line and the column keeps its last state.
 
-ExportScreen (also used by the app for the current result) asks for a file name; the
-extension picks the format (.md, .csv, .json); writing is atomic and never replaces an
-existing file unless confirmed.
+ExportScreen (also used for the current result) asks for a file name; the extension picks
+the format (.md, .csv, .json). The app's file flows (tui.files) confirm and write.
 """
 
 from __future__ import annotations
 
-import os
+from collections.abc import Callable
 from pathlib import Path
 
 from rich.text import Text
@@ -21,15 +20,15 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, DataTable, Input, Label, Select, Static
 
 from whatif.engine.analysis.compare import MAX_COLUMNS, SETUP_ROWS, Column, Comparison, short_names, unique_names
-from whatif.engine.analysis.export import FORMATS, export_compare, export_result, write_atomic
+from whatif.engine.analysis.export import FORMATS
 from whatif.engine.catalog import Catalog, load_catalog
 from whatif.engine.errors import WhatifError
 from whatif.engine.evaluate import NUMERIC_OUTPUTS, Result, evaluate
-from whatif.engine.presets import user_presets_dir
 from whatif.engine.scenario import Scenario
 from whatif.engine.units import QUANTITIES
 from whatif.tui.widgets.keybar import KeyBar
@@ -42,6 +41,18 @@ class CompareScreen(Screen):
         Binding("d", "remove_column", "Remove column", id="compare.remove"),
         Binding("e", "export", "Export", id="compare.export"),
     ]
+
+    class AddCurrent(Message):
+        """`a` pressed: the app answers with add_column(current scenario)."""
+
+        def __init__(self, screen: CompareScreen) -> None:
+            super().__init__()
+            self.screen = screen
+
+    class ExportRequested(Message):
+        def __init__(self, comparison: Comparison, done: Callable[[Path], object]) -> None:
+            super().__init__()
+            self.comparison, self.done = comparison, done
 
     def __init__(self, scenarios: list[tuple[str, Scenario]], catalog: Catalog | None = None) -> None:
         super().__init__()
@@ -158,12 +169,13 @@ class CompareScreen(Screen):
         if len(self.entries) >= MAX_COLUMNS:
             self._status(f"at most {MAX_COLUMNS} columns; remove one first (d)", error=True)
             return
-        app = self.app
-        scenario = getattr(app, "scenario", None)
-        if scenario is None:
+        self.post_message(self.AddCurrent(self))
+
+    def add_column(self, name: str, scenario: Scenario) -> None:
+        """Add `scenario` as the last column (the app answers AddCurrent with this)."""
+        if len(self.entries) >= MAX_COLUMNS:
             return
-        result = evaluate(scenario, self.catalog)
-        self.entries.append((scenario.name or "Current", scenario, result))
+        self.entries.append((name, scenario, evaluate(scenario, self.catalog)))
         self.selected = len(self.entries) - 1
         self.rebuild()
 
@@ -176,30 +188,25 @@ class CompareScreen(Screen):
         self.rebuild()
 
     def action_export(self) -> None:
-        def write(path: Path | None) -> None:
-            if path is not None:
-                self._status(f"wrote {path}")
-        self.app.push_screen(ExportScreen(compare=self.comparison(), suggestion=_suggest("compare.md")), write)
+        self.post_message(self.ExportRequested(self.comparison(), lambda path: self._status(f"wrote {path}")))
 
     def action_close(self) -> None:
         self.dismiss(None)
 
 
-class ExportScreen(ModalScreen[Path | None]):
-    """Export the current result (or a comparison) to a file; the extension sets the format."""
+class ExportScreen(ModalScreen[tuple[Path, str] | None]):
+    """Ask where to export; the extension picks the format. Dismisses with (path, format)
+    once `resolve` (the app's write policy) allows the path; the file flows confirm and write."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="export.cancel")]
 
-    def __init__(self, result: Result | None = None, compare: Comparison | None = None,
-                 suggestion: Path | None = None) -> None:
+    def __init__(self, suggestion: Path, resolve: Callable[[str], Path | str], comparison: bool = False) -> None:
         super().__init__()
-        self.result, self.compare = result, compare
-        self.suggestion = suggestion or _suggest("results.md")
-        self._confirm_path: Path | None = None
+        self.suggestion, self.resolve, self.comparison = suggestion, resolve, comparison
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="export") as box:
-            box.border_title = "Export comparison" if self.compare else "Export results"
+            box.border_title = "Export comparison" if self.comparison else "Export results"
             yield Static("The extension picks the format: .md, .csv or .json.", classes="dialog-note")
             yield Input(str(self.suggestion), id="export-path", select_on_focus=False)
             yield Static("", id="export-error", classes="dialog-note")
@@ -210,53 +217,30 @@ class ExportScreen(ModalScreen[Path | None]):
     def on_mount(self) -> None:
         self.query_one("#export-path", Input).focus()
 
-    @on(Input.Changed, "#export-path")
-    def _edited(self, event: Input.Changed) -> None:
-        self._confirm_path = None
-        self.query_one("#export-ok", Button).label = "Export"
-
     @on(Input.Submitted, "#export-path")
     def _submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        self.write()
+        self.submit()
 
     @on(Button.Pressed)
     def _pressed(self, event: Button.Pressed) -> None:
         event.stop()
         if event.button.id == "export-ok":
-            self.write()
+            self.submit()
         else:
             self.action_cancel()
 
-    def write(self) -> Path | None:
-        """Write the file; a first attempt on an existing file asks for a second press."""
+    def submit(self) -> None:
         error = self.query_one("#export-error", Static)
-        path = Path(self.query_one("#export-path", Input).value.strip()).expanduser()
-        demo = _demo_folder()
-        if demo is not None and not path.is_absolute():
-            path = demo / path
-        if demo is not None and not path.resolve().is_relative_to(demo.resolve()):
-            error.update(Text(f"demo session: only files inside {demo} can be written"))
-            return None
-        fmt = path.suffix.lstrip(".").lower().replace("markdown", "md")
+        target = self.resolve(self.query_one("#export-path", Input).value)
+        if isinstance(target, str):
+            error.update(Text(target))
+            return
+        fmt = target.suffix.lstrip(".").lower().replace("markdown", "md")
         if fmt not in FORMATS:
-            error.update(Text(f"unknown extension '{path.suffix}'; use .md, .csv or .json"))
-            return None
-        overwrite = self._confirm_path == path
-        if path.exists() and not overwrite:
-            self._confirm_path = path
-            self.query_one("#export-ok", Button).label = "Overwrite"
-            error.update(Text(f"{path} exists: press Overwrite to replace it"))
-            return None
-        try:
-            text = export_compare(self.compare, fmt) if self.compare else export_result(self.result, fmt)
-            written = write_atomic(path, text, overwrite=overwrite)
-        except (WhatifError, OSError) as exc:
-            error.update(Text(str(exc)))
-            return None
-        self.app.notify(f"Exported {written}", timeout=4)
-        self.dismiss(written)
-        return written
+            error.update(Text(f"unknown extension '{target.suffix}'; use .md, .csv or .json"))
+            return
+        self.dismiss((target, fmt))
 
     def action_cancel(self) -> None:
         self.dismiss(None)
@@ -267,12 +251,3 @@ def _header(name: str, base: bool, width: int = 22) -> str:
     suffix = " (base)" if base else ""
     room = width - len(suffix)
     return (name if len(name) <= room else name[: room - 1] + "…") + suffix
-
-
-def _demo_folder() -> Path | None:
-    """In an SSH demo session only the per-session user folder may be written."""
-    return user_presets_dir() if os.environ.get("WHATIF_DEMO") == "1" else None
-
-
-def _suggest(name: str) -> Path:
-    return (_demo_folder() or Path.cwd()) / name

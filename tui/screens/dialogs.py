@@ -6,6 +6,7 @@ push_screen callbacks. Escape always cancels.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from rich.text import Text
@@ -137,21 +138,25 @@ class PresetPicker(Dialog):
 class SaveAsScreen(Dialog):
     """Ask for a file name (relative names go to the user's preset folder) and the preset's
     name, which an edited scenario has often outgrown ("... on 16,384 H100" after a switch
-    to B200). Dismisses with (path, name) or None."""
+    to B200). Dismisses with (path, name) or None. `resolve` (the app's write policy) turns
+    the typed name into a path, or says why it may not be written."""
 
-    def __init__(self, suggestion: Path, folder: Path, demo: bool, name: str = "") -> None:
+    def __init__(self, suggestion: Path, folder: Path, demo: bool, resolve: Callable[[str], Path | str],
+                 name: str = "") -> None:
         super().__init__()
-        self.suggestion, self.folder, self.demo, self.preset_name = suggestion, folder, demo, name
+        self.suggestion, self.folder, self.demo, self.resolve, self.preset_name = (
+            suggestion, folder, demo, resolve, name)
 
     def compose(self) -> ComposeResult:
+        folder = self.folder
         with Vertical(classes="dialog wide", id="save-as") as box:
             box.border_title = "Save preset as"
             if self.demo:
                 yield Static(f"Demo session: files are saved only in this session's temporary folder "
-                             f"({self.folder}) and vanish when you disconnect. Use 'Show TOML' to copy "
+                             f"({folder}) and vanish when you disconnect. Use 'Show TOML' to copy "
                              f"the preset instead.", classes="dialog-note")
             else:
-                yield Static(f"A name without a folder is saved in {self.folder}", classes="dialog-note")
+                yield Static(f"A name without a folder is saved in {folder}", classes="dialog-note")
             yield Label("File")
             yield Input(str(self.suggestion), id="save-path", select_on_focus=False)
             yield Static("", id="save-error", classes="field-error")
@@ -165,22 +170,8 @@ class SaveAsScreen(Dialog):
     def on_mount(self) -> None:
         self.query_one("#save-path", Input).focus()
 
-    def resolve_path(self, text: str) -> Path | str:
-        """The target path, or a message saying why it is not allowed."""
-        text = text.strip()
-        if not text:
-            return "type a file name"
-        path = Path(text).expanduser()
-        if not path.is_absolute():
-            path = self.folder / path
-        if path.suffix != ".toml":
-            path = path.with_name(path.name + ".toml")
-        if self.demo and not path.resolve().is_relative_to(self.folder.resolve()):
-            return f"demo session: only files inside {self.folder} can be written"
-        return path
-
     def _submit(self) -> None:
-        target = self.resolve_path(self.query_one("#save-path", Input).value)
+        target = self.resolve(self.query_one("#save-path", Input).value)
         if isinstance(target, str):
             error = self.query_one("#save-error", Static)
             error.update(target)

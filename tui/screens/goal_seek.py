@@ -1,8 +1,8 @@
 """Goal seek dialog: solve one input for a target output; Apply puts the answer in the scenario.
 
 The answer is recomputed as the fields change (a solve is a few vectorised engine calls,
-~3 ms), so the dialog reads like a calculator. Apply calls `app.apply_values` (validated by
-the engine) and closes, dismissing with {key: value}; Escape closes without changing anything.
+~3 ms), so the dialog reads like a calculator. Apply closes it with {key: value}, which the
+app applies to the scenario (validated by the engine); Escape closes without changing anything.
 """
 
 from __future__ import annotations
@@ -117,15 +117,7 @@ class GoalSeekScreen(ModalScreen[dict | None]):
         if solution is None or not solution.ok:
             self.app.bell()
             return
-        values = {solution.key: solution.value}
-        try:
-            self.app.apply_values(values)  # type: ignore[attr-defined]
-        except WhatifError as exc:
-            answer = self.query_one("#goal-answer", Static)
-            answer.update(Text(f"Not applied: {exc}"))
-            answer.add_class("-none")
-            return
-        self.dismiss(values)
+        self.dismiss({solution.key: solution.value})  # the app applies it to the scenario
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -8,17 +8,29 @@ the app after every successful recompute (and once when it is mounted, if a resu
             self.update(f"{result['training_days']:.1f} days")
 
 `result` is an engine.evaluate.Result; `baseline` is the pinned baseline Result or None.
-Update in place (set text, update cells): the app calls this on every keystroke.
+Update in place (set text, update cells): the app calls this on every keystroke. A view
+mounted later (a tab's pane built when first shown) posts `ResultViewMounted` and the app
+answers with the current result: views never reach into the app for data.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from textual.message import Message
+
 if TYPE_CHECKING:
     from textual.widget import Widget
 
     from whatif.engine.evaluate import Result
+
+
+class ResultViewMounted(Message):
+    """A result view is mounted: the app gives it the current result."""
+
+    def __init__(self, view: ResultView) -> None:
+        super().__init__()
+        self.view = view
 
 
 class ResultView:
@@ -33,10 +45,7 @@ class ResultView:
     def _on_mount(self) -> None:
         # Textual calls the mount handler of every class in the MRO, so this runs for
         # subclasses too: a pane mounted after the last recompute starts up to date.
-        app = getattr(self, "app", None)
-        result = getattr(app, "result", None)
-        if result is not None:
-            self.update_result(result, getattr(app, "baseline", None))
+        self.post_message(ResultViewMounted(self))  # type: ignore[attr-defined]
 
 
 def content_width(widget: Widget) -> int:

@@ -1,17 +1,17 @@
-"""The input panels: one row per scenario field (label, editor, error line under it).
+"""The input panels: one row per scenario input (label, editor, error line under it).
 
-Field specs say how text maps to scenario values; the app owns validation (through
-Scenario.with_values, so messages come from the engine) and recomputation.
+Rows come from the engine's input table (engine.inputs): its short label, kind, choices
+and what an empty field means. The rows only show values and report edits (Input.Changed,
+PickerField.Changed); the app hands them to the editing session, which validates.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import Any
 
 from rich.text import Text
-from textual import events
+from textual import events, on
 from textual.app import ComposeResult
 from textual.geometry import Size
 from textual.binding import Binding
@@ -20,96 +20,20 @@ from textual.containers import Vertical
 from textual.widget import Widget
 from textual.widgets import Input, Static
 
-from whatif.engine.catalog import PRECISIONS, Catalog
+from whatif.engine.catalog import Catalog
 from whatif.engine.evaluate import Result
 from whatif.engine.scenario import Scenario
+from whatif.engine.inputs import GROUP_NAMES, INPUTS, Input as InputRow, inputs_of
 from whatif.engine.units import fmt
 from whatif.tui.widgets.base import content_width
 
-SHARE, NUMBER, COUNT, CHOICE = "share", "number", "count", "choice"
-
-
-@dataclass(frozen=True)
-class FieldSpec:
-    key: str                    # dotted scenario key, e.g. "cluster.count"
-    label: str                  # short label with unit
-    kind: str = NUMBER          # share (0-1, '%' accepted), number, count (whole), choice (a picker)
-    resolved: str | None = None  # name in result values / resolved inputs shown as the default hint
-
-    @property
-    def widget_id(self) -> str:
-        return "f-" + self.key.replace(".", "-").replace("_", "-")
-
-
-F = FieldSpec
-# (group title, main fields, (collapsible title, fields) or None)
-PANELS: tuple[tuple[str, tuple[FieldSpec, ...], tuple[str, tuple[FieldSpec, ...]] | None], ...] = (
-    ("Workload", (
-        F("workload.params_b", "Params, B", resolved="params_b"),
-        F("workload.tokens_t", "Tokens, T", resolved="tokens_t"),
-        F("workload.precision", "Precision", CHOICE),
-    ), ("More workload", (
-        F("workload.active_params_b", "MoE active, B", resolved="active_params_b"),
-        F("workload.flops", "FLOPs total", resolved="flops"),
-    ))),
-    ("Cluster", (
-        F("cluster.chip", "Chip", CHOICE),
-        F("cluster.count", "Chips", COUNT, resolved="count"),
-        F("cluster.mfu", "MFU", SHARE, resolved="mfu_auto"),
-        F("cluster.goodput", "Goodput", SHARE, resolved="goodput_auto"),
-    ), ("Reliability", (
-        F("cluster.mtti_chip_hours", "MTTI/chip, h", resolved="mtti_chip_hours"),
-        F("cluster.checkpoint_minutes", "Checkpt, min", resolved="checkpoint_minutes"),
-        F("cluster.restart_minutes", "Restart, min", resolved="restart_minutes"),
-        F("cluster.planned_downtime", "Planned down", SHARE, resolved="planned_downtime"),
-    ))),
-    ("Facility", (
-        F("facility.cooling", "Cooling", CHOICE),
-        F("facility.region", "Region", CHOICE),
-        F("facility.pue", "PUE", resolved="pue"),
-        F("facility.it_kw_per_chip", "IT kW/chip", resolved="it_kw_per_chip"),
-        F("facility.power_cap_mw", "Power cap, MW", resolved="power_cap_mw"),
-    ), ("Grid, water, load", (
-        F("facility.electricity_usd_per_mwh", "Power $/MWh", resolved="electricity_usd_per_mwh"),
-        F("facility.grid_g_per_kwh", "Grid gCO2/kWh", resolved="grid_g_per_kwh"),
-        F("facility.wue_l_per_kwh", "WUE, L/kWh", resolved="wue_l_per_kwh"),
-        F("facility.load_factor", "Load factor", SHARE, resolved="load_factor"),
-        F("facility.network_share", "Network share", SHARE, resolved="network_share"),
-    ))),
-    ("Economics", (
-        F("economics.mode", "Mode", CHOICE),
-        F("economics.rent_usd_per_chip_hour", "Rent $/chip-h", resolved="rent_usd_per_chip_hour"),
-        F("economics.chip_capex_usd", "Chip price $", resolved="chip_capex_usd"),
-    ), ("Owning", (
-        F("economics.facility_capex_usd_per_mw", "Facility $/MW", resolved="facility_capex_usd_per_mw"),
-        F("economics.depreciation_years", "Deprec., years", resolved="depreciation_years"),
-        F("economics.network_capex_share", "Network capex", SHARE, resolved="network_capex_share"),
-    ))),
-)
-FIELDS: dict[str, FieldSpec] = {f.key: f for _, main, more in PANELS for f in (*main, *(more[1] if more else ()))}
-BY_WIDGET_ID: dict[str, FieldSpec] = {f.widget_id: f for f in FIELDS.values()}
-# Fields without a catalog default: an empty box is an error, not "use the default".
-REQUIRED = frozenset({"workload.params_b", "workload.tokens_t", "cluster.count"})
-
-
-def parse_text(spec: FieldSpec, text: str) -> Any:
-    """Text from an Input to a scenario value. Empty is None (use the default). Text that is
-    not a number is passed through unchanged so the engine's validation names the problem."""
-    cleaned = text.strip().replace(",", "").replace("_", "").replace(" ", "")
-    if not cleaned:
-        return None
-    percent = spec.kind == SHARE and cleaned.endswith("%")
-    if percent:
-        cleaned = cleaned[:-1]
-    try:
-        number = float(cleaned)
-    except ValueError:
-        return text.strip()
-    if percent:
-        number /= 100
-    if spec.kind == COUNT:
-        return int(number) if number.is_integer() else number
-    return number
+# Panel titles and the title of each panel's folded section of less-used inputs.
+PANEL_TITLES: dict[str, tuple[str, str]] = {
+    "workload": ("Workload", "More workload"), "cluster": ("Cluster", "Reliability"),
+    "facility": ("Facility", "Grid, water, load"), "economics": ("Economics", "Owning"),
+}
+FIELDS: dict[str, InputRow] = {spec.key: spec for spec in INPUTS}
+BY_WIDGET_ID: dict[str, InputRow] = {spec.widget_id: spec for spec in INPUTS}
 
 
 def format_value(value: Any) -> str:
@@ -123,18 +47,16 @@ def format_value(value: Any) -> str:
     return f"{value:.10g}"
 
 
-def hint(spec: FieldSpec, result: Result) -> str:
+def hint(spec: InputRow, result: Result) -> str:
     """Placeholder for an empty field: the value the model uses and where it comes from."""
-    if spec.resolved is None:
-        return ""
-    if spec.resolved in ("mfu_auto", "goodput_auto"):
-        return f"auto {fmt(spec.resolved, result.values[spec.resolved])}"
-    value = result.resolved.values.get(spec.resolved, math.nan)
-    origin = result.resolved.origins.get(spec.resolved)
+    if spec.auto is not None:
+        return f"auto {fmt(spec.auto, result.values[spec.auto])}"
+    value = result.resolved.values.get(spec.name, math.nan)
+    origin = result.resolved.origins.get(spec.name)
     kind = origin.kind if origin else "default"
     if math.isnan(value):
         return "none" if spec.key == "facility.power_cap_mw" else f"n/a ({kind})"
-    text = fmt(spec.resolved, value) if spec.kind == SHARE else _plain(value)
+    text = fmt(spec.name, value) if spec.kind == "share" else _plain(value)
     return f"{text} {kind}"
 
 
@@ -146,21 +68,19 @@ def _plain(value: float) -> str:
     return f"{value:.4g}"
 
 
-def choice_options(key: str, catalog: Catalog) -> list[tuple[str, str]]:
+def choice_options(spec: InputRow, catalog: Catalog) -> list[tuple[str, str]]:
     """(label, value) pairs of a choice field (the chip's also name the chip)."""
-    if key == "cluster.chip":
+    if spec.choices == "chips":
         width = max(len(k) for k in catalog.chips)
         return [(f"{k:<{width}}  {c.name}{' (est.)' if c.estimate else ''}", k)
                 for k, c in sorted(catalog.chips.items())]
-    if key == "workload.precision":
-        return [(p, p) for p in PRECISIONS]
-    if key == "facility.cooling":
+    if spec.choices == "cooling":
         return [(k, k) for k in catalog.cooling]
-    if key == "facility.region":
+    if spec.choices == "regions":
         return [(k, k) for k in catalog.regions]
-    if key == "economics.mode":
-        return [("rent", "rent"), ("own", "own")]
-    raise KeyError(key)
+    if isinstance(spec.choices, tuple):
+        return [(value, value) for value in spec.choices]
+    raise KeyError(spec.key)
 
 
 class PickerField(Widget, can_focus=True):
@@ -311,10 +231,6 @@ _EDIT_ACTIONS: dict[str, str] = {binding.key: binding.action for binding in Bind
                                  if binding.action != "submit"}
 
 
-# Choices that may be blank (None = default chosen by the chip / the model).
-BLANK_PROMPTS = {"facility.cooling": "by chip", "facility.region": "us-average"}
-
-
 class FieldRow(Widget):
     """Label and editor on one line, the error message (if any) under them. The row draws
     its label itself and the editor sits to its right (margin in app.tcss): a Label widget
@@ -322,7 +238,7 @@ class FieldRow(Widget):
 
     COMPONENT_CLASSES = {"field-row--label"}
 
-    def __init__(self, spec: FieldSpec, catalog: Catalog, value: Any, scenario_chips: dict | None = None,
+    def __init__(self, spec: InputRow, catalog: Catalog, value: Any, scenario_chips: dict | None = None,
                  classes: str = "") -> None:
         super().__init__(classes=f"field-row {classes}".strip())
         self.spec = spec
@@ -331,17 +247,17 @@ class FieldRow(Widget):
         self.scenario_chips = scenario_chips or {}
 
     def render(self) -> Text:
-        return Text(self.spec.label, style=self.get_component_rich_style("field-row--label"), no_wrap=True,
+        return Text(self.spec.short, style=self.get_component_rich_style("field-row--label"), no_wrap=True,
                     overflow="ellipsis")
 
     def compose(self) -> ComposeResult:
         spec = self.spec
-        if spec.key == "cluster.chip":
+        if spec.choices == "chips":
             catalog = self.catalog.with_chips(self.scenario_chips, origin="preset [chips]")
             yield ChipField(catalog, self.initial, id=spec.widget_id, classes="field-editor")
-        elif spec.kind == CHOICE:
-            yield ChoiceField(spec.label, choice_options(spec.key, self.catalog), self.initial,
-                              BLANK_PROMPTS.get(spec.key), id=spec.widget_id, classes="field-editor")
+        elif spec.kind == "choice":
+            yield ChoiceField(spec.short, choice_options(spec, self.catalog), self.initial,
+                              spec.blank, id=spec.widget_id, classes="field-editor")
         else:
             yield FieldInput(format_value(self.initial), id=spec.widget_id, compact=True, select_on_focus=False,
                         classes="field-editor", tooltip=spec.key)
@@ -360,36 +276,22 @@ class FieldRow(Widget):
             self.mount(Static(message, classes="field-error"))
 
 
-class InputPanels(Vertical):
-    """Every scenario group, in model.md order; less-used fields in sections opened on demand."""
-
-    def __init__(self, catalog: Catalog, scenario: Scenario, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.catalog = catalog
-        self.scenario = scenario
-
-    def compose(self) -> ComposeResult:
-        for title, main, more in PANELS:
-            with Vertical(classes="panel", id=f"panel-{title.lower()}") as panel:
-                panel.border_title = title
-                for spec in main:
-                    yield FieldRow(spec, self.catalog, self.scenario.get(spec.key), self.scenario.chips)
-                if more:
-                    yield MoreFields(more[0], more[1], self.catalog)
-
-
 class MoreFields(Widget, can_focus=True):
     """A section of less-used fields: one line ('▶ Reliability') whose rows are built the
     first time it is opened, below it in the same panel (~50 fewer widgets to build and
-    style before the first frame). The rows start from app.scenario then."""
+    style before the first frame). The rows start empty; the panels fill them in on Filled."""
 
     BINDINGS = [Binding("enter,space", "toggle", "Open or close section", id="field.toggle_section",
                         show=False)]
 
     class Filled(Message):
-        """Posted once the section's fields exist (the app then fills in hints)."""
+        """Posted once the section's fields exist (the panels then fill in values and hints)."""
 
-    def __init__(self, title: str, specs: tuple[FieldSpec, ...], catalog: Catalog) -> None:
+        def __init__(self, section: MoreFields) -> None:
+            super().__init__()
+            self.section = section
+
+    def __init__(self, title: str, specs: tuple[InputRow, ...], catalog: Catalog) -> None:
         super().__init__(classes="more", id=f"more-{title.split()[0].lower().strip(',')}")
         self.title = title
         self.specs = specs
@@ -403,13 +305,13 @@ class MoreFields(Widget, can_focus=True):
     async def fill(self) -> None:
         if self.rows:
             return
-        scenario = self.app.scenario  # type: ignore[attr-defined]
-        self.rows = [FieldRow(spec, self.catalog, scenario.get(spec.key), scenario.chips, classes="more-row")
-                     for spec in self.specs]
+        self.rows = [FieldRow(spec, self.catalog, None, classes="more-row") for spec in self.specs]
         for row in self.rows:
             row.display = not self.collapsed
-        await self.parent.mount_all(self.rows, after=self)  # type: ignore[union-attr]
-        self.post_message(self.Filled())
+        panel = self.parent
+        assert isinstance(panel, Widget)
+        await panel.mount_all(self.rows, after=self)
+        self.post_message(self.Filled(self))
 
     async def expand(self) -> None:
         await self.fill()
@@ -429,3 +331,141 @@ class MoreFields(Widget, can_focus=True):
         for row in self.rows:
             row.display = not collapsed
         self.refresh()
+
+
+class InputPanels(Vertical):
+    """Every scenario group in the input table's order; less-used fields in sections opened
+    on demand. Shows what it is given (values, errors, hints) and posts `Edited` for every
+    change a person makes; it never validates."""
+
+    class Edited(Message):
+        """A field's new value as typed or picked (None: back to the default)."""
+
+        def __init__(self, key: str, value: Any) -> None:
+            super().__init__()
+            self.key, self.value = key, value
+
+    def __init__(self, catalog: Catalog, scenario: Scenario, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.catalog = catalog
+        self.scenario = scenario
+        self._result: Result | None = None
+        self._errors: dict[str, str] = {}
+        self._editors: dict[str, Input | PickerField] = {}
+        self._unbuilt: set[str] = set()     # keys whose section is not opened yet
+        self._rows: dict[str, FieldRow] = {}
+        self._errors_shown: dict[str, str] = {}
+
+    def compose(self) -> ComposeResult:
+        for group in GROUP_NAMES:
+            title, more_title = PANEL_TITLES[group]
+            specs = inputs_of(group)
+            with Vertical(classes="panel", id=f"panel-{group}") as panel:
+                panel.border_title = title
+                for spec in specs:
+                    if not spec.advanced:
+                        yield FieldRow(spec, self.catalog, self.scenario.get(spec.key), self.scenario.chips)
+                advanced = tuple(spec for spec in specs if spec.advanced)
+                if advanced:
+                    yield MoreFields(more_title, advanced, self.catalog)
+
+    # ------------------------------------------------------------------ editors
+    def editor(self, key: str) -> Input | PickerField | None:
+        """The field's editor, or None while it sits in a section not opened yet."""
+        widget = self._editors.get(key)
+        if widget is None:
+            if key in self._unbuilt:
+                return None  # known absent until its section opens (a DOM query per keystroke is slow)
+            self._index_editors()
+            widget = self._editors.get(key)
+        return widget
+
+    def _index_editors(self) -> None:
+        """Find every editor and row in one walk (a query per field walked the whole DOM
+        each time: ~10 % of start-up)."""
+        for widget in self.walk_children(Widget):
+            if isinstance(widget, FieldRow):
+                self._rows[widget.spec.key] = widget
+            elif widget.id in BY_WIDGET_ID and isinstance(widget, Input | PickerField):
+                self._editors[BY_WIDGET_ID[widget.id].key] = widget
+        self._unbuilt = {key for key in FIELDS if key not in self._editors}
+
+    # ------------------------------------------------------------------ data from above
+    def show_values(self, scenario: Scenario) -> None:
+        """Put the scenario's values in every built field (after a load, an undo, a goal seek)."""
+        self.scenario = scenario
+        for key in FIELDS:
+            self._set_field(key, scenario.get(key))
+
+    def _set_field(self, key: str, value: Any) -> None:
+        widget = self.editor(key)
+        if widget is None:
+            return  # a section not opened yet: filled when it opens
+        if isinstance(widget, ChipField):
+            # Inline [chips] of the preset are pickable too.
+            widget.catalog = self.catalog.with_chips(self.scenario.chips, origin="preset [chips]")
+            widget.value = value
+        elif isinstance(widget, PickerField):
+            widget.value = value
+        else:
+            with widget.prevent(Input.Changed):
+                widget.value = format_value(value)
+                widget.cursor_position = len(widget.value)
+
+    def show_hints(self, result: Result) -> None:
+        """What an empty field means: the value the model uses and where it comes from."""
+        self._result = result
+        for key, spec in FIELDS.items():
+            editor = self.editor(key)
+            if editor is None:
+                continue
+            if isinstance(editor, Input) and spec.numeric:
+                editor.placeholder = hint(spec, result)
+            elif isinstance(editor, ChoiceField) and spec.key == "facility.cooling":
+                # Value first, like the other defaults ('1.5 catalog'): a narrow field cuts the origin.
+                editor.prompt = f"{result.resolved.cooling.key} {spec.blank}"
+
+    def show_errors(self, errors: dict[str, str]) -> None:
+        """Mark the fields whose edits are not accepted, with the reason under each. Touches
+        only rows whose message changed: querying all ~30 rows cost ~30 ms a keystroke."""
+        self._errors = dict(errors)
+        if not self._rows:
+            self._index_editors()
+        changed = {k for k in {*errors, *self._errors_shown} if errors.get(k) != self._errors_shown.get(k)}
+        for key in changed:
+            row = self._rows.get(key)
+            if row is not None:
+                row.set_error(errors.get(key))
+        self._errors_shown = {k: v for k, v in errors.items() if k in self._rows}
+
+    async def focus_field(self, key: str) -> None:
+        """Focus a field, opening its section first if needed."""
+        for section in self.query(MoreFields):
+            if any(spec.key == key for spec in section.specs):
+                await section.expand()
+                self._index_editors()
+        widget = self.editor(key)
+        if widget is not None:
+            widget.focus()
+
+    # ------------------------------------------------------------------ edits going up
+    @on(Input.Changed, ".field-editor")
+    def _typed(self, event: Input.Changed) -> None:
+        event.stop()
+        spec = BY_WIDGET_ID[event.input.id or ""]
+        self.post_message(self.Edited(spec.key, spec.parse(event.value)))
+
+    @on(PickerField.Changed)
+    def _picked(self, event: PickerField.Changed) -> None:
+        event.stop()
+        self.post_message(self.Edited(BY_WIDGET_ID[event.field.id or ""].key, event.value))
+
+    @on(MoreFields.Filled)
+    def _section_filled(self, event: MoreFields.Filled) -> None:
+        event.stop()
+        self._index_editors()
+        for spec in event.section.specs:
+            self._set_field(spec.key, self.scenario.get(spec.key))
+        if self._result is not None:
+            self.show_hints(self._result)
+        self.show_errors(self._errors)

@@ -73,6 +73,7 @@ class UncertaintyStrip(ResultView, Static):
         self._waiting: Result | None = None
         self._timer = None
         self._started = False   # the first samples wait for the app's first frame
+        self._shown: Result | None = None
 
     def update_result(self, result: Result, baseline: Result | None) -> None:
         if _cache is not None and _cache[0] is result:
@@ -97,6 +98,7 @@ class UncertaintyStrip(ResultView, Static):
     def _show(self, result: Result) -> None:
         from whatif.engine.analysis.uncertainty import HEADLINE
 
+        self._shown = result
         mc = monte_carlo_for(result)
         if isinstance(mc, str):
             set_text(self, Text(f"P10/P50/P90: not available ({mc})"))
@@ -112,5 +114,5 @@ class UncertaintyStrip(ResultView, Static):
         set_text(self, Text(text))
 
     def on_resize(self) -> None:
-        if getattr(self.app, "result", None) is not None:
-            self._show(self.app.result)
+        if self._shown is not None:
+            self._show(self._shown)  # the line holds as many figures as the new width fits

@@ -42,9 +42,7 @@ class UncertaintyView(ResultView, VerticalScroll):
         ranges = self.query_one("#uncertainty-ranges", DataTable)
         for key, label in (("input", "Input"), ("low", "Low"), ("likely", "Likely"), ("high", "High")):
             ranges.add_column(label, key=key)
-        self._ready = True
-        if getattr(self.app, "result", None) is not None:
-            self.update_result(self.app.result, None)
+        self._ready = True  # the app's answer to ResultViewMounted then fills the tables
 
     def update_result(self, result: Result, baseline: Result | None) -> None:
         if not getattr(self, "_ready", False):

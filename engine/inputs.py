@@ -1,0 +1,200 @@
+"""The one table of scenario inputs: every fact about an input, stated once.
+
+Each row says what a preset key is called (`cluster.count`), how people read it (label,
+short field label, unit, how its value is formatted), what is valid (type, bounds,
+choices), what happens when it is left out (required, a fixed default, the catalog's
+value, or the model's own estimate), and which resolved model input it sets. The
+scenario's pydantic models (engine.scenario), resolution (engine.resolve), the analyses'
+ranges (engine.analysis.inputs), formatting (engine.units), the CLI's `--set` help and the
+app's fields are all built from this table: a new input is one new row.
+
+Kept free of pydantic and numpy: importing the table costs nothing.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Literal
+
+Kind = Literal["number", "share", "count", "choice"]
+# Where a choice's options come from: a catalog (chips, cooling types, regions) or a fixed list.
+ChoiceSource = Literal["chips", "cooling", "regions"] | tuple[str, ...]
+PRECISIONS: tuple[str, ...] = ("bf16", "fp16", "fp8", "fp4")
+MODES: tuple[str, ...] = ("rent", "own")
+GROUP_NAMES: tuple[str, ...] = ("workload", "cluster", "facility", "economics")
+# A strict lower bound (gt=0) becomes this much above it for ranges the analyses search.
+_STRICT_NUDGE = 1e-9
+
+
+@dataclass(frozen=True)
+class Input:
+    """One scenario input (a key of a preset's [workload], [cluster], [facility] or
+    [economics] table)."""
+
+    key: str                        # dotted preset key, e.g. "cluster.count"
+    label: str                      # how reports name it: "Chips"
+    short: str                      # the app's field label, with its unit: "Chips"
+    description: str                # one line for help texts and the JSON Schema
+    unit: str = ""                  # "B", "MW", "USD/MWh"; "" for shares and plain ratios
+    kind: Kind = "number"           # number, share (0-1, '%' accepted), count (whole), choice
+    fmt: str = "plain"              # how engine.units.fmt shows its values (share, usd, mw...)
+    gt: float | None = None         # bounds, as pydantic's Field takes them
+    ge: float | None = None
+    lt: float | None = None
+    le: float | None = None
+    required: bool = False          # no default anywhere: a preset must set it
+    default: str | None = None      # a fixed default (choices: "bf16", "rent")
+    name: str = ""                  # the resolved model input it sets ("" for choices)
+    auto: str | None = None         # the output the model estimates when it is left out
+    choices: ChoiceSource | None = None
+    blank: str | None = None        # what an unset choice means, e.g. "by chip"
+    advanced: bool = False          # less used: the app folds it away
+
+    @property
+    def group(self) -> str:
+        return self.key.partition(".")[0]
+
+    @property
+    def field(self) -> str:
+        return self.key.partition(".")[2]
+
+    @property
+    def numeric(self) -> bool:
+        return self.kind != "choice"
+
+    @property
+    def integer(self) -> bool:
+        return self.kind == "count"
+
+    @property
+    def low(self) -> float:
+        """The smallest valid value (a strict bound nudged inside), -inf if unbounded."""
+        if self.ge is not None:
+            return float(self.ge)
+        if self.gt is not None:
+            return float(self.gt) + _STRICT_NUDGE
+        return -math.inf
+
+    @property
+    def high(self) -> float:
+        if self.le is not None:
+            return float(self.le)
+        if self.lt is not None:
+            return float(self.lt) - _STRICT_NUDGE
+        return math.inf
+
+    @property
+    def interval(self) -> str:
+        """The valid interval as the bounds state it: '(0, 1]', '[1, 1e+08]', '[0, inf)'."""
+        left = f"[{self.ge:g}" if self.ge is not None else f"({self.gt:g}" if self.gt is not None else "(-inf"
+        right = f"{self.le:g}]" if self.le is not None else f"{self.lt:g})" if self.lt is not None else "inf)"
+        return f"{left}, {right}"
+
+    @property
+    def widget_id(self) -> str:
+        """A DOM id for front-ends: 'f-cluster-count'."""
+        return "f-" + self.key.replace(".", "-").replace("_", "-")
+
+    def parse(self, text: str) -> Any:
+        """Text as a person types it to a preset value: '' -> None (use the default),
+        '40%' -> 0.4 for shares, '32,768' -> 32768 for counts. Text that is not a number is
+        returned as it is, so validation names the problem in its own words."""
+        cleaned = text.strip().replace(",", "").replace("_", "").replace(" ", "")
+        if not cleaned:
+            return None
+        if not self.numeric:
+            return text.strip()
+        percent = self.kind == "share" and cleaned.endswith("%")
+        if percent:
+            cleaned = cleaned[:-1]
+        try:
+            number = float(cleaned)
+        except ValueError:
+            return text.strip()
+        if percent:
+            number /= 100
+        if self.integer:
+            return int(number) if number.is_integer() else number
+        return number
+
+
+I = Input
+INPUTS: tuple[Input, ...] = (
+    # Workload.
+    I("workload.params_b", "Parameters", "Params, B", "total parameters, billions", unit="B", gt=0,
+      required=True, name="params_b"),
+    I("workload.tokens_t", "Tokens", "Tokens, T", "training tokens, trillions", unit="T", gt=0, required=True,
+      name="tokens_t"),
+    I("workload.precision", "Precision", "Precision", "number format of the matmuls (sets the chip's peak)",
+      kind="choice", choices=PRECISIONS, default="bf16"),
+    I("workload.active_params_b", "Active parameters", "MoE active, B",
+      "parameters active per token (mixture of experts), billions; default: all of them", unit="B", gt=0,
+      name="active_params_b", advanced=True),
+    I("workload.flops", "Training compute", "FLOPs total", "total training FLOPs; default 6 x active params x tokens",
+      unit="FLOPs", fmt="flops", gt=0, name="flops", advanced=True),
+    # Cluster.
+    I("cluster.chip", "Chip", "Chip", "accelerator: a key of the chip catalog (whatif chips)", kind="choice",
+      choices="chips", required=True),
+    I("cluster.count", "Chips", "Chips", "number of accelerators", unit="chips", kind="count", fmt="count", ge=1,
+      le=100_000_000, required=True, name="count"),
+    I("cluster.mfu", "MFU", "MFU", "steady-state model FLOPs utilisation; default: the model's estimate",
+      kind="share", fmt="share", gt=0, le=1, name="mfu_in", auto="mfu"),
+    I("cluster.goodput", "Goodput", "Goodput", "share of wall-clock time doing useful steps; default: the "
+      "reliability model", kind="share", fmt="share", gt=0, le=1, name="goodput_in", auto="goodput"),
+    I("cluster.mtti_chip_hours", "MTTI per chip", "MTTI/chip, h", "mean time to interrupt per chip, hours",
+      unit="h", fmt="count", gt=0, name="mtti_chip_hours", advanced=True),
+    I("cluster.checkpoint_minutes", "Checkpoint time", "Checkpt, min", "time to write one checkpoint, minutes",
+      unit="min", gt=0, name="checkpoint_minutes", advanced=True),
+    I("cluster.restart_minutes", "Restart time", "Restart, min", "time to restart after an interruption, minutes",
+      unit="min", ge=0, name="restart_minutes", advanced=True),
+    I("cluster.planned_downtime", "Planned downtime", "Planned down", "share of time in planned maintenance",
+      kind="share", fmt="share", ge=0, lt=1, name="planned_downtime", advanced=True),
+    # Facility.
+    I("facility.cooling", "Cooling", "Cooling", "cooling type: a key of the cooling catalog; default: the chip's",
+      kind="choice", choices="cooling", blank="by chip"),
+    I("facility.region", "Region", "Region", "grid region: a key of the region catalog (price, carbon)",
+      kind="choice", choices="regions", blank="us-average"),
+    I("facility.pue", "PUE", "PUE", "power usage effectiveness: facility power / IT power; default: the "
+      "cooling type's", ge=1, le=5, name="pue"),
+    I("facility.it_kw_per_chip", "IT power per chip", "IT kW/chip", "all-in IT kW per accelerator (server share "
+      "included); default: the chip's reference server", unit="kW", fmt="kw", gt=0, name="it_kw_per_chip"),
+    I("facility.power_cap_mw", "Power cap", "Power cap, MW", "the site's facility power limit, MW; default none",
+      unit="MW", fmt="mw", gt=0, name="power_cap_mw"),
+    I("facility.electricity_usd_per_mwh", "Electricity price", "Power $/MWh", "electricity price, USD per MWh; "
+      "default: the region's", unit="USD/MWh", ge=0, name="electricity_usd_per_mwh", advanced=True),
+    I("facility.grid_g_per_kwh", "Grid carbon", "Grid gCO2/kWh", "grid carbon intensity, g CO2 per kWh; "
+      "default: the region's", unit="g/kWh", ge=0, name="grid_g_per_kwh", advanced=True),
+    I("facility.wue_l_per_kwh", "WUE", "WUE, L/kWh", "water usage effectiveness, litres per IT kWh",
+      unit="L/kWh", ge=0, name="wue_l_per_kwh", advanced=True),
+    I("facility.load_factor", "Load factor", "Load factor", "average / peak IT draw", kind="share", fmt="share",
+      gt=0, le=1, name="load_factor", advanced=True),
+    I("facility.network_share", "Network share", "Network share", "network, storage and management power as a "
+      "share of server power", kind="share", fmt="share", ge=0, le=2, name="network_share", advanced=True),
+    # Economics.
+    I("economics.mode", "Mode", "Mode", "rent (cloud price per chip-hour) or own (capex, depreciation, energy)",
+      kind="choice", choices=MODES, default="rent"),
+    I("economics.rent_usd_per_chip_hour", "Rent", "Rent $/chip-h", "rental price, USD per chip-hour; default: "
+      "the chip's", unit="USD/chip-h", ge=0, name="rent_usd_per_chip_hour"),
+    I("economics.chip_capex_usd", "Chip price", "Chip price $", "purchase price per accelerator, USD",
+      unit="USD", fmt="usd", ge=0, name="chip_capex_usd"),
+    I("economics.facility_capex_usd_per_mw", "Facility capex", "Facility $/MW", "facility build cost, USD per MW "
+      "of IT load", unit="USD/MW", fmt="usd", ge=0, name="facility_capex_usd_per_mw", advanced=True),
+    I("economics.depreciation_years", "Depreciation", "Deprec., years", "years over which chips are "
+      "depreciated", unit="years", gt=0, name="depreciation_years", advanced=True),
+    I("economics.network_capex_share", "Network capex share", "Network capex", "network capex as a share of "
+      "chip capex", kind="share", fmt="share", ge=0, name="network_capex_share", advanced=True),
+)
+del I
+
+BY_KEY: dict[str, Input] = {i.key: i for i in INPUTS}
+BY_NAME: dict[str, Input] = {i.name: i for i in INPUTS if i.name}
+
+
+def inputs_of(group: str) -> tuple[Input, ...]:
+    return tuple(i for i in INPUTS if i.group == group)
+
+
+def input_keys() -> list[str]:
+    """Every settable 'group.key', in table order."""
+    return [i.key for i in INPUTS]

@@ -1,0 +1,141 @@
+"""The editing session without any user interface: edits, errors, stale, dirty, baseline,
+undo and files, driven directly as the app drives it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from whatif.engine.errors import WhatifError
+from whatif.engine.evaluate import evaluate
+from whatif.engine.presets import default_preset_path, load_preset, save_preset
+from whatif.tui.session import Change, EditSession
+from tests.helpers import make_scenario
+
+SCENARIO = make_scenario(workload={"params_b": 405.0, "tokens_t": 15.6}, cluster={"chip": "h100", "count": 16384})
+
+
+def session_with_log() -> tuple[EditSession, list[Change]]:
+    session = EditSession(SCENARIO)
+    changes: list[Change] = []
+    session.subscribe(changes.append)
+    return session, changes
+
+
+def test_an_accepted_edit_recomputes_and_marks_the_session_dirty():
+    session, changes = session_with_log()
+    assert not session.dirty and not session.stale
+    session.edit("cluster.count", 32768)
+    assert session.scenario.cluster.count == 32768
+    expected = evaluate(SCENARIO.with_values({"cluster.count": 32768}))
+    assert session.result["training_days"] == pytest.approx(expected["training_days"])
+    # Twice the chips: a bit more than half the days (MFU and goodput fall with size).
+    assert 0.5 < session.result["training_days"] / evaluate(SCENARIO)["training_days"] < 0.6
+    assert session.dirty and not session.stale
+    assert changes[-1] == Change(result=True, errors=False, title=True)
+
+
+def test_a_bad_value_is_kept_pending_with_its_reason_and_the_last_good_result_stays():
+    session, changes = session_with_log()
+    good = session.result
+    session.edit("cluster.count", "12x")
+    assert session.stale and session.result is good
+    assert session.pending == {"cluster.count": "12x"}
+    assert session.errors["cluster.count"] == "expected a whole number, got '12x'"
+    assert changes[-1].errors and not changes[-1].result
+    session.edit("facility.pue", 0.9)                   # a second bad field: both are listed
+    assert set(session.errors) == {"cluster.count", "facility.pue"}
+    assert session.errors["facility.pue"] == "0.9 is out of range; must be >= 1.0"
+    session.edit("cluster.count", 1024)                 # fixing one applies it, the other stays
+    assert session.scenario.cluster.count == 1024 and set(session.errors) == {"facility.pue"}
+    session.edit("facility.pue", None)                  # back to the default clears the last
+    assert not session.stale and session.scenario.facility.pue is None
+
+
+def test_a_required_field_left_empty_is_an_error_not_a_default():
+    session, _ = session_with_log()
+    session.edit("workload.params_b", None)
+    assert session.errors == {"workload.params_b": "required: type a number"}
+    assert session.scenario.workload.params_b == 405.0
+
+
+def test_typing_back_the_current_value_clears_the_edit_and_is_not_dirty():
+    session, changes = session_with_log()
+    session.edit("cluster.count", "1x")
+    assert session.dirty
+    session.edit("cluster.count", 16384)
+    assert not session.pending and not session.errors and not session.dirty
+    count = len(changes)
+    session.edit("cluster.count", 16384)                # an echo: nothing happens at all
+    assert len(changes) == count
+
+
+def test_baseline_pins_the_result_and_follows_nothing_after():
+    session, changes = session_with_log()
+    session.toggle_baseline()
+    pinned = session.result
+    assert session.baseline is pinned and changes[-1].baseline
+    session.edit("cluster.chip", "b200")
+    assert session.baseline is pinned and session.result is not pinned
+    assert session.result["training_days"] < pinned["training_days"]
+    session.toggle_baseline()
+    assert session.baseline is None
+
+
+def test_apply_values_is_all_or_nothing():
+    session, changes = session_with_log()
+    session.apply_values({"cluster.count": 8192, "facility.cooling": "direct-liquid"})
+    assert session.scenario.cluster.count == 8192 and changes[-1].fields
+    with pytest.raises(WhatifError, match="cluster.count"):
+        session.apply_values({"cluster.count": 0, "facility.pue": 1.3})
+    assert session.scenario.cluster.count == 8192 and session.scenario.facility.pue is None
+
+
+def test_undo_and_redo_walk_accepted_changes_and_typing_is_one_step():
+    session, _ = session_with_log()
+    for text in ("3", "32", "327", "3276", "32768"):     # typed one key at a time
+        session.edit("cluster.count", int(text))
+    session.edit("cluster.chip", "b200")
+    assert session.undo() and session.scenario.cluster.chip == "h100"
+    assert session.scenario.cluster.count == 32768
+    assert session.undo() and session.scenario.cluster.count == 16384
+    assert not session.can_undo and not session.undo()
+    assert session.redo() and session.scenario.cluster.count == 32768
+    assert session.result["training_days"] == pytest.approx(
+        evaluate(SCENARIO.with_values({"cluster.count": 32768}))["training_days"])
+    session.edit("facility.pue", 1.2)                    # a new change forgets the redo branch
+    assert not session.can_redo
+
+
+def test_files_load_save_and_dirty(tmp_path):
+    session = EditSession.from_file(default_preset_path())
+    assert session.path == default_preset_path() and not session.dirty
+    session.edit("cluster.count", 4096)
+    assert session.dirty
+    target = tmp_path / "mine.toml"
+    save_preset(session.scenario, target)
+    session.saved_as(target)
+    assert session.path == target and not session.dirty
+    other = tmp_path / "other.toml"
+    save_preset(SCENARIO, other)
+    session.open(other)
+    assert session.scenario == load_preset(other) and not session.dirty and not session.can_undo
+    (tmp_path / "bad.toml").write_text("schema = 1\n[cluster]\ncount = 'x'\n")
+    with pytest.raises(WhatifError, match="bad.toml"):
+        session.open(tmp_path / "bad.toml")
+    assert session.path == other                         # nothing changed
+
+
+def test_rename_is_saved_with_the_scenario():
+    session, _ = session_with_log()
+    session.rename("Mine")
+    assert session.scenario.name == "Mine" and session.result.scenario.name == "Mine" and session.dirty
+    assert session.undo() and session.scenario.name == ""
+
+
+def test_the_session_imports_no_textual():
+    code = "import sys, whatif.tui.session; print(sorted(m for m in sys.modules if m.startswith('textual')))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

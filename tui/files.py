@@ -1,0 +1,241 @@
+"""Files from the app: the one write policy, and the open / save / save-as / export flows.
+
+`WritePolicy` is the only place that decides where the app may write and when it must ask
+first (no Textual in it):
+- In a demo session (WHATIF_DEMO=1, set by the servers for every visitor) the app writes
+  only inside the session's own folder: the user preset folder, which the server points
+  into the visitor's temporary session folder.
+- Shipped presets are never changed by a plain save: saving one asks for a new name.
+- An existing file is replaced only after the user confirmed it once in this session.
+
+`FileFlows` runs the dialogs of those flows for the app and reports through
+notifications; every file error becomes a message, never an exception.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from whatif.engine.atomic import write_atomic
+from whatif.engine.errors import WhatifError
+from whatif.engine.presets import (dumps_preset, list_presets, load_preset, save_preset, shipped_presets_dir,
+                                   user_presets_dir)
+
+if TYPE_CHECKING:
+    from textual.app import App
+
+    from whatif.engine.analysis.compare import Comparison
+    from whatif.engine.evaluate import Result
+    from whatif.tui.session import EditSession
+
+DEMO_ENV = "WHATIF_DEMO"
+
+
+def demo_mode() -> bool:
+    """Set by the servers: write only inside the per-session folder."""
+    return os.environ.get(DEMO_ENV) == "1"
+
+
+class WritePolicy:
+    """Where the app may write, and whether it must ask before replacing a file."""
+
+    def __init__(self, demo: bool | None = None) -> None:
+        self.demo = demo_mode() if demo is None else demo
+        self._confirmed: set[Path] = set()
+
+    @property
+    def folder(self) -> Path:
+        """Where relative names go: the user's preset folder (a demo session's own folder)."""
+        return user_presets_dir()
+
+    @property
+    def export_folder(self) -> Path:
+        return self.folder if self.demo else Path.cwd()
+
+    def target(self, text: str, *, base: Path | None = None, suffix: str | None = None) -> Path | str:
+        """The file that `text` names (relative to `base`, default the preset folder; with
+        `suffix` added when it has another), or a message saying why it may not be written."""
+        text = text.strip()
+        if not text:
+            return "type a file name"
+        path = Path(text).expanduser()
+        if not path.is_absolute():
+            path = (base or self.folder) / path
+        if suffix and path.suffix != suffix:
+            path = path.with_name(path.name + suffix)
+        return self.refusal(path) or path
+
+    def refusal(self, path: Path) -> str | None:
+        """Why `path` may not be written, or None."""
+        if self.demo and not _inside(path, self.folder):
+            return f"demo session: only files inside {self.folder} can be written"
+        if len(path.name.encode()) > 255:
+            return f"file name too long ({len(path.name.encode())} bytes; at most 255)"
+        return None
+
+    def may_save_in_place(self, path: Path | None) -> bool:
+        """A plain save may write `path` (else it asks for a name): not a shipped preset, and
+        allowed by the demo rule."""
+        return path is not None and not _inside(path, shipped_presets_dir()) and self.refusal(path) is None
+
+    def needs_confirmation(self, path: Path) -> bool:
+        return path.exists() and path.resolve() not in self._confirmed
+
+    def confirmed(self, path: Path) -> None:
+        self._confirmed.add(path.resolve())
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    return path.resolve().is_relative_to(folder.resolve())
+
+
+def preset_groups() -> list[tuple[str, list[tuple[Path, str]]]]:
+    """The presets the open dialog offers: shipped ones, then the user's."""
+    shipped, user = shipped_presets_dir(), user_presets_dir()
+    return [(title, [(p, _preset_label(p)) for p in list_presets(folder)])
+            for title, folder in ((f"Shipped ({shipped})", shipped), (f"Yours ({user})", user))]
+
+
+def _preset_label(path: Path) -> str:
+    try:
+        name = load_preset(path).name
+    except WhatifError:
+        name = "(does not load)"
+    return f"{path.name:<28} {name}"
+
+
+def _slug(name: str) -> str:
+    return "-".join("".join(c.lower() if c.isalnum() else " " for c in name).split())[:40]
+
+
+class FileFlows:
+    """The app's file dialogs, chained: guard unsaved changes, ask, confirm, write, report."""
+
+    def __init__(self, app: App, session: EditSession, policy: WritePolicy | None = None) -> None:
+        self.app = app
+        self.session = session
+        self.policy = policy or WritePolicy()
+
+    def _error(self, message: str, title: str) -> None:
+        self.app.notify(message, title=title, severity="error", timeout=8)
+
+    def when_saved(self, then: Callable[[], object], question: str = "Discard unsaved changes?") -> None:
+        """Run `then` now, or after the user agrees to drop unsaved changes."""
+        if not self.session.dirty:
+            then()
+            return
+        from whatif.tui.screens.dialogs import ConfirmScreen
+
+        self.app.push_screen(ConfirmScreen(question, yes="Discard", no="Keep editing"),
+                             lambda discard: discard and then())
+
+    def confirm_overwrite(self, path: Path, write: Callable[[], object]) -> None:
+        """Run `write` now for a new file (or one already confirmed), else after a yes."""
+        if not self.policy.needs_confirmation(path):
+            write()
+            return
+        from whatif.tui.screens.dialogs import ConfirmScreen
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self.policy.confirmed(path)
+                write()
+        self.app.push_screen(ConfirmScreen(f"{path} exists. Overwrite it?", yes="Overwrite", no="Cancel"), answer)
+
+    # ------------------------------------------------------------------ presets
+    def open(self) -> None:
+        from whatif.tui.screens.dialogs import PresetPicker
+
+        self.when_saved(lambda: self.app.push_screen(PresetPicker(preset_groups()), self.open_path))
+
+    def open_path(self, path: Path | None) -> None:
+        if path is None:
+            return
+        try:
+            self.session.open(path)
+        except WhatifError as exc:
+            self._error(str(exc), "Cannot open preset")
+
+    def save(self) -> None:
+        path = self.session.path
+        if path is None or not self.policy.may_save_in_place(path):
+            self.save_as()
+            return
+        self.confirm_overwrite(path, lambda: self._write_preset(path))
+
+    def save_as(self) -> None:
+        from whatif.tui.screens.dialogs import SaveAsScreen
+
+        path, folder = self.session.path, self.policy.folder
+        stem = path.stem if path else _slug(self.session.scenario.name) or "scenario"
+        suggestion = path if path and path.parent.resolve() == folder.resolve() else folder / f"{stem}.toml"
+        policy = self.policy
+        screen = SaveAsScreen(suggestion, folder, policy.demo, lambda text: policy.target(text, suffix=".toml"),
+                              self.session.scenario.name)
+        self.app.push_screen(screen, self._save_target)
+
+    def _save_target(self, answer: tuple[Path, str] | None) -> None:
+        if answer is None:
+            return
+        path, name = answer
+        self.session.rename(name)
+        self.confirm_overwrite(path, lambda: self._write_preset(path))
+
+    def _write_preset(self, path: Path) -> None:
+        try:
+            written = save_preset(self.session.scenario, path, overwrite=True)
+        except WhatifError as exc:
+            self._error(str(exc), "Not saved")
+            return
+        except OSError as exc:
+            self._error(f"{path}: {exc.strerror or exc}", "Not saved")
+            return
+        self.policy.confirmed(written)
+        self.session.saved_as(written)
+        invalid = len(self.session.errors)
+        unsaved = f" ({invalid} invalid field(s) not saved)" if invalid else ""
+        self.app.notify(f"Saved {written}{unsaved}", timeout=4)
+
+    def show_toml(self) -> None:
+        from whatif.tui.screens.dialogs import TomlScreen
+
+        self.app.push_screen(TomlScreen(dumps_preset(self.session.scenario)))
+
+    # ------------------------------------------------------------------ exports
+    def export(self, result: Result | None = None, comparison: Comparison | None = None,
+               name: str = "results.md", done: Callable[[Path], object] | None = None) -> None:
+        """Ask for a file (the extension picks the format), confirm, write atomically."""
+        from whatif.tui.screens.compare import ExportScreen
+
+        def chosen(answer: tuple[Path, str] | None) -> None:
+            if answer is not None:
+                path, fmt = answer
+                self.confirm_overwrite(path, lambda: self._write_export(path, fmt, result, comparison, done))
+        folder = self.policy.export_folder
+        screen = ExportScreen(folder / name, lambda text: self.policy.target(text, base=folder), comparison is not None)
+        self.app.push_screen(screen, chosen)
+
+    def _write_export(self, path: Path, fmt: str, result: Result | None, comparison: Comparison | None,
+                      done: Callable[[Path], object] | None) -> None:
+        from whatif.engine.analysis.export import export_compare, export_result
+
+        try:
+            if comparison is not None:
+                text = export_compare(comparison, fmt)
+            else:
+                assert result is not None
+                text = export_result(result, fmt)
+            written = write_atomic(path, text, overwrite=True)
+        except WhatifError as exc:
+            self._error(str(exc), "Not exported")
+            return
+        except OSError as exc:
+            self._error(f"{path}: {exc.strerror or exc}", "Not exported")
+            return
+        self.policy.confirmed(written)
+        self.app.notify(f"Exported {written}", timeout=4)
+        if done is not None:
+            done(written)

@@ -1,0 +1,251 @@
+"""The editing session: what the user is working on, free of any user interface.
+
+One `EditSession` holds the scenario being edited and everything that follows from it:
+the last good result, edits the engine has not accepted yet and why, the pinned baseline,
+the file it came from and whether it changed since, the tour it belongs to, and the
+history that undo and redo walk. The app binds its widgets to it (`subscribe`) and turns
+keystrokes into calls (`edit`, `apply_values`, `load`, `undo`...); tests drive it directly.
+
+Every change tells the subscribers what changed (`Change`), so a view repaints only what
+it must: a keystroke that is not valid yet changes `errors` and nothing else.
+
+Imports nothing of Textual (a test checks).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from whatif.engine.catalog import Catalog, load_catalog
+from whatif.engine.errors import WhatifError
+from whatif.engine.evaluate import Result, evaluate
+from whatif.engine.inputs import BY_KEY
+from whatif.engine.presets import load_preset
+from whatif.engine.scenario import Scenario
+from whatif.engine.tours import Tour
+
+HISTORY_LIMIT = 200
+
+
+@dataclass(frozen=True)
+class Change:
+    """What one session call changed; subscribers repaint accordingly."""
+
+    result: bool = False      # a new result (views, hints, status)
+    fields: bool = False      # scenario values changed other than by typing: refill the editors
+    errors: bool = False      # the set of invalid fields or their messages changed
+    title: bool = False       # path, name or dirty state
+    baseline: bool = False
+    tour: bool = False        # a new tour stop
+
+
+@dataclass(frozen=True)
+class _Snapshot:
+    scenario: Scenario
+    result: Result
+
+
+class EditSession:
+    """The scenario being edited, its result, pending edits, errors, baseline and file."""
+
+    def __init__(self, scenario: Scenario, path: Path | None = None, *, tour: Tour | None = None,
+                 catalog: Catalog | None = None) -> None:
+        self.catalog = catalog or load_catalog()
+        self.tour = tour
+        self.stop_index = 0
+        self.path = path
+        self.scenario = scenario
+        self.result: Result = evaluate(scenario, self.catalog)
+        self.baseline: Result | None = None
+        self.pending: dict[str, Any] = {}     # edits the engine has not accepted (yet)
+        self.errors: dict[str, str] = {}      # key -> why its pending edit is not accepted
+        self._saved_dump = scenario.model_dump()
+        self._undo: list[_Snapshot] = []
+        self._redo: list[_Snapshot] = []
+        self._subscribers: list[Callable[[Change], object]] = []
+        self._typing_key: str | None = None   # the field the last accepted edit typed into
+
+    @classmethod
+    def from_file(cls, path: str | Path, *, catalog: Catalog | None = None) -> EditSession:
+        """A session on the preset at `path`; raises WhatifError naming the file and key."""
+        path = Path(path)
+        return cls(load_preset(path), path, catalog=catalog)
+
+    @classmethod
+    def for_tour(cls, tour: Tour, *, catalog: Catalog | None = None) -> EditSession:
+        first = tour.stops[0].path
+        return cls(load_preset(first), first, tour=tour, catalog=catalog)
+
+    # ------------------------------------------------------------------ state
+    @property
+    def dirty(self) -> bool:
+        """Unsaved: an edit is pending, or the scenario differs from the file it came from."""
+        return bool(self.pending) or self.scenario.model_dump() != self._saved_dump
+
+    @property
+    def stale(self) -> bool:
+        """Some edit is not accepted: the result shown is the last good one."""
+        return bool(self.errors)
+
+    @property
+    def can_undo(self) -> bool:
+        return bool(self._undo)
+
+    @property
+    def can_redo(self) -> bool:
+        return bool(self._redo)
+
+    def subscribe(self, callback: Callable[[Change], object]) -> None:
+        self._subscribers.append(callback)
+
+    def _notify(self, change: Change) -> None:
+        for callback in self._subscribers:
+            callback(change)
+
+    # ------------------------------------------------------------------ edits
+    def edit(self, key: str, value: Any) -> None:
+        """One field's new value as typed or picked (None: back to the default). Applied
+        together with any other pending edits if the engine accepts them, else kept pending
+        with the reason in `errors`."""
+        if value == self.scenario.get(key):
+            # Back to the current value (or a widget echoing it): nothing to apply for this key.
+            if self.pending.pop(key, None) is None and key not in self.errors:
+                return
+        else:
+            self.pending[key] = value
+        self._apply_pending()
+
+    def _apply_pending(self) -> None:
+        """Apply every pending edit that validates; keep the others marked. The scenario and
+        result change only when the engine accepts the whole combination."""
+        errors: dict[str, str] = {}
+        good: dict[str, Any] = {}
+        for key, value in self.pending.items():
+            if value is None and BY_KEY[key].required:
+                errors[key] = "required: type a number"
+                continue
+            try:
+                self.scenario.with_values({key: value})
+            except WhatifError as exc:
+                errors[key] = _detail(exc, key)
+            else:
+                good[key] = value
+        changed_result = False
+        if good:
+            try:
+                candidate = self.scenario.with_values(good)
+                result = evaluate(candidate, self.catalog)
+            except WhatifError as exc:
+                for key in good:
+                    errors[key] = _detail(exc, key)
+            else:
+                # Typing into one field is one step of history, not one per keystroke.
+                if set(good) != {self._typing_key}:
+                    self._remember()
+                self._typing_key = next(iter(good)) if len(good) == 1 else None
+                self.scenario, self.result = candidate, result
+                for key in good:
+                    del self.pending[key]
+                changed_result = True
+        errors_changed = errors != self.errors
+        self.errors = errors
+        self._notify(Change(result=changed_result, errors=errors_changed, title=True))
+
+    def apply_values(self, values: dict[str, Any]) -> Result:
+        """Set inputs ('group.key' -> value) all at once, validated by the engine (goal seek,
+        the palette). Raises WhatifError and changes nothing if they are not accepted."""
+        candidate = self.scenario.with_values(values)
+        result = evaluate(candidate, self.catalog)
+        self._remember()
+        for key in values:
+            self.pending.pop(key, None)
+            self.errors.pop(key, None)
+        self.scenario, self.result = candidate, result
+        self._notify(Change(result=True, fields=True, errors=True, title=True))
+        return result
+
+    def rename(self, name: str) -> None:
+        """Give the scenario a new name (saved with it)."""
+        if name != self.scenario.name:
+            self._remember()
+            self.scenario = self.scenario.model_copy(update={"name": name})
+            self.result = evaluate(self.scenario, self.catalog)
+            self._notify(Change(result=True, title=True))
+
+    # ------------------------------------------------------------------ history
+    def _remember(self) -> None:
+        self._typing_key = None
+        self._undo.append(_Snapshot(self.scenario, self.result))
+        del self._undo[:-HISTORY_LIMIT]
+        self._redo.clear()
+
+    def undo(self) -> bool:
+        """Back to the scenario before the last accepted change; False if there is none.
+        Pending (invalid) edits are dropped: the fields show the restored values."""
+        return self._step(self._undo, self._redo)
+
+    def redo(self) -> bool:
+        return self._step(self._redo, self._undo)
+
+    def _step(self, source: list[_Snapshot], target: list[_Snapshot]) -> bool:
+        if not source:
+            return False
+        target.append(_Snapshot(self.scenario, self.result))
+        self._typing_key = None
+        snapshot = source.pop()
+        self.scenario, self.result = snapshot.scenario, snapshot.result
+        self.pending.clear()
+        self.errors.clear()
+        self._notify(Change(result=True, fields=True, errors=True, title=True))
+        return True
+
+    # ------------------------------------------------------------------ baseline
+    def toggle_baseline(self) -> None:
+        """Pin the current result as the baseline every figure is compared with, or unpin."""
+        self.baseline = self.result if self.baseline is None else None
+        self._notify(Change(result=True, baseline=True))
+
+    # ------------------------------------------------------------------ files
+    def load(self, scenario: Scenario, path: Path | None) -> None:
+        """Replace the scenario (an opened preset, a tour stop). Raises WhatifError if the
+        engine rejects it; nothing changes then. Starts a new history."""
+        result = evaluate(scenario, self.catalog)
+        self.scenario, self.result, self.path = scenario, result, path
+        self._saved_dump = scenario.model_dump()
+        self.pending.clear()
+        self.errors.clear()
+        self._undo.clear()
+        self._redo.clear()
+        self._typing_key = None
+        self._notify(Change(result=True, fields=True, errors=True, title=True, tour=self.tour is not None))
+
+    def open(self, path: Path) -> None:
+        """Load the preset at `path`; raises WhatifError naming the file and key."""
+        self.load(load_preset(path), path)
+
+    def saved_as(self, path: Path) -> None:
+        """The scenario was written to `path`: it is now the file's content."""
+        self.path = path
+        self._saved_dump = self.scenario.model_dump()
+        self._notify(Change(title=True))
+
+    # ------------------------------------------------------------------ tour
+    def can_go(self, step: int) -> bool:
+        return self.tour is not None and 0 <= self.stop_index + step < len(self.tour.stops)
+
+    def go_stop(self, index: int) -> None:
+        """Open stop `index` of the tour; raises WhatifError (nothing changes) if it does not load."""
+        if self.tour is None or not 0 <= index < len(self.tour.stops):
+            return
+        path = self.tour.stops[index].path
+        scenario = load_preset(path)
+        self.stop_index = index
+        self.load(scenario, path)
+
+
+def _detail(exc: WhatifError, key: str) -> str:
+    """The engine's message without the 'group.key: ' prefix (the field shows the key)."""
+    return str(exc).removeprefix(f"{key}: ")
