@@ -1,4 +1,4 @@
-"""The scenario: five groups of validated inputs (model.md section 1).
+"""The scenario: five groups of validated inputs (docs/model.md §1).
 
 A field left as None means "use the default": from the chip, cooling type, region or the
 model constants in engine/data. The resolved values and where each came from are in

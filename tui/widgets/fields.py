@@ -361,7 +361,7 @@ class FieldRow(Widget):
 
 
 class InputPanels(Vertical):
-    """Every scenario group, in model.md order; less-used fields in sections opened on demand."""
+    """Every scenario group, in docs/model.md §1 order; less-used fields in sections opened on demand."""
 
     def __init__(self, catalog: Catalog, scenario: Scenario, **kwargs: Any) -> None:
         super().__init__(**kwargs)
