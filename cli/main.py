@@ -1,6 +1,6 @@
 """Headless command line: `whatif eval|chips|presets|...`. Same numbers as the app.
 
-Each command lives in engine/commands/<name>.py with `HELP`, `add_arguments(parser)` and
+Each command lives in cli/commands/<name>.py with `HELP`, `add_arguments(parser)` and
 `run(args) -> int`, imported only when invoked so that `whatif --help` stays fast.
 Exit codes: 0 success, 2 bad input (one line on stderr, never a traceback).
 """

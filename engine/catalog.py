@@ -92,7 +92,7 @@ class Chip(BaseModel):
             return self.server_kw / self.chips_per_server, basis, False
         if self.tdp_w:
             basis = (f"no reference server published: TDP {self.tdp_w:g} W x server overhead "
-                     f"{server_overhead_factor:g} (datacenter.md B8: 1.4-1.8x)")
+                     f"{server_overhead_factor:g} (DGX and NVL72 maxima: 1.4-1.8x, docs/model.md §5)")
             return self.tdp_w / 1000 * server_overhead_factor, basis, True
         return None, "no power figure published for this chip", True
 

@@ -148,7 +148,7 @@ def check_claims(result: Result, claims: Claims | None = None) -> list[ClaimChec
 
 def implied_utilisation(result: Result, key: str, value: float) -> float:
     """FLOPs / (chips x dense peak x claimed seconds), the booked-time utilisation a claimed
-    duration implies (claims.md). chip_hours already counts the chips."""
+    duration implies (docs/model.md §11). chip_hours already counts the chips."""
     flops = result.values["training_flops"]
     peak_flops = result.resolved.values["peak_tflops"] * 1e12
     if key == "chip_hours":

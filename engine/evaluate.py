@@ -15,7 +15,7 @@ from whatif.engine.resolve import Resolved, resolve
 from whatif.engine.scenario import Scenario
 from whatif.engine.warnings import ScenarioWarning, build_warnings
 
-# The output contract of model.md section 9: JSON keys and CSV/TOML columns.
+# The output contract of docs/model.md §9: JSON keys and CSV/TOML columns.
 OUTPUT_KEYS: tuple[str, ...] = (
     "training_flops", "peak_pflops", "mfu", "mfu_estimated", "goodput", "goodput_estimated",
     "training_days", "chip_hours", "it_mw", "facility_mw", "energy_mwh", "co2_t", "water_m3",
@@ -37,7 +37,7 @@ class Result:
         return self.values[name]
 
     def outputs(self) -> dict[str, object]:
-        """Exactly the section-9 keys, JSON-ready (NaN and infinity become null)."""
+        """Exactly the docs/model.md §9 keys, JSON-ready (NaN and infinity become null)."""
         data: dict[str, object] = {}
         for key in OUTPUT_KEYS:
             if key == "warnings":

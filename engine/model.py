@@ -1,4 +1,4 @@
-"""The model's arithmetic (model.md sections 2-8), written once for floats and numpy arrays.
+"""The model's arithmetic (docs/model.md §2 to §8), written once for floats and numpy arrays.
 
 `compute` takes resolved inputs (engine.resolve) where each value is a float or an array
 (all arrays broadcastable to one shape) and returns every output and intermediate value
@@ -19,7 +19,7 @@ _TINY = np.finfo(float).tiny  # keeps goodput strictly above 0 when exp() underf
 
 
 def mfu_estimate(count: ArrayLike, base: ArrayLike, loss_per_doubling: ArrayLike, ref_chips: ArrayLike) -> ArrayLike:
-    """base * (1 - loss) ** doublings beyond ref_chips (model.md section 3)."""
+    """base * (1 - loss) ** doublings beyond ref_chips (docs/model.md §3)."""
     doublings = np.maximum(0.0, np.log2(np.divide(count, ref_chips)))
     return base * (1.0 - loss_per_doubling) ** doublings
 
@@ -39,7 +39,7 @@ def checkpoint_interval_minutes(mtti_minutes: ArrayLike, checkpoint_minutes: Arr
 
 def goodput_model(count: ArrayLike, mtti_chip_hours: ArrayLike, checkpoint_minutes: ArrayLike,
                   restart_minutes: ArrayLike, planned_downtime: ArrayLike) -> ArrayLike:
-    """Share of wall-clock doing useful steps (model.md section 4).
+    """Share of wall-clock doing useful steps (docs/model.md §4).
 
     Daly's expected wall time for exponential interrupts, T_wall = M e^(R/M) (e^((Tc+d)/M) - 1)
     T_steady / Tc, so goodput = Tc / (M e^(R/M) (e^((Tc+d)/M) - 1)): it matches the
@@ -55,7 +55,7 @@ def goodput_model(count: ArrayLike, mtti_chip_hours: ArrayLike, checkpoint_minut
 
 
 def compute(x: Mapping[str, ArrayLike]) -> dict[str, np.ndarray]:
-    """Every output of model.md section 9 plus intermediates and warning flags.
+    """Every output of docs/model.md §9 plus intermediates and warning flags.
 
     NaN (not available) and infinity (e.g. a run that never finishes when goodput underflows)
     are meaningful results here, so numpy's floating-point warnings are silenced."""

@@ -48,7 +48,7 @@ SET_IN_SCENARIO = Origin("input", "set in the scenario")
 # Scenario field -> model input it sets (None in the scenario = keep the catalog default).
 INPUT_FOR_KEY: dict[str, str] = {spec.key: spec.name for spec in INPUTS if spec.name}
 _DENSE = Origin("default", "= params_b (dense model)")
-_SIX_ND = Origin("derived", "6 x active params x tokens (model.md section 2)")
+_SIX_ND = Origin("derived", "6 x active params x tokens (docs/model.md §2)")
 
 
 def resolve(scenario: Scenario, catalog: Catalog | None = None) -> Resolved:
@@ -103,11 +103,11 @@ def _catalog_defaults(catalog: Catalog, chip_key: str, cooling_key: str | None, 
 
     # MFU and reliability.
     mfu = d["mfu"]
-    put("mfu_in", None, Origin("auto", "estimated from precision and cluster size (model.md section 3)"))
+    put("mfu_in", None, Origin("auto", "estimated from precision and cluster size (docs/model.md §3)"))
     put("mfu_base", mfu["base"][precision], Origin("default", mfu["sources"]))
     put("mfu_loss_per_doubling", mfu["loss_per_doubling"], Origin("default", mfu["sources"]))
     put("mfu_ref_chips", mfu["ref_chips"], Origin("default", mfu["sources"]))
-    put("goodput_in", None, Origin("auto", "reliability model (model.md section 4)"))
+    put("goodput_in", None, Origin("auto", "reliability model (docs/model.md §4)"))
     rel = d["reliability"]
     for name in ("mtti_chip_hours", "checkpoint_minutes", "restart_minutes", "planned_downtime"):
         put(name, rel[name], Origin("default", rel["sources"]))

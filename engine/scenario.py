@@ -5,7 +5,7 @@ one input table (engine.inputs): a field left as None means "use the default", f
 chip, cooling type, region or the model constants in engine/data (engine.resolve says which
 and why). Beside them: metadata, inline [chips], the [claims] an article or paper made
 (checked by engine.claims) and the [uncertainty] ranges of the Monte Carlo
-(engine.analysis.uncertainty).
+(engine.analysis.uncertainty). The model behind them: docs/model.md §1.
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ class Quantity:
 
 Q = Quantity
 QUANTITIES: dict[str, Quantity] = {
-    # Outputs (model.md section 9).
+    # Outputs (docs/model.md §9).
     "training_flops": Q("Training compute", "FLOPs", "flops"),
     "peak_pflops": Q("Cluster peak", "PFLOP/s", "pflops"),
     "mfu": Q("MFU", "", "share"),

@@ -1,4 +1,4 @@
-"""Feasibility warnings with stable codes (model.md section 8)."""
+"""Feasibility warnings with stable codes (docs/model.md §8)."""
 
 from __future__ import annotations
 

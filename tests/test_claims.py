@@ -209,7 +209,7 @@ def test_thresholds_are_sourced_data():
     assert (t.implausible_below, t.optimistic_above, t.optimistic_mfu_above, t.implausible_mfu_above) == (
         0.15, 0.45, 0.55, 0.60)
     assert t.consistent_within == 0.15
-    assert "claims.md" in t.sources
+    assert "docs/model.md §11" in t.sources
 
 
 def test_range_duration_keeps_the_better_end():

@@ -421,7 +421,7 @@ class WhatifApp(App):
         event.screen.add_column(scenario.name or "Current", scenario)
 
     def on_compare_screen_export_requested(self, event: CompareScreen.ExportRequested) -> None:
-        self.files.export(comparison=event.comparison, name="compare.md", done=event.done)
+        self.files.export(comparison=event.comparison, name="compare.csv", done=event.done)
 
     def action_help(self) -> None:
         from whatif.tui.screens.help import HelpScreen

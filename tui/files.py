@@ -206,7 +206,7 @@ class FileFlows:
 
     # ------------------------------------------------------------------ exports
     def export(self, result: Result | None = None, comparison: Comparison | None = None,
-               name: str = "results.md", done: Callable[[Path], object] | None = None) -> None:
+               name: str = "results.csv", done: Callable[[Path], object] | None = None) -> None:
         """Ask for a file (the extension picks the format), confirm, write atomically."""
         from whatif.tui.screens.compare import ExportScreen
 

@@ -14,7 +14,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
     parser.epilog = "Inputs for --set: " + ", ".join(input_keys())
     add_preset_arguments(parser)
-    parser.add_argument("--json", action="store_true", help="print one JSON object with the model.md section-9 keys")
+    parser.add_argument("--json", action="store_true", help="print one JSON object with the docs/model.md §9 keys")
     parser.add_argument("--explain", metavar="OUTPUT", action="append", default=[],
                         help="show how OUTPUT was computed (formula, values, sources); repeatable")
 

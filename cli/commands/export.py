@@ -1,6 +1,6 @@
 """`whatif export PRESET --format md|csv|json [-o FILE] [--force] [--uncertainty]`
 
-The preset's results as Markdown, CSV or JSON (section-9 names). With --uncertainty, adds
+The preset's results as Markdown, CSV or JSON (docs/model.md §9 names). With --uncertainty, adds
 P10/P50/P90 from the Monte Carlo (ranges and seed from the preset's [uncertainty] table).
 Writing a file is atomic and never replaces an existing file without --force.
 """

@@ -1,6 +1,6 @@
 """Export a result or a comparison as Markdown, CSV or JSON (same numbers as the app).
 
-CSV and JSON carry raw numbers under the model.md section-9 names (empty / null where a
+CSV and JSON carry raw numbers under the docs/model.md §9 names (empty / null where a
 value is not available); Markdown carries the formatted values a reader wants. Optional
 P10/P50/P90 columns come from whatif.engine.analysis.uncertainty. `write_atomic` never clobbers a
 file unless told to.
@@ -46,7 +46,7 @@ def result_markdown(result: Result, mc: MonteCarlo | None = None) -> str:
 
 
 def result_csv(result: Result, mc: MonteCarlo | None = None) -> str:
-    """One header row of section-9 names and one row of values (plus p10/p50/p90 rows)."""
+    """One header row of docs/model.md §9 names and one row of values (plus p10/p50/p90 rows)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["row", *NUMERIC_OUTPUTS, "mfu_estimated", "goodput_estimated", "warnings"])
