@@ -130,8 +130,10 @@ def _catalog_defaults(catalog: Catalog, chip_key: str, cooling_key: str | None, 
     # Facility.
     cooling = catalog.cooling_type(cooling_key or chip.default_cooling or "air")
     why = chip.cooling_basis or ("fixed liquid-cooled rack" if chip.default_cooling else "default for server chips")
-    o["cooling"] = (_user(chip, "default_cooling", basis="cooling_basis") if cooling_key is None else None) \
-        or Origin("default", f"{cooling.name}: {why}")
+    o["cooling"] = Origin("default", f"{cooling.name}: {why}")
+    users = _user(chip, "default_cooling", basis="cooling_basis") if cooling_key is None else None
+    if users is not None:
+        o["cooling"] = Origin(users.kind, f"{cooling.name}: {users.source}")
     region = catalog.region(region_key or "us-average")
     o["region"] = Origin("default", region.name)
     power = d["power"]

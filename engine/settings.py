@@ -33,6 +33,18 @@ API for the app:
   anyway and shows the message. `Settings.catalog` is the catalog to evaluate with.
 - `save_theme(name) -> Path`: writes only the `theme = ...` line of the user's file.
 
+Wiring (the engine knows neither Textual's themes nor the app's binding ids, so it checks
+only that they are text; the app checks the names):
+
+    s = load_settings()
+    app.catalog = s.catalog                      # never load_catalog() in the app
+    if s.theme in app.available_themes: app.theme = s.theme
+    app.set_keymap(dict(s.keymap))               # {binding id: "keys"}
+    if s.problem: app.notify(s.problem, severity="error")
+    # when the user picks a theme:  save_theme(app.theme)  (WhatifError -> show it)
+
+Files are re-read when their mtime changes: calling load_settings() again picks up edits.
+
 The CLI uses `read_settings()` (and `catalog.load_catalog()`), which raise WhatifError for a
 bad file: one line on stderr, exit 2.
 """

@@ -320,3 +320,13 @@ def test_config_command_text(config, capsys):
     assert f"config file          {path}\n" in out
     assert "theme                (the app default)" in out
     assert f"[chips.h100] rent_usd_per_chip_hour from {path}" in out
+
+
+def test_users_default_cooling_for_a_chip_is_named(config):
+    path = config('[chips.h100]\ndefault_cooling = "direct-liquid"\n')
+    r = evaluate(make_scenario())
+    assert r.resolved.cooling.key == "direct-liquid"
+    assert r.resolved.origins["cooling"].kind == "user"
+    assert r.resolved.origins["cooling"].source.endswith(f": {path} [chips.h100] default_cooling")
+    chosen = evaluate(make_scenario(facility={"cooling": "air"}))
+    assert chosen.resolved.origins["cooling"].kind == "input"
