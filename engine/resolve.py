@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import math
+import typing
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -15,6 +16,7 @@ from whatif.engine.catalog import INLINE_PRESET, Catalog, Chip, Cooling, Region,
 from whatif.engine.scenario import Scenario
 
 OriginKind = Literal["input", "user", "default", "catalog", "estimate", "auto", "derived"]
+ORIGIN_KINDS: tuple[str, ...] = typing.get_args(OriginKind)  # for UIs that label every kind
 NAN = math.nan
 
 
