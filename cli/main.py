@@ -22,6 +22,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "compare": ("whatif.cli.commands.compare", "2-6 presets side by side with deltas against the first"),
     "export": ("whatif.cli.commands.export", "write a preset's results as Markdown, CSV or JSON"),
     "check": ("whatif.cli.commands.check", "check the [claims] of presets against the model (implied utilisation, verdicts)"),
+    "config": ("whatif.cli.commands.config", "show the user's files (config.toml, chips, presets) and the settings in use"),
+    "schema": ("whatif.cli.commands.schema", "print the JSON Schema of preset files (for editor completion and checks)"),
 }
 
 EXIT_OK, EXIT_BAD_INPUT = 0, 2

@@ -10,9 +10,11 @@ from pathlib import Path
 from whatif.engine.errors import WhatifError
 
 
-def write_atomic(path: str | Path, text: str, *, overwrite: bool = False, exists_hint: str = "") -> Path:
+def write_atomic(path: str | Path, text: str, *, overwrite: bool = False, exists_hint: str = "",
+                 mode: int | None = None) -> Path:
     """Write `text` to `path`. Raises WhatifError if the file exists and `overwrite` is False
-    (`exists_hint` says how to replace it, e.g. the CLI's --force)."""
+    (`exists_hint` says how to replace it, e.g. the CLI's --force). `mode`: the new file's
+    permission bits (e.g. the replaced file's); None leaves the temp file's 0600."""
     path = Path(path)
     if path.exists() and not overwrite:
         hint = f" ({exists_hint})" if exists_hint else ""
@@ -20,6 +22,8 @@ def write_atomic(path: str | Path, text: str, *, overwrite: bool = False, exists
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        if mode is not None:
+            os.fchmod(fd, mode)
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
             handle.write(text)
             handle.flush()

@@ -1,34 +1,57 @@
 """Catalogs as data: chips, cooling types, regions and model constants, each with sources.
 
-The shipped TOML files live in engine/data. Users add or override chips in their own file
-(`~/.config/whatif/chips.toml`, or the path in WHATIF_CHIPS) and inline in a preset
-(`[chips.<key>]`); an entry with an existing key is merged over the shipped one.
+The shipped TOML files live in engine/data. Users add or override entries in their own
+files (engine/settings.py: the older chips.toml, then config.toml's `[chips.KEY]`,
+`[cooling.KEY]`, `[regions.KEY]`) and chips inline in a preset (`[chips.KEY]`). An entry
+with a new key is added; one with an existing key is merged over it field by field (a
+field such as dense_tflops is replaced as a whole). Each entry remembers which file set
+each of its fields (`field_origins`), so that a value is explained with its file.
 """
 
 from __future__ import annotations
 
 import functools
-import os
 import tomllib
 from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
+from whatif.engine import settings
 from whatif.engine.errors import WhatifError, unknown_choice
 from whatif.engine.inputs import PRECISIONS
 from whatif.engine.validation import format_validation_error
 
 Precision = Literal[PRECISIONS]  # type: ignore[valid-type]
-USER_CHIPS_ENV = "WHATIF_CHIPS"
+USER_CHIPS_ENV = settings.USER_CHIPS_ENV
+# The origin label of chips defined inline in a preset (`[chips.KEY]`); any other label is a
+# user file's path. engine.resolve turns the first into kind "input", the others into "user".
+INLINE_PRESET = "preset [chips]"
 
 
-class Chip(BaseModel):
-    """One accelerator. Powers and prices are optional: what is not published stays None."""
+class _Entry(BaseModel):
+    """A catalog entry. `field_origins`: field -> the user file (path) or INLINE_PRESET that
+    set it; fields from the shipped catalog are absent."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+    _field_origins: dict[str, str] = PrivateAttr(default_factory=dict)
+
+    @property
+    def field_origins(self) -> Mapping[str, str]:
+        return self._field_origins
+
+    def set_by(self, *names: str) -> str | None:
+        """The origin label of the first of `names` set by a user file or preset, or None."""
+        return next((self._field_origins[n] for n in names if n in self._field_origins), None)
+
+
+_E = TypeVar("_E", bound=_Entry)
+
+
+class Chip(_Entry):
+    """One accelerator. Powers and prices are optional: what is not published stays None."""
 
     key: str
     name: str
@@ -96,10 +119,18 @@ class Chip(BaseModel):
             return self.tdp_w / 1000 * server_overhead_factor, basis, True
         return None, "no power figure published for this chip", True
 
+    def it_kw_fields(self) -> tuple[str, ...]:
+        """The fields it_kw() used (to tell whose figure it is)."""
+        if self.it_kw_per_chip is not None:
+            return ("it_kw_per_chip",)
+        if self.fixed_rack_chips and self.rack_kw:
+            return ("rack_kw", "fixed_rack_chips")
+        if self.server_kw:
+            return ("server_kw", "chips_per_server")
+        return ("tdp_w",) if self.tdp_w else ()
 
-class Cooling(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
+class Cooling(_Entry):
     key: str
     name: str
     pue: float = Field(ge=1)
@@ -110,9 +141,7 @@ class Cooling(BaseModel):
     sources: str
 
 
-class Region(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
+class Region(_Entry):
     key: str
     name: str
     usd_per_mwh: float | None = Field(default=None, ge=0)
@@ -157,25 +186,62 @@ class Catalog:
             raise WhatifError(unknown_choice("region", key, self.regions), key="facility.region") from None
 
     def with_chips(self, entries: Mapping[str, Mapping[str, Any]], origin: str) -> Catalog:
-        """A catalog with `entries` added or merged over existing chips."""
-        if not entries:
+        """A catalog with `entries` added or merged over existing chips. `origin`: the user
+        file's path, or INLINE_PRESET for a preset's `[chips.KEY]`."""
+        return self.with_entries({"chips": entries}, origin) if entries else self
+
+    def with_entries(self, tables: Mapping[str, Mapping[str, Mapping[str, Any]]], origin: str) -> Catalog:
+        """A catalog with `tables` ({"chips"|"cooling"|"regions": {key: fields}}) added or
+        merged over existing entries, each field remembered as set by `origin`."""
+        if not any(tables.values()):
             return self
-        chips = dict(self.chips)
-        for key, entry in entries.items():
-            chips[key] = parse_chip(key, entry, origin, base=chips.get(key))
-        return Catalog(chips, self.cooling, self.regions, self.defaults)
+        merged = {"chips": dict(self.chips), "cooling": dict(self.cooling), "regions": dict(self.regions)}
+        for table, entries in tables.items():
+            model = _MODELS[table]
+            for key, entry in entries.items():
+                merged[table][key] = parse_entry(model, table, key, entry, origin, base=merged[table].get(key))
+        return Catalog(merged["chips"], merged["cooling"], merged["regions"], self.defaults)
 
 
-def parse_chip(key: str, entry: Mapping[str, Any], origin: str, base: Chip | None = None) -> Chip:
+def parse_entry(model: type[_E], table: str, key: str, entry: Mapping[str, Any], origin: str,
+                base: _E | None = None) -> _E:
+    """`entry` (the fields of `[table.key]` in `origin`) merged over `base`. Raises
+    WhatifError naming the file, `table.key.field` and what is allowed."""
     if not isinstance(entry, Mapping):
-        raise WhatifError(f"must be a table of chip fields, got {entry!r}", path=origin, key=f"chips.{key}")
+        raise WhatifError(f"must be a table of {_NOUN[table]} fields, got {entry!r}", path=origin,
+                          key=f"{table}.{key}")
     data = base.model_dump() if base else {}
     data.update(entry)
     data["key"] = key
     try:
-        return Chip.model_validate(data)
+        parsed = model.model_validate(data)
     except ValidationError as exc:
-        raise WhatifError(format_validation_error(exc, Chip, prefix=f"chips.{key}"), path=origin) from None
+        missing = [str(e["loc"][0]) for e in exc.errors() if e["type"] == "missing" and len(e["loc"]) == 1]
+        if base is None and missing and len(missing) == len(exc.errors()) and origin not in _SHIPPED:
+            raise WhatifError(f"a new {_NOUN[table]} needs {', '.join(missing)} (missing); an existing key "
+                              f"({_existing_keys(table)}) is merged field by field instead",
+                              path=origin, key=f"{table}.{key}") from None
+        raise WhatifError(format_validation_error(exc, model, prefix=f"{table}.{key}"), path=origin) from None
+    if origin not in _SHIPPED:
+        origins = dict(base.field_origins) if base else {}
+        origins.update((name, origin) for name in entry if name != "key")
+        parsed._field_origins = origins
+    return parsed
+
+
+def _existing_keys(table: str) -> str:
+    if table == "chips":
+        return "whatif chips lists them"
+    return ", ".join(sorted(getattr(shipped_catalog(), table)))
+
+
+def parse_chip(key: str, entry: Mapping[str, Any], origin: str, base: Chip | None = None) -> Chip:
+    return parse_entry(Chip, "chips", key, entry, origin, base)
+
+
+_MODELS: dict[str, type[_Entry]] = {"chips": Chip, "cooling": Cooling, "regions": Region}
+_NOUN = {"chips": "chip", "cooling": "cooling type", "regions": "region"}
+_SHIPPED = {f"engine/data/{name}.toml" for name in _MODELS}
 
 
 def _read_data(name: str) -> dict[str, Any]:
@@ -184,49 +250,32 @@ def _read_data(name: str) -> dict[str, Any]:
 
 
 def user_chips_path() -> Path:
-    return Path(_user_chips_file())
-
-
-def _user_chips_file() -> str:
-    # os.path rather than pathlib: this runs on every evaluation (the file may change).
-    env = os.environ.get(USER_CHIPS_ENV)
-    if env:
-        return os.path.expanduser(env)
-    config_home = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
-    return os.path.join(config_home, "whatif", "chips.toml")
+    return settings.user_chips_path()
 
 
 @functools.cache
 def shipped_catalog() -> Catalog:
-    chips = {k: parse_chip(k, v, "engine/data/chips.toml") for k, v in _read_data("chips.toml").items()}
-    cooling = {k: Cooling(key=k, **v) for k, v in _read_data("cooling.toml").items()}
-    regions = {k: Region(key=k, **v) for k, v in _read_data("regions.toml").items()}
-    return Catalog(chips, cooling, regions, _read_data("defaults.toml"))
+    tables = {name: {k: parse_entry(model, name, k, v, f"engine/data/{name}.toml")
+                     for k, v in _read_data(f"{name}.toml").items()} for name, model in _MODELS.items()}
+    return Catalog(tables["chips"], tables["cooling"], tables["regions"], _read_data("defaults.toml"))
 
 
 def load_catalog(user_path: Path | None = None) -> Catalog:
-    """The shipped catalog with the user's chip file merged in (if it exists)."""
-    path = str(user_path) if user_path is not None else _user_chips_file()
-    return _with_user_file(path, _mtime(path))
-
-
-def _mtime(path: str) -> float:
-    try:
-        return os.stat(path).st_mtime
-    except OSError:
-        return -1.0
+    """The shipped catalog with the user's files merged in: chips.toml (`user_path`, else
+    settings.user_chips_path()), then config.toml's catalog tables. Re-read when a file
+    changes. Raises WhatifError naming the file and key of a problem."""
+    chips = Path(user_path) if user_path is not None else settings.user_chips_path()
+    config = settings.config_path()
+    return _with_user_files(str(chips), settings.mtime(chips), str(config), settings.mtime(config))
 
 
 @functools.lru_cache(maxsize=8)
-def _with_user_file(path: str, mtime: float) -> Catalog:
-    base = shipped_catalog()
-    if mtime < 0:
-        return base
-    try:
-        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise WhatifError(f"not valid TOML: {exc}", path=path) from None
-    except OSError as exc:
-        raise WhatifError(f"cannot read: {exc.strerror}", path=path) from None
-    entries = data.get("chips", data)
-    return base.with_chips(entries, origin=path)
+def _with_user_files(chips: str, chips_stamp: float, config: str, config_stamp: float) -> Catalog:
+    catalog = shipped_catalog()
+    if chips_stamp >= 0:
+        data = settings.read_toml(Path(chips))
+        catalog = catalog.with_chips(data.get("chips", data), origin=chips)
+    if config_stamp >= 0:
+        entries = settings.read_config(Path(config)).catalog_entries()
+        catalog = catalog.with_entries(entries, origin=config)
+    return catalog

@@ -32,15 +32,25 @@ def shipped_presets_dir() -> Path:
 
 
 def user_presets_dir() -> Path:
+    """The user's presets: `presets/` in the user's config folder (engine/settings.py), or
+    the folder in WHATIF_USER_PRESETS."""
     env = os.environ.get(USER_PRESETS_ENV)
     if env:
         return Path(env).expanduser()
-    config_home = Path(os.environ.get("XDG_CONFIG_HOME", Path.home() / ".config"))
-    return config_home / "whatif" / "presets"
+    from whatif.engine.settings import config_dir
+    return config_dir() / "presets"
+
+
+def shipped_default_preset_path() -> Path:
+    return shipped_presets_dir() / "default.toml"
 
 
 def default_preset_path() -> Path:
-    return shipped_presets_dir() / "default.toml"
+    """The preset the app opens without one: config.toml's `default_preset` (a path or a
+    preset name), else the shipped default.toml. Never raises: a bad config falls back to
+    the shipped file (engine.settings.load_settings().problem says why)."""
+    from whatif.engine.settings import load_settings
+    return load_settings().default_preset_path or shipped_default_preset_path()
 
 
 def list_presets(*dirs: Path) -> list[Path]:
@@ -119,3 +129,44 @@ def save_preset(scenario: Scenario, path: str | Path, *, overwrite: bool = False
     """Write atomically (temp file in the same folder, fsync, rename). Raises WhatifError if
     the file exists and `overwrite` is False."""
     return write_atomic(path, dumps_preset(scenario), overwrite=overwrite)
+
+
+SCHEMA_FILE = "whatif-preset.schema.json"
+
+
+def preset_json_schema() -> dict[str, Any]:
+    """JSON Schema (draft 2020-12) of a preset file, for editors (Taplo / Even Better TOML):
+    the Scenario model, the `schema = 1` key, and inline `[chips.KEY]` tables described by
+    the chip model (every field optional: a known key is merged over the catalog's chip).
+    Shipped as presets/whatif-preset.schema.json (`whatif schema` prints it)."""
+    from whatif.engine.catalog import Chip
+
+    body = Scenario.model_json_schema()
+    chip = Chip.model_json_schema()
+    chip["properties"].pop("key")
+    chip.pop("required", None)
+    chip["title"] = "Chip"
+    chip["description"] = ("A chip for this preset: a new key needs name and dense_tflops; a catalog key "
+                           "(whatif chips) is merged field by field over the catalog's entry.")
+    defs = {**body.pop("$defs"), "Chip": chip}
+    properties = body.pop("properties")
+    properties["chips"] = {"type": "object", "title": "Chips", "additionalProperties": {"$ref": "#/$defs/Chip"},
+                           "description": "Inline chips, [chips.KEY]."}
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "whatif preset",
+        "description": (f"A whatif scenario (TOML). Start the file with schema = {SCHEMA_VERSION}; workload and "
+                        "cluster are required, every other input falls back to the catalog's defaults."),
+        "type": "object",
+        "properties": {"schema": {"const": SCHEMA_VERSION, "description": "preset file format version"},
+                       **properties},
+        "required": ["schema", *body.pop("required", [])],
+        "additionalProperties": False,
+        "$defs": defs,
+    }
+
+
+def preset_json_schema_text() -> str:
+    """The schema as the shipped file holds it: fields in model order, two-space indent."""
+    import json
+    return json.dumps(preset_json_schema(), indent=2, ensure_ascii=False) + "\n"

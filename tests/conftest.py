@@ -9,6 +9,8 @@ import pytest
 def _isolated_user_config(tmp_path_factory, monkeypatch):
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(home / "state"))
+    monkeypatch.delenv("WHATIF_CONFIG", raising=False)
     monkeypatch.setenv("WHATIF_USER_PRESETS", str(home / "presets"))
     monkeypatch.delenv("WHATIF_CHIPS", raising=False)
     monkeypatch.delenv("WHATIF_DEMO", raising=False)

@@ -40,10 +40,11 @@ from textual.widget import Widget
 from textual.widgets import Static, TabbedContent, TabPane, Tabs
 
 from whatif.engine.claims import check_claims
-from whatif.engine.errors import WhatifError
+from whatif.engine.errors import WhatifError, did_you_mean
 from whatif.engine.inputs import BY_KEY
 from whatif.engine.presets import default_preset_path
 from whatif.engine.scenario import Scenario
+from whatif.engine.settings import load_settings, save_theme
 from whatif.engine.tours import Tour
 from whatif.engine.units import QUANTITIES
 from whatif.tui.commands import WhatifCommands
@@ -121,14 +122,20 @@ class WhatifApp(App):
         at `path` (default: the default preset). Raises WhatifError for a preset that does
         not load (before any screen is drawn)."""
         super().__init__()
+        # The user's config: theme, keymap and catalog entries. A bad file is reported once
+        # the screen is up; the app then runs on the defaults.
+        self.settings = load_settings()
         if session is None:
+            catalog = self.settings.catalog
             if tour is not None:
-                session = EditSession.for_tour(tour)
+                session = EditSession.for_tour(tour, catalog=catalog)
             elif scenario is not None:
-                session = EditSession(scenario, Path(path) if path is not None else None)
+                session = EditSession(scenario, Path(path) if path is not None else None, catalog=catalog)
             else:
-                session = EditSession.from_file(path if path is not None else default_preset_path())
+                session = EditSession.from_file(path if path is not None else default_preset_path(),
+                                                catalog=catalog)
         self.session = session
+        self._settings_problems = self._apply_settings()
         self.files = FileFlows(self, session)
         self._widgets: dict[str, Widget] = {}
         self._deferred: set[ResultView] = set()
@@ -211,7 +218,42 @@ class WhatifApp(App):
         if self.after_first_frame is not None:
             self.call_after_refresh(self.after_first_frame)
         # Table cells carry colours taken from the theme: repaint them when it changes.
-        self.theme_changed_signal.subscribe(self, lambda _theme: self._show_result())
+        self.theme_changed_signal.subscribe(self, self._theme_changed)
+        for problem in self._settings_problems:
+            self.notify(problem, title="Your settings", severity="error", timeout=12)
+
+    # ------------------------------------------------------------ user settings
+    def _apply_settings(self) -> list[str]:
+        """Theme and keymap from the user's config; what could not be used, as messages."""
+        settings = self.settings
+        problems = [settings.problem] if settings.problem else []
+        if settings.theme is not None:
+            if settings.theme in self.available_themes:
+                self.theme = settings.theme
+            else:
+                problems.append(f"{settings.path}: theme: unknown theme {settings.theme!r}"
+                                f"{did_you_mean(settings.theme, self.available_themes)}; allowed: "
+                                f"{', '.join(sorted(self.available_themes))}")
+        if settings.keymap:
+            from whatif.tui.screens.help import binding_ids
+
+            known = binding_ids(self.BINDINGS)
+            for binding_id in settings.keymap:
+                if binding_id not in known:
+                    problems.append(f"{settings.path}: keymap: unknown binding id {binding_id!r}"
+                                    f"{did_you_mean(binding_id, known)}; the help screen (F1) lists them")
+            self.set_keymap({k: v for k, v in settings.keymap.items() if k in known})
+        self._saved_theme = self.theme
+        return problems
+
+    def _theme_changed(self, _theme: object) -> None:
+        self._show_result()
+        if self.theme != self._saved_theme:  # picked by the user: remembered for the next start
+            self._saved_theme = self.theme
+            try:
+                save_theme(self.theme)
+            except WhatifError as exc:
+                self.notify(str(exc), title="Theme not saved", severity="warning", timeout=8)
 
     def update_styles(self, node: DOMNode, animate: bool = True) -> None:
         # Widgets set classes while they are built (Input(compact=True) does in __init__);
@@ -425,7 +467,7 @@ class WhatifApp(App):
 
     def action_help(self) -> None:
         from whatif.tui.screens.help import HelpScreen
-        self.push_screen(HelpScreen())
+        self.push_screen(HelpScreen(self.settings.keymap))
 
     def action_explain(self, name: str) -> None:
         """Show how output `name` was computed (formula, values, origins)."""

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from whatif.engine.catalog import PRECISIONS, load_catalog, user_chips_path
+from whatif.engine.catalog import PRECISIONS, load_catalog
+from whatif.engine.settings import config_path, user_chips_path
 from whatif.cli.commands.common import print_json
 
 
@@ -30,5 +31,6 @@ def run(args: argparse.Namespace) -> int:
         hbm = f"{row['hbm_gb']:g}" if row["hbm_gb"] else "-"
         tdp = f"{row['tdp_w']:g}" if row["tdp_w"] else "-"
         print(f"{row['key']:<12} {row['name'][:44]:<44} {peaks} {hbm:>7} {tdp:>6}  {'yes' if row['estimate'] else ''}")
-    print(f"\nDense TFLOP/s (no sparsity). User chips: {user_chips_path()}")
+    print(f"\nDense TFLOP/s (no sparsity). Your chips: [chips.KEY] in {config_path()} "
+          f"(or the older {user_chips_path()}); whatif config lists them.")
     return 0

@@ -23,6 +23,7 @@ from whatif.engine.units import fmt
 
 ORIGIN_MEANING = {
     "input": "yours: set in the scenario",
+    "user": "your file: an entry of your config.toml or chips.toml",
     "default": "default: a model constant",
     "catalog": "catalog: chip, cooling or region data",
     "estimate": "estimate: a default that is itself an estimate",

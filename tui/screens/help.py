@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -43,7 +45,23 @@ def widget_bindings() -> list[tuple[str, list[Binding]]]:
     ]
 
 
+def binding_ids(app_bindings: Iterable[Binding | tuple]) -> list[str]:
+    """Every binding id a keymap may name: the app's, the widgets' and the dialogs'."""
+    ids = [b.id for b in app_bindings if isinstance(b, Binding) and b.id]
+    ids += [b.id for _where, bindings in widget_bindings() for b in bindings if b.id]
+    return sorted({*ids, *(b.id for b in Dialog.BINDINGS if isinstance(b, Binding) and b.id)})
+
+
 class HelpScreen(Dialog):
+    """Every key, with the user's keymap applied (`keymap`: binding id -> keys)."""
+
+    def __init__(self, keymap: Mapping[str, str] | None = None) -> None:
+        super().__init__()
+        self.keymap = dict(keymap or {})
+
+    def _keys(self, binding: Binding) -> str:
+        return self.keymap.get(binding.id or "", binding.key).replace("question_mark", "?")
+
     def compose(self) -> ComposeResult:
         table = Table(box=None, show_header=True, header_style="bold", expand=True, pad_edge=False)
         table.add_column("Key", no_wrap=True)
@@ -51,11 +69,11 @@ class HelpScreen(Dialog):
         table.add_column("Binding id", no_wrap=True)
         for binding in self.app.BINDINGS:
             if isinstance(binding, Binding) and binding.id:
-                table.add_row(binding.key.replace("question_mark", "?"), binding.description, binding.id)
+                table.add_row(self._keys(binding), binding.description, binding.id)
         table.add_row("ctrl+p", "Command palette: every action, explain any number, pick a chip", "")
         for where, bindings in widget_bindings():
             for binding in bindings:
-                table.add_row(binding.key.replace(",", " / "), f"{where}: {binding.description.lower()}",
+                table.add_row(self._keys(binding).replace(",", " / "), f"{where}: {binding.description.lower()}",
                               binding.id or "")
         table.add_row("escape", "Close a dialog", "dialog.cancel")
         tips = Table(box=None, show_header=False, expand=True, pad_edge=False)

@@ -20,7 +20,7 @@ from textual.containers import Vertical
 from textual.widget import Widget
 from textual.widgets import Input, Static
 
-from whatif.engine.catalog import Catalog
+from whatif.engine.catalog import INLINE_PRESET, Catalog
 from whatif.engine.evaluate import Result
 from whatif.engine.scenario import Scenario
 from whatif.engine.inputs import GROUP_NAMES, INPUTS, Input as InputRow, inputs_of
@@ -253,7 +253,7 @@ class FieldRow(Widget):
     def compose(self) -> ComposeResult:
         spec = self.spec
         if spec.choices == "chips":
-            catalog = self.catalog.with_chips(self.scenario_chips, origin="preset [chips]")
+            catalog = self.catalog.with_chips(self.scenario_chips, origin=INLINE_PRESET)
             yield ChipField(catalog, self.initial, id=spec.widget_id, classes="field-editor")
         elif spec.kind == "choice":
             yield ChoiceField(spec.short, choice_options(spec, self.catalog), self.initial,
@@ -403,7 +403,7 @@ class InputPanels(Vertical):
             return  # a section not opened yet: filled when it opens
         if isinstance(widget, ChipField):
             # Inline [chips] of the preset are pickable too.
-            widget.catalog = self.catalog.with_chips(self.scenario.chips, origin="preset [chips]")
+            widget.catalog = self.catalog.with_chips(self.scenario.chips, origin=INLINE_PRESET)
             widget.value = value
         elif isinstance(widget, PickerField):
             widget.value = value

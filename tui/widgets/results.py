@@ -38,9 +38,9 @@ ASSUMPTIONS: tuple[str, ...] = (
     "electricity_usd_per_mwh", "grid_g_per_kwh", "wue_l_per_kwh", "rent_usd_per_chip_hour", "chip_capex_usd",
     "facility_capex_usd_per_mw", "depreciation_years", "network_capex_share",
 )
-ORIGIN_LABEL = {"input": "yours", "default": "default", "catalog": "catalog", "estimate": "estimate",
+ORIGIN_LABEL = {"input": "yours", "user": "your file", "default": "default", "catalog": "catalog", "estimate": "estimate",
                 "auto": "auto", "derived": "derived"}
-ORIGIN_COLOUR = {"input": "success", "estimate": "warning", "auto": "accent", "default": "text-muted",
+ORIGIN_COLOUR = {"input": "success", "user": "success", "estimate": "warning", "auto": "accent", "default": "text-muted",
                  "catalog": "text-muted", "derived": "text-muted"}
 _SCALE_WORDS = {"k": "thousand", "M": "million", "B": "billion", "T": "trillion"}
 _NUMBER = re.compile(r"^([-+]?\$?[\d,.]+(?:e[-+]?\d+)?)\s*(.*)$")

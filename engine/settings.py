@@ -1,0 +1,297 @@
+"""The user's files: where they are and what they say.
+
+Paths (platformdirs; on Linux it honours XDG_CONFIG_HOME / XDG_STATE_HOME):
+
+- `config_path()`: the config file, `<user config dir>/config.toml` (Linux
+  `~/.config/whatif/config.toml`), or the file in $WHATIF_CONFIG.
+- `user_chips_path()`: the older chip file `<user config dir>/chips.toml`, or $WHATIF_CHIPS.
+  Still read; its entries are merged before config.toml's.
+- `engine.presets.user_presets_dir()`: `<user config dir>/presets`, or $WHATIF_USER_PRESETS.
+- `host_key_path()`: the SSH demo server's host key, `<user config dir>/ssh_host_ed25519_key`.
+- `state_dir()`: `<user state dir>` (Linux `~/.local/state/whatif`), for files the app keeps
+  for itself (crash recovery).
+
+config.toml (every key optional)::
+
+    theme = "nord"                      # a Textual theme name
+    default_preset = "article-gpt4"     # a shipped or user preset's name, or a path
+    [keymap]                            # binding id -> keys (Textual's App.set_keymap)
+    "preset.save" = "ctrl+w"
+    [chips.h100]                        # an existing key: these fields replace the shipped ones
+    rent_usd_per_chip_hour = 1.9
+    [cooling.my-loop]                   # a new key: a new entry (every required field)
+    [regions.KEY]
+
+`default_preset`: a path (`~` expanded; a relative path is relative to the config file's
+folder), else the name of a shipped preset (`article-gpt4`), else of a user preset.
+
+API for the app:
+
+- `load_settings() -> Settings`: never raises for a bad user file. `Settings.problem` is the
+  one-line message (file, key, what is allowed) and everything else is the defaults then:
+  no theme, no keymap, the shipped catalog, the shipped default preset. The app starts
+  anyway and shows the message. `Settings.catalog` is the catalog to evaluate with.
+- `save_theme(name) -> Path`: writes only the `theme = ...` line of the user's file.
+
+Wiring (the engine knows neither Textual's themes nor the app's binding ids, so it checks
+only that they are text; the app checks the names):
+
+    s = load_settings()
+    app.catalog = s.catalog                      # never load_catalog() in the app
+    if s.theme in app.available_themes: app.theme = s.theme
+    app.set_keymap(dict(s.keymap))               # {binding id: "keys"}
+    if s.problem: app.notify(s.problem, severity="error")
+    # when the user picks a theme:  save_theme(app.theme)  (WhatifError -> show it)
+
+Files are re-read when their mtime changes: calling load_settings() again picks up edits.
+
+The CLI uses `read_settings()` (and `catalog.load_catalog()`), which raise WhatifError for a
+bad file: one line on stderr, exit 2.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+import stat
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from whatif.engine.errors import WhatifError, did_you_mean
+from whatif.engine.validation import format_validation_error
+
+if TYPE_CHECKING:
+    from whatif.engine.catalog import Catalog
+
+APP_NAME = "whatif"
+CONFIG_ENV = "WHATIF_CONFIG"
+USER_CHIPS_ENV = "WHATIF_CHIPS"
+CATALOG_TABLES = ("chips", "cooling", "regions")
+
+
+class ConfigFile(BaseModel):
+    """config.toml as written. Catalog entries are checked when merged (engine.catalog)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    theme: str | None = None
+    default_preset: str | None = None
+    keymap: dict[str, str] = {}
+    chips: dict[str, dict[str, Any]] = {}
+    cooling: dict[str, dict[str, Any]] = {}
+    regions: dict[str, dict[str, Any]] = {}
+
+    def catalog_entries(self) -> dict[str, dict[str, dict[str, Any]]]:
+        return {table: getattr(self, table) for table in CATALOG_TABLES}
+
+
+EMPTY_CONFIG = ConfigFile()
+
+
+# ----------------------------------------------------------------------- paths
+
+def config_dir() -> Path:
+    """The platform's folder for the user's whatif files (Linux: $XDG_CONFIG_HOME/whatif)."""
+    import platformdirs  # ~3 ms: only when a user path is needed, not at engine import
+
+    return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))
+
+
+def state_dir() -> Path:
+    """The platform's folder for files the app keeps for itself (Linux: ~/.local/state/whatif)."""
+    import platformdirs
+
+    return Path(platformdirs.user_state_dir(APP_NAME, appauthor=False))
+
+
+def host_key_path() -> Path:
+    """Where `whatif serve-ssh` keeps its host key unless told otherwise (--host-key)."""
+    return config_dir() / "ssh_host_ed25519_key"
+
+
+def config_path() -> Path:
+    env = os.environ.get(CONFIG_ENV)
+    return Path(env).expanduser() if env else config_dir() / "config.toml"
+
+
+def user_chips_path() -> Path:
+    env = os.environ.get(USER_CHIPS_ENV)
+    return Path(env).expanduser() if env else config_dir() / "chips.toml"
+
+
+def mtime(path: Path | str) -> float:
+    """The file's mtime in ns, or -1 if it does not exist (cache keys: files may change)."""
+    try:
+        return os.stat(path).st_mtime_ns
+    except OSError:
+        return -1
+
+
+# ---------------------------------------------------------------------- reading
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """A user file's TOML; WhatifError naming the file if it cannot be read or parsed."""
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise WhatifError(f"not valid TOML: {exc}", path=str(path)) from None
+    except UnicodeDecodeError:
+        raise WhatifError("not a text file (expected UTF-8 TOML)", path=str(path)) from None
+    except OSError as exc:
+        raise WhatifError(f"cannot read: {exc.strerror}", path=str(path)) from None
+
+
+def read_config(path: Path | None = None) -> ConfigFile:
+    """The config file, validated (an absent file is an empty config). Raises WhatifError
+    naming the file, the key and what is allowed."""
+    path = path or config_path()
+    return _read_config(str(path), mtime(path))
+
+
+@functools.lru_cache(maxsize=8)
+def _read_config(path: str, stamp: float) -> ConfigFile:
+    if stamp < 0:
+        return EMPTY_CONFIG
+    data = read_toml(Path(path))
+    try:
+        return ConfigFile.model_validate(data)
+    except ValidationError as exc:
+        raise WhatifError(format_validation_error(exc, ConfigFile), path=path) from None
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the user's files say, with the defaults filled in."""
+
+    path: Path                     # the config file (it may not exist)
+    exists: bool
+    theme: str | None = None       # a Textual theme name; None: the app's default
+    keymap: Mapping[str, str] = field(default_factory=dict)  # binding id -> keys
+    default_preset: str | None = None  # as written in the file
+    default_preset_path: Path | None = None  # what it names; None: the shipped default.toml
+    chips_path: Path | None = None  # the older chips.toml (it may not exist)
+    problem: str | None = None     # why the user's files were not used (one line), or None
+    catalog: Catalog | None = field(default=None, repr=False)  # shipped + the user's entries
+
+
+def read_settings() -> Settings:
+    """The effective settings. Raises WhatifError (file, key, what is allowed) for a bad
+    config.toml or chips.toml, or a default_preset that names nothing."""
+    from whatif.engine.catalog import load_catalog
+
+    path = config_path()
+    config = read_config(path)
+    catalog = load_catalog()
+    preset = resolve_default_preset(config.default_preset, path) if config.default_preset else None
+    return Settings(path=path, exists=mtime(path) >= 0, theme=config.theme, keymap=dict(config.keymap),
+                    default_preset=config.default_preset, default_preset_path=preset,
+                    chips_path=user_chips_path(), catalog=catalog)
+
+
+def load_settings() -> Settings:
+    """Like read_settings, but never raises for a bad user file: the defaults then, with
+    `problem` saying what is wrong (the app starts and shows it)."""
+    try:
+        return read_settings()
+    except WhatifError as exc:
+        from whatif.engine.catalog import shipped_catalog
+
+        path = config_path()
+        return Settings(path=path, exists=mtime(path) >= 0, chips_path=user_chips_path(), problem=str(exc),
+                        catalog=shipped_catalog())
+
+
+def resolve_default_preset(value: str, config: Path) -> Path:
+    """The preset file `default_preset = value` names. Raises WhatifError if none."""
+    from whatif.engine.presets import shipped_presets_dir, user_presets_dir
+
+    candidate = Path(value).expanduser()
+    if not candidate.is_absolute():
+        candidate = config.parent / candidate
+    if candidate.is_file():
+        return candidate
+    names: list[str] = []
+    if "/" not in value and os.sep not in value:
+        stem = value.removesuffix(".toml")
+        for folder in (shipped_presets_dir(), user_presets_dir()):
+            found = folder / f"{stem}.toml"
+            if found.is_file():
+                return found
+            if folder.is_dir():
+                names += sorted(p.stem for p in folder.glob("*.toml"))
+    raise WhatifError(f"no preset file {str(candidate)!r} and no preset named {value!r}"
+                      f"{did_you_mean(value, names)}; allowed: a path to a preset file, or a preset name "
+                      f"(whatif presets lists them)", path=str(config), key="default_preset")
+
+
+# ---------------------------------------------------------------------- writing
+
+_TABLE = re.compile(r"^\s*\[")
+_THEME = re.compile(r"""^(?P<lead>\s*(?:theme|"theme"|'theme')\s*=\s*)"""
+                    r"""(?P<value>"(?:[^"\\]|\\.)*"|'[^']*'|[^\s#]+)(?P<rest>.*)$""")
+
+
+def save_theme(name: str, path: Path | None = None) -> Path:
+    """Set `theme = "name"` in the config file, changing nothing else (comments, order,
+    other keys). Adds the line before the first table if absent; creates the file and its
+    folders if missing. Atomic; keeps the file's mode; writes through a symlink. Raises
+    WhatifError if the file exists but is not valid TOML (it is left as it is)."""
+    if not isinstance(name, str) or not name:
+        raise WhatifError(f"expected a theme name, got {name!r}", key="theme")
+    path = path or config_path()
+    if path.is_symlink():
+        path = path.resolve()
+    try:
+        text = path.read_text(encoding="utf-8")
+        mode: int | None = stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        text, mode = "", None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise WhatifError(f"cannot read: {getattr(exc, 'strerror', None) or exc}", path=str(path)) from None
+    if text:
+        read_toml(path)  # never rewrite a file we cannot parse
+    new = with_theme_line(text, _dump_string(name))
+    if tomllib.loads(new).get("theme") != name:  # e.g. a theme key inside a multi-line string
+        raise WhatifError("cannot find where to write the theme line; set theme = ... by hand", path=str(path))
+    from whatif.engine.atomic import write_atomic
+
+    written = write_atomic(path, new, overwrite=True, mode=mode)
+    _read_config.cache_clear()
+    return written
+
+
+def _dump_string(value: str) -> str:
+    import tomli_w
+
+    return tomli_w.dumps({"v": value}).partition("=")[2].strip()
+
+
+def with_theme_line(text: str, value: str) -> str:
+    """`text` with its top-level `theme = ...` value replaced by `value` (a TOML string;
+    a trailing comment stays), or the line inserted before the first table (and before the
+    comment lines that introduce it)."""
+    lines = text.splitlines(keepends=True)
+    first_table = next((i for i, line in enumerate(lines) if _TABLE.match(line)), len(lines))
+    for i in range(first_table):
+        match = _THEME.match(lines[i].rstrip("\r\n"))
+        if match:
+            ending = lines[i][len(lines[i].rstrip("\r\n")):] or "\n"
+            lines[i] = f"{match['lead']}{value}{match['rest']}{ending}"
+            return "".join(lines)
+    at = first_table
+    if at < len(lines):  # keep a comment block that introduces the first table with it
+        while at > 0 and lines[at - 1].lstrip().startswith("#"):
+            at -= 1
+        if at == 0:  # the file's own header comment: insert after it, just before the table
+            at = first_table
+    if at > 0 and not lines[at - 1].endswith("\n"):
+        lines[at - 1] += "\n"
+    lines[at:at] = [f"theme = {value}\n"] + (["\n"] if at < len(lines) else [])
+    return "".join(lines)
+
