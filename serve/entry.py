@@ -43,10 +43,6 @@ class AppEntry:
         """The command line that starts one visitor's app as a process of its own."""
         return [*self.command, *self.args]
 
-    @property
-    def module(self) -> str | None:
-        return self.function.partition(":")[0] if self.function else None
-
     def with_more_args(self, *args: str) -> AppEntry:
         """The same app, started with `args` after its own."""
         return dataclasses.replace(self, args=(*self.args, *args))

@@ -93,3 +93,16 @@ def test_the_entry_point_gives_the_servers_itself_and_its_preload_list():
     assert app.command[1:] == ("-m", "whatif.main")
     assert "whatif.tui.app" in app.preload
     assert app.environment["OPENBLAS_NUM_THREADS"]  # set in the preloader before numpy loads
+
+
+def test_an_app_entry_is_a_command_plus_args_and_optionally_a_function():
+    from whatif.serve.entry import AppEntry
+
+    app = AppEntry(command=("python", "-m", "pkg.main"), function="pkg.main:main").with_more_args("--tour", "/t")
+    assert app.argv == ["python", "-m", "pkg.main", "--tour", "/t"]
+    assert app.with_more_args("x").args == ("--tour", "/t", "x")
+    for bad in ("pkg.main", "pkg.main:", "pkg..main:main", "pkg.main:ma-in"):
+        with pytest.raises(ValueError):
+            AppEntry(command=("python",), function=bad)
+    with pytest.raises(ValueError):
+        AppEntry(command=())

@@ -72,9 +72,10 @@ def compile_packages(function: str, modules: Sequence[str]) -> None:
     before any visitor comes: a visitor's app writes no bytecode (PYTHONDONTWRITEBYTECODE,
     or a read-only install), so each one compiled what it imported later again (~100 ms of
     CPU). Up-to-date files are skipped; a tree that cannot be written is left as it is."""
-    top = function.partition(":")[0].split(".")[0]
+    entry_module = function.partition(":")[0]
+    top = entry_module.split(".")[0]
     folders: set[str] = set()
-    for name in (function.partition(":")[0], *modules):
+    for name in (entry_module, *modules):
         parts = name.split(".")
         if parts[0] != top:
             continue
