@@ -164,9 +164,10 @@ def _children(pid: int) -> list[int]:
 _FIXTURE_SERVER = """
 import asyncio, signal, sys
 from pathlib import Path
+from whatif.serve.entry import AppEntry
 from whatif.serve.ssh.server import DemoServer, ServeConfig
 async def serve():
-    server = DemoServer(ServeConfig(app_argv=[sys.executable, sys.argv[1]], host_key_path=Path(sys.argv[2]),
+    server = DemoServer(ServeConfig(app=AppEntry(command=(sys.executable, sys.argv[1])), host_key_path=Path(sys.argv[2]),
                                     port=0, idle_timeout_s=0, max_sessions=int(sys.argv[3])))
     await server.start()
     print(f"ssh -p {server.port} demo@127.0.0.1\\nCtrl+C", file=sys.stderr, flush=True)

@@ -1,5 +1,8 @@
-"""Servers that give visitors their own copy of an app: `whatif serve-ssh`.
+"""Servers that give visitors their own copy of an app: `whatif serve-ssh` (`ssh/`).
 
-A front-end of its own: it never imports the app's modules. It is given the command (or,
-for the preloader, the module) that runs the app for each visitor.
+A front-end of its own: it never imports the app's modules. The caller (`whatif.main`)
+gives it the app as an `AppEntry` (entry.py): the command to start for each visitor and,
+for a preloader, the same app as a function plus the modules worth importing first. What
+every front-end shares is the demo rule (demo.py): demo mode, and a folder per session
+that is the app's HOME and holds everything it writes.
 """

@@ -70,12 +70,19 @@ def test_child_environment_is_the_agreed_contract_and_nothing_of_the_server(monk
     monkeypatch.setenv("WHATIF_SSH_PASSWORD", "secret")
     monkeypatch.setenv("COLUMNS", "80")
     monkeypatch.setenv("LINES", "24")
-    env = child_environment("xterm-256color", tmp_path)
+    monkeypatch.setenv("HOME", "/home/server-user")
+    monkeypatch.setenv("PYTHONPATH", "/opt/lib")
+    env = child_environment("xterm-256color", tmp_path, {"TEXTUAL_FPS": "120"})
     assert env["TERM"] == "xterm-256color"
     assert env["COLORTERM"] == "truecolor"
     assert env["LANG"] == "C.UTF-8"
     assert env["WHATIF_DEMO"] == "1"
     assert env["WHATIF_USER_PRESETS"] == str(tmp_path)
     assert env["XDG_CONFIG_HOME"] == str(tmp_path / "config")
+    assert env["XDG_STATE_HOME"] == str(tmp_path / "state")
+    assert env["HOME"] == str(tmp_path) and env["TMPDIR"] == str(tmp_path)
+    assert "/home/server-user" not in env.values()
+    assert env["PYTHONPATH"] == "/opt/lib"  # passed on, so the app imports what the server does
+    assert env["TEXTUAL_FPS"] == "120"  # the app's own settings (AppEntry.environment)
     assert "COLUMNS" not in env and "LINES" not in env
     assert "secret" not in env.values()

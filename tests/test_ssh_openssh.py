@@ -34,7 +34,7 @@ def _ssh_argv(port: int, *extra: str, program: str | None = None) -> list[str]:
 
 @pytest.fixture
 async def server(tmp_path):
-    demo = DemoServer(ServeConfig(app_argv=REAL_APP, host_key_path=tmp_path / "host_key", port=0))
+    demo = DemoServer(ServeConfig(app=REAL_APP, host_key_path=tmp_path / "host_key", port=0))
     await demo.start()
     yield demo
     await asyncio.wait_for(demo.close(), 20)

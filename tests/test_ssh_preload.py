@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from fixtures.ssh_visitor import REAL_APP, Visitor, process_gone, wait_until
-from whatif.serve.ssh.preload import Preloader
+from fixtures.ssh_visitor import FIXTURE_APP, REAL_APP, Visitor, process_gone, wait_until
+from whatif.serve.entry import AppEntry
 from whatif.serve.ssh.server import DemoServer, ServeConfig
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="PTY handling is tested on Linux")
@@ -27,17 +27,46 @@ def _parent(pid: int) -> int:
 
 
 async def _server(tmp_path: Path, **options) -> DemoServer:
-    server = DemoServer(ServeConfig(app_argv=REAL_APP, host="127.0.0.1", port=0,
-                                    host_key_path=tmp_path / "host_key", **options))
+    options.setdefault("app", REAL_APP)
+    server = DemoServer(ServeConfig(host="127.0.0.1", port=0, host_key_path=tmp_path / "host_key", **options))
     await server.start()
     return server
 
 
-def test_only_the_default_app_command_is_preloaded():
-    assert Preloader.runs([sys.executable, "-m", "whatif"])
-    assert Preloader.runs([sys.executable, "-m", "whatif", "--tour", "/x"])
-    assert not Preloader.runs([sys.executable, "app.py"])
-    assert not Preloader.runs(["/other/python", "-m", "whatif"])
+async def test_only_an_app_given_as_a_function_is_preloaded(tmp_path):
+    assert REAL_APP.function is not None and REAL_APP.preload
+    server = DemoServer(ServeConfig(app=FIXTURE_APP, host="127.0.0.1", port=0, host_key_path=tmp_path / "k"))
+    await server.start()
+    try:
+        assert server.preloader is None  # a script: started as a process for every visitor
+    finally:
+        await asyncio.wait_for(server.close(), 20)
+
+
+async def test_the_preloader_runs_the_function_it_is_given_under_the_demo_rule(tmp_path, monkeypatch):
+    """Any app given as "module:function" is preloaded (here the tests' fixture, not whatif),
+    and its forks get the same folders as an app started on its own: HOME, config, state
+    and presets in the visitor's session folder, not the server user's HOME."""
+    monkeypatch.setenv("PYTHONPATH", str(Path(__file__).parent))  # where `fixtures` is
+    monkeypatch.setenv("HOME", str(tmp_path))
+    app = AppEntry(command=FIXTURE_APP.command, args=("--flag",), function="fixtures.ssh_fixture_app:main",
+                   preload=("textual.app",))
+    server = await _server(tmp_path, app=app)
+    try:
+        assert server.preloader is not None and server.preloader.alive
+        visitor = await Visitor.connect(server.port)
+        await visitor.until_text("COUNT=0", "HOME ")
+        (session,) = server.sessions
+        assert session.child.preloaded and _parent(session.child.pid) == server.preloader.process.pid
+        assert visitor.find("HOME")[1] == f"HOME {session.session_dir}"
+        assert visitor.find("STATE")[1] == f"STATE {session.session_dir / 'state'}"
+        assert visitor.find("PRESETS")[1] == f"PRESETS {session.session_dir}"
+        assert visitor.find("ARGS")[1] == "ARGS --flag"
+        assert "demo=1" in visitor.find("ENV")[1]
+        await visitor.close()
+    finally:
+        await asyncio.wait_for(server.close(), 20)
+    assert not server._preloader_dir.exists()  # the preloader's own (read-only) folder goes too
 
 
 async def test_apps_are_forks_of_the_preloader_each_leading_its_own_session(tmp_path):

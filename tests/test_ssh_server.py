@@ -12,6 +12,7 @@ import logging
 import os
 import stat
 import sys
+from pathlib import Path
 
 import asyncssh
 import pytest
@@ -32,9 +33,9 @@ async def serve(tmp_path):
     """Start servers on free loopback ports; every one is closed after the test."""
     servers: list[DemoServer] = []
 
-    async def start(app_argv=REAL_APP, **options) -> DemoServer:
+    async def start(app=REAL_APP, **options) -> DemoServer:
         options.setdefault("host_key_path", tmp_path / "host_key")
-        server = DemoServer(ServeConfig(app_argv=app_argv, host="127.0.0.1", port=0, **options))
+        server = DemoServer(ServeConfig(app=app, host="127.0.0.1", port=0, **options))
         await server.start()
         servers.append(server)
         return server
@@ -152,6 +153,7 @@ async def test_app_gets_its_pty_as_controlling_terminal_and_the_agreed_environme
     (session,) = server.sessions
     assert visitor.find("PRESETS")[1] == f"PRESETS {session.session_dir}"
     assert visitor.find("CONFIG")[1] == f"CONFIG {session.session_dir / 'config'}"
+    assert visitor.find("STATE")[1] == f"STATE {session.session_dir / 'state'}"
 
     visitor.send("+")
     await visitor.until_text("COUNT=1")
@@ -160,6 +162,22 @@ async def test_app_gets_its_pty_as_controlling_terminal_and_the_agreed_environme
     visitor.send(b"\x03")  # ctrl+c quits the fixture
     await visitor.until_closed()
     assert visitor.process.exit_status == 0
+
+
+async def test_a_visitors_home_is_their_session_folder_not_the_server_users(serve, tmp_path, monkeypatch):
+    server_home = tmp_path / "server-home"
+    server_home.mkdir()
+    monkeypatch.setenv("HOME", str(server_home))
+    server = await serve(FIXTURE_APP)
+    visitor = await Visitor.connect(server.port)
+    await visitor.until_text("COUNT=0", "HOME ")
+    (session,) = server.sessions
+    home = Path(visitor.find("HOME")[1].removeprefix("HOME "))
+    assert home == session.session_dir and home.is_dir()
+    assert not home.is_relative_to(server_home)
+    await visitor.close()
+    assert await wait_until(lambda: not home.exists(), 10)  # the folder goes with the session
+    assert list(server_home.iterdir()) == []
 
 
 async def test_a_full_channel_pauses_reading_the_app_until_it_drains(serve):
@@ -310,9 +328,9 @@ async def test_key_auth(serve, tmp_path):
 
 def test_bad_auth_settings_are_one_line_errors(tmp_path):
     with pytest.raises(ServeError, match="needs a password"):
-        DemoServer(ServeConfig(app_argv=FIXTURE_APP, host_key_path=tmp_path / "k", auth="password"))
+        DemoServer(ServeConfig(app=FIXTURE_APP, host_key_path=tmp_path / "k", auth="password"))
     with pytest.raises(ServeError, match="needs --authorized-keys"):
-        DemoServer(ServeConfig(app_argv=FIXTURE_APP, host_key_path=tmp_path / "k", auth="keys"))
+        DemoServer(ServeConfig(app=FIXTURE_APP, host_key_path=tmp_path / "k", auth="keys"))
 
 
 def test_host_key_is_generated_once_private_and_reused(tmp_path):

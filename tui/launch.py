@@ -6,6 +6,10 @@ import argparse
 import gc
 import sys
 
+# What opening the app imports before its first frame, and just after it: a server that
+# forks visitors' apps from one preloaded process imports these there (whatif serve-ssh).
+PRELOAD_MODULES = ("whatif.tui.launch", "whatif.tui.app", "whatif.engine.analysis.uncertainty", "numpy.random")
+
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="whatif", description="Open the whatif app (see 'whatif --help' for "

@@ -7,21 +7,31 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from whatif.serve.entry import AppEntry
+
+
+ENVIRONMENT_DEFAULTS = {
+    # The engine's arrays are element-wise: no BLAS call ever runs multi-threaded, but
+    # OpenBLAS starts a thread per core when numpy is imported, ~90 ms of CPU per start
+    # (and per SSH visitor).
+    "OPENBLAS_NUM_THREADS": "1",
+    # pydantic scans every installed package's entry points for plugins before its first
+    # validation (~5 ms per start); whatif uses none.
+    "PYDANTIC_DISABLE_PLUGINS": "1",
+    # Textual draws at most MAX_FPS frames a second. A keystroke first draws the typed
+    # character, then the new results; at 60 fps the second frame waited up to 17 ms for its
+    # slot, a third of key-to-result. Frames are drawn only when something changed.
+    "TEXTUAL_FPS": "120",
+}
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    # The engine's arrays are element-wise: no BLAS call ever runs multi-threaded, but
-    # OpenBLAS starts a thread per core when numpy is imported, ~90 ms of CPU per start
-    # (and per SSH visitor). A value the user set wins.
-    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-    # pydantic scans every installed package's entry points for plugins before its first
-    # validation (~5 ms per start); whatif uses none.
-    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "1")
-    # Textual draws at most MAX_FPS frames a second. A keystroke first draws the typed
-    # character, then the new results; at 60 fps the second frame waited up to 17 ms for its
-    # slot, a third of key-to-result. Frames are drawn only when something changed.
-    os.environ.setdefault("TEXTUAL_FPS", "120")
+    for name, value in ENVIRONMENT_DEFAULTS.items():
+        os.environ.setdefault(name, value)  # a value the user set wins
     from whatif.cli.main import COMMANDS
 
     if argv and (argv[0] in COMMANDS or argv[0] in ("-h", "--help")):
@@ -29,9 +39,20 @@ def main(argv: list[str] | None = None) -> int:
         return cli_main(argv)
     if argv and argv[0] == "serve-ssh":
         from whatif.serve.ssh.cli import main as serve_main
-        return serve_main(argv[1:])
+        return serve_main(argv[1:], visitor_app())
     from whatif.tui.launch import launch
     return launch(argv)
+
+
+def visitor_app() -> AppEntry:
+    """The app a server gives each visitor: this entry point (a fresh `python -m whatif.main`,
+    or `main` in a fork of a process that imported what opening the app imports)."""
+    from whatif.serve.entry import AppEntry
+    from whatif.tui.launch import PRELOAD_MODULES
+
+    return AppEntry(command=(sys.executable, "-m", __spec__.name), function=f"{__spec__.name}:main",
+                    preload=("whatif.cli.main", *PRELOAD_MODULES),
+                    environment={name: os.environ.get(name, value) for name, value in ENVIRONMENT_DEFAULTS.items()})
 
 
 if __name__ == "__main__":

@@ -1,29 +1,33 @@
 """The app as a child process on its own PTY, which is also its controlling terminal.
 
 The controlling terminal is what makes the kernel deliver SIGWINCH on a resize and SIGHUP
-when the terminal goes away; a PTY merely connected to stdin/stdout does neither.
+when the terminal goes away; a PTY merely connected to stdin/stdout does neither. The app
+is forked by the preloader (preload.py) when there is one, else started as a process; its
+environment is the demo rule (serve/demo.py) plus the visitor's terminal.
 """
 
 from __future__ import annotations
 
 import asyncio
 import fcntl
+import logging
 import os
 import re
 import signal
 import struct
 import termios
-import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from whatif.serve.demo import visitor_environment
+
 if TYPE_CHECKING:
+    from whatif.serve.entry import AppEntry
     from whatif.serve.ssh.preload import ForkedProcess, Preloader
 
 log = logging.getLogger("whatif.ssh")
-
-_PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 # Terminal sizes outside these bounds are clamped: 0x0 (a client without a terminal size)
 # would give the app no room, and absurd sizes would only cost memory.
@@ -58,41 +62,16 @@ def safe_term_type(term_type: str | None) -> str:
     return "xterm-256color"
 
 
-def preloader_environment() -> dict[str, str]:
-    """The part of every app's environment that is not one visitor's: the preloader runs
-    with it, so what the app reads while it is imported (TEXTUAL_* settings) is what a
-    visitor's app would see. Nothing from the server's own environment but PATH, HOME and
-    PYTHONPATH (no secrets), nothing from the client's (LD_*)."""
-    python_path = [str(_PROJECT_ROOT)]
-    if os.environ.get("PYTHONPATH"):
-        python_path.append(os.environ["PYTHONPATH"])
-    return {
-        "PATH": os.environ.get("PATH", os.defpath),
-        "HOME": os.environ.get("HOME", "/"),
-        "LANG": "C.UTF-8",
-        "PYTHONPATH": os.pathsep.join(python_path),
-        "PYTHONDONTWRITEBYTECODE": "1",
-    }
-
-
-def child_environment(term_type: str | None, session_dir: Path) -> dict[str, str]:
-    """One visitor's app: the shared part plus their terminal and their own folder.
+def child_environment(term_type: str | None, session_dir: Path,
+                      app_environment: Mapping[str, str] | None = None) -> dict[str, str]:
+    """One visitor's app: the demo rule (serve/demo.py) plus their terminal.
 
     COLUMNS and LINES are never set: they would override the PTY size and break resizing.
-    Every place the app may write to is inside the per-session folder.
     """
     return {
-        **preloader_environment(),
-        "HOME": os.environ.get("HOME", str(session_dir)),
+        **visitor_environment(session_dir, app_environment),
         "TERM": safe_term_type(term_type),
         "COLORTERM": "truecolor",  # OpenSSH does not forward it; without it Textual drops colours
-        "WHATIF_DEMO": "1",
-        "WHATIF_USER_PRESETS": str(session_dir),
-        "XDG_CONFIG_HOME": str(session_dir / "config"),
-        "XDG_CACHE_HOME": str(session_dir / "cache"),
-        "XDG_DATA_HOME": str(session_dir / "data"),
-        "XDG_STATE_HOME": str(session_dir / "state"),
-        "TMPDIR": str(session_dir),
     }
 
 
@@ -114,24 +93,24 @@ class AppChild:
         return self.process.pid
 
     @classmethod
-    async def spawn(cls, argv: list[str], term_type: str | None, size: TermSize, session_dir: Path,
+    async def spawn(cls, app: AppEntry, term_type: str | None, size: TermSize, session_dir: Path,
                     preloader: Preloader | None = None) -> AppChild:
-        """Start `argv` on a new PTY: forked by `preloader` when it runs this app (the
-        default `python -m tui.main ...`), else as a new process."""
+        """Start the app on a new PTY: forked by `preloader` while it is alive (it runs
+        `app.function`), else `app.argv` as a new process."""
         master_fd, slave_fd = os.openpty()
         try:
             fcntl.ioctl(slave_fd, termios.TIOCSWINSZ, size.packed())
             os.set_blocking(master_fd, False)
-            env = child_environment(term_type, session_dir)
+            env = child_environment(term_type, session_dir, app.environment)
             process = None
-            if preloader is not None and preloader.alive and preloader.runs(argv):
+            if preloader is not None and preloader.alive:
                 try:
-                    process = await preloader.spawn(argv, env, str(session_dir), slave_fd)
+                    process = await preloader.spawn(list(app.args), env, str(session_dir), slave_fd)
                 except (OSError, TimeoutError) as exc:
                     log.warning("preloader could not start an app (%s); starting it on its own", exc)
             if process is None:
                 process = await asyncio.create_subprocess_exec(
-                    *argv,
+                    *app.argv,
                     stdin=slave_fd,
                     stdout=slave_fd,
                     stderr=slave_fd,

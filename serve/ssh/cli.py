@@ -7,7 +7,9 @@
 
 The password for `--auth password` comes from --password-file (first line) or the
 WHATIF_SSH_PASSWORD environment variable, never from the command line (it would show
-in `ps`). The server itself lives in `tui.ssh`.
+in `ps`). This module parses and checks the options, then runs the server (server.py);
+the app to serve is given by the caller (`whatif.main`) as an `AppEntry`, to which the
+options add the visitors' arguments (--preset, --tour).
 """
 
 from __future__ import annotations
@@ -19,7 +21,10 @@ import os
 import signal
 import sys
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
+
+if TYPE_CHECKING:
+    from whatif.serve.entry import AppEntry
 
 PASSWORD_ENV = "WHATIF_SSH_PASSWORD"
 
@@ -51,14 +56,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def app_argv_for(preset: str | None, tour: str | None) -> list[str]:
-    """The command started for every visitor: the app, in a fresh Python process."""
-    argv = [sys.executable, "-m", "whatif"]
+def visitor_args(preset: str | None, tour: str | None) -> list[str]:
+    """What every visitor's app is started with: the app's own options for --preset/--tour
+    (absolute: the app runs in the visitor's folder)."""
     if tour:
-        return [*argv, "--tour", str(Path(tour).resolve())]
+        return ["--tour", str(Path(tour).resolve())]
     if preset:
-        return [*argv, str(Path(preset).resolve())]
-    return argv
+        return [str(Path(preset).resolve())]
+    return []
 
 
 def _check_content(preset: str | None, tour: str | None) -> str | None:
@@ -100,20 +105,6 @@ def _read_password(args: argparse.Namespace) -> str | None:
     return os.environ.get(PASSWORD_ENV) or None
 
 
-def compile_bytecode() -> None:
-    """Compile the whatif packages once, before any visitor comes: every visitor's app
-    imports them, and Python does not write bytecode under PYTHONDONTWRITEBYTECODE (or into
-    a read-only install), so each app compiled them again (~100 ms of CPU per visitor).
-    Up-to-date files are skipped; a tree that cannot be written is left as it is."""
-    import compileall
-    import importlib.util
-
-    for package in ("whatif", "whatif.engine", "whatif.cli", "whatif.tui"):
-        spec = importlib.util.find_spec(package)
-        for folder in (spec.submodule_search_locations or []) if spec else []:
-            compileall.compile_dir(folder, quiet=2)
-
-
 def _setup_logging(log_file: str | None) -> None:
     handler: logging.Handler = logging.FileHandler(log_file) if log_file else logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
@@ -123,29 +114,26 @@ def _setup_logging(log_file: str | None) -> None:
     logging.getLogger("asyncssh").setLevel(logging.WARNING)  # it logs every packet type at INFO
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None, app: AppEntry) -> int:
+    """`whatif serve-ssh ARGV`, serving `app` (the caller's) to every visitor."""
     args = build_parser().parse_args(argv)
     from whatif.serve.ssh.server import ServeConfig, ServeError, default_host_key_path
 
     problem = _check_content(args.preset, args.tour)
     if problem:
-        print(f"whatif serve-ssh: {problem}", file=sys.stderr)
-        return 2
+        return _fail(problem)
     try:
         password = _read_password(args)
     except OSError as exc:
-        print(f"whatif serve-ssh: --password-file {args.password_file}: {exc.strerror or exc}", file=sys.stderr)
-        return 2
+        return _fail(f"--password-file {args.password_file}: {exc.strerror or exc}")
     if not 0 <= args.port <= 65535:
-        print(f"whatif serve-ssh: --port must be 0-65535, not {args.port}", file=sys.stderr)
-        return 2
+        return _fail(f"--port must be 0-65535, not {args.port}")
     try:
         _setup_logging(args.log_file)
     except OSError as exc:
-        print(f"whatif serve-ssh: --log-file {args.log_file}: {exc.strerror or exc}", file=sys.stderr)
-        return 2
+        return _fail(f"--log-file {args.log_file}: {exc.strerror or exc}")
     config = ServeConfig(
-        app_argv=app_argv_for(args.preset, args.tour),
+        app=app.with_more_args(*visitor_args(args.preset, args.tour)),
         host_key_path=Path(args.host_key) if args.host_key else default_host_key_path(),
         host=args.host,
         port=args.port,
@@ -158,12 +146,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     warning = exposure_warning(args.host, args.auth)
     if warning:
         print(warning, file=sys.stderr)
-    compile_bytecode()
     try:
         return asyncio.run(_serve(config))
     except ServeError as exc:
-        print(f"whatif serve-ssh: {exc}", file=sys.stderr)
-        return 2
+        return _fail(f"{exc}")
+
+
+def _fail(problem: str) -> int:
+    """A configuration problem: one line on standard error, exit status 2."""
+    print(f"whatif serve-ssh: {problem}", file=sys.stderr)
+    return 2
 
 
 async def _serve(config) -> int:  # type: ignore[no-untyped-def]

@@ -6,23 +6,30 @@ last first screen wait ~15 s. The preloader is a child of the server that import
 then forks a copy for each visitor: the copy starts with everything imported (and shares
 those pages with its siblings until it writes to them).
 
+What it imports and runs is handed to it, never named here: the server starts it as
+`python -m whatif.serve.ssh.preload FD MODULE:FUNCTION [MODULE...]` from an `AppEntry`
+(serve/entry.py); it compiles the app's own packages, imports the modules, and each fork
+calls `FUNCTION(args)`.
+
 Protocol, over a SOCK_SEQPACKET socket pair (one JSON message per packet):
 - preloader -> server: {"ready": true} once the imports are done;
-- server -> preloader: {"id", "argv", "env", "cwd"} with the PTY's slave end attached;
+- server -> preloader: {"id", "args", "env", "cwd"} with the PTY's slave end attached;
 - preloader -> server: {"id", "pid"} (or {"id", "error"}), later {"exited": pid, "status"}.
 The preloader forks only; it never reads what visitors type. It exits when the server
 closes its end of the socket.
 
-The server falls back to starting `python -m tui.main` itself when the preloader does not
-come up (tui.ssh.child.AppChild.spawn).
+The server falls back to starting the entry's command itself when the preloader does not
+come up or dies (child.AppChild.spawn).
 """
 
 from __future__ import annotations
 
 import asyncio
+import compileall
 import fcntl
 import gc
 import importlib
+import importlib.util
 import json
 import logging
 import os
@@ -32,13 +39,14 @@ import socket
 import sys
 import termios
 import traceback
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from whatif.serve.entry import AppEntry
 
 log = logging.getLogger("whatif.ssh")
 
-# What an app imports before its first frame, and just after it.
-PRELOAD_MODULES = ("whatif", "whatif.tui.launch", "whatif.tui.app", "whatif.cli.main", "whatif.engine.analysis.uncertainty",
-                   "numpy.random")
 MAX_MESSAGE_BYTES = 1 << 16
 READY_TIMEOUT_S = 60.0
 
@@ -59,9 +67,39 @@ def _report_exits(sock: socket.socket) -> None:
         _send(sock, {"exited": pid, "status": os.waitstatus_to_exitcode(status)})
 
 
-def _run_app(request: dict[str, Any], tty_fd: int, inherited: list[int]) -> None:
+def compile_packages(function: str, modules: Sequence[str]) -> None:
+    """Compile the app's own packages (those under the entry's top-level package) once,
+    before any visitor comes: a visitor's app writes no bytecode (PYTHONDONTWRITEBYTECODE,
+    or a read-only install), so each one compiled what it imported later again (~100 ms of
+    CPU). Up-to-date files are skipped; a tree that cannot be written is left as it is."""
+    entry_module = function.partition(":")[0]
+    top = entry_module.split(".")[0]
+    folders: set[str] = set()
+    for name in (entry_module, *modules):
+        parts = name.split(".")
+        if parts[0] != top:
+            continue
+        for depth in range(1, len(parts) + 1):
+            spec = importlib.util.find_spec(".".join(parts[:depth]))
+            if spec is not None and spec.submodule_search_locations:
+                folders.update(spec.submodule_search_locations)
+    for folder in sorted(folders):
+        if not any(folder.startswith(other + os.sep) for other in folders):  # compile_dir recurses
+            compileall.compile_dir(folder, quiet=2)
+
+
+def load(function: str, modules: Sequence[str]) -> Callable[[list[str]], int | None]:
+    """Import `modules`, then the function named "module:function"."""
+    for name in modules:
+        importlib.import_module(name)
+    module_name, _, name = function.partition(":")
+    return getattr(importlib.import_module(module_name), name)
+
+
+def _run_app(request: dict[str, Any], tty_fd: int, inherited: list[int],
+             function: Callable[[list[str]], int | None], argv0: str) -> None:
     """In the forked child: become a session led by this process on the visitor's PTY, then
-    run the app as `python -m tui.main ARGS` would. Never returns."""
+    call the app's function with the visitor's arguments. Never returns."""
     code = 1
     try:
         signal.set_wakeup_fd(-1)
@@ -76,12 +114,13 @@ def _run_app(request: dict[str, Any], tty_fd: int, inherited: list[int]) -> None
         os.chdir(request["cwd"])
         os.environ.clear()
         os.environ.update(request["env"])
+        if "tempfile" in sys.modules:
+            sys.modules["tempfile"].tempdir = None  # a cached temp folder would be the preloader's
         for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGCHLD):
             signal.signal(sig, signal.SIG_DFL)
-        sys.argv = ["whatif", *request["argv"][3:]]
-        from whatif.main import main
-
-        code = main(request["argv"][3:]) or 0
+        args = list(request["args"])
+        sys.argv = [argv0, *args]
+        code = function(args) or 0
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else 1
     except BaseException:
@@ -95,11 +134,13 @@ def _run_app(request: dict[str, Any], tty_fd: int, inherited: list[int]) -> None
         os._exit(code)
 
 
-def serve(sock: socket.socket) -> None:
+def serve(sock: socket.socket, function_spec: str, modules: Sequence[str]) -> None:
     """The preloader's loop: import, say ready, then fork on request and report exits."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the server stops it by closing the socket
-    for name in PRELOAD_MODULES:
-        importlib.import_module(name)
+    compile_packages(function_spec, modules)
+    function = load(function_spec, modules)
+    module = sys.modules[function_spec.partition(":")[0]]
+    argv0 = getattr(module, "__file__", None) or module.__name__  # what `python -m MODULE` would set
     gc.collect()
     gc.freeze()  # preloaded objects stay out of the children's collections: fewer pages copied
     # A child's exit wakes the loop at once (the server waits for it to reap the app).
@@ -140,18 +181,18 @@ def serve(sock: socket.socket) -> None:
             _send(sock, {"id": request["id"], "error": str(exc)})
             continue
         if pid == 0:
-            _run_app(request, fds[0], [sock.fileno(), wake_read, wake_write])
+            _run_app(request, fds[0], [sock.fileno(), wake_read, wake_write], function, argv0)
         os.close(fds[0])
         _send(sock, {"id": request["id"], "pid": pid})
 
 
-def main() -> int:
-    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # as tui.main: set before numpy loads
-    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "1")
-    os.environ.setdefault("TEXTUAL_FPS", "120")
-    sock = socket.socket(fileno=int(sys.argv[1]))
+def main(argv: Sequence[str]) -> int:
+    """`python -m whatif.serve.ssh.preload FD MODULE:FUNCTION [MODULE...]`. What the app
+    needs set before it is imported (AppEntry.environment) is in this process's environment."""
+    fd, function_spec, *modules = argv
+    sock = socket.socket(fileno=int(fd))
     try:
-        serve(sock)
+        serve(sock, function_spec, modules)
     finally:
         sock.close()
     return 0
@@ -188,13 +229,16 @@ class Preloader:
         self._reader: asyncio.Task[None] | None = None
 
     @classmethod
-    async def start(cls, cwd: str, env: dict[str, str]) -> Preloader | None:
-        """Start it and wait until it has imported the app; None (logged) if it cannot."""
+    async def start(cls, app: AppEntry, cwd: str, env: dict[str, str]) -> Preloader | None:
+        """Start it for `app` (which has a function) and wait until it has imported the app;
+        None (logged) if it cannot."""
+        assert app.function is not None, "the preloader runs an AppEntry's function"
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         try:
             process = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "whatif.serve.ssh.preload", str(theirs.fileno()), pass_fds=[theirs.fileno()],
-                cwd=cwd, env=env, stdin=asyncio.subprocess.DEVNULL, start_new_session=True)
+                sys.executable, "-m", __spec__.name, str(theirs.fileno()), app.function, *app.preload,
+                pass_fds=[theirs.fileno()], cwd=cwd, env=env, stdin=asyncio.subprocess.DEVNULL,
+                start_new_session=True)
         except OSError as exc:
             log.warning("preloader not started (%s); apps start on their own", exc)
             ours.close()
@@ -220,17 +264,13 @@ class Preloader:
     def alive(self) -> bool:
         return self._reader is not None and not self._reader.done()
 
-    @staticmethod
-    def runs(argv: list[str]) -> bool:
-        """True for the command it can fork: this Python running `-m tui.main`."""
-        return list(argv[:3]) == [sys.executable, "-m", "whatif"]
-
-    async def spawn(self, argv: list[str], env: dict[str, str], cwd: str, tty_fd: int) -> ForkedProcess:
+    async def spawn(self, args: list[str], env: dict[str, str], cwd: str, tty_fd: int) -> ForkedProcess:
+        """Fork an app that runs the entry's function with `args` on the PTY `tty_fd`."""
         self._next_id += 1
         request_id = self._next_id
         started: asyncio.Future[int] = asyncio.get_running_loop().create_future()
         self._starting[request_id] = started
-        message = json.dumps({"id": request_id, "argv": argv, "env": env, "cwd": cwd}).encode()
+        message = json.dumps({"id": request_id, "args": args, "env": env, "cwd": cwd}).encode()
         try:
             socket.send_fds(self._sock, [message], [tty_fd])
             pid = await asyncio.wait_for(started, READY_TIMEOUT_S)
@@ -296,4 +336,4 @@ async def _stop_process(process: asyncio.subprocess.Process) -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

@@ -2,7 +2,9 @@
 
 Refused by construction: exec and subsystem requests (so no SFTP/SCP), TCP/UNIX port
 forwarding in both directions, agent and X11 forwarding, a second session on the same
-connection. Environment variables a client sends are never passed to the app.
+connection. Environment variables a client sends are never passed to the app. When the
+app is given as a function (AppEntry.function) the server runs a preloader (preload.py)
+that forks visitors' apps.
 """
 
 from __future__ import annotations
@@ -15,11 +17,12 @@ import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, Sequence
+from typing import Any, Literal
 
 import asyncssh
 
-from whatif.serve.ssh.child import preloader_environment
+from whatif.serve.demo import remove_session_dir, visitor_environment
+from whatif.serve.entry import AppEntry
 from whatif.serve.ssh.preload import Preloader
 from whatif.serve.ssh.session import DemoSession
 
@@ -35,9 +38,9 @@ class ServeError(Exception):
 
 @dataclass(frozen=True)
 class ServeConfig:
-    """Everything the server needs; `app_argv` is the command started for every visitor."""
+    """Everything the server needs; `app` is what every visitor gets (given by the caller)."""
 
-    app_argv: Sequence[str]
+    app: AppEntry
     host_key_path: Path
     host: str = "127.0.0.1"
     port: int = 2222  # 0 picks a free port (tests)
@@ -49,7 +52,7 @@ class ServeConfig:
     grace_s: float = 1.0  # per signal when stopping an app (HUP, TERM, KILL)
     login_timeout_s: float = 30.0
     max_connections_extra: int = 16  # connections beyond max_sessions still let in to be told "full"
-    preload: bool = True  # fork the default app from a preloaded process (tui.ssh.preload)
+    preload: bool = True  # fork apps from a preloaded process (preload.py) when `app` has a function
 
 
 def default_host_key_path() -> Path:
@@ -176,6 +179,7 @@ class DemoServer:
         self._connections: set[asyncssh.SSHServerConnection] = set()
         self._acceptor: asyncssh.SSHAcceptor | None = None
         self.preloader: Preloader | None = None
+        self._preloader_dir: Path | None = None
 
     @staticmethod
     def _read_authorized_keys(path: Path | None) -> asyncssh.SSHAuthorizedKeys:
@@ -192,8 +196,8 @@ class DemoServer:
         return self._acceptor.get_port()
 
     async def start(self) -> None:
-        if self.config.preload and Preloader.runs(list(self.config.app_argv)):
-            self.preloader = await Preloader.start(str(Path(tempfile.gettempdir())), preloader_environment())
+        if self.config.preload and self.config.app.function is not None:
+            await self._start_preloader()
         try:
             self._acceptor = await asyncssh.create_server(
                 lambda: _Connection(self),
@@ -212,6 +216,7 @@ class DemoServer:
                 reuse_address=True,
             )
         except OSError as exc:
+            await self._stop_preloader()
             raise ServeError(f"cannot listen on {self.config.host}:{self.config.port}: {exc.strerror or exc}") from None
 
     async def close(self) -> None:
@@ -228,8 +233,22 @@ class DemoServer:
             conn.close()
         for conn in list(self._connections):
             await conn.wait_closed()
+        await self._stop_preloader()
+
+    async def _start_preloader(self) -> None:
+        """The preloader imports the app under the demo rule like a visitor's app, in a
+        folder of its own that is read-only: a path the app keeps from its imports is one
+        that its forks, every visitor's app, cannot write to."""
+        self._preloader_dir = Path(tempfile.mkdtemp(prefix="whatif-preload-"))
+        self._preloader_dir.chmod(0o500)
+        env = visitor_environment(self._preloader_dir, self.config.app.environment)
+        self.preloader = await Preloader.start(self.config.app, str(self._preloader_dir), env)
+
+    async def _stop_preloader(self) -> None:
         if self.preloader is not None:
             await self.preloader.close()
+        if self._preloader_dir is not None:
+            remove_session_dir(self._preloader_dir)
 
     # --- seats and connections ----------------------------------------------------------
 

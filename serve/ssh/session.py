@@ -1,4 +1,8 @@
-"""One SSH session channel <-> one app process on its own PTY.
+"""One SSH session channel <-> one app process on its own PTY, in its own session folder.
+
+The session creates the visitor's folder (serve/demo.py), starts the app in it (child.py),
+pumps bytes, ends the app on exit, disconnect, idle timeout or shutdown, and removes the
+folder.
 
 Bytes flow both ways without interpretation, except that the app's output passes through
 an `OutputGate` (crash text stays server-side). Output to the visitor is flow-controlled:
@@ -12,14 +16,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import shutil
-import tempfile
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import asyncssh
 
+from whatif.serve.demo import create_session_dir, remove_session_dir
 from whatif.serve.ssh.child import AppChild, TermSize
 from whatif.serve.ssh.gate import TERMINAL_RESET, OutputGate
 
@@ -166,10 +169,9 @@ class DemoSession(asyncssh.SSHServerSession):  # type: ignore[type-arg]
     async def _run(self) -> None:
         self._write(MSG_STARTING.encode())  # starting takes seconds; say so before the screen opens
         try:
-            self.session_dir = Path(tempfile.mkdtemp(prefix="whatif-ssh-"))
-            (self.session_dir / "config").mkdir()
+            self.session_dir = create_session_dir("whatif-ssh-")
             self.child = await AppChild.spawn(
-                list(self._server.config.app_argv), self._term_type, self._size, self.session_dir,
+                self._server.config.app, self._term_type, self._size, self.session_dir,
                 preloader=self._server.preloader,
             )
             log.info("%s: app started (pid %d%s, %s, %dx%d)", self.peer, self.child.pid,
@@ -259,7 +261,7 @@ class DemoSession(asyncssh.SSHServerSession):  # type: ignore[type-arg]
                 self._writing_to_app = False
             self.child.close_master()
         if self.session_dir is not None:
-            shutil.rmtree(self.session_dir, ignore_errors=True)
+            remove_session_dir(self.session_dir)
         self._server.release_seat(self)
 
     # --- byte pumps ---------------------------------------------------------------------

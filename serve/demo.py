@@ -1,0 +1,69 @@
+"""The demo rule, for every server front-end (SSH today, a web one later).
+
+A visitor's app runs in demo mode (WHATIF_DEMO=1) with a folder of its own that is its
+HOME, its XDG config/state/data/cache homes, its TMPDIR and where it saves presets
+(WHATIF_USER_PRESETS): nothing a visitor does writes into the server user's home, and
+the folder is removed when the session ends. Of the server's own environment an app gets
+PATH and PYTHONPATH only (no secrets), and nothing of the client's.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+
+# The names the app reads (engine/presets.py USER_PRESETS_ENV, tui/app.py DEMO_ENV);
+# tests/test_serve_arrows.py checks they still agree.
+DEMO_ENV = "WHATIF_DEMO"
+USER_PRESETS_ENV = "WHATIF_USER_PRESETS"
+
+# XDG base directories, each a subfolder of the session folder.
+_XDG_HOMES = {"XDG_CONFIG_HOME": "config", "XDG_STATE_HOME": "state", "XDG_DATA_HOME": "data",
+              "XDG_CACHE_HOME": "cache"}
+
+
+def base_environment(app_environment: Mapping[str, str] | None = None) -> dict[str, str]:
+    """What every app process gets whoever the visitor is: PATH, PYTHONPATH (if set), UTF-8,
+    no bytecode written into the install, and the variables the app asked for."""
+    env = {
+        "PATH": os.environ.get("PATH", os.defpath),
+        "LANG": "C.UTF-8",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        **(app_environment or {}),
+    }
+    if os.environ.get("PYTHONPATH"):
+        env["PYTHONPATH"] = os.environ["PYTHONPATH"]
+    return env
+
+
+def demo_environment(session_dir: Path) -> dict[str, str]:
+    """The demo rule as environment variables: demo mode, and every place the app may
+    write to inside `session_dir`."""
+    return {
+        DEMO_ENV: "1",
+        "HOME": str(session_dir),
+        USER_PRESETS_ENV: str(session_dir),
+        "TMPDIR": str(session_dir),
+        **{name: str(session_dir / sub) for name, sub in _XDG_HOMES.items()},
+    }
+
+
+def visitor_environment(session_dir: Path, app_environment: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The whole environment of an app run for a visitor (a front-end adds its terminal's)."""
+    return {**base_environment(app_environment), **demo_environment(session_dir)}
+
+
+def create_session_dir(prefix: str = "whatif-") -> Path:
+    """A new private (0700) folder for one session, with its XDG subfolders."""
+    session_dir = Path(tempfile.mkdtemp(prefix=prefix))
+    for sub in _XDG_HOMES.values():
+        (session_dir / sub).mkdir()
+    return session_dir
+
+
+def remove_session_dir(session_dir: Path) -> None:
+    """Remove a session folder and everything the visitor left in it."""
+    shutil.rmtree(session_dir, ignore_errors=True)
