@@ -165,7 +165,8 @@ _FIXTURE_SERVER = """
 import asyncio, signal, sys
 from pathlib import Path
 from whatif.serve.entry import AppEntry
-from whatif.serve.ssh.server import DemoServer, ServeConfig
+from whatif.serve.ssh.config import ServeConfig
+from whatif.serve.ssh.server import DemoServer
 async def serve():
     server = DemoServer(ServeConfig(app=AppEntry(command=(sys.executable, sys.argv[1])), host_key_path=Path(sys.argv[2]),
                                     port=0, idle_timeout_s=0, max_sessions=int(sys.argv[3])))

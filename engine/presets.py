@@ -48,9 +48,37 @@ def shipped_default_preset_path() -> Path:
 def default_preset_path() -> Path:
     """The preset the app opens without one: config.toml's `default_preset` (a path or a
     preset name), else the shipped default.toml. Never raises: a bad config falls back to
-    the shipped file (engine.settings.load_settings().problem says why)."""
-    from whatif.engine.settings import load_settings
-    return load_settings().default_preset_path or shipped_default_preset_path()
+    the shipped file (engine.user.load_settings().problem says why)."""
+    from whatif.engine.catalog import load_catalog
+    from whatif.engine.settings import config_path, read_config
+
+    try:
+        load_catalog()  # a bad user file anywhere: the app runs on the defaults (engine.user)
+        value = read_config().default_preset
+        return resolve_default_preset(value, config_path()) if value else shipped_default_preset_path()
+    except WhatifError:
+        return shipped_default_preset_path()
+
+
+def resolve_default_preset(value: str, config: Path) -> Path:
+    """The preset file `default_preset = value` names. Raises WhatifError if none."""
+    candidate = Path(value).expanduser()
+    if not candidate.is_absolute():
+        candidate = config.parent / candidate
+    if candidate.is_file():
+        return candidate
+    names: list[str] = []
+    if "/" not in value and os.sep not in value:
+        stem = value.removesuffix(".toml")
+        for folder in (shipped_presets_dir(), user_presets_dir()):
+            found = folder / f"{stem}.toml"
+            if found.is_file():
+                return found
+            if folder.is_dir():
+                names += sorted(p.stem for p in folder.glob("*.toml"))
+    raise WhatifError(f"no preset file {str(candidate)!r} and no preset named {value!r}"
+                      f"{did_you_mean(value, names)}; allowed: a path to a preset file, or a preset name "
+                      f"(whatif presets lists them)", path=str(config), key="default_preset")
 
 
 def list_presets(*dirs: Path) -> list[Path]:

@@ -25,28 +25,12 @@ config.toml (every key optional)::
 `default_preset`: a path (`~` expanded; a relative path is relative to the config file's
 folder), else the name of a shipped preset (`article-gpt4`), else of a user preset.
 
-API for the app:
+Reading these files into one `Settings` (with the catalog and the default preset) is
+engine.user's job; this module only knows where the files are and what config.toml holds,
+so that the catalog and the presets can read it without importing each other.
 
-- `load_settings() -> Settings`: never raises for a bad user file. `Settings.problem` is the
-  one-line message (file, key, what is allowed) and everything else is the defaults then:
-  no theme, no keymap, the shipped catalog, the shipped default preset. The app starts
-  anyway and shows the message. `Settings.catalog` is the catalog to evaluate with.
-- `save_theme(name) -> Path`: writes only the `theme = ...` line of the user's file.
-
-Wiring (the engine knows neither Textual's themes nor the app's binding ids, so it checks
-only that they are text; the app checks the names):
-
-    s = load_settings()
-    app.catalog = s.catalog                      # never load_catalog() in the app
-    if s.theme in app.available_themes: app.theme = s.theme
-    app.set_keymap(dict(s.keymap))               # {binding id: "keys"}
-    if s.problem: app.notify(s.problem, severity="error")
-    # when the user picks a theme:  save_theme(app.theme)  (WhatifError -> show it)
-
-Files are re-read when their mtime changes: calling load_settings() again picks up edits.
-
-The CLI uses `read_settings()` (and `catalog.load_catalog()`), which raise WhatifError for a
-bad file: one line on stderr, exit 2.
+`save_theme(name) -> Path` writes only the `theme = ...` line of the user's file.
+Files are re-read when their mtime changes.
 """
 
 from __future__ import annotations
@@ -56,23 +40,20 @@ import os
 import re
 import stat
 import tomllib
-from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from whatif.engine.errors import WhatifError, did_you_mean
+from whatif.engine.errors import WhatifError
 from whatif.engine.validation import format_validation_error
-
-if TYPE_CHECKING:
-    from whatif.engine.catalog import Catalog
 
 APP_NAME = "whatif"
 CONFIG_ENV = "WHATIF_CONFIG"
 USER_CHIPS_ENV = "WHATIF_CHIPS"
 CATALOG_TABLES = ("chips", "cooling", "regions")
+# Set by the servers for every visitor: the app writes only inside the session folder.
+DEMO_ENV = "WHATIF_DEMO"
 
 
 class ConfigFile(BaseModel):
@@ -163,71 +144,6 @@ def _read_config(path: str, stamp: float) -> ConfigFile:
         return ConfigFile.model_validate(data)
     except ValidationError as exc:
         raise WhatifError(format_validation_error(exc, ConfigFile), path=path) from None
-
-
-@dataclass(frozen=True)
-class Settings:
-    """What the user's files say, with the defaults filled in."""
-
-    path: Path                     # the config file (it may not exist)
-    exists: bool
-    theme: str | None = None       # a Textual theme name; None: the app's default
-    keymap: Mapping[str, str] = field(default_factory=dict)  # binding id -> keys
-    default_preset: str | None = None  # as written in the file
-    default_preset_path: Path | None = None  # what it names; None: the shipped default.toml
-    chips_path: Path | None = None  # the older chips.toml (it may not exist)
-    problem: str | None = None     # why the user's files were not used (one line), or None
-    catalog: Catalog | None = field(default=None, repr=False)  # shipped + the user's entries
-
-
-def read_settings() -> Settings:
-    """The effective settings. Raises WhatifError (file, key, what is allowed) for a bad
-    config.toml or chips.toml, or a default_preset that names nothing."""
-    from whatif.engine.catalog import load_catalog
-
-    path = config_path()
-    config = read_config(path)
-    catalog = load_catalog()
-    preset = resolve_default_preset(config.default_preset, path) if config.default_preset else None
-    return Settings(path=path, exists=mtime(path) >= 0, theme=config.theme, keymap=dict(config.keymap),
-                    default_preset=config.default_preset, default_preset_path=preset,
-                    chips_path=user_chips_path(), catalog=catalog)
-
-
-def load_settings() -> Settings:
-    """Like read_settings, but never raises for a bad user file: the defaults then, with
-    `problem` saying what is wrong (the app starts and shows it)."""
-    try:
-        return read_settings()
-    except WhatifError as exc:
-        from whatif.engine.catalog import shipped_catalog
-
-        path = config_path()
-        return Settings(path=path, exists=mtime(path) >= 0, chips_path=user_chips_path(), problem=str(exc),
-                        catalog=shipped_catalog())
-
-
-def resolve_default_preset(value: str, config: Path) -> Path:
-    """The preset file `default_preset = value` names. Raises WhatifError if none."""
-    from whatif.engine.presets import shipped_presets_dir, user_presets_dir
-
-    candidate = Path(value).expanduser()
-    if not candidate.is_absolute():
-        candidate = config.parent / candidate
-    if candidate.is_file():
-        return candidate
-    names: list[str] = []
-    if "/" not in value and os.sep not in value:
-        stem = value.removesuffix(".toml")
-        for folder in (shipped_presets_dir(), user_presets_dir()):
-            found = folder / f"{stem}.toml"
-            if found.is_file():
-                return found
-            if folder.is_dir():
-                names += sorted(p.stem for p in folder.glob("*.toml"))
-    raise WhatifError(f"no preset file {str(candidate)!r} and no preset named {value!r}"
-                      f"{did_you_mean(value, names)}; allowed: a path to a preset file, or a preset name "
-                      f"(whatif presets lists them)", path=str(config), key="default_preset")
 
 
 # ---------------------------------------------------------------------- writing

@@ -15,10 +15,8 @@ import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
-# The names the app reads (engine/presets.py USER_PRESETS_ENV, tui/app.py DEMO_ENV);
-# tests/test_serve_arrows.py checks they still agree.
-DEMO_ENV = "WHATIF_DEMO"
-USER_PRESETS_ENV = "WHATIF_USER_PRESETS"
+from whatif.engine.presets import USER_PRESETS_ENV
+from whatif.engine.settings import DEMO_ENV
 
 # XDG base directories, each a subfolder of the session folder.
 _XDG_HOMES = {"XDG_CONFIG_HOME": "config", "XDG_STATE_HOME": "state", "XDG_DATA_HOME": "data",

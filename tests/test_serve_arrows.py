@@ -58,15 +58,6 @@ def test_no_server_module_names_the_app_or_the_entry_point():
         assert named == [], path
 
 
-def test_the_demo_rule_uses_the_names_the_app_reads():
-    from whatif.engine.presets import USER_PRESETS_ENV
-    from whatif.serve import demo
-    from whatif.tui.app import DEMO_ENV
-
-    assert demo.USER_PRESETS_ENV == USER_PRESETS_ENV
-    assert demo.DEMO_ENV == DEMO_ENV
-
-
 def test_saves_go_to_the_session_folder(tmp_path, monkeypatch):
     from whatif.engine.catalog import user_chips_path
     from whatif.engine.presets import user_presets_dir

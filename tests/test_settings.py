@@ -10,7 +10,7 @@ import stat
 import pytest
 
 from whatif.cli.main import main as cli_main
-from whatif.engine import settings
+from whatif.engine import settings, user
 from whatif.engine.catalog import load_catalog, shipped_catalog
 from whatif.engine.errors import WhatifError
 from whatif.engine.evaluate import evaluate
@@ -170,7 +170,7 @@ def test_explain_output_shows_the_user_kind_and_file(config, capsys):
 def test_bad_config_names_file_key_and_what_is_allowed(config, text, message):
     path = config(text)
     with pytest.raises(WhatifError) as err:
-        settings.read_settings()
+        user.read_settings()
     assert str(err.value).startswith(f"{path}: ")
     assert message in str(err.value)
 
@@ -185,7 +185,7 @@ def test_bad_config_fails_cli_commands_with_one_line_and_exit_2(config, capsys):
 
 def test_bad_config_at_app_start_gives_defaults_and_the_problem(config):
     path = config('theme = "nord"\ndefault_preset = "article-gpt4"\n[chips.h100]\nrent_usd_per_chip_hour = "x"\n')
-    s = settings.load_settings()
+    s = user.load_settings()
     assert s.problem == f"{path}: chips.h100.rent_usd_per_chip_hour: expected a number, got 'x'"
     assert s.theme is None and s.keymap == {} and s.default_preset_path is None
     assert s.catalog is shipped_catalog()
@@ -195,24 +195,24 @@ def test_bad_config_at_app_start_gives_defaults_and_the_problem(config):
 def test_good_config_gives_theme_keymap_and_catalog(config):
     path = config('theme = "nord"\n[keymap]\n"preset.save" = "ctrl+w"\n"app.quit" = "ctrl+q,f10"\n'
                   '[chips.h100]\nrent_usd_per_chip_hour = 1.9\n')
-    s = settings.load_settings()
+    s = user.load_settings()
     assert s.problem is None and s.path == path and s.exists
     assert s.theme == "nord" and s.keymap == {"preset.save": "ctrl+w", "app.quit": "ctrl+q,f10"}
     assert s.catalog.chip("h100").rent_usd_per_chip_hour == 1.9
 
 
 def test_no_config_file_is_the_defaults():
-    s = settings.load_settings()
+    s = user.load_settings()
     assert s.problem is None and not s.exists and s.theme is None and s.keymap == {}
     assert s.catalog is shipped_catalog()
 
 
 def test_edited_config_is_read_again(config):
     path = config('theme = "nord"\n')
-    assert settings.load_settings().theme == "nord"
+    assert user.load_settings().theme == "nord"
     path.write_text('theme = "dracula"\n')
     os.utime(path, ns=(1, 1))  # a different mtime even on a coarse clock
-    assert settings.load_settings().theme == "dracula"
+    assert user.load_settings().theme == "dracula"
 
 
 # ---------------------------------------------------------- default preset
@@ -238,7 +238,7 @@ def test_default_preset_that_names_nothing(config):
     path = config('default_preset = "article-gpt5"\n')
     assert default_preset_path() == shipped_presets_dir() / "default.toml"
     with pytest.raises(WhatifError) as err:
-        settings.read_settings()
+        user.read_settings()
     assert str(err.value).startswith(f"{path}: default_preset: no preset file")
     assert "(did you mean 'article-gpt4'?)" in str(err.value)
 
@@ -253,7 +253,7 @@ def test_save_theme_replaces_only_the_theme_value(config):
     settings.save_theme("dracula")
     assert path.read_text() == text.replace('"nord"', '"dracula"')
     assert stat.S_IMODE(path.stat().st_mode) == 0o640
-    assert settings.load_settings().theme == "dracula"
+    assert user.load_settings().theme == "dracula"
 
 
 def test_save_theme_inserts_before_the_first_table_and_its_comments(config):

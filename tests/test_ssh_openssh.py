@@ -18,7 +18,8 @@ import pytest
 
 from fixtures.ssh_screen import Screen
 from fixtures.ssh_visitor import REAL_APP, process_gone, wait_until
-from whatif.serve.ssh.server import DemoServer, ServeConfig
+from whatif.serve.ssh.config import ServeConfig
+from whatif.serve.ssh.server import DemoServer
 
 SSH = shutil.which("ssh")
 pytestmark = pytest.mark.skipif(SSH is None, reason="OpenSSH client (ssh) is not installed")

@@ -17,7 +17,8 @@ import pytest
 
 from fixtures.ssh_visitor import FIXTURE_APP, REAL_APP, Visitor, process_gone, wait_until
 from whatif.serve.entry import AppEntry
-from whatif.serve.ssh.server import DemoServer, ServeConfig
+from whatif.serve.ssh.config import ServeConfig
+from whatif.serve.ssh.server import DemoServer
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="PTY handling is tested on Linux")
 

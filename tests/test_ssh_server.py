@@ -23,7 +23,8 @@ from whatif.engine.units import fmt
 from fixtures.ssh_visitor import FIXTURE_APP, REAL_APP, Visitor, process_gone, wait_until
 from whatif.serve.ssh.gate import ALT_SCREEN_ENTER
 from whatif.serve.ssh.session import MSG_STARTING
-from whatif.serve.ssh.server import DemoServer, ServeConfig, ServeError, load_or_create_host_key
+from whatif.serve.ssh.config import ServeConfig
+from whatif.serve.ssh.server import DemoServer, ServeError, load_or_create_host_key
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="PTY handling is tested on Linux")
 

@@ -44,7 +44,8 @@ from whatif.engine.errors import WhatifError, did_you_mean
 from whatif.engine.inputs import BY_KEY
 from whatif.engine.presets import default_preset_path
 from whatif.engine.scenario import Scenario
-from whatif.engine.settings import load_settings, save_theme
+from whatif.engine.settings import save_theme
+from whatif.engine.user import load_settings
 from whatif.engine.tours import Tour
 from whatif.engine.units import QUANTITIES
 from whatif.tui.commands import WhatifCommands

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from whatif.engine.atomic import write_atomic
 from whatif.engine.errors import WhatifError
+from whatif.engine.settings import DEMO_ENV
 from whatif.engine.presets import (dumps_preset, list_presets, load_preset, save_preset, shipped_presets_dir,
                                    user_presets_dir)
 
@@ -30,9 +31,6 @@ if TYPE_CHECKING:
     from whatif.engine.analysis.compare import Comparison
     from whatif.engine.evaluate import Result
     from whatif.tui.session import EditSession
-
-DEMO_ENV = "WHATIF_DEMO"
-
 
 def demo_mode() -> bool:
     """Set by the servers: write only inside the per-session folder."""

@@ -117,7 +117,8 @@ def _setup_logging(log_file: str | None) -> None:
 def main(argv: Sequence[str] | None, app: AppEntry) -> int:
     """`whatif serve-ssh ARGV`, serving `app` (the caller's) to every visitor."""
     args = build_parser().parse_args(argv)
-    from whatif.serve.ssh.server import ServeConfig, ServeError, default_host_key_path
+    from whatif.serve.ssh.config import ServeConfig
+    from whatif.serve.ssh.server import ServeError, default_host_key_path
 
     problem = _check_content(args.preset, args.tour)
     if problem:

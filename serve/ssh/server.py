@@ -15,49 +15,26 @@ import ipaddress
 import logging
 import os
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import asyncssh
 
+from whatif.engine.settings import host_key_path
+
 from whatif.serve.demo import remove_session_dir, visitor_environment
-from whatif.serve.entry import AppEntry
 from whatif.serve.ssh.preload import Preloader
+from whatif.serve.ssh.config import AUTH_MODES, ServeConfig
 from whatif.serve.ssh.session import DemoSession
 
 log = logging.getLogger("whatif.ssh")
-
-AuthMode = Literal["none", "password", "keys"]
-AUTH_MODES: tuple[AuthMode, ...] = ("none", "password", "keys")
-
 
 class ServeError(Exception):
     """A configuration problem to show as one line, without a traceback."""
 
 
-@dataclass(frozen=True)
-class ServeConfig:
-    """Everything the server needs; `app` is what every visitor gets (given by the caller)."""
-
-    app: AppEntry
-    host_key_path: Path
-    host: str = "127.0.0.1"
-    port: int = 2222  # 0 picks a free port (tests)
-    max_sessions: int = 20
-    idle_timeout_s: float = 15 * 60  # 0 disables it
-    auth: AuthMode = "none"
-    password: str | None = None
-    authorized_keys: Path | None = None
-    grace_s: float = 1.0  # per signal when stopping an app (HUP, TERM, KILL)
-    login_timeout_s: float = 30.0
-    max_connections_extra: int = 16  # connections beyond max_sessions still let in to be told "full"
-    preload: bool = True  # fork apps from a preloaded process (preload.py) when `app` has a function
-
-
 def default_host_key_path() -> Path:
-    config_home = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    return Path(config_home) / "whatif" / "ssh_host_ed25519_key"
+    return host_key_path()
 
 
 def is_loopback(host: str) -> bool:

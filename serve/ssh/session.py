@@ -18,7 +18,7 @@ import logging
 import os
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import asyncssh
 
@@ -27,7 +27,19 @@ from whatif.serve.ssh.child import AppChild, TermSize
 from whatif.serve.ssh.gate import TERMINAL_RESET, OutputGate
 
 if TYPE_CHECKING:
-    from whatif.serve.ssh.server import DemoServer
+    from whatif.serve.ssh.config import ServeConfig
+    from whatif.serve.ssh.preload import Preloader
+
+
+class SeatKeeper(Protocol):
+    """What a session needs of its server (serve.ssh.server.DemoServer): its settings, the
+    preloader, and a seat to hold while the visitor is in."""
+
+    config: ServeConfig
+    preloader: Preloader | None
+
+    def claim_seat(self, session: DemoSession) -> bool: ...
+    def release_seat(self, session: DemoSession) -> None: ...
 
 log = logging.getLogger("whatif.ssh")
 
@@ -67,7 +79,7 @@ def msg_idle(idle_timeout_s: float) -> str:
 class DemoSession(asyncssh.SSHServerSession):  # type: ignore[type-arg]
     """The visitor's channel and their app."""
 
-    def __init__(self, server: DemoServer, peer: str, where: tuple[str, int], username: str) -> None:
+    def __init__(self, server: SeatKeeper, peer: str, where: tuple[str, int], username: str) -> None:
         self._server = server
         self.peer = peer
         self._where = where

@@ -1,0 +1,31 @@
+"""The SSH demo server's settings: one frozen object the command line builds."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from whatif.serve.entry import AppEntry
+
+AuthMode = Literal["none", "password", "keys"]
+AUTH_MODES: tuple[AuthMode, ...] = ("none", "password", "keys")
+
+
+@dataclass(frozen=True)
+class ServeConfig:
+    """Everything the server needs; `app` is what every visitor gets (given by the caller)."""
+
+    app: AppEntry
+    host_key_path: Path
+    host: str = "127.0.0.1"
+    port: int = 2222  # 0 picks a free port (tests)
+    max_sessions: int = 20
+    idle_timeout_s: float = 15 * 60  # 0 disables it
+    auth: AuthMode = "none"
+    password: str | None = None
+    authorized_keys: Path | None = None
+    grace_s: float = 1.0  # per signal when stopping an app (HUP, TERM, KILL)
+    login_timeout_s: float = 30.0
+    max_connections_extra: int = 16  # connections beyond max_sessions still let in to be told "full"
+    preload: bool = True  # fork apps from a preloaded process (preload.py) when `app` has a function
