@@ -35,7 +35,7 @@ class _Entry(BaseModel):
     """A catalog entry. `field_origins`: field -> the user file (path) or INLINE_PRESET that
     set it; fields from the shipped catalog are absent."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", defer_build=True, frozen=True)
     _field_origins: dict[str, str] = PrivateAttr(default_factory=dict)
 
     @property
@@ -269,8 +269,19 @@ def load_catalog(user_path: Path | None = None) -> Catalog:
     return _with_user_files(str(chips), settings.mtime(chips), str(config), settings.mtime(config))
 
 
+_DATA = Path(__file__).with_name("data")  # the package data read below (for the cache key)
+
+
 @functools.lru_cache(maxsize=8)
 def _with_user_files(chips: str, chips_stamp: float, config: str, config_stamp: float) -> Catalog:
+    from whatif.engine.cache import cached, module_files
+
+    sources = [*(_DATA / f"{name}.toml" for name in (*_MODELS, "defaults")), chips, config,
+               *module_files(__name__, "whatif.engine.inputs", "whatif.engine.settings")]
+    return cached("catalog", sources, lambda: _merge_user_files(chips, chips_stamp, config, config_stamp))
+
+
+def _merge_user_files(chips: str, chips_stamp: float, config: str, config_stamp: float) -> Catalog:
     catalog = shipped_catalog()
     if chips_stamp >= 0:
         data = settings.read_toml(Path(chips))

@@ -87,6 +87,14 @@ def list_presets(*dirs: Path) -> list[Path]:
 
 
 def parse_preset(text: str, origin: str) -> Scenario:
+    """The scenario a preset's text describes (validated once per text: engine.cache)."""
+    from whatif.engine.cache import cached, module_files
+
+    sources = module_files(__name__, "whatif.engine.scenario", "whatif.engine.inputs")
+    return cached("preset", sources, lambda: _parse_preset(text, origin), content=text.encode())
+
+
+def _parse_preset(text: str, origin: str) -> Scenario:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

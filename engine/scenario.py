@@ -25,7 +25,7 @@ Mode = Literal["rent", "own"]
 
 
 class _Group(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    model_config = ConfigDict(extra="forbid", defer_build=True, validate_assignment=True)
 
 
 def _annotation(spec: Input) -> Any:
@@ -93,7 +93,7 @@ ClaimValue = Annotated[
 class Claims(BaseModel):
     """The `[claims]` table of a preset. Every figure is a number or a [low, high] range."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     flops: ClaimValue | None = Field(default=None, description="total training FLOPs")
     training_days: ClaimValue | None = Field(default=None, description="wall-clock training time, days")
@@ -162,7 +162,7 @@ UNCERTAIN_KEYS: dict[str, str] = {
 class UncertainRange(BaseModel):
     """low <= likely <= high; `likely` omitted = the scenario's point value."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     low: float = Field(ge=0, description="pessimistic or low end")
     high: float = Field(ge=0, description="high end")
@@ -178,7 +178,7 @@ class UncertainRange(BaseModel):
 
 
 class Uncertainty(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    model_config = ConfigDict(extra="forbid", defer_build=True, validate_assignment=True)
 
     samples: int = Field(default=10_000, ge=100, le=2_000_000, description="Monte Carlo draws")
     seed: int = Field(default=1, ge=0, description="random seed: same seed, same percentiles")
@@ -203,18 +203,18 @@ class Uncertainty(BaseModel):
 class Scenario(BaseModel):
     """A complete what-if: metadata, the four input groups, and the optional tables."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     name: str = ""
     description: str = ""
     source: str | None = None
     workload: Workload  # type: ignore[valid-type]
     cluster: Cluster  # type: ignore[valid-type]
-    facility: Facility = Facility()  # type: ignore[valid-type]
-    economics: Economics = Economics()  # type: ignore[valid-type]
+    facility: Facility = Field(default_factory=Facility)  # type: ignore[valid-type]
+    economics: Economics = Field(default_factory=Economics)  # type: ignore[valid-type]
     chips: dict[str, dict[str, Any]] = {}
     claims: Claims = Field(default_factory=Claims)
-    uncertainty: Uncertainty = Uncertainty()
+    uncertainty: Uncertainty = Field(default_factory=Uncertainty)
 
     def get(self, dotted: str) -> Any:
         group, key = split_key(dotted)

@@ -59,7 +59,7 @@ DEMO_ENV = "WHATIF_DEMO"
 class ConfigFile(BaseModel):
     """config.toml as written. Catalog entries are checked when merged (engine.catalog)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", defer_build=True, frozen=True)
 
     theme: str | None = None
     default_preset: str | None = None
@@ -72,7 +72,7 @@ class ConfigFile(BaseModel):
         return {table: getattr(self, table) for table in CATALOG_TABLES}
 
 
-EMPTY_CONFIG = ConfigFile()
+EMPTY_CONFIG = ConfigFile.model_construct()  # no file: built without validating (no validator needed)
 
 
 # ----------------------------------------------------------------------- paths
