@@ -5,7 +5,8 @@ Each command lives in cli/commands/<name>.py with `HELP`, `add_arguments(parser)
 
 Exit codes (like grep's): 0 success; 1 a negative answer (`solve` found no solution);
 2 an error: bad input, or output that cannot be written. Errors are one line on stderr,
-never a traceback. A closed pipe (`whatif eval P | head -1`) is not an error: exit 0, quietly.
+never a traceback. A closed pipe (`whatif eval P | head -1`) is not an error: exit 0, quietly;
+ctrl+c exits 130 (whatif/main.py).
 """
 
 from __future__ import annotations
@@ -93,7 +94,7 @@ def unknown_first_argument(word: str) -> str | None:
     preset, or None when the app should get it."""
     from whatif.engine.errors import did_you_mean
 
-    if word in COMMANDS or word in OTHER_COMMANDS or word in TOP_OPTIONS:
+    if word in COMMANDS or word in OTHER_COMMANDS or word in TOP_OPTIONS or word == "--":
         return None
     if word.startswith("-") and word != "-":
         options = (*TOP_OPTIONS, *APP_OPTIONS)

@@ -39,6 +39,8 @@ def main(argv: list[str] | None = None) -> int:
         code = _dispatch(argv)
     except SystemExit as exc:  # argparse: --help, --version, usage errors
         code = exc.code if isinstance(exc.code, int) else 0 if exc.code is None else EXIT_ERROR
+    except KeyboardInterrupt:  # ctrl+c during a long command: the shell's convention, no traceback
+        code = 128 + 2
     # Help text, or output buffered by a command that returned: a full disk or a closed
     # pipe is reported (or ignored) here, not as a traceback at exit.
     return write_stdout("", code)
