@@ -277,6 +277,16 @@ def test_the_app_without_a_terminal_says_so_and_exits_2():
                           "for headless use try 'whatif eval PRESET'\n")
 
 
+def test_without_a_terminal_textual_is_not_even_imported():
+    code = ("import sys; from whatif.main import main\n"
+            "code = main([])\n"
+            "assert 'textual' not in sys.modules, 'Textual imported for nothing'\n"
+            "sys.exit(code)")
+    out = subprocess.run([sys.executable, "-c", code], stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                         cwd=ROOT, timeout=60)
+    assert out.returncode == 2 and out.stderr.startswith("whatif: the app needs a terminal"), out.stderr
+
+
 def test_the_app_piped_into_cat_says_so_on_the_terminal():
     """`whatif | cat` in a terminal: only standard output is not a TTY."""
     master, slave = os.openpty()

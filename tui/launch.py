@@ -61,20 +61,23 @@ def launch(argv: list[str]) -> int:
     gc.disable()
     from whatif.engine.errors import WhatifError
 
+    # The preset (or tour) is read before the terminal is checked, as its problem is the
+    # more useful message, and before Textual is imported: without a terminal that import
+    # (~0.6 s) would be for nothing. Without a terminal the app would draw escape codes
+    # into a file or pipe and wait for keys that never come.
     try:
-        from whatif.tui.app import WhatifApp
-        tour = None
+        tour = scenario = path = None
         if args.tour:
             from whatif.engine.tours import load_tour
-            tour = load_tour(args.tour)
-        app = WhatifApp(args.preset, tour=tour)
+            tour = load_tour(args.tour)  # the app opens its first stop
+        else:
+            from whatif.engine.presets import default_preset_path, load_preset
+            path = args.preset or default_preset_path()
+            scenario = load_preset(path)
     except WhatifError as exc:
         gc.enable()
         print(f"whatif: {exc}", file=sys.stderr)
         return EXIT_ERROR
-    # Checked after the preset (its problem is the more useful message) and before any
-    # escape code is written: without a terminal the app would draw into a file or pipe
-    # and wait for keys that never come.
     missing = not_a_terminal()
     if missing:
         gc.enable()
@@ -82,6 +85,13 @@ def launch(argv: list[str]) -> int:
         what = f"standard {streams} {'is not one' if len(missing) == 1 else 'are not terminals'}"
         print(f"whatif: the app needs a terminal ({what}); "
               "for headless use try 'whatif eval PRESET'", file=sys.stderr)
+        return EXIT_ERROR
+    try:
+        from whatif.tui.app import WhatifApp
+        app = WhatifApp(path, tour=tour, scenario=scenario)
+    except WhatifError as exc:
+        gc.enable()
+        print(f"whatif: {exc}", file=sys.stderr)
         return EXIT_ERROR
     app.after_first_frame = _resume_collection
     app.run()
