@@ -47,9 +47,13 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _dispatch(argv: list[str]) -> int:
-    from whatif.cli.main import COMMANDS, TOP_OPTIONS, unknown_first_argument
+    from whatif.cli.main import COMMANDS
+    from whatif.toplevel import TOP_OPTIONS, unknown_first_argument
 
-    if argv and (argv[0] in COMMANDS or argv[0] in TOP_OPTIONS):
+    if argv and argv[0] in TOP_OPTIONS:
+        from whatif.toplevel import main as toplevel_main
+        return toplevel_main(argv)
+    if argv and argv[0] in COMMANDS:
         from whatif.cli.main import main as cli_main
         return cli_main(argv)
     if argv and argv[0] == "serve-ssh":
