@@ -77,7 +77,8 @@ def _run(wheel_env, *argv: str) -> subprocess.CompletedProcess:
 def test_the_wheel_holds_the_package_data_and_one_top_level_name(wheel_env):
     names = set(zipfile.ZipFile(wheel_env["wheel"]).namelist())
     expected = {f"whatif/{p.relative_to(ROOT)}"
-                for pattern in ("presets/*.toml", "presets/tours/*/*.toml", "engine/data/*.toml", "tui/**/*.tcss")
+                for pattern in ("presets/*.toml", "presets/*.schema.json", "presets/tours/*/*.toml", "engine/data/*.toml",
+                                "tui/**/*.tcss")
                 for p in ROOT.glob(pattern)}
     assert "whatif/presets/default.toml" in expected and "whatif/presets/tours/article/tour.toml" in expected
     assert "whatif/tui/app.tcss" in expected and "whatif/engine/data/chips.toml" in expected
