@@ -8,12 +8,12 @@ field such as dense_tflops is replaced as a whole). Each entry remembers which f
 each of its fields (`field_origins`), so that a value is explained with its file.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: pydantic would compile every field's
+# annotation string when the models are created, ~15 ms of every start.
 
 import functools
 import tomllib
 from collections.abc import Mapping
-from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 
@@ -185,12 +185,12 @@ class Catalog:
         except KeyError:
             raise WhatifError(unknown_choice("region", key, self.regions), key="facility.region") from None
 
-    def with_chips(self, entries: Mapping[str, Mapping[str, Any]], origin: str) -> Catalog:
+    def with_chips(self, entries: Mapping[str, Mapping[str, Any]], origin: str) -> "Catalog":
         """A catalog with `entries` added or merged over existing chips. `origin`: the user
         file's path, or INLINE_PRESET for a preset's `[chips.KEY]`."""
         return self.with_entries({"chips": entries}, origin) if entries else self
 
-    def with_entries(self, tables: Mapping[str, Mapping[str, Mapping[str, Any]]], origin: str) -> Catalog:
+    def with_entries(self, tables: Mapping[str, Mapping[str, Mapping[str, Any]]], origin: str) -> "Catalog":
         """A catalog with `tables` ({"chips"|"cooling"|"regions": {key: fields}}) added or
         merged over existing entries, each field remembered as set by `origin`."""
         if not any(tables.values()):
@@ -245,6 +245,8 @@ _SHIPPED = {f"engine/data/{name}.toml" for name in _MODELS}
 
 
 def _read_data(name: str) -> dict[str, Any]:
+    from importlib import resources  # only when the cache misses
+
     text = resources.files("whatif.engine.data").joinpath(name).read_text(encoding="utf-8")
     return tomllib.loads(text)
 

@@ -9,9 +9,12 @@ NaN propagates "not available" (e.g. no published price) instead of raising.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import numpy as np
-from numpy.typing import ArrayLike
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike  # numpy.typing costs ~3 ms to import: types only
 
 HOURS_PER_YEAR = 8760.0
 SECONDS_PER_DAY = 86400.0

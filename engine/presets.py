@@ -8,9 +8,6 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-import tomli_w
-
-from whatif.engine.atomic import write_atomic
 from whatif.engine.errors import WhatifError, did_you_mean
 from whatif.engine.scenario import GROUPS, Scenario, scenario_from_dict
 
@@ -158,12 +155,16 @@ def preset_to_dict(scenario: Scenario) -> dict[str, Any]:
 
 
 def dumps_preset(scenario: Scenario) -> str:
+    import tomli_w  # writing only
+
     return tomli_w.dumps(preset_to_dict(scenario))
 
 
 def save_preset(scenario: Scenario, path: str | Path, *, overwrite: bool = False) -> Path:
     """Write atomically (temp file in the same folder, fsync, rename). Raises WhatifError if
     the file exists and `overwrite` is False."""
+    from whatif.engine.atomic import write_atomic
+
     return write_atomic(path, dumps_preset(scenario), overwrite=overwrite)
 
 

@@ -218,6 +218,9 @@ class WhatifApp(App):
         self.call_after_refresh(self._relayout_views)
         if self.after_first_frame is not None:
             self.call_after_refresh(self.after_first_frame)
+        # Presets and catalogs come validated from the cache (engine.cache), so the scenario's
+        # validator is built on the first edit: build it now, after the first frame.
+        self.call_after_refresh(self.session.warm_up)
         # Table cells carry colours taken from the theme: repaint them when it changes.
         self.theme_changed_signal.subscribe(self, self._theme_changed)
         for problem in self._settings_problems:

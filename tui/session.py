@@ -62,7 +62,7 @@ class EditSession:
         self.baseline: Result | None = None
         self.pending: dict[str, Any] = {}     # edits the engine has not accepted (yet)
         self.errors: dict[str, str] = {}      # key -> why its pending edit is not accepted
-        self._saved_dump = scenario.model_dump()
+        self._saved = scenario                # what the file holds
         self._undo: list[_Snapshot] = []
         self._redo: list[_Snapshot] = []
         self._subscribers: list[Callable[[Change], object]] = []
@@ -83,7 +83,7 @@ class EditSession:
     @property
     def dirty(self) -> bool:
         """Unsaved: an edit is pending, or the scenario differs from the file it came from."""
-        return bool(self.pending) or self.scenario.model_dump() != self._saved_dump
+        return bool(self.pending) or self.scenario != self._saved
 
     @property
     def stale(self) -> bool:
@@ -104,6 +104,10 @@ class EditSession:
     def _notify(self, change: Change) -> None:
         for callback in self._subscribers:
             callback(change)
+
+    def warm_up(self) -> None:
+        """Build the validators an edit needs (pydantic builds them on first use)."""
+        self.scenario.with_values({})
 
     # ------------------------------------------------------------------ edits
     def edit(self, key: str, value: Any) -> None:
@@ -214,7 +218,7 @@ class EditSession:
         engine rejects it; nothing changes then. Starts a new history."""
         result = evaluate(scenario, self.catalog)
         self.scenario, self.result, self.path = scenario, result, path
-        self._saved_dump = scenario.model_dump()
+        self._saved = scenario
         self.pending.clear()
         self.errors.clear()
         self._undo.clear()
@@ -229,7 +233,7 @@ class EditSession:
     def saved_as(self, path: Path) -> None:
         """The scenario was written to `path`: it is now the file's content."""
         self.path = path
-        self._saved_dump = self.scenario.model_dump()
+        self._saved = self.scenario
         self._notify(Change(title=True))
 
     # ------------------------------------------------------------------ tour
