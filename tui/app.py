@@ -192,22 +192,6 @@ class WhatifApp(App):
         """Extra result panes (subclasses or other modules extend this)."""
         return ()
 
-    def get_default_screen(self) -> Screen:
-        return MainScreen(id="_default")
-
-    def _preset_breakpoints(self) -> None:
-        width, height = self.size
-        classes = {name: False for _, name in (*self.HORIZONTAL_BREAKPOINTS, *self.VERTICAL_BREAKPOINTS)}
-        for dimension, points in ((width, self.HORIZONTAL_BREAKPOINTS), (height, self.VERTICAL_BREAKPOINTS)):
-            chosen = [name for limit, name in sorted(points) if dimension >= limit]
-            if chosen:
-                classes[chosen[-1]] = True
-        self.screen.update_classes(classes, update=False)
-
-    def result_panes(self) -> Iterable[TabPane]:
-        """Extra result panes (subclasses or other modules extend this)."""
-        return ()
-
     def on_mount(self) -> None:
         self._mounted = True
         self.query_one("#tour-band").display = self.session.tour is not None

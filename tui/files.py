@@ -182,16 +182,23 @@ class FileFlows:
         self.session.rename(name)
         self.confirm_overwrite(path, lambda: self._write_preset(path))
 
-    def _write_preset(self, path: Path) -> None:
+    def _write(self, path: Path, write: Callable[[], Path], title: str) -> Path | None:
+        """Run `write`; a file error becomes a message titled `title` (None then)."""
         try:
-            written = save_preset(self.session.scenario, path, overwrite=True)
+            written = write()
         except WhatifError as exc:
-            self._error(str(exc), "Not saved")
-            return
+            self._error(str(exc), title)
+            return None
         except OSError as exc:
-            self._error(f"{path}: {exc.strerror or exc}", "Not saved")
-            return
+            self._error(f"{path}: {exc.strerror or exc}", title)
+            return None
         self.policy.confirmed(written)
+        return written
+
+    def _write_preset(self, path: Path) -> None:
+        written = self._write(path, lambda: save_preset(self.session.scenario, path, overwrite=True), "Not saved")
+        if written is None:
+            return
         self.session.saved_as(written)
         invalid = len(self.session.errors)
         unsaved = f" ({invalid} invalid field(s) not saved)" if invalid else ""
@@ -220,20 +227,14 @@ class FileFlows:
                       done: Callable[[Path], object] | None) -> None:
         from whatif.engine.analysis.export import export_compare, export_result
 
-        try:
+        def write() -> Path:
             if comparison is not None:
-                text = export_compare(comparison, fmt)
-            else:
-                assert result is not None
-                text = export_result(result, fmt)
-            written = write_atomic(path, text, overwrite=True)
-        except WhatifError as exc:
-            self._error(str(exc), "Not exported")
+                return write_atomic(path, export_compare(comparison, fmt), overwrite=True)
+            assert result is not None
+            return write_atomic(path, export_result(result, fmt), overwrite=True)
+        written = self._write(path, write, "Not exported")
+        if written is None:
             return
-        except OSError as exc:
-            self._error(f"{path}: {exc.strerror or exc}", "Not exported")
-            return
-        self.policy.confirmed(written)
         self.app.notify(f"Exported {written}", timeout=4)
         if done is not None:
             done(written)
