@@ -555,3 +555,25 @@ def test_launch_with_a_bad_preset_says_so_and_leaves_garbage_collection_on(tmp_p
     assert launch([str(bad)]) == 2
     assert "bad.toml" in capsys.readouterr().err
     assert gc.isenabled()
+
+
+async def test_undo_three_edits_and_redo_one():
+    app = WhatifApp()
+    async with app.run_test(size=SIZE) as pilot:
+        count = app.query_one("#f-cluster-count", Input)
+        pue = app.query_one("#f-facility-pue", Input)
+        for field, text in ((count, "8192"), (pue, "1.2"), (count, "4096")):
+            field.focus()
+            field.value = text
+            await pilot.pause()
+        assert app.session.scenario.cluster.count == 4096 and app.session.scenario.facility.pue == 1.2
+        for _ in range(3):
+            await pilot.press("ctrl+z")
+        await pilot.pause()
+        assert app.session.scenario.cluster.count == 16384 and app.session.scenario.facility.pue is None
+        assert count.value == "16384" and pue.value == ""          # the fields follow
+        await pilot.press("ctrl+y")
+        await pilot.pause()
+        assert app.session.scenario.cluster.count == 8192 and count.value == "8192"
+        assert app.session.result["training_days"] == evaluate(
+            load_preset(default_preset_path()).with_values({"cluster.count": 8192}))["training_days"]

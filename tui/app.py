@@ -102,6 +102,8 @@ class WhatifApp(App):
     BINDINGS = [
         Binding("ctrl+b", "toggle_baseline", "Baseline", id="baseline.toggle",
                 tooltip="Pin the current result as baseline (again to unpin)"),
+        Binding("ctrl+z", "undo", "Undo", id="edit.undo", show=False, tooltip="Undo the last change"),
+        Binding("ctrl+y,ctrl+shift+z", "redo", "Redo", id="edit.redo", show=False, tooltip="Redo what undo took back"),
         Binding("ctrl+o", "open_preset", "Open", id="preset.open"),
         Binding("ctrl+s", "save", "Save", id="preset.save"),
         Binding("f2", "save_as", "Save as", id="preset.save_as"),
@@ -409,6 +411,14 @@ class WhatifApp(App):
     # ------------------------------------------------------------ actions
     def action_toggle_baseline(self) -> None:
         self.session.toggle_baseline()  # the status line says "baseline pinned"; deltas appear at once
+
+    def action_undo(self) -> None:
+        if not self.session.undo():
+            self.notify("Nothing to undo", timeout=2)
+
+    def action_redo(self) -> None:
+        if not self.session.redo():
+            self.notify("Nothing to redo", timeout=2)
 
     async def action_quit(self) -> None:
         self.files.when_saved(self.exit, "Quit and discard unsaved changes?")

@@ -20,6 +20,8 @@ TIPS = (
                 "values and say STALE until you fix it."),
     ("Explain", "Click a row of the results table (or Tab to it, move and press Enter) to see the "
                 "formula, the values used and where each default comes from; ctrl+p 'explain' too."),
+    ("Undo", "ctrl+z undoes the last change to the scenario (typing into one field is one step), "
+             "ctrl+y or ctrl+shift+z redoes it. Opening a preset starts a new history."),
     ("Baseline", "ctrl+b pins the current result; every figure then shows its change against it "
                  "(red = up, green = down in the headline) until ctrl+b again."),
     ("More", "Sections marked ▶ (reliability, grid, owning...) open with Enter or a click."),
