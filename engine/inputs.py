@@ -14,6 +14,7 @@ Kept free of pydantic and numpy: importing the table costs nothing.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -98,8 +99,10 @@ class Input:
 
     def parse(self, text: str) -> Any:
         """Text as a person types it to a preset value: '' -> None (use the default),
-        '40%' -> 0.4 for shares, '32,768' -> 32768 for counts. Text that is not a number is
-        returned as it is, so validation names the problem in its own words."""
+        '40%' or '40 %' -> 0.4 for shares, '32,768' -> 32768, '2e4', '1.5M', and '16k' chips
+        -> 16,384 (cluster sizes are binary). A number still being typed ('1e', '-', '.')
+        is INCOMPLETE, not an error. Other text is returned as it is, so validation names
+        the problem in its own words."""
         cleaned = text.strip().replace(",", "").replace("_", "").replace(" ", "")
         if not cleaned:
             return None
@@ -108,15 +111,37 @@ class Input:
         percent = self.kind == "share" and cleaned.endswith("%")
         if percent:
             cleaned = cleaned[:-1]
+        scale = 1.0
+        suffix = cleaned[-1:].lower()
+        if not percent and suffix in _SUFFIXES and cleaned[:-1]:
+            # A magnitude, in the field's unit: '1.8T' parameters are 1,800 (B), '500B' tokens 0.5 (T).
+            scale = (_BINARY if self.integer else _DECIMAL).get(suffix, _DECIMAL[suffix])
+            scale /= _UNIT_SCALE.get(self.unit, 1.0)
+            cleaned = cleaned[:-1]
         try:
-            number = float(cleaned)
+            number = float(cleaned) * scale
         except ValueError:
-            return text.strip()
+            return INCOMPLETE if _HALF_TYPED.fullmatch(cleaned) else text.strip()
         if percent:
             number /= 100
-        if self.integer:
+        if self.integer and math.isfinite(number):
             return int(number) if number.is_integer() else number
         return number
+
+
+class _Incomplete:
+    """The value of a field whose number is still being typed ('1e', '-')."""
+
+    def __repr__(self) -> str:
+        return "INCOMPLETE"
+
+
+INCOMPLETE = _Incomplete()
+_DECIMAL = {"k": 1e3, "m": 1e6, "g": 1e9, "b": 1e9, "t": 1e12}
+_BINARY = {"k": 1024.0, "m": 1024.0**2}
+_SUFFIXES = set(_DECIMAL)
+_UNIT_SCALE = {"B": 1e9, "T": 1e12}   # units that are themselves magnitudes (billions, trillions)
+_HALF_TYPED = re.compile(r"[-+]?(\d*\.?\d*)([eE][-+]?)?")
 
 
 I = Input

@@ -22,7 +22,7 @@ from typing import Any
 from whatif.engine.catalog import Catalog, load_catalog
 from whatif.engine.errors import WhatifError
 from whatif.engine.evaluate import Result, evaluate
-from whatif.engine.inputs import BY_KEY
+from whatif.engine.inputs import BY_KEY, INCOMPLETE
 from whatif.engine.presets import load_preset
 from whatif.engine.scenario import Scenario
 from whatif.engine.tours import Tour
@@ -128,6 +128,8 @@ class EditSession:
         errors: dict[str, str] = {}
         good: dict[str, Any] = {}
         for key, value in self.pending.items():
+            if value is INCOMPLETE:
+                continue  # a number still being typed ('1e'): neither applied nor an error
             if value is None and BY_KEY[key].required:
                 errors[key] = "required: type a number"
                 continue
