@@ -577,3 +577,13 @@ async def test_undo_three_edits_and_redo_one():
         assert app.session.scenario.cluster.count == 8192 and count.value == "8192"
         assert app.session.result["training_days"] == evaluate(
             load_preset(default_preset_path()).with_values({"cluster.count": 8192}))["training_days"]
+
+
+async def test_typing_into_a_focused_field_replaces_its_value():
+    app = WhatifApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("tab")                   # params -> tokens, its value selected
+        await pilot.press("2", "0")
+        await pilot.pause()
+        assert app.query_one("#f-workload-tokens-t", Input).value == "20"
+        assert app.session.scenario.workload.tokens_t == 20.0

@@ -14,7 +14,8 @@ from textual.widgets import Static
 from whatif.tui.screens.dialogs import Dialog
 
 TIPS = (
-    ("Edit", "Type in any field: results recompute on every keystroke. Empty a field to go back to "
+    ("Edit", "Tab into a field and type: its value is replaced, and results recompute on every "
+             "keystroke. ctrl+u empties a field: it goes back to "
              "the default shown in grey (e.g. 'auto 35.7 %' for MFU). Shares accept 0.4 or 40%; numbers "
              "16k chips (16,384), 1.5M, 2e4, 1.8T parameters."),
     ("Invalid", "A bad value marks the field in red with the reason; the results keep the last good "

@@ -259,7 +259,7 @@ class FieldRow(Widget):
             yield ChoiceField(spec.short, choice_options(spec, self.catalog), self.initial,
                               spec.blank, id=spec.widget_id, classes="field-editor")
         else:
-            yield FieldInput(format_value(self.initial), id=spec.widget_id, compact=True, select_on_focus=False,
+            yield FieldInput(format_value(self.initial), id=spec.widget_id, compact=True, select_on_focus=True,
                         classes="field-editor", tooltip=spec.key)
 
     def set_error(self, message: str | None) -> None:
