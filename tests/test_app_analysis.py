@@ -252,3 +252,17 @@ async def test_goal_seek_largest_count_under_the_scenarios_power_cap():
         await pilot.press("ctrl+a")
         await pilot.pause()
         assert app.session.scenario.cluster.count == 71301
+
+
+async def test_goal_seek_target_takes_a_burst_of_editing_keys_in_order():
+    app = WhatifApp(scenario=SCENARIO)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.open_goal_seek()
+        await pilot.pause()
+        target = app.screen.query_one("#goal-target", Input)
+        target.focus()
+        await pilot.press("ctrl+u", "3", "0")          # one burst, as typed over SSH
+        await pilot.pause()
+        assert target.value == "30"
+        assert app.screen.query_one("#goal-key", Select).value == "cluster.count"
+        assert ("Chips", "cluster.count") in app.screen.query_one("#goal-key", Select)._options   # words, not keys
