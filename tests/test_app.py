@@ -587,3 +587,13 @@ async def test_typing_into_a_focused_field_replaces_its_value():
         await pilot.pause()
         assert app.query_one("#f-workload-tokens-t", Input).value == "20"
         assert app.session.scenario.workload.tokens_t == 20.0
+
+
+async def test_renters_see_chip_hours_where_owners_see_capex():
+    app = WhatifApp()
+    async with app.run_test(size=SIZE) as pilot:
+        card = app.query_one("#card-capex_usd")
+        assert card.title == "Chip-hours" and card.text == fmt("chip_hours", app.session.result["chip_hours"])
+        app.session.apply_values({"economics.mode": "own"})
+        await pilot.pause()
+        assert card.title == "Up-front capex" and card.text == fmt("capex_usd", app.session.result["capex_usd"])
