@@ -51,6 +51,7 @@ class Input:
     choices: ChoiceSource | None = None
     blank: str | None = None        # what an unset choice means, e.g. "by chip"
     advanced: bool = False          # less used: the app folds it away
+    mode: str | None = None         # used only in this economics mode ("rent" or "own")
 
     @property
     def group(self) -> str:
@@ -187,7 +188,8 @@ INPUTS: tuple[Input, ...] = (
     I("facility.power_cap_mw", "Power cap", "Power cap, MW", "the site's facility power limit, MW; default none",
       unit="MW", fmt="mw", gt=0, name="power_cap_mw"),
     I("facility.electricity_usd_per_mwh", "Electricity price", "Power $/MWh", "electricity price, USD per MWh; "
-      "default: the region's", unit="USD/MWh", ge=0, name="electricity_usd_per_mwh", advanced=True),
+      "default: the region's; owning only (a rent includes the power)", unit="USD/MWh", ge=0,
+      name="electricity_usd_per_mwh", advanced=True, mode="own"),
     I("facility.grid_g_per_kwh", "Grid carbon", "Grid gCO2/kWh", "grid carbon intensity, g CO2 per kWh; "
       "default: the region's", unit="g/kWh", ge=0, name="grid_g_per_kwh", advanced=True),
     I("facility.wue_l_per_kwh", "WUE", "WUE, L/kWh", "water usage effectiveness, litres per IT kWh",
@@ -200,15 +202,16 @@ INPUTS: tuple[Input, ...] = (
     I("economics.mode", "Mode", "Mode", "rent (cloud price per chip-hour) or own (capex, depreciation, energy)",
       kind="choice", choices=MODES, default="rent"),
     I("economics.rent_usd_per_chip_hour", "Rent", "Rent $/chip-h", "rental price, USD per chip-hour; default: "
-      "the chip's", unit="USD/chip-h", ge=0, name="rent_usd_per_chip_hour"),
+      "the chip's", unit="USD/chip-h", ge=0, name="rent_usd_per_chip_hour", mode="rent"),
     I("economics.chip_capex_usd", "Chip price", "Chip price $", "purchase price per accelerator, USD",
-      unit="USD", fmt="usd", ge=0, name="chip_capex_usd"),
+      unit="USD", fmt="usd", ge=0, name="chip_capex_usd", mode="own"),
     I("economics.facility_capex_usd_per_mw", "Facility capex", "Facility $/MW", "facility build cost, USD per MW "
-      "of IT load", unit="USD/MW", fmt="usd", ge=0, name="facility_capex_usd_per_mw", advanced=True),
+      "of IT load", unit="USD/MW", fmt="usd", ge=0, name="facility_capex_usd_per_mw", advanced=True,
+      mode="own"),
     I("economics.depreciation_years", "Depreciation", "Deprec., years", "years over which chips are "
-      "depreciated", unit="years", gt=0, name="depreciation_years", advanced=True),
+      "depreciated", unit="years", gt=0, name="depreciation_years", advanced=True, mode="own"),
     I("economics.network_capex_share", "Network capex share", "Network capex", "network capex as a share of "
-      "chip capex", kind="share", fmt="share", ge=0, name="network_capex_share", advanced=True),
+      "chip capex", kind="share", fmt="share", ge=0, name="network_capex_share", advanced=True, mode="own"),
 )
 del I
 

@@ -597,3 +597,17 @@ async def test_renters_see_chip_hours_where_owners_see_capex():
         app.session.apply_values({"economics.mode": "own"})
         await pilot.pause()
         assert card.title == "Up-front capex" and card.text == fmt("capex_usd", app.session.result["capex_usd"])
+
+
+async def test_inputs_say_when_the_mode_ignores_them_and_regions_show_what_they_change():
+    app = WhatifApp()
+    async with app.run_test(size=SIZE) as pilot:
+        price = app.query_one("#f-economics-chip-capex-usd", Input)
+        assert price.placeholder == "not used when renting"
+        app.session.apply_values({"economics.mode": "own"})
+        await pilot.pause()
+        assert price.placeholder == "29,000 catalog"
+        region = app.query_one("#f-facility-region", ChoiceField)
+        texas = next(label for label, value in region.choices() if value == "us-texas")
+        assert "/MWh" in texas and "g/kWh" in texas and "proxy" in texas      # Texas uses US-average carbon
+        assert region.label() == "us-average" or region.label() == "us-average (default)"
