@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 from textual import events
-from textual.widgets import Input, Static
+from textual.widgets import Input, Static, TabbedContent
 
 from whatif.engine.evaluate import evaluate
 from whatif.engine.presets import default_preset_path, load_preset, save_preset
@@ -611,3 +611,26 @@ async def test_inputs_say_when_the_mode_ignores_them_and_regions_show_what_they_
         texas = next(label for label, value in region.choices() if value == "us-texas")
         assert "/MWh" in texas and "g/kWh" in texas and "proxy" in texas      # Texas uses US-average carbon
         assert region.label() == "us-average" or region.label() == "us-average (default)"
+
+
+async def test_a_hotkey_opens_each_view_and_focuses_it():
+    from whatif.tui.widgets.chart import SweepChart
+
+    app = WhatifApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("alt+3")
+        await pilot.pause()
+        await pilot.pause()
+        assert app.query_one("#tabs", TabbedContent).active == "tab-chart"
+        chart = app.query_one(SweepChart)
+        assert app.focused is chart
+        await pilot.press("x")                                   # the chart's own key, at once
+        assert chart.data.spec.key == "cluster.mfu"
+        await pilot.press("alt+1")
+        await pilot.pause()
+        assert app.query_one("#tabs", TabbedContent).active == "tab-results"
+        await pilot.press("alt+0")
+        await pilot.pause()
+        assert app.focused is app.query_one("#f-workload-params-b", Input)
+        titles = [text for text, _run, _help in WhatifCommands(app.screen).commands()]
+        assert {"Chart view", "Sensitivity view", "P10/P90 view", "Inputs"} <= set(titles)

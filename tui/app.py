@@ -114,6 +114,13 @@ class WhatifApp(App):
         Binding("ctrl+r", "compare", "Compare", id="analysis.compare"),
         Binding("f6", "export", "Export", id="analysis.export", show=False,
                 tooltip="Export the results as Markdown, CSV or JSON"),
+        Binding("alt+0", "focus_inputs", "Inputs", id="view.inputs", show=False,
+                tooltip="Go to the input fields (alt+0)"),
+        *(Binding(f"alt+{n}", f"show_view('{pane}')", f"{title} view", id=f"view.{pane.removeprefix('tab-')}",
+                  show=False, tooltip=f"Show the {title} view (alt+{n})")
+          for n, (pane, title) in enumerate((("tab-results", "Results"), ("tab-claims", "Claims"),
+                                             ("tab-chart", "Chart"), ("tab-sensitivity", "Sensitivity"),
+                                             ("tab-uncertainty", "P10/P90")), 1)),
         Binding("f1", "help", "Help", id="app.help"),
         Binding("question_mark", "help", "Help", id="app.help_key", show=False),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
@@ -462,6 +469,25 @@ class WhatifApp(App):
 
     def on_compare_screen_export_requested(self, event: CompareScreen.ExportRequested) -> None:
         self.files.export(comparison=event.comparison, name="compare.csv", done=event.done)
+
+    def action_show_view(self, pane_id: str) -> None:
+        """Bring a results view forward and focus it, so its own keys (the chart's x, y, l)
+        work at once."""
+        tabs = self.query_one("#tabs", TabbedContent)
+        if pane_id == "tab-claims" and not self._claims_view_mounted:
+            self.notify("This scenario makes no claims to check (a preset's [claims] table)", timeout=4)
+            return
+        tabs.active = pane_id
+        self.call_after_refresh(self._focus_view, pane_id)
+
+    def _focus_view(self, pane_id: str) -> None:
+        pane = self.query_one(f"#{pane_id}", TabPane)
+        target = next((w for w in pane.walk_children(Widget) if w.focusable), None)
+        if target is not None:
+            target.focus()
+
+    def action_focus_inputs(self) -> None:
+        self.run_worker(self.panels.focus_field("workload.params_b"))
 
     def action_help(self) -> None:
         from whatif.tui.screens.help import HelpScreen
