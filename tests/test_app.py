@@ -634,3 +634,22 @@ async def test_a_hotkey_opens_each_view_and_focuses_it():
         assert app.focused is app.query_one("#f-workload-params-b", Input)
         titles = [text for text, _run, _help in WhatifCommands(app.screen).commands()]
         assert {"Chart view", "Sensitivity view", "P10/P90 view", "Inputs"} <= set(titles)
+
+
+async def test_edit_the_description_save_and_reopen(tmp_path):
+    from whatif.tui.screens.dialogs import DetailsScreen
+
+    target = tmp_path / "mine.toml"
+    app = WhatifApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f4")
+        await pilot.pause()
+        assert isinstance(app.screen, DetailsScreen)
+        app.screen.query_one("#details-description", Input).value = "Our 16k H100 plan"
+        app.screen.query_one("#details-source", Input).value = "planning meeting"
+        await pilot.click("#details-ok")
+        await pilot.pause()
+        assert app.session.scenario.description == "Our 16k H100 plan" and app.session.dirty
+        save_preset(app.session.scenario, target)
+    reopened = load_preset(target)
+    assert reopened.description == "Our 16k H100 plan" and reopened.source == "planning meeting"

@@ -108,6 +108,8 @@ class WhatifApp(App):
         Binding("ctrl+s", "save", "Save", id="preset.save"),
         Binding("f2", "save_as", "Save as", id="preset.save_as"),
         Binding("ctrl+t", "show_toml", "TOML", id="preset.show_toml", show=False),
+        Binding("f4", "edit_details", "Details", id="preset.details", show=False,
+                tooltip="Edit the preset's name, description and source"),
         Binding("pagedown", "tour_next", "Next stop", id="tour.next", priority=True),
         Binding("pageup", "tour_previous", "Prev stop", id="tour.previous", priority=True),
         Binding("ctrl+g", "goal_seek", "Goal seek", id="analysis.goal_seek"),
@@ -438,6 +440,13 @@ class WhatifApp(App):
 
     def action_save_as(self) -> None:
         self.files.save_as()
+
+    def action_edit_details(self) -> None:
+        from whatif.tui.screens.dialogs import DetailsScreen
+
+        s = self.session.scenario
+        self.push_screen(DetailsScreen(s.name, s.description, s.source),
+                         lambda details: details is not None and self.session.set_details(**details))
 
     def action_show_toml(self) -> None:
         self.files.show_toml()

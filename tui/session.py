@@ -175,9 +175,14 @@ class EditSession:
 
     def rename(self, name: str) -> None:
         """Give the scenario a new name (saved with it)."""
-        if name != self.scenario.name:
+        self.set_details(name=name)
+
+    def set_details(self, **details: str | None) -> None:
+        """Change the preset's name, description or source (saved with it; undoable)."""
+        changed = {k: v for k, v in details.items() if getattr(self.scenario, k) != v}
+        if changed:
             self._remember()
-            self.scenario = self.scenario.model_copy(update={"name": name})
+            self.scenario = self.scenario.model_copy(update=changed)
             self.result = evaluate(self.scenario, self.catalog)
             self._notify(Change(result=True, title=True))
 
