@@ -319,6 +319,8 @@ class DemoSession(asyncssh.SSHServerSession):  # type: ignore[type-arg]
         if self.session_dir is not None:
             remove_session_dir(self.session_dir)
         self._server.release_seat(self)
+        if self._chan is not None:
+            self._chan.close()  # after EOF from the visitor it is still half-open; else a no-op
         if self._connection is not None:
             # Normally the channel closes first (connection_lost closes the connection); a
             # client that never closes its end loses the connection shortly after.
