@@ -215,3 +215,30 @@ async def test_openssh_visitor_has_no_screenshot_command_and_writes_nowhere_else
         window.close()
         await asyncio.wait_for(demo.close(), 20)
     assert list(server_home.iterdir()) == []
+
+
+async def test_openssh_wrong_passwords_are_paced_and_cut_off(tmp_path):
+    """OpenSSH asks for the password by keyboard-interactive first: the same pacing and
+    limit apply. The client would try 10 times; the server hangs up after 3."""
+    askpass = tmp_path / "askpass.sh"
+    prompts = tmp_path / "prompts"
+    askpass.write_text(f'#!/bin/sh\necho "$*" >> {prompts}\necho wrong\n')
+    askpass.chmod(0o700)
+    demo = DemoServer(ServeConfig(app=REAL_APP, host_key_path=tmp_path / "host_key", port=0,
+                                  auth="password", password="correct horse", preload=False))
+    await demo.start()
+    try:
+        argv = [SSH, "-F", "/dev/null", "-p", str(demo.port), "-o", "StrictHostKeyChecking=no",
+                "-o", "UserKnownHostsFile=/dev/null", "-o", "NumberOfPasswordPrompts=10",
+                "-o", "PubkeyAuthentication=no", "-T", "demo@127.0.0.1"]
+        process = await asyncio.create_subprocess_exec(
+            *argv, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+            env={**os.environ, "SSH_ASKPASS": str(askpass), "SSH_ASKPASS_REQUIRE": "force", "DISPLAY": ":0"})
+        started = asyncio.get_running_loop().time()
+        _, err = await asyncio.wait_for(process.communicate(), TIMEOUT_S)
+        elapsed_s = asyncio.get_running_loop().time() - started
+    finally:
+        await asyncio.wait_for(demo.close(), 20)
+    assert process.returncode == 255
+    assert prompts.read_text().count("assword") == 3, prompts.read_text()
+    assert "Too many authentication failures" in err.decode() and elapsed_s >= 1.4
