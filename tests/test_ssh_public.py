@@ -75,10 +75,11 @@ async def _connect(port: int, source: str = "127.0.0.1", **options) -> asyncssh.
 async def test_silent_sockets_neither_lock_visitors_out_nor_stay(serve):
     """Old server: 36 silent sockets filled every connection slot for the 30 s login timeout."""
     server = await serve(login_timeout_s=3)
-    # One address gets 8 places in the lobby; its 9th socket onwards are closed at once.
-    one_host = [await SilentSocket.open(server.port, "127.0.0.2") for _ in range(12)]
-    refused = await asyncio.gather(*(s.closed_by_server(1.0) for s in one_host[8:]))
-    assert all(refused) and server.lobby.count("127.0.0.2") == 8
+    # One address gets 24 places in the lobby; its next sockets are closed at once.
+    per_address = server.config.max_pending_per_address
+    one_host = [await SilentSocket.open(server.port, "127.0.0.2") for _ in range(per_address + 4)]
+    refused = await asyncio.gather(*(s.closed_by_server(1.0) for s in one_host[per_address:]))
+    assert all(refused) and server.lobby.count("127.0.0.2") == per_address
     # Ten more hosts fill the lobby (64) and more: the busiest address makes room each time.
     many_hosts = [await SilentSocket.open(server.port, f"127.0.0.{3 + i % 10}") for i in range(80)]
     assert await wait_until(lambda: len(server.lobby) == server.config.max_pending, 5)
@@ -91,7 +92,7 @@ async def test_silent_sockets_neither_lock_visitors_out_nor_stay(serve):
     assert len(server.sessions) == 1
 
     # Every silent socket still open is closed at the login timeout (3 s here, 10 s by default).
-    still_open = [s for s in one_host[:8] + many_hosts if not s.reader.at_eof()]
+    still_open = [s for s in one_host[:per_address] + many_hosts if not s.reader.at_eof()]
     assert still_open
     closed = await asyncio.gather(*(s.closed_by_server(5.0) for s in still_open))
     assert all(closed)
