@@ -186,8 +186,9 @@ class DemoSession(asyncssh.SSHServerSession):  # type: ignore[type-arg]
         self._flush_input()
 
     def eof_received(self) -> bool:
-        # The visitor closed their input: the channel closes (False), and the session ends
-        # as if they had left; nothing more is written to it.
+        # The visitor closed their input: the session ends as if they had left (nothing
+        # more is written to the channel; asyncssh answers with our EOF, and the session's
+        # cleanup closes the channel).
         self._gone.set()
         self._stop_reading_app()
         return False
