@@ -653,3 +653,17 @@ async def test_edit_the_description_save_and_reopen(tmp_path):
         save_preset(app.session.scenario, target)
     reopened = load_preset(target)
     assert reopened.description == "Our 16k H100 plan" and reopened.source == "planning meeting"
+
+
+async def test_copy_puts_a_value_or_the_table_on_the_clipboard():
+    app = WhatifApp()
+    async with app.run_test(size=SIZE) as pilot:
+        table = app.query_one("#detail")
+        table.focus()
+        table.move_cursor(table.get_row_index("training_days"))
+        await pilot.press("c")
+        days = fmt("training_days", app.session.result["training_days"])
+        assert app.clipboard.startswith("Training time\t" + days)
+        await pilot.press("C")
+        assert app.clipboard.splitlines()[0].startswith("Quantity\tValue") and days in app.clipboard
+        assert len(app.clipboard.splitlines()) == len(table.rows) + 1
