@@ -233,12 +233,12 @@ async def test_export_dialog_writes_and_asks_before_replacing(tmp_path):
             app.screen.query_one("#export-path", Input).value = str(path)
             await pilot.click("#export-ok")
             await pilot.pause()
-        assert target.read_text().startswith("row,training_flops")
+        assert target.read_text().startswith("kind,key,label,value,unit,origin")
         assert existing.read_text() == "keep"                       # not replaced: asked first
         assert isinstance(app.screen, ConfirmScreen) and "old.csv exists" in app.screen.question
         await pilot.click("#yes")
         await pilot.pause()
-        assert existing.read_text().startswith("row,")
+        assert existing.read_text().startswith("kind,")
 
 
 async def test_goal_seek_largest_count_under_the_scenarios_power_cap():
