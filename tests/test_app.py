@@ -667,3 +667,14 @@ async def test_copy_puts_a_value_or_the_table_on_the_clipboard():
         await pilot.press("C")
         assert app.clipboard.splitlines()[0].startswith("Quantity\tValue") and days in app.clipboard
         assert len(app.clipboard.splitlines()) == len(table.rows) + 1
+
+
+async def test_a_terminal_below_80x24_is_told_so():
+    app = WhatifApp()
+    async with app.run_test(size=(60, 20)) as pilot:
+        await pilot.pause()
+        notice = app.query_one("#too-small", Static)
+        assert notice.display and "60x20" in str(notice.render()) and "80x24" in str(notice.render())
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        assert not notice.display

@@ -266,3 +266,14 @@ async def test_goal_seek_target_takes_a_burst_of_editing_keys_in_order():
         assert target.value == "30"
         assert app.screen.query_one("#goal-key", Select).value == "cluster.count"
         assert ("Chips", "cluster.count") in app.screen.query_one("#goal-key", Select)._options   # words, not keys
+
+
+async def test_the_p10_p90_line_says_it_is_updating_until_new_samples_are_in():
+    strip = UncertaintyStrip(id="strip")
+    app = ViewHost(strip)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause(0.2)
+        assert str(strip.render()).startswith("P10/P50/P90:")
+        strip.DELAY_S = 5.0                                  # keep the new samples waiting
+        strip.update_result(evaluate(SCENARIO.with_values({"cluster.count": 8192})), None)
+        assert str(strip.render()).startswith("P10/P50/P90…")

@@ -61,6 +61,7 @@ from whatif.tui.widgets.uncertainty import UncertaintyStrip
 if TYPE_CHECKING:
     from whatif.tui.screens.compare import CompareScreen
 
+MIN_SIZE = (80, 24)  # columns, rows: every panel and dialog fits (snapshot-tested)
 # Result panes whose view is built the first time the tab is shown:
 # pane id -> (tab title, module, view class, view id).
 LAZY_PANES: dict[str, tuple[str, str, str, str]] = {
@@ -164,6 +165,7 @@ class WhatifApp(App):
         # first Resize) they restyle every widget again, ~17 % of start-up work.
         self._preset_breakpoints()
         yield TitleBar()
+        yield Static("", id="too-small")
         yield Static("", id="tour-band")
         with Horizontal(id="main"):
             with InputsScroll(id="inputs"):
@@ -207,6 +209,7 @@ class WhatifApp(App):
         self._mounted = True
         self.query_one("#tour-band").display = self.session.tour is not None
         self._cached("#stale-banner").display = False
+        self._show_size_notice(*self.size)
         self._session_changed(Change(result=True, errors=True, title=True, tour=True))
         # Views that re-render from on_resize (the P10/P90 strip) change height during the
         # first layout pass, which Textual does not re-measure: lay out once more after it.
@@ -262,6 +265,16 @@ class WhatifApp(App):
 
     def on_resize(self, event: events.Resize) -> None:
         self.call_after_refresh(self._relayout_views)
+        self._show_size_notice(event.size.width, event.size.height)
+
+    def _show_size_notice(self, width: int, height: int) -> None:
+        """Below MIN_SIZE panels and dialog buttons are cut off: say so, not silently."""
+        notice = self._static("#too-small")
+        small = width < MIN_SIZE[0] or height < MIN_SIZE[1]
+        notice.display = small
+        if small:
+            set_text(notice, f"The terminal is {width}x{height}; whatif needs {MIN_SIZE[0]}x{MIN_SIZE[1]} "
+                             "to show every panel and dialog. Make the window larger.")
 
     def _relayout_views(self) -> None:
         for view in self.result_views():
