@@ -62,6 +62,7 @@ if TYPE_CHECKING:
     from whatif.tui.screens.compare import CompareScreen
 
 MIN_SIZE = (80, 24)  # columns, rows: every panel and dialog fits (snapshot-tested)
+XWIDE_COLUMNS = 150  # from here the input panel widens again (Screen class -xwide)
 # Result panes whose view is built the first time the tab is shown:
 # pane id -> (tab title, module, view class, view id).
 LAZY_PANES: dict[str, tuple[str, str, str, str]] = {
@@ -210,6 +211,7 @@ class WhatifApp(App):
         self.query_one("#tour-band").display = self.session.tour is not None
         self._cached("#stale-banner").display = False
         self._show_size_notice(*self.size)
+        self._set_width_class(self.size.width)
         self._session_changed(Change(result=True, errors=True, title=True, tour=True))
         # Views that re-render from on_resize (the P10/P90 strip) change height during the
         # first layout pass, which Textual does not re-measure: lay out once more after it.
@@ -266,6 +268,11 @@ class WhatifApp(App):
     def on_resize(self, event: events.Resize) -> None:
         self.call_after_refresh(self._relayout_views)
         self._show_size_notice(event.size.width, event.size.height)
+        self._set_width_class(event.size.width)
+
+    def _set_width_class(self, width: int) -> None:
+        main = self.screen_stack[0] if self.screen_stack else self.screen
+        main.set_class(width >= XWIDE_COLUMNS, "-xwide")
 
     def _show_size_notice(self, width: int, height: int) -> None:
         """Below MIN_SIZE panels and dialog buttons are cut off: say so, not silently."""
