@@ -162,3 +162,12 @@ def test_typed_magnitudes_are_read_in_the_fields_unit():
     assert BY_KEY["cluster.count"].parse("2e4") == 20_000 and BY_KEY["cluster.count"].parse("1.5k") == 1536
     assert BY_KEY["cluster.count"].parse("16x") == "16x"                  # validation says why
     assert repr(BY_KEY["facility.pue"].parse("-")) == "INCOMPLETE"
+
+
+def test_revert_goes_back_to_the_saved_scenario_and_undo_brings_the_edits_back():
+    session, _ = session_with_log()
+    session.edit("cluster.count", 4096)
+    session.edit("facility.pue", "x")
+    assert session.revert() and session.scenario == SCENARIO and not session.dirty and not session.errors
+    assert not session.revert()
+    assert session.undo() and session.scenario.cluster.count == 4096

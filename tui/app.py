@@ -106,6 +106,8 @@ class WhatifApp(App):
                 tooltip="Pin the current result as baseline (again to unpin)"),
         Binding("ctrl+z", "undo", "Undo", id="edit.undo", show=False, tooltip="Undo the last change"),
         Binding("ctrl+y,ctrl+shift+z", "redo", "Redo", id="edit.redo", show=False, tooltip="Redo what undo took back"),
+        Binding("f5", "revert", "Revert to saved", id="edit.revert", show=False,
+                tooltip="Drop every change since the preset was opened or saved (undo brings them back)"),
         Binding("ctrl+o", "open_preset", "Open", id="preset.open"),
         Binding("ctrl+s", "save", "Save", id="preset.save"),
         Binding("f2", "save_as", "Save as", id="preset.save_as"),
@@ -444,6 +446,10 @@ class WhatifApp(App):
     def action_undo(self) -> None:
         if not self.session.undo():
             self.notify("Nothing to undo", timeout=2)
+
+    def action_revert(self) -> None:
+        if not self.session.revert():
+            self.notify("No changes since the preset was opened or saved", timeout=3)
 
     def action_redo(self) -> None:
         if not self.session.redo():

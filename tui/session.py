@@ -213,6 +213,17 @@ class EditSession:
         self._notify(Change(result=True, fields=True, errors=True, title=True))
         return True
 
+    def revert(self) -> bool:
+        """Back to the scenario as last opened or saved (undoable); False if nothing changed."""
+        if not self.dirty:
+            return False
+        self._remember()
+        self.scenario, self.result = self._saved, evaluate(self._saved, self.catalog)
+        self.pending.clear()
+        self.errors.clear()
+        self._notify(Change(result=True, fields=True, errors=True, title=True))
+        return True
+
     # ------------------------------------------------------------------ baseline
     def toggle_baseline(self) -> None:
         """Pin the current result as the baseline every figure is compared with, or unpin."""
