@@ -372,7 +372,11 @@ async def test_tour_steps_through_stops_and_asks_before_leaving_an_edited_stop(t
     app = WhatifApp(tour=load_tour(tmp_path))
     async with app.run_test(size=SIZE) as pilot:
         band = lambda: str(app.query_one("#tour-band", Static).render())  # noqa: E731
-        assert "Scaling" in band() and "stop 1/2" in band() and "Small" in band() and "start here" in band()
+        assert "Scaling" in band() and "stop 1/2" in band() and "start here" in band() and app.title == "Small"
+        assert len(band().splitlines()) == 2                             # closed: the stop, its note
+        await pilot.press("f7")
+        assert "Small" in band() and "F7 closes" in band()              # open: everything
+        await pilot.press("f7")
         await pilot.click("#f-cluster-count")
         await pilot.press("pagedown")
         await pilot.pause()

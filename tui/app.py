@@ -116,6 +116,8 @@ class WhatifApp(App):
                 tooltip="Edit the preset's name, description and source"),
         Binding("pagedown", "tour_next", "Next stop", id="tour.next", priority=True),
         Binding("pageup", "tour_previous", "Prev stop", id="tour.previous", priority=True),
+        Binding("f7", "toggle_tour_notes", "Tour notes", id="tour.notes", show=False,
+                tooltip="Open or close the tour stop's notes"),
         Binding("ctrl+g", "goal_seek", "Goal seek", id="analysis.goal_seek"),
         Binding("ctrl+r", "compare", "Compare", id="analysis.compare"),
         Binding("f6", "export", "Export", id="analysis.export", show=False,
@@ -158,6 +160,7 @@ class WhatifApp(App):
         self._claims_view_mounted = False
         self._claims_tab_hidden = False
         self._mounted = False
+        self._tour_notes_open = False
         # Called once the first frame is on screen (tui.launch resumes garbage collection).
         self.after_first_frame: Callable[[], object] | None = None
         session.subscribe(self._session_changed)
@@ -422,6 +425,8 @@ class WhatifApp(App):
         self.sub_title = f"{name} ● modified" if session.dirty else name
 
     def _show_tour_band(self) -> None:
+        """Where the tour is and what to look at: two lines (the stop, its note's first line)
+        unless opened with F7, so the note shows even at 80x24."""
         tour = self.session.tour
         if tour is None:
             return
@@ -430,14 +435,29 @@ class WhatifApp(App):
         index = self.session.stop_index
         stop = tour.stops[index]
         scenario = self.session.scenario
-        text = Text()
-        text.append(f"Tour: {tour.title}", style="bold")
-        text.append(f"  ·  stop {index + 1}/{len(tour.stops)}  ·  PgDn next, PgUp back\n")
-        text.append(scenario.name or stop.path.stem, style="bold")
-        for extra in (stop.note, scenario.description):
-            if extra:
-                text.append(f"\n{extra}")
-        self._static("#tour-band").update(text)
+        notes = [n for n in (stop.note, scenario.description) if n]
+        head = f"stop {index + 1}/{len(tour.stops)} · PgDn next, PgUp back"
+        if not self._tour_notes_open:  # the stop's name is in the title bar
+            text = Text(no_wrap=True, overflow="ellipsis")
+            text.append(f"Tour: {tour.title}", style="bold")
+            text.append(f" · {head}" + (" · F7 notes" if notes else ""))
+            if notes:
+                text.append("\n" + " ".join(notes))
+        else:
+            text = Text()
+            text.append(f"Tour: {tour.title}", style="bold")
+            text.append(f"  ·  {head} · F7 closes\n")
+            text.append(scenario.name or stop.path.stem, style="bold")
+            for note in notes:
+                text.append(f"\n{note}")
+        band = self._static("#tour-band")
+        band.set_class(self._tour_notes_open, "-open")
+        band.set_class(not self._tour_notes_open, "-closed")
+        band.update(text)
+
+    def action_toggle_tour_notes(self) -> None:
+        self._tour_notes_open = not self._tour_notes_open
+        self._show_tour_band()
 
     # ------------------------------------------------------------ actions
     def action_toggle_baseline(self) -> None:
@@ -565,6 +585,8 @@ class WhatifApp(App):
 
     # ------------------------------------------------------------ tour
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "toggle_tour_notes":
+            return self.session.tour is not None
         if action in ("tour_next", "tour_previous"):
             if self.session.tour is None:
                 return False  # the keys then reach the focused widget (scrolling)
