@@ -34,3 +34,12 @@ def test_main_screen_with_baseline_and_invalid_field_120x40(snap_compare):
 
 def test_main_screen_160x48_widens_the_inputs(snap_compare):
     assert snap_compare(WhatifApp(), terminal_size=(160, 48), run_before=_freeze)
+
+
+def test_tour_with_its_note_and_the_claims_whole_80x24(snap_compare):
+    from pathlib import Path
+
+    from whatif.engine.tours import load_tour
+
+    tour = load_tour(Path(__file__).resolve().parent.parent / "presets" / "tours" / "article")
+    assert snap_compare(WhatifApp(tour=tour), terminal_size=(80, 24), run_before=_freeze)
