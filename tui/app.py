@@ -116,7 +116,7 @@ class WhatifApp(App):
                 tooltip="Edit the preset's name, description and source"),
         Binding("pagedown", "tour_next", "Next stop", id="tour.next", priority=True),
         Binding("pageup", "tour_previous", "Prev stop", id="tour.previous", priority=True),
-        Binding("f7", "toggle_tour_notes", "Tour notes", id="tour.notes", show=False,
+        Binding("f9", "toggle_tour_notes", "Tour notes", id="tour.notes", show=False,
                 tooltip="Open or close the tour stop's notes"),
         Binding("ctrl+g", "goal_seek", "Goal seek", id="analysis.goal_seek"),
         Binding("ctrl+r", "compare", "Compare", id="analysis.compare"),
@@ -426,7 +426,7 @@ class WhatifApp(App):
 
     def _show_tour_band(self) -> None:
         """Where the tour is and what to look at: two lines (the stop, its note's first line)
-        unless opened with F7, so the note shows even at 80x24."""
+        unless opened with F9, so the note shows even at 80x24."""
         tour = self.session.tour
         if tour is None:
             return
@@ -440,13 +440,13 @@ class WhatifApp(App):
         if not self._tour_notes_open:  # the stop's name is in the title bar
             text = Text(no_wrap=True, overflow="ellipsis")
             text.append(f"Tour: {tour.title}", style="bold")
-            text.append(f" · {head}" + (" · F7 notes" if notes else ""))
+            text.append(f" · {head}" + (" · F9 notes" if notes else ""))
             if notes:
                 text.append("\n" + " ".join(notes))
         else:
             text = Text()
             text.append(f"Tour: {tour.title}", style="bold")
-            text.append(f"  ·  {head} · F7 closes\n")
+            text.append(f"  ·  {head} · F9 closes\n")
             text.append(scenario.name or stop.path.stem, style="bold")
             for note in notes:
                 text.append(f"\n{note}")
