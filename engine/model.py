@@ -13,15 +13,11 @@ from collections.abc import Mapping
 import numpy as np
 from numpy.typing import ArrayLike
 
+from whatif.engine.step import step_model
+
 HOURS_PER_YEAR = 8760.0
 SECONDS_PER_DAY = 86400.0
 _TINY = np.finfo(float).tiny  # keeps goodput strictly above 0 when exp() underflows
-
-
-def mfu_estimate(count: ArrayLike, base: ArrayLike, loss_per_doubling: ArrayLike, ref_chips: ArrayLike) -> ArrayLike:
-    """base * (1 - loss) ** doublings beyond ref_chips (docs/model.md §3)."""
-    doublings = np.maximum(0.0, np.log2(np.divide(count, ref_chips)))
-    return base * (1.0 - loss_per_doubling) ** doublings
 
 
 def job_mtti_minutes(count: ArrayLike, mtti_chip_hours: ArrayLike) -> ArrayLike:
@@ -70,7 +66,9 @@ def _compute(x: Mapping[str, ArrayLike]) -> dict[str, np.ndarray]:
     # 2-4. Compute, utilisation, time.
     flops = x["flops"]
     peak_flops_per_chip = x["peak_tflops"] * 1e12
-    mfu_auto = mfu_estimate(n, x["mfu_base"], x["mfu_loss_per_doubling"], x["mfu_ref_chips"])
+    step = step_model(x)  # layout search, memory per chip, step-time parts (docs/model.md §16)
+    out.update(step)
+    mfu_auto = step["mfu_step"]
     mfu_estimated = np.isnan(x["mfu_in"])
     mfu = np.where(mfu_estimated, mfu_auto, x["mfu_in"])
     goodput_auto = goodput_model(n, x["mtti_chip_hours"], x["checkpoint_minutes"],
@@ -100,6 +98,7 @@ def _compute(x: Mapping[str, ArrayLike]) -> dict[str, np.ndarray]:
     it_energy_mwh = it_mw_avg * wall_h
     energy_mwh = it_energy_mwh * x["pue"]
     accel_mw = np.minimum(n * x["tdp_kw"] / 1000.0, servers_mw)  # NaN where TDP is unknown
+    accelerator_energy_mwh = n * wall_h * x["tdp_kw"] / 1000.0  # chip-hours x TDP (the narrowest boundary)
     chip_kw_in_server = kw * server_share
     servers_per_rack = np.floor(x["max_rack_kw"] / (x["chips_per_server"] * chip_kw_in_server))
     fixed = x["fixed_rack_chips"] > 0
@@ -110,12 +109,15 @@ def _compute(x: Mapping[str, ArrayLike]) -> dict[str, np.ndarray]:
         it_mw=it_mw, facility_mw=facility_mw, it_mw_avg=it_mw_avg, facility_mw_avg=facility_mw_avg,
         accelerators_mw=accel_mw, server_overhead_mw=servers_mw - accel_mw, network_mw=it_mw - servers_mw,
         cooling_overhead_mw=facility_mw - it_mw, it_energy_mwh=it_energy_mwh, energy_mwh=energy_mwh,
+        accelerator_energy_mwh=accelerator_energy_mwh,
         chips_per_rack=chips_per_rack, rack_kw=rack_kw, racks=racks, floor_m2=racks * x["floor_m2_per_rack"],
     )
 
     # 6. Carbon, water, equivalents.
     out.update(
         co2_t=energy_mwh * x["grid_g_per_kwh"] / 1000.0,
+        it_co2_t=it_energy_mwh * x["grid_g_per_kwh"] / 1000.0,
+        accelerator_co2_t=accelerator_energy_mwh * x["grid_g_per_kwh"] / 1000.0,
         water_m3=it_energy_mwh * x["wue_l_per_kwh"],
         homes=facility_mw_avg * HOURS_PER_YEAR / (x["home_kwh_per_year"] / 1000.0),
     )
@@ -149,7 +151,8 @@ def _compute(x: Mapping[str, ArrayLike]) -> dict[str, np.ndarray]:
     chinchilla = x["chinchilla_tokens_per_param"]
     out.update(
         states_gb=states_gb, usable_hbm_gb=usable_hbm_gb, tokens_per_param=tokens_per_param,
-        warn_memory=states_gb > usable_hbm_gb,
+        warn_memory=~step["fits"].astype(bool),
+        warn_layout=~step["layout_valid"].astype(bool),
         warn_rack_density=rack_kw > x["max_rack_kw"],
         warn_power_cap=facility_mw > x["power_cap_mw"],
         warn_mfu=(mfu > x["mfu_high"]) | (mfu < x["mfu_low"]),

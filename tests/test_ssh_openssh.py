@@ -125,7 +125,7 @@ async def test_openssh_visitor_sees_the_app_resizes_it_and_quits(server):
     window = TerminalWindow(120, 36)
     try:
         await window.start(_ssh_argv(server.port))
-        await window.until_text("Training time", "85.7 days", "34.5 MW", "^q Quit")
+        await window.until_text("Training time", "76.7 days", "34.5 MW", "^q Quit")
         assert window.screen.lines()[35].startswith(" ^q Quit")
         (session,) = server.sessions
         pid = session.child.pid

@@ -76,7 +76,7 @@ async def test_apps_are_forks_of_the_preloader_each_leading_its_own_session(tmp_
         assert server.preloader is not None and server.preloader.alive
         preloader_pid = server.preloader.process.pid
         first, second = await asyncio.gather(Visitor.connect(server.port), Visitor.connect(server.port))
-        await asyncio.gather(first.until_text("85.7 days"), second.until_text("85.7 days"))
+        await asyncio.gather(first.until_text("76.7 days"), second.until_text("76.7 days"))
         pids = [session.child.pid for session in server.sessions]
         assert len(set(pids)) == 2 and all(session.child.preloaded for session in server.sessions)
         for pid in pids:
@@ -99,7 +99,7 @@ async def test_when_the_preloader_dies_sessions_end_and_new_visitors_still_get_a
     server = await _server(tmp_path)
     try:
         visitor = await Visitor.connect(server.port)
-        await visitor.until_text("85.7 days")
+        await visitor.until_text("76.7 days")
         app_pid = server.sessions[0].child.pid
         os.kill(server.preloader.process.pid, signal.SIGKILL)
         await visitor.until_closed(timeout_s=10)
@@ -107,7 +107,7 @@ async def test_when_the_preloader_dies_sessions_end_and_new_visitors_still_get_a
         assert not server.preloader.alive
 
         late = await Visitor.connect(server.port)  # started as its own process instead
-        await late.until_text("85.7 days")
+        await late.until_text("76.7 days")
         assert _parent(server.sessions[0].child.pid) == os.getpid()
         assert not server.sessions[0].child.preloaded
         await late.close()
@@ -120,7 +120,7 @@ async def test_preload_can_be_turned_off(tmp_path):
     try:
         assert server.preloader is None
         visitor = await Visitor.connect(server.port)
-        await visitor.until_text("85.7 days")
+        await visitor.until_text("76.7 days")
         assert _parent(server.sessions[0].child.pid) == os.getpid()
         await visitor.close()
     finally:
