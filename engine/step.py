@@ -17,6 +17,7 @@ so one call searches the layouts of every row of a batch at once.
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Mapping
 
 import numpy as np
@@ -84,7 +85,7 @@ def _gemm_seconds_per_flop(m, k, n, peak, bw, nbytes, eff_max):
     return 1.0 / (peak * eff_max) + nbytes * (m * k + k * n + m * n) / (bw * flops)
 
 
-_CHUNK_ROWS = 2048  # rows searched at once: bounds the (rows x candidates) arrays to a few MB
+_CHUNK_ROWS = 512  # rows searched at once: bounds the (rows x candidates) arrays to a few MB
 
 
 def step_model(x: Mapping[str, ArrayLike]) -> dict[str, np.ndarray]:
@@ -95,7 +96,7 @@ def step_model(x: Mapping[str, ArrayLike]) -> dict[str, np.ndarray]:
         arrays = {k: np.asarray(x[k], dtype=float) for k in _STEP_INPUTS if not isinstance(x[k], float | int)
                   and np.ndim(x[k])}
         if not arrays:
-            return _step_model(x)
+            return _cached(tuple(None if x[k] != x[k] else float(x[k]) for k in _STEP_INPUTS))
         shape = np.broadcast_shapes(*(a.shape for a in arrays.values()))
         table = np.stack([np.broadcast_to(a, shape).ravel() for a in arrays.values()], axis=1)
         if table.shape[0] > 64:
@@ -112,6 +113,17 @@ def step_model(x: Mapping[str, ArrayLike]) -> dict[str, np.ndarray]:
         if inverse is not None:
             out = {k: v[inverse] for k, v in out.items()}
         return {k: v.reshape(shape) for k, v in out.items()}
+
+
+@functools.lru_cache(maxsize=1024)
+def _cached_outputs(key: tuple[float | None, ...]) -> dict[str, np.ndarray]:
+    return _step_model({k: math.nan if v is None else v for k, v in zip(_STEP_INPUTS, key)})
+
+
+def _cached(key: tuple[float | None, ...]) -> dict[str, np.ndarray]:
+    """One scenario's search, memoised on its step inputs (NaN, "auto", keyed as None): a
+    keystroke that changes the PUE, a price or the region reuses the layout."""
+    return {k: v.copy() for k, v in _cached_outputs(key).items()}
 
 
 def _step_model(x: Mapping[str, ArrayLike]) -> dict[str, np.ndarray]:
@@ -242,13 +254,23 @@ def _step_model(x: Mapping[str, ArrayLike]) -> dict[str, np.ndarray]:
     zero_opts = sorted(set(_ZERO) | set(_pins(x, "zero_stage_in")))
     combos = [(r, z) for r in (0.0, 1.0, 2.0) for z in zero_opts]
     pin_rc, pin_zero = col("recompute_in"), col("zero_stage_in")
-    scores = []
-    for r, z in combos:
-        t = _combo(c, r, z)
-        ok = valid & (np.isnan(pin_rc) | (pin_rc == r)) & (np.isnan(pin_zero) | (pin_zero == z))
+    rc_all = np.array([r for r, _ in combos])
+    zero_all = np.array([z for _, z in combos])
+    if not shape:
+        # One scenario: all pairs at once on a (C, K) grid (fewest numpy calls).
+        t = _combo(c, rc_all, zero_all, parts=False)
+        ok = valid & (np.isnan(pin_rc) | (pin_rc == rc_all)) & (np.isnan(pin_zero) | (pin_zero == zero_all))
         score = np.where(t["fits"], t["step"], _BIG * (1.0 + t["memory_bytes"] / 1e9))  # none fits: least memory
-        scores.append(np.where(ok, score, -score))  # invalid marked negative, sorted out below
-    score = np.stack(np.broadcast_arrays(*scores), axis=-1)[..., 0, :]  # (..., C, K)
+        score = np.where(ok, score, -score)  # invalid marked negative, sorted out below
+    else:
+        # A batch: pair by pair on (rows, C, 1) arrays, so no array is rows x C x K.
+        scores = []
+        for r, z in combos:
+            t = _combo(c, r, z, parts=False)
+            ok = valid & (np.isnan(pin_rc) | (pin_rc == r)) & (np.isnan(pin_zero) | (pin_zero == z))
+            score = np.where(t["fits"], t["step"], _BIG * (1.0 + t["memory_bytes"] / 1e9))
+            scores.append(np.where(ok, score, -score))
+        score = np.stack(np.broadcast_arrays(*scores), axis=-1)[..., 0, :]  # (..., C, K)
     score = np.broadcast_to(score, np.broadcast_shapes(score.shape, shape + (1, 1)))
     valid_any = np.any(score >= 0, axis=(-2, -1), keepdims=True)
     # No valid layout at all (pins that contradict the chip count): the least bad, flagged.
@@ -267,8 +289,7 @@ def _step_model(x: Mapping[str, ArrayLike]) -> dict[str, np.ndarray]:
         return b[ci] if not shape else np.take_along_axis(b, ci[..., None], axis=-1)[..., 0]
 
     chosen = {k: pick(val) for k, val in c.items()}
-    rc_sel = np.array([combos[k][0] for k in range(len(combos))])[ki]
-    zero_sel = np.array([combos[k][1] for k in range(len(combos))])[ki]
+    rc_sel, zero_sel = rc_all[ki], zero_all[ki]
     t = _combo(chosen, rc_sel, zero_sel)
     pin_rc, pin_zero = pick(pin_rc), pick(pin_zero)
     ok = pick(valid) & ((np.isnan(pin_rc) | (pin_rc == rc_sel)) & (np.isnan(pin_zero) | (pin_zero == zero_sel)))
@@ -289,7 +310,7 @@ def _step_model(x: Mapping[str, ArrayLike]) -> dict[str, np.ndarray]:
     return out
 
 
-def _combo(c: dict, rc: ArrayLike, zero: ArrayLike) -> dict:
+def _combo(c: dict, rc: ArrayLike, zero: ArrayLike, parts: bool = True) -> dict:
     """Step time, its parts and memory of layouts `c` under recompute `rc` (0 none, 1
     selective, 2 full) and ZeRO stage `zero`: candidates during the search, the chosen
     layout afterwards (docs/model.md §16.2-16.3)."""
@@ -318,6 +339,8 @@ def _combo(c: dict, rc: ArrayLike, zero: ArrayLike) -> dict:
     per_layer = np.where(full, 2.0, np.where(sel, np.where(flash, 18.0, 34.0), 34.0 + unfused)) * sbh / tp
     activations = per_layer * c["stage_layers"] * np.minimum(c["pp"], c["micro"]) + 4.0 * c["tokens_mb"] * c["vocab"] / tp
     memory_bytes = weights + grads + states_o + activations
+    if not parts:
+        return {"step": step, "memory_bytes": memory_bytes, "fits": memory_bytes <= c["usable"]}
     return {
         "step": step, "memory_bytes": memory_bytes, "fits": memory_bytes <= c["usable"], "weights": weights,
         "grads": grads, "optimizer_states": states_o, "activations": activations,
