@@ -184,9 +184,11 @@ def _step_model(x: Mapping[str, ArrayLike]) -> dict[str, np.ndarray]:
     valid &= (tp <= np.maximum(domain, 1.0)) | ~np.isnan(col("tp_in"))
     valid &= np.where(moe, (np.mod(dp, ep) == 0) & (np.mod(experts, ep) == 0), ep == 1)
     valid &= np.mod(heads, tp) == 0
+    pinned = True  # candidates agreeing with every pin, whether or not they are valid
     for name, cand in (("tp_in", tp), ("pp_in", pp), ("micro_batch_in", mb), ("ep_in", ep), ("dp_in", dp)):
         pin = col(name)
-        valid &= np.isnan(pin) | (np.abs(cand - pin) < 1e-9)
+        pinned = pinned & (np.isnan(pin) | (np.abs(cand - pin) < 1e-9))
+    valid &= pinned
 
     # Parameters: MoE experts from total vs active (inactive = (E - k) / E of the experts).
     expert_params = np.where(moe, np.clip((big_n - active) * experts / np.maximum(experts - top_k, 1.0), 0.0, big_n),
@@ -261,7 +263,8 @@ def _step_model(x: Mapping[str, ArrayLike]) -> dict[str, np.ndarray]:
         t = _combo(c, rc_all, zero_all, parts=False)
         ok = valid & (np.isnan(pin_rc) | (pin_rc == rc_all)) & (np.isnan(pin_zero) | (pin_zero == zero_all))
         score = np.where(t["fits"], t["step"], _BIG * (1.0 + t["memory_bytes"] / 1e9))  # none fits: least memory
-        score = np.where(ok, score, -score)  # invalid marked negative, sorted out below
+        pin_ok = pinned & (np.isnan(pin_rc) | (pin_rc == rc_all)) & (np.isnan(pin_zero) | (pin_zero == zero_all))
+        score = np.where(ok, score, np.where(pin_ok, -score, -_BIG * _BIG))  # invalid: negative, below
     else:
         # A batch: pair by pair on (rows, C, 1) arrays, so no array is rows x C x K.
         scores = []
@@ -269,12 +272,17 @@ def _step_model(x: Mapping[str, ArrayLike]) -> dict[str, np.ndarray]:
             t = _combo(c, r, z, parts=False)
             ok = valid & (np.isnan(pin_rc) | (pin_rc == r)) & (np.isnan(pin_zero) | (pin_zero == z))
             score = np.where(t["fits"], t["step"], _BIG * (1.0 + t["memory_bytes"] / 1e9))
-            scores.append(np.where(ok, score, -score))
+            pin_ok = pinned & (np.isnan(pin_rc) | (pin_rc == r)) & (np.isnan(pin_zero) | (pin_zero == z))
+            scores.append(np.where(ok, score, np.where(pin_ok, -score, -_BIG * _BIG)))
         score = np.stack(np.broadcast_arrays(*scores), axis=-1)[..., 0, :]  # (..., C, K)
     score = np.broadcast_to(score, np.broadcast_shapes(score.shape, shape + (1, 1)))
     valid_any = np.any(score >= 0, axis=(-2, -1), keepdims=True)
     # No valid layout at all (pins that contradict the chip count): the least bad, flagged.
-    score = np.where(score >= 0, score, np.where(valid_any, np.inf, 1e10 * -score))
+    # Pins that no valid layout satisfies: the fastest layout that keeps the pins, flagged
+    # layout-invalid (a pin is never silently dropped); without any pinned candidate, any.
+    pinned_any = np.any(score > -_BIG * _BIG, axis=(-2, -1), keepdims=True)
+    fallback = np.where(score > -_BIG * _BIG, 1e10 * -score, np.where(pinned_any, np.inf, 1e10 * _BIG))
+    score = np.where(score >= 0, score, np.where(valid_any, np.inf, fallback))
     best = np.argmin(score.reshape(shape + (-1,)), axis=-1)
     ci, ki = np.divmod(best, score.shape[-1])
 

@@ -181,7 +181,7 @@ def test_pinned_layout_is_used_and_reported():
     assert (lay["tp"], lay["pp"], lay["dp"], lay["recompute"], lay["zero_stage"], lay["auto"]) == (
         8, 4, 32, "full", 1, True)  # the batch is still chosen
     bad = layout(cluster={"count": 1000, "tp": 3})
-    assert "layout-invalid" in bad.warning_codes()
+    assert "layout-invalid" in bad.warning_codes() and bad.layout()["tp"] == 3  # a pin is never dropped
 
 
 def test_output_contract():
