@@ -103,16 +103,17 @@ def evaluate_resolved(scenario: Scenario, resolved: Resolved) -> Result:
     return Result(scenario, resolved, values, build_warnings(values, resolved))
 
 
-def evaluate_batch(resolved: Resolved, **columns: ArrayLike) -> dict[str, np.ndarray]:
+def evaluate_batch(resolved: Resolved, outputs: Sequence[str] | None = None, **columns: ArrayLike
+                   ) -> dict[str, np.ndarray]:
     """Compute with some resolved inputs replaced by arrays (e.g. count=np.arange(...)).
-    Every output comes back as an array of the broadcast shape."""
+    Every output (at least `outputs`, when given) comes back as an array of the broadcast shape."""
     unknown = set(columns) - set(resolved.values)
     if unknown:
         raise KeyError(f"not model inputs: {', '.join(sorted(unknown))}")
     x: dict[str, ArrayLike] = dict(resolved.values)
     x.update({k: np.asarray(v, dtype=float) for k, v in columns.items()})
     shape = np.broadcast_shapes(*(np.shape(v) for v in x.values()))
-    return {k: np.broadcast_to(v, shape) for k, v in compute(x).items()}
+    return {k: np.broadcast_to(v, shape) for k, v in compute(x, outputs).items()}
 
 
 def stack_inputs(resolved: Sequence[Resolved]) -> dict[str, np.ndarray]:

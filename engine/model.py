@@ -8,7 +8,7 @@ NaN propagates "not available" (e.g. no published price) instead of raising.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -50,16 +50,22 @@ def goodput_model(count: ArrayLike, mtti_chip_hours: ArrayLike, checkpoint_minut
     return efficiency * (1.0 - planned_downtime)
 
 
-def compute(x: Mapping[str, ArrayLike]) -> dict[str, np.ndarray]:
-    """Every output of docs/model.md §9 plus intermediates and warning flags.
+def compute(x: Mapping[str, ArrayLike], outputs: Collection[str] | None = None) -> dict[str, np.ndarray]:
+    """Every output of docs/model.md §9 plus intermediates and warning flags; with `outputs`,
+    at least those (sections none of them needs - carbon items, money, warning flags - are
+    skipped: a Monte Carlo of 100,000 rows asks for a handful).
 
     NaN (not available) and infinity (e.g. a run that never finishes when goodput underflows)
     are meaningful results here, so numpy's floating-point warnings are silenced."""
     with np.errstate(all="ignore"):
-        return _compute(x)
+        return _compute(x, None if outputs is None else frozenset(outputs))
 
 
-def _compute(x: Mapping[str, ArrayLike]) -> dict[str, np.ndarray]:
+_MONEY = frozenset(("rent_cost_usd", "own_cost_usd", "capex_usd", "cost_usd", "it_capex_usd", "facility_capex_usd",
+                    "energy_cost_usd", "own_fixed_usd_per_year", "breakeven_utilisation"))
+
+
+def _compute(x: Mapping[str, ArrayLike], want: frozenset[str] | None = None) -> dict[str, np.ndarray]:
     n = x["count"]
     out: dict[str, np.ndarray] = {}
 
@@ -114,13 +120,16 @@ def _compute(x: Mapping[str, ArrayLike]) -> dict[str, np.ndarray]:
     )
 
     # 6. Carbon, water, equivalents.
-    out.update(
-        co2_t=energy_mwh * x["grid_g_per_kwh"] / 1000.0,
-        it_co2_t=it_energy_mwh * x["grid_g_per_kwh"] / 1000.0,
-        accelerator_co2_t=accelerator_energy_mwh * x["grid_g_per_kwh"] / 1000.0,
-        water_m3=it_energy_mwh * x["wue_l_per_kwh"],
-        homes=facility_mw_avg * HOURS_PER_YEAR / (x["home_kwh_per_year"] / 1000.0),
-    )
+    carbon = {
+        "co2_t": lambda: energy_mwh * x["grid_g_per_kwh"] / 1000.0,
+        "it_co2_t": lambda: it_energy_mwh * x["grid_g_per_kwh"] / 1000.0,
+        "accelerator_co2_t": lambda: accelerator_energy_mwh * x["grid_g_per_kwh"] / 1000.0,
+        "water_m3": lambda: it_energy_mwh * x["wue_l_per_kwh"],
+        "homes": lambda: facility_mw_avg * HOURS_PER_YEAR / (x["home_kwh_per_year"] / 1000.0),
+    }
+    out.update({name: f() for name, f in carbon.items() if want is None or name in want})
+    if want is not None and not want & _MONEY and not any(w.startswith("warn_") for w in want):
+        return out
 
     # 7. Money. Facility capex is per MW of critical (IT) load, as Cushman & Wakefield quote it.
     years = wall_h / HOURS_PER_YEAR
@@ -142,6 +151,10 @@ def _compute(x: Mapping[str, ArrayLike]) -> dict[str, np.ndarray]:
         it_capex_usd=it_capex, facility_capex_usd=facility_capex, energy_cost_usd=energy_cost,
         own_fixed_usd_per_year=fixed_per_year, breakeven_utilisation=breakeven,
     )
+
+    if want is not None and not any(w.startswith("warn_") or w in ("states_gb", "usable_hbm_gb", "tokens_per_param")
+                                    for w in want):
+        return out
 
     # 8. Feasibility flags (messages are built in engine.warnings).
     states_gb = x["state_bytes_per_param"] * x["params_b"]

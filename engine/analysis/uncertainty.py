@@ -171,7 +171,7 @@ def monte_carlo(scenario: Scenario, base: Result | None = None, samples: int | N
         sample = draw(rng, r, n, table.distribution)
         # Clip only ranges that reach past the valid interval (clipping costs ~1 ms per 100k).
         columns[spec.name] = clip(spec, sample) if r.low < spec.low or r.high > spec.high else sample
-    values = evaluate_batch(base.resolved, **columns) if columns else base.values
+    values = evaluate_batch(base.resolved, outputs=outputs, **columns) if columns else base.values
     bands = _bands(values, base, outputs)
     return MonteCarlo(n, seed, table.distribution, ranges, bands, notes)
 
@@ -193,7 +193,7 @@ def _inputs_affecting(base: Result, ranges: list[InputRange], outputs: tuple[str
         column = np.full(k + 1, r.likely)
         column[i + 1] = r.high if r.high != r.likely else r.low
         columns[spec.name] = clip(spec, column)
-    probe = evaluate_batch(base.resolved, **columns)
+    probe = evaluate_batch(base.resolved, outputs=outputs, **columns)
     needed = set()
     for name in outputs:
         column = np.asarray(probe[name], dtype=float)
