@@ -64,6 +64,9 @@ class Chip(_Entry):
     hbm_gb: float | None = Field(default=None, gt=0)
     hbm_bw_tbps: float | None = Field(default=None, gt=0)
     scaleup_bw_gbps: float | None = Field(default=None, gt=0)
+    scaleup_domain: int | None = Field(default=None, ge=1)        # chips in one scale-up (NVLink/ICI) domain
+    scaleout_bw_gbps: float | None = Field(default=None, gt=0)    # scale-out NIC bandwidth per chip, one direction
+    network_basis: str = ""                                        # sources of the three fields above
     tdp_w: float | None = Field(default=None, gt=0)
     tdp_basis: str = ""
     chips_per_server: int = Field(default=8, ge=1)

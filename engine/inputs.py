@@ -23,6 +23,8 @@ Kind = Literal["number", "share", "count", "choice"]
 ChoiceSource = Literal["chips", "cooling", "regions"] | tuple[str, ...]
 PRECISIONS: tuple[str, ...] = ("bf16", "fp16", "fp8", "fp4")
 MODES: tuple[str, ...] = ("rent", "own")
+RECOMPUTE: tuple[str, ...] = ("none", "selective", "full")
+ON_OFF: tuple[str, ...] = ("on", "off")
 GROUP_NAMES: tuple[str, ...] = ("workload", "cluster", "facility", "economics")
 # A strict lower bound (gt=0) becomes this much above it for ranges the analyses search.
 _STRICT_NUDGE = 1e-9
@@ -159,6 +161,25 @@ INPUTS: tuple[Input, ...] = (
       name="active_params_b", advanced=True),
     I("workload.flops", "Training compute", "FLOPs total", "total training FLOPs; default 6 x active params x tokens",
       unit="FLOPs", fmt="flops", gt=0, name="flops", advanced=True),
+    # Model shape (docs/model.md §15): default the nearest real family by size (engine/data/models.toml).
+    I("workload.layers", "Layers", "Layers", "transformer layers; default: the nearest model family's", kind="count",
+      fmt="count", ge=1, le=10_000, name="layers", advanced=True),
+    I("workload.hidden", "Hidden size", "Hidden", "model (hidden) width; default: the nearest model family's",
+      kind="count", fmt="count", ge=64, le=1_000_000, name="hidden", advanced=True),
+    I("workload.heads", "Attention heads", "Heads", "query attention heads; default: the nearest family's",
+      kind="count", fmt="count", ge=1, le=10_000, name="heads", advanced=True),
+    I("workload.kv_heads", "KV heads", "KV heads", "key-value heads (grouped-query attention); default: the "
+      "nearest family's", kind="count", fmt="count", ge=1, le=10_000, name="kv_heads", advanced=True),
+    I("workload.ffn", "FFN size", "FFN", "feed-forward width (per expert for MoE: derived from the sizes); "
+      "default: the nearest family's", kind="count", fmt="count", ge=1, le=10_000_000, name="ffn", advanced=True),
+    I("workload.vocab", "Vocabulary", "Vocab", "vocabulary size; default: the nearest family's", kind="count",
+      fmt="count", ge=1, le=10_000_000, name="vocab", advanced=True),
+    I("workload.seq_len", "Sequence length", "Seq len", "training sequence length, tokens; default: the nearest "
+      "family's", kind="count", fmt="count", ge=1, le=10_000_000, name="seq_len", advanced=True),
+    I("workload.experts", "Experts", "Experts", "experts per MoE layer (1 = dense); default: the nearest family's",
+      kind="count", fmt="count", ge=1, le=100_000, name="experts", advanced=True),
+    I("workload.top_k", "Experts per token", "Top-k", "experts each token is routed to (MoE); default: the "
+      "nearest family's", kind="count", fmt="count", ge=1, le=100_000, name="top_k", advanced=True),
     # Cluster.
     I("cluster.chip", "Chip", "Chip", "accelerator: a key of the chip catalog (whatif chips)", kind="choice",
       choices="chips", required=True),
@@ -166,6 +187,27 @@ INPUTS: tuple[Input, ...] = (
       le=100_000_000, required=True, name="count"),
     I("cluster.mfu", "MFU", "MFU", "steady-state model FLOPs utilisation; default: the model's estimate",
       kind="share", fmt="share", gt=0, le=1, name="mfu_in", auto="mfu"),
+    # Parallel layout (docs/model.md §16): default auto, the fastest layout that fits in memory.
+    I("cluster.tp", "Tensor parallel", "TP", "tensor-parallel size; default: auto (layout search)", kind="count",
+      fmt="count", ge=1, le=1_000_000, name="tp_in", auto="layout_tp", advanced=True),
+    I("cluster.pp", "Pipeline parallel", "PP", "pipeline-parallel stages; default: auto", kind="count", fmt="count",
+      ge=1, le=1_000_000, name="pp_in", auto="layout_pp", advanced=True),
+    I("cluster.dp", "Data parallel", "DP", "data-parallel replicas (tp x pp x dp = chips); default: auto",
+      kind="count", fmt="count", ge=1, le=100_000_000, name="dp_in", auto="layout_dp", advanced=True),
+    I("cluster.ep", "Expert parallel", "EP", "expert-parallel size (MoE, inside data parallel); default: auto",
+      kind="count", fmt="count", ge=1, le=1_000_000, name="ep_in", auto="layout_ep", advanced=True),
+    I("cluster.micro_batch", "Micro-batch", "Micro-batch", "sequences per micro-batch; default: auto", kind="count",
+      fmt="count", ge=1, le=100_000, name="micro_batch_in", auto="layout_micro_batch", advanced=True),
+    I("cluster.global_batch_tokens", "Global batch", "Batch, tokens", "tokens per optimizer step; default: a "
+      "batch-size law of the compute, capped (docs/model.md §16)", unit="tokens", kind="count", fmt="count", ge=1,
+      le=1e12, name="global_batch_tokens_in", auto="layout_global_batch_tokens", advanced=True),
+    I("cluster.recompute", "Recompute", "Recompute", "activation recompute: none, selective or full; default: auto",
+      kind="choice", choices=RECOMPUTE, blank="auto", advanced=True),
+    I("cluster.flash_attention", "Fused attention", "Flash attn", "fused (flash) attention: on, or off for "
+      "software that materialises the score matrix (pre-2022 Megatron-LM, DeepSpeed)", kind="choice",
+      choices=ON_OFF, default="on", advanced=True),
+    I("cluster.zero_stage", "ZeRO stage", "ZeRO", "optimizer-state sharding over data parallel (0-3); default: "
+      "auto", kind="count", fmt="count", ge=0, le=3, name="zero_stage_in", auto="layout_zero_stage", advanced=True),
     I("cluster.goodput", "Goodput", "Goodput", "share of wall-clock time doing useful steps; default: the "
       "reliability model", kind="share", fmt="share", gt=0, le=1, name="goodput_in", auto="goodput"),
     I("cluster.mtti_chip_hours", "MTTI per chip", "MTTI/chip, h", "mean time to interrupt per chip, hours",

@@ -104,6 +104,9 @@ class Claims(BaseModel):
     homes: ClaimValue | None = Field(default=None, description="US homes with the same average draw")
     energy_mwh: ClaimValue | None = Field(default=None, description="facility energy of the run, MWh")
     co2_t: ClaimValue | None = Field(default=None, description="CO2 of the run, tonnes")
+    energy_boundary: Literal["accelerator", "it", "facility"] | None = Field(
+        default=None, description="where the claimed energy and CO2 are measured: accelerator (chip-hours x TDP), "
+        "it (servers and network) or facility (x PUE, the default)")
     source: str | None = Field(default=None, description="who made the claims, where")
     note: str | None = Field(default=None, description="anything a reader should know")
 
@@ -114,6 +117,13 @@ class Claims(BaseModel):
     def is_empty(self) -> bool:
         return not self.figures()
 
+
+# Energy and CO2 claims at a narrower boundary than the facility (engine.claims compares like with like).
+BOUNDARY_OUTPUTS: dict[str, dict[str, str]] = {
+    "accelerator": {"energy_mwh": "accelerator_energy_mwh", "co2_t": "accelerator_co2_t"},
+    "it": {"energy_mwh": "it_energy_mwh", "co2_t": "it_co2_t"},
+    "facility": {"energy_mwh": "energy_mwh", "co2_t": "co2_t"},
+}
 
 # claim key -> the Result value it is compared with (display order).
 CLAIM_OUTPUTS: dict[str, str] = {

@@ -32,8 +32,10 @@ def test_an_accepted_edit_recomputes_and_marks_the_session_dirty():
     assert session.scenario.cluster.count == 32768
     expected = evaluate(SCENARIO.with_values({"cluster.count": 32768}))
     assert session.result["training_days"] == pytest.approx(expected["training_days"])
-    # Twice the chips: a bit more than half the days (MFU and goodput fall with size).
-    assert 0.5 < session.result["training_days"] / evaluate(SCENARIO)["training_days"] < 0.6
+    # Twice the chips: more than half the days. The 16M-token batch over dp 256 leaves 8 micro-batches
+    # per pipeline (bubble up: MFU 39.9 % -> 34.5 %) and goodput falls 0.885 -> 0.834:
+    # (0.39897 / 0.34490) x (0.88485 / 0.83429) / 2 = 0.6134.
+    assert 0.6 < session.result["training_days"] / evaluate(SCENARIO)["training_days"] < 0.62
     assert session.dirty and not session.stale
     assert changes[-1] == Change(result=True, errors=False, title=True)
 

@@ -125,7 +125,7 @@ async def test_openssh_visitor_sees_the_app_resizes_it_and_quits(server):
     window = TerminalWindow(120, 36)
     try:
         await window.start(_ssh_argv(server.port))
-        await window.until_text("Training time", "85.7 days", "34.5 MW", "^q Quit")
+        await window.until_text("Training time", "76.7 days", "34.5 MW", "^q Quit")
         assert window.screen.lines()[35].startswith(" ^q Quit")
         (session,) = server.sessions
         pid = session.child.pid
@@ -190,7 +190,7 @@ async def test_openssh_visitor_has_no_screenshot_command_and_writes_nowhere_else
     window = TerminalWindow(120, 36)
     try:
         await window.start(_ssh_argv(demo.port))
-        await window.until_text("85.7 days", "^q Quit")
+        await window.until_text("76.7 days", "^q Quit")
         (session,) = demo.sessions
         window.send(b"\x10")  # ctrl+p: the command palette
         await window.until_text("Search for commands")

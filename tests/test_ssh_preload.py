@@ -81,7 +81,7 @@ async def test_apps_are_forks_of_the_preloader_each_leading_its_own_session(tmp_
         assert server.preloader is not None and server.preloader.alive
         preloader_pid = server.preloader.process.pid
         first, second = await asyncio.gather(Visitor.connect(server.port), Visitor.connect(server.port))
-        await asyncio.gather(first.until_text("85.7 days"), second.until_text("85.7 days"))
+        await asyncio.gather(first.until_text("76.7 days"), second.until_text("76.7 days"))
         pids = [session.child.pid for session in server.sessions]
         assert len(set(pids)) == 2 and all(session.child.preloaded for session in server.sessions)
         for pid in pids:
@@ -107,7 +107,7 @@ async def test_when_the_preloader_dies_running_apps_go_on_and_a_new_one_takes_ov
     server = await _server(tmp_path)
     try:
         visitor = await Visitor.connect(server.port)
-        await visitor.until_text("85.7 days", "^q Quit")
+        await visitor.until_text("76.7 days", "^q Quit")
         (session,) = server.sessions
         first_preloader = server.preloader.process.pid
         os.kill(first_preloader, signal.SIGKILL)
@@ -120,7 +120,7 @@ async def test_when_the_preloader_dies_running_apps_go_on_and_a_new_one_takes_ov
 
         assert await wait_until(lambda: server.preloader.alive and server.preloader.process.pid != first_preloader, 20)
         late = await Visitor.connect(server.port)
-        await late.until_text("85.7 days")
+        await late.until_text("76.7 days")
         (late_session,) = [s for s in server.sessions if s is not session]
         assert late_session.child.preloaded and _parent(late_session.child.pid) == server.preloader.process.pid
 
@@ -145,7 +145,7 @@ async def test_preload_can_be_turned_off(tmp_path):
     try:
         assert server.preloader is None
         visitor = await Visitor.connect(server.port)
-        await visitor.until_text("85.7 days")
+        await visitor.until_text("76.7 days")
         assert _parent(server.sessions[0].child.pid) == os.getpid()
         await visitor.close()
     finally:

@@ -29,7 +29,7 @@ from whatif.tui.widgets.base import content_width
 
 # Panel titles and the title of each panel's folded section of less-used inputs.
 PANEL_TITLES: dict[str, tuple[str, str]] = {
-    "workload": ("Workload", "More workload"), "cluster": ("Cluster", "Reliability"),
+    "workload": ("Workload", "More workload"), "cluster": ("Cluster", "Reliability, layout"),
     "facility": ("Facility", "Grid, water, load"), "economics": ("Economics", "Owning"),
 }
 FIELDS: dict[str, InputRow] = {spec.key: spec for spec in INPUTS}
@@ -45,6 +45,18 @@ def format_value(value: Any) -> str:
     if isinstance(value, int):
         return str(value)
     return f"{value:.10g}"
+
+
+def step_line(result: Result) -> Text:
+    """'TP8·PP16·DP128 sel 52/72GB': the layout the step model chose, its recompute and its
+    memory per chip against usable HBM (red when it does not fit). ZeRO and the step split:
+    --explain mfu."""
+    v = result.values
+    ep = f"·EP{v['layout_ep']:g}" if v["layout_ep"] > 1 else ""
+    rc = ("", " sel", " full")[int(v["layout_recompute"])]
+    text = (f"TP{v['layout_tp']:g}·PP{v['layout_pp']:g}·DP{v['layout_dp']:.6g}{ep}{rc} "
+            f"{v['memory_gb_per_chip']:,.0f}/{v['usable_hbm_gb_per_chip']:,.0f}GB")
+    return Text(text, style="" if v["fits"] else "bold red", no_wrap=True, overflow="ellipsis")
 
 
 MODE_WORDS = {"rent": "renting", "own": "owning"}
@@ -380,6 +392,8 @@ class InputPanels(Vertical):
                 for spec in specs:
                     if not spec.advanced:
                         yield FieldRow(spec, self.catalog, self.scenario.get(spec.key), self.scenario.chips)
+                if group == "cluster":
+                    yield Static("", id="step-line", classes="step-line")  # layout and memory per chip
                 advanced = tuple(spec for spec in specs if spec.advanced)
                 if advanced:
                     yield MoreFields(more_title, advanced, self.catalog)
@@ -430,6 +444,9 @@ class InputPanels(Vertical):
     def show_hints(self, result: Result) -> None:
         """What an empty field means: the value the model uses and where it comes from."""
         self._result = result
+        lines = self.query("#step-line")
+        if lines:
+            lines.first(Static).update(step_line(result))
         for key, spec in FIELDS.items():
             editor = self.editor(key)
             if editor is None:
