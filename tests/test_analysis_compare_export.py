@@ -78,7 +78,7 @@ def test_export_result_formats():
     assert rows["facility.electricity_usd_per_mwh"]["unit"] == "USD/MWh"
     data = json.loads(export_result(result, "json"))
     assert data["outputs"] == json.loads(json.dumps(result.outputs()))
-    assert {"key": "cluster.chip", "value": "h100"}.items() <= data["inputs"][5].items()
+    assert {"key": "cluster.chip", "value": "h100"}.items() <= next(i for i in data["inputs"] if i["key"] == "cluster.chip").items()
     md = export_result(result, "md")
     assert md.startswith("# ") and "| Training time |" in md and "| Chips | 16,384 chips | input |" in md
 

@@ -34,8 +34,10 @@ def input_rows(result: Result) -> list[dict[str, object]]:
     rows = []
     set_keys = _set_keys(result)
     for spec in INPUTS:
-        if spec.key in choices:
-            value: object = choices[spec.key]
+        if spec.kind == "choice":
+            value: object = choices.get(spec.key, result.scenario.get(spec.key))
+            if value is None:
+                value = spec.blank or ""  # left to the model, e.g. recompute 'auto'
             origin = r.origins.get(spec.field)  # cooling and region say why they default
             kind, source = (("input", "set in the scenario") if spec.key in set_keys
                             else (origin.kind, origin.source) if origin else ("default", ""))
