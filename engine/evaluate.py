@@ -68,6 +68,7 @@ class Result:
         for key in LAYOUT_KEYS:
             value = v["layout_" + key]
             out[key] = RECOMPUTE[int(value)] if key == "recompute" else json_number(float(round(value, 9)))
+        out["idle_chips"] = json_number(float(self.values["idle_chips"]))
         out["auto"] = self.layout_auto()
         return out
 

@@ -28,12 +28,12 @@ if TYPE_CHECKING:
 
 RECOMPUTE: tuple[str, ...] = ("none", "selective", "full")
 PARTS: tuple[str, ...] = ("model_flops", "matmul", "attention", "memory_bound", "overhead", "tp_comm", "expert_a2a",
-                          "recompute", "stage_imbalance", "pp_bubble", "pp_p2p", "dp_comm")
+                          "recompute", "stage_imbalance", "pp_bubble", "pp_p2p", "dp_comm", "idle_chips")
 PART_LABELS: dict[str, str] = {
     "model_flops": "model FLOPs", "matmul": "matmul efficiency", "attention": "attention", "memory_bound":
     "memory-bound ops", "overhead": "per-layer overhead", "tp_comm": "TP collectives", "expert_a2a":
     "expert all-to-all", "recompute": "recompute", "stage_imbalance": "stage imbalance", "pp_bubble":
-    "pipeline bubble", "pp_p2p": "pipeline p2p", "dp_comm": "DP gradient reduce",
+    "pipeline bubble", "pp_p2p": "pipeline p2p", "dp_comm": "DP gradient reduce", "idle_chips": "idle chips",
 }
 LAYOUT_KEYS: tuple[str, ...] = ("tp", "pp", "dp", "ep", "micro_batch", "global_batch_tokens", "recompute",
                                 "zero_stage")
@@ -159,10 +159,12 @@ def _step_model(x: Mapping[str, ArrayLike]) -> dict[str, np.ndarray]:
     latency = col("step_collective_latency_us") * 1e-6
     vmax = col("step_max_virtual_stages")
 
-    # Drop candidates no row can use (chip count not divisible, deeper than the model,
-    # heads not divisible, a pin excludes them): the search then runs on far fewer.
-    dp = n / (tp * pp)
-    keep = (np.abs(dp - np.round(dp)) < 1e-9) & (dp >= 1) & (pp <= layers) & (np.mod(heads, tp) == 0)
+    # A layout uses whole replicas of tp x pp chips: dp = floor(count / (tp x pp)), and the
+    # chips left over (16,385 on a tp 8 x pp 16 layout leaves one) idle, paid for but doing
+    # nothing, as a real job would leave them. Drop candidates no row can use (deeper than
+    # the model, heads not divisible, a pin excludes them): the search then runs on fewer.
+    dp = np.floor(n / (tp * pp) + 1e-9)
+    keep = (dp >= 1) & (pp <= layers) & (np.mod(heads, tp) == 0)
     for name, cand in (("tp_in", tp), ("pp_in", pp), ("micro_batch_in", mb), ("ep_in", ep)):
         pin = col(name)
         keep &= np.isnan(pin) | (np.abs(cand - pin) < 1e-9)
@@ -172,7 +174,8 @@ def _step_model(x: Mapping[str, ArrayLike]) -> dict[str, np.ndarray]:
         tp, pp, mb, ep = tp[used], pp[used], mb[used], ep[used]
 
     # Layout arithmetic on the (C, 1) candidates.
-    dp = n / (tp * pp)
+    dp = np.floor(n / (tp * pp) + 1e-9)
+    used = tp * pp * dp  # chips doing steps; n - used idle
     stage_layers = np.ceil(layers / pp)
     imbalance = stage_layers * pp / layers
     moe = experts > 1.0
@@ -183,7 +186,7 @@ def _step_model(x: Mapping[str, ArrayLike]) -> dict[str, np.ndarray]:
     batch = np.where(np.isnan(batch_in), batch_auto, batch_in)
     micro = batch / (seq * dp * mb)  # micro-batches per replica per step
 
-    valid = (np.abs(dp - np.round(dp)) < 1e-9) & (dp >= 1) & (pp <= layers) & (micro >= 1.0 - 1e-9)
+    valid = (dp >= 1) & (pp <= layers) & (micro >= 1.0 - 1e-9)
     valid &= (tp <= np.maximum(domain, 1.0)) | ~np.isnan(col("tp_in"))
     valid &= np.where(moe, (np.mod(dp, ep) == 0) & (np.mod(experts, ep) == 0), ep == 1)
     valid &= np.mod(heads, tp) == 0
@@ -216,15 +219,15 @@ def _step_model(x: Mapping[str, ArrayLike]) -> dict[str, np.ndarray]:
     spf = share_proj * spf_proj + share_exp * np.where(moe, spf_exp, 0.0) + (1 - share_proj - share_exp) * spf_mlp
 
     # Per-step seconds per chip of the per-layer terms (before recompute and imbalance).
-    model_flops = 6.0 * active * batch / n
+    model_flops = 6.0 * active * batch / used
     ideal = model_flops / peak
     matmul = model_flops * spf
     flash = col("flash_attention") > 0.5
     causal = np.where(flash, col("step_attention_causal"), 1.0)  # unfused kernels compute the whole score matrix
-    attention = 12.0 * layers * seq * h * causal * batch / n / (peak * attn_eff)
+    attention = 12.0 * layers * seq * h * causal * batch / used / (peak * attn_eff)
     scores = np.where(flash, 0.0, col("step_score_passes") * heads * seq)  # materialised scores, elements
-    memory = (elem_passes * h + scores) * 2.0 * layers * batch / n / hbm_bw
-    scores_time = scores * 2.0 * layers * batch / n / hbm_bw
+    memory = (elem_passes * h + scores) * 2.0 * layers * batch / used / hbm_bw
+    scores_time = scores * 2.0 * layers * batch / used / hbm_bw
     steps_ml = stage_layers * micro  # layer x micro-batch visits per step on one chip
     overhead = layer_us * 1e-6 * steps_ml
     act_bytes = tokens_mb * h * 2.0
@@ -246,14 +249,15 @@ def _step_model(x: Mapping[str, ArrayLike]) -> dict[str, np.ndarray]:
     pp_bw = np.where(tp * pp <= domain, up_bw, out_bw) * coll_eff
     # Point-to-point sends overlap with the next micro-batch's compute, as the DP reduce does.
     p2p = np.where(pp > 1, 2.0 * v * micro * (act_bytes / tp / pp_bw + latency), 0.0) * (1.0 - overlap)
-    dp_bw = np.where(n <= domain, up_bw, out_bw) * coll_eff
+    dp_bw = np.where(used <= domain, up_bw, out_bw) * coll_eff
     dp_base = np.where(dp > 1, 2.0 * (dp - 1) / dp * 2.0 * local_params / dp_bw, 0.0)
     sbh = tokens_mb * h
     c = dict(ideal=ideal, matmul=matmul, attention=attention, memory=memory, overhead=overhead, tp_comm=tp_comm,
              a2a=a2a, scores_time=scores_time, imbalance=imbalance, pp=pp, v=v, micro=micro, p2p=p2p, dp=dp,
              dp_base=dp_base, local_params=local_params, hbm_bw=hbm_bw, overlap=overlap, sbh=sbh, tp=tp,
              stage_layers=stage_layers, heads=heads, seq=seq, h=h, vocab=vocab, tokens_mb=tokens_mb, flash=flash,
-             usable=col("hbm_usable_share") * col("hbm_gb") * 1e9, valid=valid, ep=ep, mb=mb, batch=batch)
+             usable=col("hbm_usable_share") * col("hbm_gb") * 1e9, valid=valid, ep=ep, mb=mb, batch=batch,
+             busy=used / n)
 
     # Search: every (recompute, ZeRO) pair on the candidates; the fastest that fits wins.
     zero_opts = sorted(set(_ZERO) | set(_pins(x, "zero_stage_in")))
@@ -306,7 +310,9 @@ def _step_model(x: Mapping[str, ArrayLike]) -> dict[str, np.ndarray]:
     ok = pick(valid) & ((np.isnan(pin_rc) | (pin_rc == rc_sel)) & (np.isnan(pin_zero) | (pin_zero == zero_sel)))
     step_s = t["step"]
     out = {
-        "step_time_s": step_s, "mfu_step": chosen["ideal"] / step_s,
+        # MFU over every chip paid for: the idle ones count against it.
+        "step_time_s": step_s, "mfu_step": chosen["ideal"] / step_s * chosen["busy"],
+        "idle_chips": np.round(pick(n) * (1.0 - chosen["busy"])),
         "layout_tp": chosen["tp"], "layout_pp": chosen["pp"], "layout_dp": chosen["dp"], "layout_ep": chosen["ep"],
         "layout_micro_batch": chosen["mb"], "layout_global_batch_tokens": chosen["batch"],
         "layout_recompute": rc_sel, "layout_zero_stage": zero_sel, "layout_valid": ok,
@@ -315,8 +321,9 @@ def _step_model(x: Mapping[str, ArrayLike]) -> dict[str, np.ndarray]:
         "memory_optimizer_gb": t["optimizer_states"] / 1e9, "memory_activations_gb": t["activations"] / 1e9,
         "usable_hbm_gb_per_chip": chosen["usable"] / 1e9,
     }
-    for name in PARTS:
-        out["part_" + name] = t["part_" + name] / step_s
+    for name in PARTS[:-1]:  # shares of the chips' time: the busy ones' step, then the idle ones
+        out["part_" + name] = t["part_" + name] / step_s * chosen["busy"]
+    out["part_idle_chips"] = 1.0 - chosen["busy"]
     out = {k: np.array(np.broadcast_to(np.asarray(val, dtype=float), shape)) for k, val in out.items()}
     return out
 

@@ -71,7 +71,7 @@ QUANTITIES: dict[str, Quantity] = {
     "step_time_s": Q("Step time", "s", "plain"),
     "mfu_step": Q("MFU (step model)", "", "share"),
     "layout_tp": Q("Tensor parallel", "", "count"), "layout_pp": Q("Pipeline parallel", "", "count"),
-    "layout_dp": Q("Data parallel", "", "count"), "layout_ep": Q("Expert parallel", "", "count"),
+    "layout_dp": Q("Data parallel", "", "count"), "idle_chips": Q("Idle chips (left over by the layout)", "chips", "count"), "layout_ep": Q("Expert parallel", "", "count"),
     "layout_micro_batch": Q("Micro-batch", "sequences", "count"),
     "layout_global_batch_tokens": Q("Global batch", "tokens", "count"),
     "layout_recompute": Q("Recompute (0 none, 1 selective, 2 full)", "", "plain"),

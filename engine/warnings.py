@@ -51,7 +51,7 @@ def build_warnings(v: dict[str, float], r: Resolved) -> list[ScenarioWarning]:
                             "usable_hbm_gb_per_chip": v["usable_hbm_gb_per_chip"]}))
     if v["warn_layout"]:
         out.append(ScenarioWarning("layout-invalid", f"tp {v['layout_tp']:g} x pp {v['layout_pp']:g} x dp "
-                           f"{v['layout_dp']:.4g} does not make {x['count']:,.0f} whole replicas of a "
+                           f"{v['layout_dp']:.4g} does not suit {x['count']:,.0f} chips and a "
                            f"{x['layers']:.0f}-layer model with {x['heads']:.0f} heads and a "
                            f"{v['layout_global_batch_tokens']:,.0f}-token batch; the step time assumes it anyway",
                            "warning"))

@@ -180,19 +180,33 @@ def test_pinned_layout_is_used_and_reported():
     lay = r.layout()
     assert (lay["tp"], lay["pp"], lay["dp"], lay["recompute"], lay["zero_stage"], lay["auto"]) == (
         8, 4, 32, "full", 1, True)  # the batch is still chosen
-    bad = layout(cluster={"count": 1000, "tp": 3})
-    assert "layout-invalid" in bad.warning_codes() and bad.layout()["tp"] == 3  # a pin is never dropped
+    bad = layout(cluster={"count": 1000, "tp": 7})                   # 7 divides no model's heads
+    assert "layout-invalid" in bad.warning_codes() and bad.layout()["tp"] == 7  # a pin is never dropped
 
 
 def test_output_contract():
     out = layout(cluster={"count": 4096}).outputs()
     lay = out["layout"]
     assert set(lay) == {"tp", "pp", "dp", "ep", "micro_batch", "global_batch_tokens", "recompute", "zero_stage",
-                        "auto"}
-    assert lay["tp"] * lay["pp"] * lay["dp"] == 4096
+                        "idle_chips", "auto"}
+    assert lay["tp"] * lay["pp"] * lay["dp"] + lay["idle_chips"] == 4096 and lay["idle_chips"] < lay["tp"] * lay["pp"]
     assert sum(out["mfu_breakdown"].values()) == pytest.approx(1.0)
     assert out["mfu_breakdown"]["model_flops"] == pytest.approx(out["mfu"])
     assert isinstance(out["fits"], bool) and out["memory_gb_per_chip"] > 0
+
+
+def test_a_chip_count_that_no_layout_divides_leaves_chips_idle_instead_of_falling_apart():
+    """16,385 chips run the 16,384-chip layout with one chip idle, not pure data parallel
+    at 40 % of the time (the search used to demand tp x pp x dp == count exactly)."""
+    from whatif.engine.presets import default_preset_path, load_preset
+
+    preset = load_preset(default_preset_path())                       # 405B on H100
+    whole, odd = (evaluate(preset.with_values({"cluster.count": n})) for n in (16384, 16385))
+    assert odd.layout()["idle_chips"] == 1 and odd.layout()["dp"] == whole.layout()["dp"]
+    assert odd["training_days"] == pytest.approx(whole["training_days"], rel=1e-4)  # goodput: one chip more to fail
+    assert odd["mfu"] == pytest.approx(whole["mfu"] * 16384 / 16385, rel=1e-9)   # the idle chip counts against it
+    assert odd.outputs()["mfu_breakdown"]["idle_chips"] == pytest.approx(1 / 16385)
+    assert sum(odd.outputs()["mfu_breakdown"].values()) == pytest.approx(1.0)
 
 
 def test_moe_shards_experts_and_pays_all_to_all():
@@ -241,7 +255,9 @@ def test_more_bandwidth_is_never_slower(s, factor, which):
 def test_parts_sum_to_the_step_and_the_chosen_layout_fits_if_any_does(s):
     r = layout(workload={"params_b": s["params_b"]}, cluster={"chip": s["chip"], "count": s["count"]})
     assert sum(r["part_" + p] for p in PARTS) == pytest.approx(1.0, rel=1e-9)
-    assert r.layout()["tp"] * r.layout()["pp"] * r.layout()["dp"] == s["count"]
+    lay = r.layout()
+    assert lay["tp"] * lay["pp"] * lay["dp"] + lay["idle_chips"] == s["count"]
+    assert 0 <= lay["idle_chips"] < lay["tp"] * lay["pp"]              # never a whole replica idle
     if not r["fits"]:
         # The most memory-frugal settings do not fit either.
         frugal = layout(workload={"params_b": s["params_b"]},
