@@ -535,11 +535,14 @@ class WhatifApp(App):
         tabs.active = pane_id
         self.call_after_refresh(self._focus_view, pane_id)
 
-    def _focus_view(self, pane_id: str) -> None:
+    def _focus_view(self, pane_id: str, tries: int = 20) -> None:
+        """Focus the view once its pane has built it (a pane's view mounts when first shown)."""
         pane = self.query_one(f"#{pane_id}", TabPane)
         target = next((w for w in pane.walk_children(Widget) if w.focusable), None)
         if target is not None:
             target.focus()
+        elif tries > 0:
+            self.call_after_refresh(self._focus_view, pane_id, tries - 1)
 
     def action_focus_inputs(self) -> None:
         self.run_worker(self.panels.focus_field("workload.params_b"))
