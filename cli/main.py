@@ -25,6 +25,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "presets": ("whatif.cli.commands.presets", "list the shipped and user presets"),
     "sweep": ("whatif.cli.commands.sweep", "vary one input over a range and tabulate outputs (reliability wall, power cap)"),
     "solve": ("whatif.cli.commands.solve", "goal seek: solve one input for a target output (e.g. chips for 60 days)"),
+    "plan": ("whatif.cli.commands.plan", "plan a site: best chip, count and cooling under a power cap, deadline, budget"),
     "sensitivity": ("whatif.cli.commands.sensitivity", "rank inputs by their effect on one output (tornado chart)"),
     "compare": ("whatif.cli.commands.compare", "2-6 presets side by side with deltas against the first"),
     "export": ("whatif.cli.commands.export", "write a preset's results as Markdown, CSV or JSON"),
