@@ -28,6 +28,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "plan": ("whatif.cli.commands.plan", "plan a site: best chip, count and cooling under a power cap, deadline, budget"),
     "sensitivity": ("whatif.cli.commands.sensitivity", "rank inputs by their effect on one output (tornado chart)"),
     "compare": ("whatif.cli.commands.compare", "2-6 presets side by side with deltas against the first"),
+    "diff": ("whatif.cli.commands.diff", "why two presets differ: each output's change split between the inputs (Shapley)"),
     "export": ("whatif.cli.commands.export", "write a preset's results as Markdown, CSV or JSON"),
     "check": ("whatif.cli.commands.check", "check the [claims] of presets against the model (implied utilisation, verdicts)"),
     "config": ("whatif.cli.commands.config", "show the user's files (config.toml, chips, presets) and the settings in use"),
