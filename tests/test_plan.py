@@ -126,3 +126,22 @@ def test_fixed_count_chooses_among_chips_only():
                   coolings=[s.facility.cooling])
     assert result.ok and all(o.count == s.cluster.count for o in result.options)
     assert all(o.figures["training_days"] <= 60 for o in result.options)
+
+
+def test_solve_chooses_the_cheapest_chip_for_60_days_under_150_mw(capsys):
+    code, out, _ = run(capsys, "solve", PRESET, "--for", "cluster.chip", "--target", "training_days<=60",
+                       "--target", "facility_mw<=150", "--minimise", "cost", "--json")
+    data = json.loads(out)
+    assert code == 0 and data["ok"] and set(data["value"]) >= {"cluster.chip", "cluster.count"}
+    best = data["options"][0]
+    assert best["count"] == 16384 and best["training_days"] <= 60 and best["facility_mw"] <= 150
+    costs = [o["cost_usd"] for o in data["options"]]
+    assert costs == sorted(costs)
+    code, out, _ = run(capsys, "solve", PRESET, "--for", "cluster.chip,facility.cooling,cluster.count",
+                       "--target", "training_days<=60")
+    assert code == 0 and out.startswith("cluster.chip = ") and "cluster.count = " in out
+    code, _, err = run(capsys, "solve", PRESET, "--for", "facility.cooling", "--target", "training_days<=5")
+    assert code == 1 and "no cooling type meets" in err and "bites first" in err
+    assert run(capsys, "solve", PRESET, "--for", "cluster.chip", "--target", "training_days=60")[0] == 2
+    assert run(capsys, "solve", PRESET, "--for", "cluster.count", "--target", "training_days=60",
+               "--target", "facility_mw<=9")[0] == 2

@@ -485,3 +485,53 @@ def _pareto(prep: Prepared, grid: dict[str, np.ndarray], scenario: Scenario, cou
     if front.size > PARETO_MAX:
         front = front[np.unique(np.round(np.linspace(0, front.size - 1, PARETO_MAX)).astype(int))]
     return [_option(prep, grid, int(r[k]), int(c[k]), scenario, count_free) for k in front]
+
+
+# ----------------------------------------------------------------------------- goal seek across choices
+CHOICE_KEYS: tuple[str, ...] = ("cluster.chip", "facility.cooling")
+_NOUNS = {"cluster.chip": "chip", "facility.cooling": "cooling type", "cluster.count": "count"}
+
+
+def choose(scenario: Scenario, keys: Sequence[str], goals: Sequence[tuple[str, str, float]],
+           objective: str = "cost_usd", catalog: Catalog | None = None) -> Plan:
+    """Goal seek across choices: the chip and/or cooling type (and, with cluster.count among
+    `keys`, the count) that meets every goal (output, '<=' or '>=', target) with the best
+    `objective`, e.g. the cheapest chip that finishes in 60 days under 150 MW. What is not
+    among `keys` stays as the scenario has it. `Plan.message` states the answer."""
+    keys = list(dict.fromkeys(keys))
+    allowed = (*CHOICE_KEYS, "cluster.count")
+    for key in keys:
+        if key not in allowed:
+            raise WhatifError(unknown_choice("input to choose", key, allowed), key="for")
+    if not any(k in CHOICE_KEYS for k in keys):
+        raise WhatifError("choose a chip or cooling type: --for cluster.chip, facility.cooling or both", key="for")
+    limits = []
+    for output, op, target in goals:
+        if op not in ("<=", ">="):
+            raise WhatifError(f"choosing among options takes goals with <= or >=, not {op!r} "
+                              f"(e.g. {output}<={target:g})", key="target")
+        limits.append(Limit(f"{output} goal", output, op, float(target)))
+    result = plan(scenario, limits, objective, catalog=catalog,
+                  chips=None if "cluster.chip" in keys else [scenario.cluster.chip],
+                  coolings=None if "facility.cooling" in keys else [scenario.facility.cooling],
+                  count_free="cluster.count" in keys)
+    what = " and ".join(_NOUNS[k] for k in keys)
+    goal_text = ", ".join(l.text() for l in limits) or "no goal"
+    objective = result.objective
+    if not result.ok:
+        result.message = f"no {what} meets {goal_text}: " + result.message.removeprefix("nothing is feasible: ")
+        return result
+    best = result.best
+    chosen = ", ".join(f"{k} = {best.values[k]:,}" if k == "cluster.count" else f"{k} = {best.values[k]}"
+                       for k in keys)
+    figures = ", ".join(fmt(k, best.figures[k]) for k in dict.fromkeys((objective, "training_days", "cost_usd",
+                                                                         "facility_mw")))
+    if len(result.options) > 1:
+        nxt = result.options[1]
+        runner = (f"; {len(result.options)} chips qualify, next best: {nxt.chip} ({nxt.cooling}) at "
+                  f"{fmt(objective, nxt.figures[objective])}")
+    else:
+        runner = f"; {best.why}"
+    result.message = (f"{chosen}: the {what} with {_VERB.get(objective, 'best ' + objective)} and "
+                      f"{goal_text} (gives {figures}){runner}")
+    return result
