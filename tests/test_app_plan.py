@@ -1,0 +1,71 @@
+"""Pilot tests of the Plan view (tui/screens/plan.py): edit the cap, the ranking follows;
+Enter applies a row through the session, and undo takes it back."""
+
+from __future__ import annotations
+
+from textual.widgets import DataTable, Input, Static
+
+from tests.helpers import make_scenario
+from whatif.tui.app import WhatifApp
+from whatif.tui.screens.plan import PlanScreen
+
+SCENARIO = make_scenario(workload={"params_b": 405.0, "tokens_t": 15.6}, cluster={"chip": "h100", "count": 16384})
+
+
+def ranking(screen: PlanScreen) -> list[tuple[str, str]]:
+    table = screen.query_one("#plan-table", DataTable)
+    return [(str(table.get_row_at(k)[0]), str(table.get_row_at(k)[2])) for k in range(table.row_count)]
+
+
+async def test_plan_view_follows_the_cap_and_applies_a_row():
+    app = WhatifApp(scenario=SCENARIO)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("f7")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, PlanScreen)
+        cap = screen.query_one("#plan-cap", Input)
+        cap.value = "100"
+        await pilot.pause()
+        at_100 = ranking(screen)
+        assert len(at_100) > 5 and screen.plan.ok
+        assert "@" in str(screen.query_one("#plan-scatter", Static).render())
+        cap.value = "20"
+        await pilot.pause()
+        at_20 = ranking(screen)
+        assert at_20 != at_100
+        assert all(o.figures["facility_mw"] <= 20 for o in screen.plan.options)
+        cap.value = "x"
+        await pilot.pause()
+        assert "not a number" in str(screen.query_one("#plan-status", Static).render())
+        cap.value = "20"
+        await pilot.pause()
+        table = screen.query_one("#plan-table", DataTable)
+        table.focus()
+        table.move_cursor(row=1)
+        chosen = screen.plan.options[1]
+        await pilot.press("enter")
+        await pilot.pause()
+        assert not isinstance(app.screen, PlanScreen)
+        s = app.session.scenario
+        assert (s.cluster.chip, s.cluster.count, s.facility.cooling) == (chosen.chip, chosen.count, chosen.cooling)
+        assert app.session.result.values["training_days"] == chosen.figures["training_days"]
+        assert app.session.undo()
+        assert app.session.scenario.cluster.chip == "h100"
+
+
+async def test_plan_view_says_what_bites_when_nothing_is_feasible():
+    app = WhatifApp(scenario=SCENARIO)
+    assert "analysis.plan" in {b.id for b in app.palette_bindings()}     # a palette entry too
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.action_plan()
+        await pilot.pause()
+        screen = app.screen
+        screen.query_one("#plan-cap", Input).value = "2"
+        screen.query_one("#plan-deadline", Input).value = "10"
+        await pilot.pause()
+        assert not screen.plan.ok and ranking(screen) == []
+        assert "bites first" in str(screen.query_one("#plan-status", Static).render())
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, PlanScreen) and app.session.scenario == SCENARIO
