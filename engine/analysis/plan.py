@@ -9,8 +9,8 @@ Method (all on the vectorised engine, engine.model.compute):
    preset's precision, a price the objective or the budget needs, a power figure the cap
    needs, or an availability date (`available_by`) is excluded with the reason.
 2. One batch over every row x a geometric grid of whole servers (or fixed racks) from one
-   unit to `max_chips`; then, per row, a second batch that walks whole units between the
-   grid neighbours of that row's best feasible point (the optimum of a row lies between
+   unit to `max_chips`; then, per row, small batches that zoom between the neighbours of
+   that row's best feasible point down to single units (the optimum of a row lies between
    them: each constraint holds on one stretch of counts and the objectives are unimodal).
 3. Feasible means: memory fits (warn_memory), the rack suits the cooling
    (warn_rack_density) and every limit holds. For each chip the best feasible option, the
@@ -46,9 +46,9 @@ OBJECTIVES: dict[str, str] = {"days": "training_days", "cost": "cost_usd", "co2"
 _VERB = {"training_days": "fewest days", "cost_usd": "least cost", "co2_t": "least CO2",
          "energy_mwh": "least energy", "facility_mw": "least facility power"}
 DEFAULT_MAX_CHIPS = 1_000_000
-GRID_POINTS = 256          # geometric grid of whole units per row, 1 unit .. max_chips
-REFINE_POINTS = 256        # whole units walked between a row's grid neighbours
-_LAST = 48                 # at most this many whole units each side of the walk's best, one by one
+GRID_POINTS = 160          # geometric grid of whole units per row, 1 unit .. max_chips
+REFINE_POINTS = 64         # whole units walked between a row's neighbours, per zoom stage
+_MAX_STAGES = 8
 PARETO_MAX = 24            # points of the front kept in the report (ends always kept)
 _KEEP = ("training_days", "cost_usd", "facility_mw", "co2_t", "energy_mwh", "states_gb", "usable_hbm_gb",
          "rack_kw")
@@ -205,7 +205,7 @@ def prepare(scenario: Scenario, *, chips: Sequence[str] | None = None, coolings:
                 excluded[chip] = f"not shipping by {by:%Y-%m} (available {entry['available']})"
                 continue
         try:
-            first = resolve(scenario.with_values({"cluster.chip": chip, "facility.cooling": cool_keys[0]}), catalog)
+            first = resolve(_with_choice(scenario, chip, cool_keys[0]), catalog)
         except WhatifError as exc:
             excluded[chip] = exc.detail
             continue
@@ -214,12 +214,19 @@ def prepare(scenario: Scenario, *, chips: Sequence[str] | None = None, coolings:
             excluded[chip] = reason
             continue
         for cooling in cool_keys:
-            r = first if cooling == cool_keys[0] else resolve(
-                scenario.with_values({"cluster.chip": chip, "facility.cooling": cooling}), catalog)
+            r = first if cooling == cool_keys[0] else resolve(_with_choice(scenario, chip, cooling), catalog)
             unit = int(r.values["fixed_rack_chips"]) or int(r.values["chips_per_server"])
             rows.append(Row(chip, r.cooling.key, cooling, max(unit, 1), r))
     x = {k: v[:, None] for k, v in stack_inputs([r.resolved for r in rows]).items()} if rows else {}
     return Prepared(scenario, rows, excluded, x, chip_keys)
+
+
+def _with_choice(scenario: Scenario, chip: str, cooling: str | None) -> Scenario:
+    """The scenario with another chip and cooling key. Both are catalog keys checked above
+    (resolve rejects what the catalog lacks), so the copy skips revalidating the scenario:
+    a row costs a resolve, not a validation (same values as `with_values`)."""
+    return scenario.model_copy(update={"cluster": scenario.cluster.model_copy(update={"chip": chip}),
+                                       "facility": scenario.facility.model_copy(update={"cooling": cooling})})
 
 
 def _missing(r: Resolved, needs: set[str]) -> str:
@@ -270,18 +277,7 @@ def plan(scenario: Scenario, limits: Sequence[Limit] = (), objective: str = "tra
         counts = np.full((len(prep.rows), 1), float(scenario.cluster.count))
     grid = _batch(x, counts, limits, objective, max_chips)
     if count_free:
-        fine_counts = _refine(grid, units, counts, top)
-        fine = _batch(x, fine_counts, limits, objective, max_chips)
-        # Then every whole unit next to the best of the walk (its step is above one unit
-        # for counts beyond ~REFINE_POINTS units).
-        score = np.where(fine["ok"], fine["objective"], np.inf)
-        centre = fine_counts[np.arange(len(units)), np.argmin(score, axis=1)][:, None]
-        walk_step = np.diff(fine_counts, axis=1).max() / units.min() if fine_counts.shape[1] > 1 else 1
-        reach = int(min(max(np.ceil(walk_step), 1), _LAST))
-        offsets = np.arange(-reach, reach + 1)[None, :]
-        last = np.clip(centre + units * offsets, units, units * top)
-        finest = _batch(x, last, limits, objective, max_chips)
-        grid = {k: np.concatenate([grid[k], fine[k], finest[k]], axis=1) for k in grid}
+        grid = _refine(grid, x, units, counts, top, limits, objective, max_chips)
     evaluated = int(grid["count"].size)
     score = np.where(grid["ok"], grid["objective"], np.inf)
     options = []
@@ -329,24 +325,34 @@ def _batch(x: dict[str, np.ndarray], counts: np.ndarray, limits: Sequence[Limit]
     return kept
 
 
-def _refine(grid: dict[str, np.ndarray], units: np.ndarray, counts: np.ndarray, top: np.ndarray) -> np.ndarray:
-    """Per row, REFINE_POINTS whole-unit counts between the grid neighbours of its best
-    feasible point (the first grid point for a row with none)."""
+def _refine(grid: dict[str, np.ndarray], x: dict[str, np.ndarray], units: np.ndarray, counts: np.ndarray,
+            top: np.ndarray, limits: Sequence[Limit], objective: str, max_chips: int) -> dict[str, np.ndarray]:
+    """Zoom on each row's best feasible point (the first grid point for a row without one):
+    REFINE_POINTS whole-unit counts between its neighbours, then between the neighbours of
+    the best of those, until the step is one unit. Returns every point evaluated."""
     score = np.where(grid["ok"], grid["objective"], np.inf)
     best = np.argmin(score, axis=1)
-    n = counts.shape[1]
-    rows = np.arange(counts.shape[0])
+    n, rows = counts.shape[1], np.arange(counts.shape[0])
     lo = counts[rows, np.maximum(best - 1, 0)] / units[:, 0]
-    hi = counts[rows, np.minimum(best + 1, n - 1)] / units[:, 0]
-    hi = np.minimum(hi, top[:, 0])
+    hi = np.minimum(counts[rows, np.minimum(best + 1, n - 1)] / units[:, 0], top[:, 0])
     steps = np.linspace(0.0, 1.0, REFINE_POINTS)[None, :]
-    return units * np.round(lo[:, None] + (hi - lo)[:, None] * steps)
+    stages = [grid]
+    for _ in range(_MAX_STAGES):
+        walk = units * np.round(lo[:, None] + (hi - lo)[:, None] * steps)
+        stage = _batch(x, walk, limits, objective, max_chips)
+        stages.append(stage)
+        step = (hi - lo) / (REFINE_POINTS - 1)
+        if step.max() <= 1.0:
+            break
+        centre = walk[rows, np.argmin(np.where(stage["ok"], stage["objective"], np.inf), axis=1)] / units[:, 0]
+        reach = np.ceil(step)
+        lo, hi = np.maximum(centre - reach, 1.0), np.minimum(centre + reach, top[:, 0])
+    return {k: np.concatenate([g[k] for g in stages], axis=1) for k in grid}
 
 
 def _argbest(grid: dict[str, np.ndarray], rows: np.ndarray, sub: np.ndarray) -> tuple[int, int]:
     """The best (row, column) among `rows`; ties go to the cheaper, then the fewer chips."""
-    best = sub.min()
-    tie = np.isclose(sub, best, rtol=1e-12, atol=0.0)
+    tie = sub == sub.min()
     cost = np.where(tie, np.nan_to_num(grid["cost_usd"][rows], nan=np.inf), np.inf)
     cheapest = cost.min()
     tie &= cost <= cheapest
