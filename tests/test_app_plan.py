@@ -69,3 +69,23 @@ async def test_plan_view_says_what_bites_when_nothing_is_feasible():
         await pilot.press("escape")
         await pilot.pause()
         assert not isinstance(app.screen, PlanScreen) and app.session.scenario == SCENARIO
+
+
+async def test_goal_seek_chooses_the_cheapest_chip_and_applies_it():
+    from whatif.tui.screens.goal_seek import GoalSeekScreen
+
+    app = WhatifApp(scenario=SCENARIO)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.open_goal_seek(key="cluster.chip", output="training_days", op="<=", target=60.0)
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, GoalSeekScreen) and screen.choice is not None and screen.choice.ok
+        assert screen.query_one("#goal-objective-row").display
+        best = screen.choice.best
+        assert "cluster.chip = " in str(screen.query_one("#goal-answer", Static).render())
+        await pilot.press("ctrl+a")
+        await pilot.pause()
+        assert not isinstance(app.screen, GoalSeekScreen)
+        assert app.session.scenario.cluster.chip == best.chip
+        assert app.session.result.values["training_days"] <= 60
+        assert app.session.result.values["cost_usd"] == best.figures["cost_usd"]
