@@ -3,6 +3,7 @@ Enter applies a row through the session, and undo takes it back."""
 
 from __future__ import annotations
 
+import pytest
 from textual.widgets import DataTable, Input, Static
 
 from tests.helpers import make_scenario
@@ -89,3 +90,23 @@ async def test_goal_seek_chooses_the_cheapest_chip_and_applies_it():
         assert app.session.scenario.cluster.chip == best.chip
         assert app.session.result.values["training_days"] <= 60
         assert app.session.result.values["cost_usd"] == best.figures["cost_usd"]
+
+
+async def test_compare_view_explains_the_selected_column_with_shares_that_add_up():
+    from whatif.engine.analysis.attribution import explain
+    from whatif.tui.screens.compare import CompareScreen
+
+    app = WhatifApp(scenario=SCENARIO)
+    async with app.run_test(size=(120, 36)) as pilot:
+        other = SCENARIO.with_values({"cluster.chip": "b200", "facility.region": "france"})
+        screen = CompareScreen([("H100", SCENARIO), ("B200 France", other)])
+        app.push_screen(screen)
+        await pilot.pause()
+        table = screen.query_one("#compare-table", DataTable)
+        table.move_cursor(column=2)
+        await pilot.pause()
+        text = str(screen.query_one("#compare-why", Static).render())
+        assert "Cost" in text and "chip" in text and "region" in text
+        _, splits = explain(SCENARIO, other)
+        cost = next(s for s in splits if s.output == "cost_usd")
+        assert sum(cost.shares.values()) == pytest.approx(cost.total)
