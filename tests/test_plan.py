@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from whatif.cli.main import main
 from whatif.engine.analysis.plan import Limit, limits_from, plan, prepare
+from whatif.engine.evaluate import evaluate
 from whatif.engine.presets import load_preset
 
 PRESET = "presets/default.toml"
@@ -145,3 +146,14 @@ def test_solve_chooses_the_cheapest_chip_for_60_days_under_150_mw(capsys):
     assert run(capsys, "solve", PRESET, "--for", "cluster.chip", "--target", "training_days=60")[0] == 2
     assert run(capsys, "solve", PRESET, "--for", "cluster.count", "--target", "training_days=60",
                "--target", "facility_mw<=9")[0] == 2
+
+
+def test_chip_and_cooling_bound_inputs_of_the_preset_do_not_carry_to_other_chips():
+    # GPT-3 on V100: the preset sets PUE 1.1 and 0.33 kW per chip for its own hardware.
+    s = load_preset("presets/published-gpt3-175b.toml")
+    result = plan(s, limits_from(50), chips=[s.cluster.chip, "h100"], coolings=["direct-liquid"])
+    other = next(o for o in result.options if o.chip == "h100")
+    assert other.values["facility.it_kw_per_chip"] is None and other.values["facility.pue"] is None
+    again = evaluate(s.with_values(other.values))
+    assert again.values["training_days"] == pytest.approx(other.figures["training_days"], rel=1e-9)
+    assert again.values["facility_mw"] == pytest.approx(other.figures["facility_mw"], rel=1e-9)

@@ -93,8 +93,12 @@ def render(result: Plan) -> str:
             lines += ["", "Pareto front, days against cost (no option is both faster and cheaper):"]
             lines += table([cells(o) for o in result.pareto], [h for h, _ in COLUMNS])
         best = result.best
-        sets = " ".join(f"--set {k}={v}" for k, v in best.values.items())
+        sets = " ".join(f"--set {k}={v}" for k, v in best.values.items() if v is not None)
         lines += ["", f"Best: {best.chip} x {best.count:,}, {best.cooling} cooling. Check it: whatif eval PRESET {sets}"]
+        dropped = [k for k, v in best.values.items() if v is None]
+        if dropped:
+            lines.append(f"  (with {', '.join(dropped)} removed from the preset: its figures are for its own "
+                         "chip or cooling, so the plan used the catalog's)")
     else:
         lines += ["", result.message]
     if result.excluded:

@@ -107,6 +107,7 @@ class Prepared:
     excluded: dict[str, str]
     x: dict[str, np.ndarray]   # stacked inputs, shape (rows, 1)
     chips: list[str]
+    home_cooling: str | None = None   # the scenario's own cooling type (resolved)
 
 
 @dataclass
@@ -194,6 +195,10 @@ def prepare(scenario: Scenario, *, chips: Sequence[str] | None = None, coolings:
     by = parse_month(available_by) if available_by else None
     dates = availability() if by else {}
     needs = {objective, *(l.output for l in limits)}
+    try:
+        home: str | None = resolve(scenario, catalog).cooling.key
+    except WhatifError:
+        home = scenario.facility.cooling
     rows: list[Row] = []
     for chip in chip_keys:
         if by is not None:
@@ -205,7 +210,7 @@ def prepare(scenario: Scenario, *, chips: Sequence[str] | None = None, coolings:
                 excluded[chip] = f"not shipping by {by:%Y-%m} (available {entry['available']})"
                 continue
         try:
-            first = resolve(_with_choice(scenario, chip, cool_keys[0]), catalog)
+            first = resolve(_with_choice(scenario, chip, cool_keys[0], home), catalog)
         except WhatifError as exc:
             excluded[chip] = exc.detail
             continue
@@ -214,19 +219,46 @@ def prepare(scenario: Scenario, *, chips: Sequence[str] | None = None, coolings:
             excluded[chip] = reason
             continue
         for cooling in cool_keys:
-            r = first if cooling == cool_keys[0] else resolve(_with_choice(scenario, chip, cooling), catalog)
+            r = first if cooling == cool_keys[0] else resolve(_with_choice(scenario, chip, cooling, home), catalog)
             unit = int(r.values["fixed_rack_chips"]) or int(r.values["chips_per_server"])
             rows.append(Row(chip, r.cooling.key, cooling, max(unit, 1), r))
     x = {k: v[:, None] for k, v in stack_inputs([r.resolved for r in rows]).items()} if rows else {}
-    return Prepared(scenario, rows, excluded, x, chip_keys)
+    return Prepared(scenario, rows, excluded, x, chip_keys, home)
 
 
-def _with_choice(scenario: Scenario, chip: str, cooling: str | None) -> Scenario:
-    """The scenario with another chip and cooling key. Both are catalog keys checked above
-    (resolve rejects what the catalog lacks), so the copy skips revalidating the scenario:
-    a row costs a resolve, not a validation (same values as `with_values`)."""
-    return scenario.model_copy(update={"cluster": scenario.cluster.model_copy(update={"chip": chip}),
-                                       "facility": scenario.facility.model_copy(update={"cooling": cooling})})
+# Inputs that describe the scenario's own chip or cooling type: a preset's figure for its
+# H100 (power per chip, rent, price) or its air cooling (PUE, WUE) would be wrong for another
+# chip or cooling, so rows with another one take the catalog's figures instead.
+CHIP_BOUND: tuple[str, ...] = ("facility.it_kw_per_chip", "economics.rent_usd_per_chip_hour",
+                               "economics.chip_capex_usd")
+COOLING_BOUND: tuple[str, ...] = ("facility.pue", "facility.wue_l_per_kwh")
+
+
+def dropped_inputs(scenario: Scenario, chip: str, cooling: str | None, home: str | None) -> dict[str, None]:
+    """The chip- and cooling-bound inputs the scenario sets that do not carry to this row
+    (`home`: the scenario's own cooling key, resolved): {key: None}, None = the catalog's."""
+    out: dict[str, None] = {}
+    if chip != scenario.cluster.chip:
+        out.update((k, None) for k in CHIP_BOUND if scenario.get(k) is not None)
+    if cooling is not None and cooling != home:
+        out.update((k, None) for k in COOLING_BOUND if scenario.get(k) is not None)
+    return out
+
+
+def _with_choice(scenario: Scenario, chip: str, cooling: str | None, home: str | None) -> Scenario:
+    """The scenario with another chip and cooling key (and its chip- or cooling-bound inputs
+    dropped). Both are catalog keys checked above (resolve rejects what the catalog lacks),
+    so the copy skips revalidating the scenario: a row costs a resolve, not a validation
+    (same values as `with_values`)."""
+    dropped = dropped_inputs(scenario, chip, cooling, home)
+    cluster = {"chip": chip}
+    facility = {"cooling": cooling, **{k.split(".")[1]: None for k in dropped if k.startswith("facility.")}}
+    economics = {k.split(".")[1]: None for k in dropped if k.startswith("economics.")}
+    update = {"cluster": scenario.cluster.model_copy(update=cluster),
+              "facility": scenario.facility.model_copy(update=facility)}
+    if economics:
+        update["economics"] = scenario.economics.model_copy(update=economics)
+    return scenario.model_copy(update=update)
 
 
 def _missing(r: Resolved, needs: set[str]) -> str:
@@ -369,6 +401,7 @@ def _option(prep: Prepared, grid: dict[str, np.ndarray], i: int, j: int, scenari
     if row.cooling_set is None and scenario.facility.cooling is None:
         values["facility.cooling"] = row.cooling   # explicit: the option is this cooling type
     values["cluster.count"] = count
+    values.update(dropped_inputs(scenario, row.chip, row.cooling_set, prep.home_cooling))
     figures = {k: float(grid[k][i, j]) for k in ("training_days", "cost_usd", "facility_mw", "co2_t", "energy_mwh")}
     return Option(row.chip, row.cooling, count, values, figures)
 
