@@ -8,14 +8,14 @@ from textual.widgets import DataTable, Input, Static
 
 from tests.helpers import make_scenario
 from whatif.tui.app import WhatifApp
-from whatif.tui.screens.plan import PlanScreen
+from whatif.tui.screens.plan import PlanScreen, PlanTable
 
 SCENARIO = make_scenario(workload={"params_b": 405.0, "tokens_t": 15.6}, cluster={"chip": "h100", "count": 16384})
 
 
 def ranking(screen: PlanScreen) -> list[tuple[str, str]]:
-    table = screen.query_one("#plan-table", DataTable)
-    return [(str(table.get_row_at(k)[0]), str(table.get_row_at(k)[2])) for k in range(table.row_count)]
+    table = screen.query_one("#plan-table", PlanTable)
+    return [(row.cells["chip"].plain, row.cells["count"].plain) for row in table.rows]
 
 
 async def test_plan_view_follows_the_cap_and_applies_a_row():
@@ -41,9 +41,13 @@ async def test_plan_view_follows_the_cap_and_applies_a_row():
         assert "not a number" in str(screen.query_one("#plan-status", Static).render())
         cap.value = "20"
         await pilot.pause()
-        table = screen.query_one("#plan-table", DataTable)
-        table.focus()
-        table.move_cursor(row=1)
+        cap = screen.query_one("#plan-cap", Input)
+        cap.focus()
+        await pilot.press("enter")                       # Enter in a field moves to the table
+        await pilot.pause()
+        table = screen.query_one("#plan-table", PlanTable)
+        assert table.has_focus
+        await pilot.press("down")
         chosen = screen.plan.options[1]
         await pilot.press("enter")
         await pilot.pause()

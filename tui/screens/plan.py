@@ -3,8 +3,8 @@
 The constraints are fields; every change re-plans (engine/analysis/plan.py: the rows are
 resolved once per objective, so a keystroke only re-runs the vectorised search, tens of ms).
 The ranked table holds each chip's best option; beside it a days-against-cost scatter of the
-Pareto front with the current scenario marked. Enter on a row closes the view with that
-option's inputs, which the app applies to the scenario through the session (undoable).
+Pareto front with the current scenario marked. Enter on a row (or ctrl+a) closes the view
+with that option's inputs, which the app applies through the session (undoable).
 """
 
 from __future__ import annotations
@@ -17,13 +17,15 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import DataTable, Input, Label, Select, Static
+from textual.widgets import Input, Label, Select, Static
 
 from whatif.engine.analysis.plan import OBJECTIVES, Option, Plan, Prepared, limits_from, plan, prepare
 from whatif.engine.errors import WhatifError
 from whatif.engine.evaluate import Result
 from whatif.engine.units import fmt
 from whatif.tui.widgets.keybar import KeyBar
+from whatif.tui.widgets.results import set_text
+from whatif.tui.widgets.result_table import ResultTable, Row
 
 FIELDS: tuple[tuple[str, str, str], ...] = (
     ("plan-cap", "Power cap, MW", "power_cap_mw"),
@@ -32,6 +34,26 @@ FIELDS: tuple[tuple[str, str, str], ...] = (
     ("plan-max", "Max chips", "max_chips"),
 )
 SCATTER_W, SCATTER_H = 44, 12
+
+
+class PlanTable(ResultTable):
+    """The ranked options, one row per chip (the app's own table: a re-plan repaints the
+    visible lines only, where a DataTable re-measures every cell)."""
+
+    COLUMNS = (("chip", "Chip"), ("cooling", "Cooling"), ("count", "Chips"), ("days", "Days"), ("cost", "Cost"),
+               ("mw", "MW"), ("co2", "CO2"), ("binding", "Binding"))
+    SHRINK_STEPS = (("binding", 12), ("co2", 0), ("binding", 0), ("cooling", 9))
+
+    def show(self, options: list[Option]) -> None:
+        def right(text: str) -> Text:
+            return Text(text, justify="right")
+
+        self.set_rows([Row(str(k), {
+            "chip": Text(o.chip), "cooling": Text(o.cooling), "count": right(f"{o.count:,}"),
+            "days": right(fmt("training_days", o.figures["training_days"])),
+            "cost": right(fmt("cost_usd", o.figures["cost_usd"])), "mw": right(fmt("facility_mw", o.figures["facility_mw"])),
+            "co2": right(fmt("co2_t", o.figures["co2_t"])), "binding": Text(o.binding.split(":")[0])})
+            for k, o in enumerate(options)])
 
 
 class PlanScreen(Screen[dict | None]):
@@ -48,7 +70,7 @@ class PlanScreen(Screen[dict | None]):
     """
     BINDINGS = [
         Binding("escape", "close", "Back", id="plan.close"),
-        Binding("enter", "apply_row", "Apply row", id="plan.apply", priority=False),
+        Binding("ctrl+a", "apply_row", "Apply row", id="plan.apply", priority=True),
     ]
 
     def __init__(self, result: Result, power_cap_mw: float | None = None, deadline_days: float | None = None,
@@ -73,15 +95,12 @@ class PlanScreen(Screen[dict | None]):
             yield Label("Minimise")
             yield Select([(k, k) for k in OBJECTIVES], value=self.objective, allow_blank=False, id="plan-objective")
         with Horizontal(id="plan-body"):
-            yield DataTable(id="plan-table", cursor_type="row", zebra_stripes=True)
+            yield PlanTable(id="plan-table")
             yield Static("", id="plan-scatter")
         yield Static("", id="plan-status")
         yield KeyBar()
 
     def on_mount(self) -> None:
-        table = self.query_one("#plan-table", DataTable)
-        for label in ("Chip", "Cooling", "Chips", "Days", "Cost", "MW", "CO2", "Binding"):
-            table.add_column(label, key=label.lower())
         self.recompute()
         self.query_one("#plan-cap", Input).focus()
 
@@ -117,32 +136,23 @@ class PlanScreen(Screen[dict | None]):
             max_chips = int(c["max_chips"]) if c["max_chips"] else None
             self.plan = plan(scenario, limits, objective, max_chips=max_chips, prepared=self._prepared[key])
         except WhatifError as exc:
-            status.update(Text(str(exc)))
+            set_text(status, Text(str(exc)))
             status.add_class("-error")
             return None
         self._fill(self.plan)
         if self.plan.ok:
             best = self.plan.best
-            status.update(Text(f"{len(self.plan.options)} chips feasible, {self.plan.evaluated:,} options searched; "
+            set_text(status, Text(f"{len(self.plan.options)} chips feasible, {self.plan.evaluated:,} options searched; "
                                f"best {best.chip} x {best.count:,} ({best.cooling}): {best.why}. "
                                "Enter applies the highlighted row"))
         else:
-            status.update(Text(self.plan.message))
+            set_text(status, Text(self.plan.message))
         status.set_class(not self.plan.ok, "-error")
         return self.plan
 
     def _fill(self, result: Plan) -> None:
-        table = self.query_one("#plan-table", DataTable)
-        row = table.cursor_row
-        table.clear()
-        for k, o in enumerate(result.options):
-            f = o.figures
-            table.add_row(o.chip, o.cooling, f"{o.count:,}", fmt("training_days", f["training_days"]),
-                          fmt("cost_usd", f["cost_usd"]), fmt("facility_mw", f["facility_mw"]),
-                          fmt("co2_t", f["co2_t"]), o.binding.split(":")[0], key=str(k))
-        if result.options:
-            table.move_cursor(row=min(row, len(result.options) - 1))
-        self.query_one("#plan-scatter", Static).update(scatter(result.pareto, self.result))
+        self.query_one("#plan-table", PlanTable).show(result.options)
+        set_text(self.query_one("#plan-scatter", Static), scatter(result.pareto, self.result))
 
     # ------------------------------------------------------------- events
     @on(Input.Changed)
@@ -154,15 +164,15 @@ class PlanScreen(Screen[dict | None]):
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        self.query_one("#plan-table", DataTable).focus()
+        self.query_one("#plan-table", PlanTable).focus()
 
-    @on(DataTable.RowSelected, "#plan-table")
-    def _selected(self, event: DataTable.RowSelected) -> None:
+    @on(PlanTable.RowSelected, "#plan-table")
+    def _selected(self, event: PlanTable.RowSelected) -> None:
         event.stop()
-        self.apply_row(event.cursor_row)
+        self.apply_row(int(event.row_key))
 
     def action_apply_row(self) -> None:
-        self.apply_row(self.query_one("#plan-table", DataTable).cursor_row)
+        self.apply_row(self.query_one("#plan-table", PlanTable).cursor_row)
 
     def apply_row(self, index: int) -> None:
         """Close with row `index`'s inputs (the app applies them through the session)."""
@@ -176,20 +186,27 @@ class PlanScreen(Screen[dict | None]):
 
 
 def scatter(front: list[Option], current: Result, width: int = SCATTER_W, height: int = SCATTER_H) -> Text:
-    """Days (x) against cost (y) of the Pareto front ('o') with the current scenario ('@')."""
-    text = Text("Pareto front: days → against cost ↑\n", style="bold")
+    """Days (x) against cost (y) of the Pareto front ('o') with the current scenario ('@');
+    an axis spanning more than 10x is logarithmic."""
     points = [(o.figures["training_days"], o.figures["cost_usd"]) for o in front]
+    text = Text("Pareto front: days → against cost ↑\n", style="bold")
     here = (current.values["training_days"], current.values["cost_usd"])
     if not points:
         return text + Text("(no feasible option with a cost)")
     xs = [p[0] for p in points] + ([here[0]] if all(map(math.isfinite, here)) else [])
     ys = [p[1] for p in points] + ([here[1]] if all(map(math.isfinite, here)) else [])
     x0, x1, y0, y1 = min(xs), max(xs), min(ys), max(ys)
+    logx, logy = x0 > 0 and x1 / x0 > 10, y0 > 0 and y1 / y0 > 10
     grid = [[" "] * width for _ in range(height)]
 
+    def share(v: float, lo: float, hi: float, log: bool) -> float:
+        if hi == lo:
+            return 0.0
+        return math.log(v / lo) / math.log(hi / lo) if log else (v - lo) / (hi - lo)
+
     def put(x: float, y: float, mark: str) -> None:
-        col = 0 if x1 == x0 else round((x - x0) / (x1 - x0) * (width - 1))
-        line = 0 if y1 == y0 else round((y1 - y) / (y1 - y0) * (height - 1))
+        col = round(share(x, x0, x1, logx) * (width - 1))
+        line = round((1 - share(y, y0, y1, logy)) * (height - 1))
         grid[line][col] = mark
 
     for x, y in points:
@@ -205,6 +222,9 @@ def scatter(front: list[Option], current: Result, width: int = SCATTER_W, height
     text.append(" " * 8 + "└" + "─" * width + "\n", style="dim")
     left, right = fmt("training_days", x0), fmt("training_days", x1)
     text.append(" " * 9 + left + " " * max(1, width - len(left) - len(right)) + right + "\n", style="dim")
+    scales = ", ".join(n for n, log in (("days", logx), ("cost", logy)) if log)
+    if scales:
+        text.append(f"log scale: {scales}\n", style="dim")
     text.append("o Pareto option  ", style="cyan")
     text.append("@ current scenario", style="bold magenta")
     return text
