@@ -81,6 +81,10 @@ def test_infeasible_exits_1_and_names_the_binding_constraint(capsys):
     code, out, err = run(capsys, "plan", PRESET, "--deadline-days", "20", "--budget-usd", "1e6", "--json")
     data = json.loads(out)
     assert code == 1 and not data["ok"] and data["binding"] == "budget" and "budget bites first" in data["message"]
+    code, _, err = run(capsys, "plan", PRESET, "--max-chips", "8", "--chips", "gb200")
+    assert code == 1 and "max chips limit bites first" in err and "72 chips against 8" in err
+    code, _, err = run(capsys, "plan", PRESET, "--max-chips", "8")
+    assert code == 1 and "memory bites first" in err and "-" not in err.split("need ")[1][:2]
 
 
 def test_bad_input_exits_2(capsys):

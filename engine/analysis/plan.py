@@ -319,7 +319,7 @@ def plan(scenario: Scenario, limits: Sequence[Limit] = (), objective: str = "tra
         rows = np.array([k for k, c in enumerate(chip_of) if c == chip])
         sub = score[rows]
         if not np.isfinite(sub).any():
-            excluded[str(chip)] = "no feasible option: " + _diagnose(grid, rows, limits)[0]
+            excluded[str(chip)] = "no feasible option: " + _diagnose(grid, rows, limits, max_chips)[0]
             continue
         i, j = _argbest(grid, rows, sub)
         option = _option(prep, grid, i, j, scenario, count_free)
@@ -329,7 +329,7 @@ def plan(scenario: Scenario, limits: Sequence[Limit] = (), objective: str = "tra
     for option, text in zip(options, _binding(x, prep, picks, options, limits, objective, max_chips, count_free)):
         option.binding = text
     if not options:
-        text, name = _diagnose(grid, np.arange(len(prep.rows)), limits)
+        text, name = _diagnose(grid, np.arange(len(prep.rows)), limits, max_chips)
         return _nothing(objective, limits, excluded, max_chips, "nothing is feasible: " + text, name, evaluated)
     options.sort(key=lambda o: (o.figures[objective], o.figures["cost_usd"] if math.isfinite(o.figures["cost_usd"])
                                 else math.inf, o.figures["training_days"]))
@@ -456,14 +456,15 @@ def _binding(x: dict[str, np.ndarray], prep: Prepared, picks: list[int], options
     return out
 
 
-def _diagnose(grid: dict[str, np.ndarray], rows: np.ndarray, limits: Sequence[Limit]) -> tuple[str, str]:
+def _diagnose(grid: dict[str, np.ndarray], rows: np.ndarray, limits: Sequence[Limit],
+              max_chips: int) -> tuple[str, str]:
     """Which constraint bites first among `rows`, and by how much: the one whose relaxation
     alone would make an option feasible, needing the least relaxation; else the option
     closest to feasible (least worst relative excess) and what it violates."""
     g = {k: v[rows] for k, v in grid.items()}
     checks: list[tuple[str, np.ndarray, Limit | None]] = [
         ("memory", _excess_ratio(g["states_gb"], g["usable_hbm_gb"]), None),
-        ("max chips", np.zeros_like(g["count"]), None),
+        ("max chips", np.maximum(g["count"] / max_chips - 1.0, 0.0), None),
     ]
     for limit in limits:
         checks.append((limit.name, limit.excess(g[limit.output]), limit))
@@ -487,9 +488,15 @@ def _diagnose(grid: dict[str, np.ndarray], rows: np.ndarray, limits: Sequence[Li
                     f"({fmt(limit.output, over)}, {rel:.1%} over)")
             candidates.append((rel, text, name))
         elif alone.any() and name == "memory":
-            need = float(np.min(g["states_gb"][alone] / g["usable_hbm_gb"][alone]) - 1.0)
+            need = max(float(np.min(g["states_gb"][alone] / g["usable_hbm_gb"][alone]) - 1.0), 0.0)
             candidates.append((need, f"memory bites first: the model states need {need:.1%} more HBM than "
                                      "the largest allowed cluster has", name))
+        elif alone.any() and name == "max chips":
+            fewest = float(np.min(g["count"][alone]))
+            rel = fewest / max_chips - 1.0
+            candidates.append((rel, f"the max chips limit bites first: the smallest option within the other "
+                                    f"constraints needs {fewest:,.0f} chips against {max_chips:,} ({rel:.1%} over)",
+                               name))
     if candidates:
         rel, text, name = min(candidates)
         return text, name
