@@ -161,3 +161,17 @@ def test_chip_and_cooling_bound_inputs_of_the_preset_do_not_carry_to_other_chips
     again = evaluate(s.with_values(other.values))
     assert again.values["training_days"] == pytest.approx(other.figures["training_days"], rel=1e-9)
     assert again.values["facility_mw"] == pytest.approx(other.figures["facility_mw"], rel=1e-9)
+
+
+def test_the_presets_own_and_the_users_chips_are_planned_too(tmp_path, monkeypatch):
+    s = load_preset("presets/chips-article-gaudi4.toml")           # inline [chips.article-gaudi4], fp8
+    result = plan(s, limits_from(100))
+    assert "article-gaudi4" in {o.chip for o in result.options} | set(result.excluded)
+    from whatif.engine import settings
+
+    config = settings.config_path()
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text('[chips.my-chip]\nname = "My chip"\nhbm_gb = 96.0\nit_kw_per_chip = 1.0\n'
+                      'rent_usd_per_chip_hour = 1.0\n[chips.my-chip.dense_tflops]\nbf16 = 800.0\n')
+    result = plan(load_preset(PRESET), limits_from(100, 90))
+    assert "my-chip" in {o.chip for o in result.options}

@@ -528,8 +528,10 @@ def _pareto(prep: Prepared, grid: dict[str, np.ndarray], scenario: Scenario, cou
     keep = np.ones(order.size, dtype=bool)
     keep[1:] = cost[order][1:] < running[:-1]
     front = order[keep]
-    if front.size > PARETO_MAX:
-        front = front[np.unique(np.round(np.linspace(0, front.size - 1, PARETO_MAX)).astype(int))]
+    if front.size > PARETO_MAX:   # spread evenly in log(days), both ends kept
+        logd = np.log(np.maximum(days[front], 1e-300))
+        marks = np.linspace(logd[0], logd[-1], PARETO_MAX)
+        front = front[np.unique(np.clip(np.searchsorted(logd, marks), 0, front.size - 1))]
     return [_option(prep, grid, int(r[k]), int(c[k]), scenario, count_free) for k in front]
 
 
