@@ -14,6 +14,7 @@ Kept free of pydantic and numpy: importing the table costs nothing.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -50,6 +51,7 @@ class Input:
     choices: ChoiceSource | None = None
     blank: str | None = None        # what an unset choice means, e.g. "by chip"
     advanced: bool = False          # less used: the app folds it away
+    mode: str | None = None         # used only in this economics mode ("rent" or "own")
 
     @property
     def group(self) -> str:
@@ -98,8 +100,10 @@ class Input:
 
     def parse(self, text: str) -> Any:
         """Text as a person types it to a preset value: '' -> None (use the default),
-        '40%' -> 0.4 for shares, '32,768' -> 32768 for counts. Text that is not a number is
-        returned as it is, so validation names the problem in its own words."""
+        '40%' or '40 %' -> 0.4 for shares, '32,768' -> 32768, '2e4', '1.5M', and '16k' chips
+        -> 16,384 (cluster sizes are binary). A number still being typed ('1e', '-', '.')
+        is INCOMPLETE, not an error. Other text is returned as it is, so validation names
+        the problem in its own words."""
         cleaned = text.strip().replace(",", "").replace("_", "").replace(" ", "")
         if not cleaned:
             return None
@@ -108,15 +112,37 @@ class Input:
         percent = self.kind == "share" and cleaned.endswith("%")
         if percent:
             cleaned = cleaned[:-1]
+        scale = 1.0
+        suffix = cleaned[-1:].lower()
+        if not percent and suffix in _SUFFIXES and cleaned[:-1]:
+            # A magnitude, in the field's unit: '1.8T' parameters are 1,800 (B), '500B' tokens 0.5 (T).
+            scale = (_BINARY if self.integer else _DECIMAL).get(suffix, _DECIMAL[suffix])
+            scale /= _UNIT_SCALE.get(self.unit, 1.0)
+            cleaned = cleaned[:-1]
         try:
-            number = float(cleaned)
+            number = float(cleaned) * scale
         except ValueError:
-            return text.strip()
+            return INCOMPLETE if _HALF_TYPED.fullmatch(cleaned) else text.strip()
         if percent:
             number /= 100
-        if self.integer:
+        if self.integer and math.isfinite(number):
             return int(number) if number.is_integer() else number
         return number
+
+
+class _Incomplete:
+    """The value of a field whose number is still being typed ('1e', '-')."""
+
+    def __repr__(self) -> str:
+        return "INCOMPLETE"
+
+
+INCOMPLETE = _Incomplete()
+_DECIMAL = {"k": 1e3, "m": 1e6, "g": 1e9, "b": 1e9, "t": 1e12}
+_BINARY = {"k": 1024.0, "m": 1024.0**2}
+_SUFFIXES = set(_DECIMAL)
+_UNIT_SCALE = {"B": 1e9, "T": 1e12}   # units that are themselves magnitudes (billions, trillions)
+_HALF_TYPED = re.compile(r"[-+]?(\d*\.?\d*)([eE][-+]?)?")
 
 
 I = Input
@@ -162,7 +188,8 @@ INPUTS: tuple[Input, ...] = (
     I("facility.power_cap_mw", "Power cap", "Power cap, MW", "the site's facility power limit, MW; default none",
       unit="MW", fmt="mw", gt=0, name="power_cap_mw"),
     I("facility.electricity_usd_per_mwh", "Electricity price", "Power $/MWh", "electricity price, USD per MWh; "
-      "default: the region's", unit="USD/MWh", ge=0, name="electricity_usd_per_mwh", advanced=True),
+      "default: the region's; owning only (a rent includes the power)", unit="USD/MWh", ge=0,
+      name="electricity_usd_per_mwh", advanced=True, mode="own"),
     I("facility.grid_g_per_kwh", "Grid carbon", "Grid gCO2/kWh", "grid carbon intensity, g CO2 per kWh; "
       "default: the region's", unit="g/kWh", ge=0, name="grid_g_per_kwh", advanced=True),
     I("facility.wue_l_per_kwh", "WUE", "WUE, L/kWh", "water usage effectiveness, litres per IT kWh",
@@ -175,15 +202,16 @@ INPUTS: tuple[Input, ...] = (
     I("economics.mode", "Mode", "Mode", "rent (cloud price per chip-hour) or own (capex, depreciation, energy)",
       kind="choice", choices=MODES, default="rent"),
     I("economics.rent_usd_per_chip_hour", "Rent", "Rent $/chip-h", "rental price, USD per chip-hour; default: "
-      "the chip's", unit="USD/chip-h", ge=0, name="rent_usd_per_chip_hour"),
+      "the chip's", unit="USD/chip-h", ge=0, name="rent_usd_per_chip_hour", mode="rent"),
     I("economics.chip_capex_usd", "Chip price", "Chip price $", "purchase price per accelerator, USD",
-      unit="USD", fmt="usd", ge=0, name="chip_capex_usd"),
+      unit="USD", fmt="usd", ge=0, name="chip_capex_usd", mode="own"),
     I("economics.facility_capex_usd_per_mw", "Facility capex", "Facility $/MW", "facility build cost, USD per MW "
-      "of IT load", unit="USD/MW", fmt="usd", ge=0, name="facility_capex_usd_per_mw", advanced=True),
+      "of IT load", unit="USD/MW", fmt="usd", ge=0, name="facility_capex_usd_per_mw", advanced=True,
+      mode="own"),
     I("economics.depreciation_years", "Depreciation", "Deprec., years", "years over which chips are "
-      "depreciated", unit="years", gt=0, name="depreciation_years", advanced=True),
+      "depreciated", unit="years", gt=0, name="depreciation_years", advanced=True, mode="own"),
     I("economics.network_capex_share", "Network capex share", "Network capex", "network capex as a share of "
-      "chip capex", kind="share", fmt="share", ge=0, name="network_capex_share", advanced=True),
+      "chip capex", kind="share", fmt="share", ge=0, name="network_capex_share", advanced=True, mode="own"),
 )
 del I
 

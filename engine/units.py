@@ -86,10 +86,19 @@ QUANTITIES.update({spec.name: Q(spec.label + (" (set)" if spec.auto else ""), sp
                    for spec in INPUTS if spec.name})
 
 
+def _sci(value: float) -> str:
+    """'3.35e21': past every everyday magnitude (an absurd input), digits stop helping."""
+    mantissa, _, exponent = f"{value:.2e}".partition("e")
+    return f"{float(mantissa):g}e{int(exponent)}"
+
+
 def _sig(value: float, digits: int = 3) -> str:
-    """`digits` significant figures without scientific notation for everyday magnitudes."""
+    """`digits` significant figures without scientific notation for everyday magnitudes
+    (a million or more of the unit shown reads as '3.35e9')."""
     if value == 0:
         return "0"
+    if abs(value) >= 1e6:
+        return _sci(value)
     decimals = max(0, digits - 1 - int(math.floor(math.log10(abs(value)))))
     return f"{value:,.{decimals}f}"
 
@@ -116,6 +125,8 @@ def fmt(name: str, value: float | bool | None) -> str:
     if q.kind == "share":
         return f"{v * 100:.1f} %"
     if q.kind == "usd":
+        if abs(v) >= 1e15:
+            return f"${_sci(v)}"
         for factor, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")):
             if abs(v) >= factor:
                 return f"${_sig(v / factor)}{suffix}"
@@ -135,7 +146,7 @@ def fmt(name: str, value: float | bool | None) -> str:
     if q.kind == "m3":
         return f"{_sig(v)} m3" if v < 1e6 else f"{_sig(v / 1e6)} million m3"
     if q.kind == "count":
-        text = f"{v:,.0f}" if abs(v) < 1e7 else f"{_sig(v / 1e6)} million"
+        text = f"{v:,.0f}" if abs(v) < 1e7 else f"{_sig(v / 1e6)} million" if abs(v) < 1e12 else _sci(v)
         return f"{text} {q.unit}".strip() if q.unit not in ("h", "m2") else f"{text} {q.unit}"
     return f"{_sig(v)} {q.unit}".strip()
 

@@ -138,3 +138,12 @@ def test_rent_estimated_from_price_when_no_cloud_quote():
     # USD 35,000 x (2.49 / 29,000) per hour = USD 3.0052/h
     assert r.resolved.values["rent_usd_per_chip_hour"] == pytest.approx(3.0052, rel=1e-3)
     assert r.resolved.origins["rent_usd_per_chip_hour"].kind == "estimate"
+
+
+def test_absurd_magnitudes_switch_to_scientific_notation():
+    from whatif.engine.units import fmt
+
+    assert fmt("cost_usd", 3.351963132e21) == "$3.35e21"          # not '$3,351,963,132T'
+    assert fmt("training_days", 1.2e9) == "1.2e9 days"
+    assert fmt("racks", 3.3e13) == "3.3e13 racks"
+    assert fmt("cost_usd", 84.0e6) == "$84.0M" and fmt("training_days", 85.7) == "85.7 days"

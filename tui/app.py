@@ -61,6 +61,8 @@ from whatif.tui.widgets.uncertainty import UncertaintyStrip
 if TYPE_CHECKING:
     from whatif.tui.screens.compare import CompareScreen
 
+MIN_SIZE = (80, 24)  # columns, rows: every panel and dialog fits (snapshot-tested)
+XWIDE_COLUMNS = 150  # from here the input panel widens again (Screen class -xwide)
 # Result panes whose view is built the first time the tab is shown:
 # pane id -> (tab title, module, view class, view id).
 LAZY_PANES: dict[str, tuple[str, str, str, str]] = {
@@ -102,10 +104,16 @@ class WhatifApp(App):
     BINDINGS = [
         Binding("ctrl+b", "toggle_baseline", "Baseline", id="baseline.toggle",
                 tooltip="Pin the current result as baseline (again to unpin)"),
+        Binding("ctrl+z", "undo", "Undo", id="edit.undo", show=False, tooltip="Undo the last change"),
+        Binding("ctrl+y,ctrl+shift+z", "redo", "Redo", id="edit.redo", show=False, tooltip="Redo what undo took back"),
+        Binding("f5", "revert", "Revert to saved", id="edit.revert", show=False,
+                tooltip="Drop every change since the preset was opened or saved (undo brings them back)"),
         Binding("ctrl+o", "open_preset", "Open", id="preset.open"),
         Binding("ctrl+s", "save", "Save", id="preset.save"),
         Binding("f2", "save_as", "Save as", id="preset.save_as"),
         Binding("ctrl+t", "show_toml", "TOML", id="preset.show_toml", show=False),
+        Binding("f4", "edit_details", "Details", id="preset.details", show=False,
+                tooltip="Edit the preset's name, description and source"),
         Binding("pagedown", "tour_next", "Next stop", id="tour.next", priority=True),
         Binding("pageup", "tour_previous", "Prev stop", id="tour.previous", priority=True),
         Binding("ctrl+g", "goal_seek", "Goal seek", id="analysis.goal_seek"),
@@ -113,6 +121,13 @@ class WhatifApp(App):
         Binding("f7", "plan", "Plan", id="analysis.plan", show=False),
         Binding("f6", "export", "Export", id="analysis.export", show=False,
                 tooltip="Export the results as Markdown, CSV or JSON"),
+        Binding("alt+0", "focus_inputs", "Inputs", id="view.inputs", show=False,
+                tooltip="Go to the input fields (alt+0)"),
+        *(Binding(f"alt+{n}", f"show_view('{pane}')", f"{title} view", id=f"view.{pane.removeprefix('tab-')}",
+                  show=False, tooltip=f"Show the {title} view (alt+{n})")
+          for n, (pane, title) in enumerate((("tab-results", "Results"), ("tab-claims", "Claims"),
+                                             ("tab-chart", "Chart"), ("tab-sensitivity", "Sensitivity"),
+                                             ("tab-uncertainty", "P10/P90")), 1)),
         Binding("f1", "help", "Help", id="app.help"),
         Binding("question_mark", "help", "Help", id="app.help_key", show=False),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
@@ -154,6 +169,7 @@ class WhatifApp(App):
         # first Resize) they restyle every widget again, ~17 % of start-up work.
         self._preset_breakpoints()
         yield TitleBar()
+        yield Static("", id="too-small")
         yield Static("", id="tour-band")
         with Horizontal(id="main"):
             with InputsScroll(id="inputs"):
@@ -197,6 +213,8 @@ class WhatifApp(App):
         self._mounted = True
         self.query_one("#tour-band").display = self.session.tour is not None
         self._cached("#stale-banner").display = False
+        self._show_size_notice(*self.size)
+        self._set_width_class(self.size.width)
         self._session_changed(Change(result=True, errors=True, title=True, tour=True))
         # Views that re-render from on_resize (the P10/P90 strip) change height during the
         # first layout pass, which Textual does not re-measure: lay out once more after it.
@@ -252,6 +270,21 @@ class WhatifApp(App):
 
     def on_resize(self, event: events.Resize) -> None:
         self.call_after_refresh(self._relayout_views)
+        self._show_size_notice(event.size.width, event.size.height)
+        self._set_width_class(event.size.width)
+
+    def _set_width_class(self, width: int) -> None:
+        main = self.screen_stack[0] if self.screen_stack else self.screen
+        main.set_class(width >= XWIDE_COLUMNS, "-xwide")
+
+    def _show_size_notice(self, width: int, height: int) -> None:
+        """Below MIN_SIZE panels and dialog buttons are cut off: say so, not silently."""
+        notice = self._static("#too-small")
+        small = width < MIN_SIZE[0] or height < MIN_SIZE[1]
+        notice.display = small
+        if small:
+            set_text(notice, f"The terminal is {width}x{height}; whatif needs {MIN_SIZE[0]}x{MIN_SIZE[1]} "
+                             "to show every panel and dialog. Make the window larger.")
 
     def _relayout_views(self) -> None:
         for view in self.result_views():
@@ -411,6 +444,18 @@ class WhatifApp(App):
     def action_toggle_baseline(self) -> None:
         self.session.toggle_baseline()  # the status line says "baseline pinned"; deltas appear at once
 
+    def action_undo(self) -> None:
+        if not self.session.undo():
+            self.notify("Nothing to undo", timeout=2)
+
+    def action_revert(self) -> None:
+        if not self.session.revert():
+            self.notify("No changes since the preset was opened or saved", timeout=3)
+
+    def action_redo(self) -> None:
+        if not self.session.redo():
+            self.notify("Nothing to redo", timeout=2)
+
     async def action_quit(self) -> None:
         self.files.when_saved(self.exit, "Quit and discard unsaved changes?")
 
@@ -422,6 +467,13 @@ class WhatifApp(App):
 
     def action_save_as(self) -> None:
         self.files.save_as()
+
+    def action_edit_details(self) -> None:
+        from whatif.tui.screens.dialogs import DetailsScreen
+
+        s = self.session.scenario
+        self.push_screen(DetailsScreen(s.name, s.description, s.source),
+                         lambda details: details is not None and self.session.set_details(**details))
 
     def action_show_toml(self) -> None:
         self.files.show_toml()
@@ -462,6 +514,25 @@ class WhatifApp(App):
 
     def on_compare_screen_export_requested(self, event: CompareScreen.ExportRequested) -> None:
         self.files.export(comparison=event.comparison, name="compare.csv", done=event.done)
+
+    def action_show_view(self, pane_id: str) -> None:
+        """Bring a results view forward and focus it, so its own keys (the chart's x, y, l)
+        work at once."""
+        tabs = self.query_one("#tabs", TabbedContent)
+        if pane_id == "tab-claims" and not self._claims_view_mounted:
+            self.notify("This scenario makes no claims to check (a preset's [claims] table)", timeout=4)
+            return
+        tabs.active = pane_id
+        self.call_after_refresh(self._focus_view, pane_id)
+
+    def _focus_view(self, pane_id: str) -> None:
+        pane = self.query_one(f"#{pane_id}", TabPane)
+        target = next((w for w in pane.walk_children(Widget) if w.focusable), None)
+        if target is not None:
+            target.focus()
+
+    def action_focus_inputs(self) -> None:
+        self.run_worker(self.panels.focus_field("workload.params_b"))
 
     def action_help(self) -> None:
         from whatif.tui.screens.help import HelpScreen

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from textual.app import App
 
     from whatif.engine.analysis.compare import Comparison
+    from whatif.engine.analysis.uncertainty import MonteCarlo
     from whatif.engine.evaluate import Result
     from whatif.tui.session import EditSession
 
@@ -51,7 +52,8 @@ class WritePolicy:
 
     @property
     def export_folder(self) -> Path:
-        return self.folder if self.demo else Path.cwd()
+        """Where an export's name without a folder goes: beside the user's presets."""
+        return self.folder
 
     def target(self, text: str, *, base: Path | None = None, suffix: str | None = None) -> Path | str:
         """The file that `text` names (relative to `base`, default the preset folder; with
@@ -223,6 +225,14 @@ class FileFlows:
         screen = ExportScreen(folder / name, lambda text: self.policy.target(text, base=folder), comparison is not None)
         self.app.push_screen(screen, chosen)
 
+    @staticmethod
+    def _monte_carlo(result: Result) -> MonteCarlo | None:
+        """The P10/P50/P90 the app shows for `result` (computed once, shared with the strip)."""
+        from whatif.tui.widgets.uncertainty import monte_carlo_for
+
+        mc = monte_carlo_for(result)
+        return None if isinstance(mc, str) else mc
+
     def _write_export(self, path: Path, fmt: str, result: Result | None, comparison: Comparison | None,
                       done: Callable[[Path], object] | None) -> None:
         from whatif.engine.analysis.export import export_compare, export_result
@@ -231,7 +241,7 @@ class FileFlows:
             if comparison is not None:
                 return write_atomic(path, export_compare(comparison, fmt), overwrite=True)
             assert result is not None
-            return write_atomic(path, export_result(result, fmt), overwrite=True)
+            return write_atomic(path, export_result(result, fmt, self._monte_carlo(result)), overwrite=True)
         written = self._write(path, write, "Not exported")
         if written is None:
             return

@@ -22,7 +22,7 @@ from typing import Any
 from whatif.engine.catalog import Catalog, load_catalog
 from whatif.engine.errors import WhatifError
 from whatif.engine.evaluate import Result, evaluate
-from whatif.engine.inputs import BY_KEY
+from whatif.engine.inputs import BY_KEY, INCOMPLETE
 from whatif.engine.presets import load_preset
 from whatif.engine.scenario import Scenario
 from whatif.engine.tours import Tour
@@ -128,6 +128,8 @@ class EditSession:
         errors: dict[str, str] = {}
         good: dict[str, Any] = {}
         for key, value in self.pending.items():
+            if value is INCOMPLETE:
+                continue  # a number still being typed ('1e'): neither applied nor an error
             if value is None and BY_KEY[key].required:
                 errors[key] = "required: type a number"
                 continue
@@ -173,9 +175,14 @@ class EditSession:
 
     def rename(self, name: str) -> None:
         """Give the scenario a new name (saved with it)."""
-        if name != self.scenario.name:
+        self.set_details(name=name)
+
+    def set_details(self, **details: str | None) -> None:
+        """Change the preset's name, description or source (saved with it; undoable)."""
+        changed = {k: v for k, v in details.items() if getattr(self.scenario, k) != v}
+        if changed:
             self._remember()
-            self.scenario = self.scenario.model_copy(update={"name": name})
+            self.scenario = self.scenario.model_copy(update=changed)
             self.result = evaluate(self.scenario, self.catalog)
             self._notify(Change(result=True, title=True))
 
@@ -201,6 +208,17 @@ class EditSession:
         self._typing_key = None
         snapshot = source.pop()
         self.scenario, self.result = snapshot.scenario, snapshot.result
+        self.pending.clear()
+        self.errors.clear()
+        self._notify(Change(result=True, fields=True, errors=True, title=True))
+        return True
+
+    def revert(self) -> bool:
+        """Back to the scenario as last opened or saved (undoable); False if nothing changed."""
+        if not self.dirty:
+            return False
+        self._remember()
+        self.scenario, self.result = self._saved, evaluate(self._saved, self.catalog)
         self.pending.clear()
         self.errors.clear()
         self._notify(Change(result=True, fields=True, errors=True, title=True))

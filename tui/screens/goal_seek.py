@@ -24,14 +24,16 @@ from whatif.engine.analysis.plan import CHOICE_KEYS, OBJECTIVES, Plan, choose
 from whatif.engine.analysis.solve import Goal, Solution, solve
 from whatif.engine.errors import WhatifError
 from whatif.engine.evaluate import NUMERIC_OUTPUTS, Result
+from whatif.engine.inputs import BY_KEY
 from whatif.engine.units import QUANTITIES
+from whatif.tui.widgets.fields import FieldInput  # editing keys in order (textual #6605)
 
 OPS: tuple[tuple[str, str], ...] = (("=", "="), ("<=", "<="), (">=", ">="))  # reach, at most, at least
 # Choices the dialog can solve for, beside the numeric inputs: label -> comma-separated keys.
 CHOICES: tuple[tuple[str, str], ...] = (
-    ("cluster.chip (choose a chip)", "cluster.chip"),
-    ("facility.cooling (choose a cooling type)", "facility.cooling"),
-    ("chip, cooling and count (plan)", "cluster.chip,facility.cooling,cluster.count"),
+    ("Chip (choose one)", "cluster.chip"),
+    ("Cooling type (choose one)", "facility.cooling"),
+    ("Chip, cooling and count (plan)", "cluster.chip,facility.cooling,cluster.count"),
 )
 
 
@@ -59,7 +61,8 @@ class GoalSeekScreen(ModalScreen[dict | None]):
             box.border_subtitle = "ctrl+a apply · esc cancel"
             with Horizontal(classes="goal-row"):
                 yield Label("Solve for")
-                yield Select([*((k, k) for k in numeric_keys()), *CHOICES], value=self.key, allow_blank=False,
+                yield Select([*((BY_KEY[k].label, k) for k in numeric_keys()), *CHOICES], value=self.key,
+                             allow_blank=False,
                              id="goal-key")
             with Horizontal(classes="goal-row"):
                 yield Label("so that")
@@ -68,7 +71,7 @@ class GoalSeekScreen(ModalScreen[dict | None]):
             with Horizontal(classes="goal-row"):
                 yield Label("is")
                 yield Select(OPS, value=self.op, allow_blank=False, id="goal-op")
-                yield Input(f"{self.target:g}", id="goal-target", select_on_focus=False,
+                yield FieldInput(f"{self.target:g}", id="goal-target", select_on_focus=False,
                             tooltip="a number, or 'cap' for the scenario's power cap")
             with Horizontal(classes="goal-row", id="goal-objective-row"):
                 yield Label("minimising")
@@ -76,7 +79,7 @@ class GoalSeekScreen(ModalScreen[dict | None]):
                              id="goal-objective", tooltip="when choosing a chip or cooling type")
             with Horizontal(classes="goal-row"):
                 yield Label("within")
-                yield Input("", placeholder="LOW:HIGH (blank = default range)", id="goal-range",
+                yield FieldInput("", placeholder="LOW:HIGH (blank = default range)", id="goal-range",
                             select_on_focus=False)
             yield Static("", id="goal-answer")
             with Horizontal(classes="dialog-buttons"):
