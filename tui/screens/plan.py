@@ -23,6 +23,7 @@ from whatif.engine.analysis.plan import OBJECTIVES, Option, Plan, Prepared, limi
 from whatif.engine.errors import WhatifError
 from whatif.engine.evaluate import Result
 from whatif.engine.units import fmt
+from whatif.tui.widgets.fields import FieldInput  # no screen-wide layout pass per keystroke
 from whatif.tui.widgets.keybar import KeyBar
 from whatif.tui.widgets.results import set_text
 from whatif.tui.widgets.result_table import ResultTable, Row
@@ -90,8 +91,8 @@ class PlanScreen(Screen[dict | None]):
             for widget_id, label, name in FIELDS:
                 yield Label(label)
                 value = self.start[name]
-                yield Input("" if value is None else f"{value:g}", placeholder="none", id=widget_id,
-                            select_on_focus=False)
+                yield FieldInput("" if value is None else f"{value:g}", placeholder="none", id=widget_id,
+                                 select_on_focus=False)
             yield Label("Minimise")
             yield Select([(k, k) for k in OBJECTIVES], value=self.objective, allow_blank=False, id="plan-objective")
         with Horizontal(id="plan-body"):
