@@ -13,7 +13,6 @@ constraint that bites first and by how much); 2 bad input.
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 
 from whatif.cli.commands.common import add_preset_arguments, print_json, scenario_from_args
@@ -106,7 +105,3 @@ def render(result: Plan) -> str:
         width = max(len(k) for k in result.excluded)
         lines += [f"  {k.ljust(width)}  {v}" for k, v in result.excluded.items()]
     return "\n".join(lines)
-
-
-def is_finite(value: float) -> bool:
-    return isinstance(value, float) and math.isfinite(value)
