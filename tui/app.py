@@ -120,6 +120,7 @@ class WhatifApp(App):
                 tooltip="Open or close the tour stop's notes"),
         Binding("ctrl+g", "goal_seek", "Goal seek", id="analysis.goal_seek"),
         Binding("ctrl+r", "compare", "Compare", id="analysis.compare"),
+        Binding("f7", "plan", "Plan", id="analysis.plan", show=False),
         Binding("f6", "export", "Export", id="analysis.export", show=False,
                 tooltip="Export the results as Markdown, CSV or JSON"),
         Binding("alt+0", "focus_inputs", "Inputs", id="view.inputs", show=False,
@@ -511,6 +512,15 @@ class WhatifApp(App):
             if values:
                 self.set_input_values(values)
         self.push_screen(GoalSeekScreen(self.session.result, **preset), apply)
+
+    def action_plan(self) -> None:
+        """The Plan view; Enter on a row applies that option (undoable)."""
+        from whatif.tui.screens.plan import PlanScreen
+
+        def apply(values: dict | None) -> None:
+            if values:
+                self.set_input_values(values)
+        self.push_screen(PlanScreen(self.session.result), apply)
 
     def action_compare(self) -> None:
         from whatif.tui.screens.compare import CompareScreen

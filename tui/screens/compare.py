@@ -3,8 +3,11 @@
 Opens with the current scenario as the first column. `a` adds the current scenario again
 (change it in the main screen, come back, add), the Chip and Cooling selects switch the
 selected column (left/right moves between columns), `d` removes it, `e` exports the table.
-Every cell is "value" or "value (delta vs first)". A change the engine rejects (a chip that
-lacks the precision) is reported in the status line and the column keeps its last state.
+Every cell is "value" or "value (delta vs first)". Under the table, "why": the selected
+column's change against the first, split between the inputs that differ (Shapley,
+engine/analysis/attribution.py), e.g. "Cost -$38M: chip -$29M, cooling -$4M, region -$5M".
+A change the engine rejects (a chip that lacks the precision) is reported in the status line
+and the column keeps its last state.
 
 ExportScreen (also used for the current result) asks for a file name; the extension picks
 the format (.md, .csv, .json). The app's file flows (tui.files) confirm and write.
@@ -35,6 +38,9 @@ from whatif.tui.widgets.keybar import KeyBar
 
 
 class CompareScreen(Screen):
+    DEFAULT_CSS = """
+    CompareScreen #compare-why { height: auto; max-height: 4; padding: 0 1; }
+    """
     BINDINGS = [
         Binding("escape", "close", "Back", id="compare.close"),
         Binding("a", "add_current", "Add current", id="compare.add"),
@@ -73,6 +79,7 @@ class CompareScreen(Screen):
             yield Select([(key, key) for key in self.catalog.cooling], allow_blank=False,
                          value=result.resolved.cooling.key, id="compare-cooling")
         yield DataTable(id="compare-table", cursor_type="column", zebra_stripes=True)
+        yield Static("", id="compare-why")
         yield Static("", id="compare-status")
         yield KeyBar()
 
@@ -111,7 +118,25 @@ class CompareScreen(Screen):
         self._status(f"{len(self.entries)} of {MAX_COLUMNS} columns · deltas against the first · "
                      "←/→ select a column, then switch its chip or cooling")
 
+    def explain_selected(self) -> str:
+        """Why the selected column differs from the first (empty for the first column)."""
+        why = self.query_one("#compare-why", Static)
+        if self.selected == 0 or len(self.entries) < 2:
+            text = "Select a column to see why it differs from the first (→)." if len(self.entries) > 1 else ""
+        else:
+            from whatif.engine.analysis.attribution import explain
+
+            try:
+                players, splits = explain(self.entries[0][1], self.entries[self.selected][1], catalog=self.catalog)
+                text = ("Why it differs from the first: " + "; ".join(s.text() for s in splits[:2])
+                        if players else "Same inputs as the first column.")
+            except WhatifError as exc:
+                text = f"Why: {exc}"
+        why.update(Text(text))
+        return text
+
     def _sync_selects(self) -> None:
+        self.explain_selected()
         _, scenario, result = self.entries[self.selected]
         chip, cooling = self.query_one("#compare-chip", Select), self.query_one("#compare-cooling", Select)
         with chip.prevent(Select.Changed):

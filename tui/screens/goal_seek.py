@@ -1,5 +1,9 @@
 """Goal seek dialog: solve one input for a target output; Apply puts the answer in the scenario.
 
+"Solve for" can also be a choice: the chip, the cooling type, or chip, cooling and count
+together (engine/analysis/plan.py: choose), for a <= or >= goal, minimising the objective
+picked under it (e.g. the cheapest chip that finishes in 60 days).
+
 The answer is recomputed as the fields change (a solve is a few vectorised engine calls,
 ~3 ms), so the dialog reads like a calculator. Apply closes it with {key: value}, which the
 app applies to the scenario (validated by the engine); Escape closes without changing anything.
@@ -16,6 +20,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
 from whatif.engine.analysis.inputs import numeric_keys, parse_range
+from whatif.engine.analysis.plan import CHOICE_KEYS, OBJECTIVES, Plan, choose
 from whatif.engine.analysis.solve import Goal, Solution, solve
 from whatif.engine.errors import WhatifError
 from whatif.engine.evaluate import NUMERIC_OUTPUTS, Result
@@ -24,6 +29,12 @@ from whatif.engine.units import QUANTITIES
 from whatif.tui.widgets.fields import FieldInput  # editing keys in order (textual #6605)
 
 OPS: tuple[tuple[str, str], ...] = (("=", "="), ("<=", "<="), (">=", ">="))  # reach, at most, at least
+# Choices the dialog can solve for, beside the numeric inputs: label -> comma-separated keys.
+CHOICES: tuple[tuple[str, str], ...] = (
+    ("Chip (choose one)", "cluster.chip"),
+    ("Cooling type (choose one)", "facility.cooling"),
+    ("Chip, cooling and count (plan)", "cluster.chip,facility.cooling,cluster.count"),
+)
 
 
 class GoalSeekScreen(ModalScreen[dict | None]):
@@ -41,6 +52,8 @@ class GoalSeekScreen(ModalScreen[dict | None]):
         self.key, self.output, self.op = key, output, op
         self.target = target if target is not None else _round_target(result.values[output] * 0.75)
         self.solution: Solution | None = None
+        self.choice: Plan | None = None
+        self.objective = "cost"
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="goal-seek") as box:
@@ -48,7 +61,8 @@ class GoalSeekScreen(ModalScreen[dict | None]):
             box.border_subtitle = "ctrl+a apply · esc cancel"
             with Horizontal(classes="goal-row"):
                 yield Label("Solve for")
-                yield Select([(BY_KEY[k].label, k) for k in numeric_keys()], value=self.key, allow_blank=False,
+                yield Select([*((BY_KEY[k].label, k) for k in numeric_keys()), *CHOICES], value=self.key,
+                             allow_blank=False,
                              id="goal-key")
             with Horizontal(classes="goal-row"):
                 yield Label("so that")
@@ -59,6 +73,10 @@ class GoalSeekScreen(ModalScreen[dict | None]):
                 yield Select(OPS, value=self.op, allow_blank=False, id="goal-op")
                 yield FieldInput(f"{self.target:g}", id="goal-target", select_on_focus=False,
                             tooltip="a number, or 'cap' for the scenario's power cap")
+            with Horizontal(classes="goal-row", id="goal-objective-row"):
+                yield Label("minimising")
+                yield Select([(k, k) for k in OBJECTIVES], value=self.objective, allow_blank=False,
+                             id="goal-objective", tooltip="when choosing a chip or cooling type")
             with Horizontal(classes="goal-row"):
                 yield Label("within")
                 yield FieldInput("", placeholder="LOW:HIGH (blank = default range)", id="goal-range",
@@ -96,8 +114,12 @@ class GoalSeekScreen(ModalScreen[dict | None]):
         answer = self.query_one("#goal-answer", Static)
         apply = self.query_one("#goal-apply", Button)
         self.solution = None
+        self.choice = None
         try:
             key = str(self.query_one("#goal-key", Select).value)
+            self.query_one("#goal-objective-row").display = any(k in CHOICE_KEYS for k in key.split(","))
+            if any(k in CHOICE_KEYS for k in key.split(",")):
+                return self._choose(key.split(","))
             output = str(self.query_one("#goal-output", Select).value)
             op = str(self.query_one("#goal-op", Select).value)
             target = _number(self.query_one("#goal-target", Input).value,
@@ -115,8 +137,29 @@ class GoalSeekScreen(ModalScreen[dict | None]):
         apply.disabled = not self.solution.ok
         return self.solution
 
+    def _choose(self, keys: list[str]) -> None:
+        """The chip / cooling choice for the goal (the Range field does not apply)."""
+        answer = self.query_one("#goal-answer", Static)
+        output = str(self.query_one("#goal-output", Select).value)
+        op = str(self.query_one("#goal-op", Select).value)
+        target = _number(self.query_one("#goal-target", Input).value, self.result.scenario.facility.power_cap_mw)
+        objective = str(self.query_one("#goal-objective", Select).value)
+        self.choice = choose(self.result.scenario, keys, [(output, op, target)], objective,
+                             catalog=self.result.resolved.catalog)
+        answer.update(Text(self.choice.message))
+        answer.set_class(not self.choice.ok, "-none")
+        self.query_one("#goal-apply", Button).disabled = not self.choice.ok
+        return None
+
     def action_apply(self) -> None:
-        solution = self.recompute()
+        self.recompute()
+        if self.choice is not None:
+            if not self.choice.ok:
+                self.app.bell()
+                return
+            self.dismiss(dict(self.choice.best.values))
+            return
+        solution = self.solution
         if solution is None or not solution.ok:
             self.app.bell()
             return

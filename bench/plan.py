@@ -1,0 +1,67 @@
+"""Plan speed on the default preset: the whole catalog x every cooling type x the count grid
+(engine/analysis/plan.py), 100 MW and 90 days. Target: under 50 ms, the app's keystroke
+budget, for the whole plan (resolving every chip x cooling row included); also the search
+alone (what the Plan view re-runs on a keystroke: its rows stay resolved), a goal seek
+across chips, and a Shapley diff of two shipped presets.
+
+Prints the median and best of several runs (wall clock; the machine is shared). Run:
+`.venv/bin/python bench/plan.py`.
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from whatif.engine.analysis.attribution import explain  # noqa: E402
+from whatif.engine.analysis.plan import choose, limits_from, plan, prepare  # noqa: E402
+from whatif.engine.presets import load_preset  # noqa: E402
+
+TARGET_MS = 50.0
+REPEATS = 21
+
+
+def timed(fn) -> tuple[float, float]:
+    fn()
+    samples = []
+    for _ in range(REPEATS):
+        start = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - start) * 1000.0)
+    return statistics.median(samples), min(samples)
+
+
+def main() -> int:
+    scenario = load_preset(ROOT / "presets" / "default.toml")
+    limits = limits_from(100, 90)
+    prepared = prepare(scenario, limits=limits)
+    result = plan(scenario, limits, prepared=prepared)
+    rows = len(prepared.rows)
+    chips = len({r.chip for r in prepared.rows})
+    a = load_preset(ROOT / "presets" / "cluster-100k-h100-air.toml")
+    b = load_preset(ROOT / "presets" / "cluster-100k-b200-liquid.toml")
+    cases = {
+        f"plan, {chips} chips x coolings = {rows} rows, {result.evaluated:,} options (whole)":
+            lambda: plan(scenario, limits),
+        "plan, search only (rows resolved; a Plan view keystroke)":
+            lambda: plan(scenario, limits, prepared=prepared),
+        "solve --for cluster.chip (count kept), 2 goals":
+            lambda: choose(scenario, ["cluster.chip"], [("training_days", "<=", 60), ("facility_mw", "<=", 150)]),
+        "diff, 2 inputs x 5 outputs (Shapley)":
+            lambda: explain(a, b),
+    }
+    print(f"Plan (median and best of {REPEATS}; target < {TARGET_MS:.0f} ms)")
+    for name, fn in cases.items():
+        median, best = timed(fn)
+        mark = "ok" if median < TARGET_MS else "SLOW"
+        print(f"  {name:<78} {median:7.1f} ms  (best {best:6.1f})  {mark}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,585 @@
+"""Plan a site: the best chip, count and cooling under a power cap, a deadline and a budget.
+
+The inverse of evaluation: the planner states limits ("100 MW, 90 days, $200M") and an
+objective (fewest days, least cost, CO2, energy or MW) and asks which chip x cooling x
+count gives the best run. Goal seek (engine.analysis.solve) moves one number; this chooses.
+
+Method (all on the vectorised engine, engine.model.compute):
+1. `prepare`: resolve the scenario once per chip x cooling ("rows"); a chip that lacks the
+   preset's precision, a price the objective or the budget needs, a power figure the cap
+   needs, or an availability date (`available_by`) is excluded with the reason.
+2. One batch over every row x a geometric grid of whole servers (or fixed racks) from one
+   unit to `max_chips`; then, per row, small batches that zoom between the neighbours of
+   that row's best feasible point down to single units (the optimum of a row lies between
+   them: each constraint holds on one stretch of counts and the objectives are unimodal).
+3. Feasible means: memory fits (warn_memory), the rack suits the cooling
+   (warn_rack_density) and every limit holds. For each chip the best feasible option, the
+   constraint that binds it (the one that stops it from getting better by one unit), the
+   Pareto front of days against cost over every feasible option, and, when nothing is
+   feasible, the constraint that bites first and by how much.
+
+A row's values for the scenario (`Option.values`) are what `eval --set` or
+`EditSession.apply_values` need to reproduce it exactly.
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+
+from whatif.engine.catalog import INLINE_PRESET, Catalog, load_catalog
+from whatif.engine.errors import WhatifError, unknown_choice
+from whatif.engine.evaluate import stack_inputs
+from whatif.engine.model import compute
+from whatif.engine.resolve import Resolved, resolve
+from whatif.engine.scenario import Scenario
+from whatif.engine.units import QUANTITIES, fmt
+
+# --minimise NAME -> output.
+OBJECTIVES: dict[str, str] = {"days": "training_days", "cost": "cost_usd", "co2": "co2_t",
+                              "energy": "energy_mwh", "facility_mw": "facility_mw"}
+_VERB = {"training_days": "fewest days", "cost_usd": "least cost", "co2_t": "least CO2",
+         "energy_mwh": "least energy", "facility_mw": "least facility power"}
+DEFAULT_MAX_CHIPS = 1_000_000
+GRID_POINTS = 160          # geometric grid of whole units per row, 1 unit .. max_chips
+REFINE_POINTS = 64         # whole units walked between a row's neighbours, per zoom stage
+_MAX_STAGES = 8
+PARETO_MAX = 24            # points of the front kept in the report (ends always kept)
+_KEEP = ("training_days", "cost_usd", "facility_mw", "co2_t", "energy_mwh", "states_gb", "usable_hbm_gb",
+         "rack_kw")
+
+
+@dataclass(frozen=True)
+class Limit:
+    """One constraint on an output: `output <= target` (or >=). `name` is how reports call it."""
+
+    name: str
+    output: str
+    op: str
+    target: float
+
+    def ok(self, y: np.ndarray) -> np.ndarray:
+        return (y <= self.target) if self.op == "<=" else (y >= self.target)
+
+    def excess(self, y: np.ndarray) -> np.ndarray:
+        """Relative violation: 0 where met, 0.2 where 20 % past the limit."""
+        with np.errstate(all="ignore"):
+            r = y / self.target - 1.0 if self.op == "<=" else self.target / y - 1.0
+        return np.where(np.isnan(r), np.inf, np.maximum(r, 0.0))
+
+    def text(self) -> str:
+        return f"{self.output} {self.op} {fmt(self.output, self.target)}"
+
+
+def limits_from(power_cap_mw: float | None = None, deadline_days: float | None = None,
+                budget_usd: float | None = None) -> list[Limit]:
+    """The plan command's named constraints as limits."""
+    out = []
+    for name, output, value in (("power cap", "facility_mw", power_cap_mw), ("deadline", "training_days", deadline_days),
+                                ("budget", "cost_usd", budget_usd)):
+        if value is not None:
+            if not (math.isfinite(value) and value > 0):
+                raise WhatifError(f"{name} must be a number > 0, got {value:g}", key=name.replace(" ", "-"))
+            out.append(Limit(name, output, "<=", float(value)))
+    return out
+
+
+@dataclass
+class Row:
+    chip: str
+    cooling: str            # the resolved cooling key
+    cooling_set: str | None  # what the option sets (None: the chip's default, as the scenario has it)
+    unit: int               # chips per server, or per fixed rack
+    resolved: Resolved
+
+
+@dataclass
+class Prepared:
+    """Resolved rows and exclusions: everything that does not depend on the limits."""
+
+    scenario: Scenario
+    rows: list[Row]
+    excluded: dict[str, str]
+    x: dict[str, np.ndarray]   # stacked inputs, shape (rows, 1)
+    chips: list[str]
+    home_cooling: str | None = None   # the scenario's own cooling type (resolved)
+
+
+@dataclass
+class Option:
+    chip: str
+    cooling: str
+    count: int
+    values: dict[str, object]        # scenario inputs that reproduce it (eval --set, apply_values)
+    figures: dict[str, float]
+    why: str = ""
+    binding: str = ""
+
+    def as_dict(self) -> dict[str, object]:
+        from whatif.engine.evaluate import json_number
+
+        return {"chip": self.chip, "cooling": self.cooling, "count": self.count,
+                **{k: json_number(v) for k, v in self.figures.items()}, "why": self.why, "binding": self.binding,
+                "set": self.values}
+
+
+@dataclass
+class Plan:
+    objective: str
+    limits: list[Limit]
+    options: list[Option]                  # each chip's best, best first
+    pareto: list[Option]                   # days against cost, fastest first
+    excluded: dict[str, str]               # chip -> why it is not in the ranking
+    message: str = ""                      # when nothing is feasible: what bites first
+    binding: str = ""                      # the constraint named in `message`
+    evaluated: int = 0                     # options computed
+    max_chips: int = DEFAULT_MAX_CHIPS
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.options)
+
+    @property
+    def best(self) -> Option | None:
+        return self.options[0] if self.options else None
+
+    def as_dict(self) -> dict[str, object]:
+        return {"ok": self.ok, "objective": self.objective,
+                "constraints": [{"name": l.name, "output": l.output, "op": l.op, "target": l.target}
+                                for l in self.limits] + [{"name": "max chips", "output": "count", "op": "<=",
+                                                          "target": self.max_chips}],
+                "options": [o.as_dict() for o in self.options], "pareto": [o.as_dict() for o in self.pareto],
+                "excluded": self.excluded, "message": self.message, "binding": self.binding,
+                "evaluated": self.evaluated}
+
+
+# ----------------------------------------------------------------------------- availability
+def availability() -> dict[str, dict[str, str]]:
+    """engine/data/availability.toml: chip -> {available: 'YYYY-MM', source: ...}."""
+    from importlib import resources
+
+    text = resources.files("whatif.engine.data").joinpath("availability.toml").read_text(encoding="utf-8")
+    return tomllib.loads(text)
+
+
+def parse_month(text: str) -> date:
+    try:
+        year, month = text.strip().split("-")[:2]
+        return date(int(year), int(month), 1)
+    except (ValueError, TypeError):
+        raise WhatifError(f"{text!r}: expected a month YYYY-MM, e.g. 2025-06", key="available-by") from None
+
+
+# ----------------------------------------------------------------------------- preparation
+def prepare(scenario: Scenario, *, chips: Sequence[str] | None = None, coolings: Sequence[str | None] | None = None,
+            objective: str = "training_days", limits: Sequence[Limit] = (), available_by: str | None = None,
+            catalog: Catalog | None = None) -> Prepared:
+    """Resolve every chip x cooling row (chips: default the whole catalog with the user's
+    and the preset's own chips; coolings: default every cooling type, None = the chip's
+    own). Raises WhatifError for an unknown chip or cooling key."""
+    catalog = (catalog or load_catalog()).with_chips(scenario.chips, origin=INLINE_PRESET)
+    chip_keys = list(catalog.chips) if chips is None else list(dict.fromkeys(chips))
+    for key in chip_keys:
+        if key not in catalog.chips:
+            raise WhatifError(unknown_choice("chip", key, catalog.chips), key="chips")
+    cool_keys: list[str | None] = list(catalog.cooling) if coolings is None else list(dict.fromkeys(coolings))
+    for key in cool_keys:
+        if key is not None and key not in catalog.cooling:
+            raise WhatifError(unknown_choice("cooling type", key, catalog.cooling), key="cooling")
+    excluded: dict[str, str] = {}
+    by = parse_month(available_by) if available_by else None
+    dates = availability() if by else {}
+    needs = {objective, *(l.output for l in limits)}
+    try:
+        home: str | None = resolve(scenario, catalog).cooling.key
+    except WhatifError:
+        home = scenario.facility.cooling
+    rows: list[Row] = []
+    for chip in chip_keys:
+        if by is not None:
+            entry = dates.get(chip)
+            if entry is None:
+                excluded[chip] = "no sourced availability date (engine/data/availability.toml)"
+                continue
+            if parse_month(entry["available"]) > by:
+                excluded[chip] = f"not shipping by {by:%Y-%m} (available {entry['available']})"
+                continue
+        try:
+            first = resolve(_with_choice(scenario, chip, cool_keys[0], home), catalog)
+        except WhatifError as exc:
+            excluded[chip] = exc.detail
+            continue
+        reason = _missing(first, needs)
+        if reason:
+            excluded[chip] = reason
+            continue
+        for cooling in cool_keys:
+            r = first if cooling == cool_keys[0] else resolve(_with_choice(scenario, chip, cooling, home), catalog)
+            unit = int(r.values["fixed_rack_chips"]) or int(r.values["chips_per_server"])
+            rows.append(Row(chip, r.cooling.key, cooling, max(unit, 1), r))
+    x = {k: v[:, None] for k, v in stack_inputs([r.resolved for r in rows]).items()} if rows else {}
+    return Prepared(scenario, rows, excluded, x, chip_keys, home)
+
+
+# Inputs that describe the scenario's own chip or cooling type: a preset's figure for its
+# H100 (power per chip, rent, price) or its air cooling (PUE, WUE) would be wrong for another
+# chip or cooling, so rows with another one take the catalog's figures instead.
+CHIP_BOUND: tuple[str, ...] = ("facility.it_kw_per_chip", "economics.rent_usd_per_chip_hour",
+                               "economics.chip_capex_usd")
+COOLING_BOUND: tuple[str, ...] = ("facility.pue", "facility.wue_l_per_kwh")
+
+
+def dropped_inputs(scenario: Scenario, chip: str, cooling: str | None, home: str | None) -> dict[str, None]:
+    """The chip- and cooling-bound inputs the scenario sets that do not carry to this row
+    (`home`: the scenario's own cooling key, resolved): {key: None}, None = the catalog's."""
+    out: dict[str, None] = {}
+    if chip != scenario.cluster.chip:
+        out.update((k, None) for k in CHIP_BOUND if scenario.get(k) is not None)
+    if cooling is not None and cooling != home:
+        out.update((k, None) for k in COOLING_BOUND if scenario.get(k) is not None)
+    return out
+
+
+def _with_choice(scenario: Scenario, chip: str, cooling: str | None, home: str | None) -> Scenario:
+    """The scenario with another chip and cooling key (and its chip- or cooling-bound inputs
+    dropped). Both are catalog keys checked above (resolve rejects what the catalog lacks),
+    so the copy skips revalidating the scenario: a row costs a resolve, not a validation
+    (same values as `with_values`)."""
+    dropped = dropped_inputs(scenario, chip, cooling, home)
+    cluster = {"chip": chip}
+    facility = {"cooling": cooling, **{k.split(".")[1]: None for k in dropped if k.startswith("facility.")}}
+    economics = {k.split(".")[1]: None for k in dropped if k.startswith("economics.")}
+    update = {"cluster": scenario.cluster.model_copy(update=cluster),
+              "facility": scenario.facility.model_copy(update=facility)}
+    if economics:
+        update["economics"] = scenario.economics.model_copy(update=economics)
+    return scenario.model_copy(update=update)
+
+
+def _missing(r: Resolved, needs: set[str]) -> str:
+    v = r.values
+    power = {"facility_mw", "energy_mwh", "co2_t"} | ({"cost_usd"} if r.mode == "own" else set())
+    if needs & power and math.isnan(v["it_kw_per_chip"]):
+        return f"no power figure published for {r.chip.name} (needed for {', '.join(sorted(needs & power))})"
+    if "cost_usd" in needs:
+        price = "chip_capex_usd" if r.mode == "own" else "rent_usd_per_chip_hour"
+        if math.isnan(v[price]):
+            what = "purchase" if r.mode == "own" else "rental"
+            return f"no {what} price published for {r.chip.name} (needed for cost)"
+    return ""
+
+
+# ----------------------------------------------------------------------------- the search
+def plan(scenario: Scenario, limits: Sequence[Limit] = (), objective: str = "training_days", *,
+         chips: Sequence[str] | None = None, coolings: Sequence[str | None] | None = None,
+         max_chips: int | None = None, available_by: str | None = None, count_free: bool = True,
+         catalog: Catalog | None = None, prepared: Prepared | None = None) -> Plan:
+    """The best option per chip under `limits`, minimising `objective` (an output name or a
+    key of OBJECTIVES). `count_free` False keeps the scenario's chip count (choose a chip or
+    cooling only). `prepared` reuses the rows of an earlier call (same scenario, chips,
+    coolings, objective needs), e.g. while a front-end edits the limits."""
+    objective = OBJECTIVES.get(objective, objective)
+    if objective not in QUANTITIES:
+        raise WhatifError(unknown_choice("objective", objective, OBJECTIVES), key="minimise")
+    max_chips = int(max_chips or DEFAULT_MAX_CHIPS)
+    if max_chips < 1:
+        raise WhatifError(f"--max-chips must be at least 1, got {max_chips}", key="max-chips")
+    limits = list(limits)
+    prep = prepared or prepare(scenario, chips=chips, coolings=coolings, objective=objective, limits=limits,
+                               available_by=available_by, catalog=catalog)
+    excluded = dict(prep.excluded)
+    if not prep.rows:
+        return _nothing(objective, limits, excluded, max_chips, "no chip left to plan with: " +
+                        ("; ".join(f"{k}: {v}" for k, v in excluded.items()) or "none given"))
+    x = dict(prep.x)
+    cap = next((l.target for l in limits if l.output == "facility_mw" and l.op == "<="), None)
+    if cap is not None:
+        x["power_cap_mw"] = np.full_like(x["count"], cap)
+    units = np.array([r.unit for r in prep.rows], dtype=float)[:, None]
+    if count_free:
+        top = np.maximum(np.floor(max_chips / units), 1.0)
+        t = np.linspace(0.0, 1.0, GRID_POINTS)[None, :]
+        counts = units * np.round(top ** t)
+    else:
+        counts = np.full((len(prep.rows), 1), float(scenario.cluster.count))
+    grid = _batch(x, counts, limits, objective, max_chips)
+    if count_free:
+        grid = _refine(grid, x, units, counts, top, limits, objective, max_chips)
+    evaluated = int(grid["count"].size)
+    score = np.where(grid["ok"], grid["objective"], np.inf)
+    options = []
+    picks = []
+    chip_of = [r.chip for r in prep.rows]
+    for chip in dict.fromkeys(chip_of):
+        rows = np.array([k for k, c in enumerate(chip_of) if c == chip])
+        sub = score[rows]
+        if not np.isfinite(sub).any():
+            excluded[str(chip)] = "no feasible option: " + _diagnose(grid, rows, limits, max_chips)[0]
+            continue
+        i, j = _argbest(grid, rows, sub)
+        option = _option(prep, grid, i, j, scenario, count_free)
+        option.why = _why(prep, rows, sub, i, objective)
+        options.append(option)
+        picks.append(i)
+    for option, text in zip(options, _binding(x, prep, picks, options, limits, objective, max_chips, count_free)):
+        option.binding = text
+    if not options:
+        text, name = _diagnose(grid, np.arange(len(prep.rows)), limits, max_chips)
+        return _nothing(objective, limits, excluded, max_chips, "nothing is feasible: " + text, name, evaluated)
+    options.sort(key=lambda o: (o.figures[objective], o.figures["cost_usd"] if math.isfinite(o.figures["cost_usd"])
+                                else math.inf, o.figures["training_days"]))
+    return Plan(objective, limits, options, _pareto(prep, grid, scenario, count_free), excluded,
+                evaluated=evaluated, max_chips=max_chips)
+
+
+def _nothing(objective: str, limits: list[Limit], excluded: dict[str, str], max_chips: int, message: str,
+             binding: str = "", evaluated: int = 0) -> Plan:
+    return Plan(objective, limits, [], [], excluded, message, binding, evaluated, max_chips)
+
+
+def _batch(x: dict[str, np.ndarray], counts: np.ndarray, limits: Sequence[Limit], objective: str,
+           max_chips: int) -> dict[str, np.ndarray]:
+    out = compute({**x, "count": counts})
+    shape = counts.shape
+    kept = {k: np.broadcast_to(out[k], shape) for k in {*_KEEP, objective}}
+    memory_ok = ~np.broadcast_to(out["warn_memory"], shape)
+    rack_ok = ~np.broadcast_to(out["warn_rack_density"], shape)
+    ok = memory_ok & rack_ok & (counts <= max_chips)
+    for limit in limits:
+        ok &= limit.ok(kept[limit.output])
+    ok &= np.isfinite(kept[objective])
+    kept.update(count=counts, ok=ok, objective=kept[objective], memory_ok=memory_ok, rack_ok=rack_ok)
+    return kept
+
+
+def _refine(grid: dict[str, np.ndarray], x: dict[str, np.ndarray], units: np.ndarray, counts: np.ndarray,
+            top: np.ndarray, limits: Sequence[Limit], objective: str, max_chips: int) -> dict[str, np.ndarray]:
+    """Zoom on each row's best feasible point (the first grid point for a row without one):
+    REFINE_POINTS whole-unit counts between its neighbours, then between the neighbours of
+    the best of those, until the step is one unit. Returns every point evaluated."""
+    score = np.where(grid["ok"], grid["objective"], np.inf)
+    best = np.argmin(score, axis=1)
+    n, rows = counts.shape[1], np.arange(counts.shape[0])
+    lo = counts[rows, np.maximum(best - 1, 0)] / units[:, 0]
+    hi = np.minimum(counts[rows, np.minimum(best + 1, n - 1)] / units[:, 0], top[:, 0])
+    steps = np.linspace(0.0, 1.0, REFINE_POINTS)[None, :]
+    stages = [grid]
+    for _ in range(_MAX_STAGES):
+        walk = units * np.round(lo[:, None] + (hi - lo)[:, None] * steps)
+        stage = _batch(x, walk, limits, objective, max_chips)
+        stages.append(stage)
+        step = (hi - lo) / (REFINE_POINTS - 1)
+        if step.max() <= 1.0:
+            break
+        centre = walk[rows, np.argmin(np.where(stage["ok"], stage["objective"], np.inf), axis=1)] / units[:, 0]
+        reach = np.ceil(step)
+        lo, hi = np.maximum(centre - reach, 1.0), np.minimum(centre + reach, top[:, 0])
+    return {k: np.concatenate([g[k] for g in stages], axis=1) for k in grid}
+
+
+def _argbest(grid: dict[str, np.ndarray], rows: np.ndarray, sub: np.ndarray) -> tuple[int, int]:
+    """The best (row, column) among `rows`; ties go to the cheaper, then the fewer chips."""
+    tie = sub == sub.min()
+    cost = np.where(tie, np.nan_to_num(grid["cost_usd"][rows], nan=np.inf), np.inf)
+    cheapest = cost.min()
+    tie &= cost <= cheapest
+    count = np.where(tie, grid["count"][rows], np.inf)
+    r, j = np.unravel_index(int(np.argmin(count)), sub.shape)
+    return int(rows[r]), int(j)
+
+
+def _option(prep: Prepared, grid: dict[str, np.ndarray], i: int, j: int, scenario: Scenario,
+            count_free: bool) -> Option:
+    row = prep.rows[i]
+    count = int(grid["count"][i, j])
+    values: dict[str, object] = {"cluster.chip": row.chip, "facility.cooling": row.cooling_set or row.cooling}
+    if row.cooling_set is None and scenario.facility.cooling is None:
+        values["facility.cooling"] = row.cooling   # explicit: the option is this cooling type
+    values["cluster.count"] = count
+    values.update(dropped_inputs(scenario, row.chip, row.cooling_set, prep.home_cooling))
+    figures = {k: float(grid[k][i, j]) for k in ("training_days", "cost_usd", "facility_mw", "co2_t", "energy_mwh")}
+    return Option(row.chip, row.cooling, count, values, figures)
+
+
+def _why(prep: Prepared, rows: np.ndarray, sub: np.ndarray, i: int, objective: str) -> str:
+    per_row = sub.min(axis=1)
+    feasible = [(float(per_row[k]), prep.rows[rows[k]].cooling) for k in range(len(rows)) if math.isfinite(per_row[k])]
+    feasible.sort()
+    text = f"{_VERB.get(objective, 'best ' + objective)} of {len(feasible)} feasible cooling type" + \
+           ("s" if len(feasible) != 1 else "")
+    others = [(v, c) for v, c in feasible if c != prep.rows[i].cooling]
+    if others:
+        text += f"; next {others[0][1]} at {fmt(objective, others[0][0])}"
+    infeasible = [prep.rows[rows[k]].cooling for k in range(len(rows)) if not math.isfinite(per_row[k])]
+    if infeasible:
+        text += f"; infeasible: {', '.join(infeasible)}"
+    return text
+
+
+def _binding(x: dict[str, np.ndarray], prep: Prepared, picks: list[int], options: list[Option],
+             limits: Sequence[Limit], objective: str, max_chips: int, count_free: bool) -> list[str]:
+    """For each option, the constraint that stops it from improving by one server (or
+    rack): what its neighbour on the better side breaks (one batch for all options)."""
+    if not count_free:
+        return ["chip count fixed by the scenario"] * len(options)
+    if not options:
+        return []
+    idx = np.array(picks)
+    unit = np.array([prep.rows[i].unit for i in picks], dtype=float)
+    count = np.array([o.count for o in options], dtype=float)
+    near = np.stack([np.maximum(count - unit, unit), count, count + unit], axis=1)
+    g = _batch({k: v[idx] for k, v in x.items()}, near, limits, objective, max_chips)
+    out = []
+    for n in range(len(options)):
+        y = g["objective"][n]
+        text = f"none: the {objective} optimum itself (one server more or fewer is no better)"
+        for side, k in (("more", 2), ("fewer", 0)):
+            if near[n, k] == count[n] or not (y[k] < y[1]):
+                continue
+            broken = []
+            if near[n, k] > max_chips:
+                broken.append(f"max chips ({max_chips:,})")
+            if not g["memory_ok"][n, k]:
+                broken.append("memory (model states must fit in HBM)")
+            if not g["rack_ok"][n, k]:
+                broken.append("rack density")
+            broken += [f"{l.name} ({l.text()})" for l in limits if not l.ok(g[l.output][n, k])]
+            text = (", ".join(broken) + f": {unit[n]:,.0f} {side} chips would break it" if broken else
+                    f"none binding: {unit[n]:,.0f} {side} chips would be slightly better (count grid step)")
+            break
+        out.append(text)
+    return out
+
+
+def _diagnose(grid: dict[str, np.ndarray], rows: np.ndarray, limits: Sequence[Limit],
+              max_chips: int) -> tuple[str, str]:
+    """Which constraint bites first among `rows`, and by how much: the one whose relaxation
+    alone would make an option feasible, needing the least relaxation; else the option
+    closest to feasible (least worst relative excess) and what it violates."""
+    g = {k: v[rows] for k, v in grid.items()}
+    checks: list[tuple[str, np.ndarray, Limit | None]] = [
+        ("memory", _excess_ratio(g["states_gb"], g["usable_hbm_gb"]), None),
+        ("max chips", np.maximum(g["count"] / max_chips - 1.0, 0.0), None),
+    ]
+    for limit in limits:
+        checks.append((limit.name, limit.excess(g[limit.output]), limit))
+    finite = np.isfinite(g["objective"])
+    rack_ok = g["rack_ok"]
+    if not rack_ok.any():
+        return "no cooling type handles this chip's rack density", "rack density"
+    base = finite & rack_ok
+    excess = np.stack([c[1] for c in checks])
+    candidates = []
+    for k, (name, ex, limit) in enumerate(checks):
+        others = np.delete(excess, k, axis=0)
+        alone = base & (others <= 0).all(axis=0)
+        if alone.any() and limit is not None:
+            y = g[limit.output][alone]
+            reach = float(y.min() if limit.op == "<=" else y.max())
+            over = abs(reach - limit.target)
+            rel = over / limit.target
+            text = (f"the {name} bites first: the best option within the other constraints reaches "
+                    f"{fmt(limit.output, reach)} against {fmt(limit.output, limit.target)} "
+                    f"({fmt(limit.output, over)}, {rel:.1%} over)")
+            candidates.append((rel, text, name))
+        elif alone.any() and name == "memory":
+            need = max(float(np.min(g["states_gb"][alone] / g["usable_hbm_gb"][alone]) - 1.0), 0.0)
+            candidates.append((need, f"memory bites first: the model states need {need:.1%} more HBM than "
+                                     "the largest allowed cluster has", name))
+        elif alone.any() and name == "max chips":
+            fewest = float(np.min(g["count"][alone]))
+            rel = fewest / max_chips - 1.0
+            candidates.append((rel, f"the max chips limit bites first: the smallest option within the other "
+                                    f"constraints needs {fewest:,.0f} chips against {max_chips:,} ({rel:.1%} over)",
+                               name))
+    if candidates:
+        rel, text, name = min(candidates)
+        return text, name
+    worst = np.where(base, excess.max(axis=0), np.inf)
+    if not np.isfinite(worst).any():
+        return "no option has the figures the constraints need", ""
+    r, j = np.unravel_index(int(np.argmin(worst)), worst.shape)
+    over = [(float(excess[k, r, j]), checks[k][0]) for k in range(len(checks)) if excess[k, r, j] > 0]
+    over.sort(reverse=True)
+    text = ("no single constraint's relaxation is enough; the closest option misses " +
+            ", ".join(f"the {n} by {e:.1%}" for e, n in over))
+    return text, over[0][1] if over else ""
+
+
+def _excess_ratio(need: np.ndarray, have: np.ndarray) -> np.ndarray:
+    with np.errstate(all="ignore"):
+        r = need / have - 1.0
+    return np.where(np.isnan(r), np.inf, np.maximum(r, 0.0))
+
+
+def _pareto(prep: Prepared, grid: dict[str, np.ndarray], scenario: Scenario, count_free: bool) -> list[Option]:
+    ok = grid["ok"] & np.isfinite(grid["cost_usd"]) & np.isfinite(grid["training_days"])
+    r, c = np.nonzero(ok)
+    if r.size == 0:
+        return []
+    days, cost = grid["training_days"][r, c], grid["cost_usd"][r, c]
+    order = np.lexsort((cost, days))
+    running = np.minimum.accumulate(cost[order])
+    keep = np.ones(order.size, dtype=bool)
+    keep[1:] = cost[order][1:] < running[:-1]
+    front = order[keep]
+    if front.size > PARETO_MAX:   # spread evenly in log(days), both ends kept
+        logd = np.log(np.maximum(days[front], 1e-300))
+        marks = np.linspace(logd[0], logd[-1], PARETO_MAX)
+        front = front[np.unique(np.clip(np.searchsorted(logd, marks), 0, front.size - 1))]
+    return [_option(prep, grid, int(r[k]), int(c[k]), scenario, count_free) for k in front]
+
+
+# ----------------------------------------------------------------------------- goal seek across choices
+CHOICE_KEYS: tuple[str, ...] = ("cluster.chip", "facility.cooling")
+_NOUNS = {"cluster.chip": "chip", "facility.cooling": "cooling type", "cluster.count": "count"}
+
+
+def choose(scenario: Scenario, keys: Sequence[str], goals: Sequence[tuple[str, str, float]],
+           objective: str = "cost_usd", catalog: Catalog | None = None) -> Plan:
+    """Goal seek across choices: the chip and/or cooling type (and, with cluster.count among
+    `keys`, the count) that meets every goal (output, '<=' or '>=', target) with the best
+    `objective`, e.g. the cheapest chip that finishes in 60 days under 150 MW. What is not
+    among `keys` stays as the scenario has it. `Plan.message` states the answer."""
+    keys = list(dict.fromkeys(keys))
+    allowed = (*CHOICE_KEYS, "cluster.count")
+    for key in keys:
+        if key not in allowed:
+            raise WhatifError(unknown_choice("input to choose", key, allowed), key="for")
+    if not any(k in CHOICE_KEYS for k in keys):
+        raise WhatifError("choose a chip or cooling type: --for cluster.chip, facility.cooling or both", key="for")
+    limits = []
+    for output, op, target in goals:
+        if op not in ("<=", ">="):
+            raise WhatifError(f"choosing among options takes goals with <= or >=, not {op!r} "
+                              f"(e.g. {output}<={target:g})", key="target")
+        limits.append(Limit(f"{output} goal", output, op, float(target)))
+    result = plan(scenario, limits, objective, catalog=catalog,
+                  chips=None if "cluster.chip" in keys else [scenario.cluster.chip],
+                  coolings=None if "facility.cooling" in keys else [scenario.facility.cooling],
+                  count_free="cluster.count" in keys)
+    what = " and ".join(_NOUNS[k] for k in keys)
+    goal_text = ", ".join(l.text() for l in limits) or "no goal"
+    objective = result.objective
+    if not result.ok:
+        result.message = f"no {what} meets {goal_text}: " + result.message.removeprefix("nothing is feasible: ")
+        return result
+    best = result.best
+    chosen = ", ".join(f"{k} = {best.values[k]:,}" if k == "cluster.count" else f"{k} = {best.values[k]}"
+                       for k in keys)
+    figures = ", ".join(fmt(k, best.figures[k]) for k in dict.fromkeys((objective, "training_days", "cost_usd",
+                                                                         "facility_mw")))
+    if len(result.options) > 1:
+        nxt = result.options[1]
+        runner = (f"; {len(result.options)} chips qualify, next best: {nxt.chip} ({nxt.cooling}) at "
+                  f"{fmt(objective, nxt.figures[objective])}")
+    else:
+        runner = f"; {best.why}"
+    result.message = (f"{chosen}: the {what} with {_VERB.get(objective, 'best ' + objective)} and "
+                      f"{goal_text} (gives {figures}){runner}")
+    return result

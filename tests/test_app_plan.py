@@ -1,0 +1,117 @@
+"""Pilot tests of the Plan view (tui/screens/plan.py): edit the cap, the ranking follows;
+Enter applies a row through the session, and undo takes it back."""
+
+from __future__ import annotations
+
+import pytest
+from textual.widgets import DataTable, Input, Static
+
+from tests.helpers import make_scenario
+from whatif.tui.app import WhatifApp
+from whatif.tui.screens.plan import PlanScreen, PlanTable
+
+SCENARIO = make_scenario(workload={"params_b": 405.0, "tokens_t": 15.6}, cluster={"chip": "h100", "count": 16384})
+
+
+def ranking(screen: PlanScreen) -> list[tuple[str, str]]:
+    table = screen.query_one("#plan-table", PlanTable)
+    return [(row.cells["chip"].plain, row.cells["count"].plain) for row in table.rows]
+
+
+async def test_plan_view_follows_the_cap_and_applies_a_row():
+    app = WhatifApp(scenario=SCENARIO)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("f7")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, PlanScreen)
+        cap = screen.query_one("#plan-cap", Input)
+        cap.value = "100"
+        await pilot.pause()
+        at_100 = ranking(screen)
+        assert len(at_100) > 5 and screen.plan.ok
+        assert "@" in str(screen.query_one("#plan-scatter", Static).render())
+        cap.value = "20"
+        await pilot.pause()
+        at_20 = ranking(screen)
+        assert at_20 != at_100
+        assert all(o.figures["facility_mw"] <= 20 for o in screen.plan.options)
+        cap.value = "x"
+        await pilot.pause()
+        assert "not a number" in str(screen.query_one("#plan-status", Static).render())
+        cap.value = "20"
+        await pilot.pause()
+        cap = screen.query_one("#plan-cap", Input)
+        cap.focus()
+        await pilot.press("enter")                       # Enter in a field moves to the table
+        await pilot.pause()
+        table = screen.query_one("#plan-table", PlanTable)
+        assert table.has_focus
+        await pilot.press("down")
+        chosen = screen.plan.options[1]
+        await pilot.press("enter")
+        await pilot.pause()
+        assert not isinstance(app.screen, PlanScreen)
+        s = app.session.scenario
+        assert (s.cluster.chip, s.cluster.count, s.facility.cooling) == (chosen.chip, chosen.count, chosen.cooling)
+        assert app.session.result.values["training_days"] == chosen.figures["training_days"]
+        await pilot.press("ctrl+z")                      # one undo step takes the whole option back
+        await pilot.pause()
+        assert app.session.scenario == SCENARIO
+
+
+async def test_plan_view_says_what_bites_when_nothing_is_feasible():
+    app = WhatifApp(scenario=SCENARIO)
+    assert "analysis.plan" in {b.id for b in app.palette_bindings()}     # a palette entry too
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.action_plan()
+        await pilot.pause()
+        screen = app.screen
+        screen.query_one("#plan-cap", Input).value = "2"
+        screen.query_one("#plan-deadline", Input).value = "10"
+        await pilot.pause()
+        assert not screen.plan.ok and ranking(screen) == []
+        assert "bites first" in str(screen.query_one("#plan-status", Static).render())
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, PlanScreen) and app.session.scenario == SCENARIO
+
+
+async def test_goal_seek_chooses_the_cheapest_chip_and_applies_it():
+    from whatif.tui.screens.goal_seek import GoalSeekScreen
+
+    app = WhatifApp(scenario=SCENARIO)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.open_goal_seek(key="cluster.chip", output="training_days", op="<=", target=60.0)
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, GoalSeekScreen) and screen.choice is not None and screen.choice.ok
+        assert screen.query_one("#goal-objective-row").display
+        best = screen.choice.best
+        assert "cluster.chip = " in str(screen.query_one("#goal-answer", Static).render())
+        await pilot.press("ctrl+a")
+        await pilot.pause()
+        assert not isinstance(app.screen, GoalSeekScreen)
+        assert app.session.scenario.cluster.chip == best.chip
+        assert app.session.result.values["training_days"] <= 60
+        assert app.session.result.values["cost_usd"] == best.figures["cost_usd"]
+
+
+async def test_compare_view_explains_the_selected_column_with_shares_that_add_up():
+    from whatif.engine.analysis.attribution import explain
+    from whatif.tui.screens.compare import CompareScreen
+
+    app = WhatifApp(scenario=SCENARIO)
+    async with app.run_test(size=(120, 36)) as pilot:
+        other = SCENARIO.with_values({"cluster.chip": "b200", "facility.region": "france"})
+        screen = CompareScreen([("H100", SCENARIO), ("B200 France", other)])
+        app.push_screen(screen)
+        await pilot.pause()
+        table = screen.query_one("#compare-table", DataTable)
+        table.move_cursor(column=2)
+        await pilot.pause()
+        text = str(screen.query_one("#compare-why", Static).render())
+        assert "Cost" in text and "chip" in text and "region" in text
+        _, splits = explain(SCENARIO, other)
+        cost = next(s for s in splits if s.output == "cost_usd")
+        assert sum(cost.shares.values()) == pytest.approx(cost.total)

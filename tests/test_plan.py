@@ -1,0 +1,177 @@
+"""Planning a site (engine/analysis/plan.py, `whatif plan`): the best option reproduces with
+`eval --set` and meets its constraints, wider constraints never make it worse, an
+infeasible plan names what bites."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from whatif.cli.main import main
+from whatif.engine.analysis.plan import Limit, limits_from, plan, prepare
+from whatif.engine.evaluate import evaluate
+from whatif.engine.presets import load_preset
+
+PRESET = "presets/default.toml"
+
+
+@pytest.fixture(autouse=True)
+def _repo_root(monkeypatch, request):
+    monkeypatch.chdir(request.config.rootpath)
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.mark.parametrize("argv", [
+    ("--power-cap-mw", "100", "--deadline-days", "90"),
+    ("--power-cap-mw", "60", "--budget-usd", "1.2e8", "--minimise", "cost"),
+    ("--deadline-days", "40", "--minimize", "co2", "--chips", "h100,b200,gb200,mi300x"),
+    ("--power-cap-mw", "150", "--max-chips", "30000", "--cooling", "air,direct-liquid", "--minimise", "energy"),
+])
+def test_top_option_reproduces_with_eval_set_and_meets_every_constraint(capsys, argv):
+    code, out, _ = run(capsys, "plan", PRESET, *argv, "--json")
+    assert code == 0
+    data = json.loads(out)
+    best = data["options"][0]
+    sets = [f"--set={k}={v}" for k, v in best["set"].items()]
+    code, out, _ = run(capsys, "eval", PRESET, *sets, "--json")
+    assert code == 0
+    got = json.loads(out)
+    for key in ("training_days", "cost_usd", "facility_mw", "co2_t", "energy_mwh"):
+        assert got[key] == pytest.approx(best[key], rel=1e-3), key
+    for c in data["constraints"]:
+        value = best["count"] if c["output"] == "count" else got[c["output"]]
+        assert value <= c["target"] * (1 + 1e-12), c["name"]
+    codes = {w["code"] for w in got["warnings"]}
+    assert not codes & {"memory-fit", "rack-density", "power-cap"}
+
+
+def test_each_chip_once_ranked_with_reasons_and_a_pareto_front():
+    result = plan(load_preset(PRESET), limits_from(100, 90))
+    chips = [o.chip for o in result.options]
+    assert len(chips) == len(set(chips)) > 5
+    days = [o.figures["training_days"] for o in result.options]
+    assert days == sorted(days)
+    assert "bf16" in result.excluded["rubin"]                 # lacks the preset's precision
+    assert "power" in result.excluded["tpu-v5p"]               # no power figure for the cap
+    assert all(o.why and o.binding for o in result.options)
+    assert "power cap" in result.options[0].binding
+    front = result.pareto
+    assert front and all(a.figures["training_days"] <= b.figures["training_days"] and
+                         a.figures["cost_usd"] > b.figures["cost_usd"] for a, b in zip(front, front[1:]))
+
+
+def test_chips_without_a_price_are_excluded_when_cost_matters():
+    result = plan(load_preset(PRESET), limits_from(100, budget_usd=2e8), "cost")
+    assert "price" in result.excluded["tpu-v7"]
+    assert result.best.figures["cost_usd"] <= 2e8
+
+
+def test_infeasible_exits_1_and_names_the_binding_constraint(capsys):
+    code, out, err = run(capsys, "plan", PRESET, "--power-cap-mw", "5", "--deadline-days", "30")
+    assert code == 1
+    assert "the deadline bites first" in err and "30.0 days" in err and "% over" in err
+    code, out, err = run(capsys, "plan", PRESET, "--deadline-days", "20", "--budget-usd", "1e6", "--json")
+    data = json.loads(out)
+    assert code == 1 and not data["ok"] and data["binding"] == "budget" and "budget bites first" in data["message"]
+    code, _, err = run(capsys, "plan", PRESET, "--max-chips", "8", "--chips", "gb200")
+    assert code == 1 and "max chips limit bites first" in err and "72 chips against 8" in err
+    code, _, err = run(capsys, "plan", PRESET, "--max-chips", "8")
+    assert code == 1 and "memory bites first" in err and "-" not in err.split("need ")[1][:2]
+
+
+def test_bad_input_exits_2(capsys):
+    assert run(capsys, "plan", PRESET, "--chips", "h1000")[0] == 2
+    assert run(capsys, "plan", PRESET, "--cooling", "ice")[0] == 2
+    assert run(capsys, "plan", PRESET, "--available-by", "soon")[0] == 2
+    assert run(capsys, "plan", PRESET, "--power-cap-mw", "-1")[0] == 2
+
+
+def test_available_by_excludes_chips_not_shipping_yet():
+    result = plan(load_preset(PRESET), limits_from(100), available_by="2023-01")
+    chips = {o.chip for o in result.options}
+    assert chips <= {"a100", "h100", "v100"} and "h100" in chips
+    assert "not shipping by 2023-01" in result.excluded["b200"]
+    assert "no sourced availability date" in result.excluded["tpu-v7"]
+
+
+_SCENARIO = load_preset(PRESET)
+_CHIPS = ("h100", "b200", "gaudi3", "gb200")
+_PREPARED = {}
+
+
+def _best(limits, objective):
+    key = (objective, tuple(sorted({l.output for l in limits})))
+    if key not in _PREPARED:
+        _PREPARED[key] = prepare(_SCENARIO, chips=_CHIPS, objective=objective, limits=limits)
+    result = plan(_SCENARIO, limits, objective, prepared=_PREPARED[key])
+    return result.best.figures[result.objective] if result.ok else float("inf")
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cap=st.floats(5, 400), days=st.floats(5, 400), budget=st.floats(5e6, 1e9),
+       widen=st.tuples(st.floats(1, 3), st.floats(1, 3), st.floats(1, 3)),
+       objective=st.sampled_from(["training_days", "cost_usd", "co2_t", "facility_mw"]))
+def test_widening_a_constraint_never_makes_the_best_worse(cap, days, budget, widen, objective):
+    narrow = limits_from(cap, days, budget)
+    wide = [Limit(l.name, l.output, l.op, l.target * w) for l, w in zip(narrow, widen)]
+    assert _best(wide, objective) <= _best(narrow, objective) * (1 + 1e-9)
+
+
+def test_fixed_count_chooses_among_chips_only():
+    s = load_preset(PRESET)
+    result = plan(s, [Limit("deadline", "training_days", "<=", 60)], "cost", count_free=False,
+                  coolings=[s.facility.cooling])
+    assert result.ok and all(o.count == s.cluster.count for o in result.options)
+    assert all(o.figures["training_days"] <= 60 for o in result.options)
+
+
+def test_solve_chooses_the_cheapest_chip_for_60_days_under_150_mw(capsys):
+    code, out, _ = run(capsys, "solve", PRESET, "--for", "cluster.chip", "--target", "training_days<=60",
+                       "--target", "facility_mw<=150", "--minimise", "cost", "--json")
+    data = json.loads(out)
+    assert code == 0 and data["ok"] and set(data["value"]) >= {"cluster.chip", "cluster.count"}
+    best = data["options"][0]
+    assert best["count"] == 16384 and best["training_days"] <= 60 and best["facility_mw"] <= 150
+    costs = [o["cost_usd"] for o in data["options"]]
+    assert costs == sorted(costs)
+    code, out, _ = run(capsys, "solve", PRESET, "--for", "cluster.chip,facility.cooling,cluster.count",
+                       "--target", "training_days<=60")
+    assert code == 0 and out.startswith("cluster.chip = ") and "cluster.count = " in out
+    code, _, err = run(capsys, "solve", PRESET, "--for", "facility.cooling", "--target", "training_days<=5")
+    assert code == 1 and "no cooling type meets" in err and "bites first" in err
+    assert run(capsys, "solve", PRESET, "--for", "cluster.chip", "--target", "training_days=60")[0] == 2
+    assert run(capsys, "solve", PRESET, "--for", "cluster.count", "--target", "training_days=60",
+               "--target", "facility_mw<=9")[0] == 2
+
+
+def test_chip_and_cooling_bound_inputs_of_the_preset_do_not_carry_to_other_chips():
+    # GPT-3 on V100: the preset sets PUE 1.1 and 0.33 kW per chip for its own hardware.
+    s = load_preset("presets/published-gpt3-175b.toml")
+    result = plan(s, limits_from(50), chips=[s.cluster.chip, "h100"], coolings=["direct-liquid"])
+    other = next(o for o in result.options if o.chip == "h100")
+    assert other.values["facility.it_kw_per_chip"] is None and other.values["facility.pue"] is None
+    again = evaluate(s.with_values(other.values))
+    assert again.values["training_days"] == pytest.approx(other.figures["training_days"], rel=1e-9)
+    assert again.values["facility_mw"] == pytest.approx(other.figures["facility_mw"], rel=1e-9)
+
+
+def test_the_presets_own_and_the_users_chips_are_planned_too(tmp_path, monkeypatch):
+    s = load_preset("presets/chips-article-gaudi4.toml")           # inline [chips.article-gaudi4], fp8
+    result = plan(s, limits_from(100))
+    assert "article-gaudi4" in {o.chip for o in result.options} | set(result.excluded)
+    from whatif.engine import settings
+
+    config = settings.config_path()
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text('[chips.my-chip]\nname = "My chip"\nhbm_gb = 96.0\nit_kw_per_chip = 1.0\n'
+                      'rent_usd_per_chip_hour = 1.0\n[chips.my-chip.dense_tflops]\nbf16 = 800.0\n')
+    result = plan(load_preset(PRESET), limits_from(100, 90))
+    assert "my-chip" in {o.chip for o in result.options}
