@@ -13,8 +13,8 @@ from __future__ import annotations
 import math
 from typing import Annotated, Any, Literal
 
-from pydantic import (BaseModel, ConfigDict, Field, PlainSerializer, PlainValidator, ValidationError, create_model,
-                      model_serializer, model_validator)
+from pydantic import (BaseModel, ConfigDict, Field, PlainSerializer, PlainValidator, Strict, ValidationError,
+                      create_model, model_serializer, model_validator)
 from pydantic_core import PydanticCustomError
 
 from whatif.engine.errors import WhatifError, unknown_choice
@@ -34,7 +34,8 @@ def _annotation(spec: Input) -> Any:
     elif spec.kind == "choice":
         base = str
     else:
-        base = int if spec.integer else float
+        # Strict: true is not 100 % and "15.6" is not a number (an int is still a float).
+        base = Annotated[int if spec.integer else float, Strict()]
     return base if spec.required or spec.default is not None else base | None
 
 
@@ -43,6 +44,8 @@ def _field(spec: Input) -> Any:
     bounds = {k: getattr(spec, k) for k in ("gt", "ge", "lt", "le") if getattr(spec, k) is not None}
     if spec.kind == "choice" and spec.choices in ("chips", "cooling", "regions"):
         bounds["min_length"] = 1
+    if spec.numeric and not spec.integer:
+        bounds["allow_inf_nan"] = False
     return Field(default, description=spec.description, **bounds)
 
 
@@ -164,9 +167,10 @@ class UncertainRange(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    low: float = Field(ge=0, description="pessimistic or low end")
-    high: float = Field(ge=0, description="high end")
-    likely: float | None = Field(default=None, ge=0, description="most likely value; default the point value")
+    low: Annotated[float, Strict()] = Field(ge=0, allow_inf_nan=False, description="pessimistic or low end")
+    high: Annotated[float, Strict()] = Field(ge=0, allow_inf_nan=False, description="high end")
+    likely: Annotated[float, Strict()] | None = Field(default=None, ge=0, allow_inf_nan=False,
+                                                      description="most likely value; default the point value")
 
     @model_validator(mode="after")
     def _ordered(self) -> UncertainRange:
@@ -180,8 +184,9 @@ class UncertainRange(BaseModel):
 class Uncertainty(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
-    samples: int = Field(default=10_000, ge=100, le=2_000_000, description="Monte Carlo draws")
-    seed: int = Field(default=1, ge=0, description="random seed: same seed, same percentiles")
+    samples: Annotated[int, Strict()] = Field(default=10_000, ge=100, le=2_000_000, description="Monte Carlo draws")
+    seed: Annotated[int, Strict()] = Field(default=1, ge=0, le=2**63 - 1,
+                                           description="random seed: same seed, same percentiles")
     distribution: Literal["triangular", "pert"] = "triangular"
     mfu: UncertainRange | None = None
     goodput: UncertainRange | None = None
