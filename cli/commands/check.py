@@ -13,7 +13,7 @@ from whatif.engine.claims import ClaimCheck, check_claims
 from whatif.cli.commands.common import parse_overrides, print_json
 from whatif.engine.errors import WhatifError
 from whatif.engine.evaluate import Result, evaluate
-from whatif.engine.presets import load_preset
+from whatif.engine.presets import check_references, load_preset
 
 COLUMNS = (("claim", 13), ("claimed", 15), ("computed", 15), ("ratio", 7), ("implied util", 13),
            ("implied MFU", 13), ("verdict", 0))
@@ -40,7 +40,7 @@ def _check(path: str, overrides: dict) -> tuple[Result, list[ClaimCheck]]:
     scenario = load_preset(path)
     if overrides:
         try:
-            scenario = scenario.with_values(overrides)
+            scenario = check_references(scenario.with_values(overrides), None)
         except WhatifError as exc:
             raise WhatifError(f"--set {exc}", path=path) from None
     result = evaluate(scenario)
