@@ -70,9 +70,13 @@ Range = tuple[float, float]  # a claimed [low, high]
 def _claim_value(value: Any) -> float | Range:
     """A positive number, or a [low, high] range of positive numbers with low <= high."""
     def positive(v: Any) -> float | None:
-        if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v) or v <= 0:
+        if isinstance(v, bool) or not isinstance(v, int | float):
             return None
-        return float(v)
+        try:
+            number = float(v)  # an int of 400 digits does not fit a float
+        except OverflowError:
+            return None
+        return number if math.isfinite(number) and number > 0 else None
 
     if isinstance(value, list | tuple):
         if len(value) == 2:

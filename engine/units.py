@@ -90,6 +90,8 @@ def _sig(value: float, digits: int = 3) -> str:
     """`digits` significant figures without scientific notation for everyday magnitudes."""
     if value == 0:
         return "0"
+    if not math.isfinite(value):  # a finite value that overflowed while scaled (1e308 MW in W)
+        return f"{value:g}"
     decimals = max(0, digits - 1 - int(math.floor(math.log10(abs(value)))))
     return f"{value:,.{decimals}f}"
 
