@@ -161,7 +161,8 @@ APP_KEYS = ("ctrl+p", "ctrl+q", "ctrl+o", "ctrl+s", "f2", "ctrl+g", "ctrl+r", "f
 
 
 async def _key_run(seed: int, keys: int) -> tuple[int, bool, str]:
-    """(keys pressed, crashed, what) for one seeded run."""
+    """(keys pressed, crashed, what) for one seeded run. The user quitting (ctrl+q, then
+    Discard) ends a run without a crash."""
     from whatif.tui.app import WhatifApp
 
     rng = random.Random(seed)
@@ -174,18 +175,20 @@ async def _key_run(seed: int, keys: int) -> tuple[int, bool, str]:
             key = rng.choice(APP_KEYS)
             await pilot.press(key)
             pressed += 1
-            if not app.is_running or app._exception is not None or app.unexpected_errors:
+            if not app.is_running or app._exception is not None or getattr(app, "unexpected_errors", None):
                 break
-        await pilot.pause()
-        crashed = not app.is_running or app._exception is not None or bool(app.unexpected_errors)
-        what = repr(app._exception or (app.unexpected_errors or [None])[0]) if crashed else ""
+        if app.is_running:
+            await pilot.pause()
+        errors = getattr(app, "unexpected_errors", [])
+        crashed = app._exception is not None or bool(errors) or (not app.is_running and app.return_code != 0)
+        what = repr(app._exception or (errors or [None])[0]) if crashed else ""
     return pressed, crashed, what
 
 
 def campaign_keys(runs: int, keys: int, seed: int) -> None:
     os.environ.setdefault("XDG_STATE_HOME", tempfile.mkdtemp(prefix="whatif-fuzz-state-"))
     os.environ["WHATIF_USER_PRESETS"] = tempfile.mkdtemp(prefix="whatif-fuzz-presets-")
-    total = crashes = 0
+    total = crashes = quits = 0
     started = time.perf_counter()
     whats = []
     for run in range(runs):
@@ -195,10 +198,11 @@ def campaign_keys(runs: int, keys: int, seed: int) -> None:
             pressed, crashed, what = keys, True, repr(exc)
         total += pressed
         crashes += crashed
+        quits += not crashed and pressed < keys
         if crashed:
             whats.append(f"seed {seed + run}: {what[:200]}")
     print(f"keys: {runs} runs x {keys} keys = {total} keys in {time.perf_counter() - started:.0f} s: "
-          f"{crashes} crashes")
+          f"{crashes} crashes ({quits} runs ended early by the user quitting: ctrl+q, Discard)")
     for what in whats[:5]:
         print(f"  crash: {what}")
 
