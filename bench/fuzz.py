@@ -154,10 +154,13 @@ def campaign_presets(count: int, seed: int, timeout: float) -> None:
             print(f"  {kind}: {example}")
 
 
-APP_KEYS = ("ctrl+p", "ctrl+q", "ctrl+o", "ctrl+s", "f2", "ctrl+g", "ctrl+r", "f6", "f1", "ctrl+t", "ctrl+b",
-            "ctrl+z", "ctrl+y", "escape", "escape", "tab", "shift+tab", "enter", "enter", "up", "down", "left",
-            "right", "backspace", "delete", "space", "question_mark", "pageup", "pagedown", "home", "end",
-            *"0123456789", *"abcdefghijklmnopqrstuvwxyz", ".", "%", "-", ",", "_")
+# The keys that open, answer and stack dialogs weigh as much as all the typing keys together.
+DIALOG_KEYS = ("ctrl+p", "ctrl+q", "ctrl+o", "ctrl+s", "f2", "ctrl+g", "ctrl+r", "f6", "f1", "ctrl+t", "ctrl+b",
+               "escape", "tab", "enter")
+TYPING_KEYS = ("ctrl+z", "ctrl+y", "shift+tab", "up", "down", "left", "right", "backspace", "delete", "space",
+               "question_mark", "pageup", "pagedown", "home", "end", *"0123456789", *"abcdefghijklmnopqrstuvwxyz",
+               ".", "%", "-", ",", "_")
+APP_KEYS = DIALOG_KEYS * (len(TYPING_KEYS) // len(DIALOG_KEYS)) + TYPING_KEYS
 
 
 async def _key_run(seed: int, keys: int) -> tuple[int, bool, str]:
@@ -188,6 +191,7 @@ async def _key_run(seed: int, keys: int) -> tuple[int, bool, str]:
 def campaign_keys(runs: int, keys: int, seed: int) -> None:
     os.environ.setdefault("XDG_STATE_HOME", tempfile.mkdtemp(prefix="whatif-fuzz-state-"))
     os.environ["WHATIF_USER_PRESETS"] = tempfile.mkdtemp(prefix="whatif-fuzz-presets-")
+    os.chdir(tempfile.mkdtemp(prefix="whatif-fuzz-cwd-"))  # exports (F6) go to the current folder
     total = crashes = quits = 0
     started = time.perf_counter()
     whats = []

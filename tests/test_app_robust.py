@@ -41,7 +41,8 @@ def _assert_alive(app: WhatifApp) -> None:
     ("ctrl+s", "ctrl+q", "ctrl+p", "ctrl+p", "escape", "ctrl+q"),
     ("f1", "ctrl+p", "ctrl+q", "ctrl+p", "f1"),
 ])
-async def test_stacked_palette_and_dialogs_never_crash(keys):
+async def test_stacked_palette_and_dialogs_never_crash(keys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # an export (F6, Enter) writes into the current folder
     app = WhatifApp()
     async with app.run_test(size=SIZE) as pilot:
         edited = await _edit_params(pilot, app)
@@ -53,12 +54,13 @@ async def test_stacked_palette_and_dialogs_never_crash(keys):
 
 
 @pytest.mark.parametrize("seed", range(2))
-async def test_random_keys_never_crash_and_keep_the_edit(seed, monkeypatch):
+async def test_random_keys_never_crash_and_keep_the_edit(seed, monkeypatch, tmp_path):
     import tomllib
 
     import whatif.tui.app as app_module
     from whatif.engine.presets import preset_to_dict
 
+    monkeypatch.chdir(tmp_path)  # an export (F6, Enter) writes into the current folder
     monkeypatch.setattr(app_module, "RECOVERY_DELAY_S", 0.05)
     rng = random.Random(seed)
     app = WhatifApp()
