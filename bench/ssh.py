@@ -16,7 +16,13 @@ once) against a server started like a host would (`whatif serve-ssh` in a subpro
 `--fixture` runs the same measurements against the tests' tiny Textual app instead of
 the real one: what the SSH path itself costs, apart from the app's own work.
 
-Usage: .venv/bin/python bench/ssh.py [--sessions 1,20] [--keys 10] [--fixture]
+`--hostile` measures instead what hostile clients cost a real visitor: their time to
+first screen while N silent TCP sockets are open (spread over loopback addresses
+127.1.x.y standing for other hosts; all from one address; and reopened as fast as the
+server closes them), while N logged-in connections open no session (`ssh -N`), with a
+5000x5000 terminal, and the timeline of wrong passwords from one address.
+
+Usage: .venv/bin/python bench/ssh.py [--sessions 1,20] [--keys 10] [--fixture] [--hostile]
 """
 
 from __future__ import annotations
@@ -52,12 +58,13 @@ class Visitor:
         self.first_screen_s = 0.0
         self.count = 0 if self.fixture else 16384
 
-    async def connect(self, port: int) -> None:
+    async def connect(self, port: int, columns: int = COLUMNS, rows: int = ROWS, **options) -> None:
         start = time.perf_counter()
         self.conn = await asyncssh.connect("127.0.0.1", port, known_hosts=None, username="demo",
-                                           client_keys=None)
+                                           client_keys=None, **options)
         self.process = await self.conn.create_process(term_type="xterm-256color",
-                                                      term_size=(COLUMNS, ROWS), encoding=None)
+                                                      term_size=(columns, rows), encoding=None)
+        self.received = 0
         if self.fixture:
             await self.until(lambda text: "COUNT=0 " in text)
         else:
@@ -70,6 +77,7 @@ class Visitor:
                 chunk = await self.process.stdout.read(65536)
                 if not chunk:
                     raise EOFError(self.screen.text())
+                self.received += len(chunk)
                 self.screen.feed(chunk)
         await asyncio.wait_for(read(), timeout_s)
 
@@ -180,14 +188,14 @@ asyncio.run(serve())
 """
 
 
-async def start_server(max_sessions: int, workdir: Path) -> tuple[asyncio.subprocess.Process, int]:
+async def start_server(max_sessions: int, workdir: Path, *more: str) -> tuple[asyncio.subprocess.Process, int]:
     env = {**os.environ, "XDG_CONFIG_HOME": str(workdir)}
     if Visitor.fixture:
         argv = ["-c", _FIXTURE_SERVER, str(ROOT / "tests" / "fixtures" / "ssh_fixture_app.py"),
                 str(workdir / "host_key"), str(max_sessions)]
     else:
         argv = ["-m", "whatif", "serve-ssh", "--port", "0", "--idle-timeout", "0",
-                "--max-sessions", str(max_sessions), "--log-file", str(workdir / "server.log")]
+                "--max-sessions", str(max_sessions), "--log-file", str(workdir / "server.log"), *more]
     server = await asyncio.create_subprocess_exec(sys.executable, *argv, cwd=ROOT, env=env,
                                                   stderr=asyncio.subprocess.PIPE)
     banner = b""
@@ -250,12 +258,187 @@ async def run(sessions: int, keys: int, port: int, server_pid: int) -> None:
     await asyncio.gather(*(v.close() for v in visitors))
 
 
+# --- hostile clients -----------------------------------------------------------------------
+
+def _source(index: int) -> str:
+    """The loopback address standing for the index-th other host (127.1.x.y; all of 127/8 is lo)."""
+    return f"127.1.{index // 250}.{index % 250 + 1}"
+
+
+async def _silent(port: int, source: str):
+    reader, writer = await asyncio.open_connection("127.0.0.1", port, local_addr=(source, 0))
+    return reader, writer
+
+
+async def _first_screen_s(port: int, **options) -> float:
+    """A real visitor's connect-to-first-screen; inf if they do not get in within 30 s."""
+    visitor = Visitor()
+    try:
+        await asyncio.wait_for(visitor.connect(port, **options), 30)
+        return visitor.first_screen_s
+    except (OSError, asyncssh.Error, EOFError, TimeoutError):
+        return float("inf")
+    finally:
+        if visitor.conn is not None:
+            await visitor.close()
+
+
+async def _with_silent(port: int, count: int, hosts: int) -> tuple[float, int]:
+    """A visitor's first screen while `count` silent sockets from `hosts` addresses are open."""
+    sockets, refused = [], 0
+    for index in range(count):
+        try:
+            sockets.append(await _silent(port, _source(index % hosts)))
+        except OSError:
+            refused += 1
+    await asyncio.sleep(0.3)
+    try:
+        first_s = await _first_screen_s(port)
+        return first_s, sum(await asyncio.gather(*(_still_open(reader) for reader, _ in sockets)))
+    finally:
+        for _, writer in sockets:
+            writer.close()
+
+
+async def _still_open(reader: asyncio.StreamReader) -> bool:
+    try:
+        while await asyncio.wait_for(reader.read(4096), 0.3):
+            pass  # the server's version line
+    except TimeoutError:
+        return True
+    except OSError:
+        pass
+    return False
+
+
+async def _with_churn(port: int, count: int, hosts: int, seconds: float) -> list[float]:
+    """Visitors' first screens while `count` silent sockets are reopened as soon as they close."""
+    stop = asyncio.Event()
+
+    async def keep_one(index: int) -> None:
+        while not stop.is_set():
+            try:
+                reader, writer = await _silent(port, _source(index % hosts))
+            except OSError:
+                await asyncio.sleep(0.05)
+                continue
+            try:
+                while not stop.is_set() and await asyncio.wait_for(reader.read(4096), 0.5) != b"":
+                    pass
+            except (TimeoutError, OSError):
+                pass
+            finally:
+                writer.close()
+
+    attackers = [asyncio.ensure_future(keep_one(index)) for index in range(count)]
+    await asyncio.sleep(1.0)
+    times = []
+    deadline = time.perf_counter() + seconds
+    try:
+        while time.perf_counter() < deadline:
+            times.append(await _first_screen_s(port))
+    finally:
+        stop.set()
+        await asyncio.gather(*attackers, return_exceptions=True)
+    return times
+
+
+async def _with_no_session(port: int, count: int, hosts: int) -> tuple[float, float]:
+    """A visitor's first screen while `count` logged-in connections open no session; and
+    how long until the server has closed them all."""
+    conns = await asyncio.gather(*(asyncssh.connect("127.0.0.1", port, local_addr=(_source(i % hosts), 0),
+                                                    known_hosts=None, username="demo", client_keys=None)
+                                   for i in range(count)), return_exceptions=True)
+    opened = time.perf_counter()
+    try:
+        first_s = await _first_screen_s(port)
+        try:
+            await asyncio.wait_for(asyncio.gather(*(c.wait_closed() for c in conns if not isinstance(c, BaseException))),
+                                   30)
+        except TimeoutError:
+            return first_s, float("inf")
+        return first_s, time.perf_counter() - opened
+    finally:
+        for conn in conns:
+            if not isinstance(conn, BaseException):
+                conn.close()
+
+
+class _Guesser(asyncssh.SSHClient):
+    def __init__(self, attempts: list[float], start: float, budget: int) -> None:
+        self._attempts, self._start, self._budget = attempts, start, budget
+
+    def password_auth_requested(self) -> str | None:
+        if len(self._attempts) >= self._budget:
+            return None
+        self._attempts.append(time.perf_counter() - self._start)
+        return "wrong"
+
+
+async def _password_timeline(port: int, total: int) -> list[list[float]]:
+    """`total` wrong passwords from one address, reconnecting whenever the server hangs up:
+    seconds since the start at which each attempt went out, per connection."""
+    start = time.perf_counter()
+    connections: list[list[float]] = []
+    while (made := sum(len(c) for c in connections)) < total:
+        attempts: list[float] = []
+        connections.append(attempts)
+        try:
+            await asyncssh.connect("127.0.0.1", port, known_hosts=None, username="demo", client_keys=None,
+                                   preferred_auth="password",
+                                   client_factory=lambda: _Guesser(attempts, start, total - made))
+        except (asyncssh.Error, OSError):
+            pass
+    return connections
+
+
+async def hostile(workdir: Path) -> None:
+    server, port = await start_server(20, workdir)
+    try:
+        base = [await _first_screen_s(port) for _ in range(3)]
+        print(f"\nreal visitor's connect-to-first-screen, nobody else connected: "
+              f"{', '.join(f'{t:.2f}' for t in base)} s")
+        for count, hosts in ((36, 5), (100, 13), (300, 38), (300, 1)):
+            first_s, still = await _with_silent(port, count, hosts)
+            print(f"  with {count:3d} silent sockets from {hosts:2d} address(es) ({still:3d} still open after): "
+                  f"{first_s:.2f} s")
+            await asyncio.sleep(0.5)
+        churn = await _with_churn(port, 200, 25, 10.0)
+        print(f"  with 200 silent sockets from 25 addresses reopened as soon as closed: "
+              f"{len(churn)} visitors in 10 s, first screen {_ms(churn)}")
+        await asyncio.sleep(0.5)
+        for count, hosts in ((36, 5), (60, 8)):
+            first_s, closed_s = await _with_no_session(port, count, hosts)
+            print(f"  with {count:3d} logged-in connections without a session: {first_s:.2f} s "
+                  f"(the server closed them all {closed_s:.1f} s after they logged in)")
+            await asyncio.sleep(0.5)
+        visitor = Visitor()
+        await visitor.connect(port, columns=5000, rows=5000)
+        print(f"  a 5000x5000 terminal (clamped to 400x150): first screen {visitor.first_screen_s:.2f} s, "
+              f"{visitor.received / 1e6:.2f} MB")
+        await visitor.close()
+    finally:
+        server.send_signal(2)
+        await asyncio.wait_for(server.wait(), 30)
+    (workdir / "password").write_text("correct horse\n")
+    server, port = await start_server(20, workdir, "--auth", "password", "--password-file", str(workdir / "password"))
+    try:
+        timeline = await _password_timeline(port, 10)
+        print("  10 wrong passwords from one address, reconnecting when hung up on; each sent at (s, "
+              "| between connections): " + " | ".join(", ".join(f"{t:.1f}" for t in attempts) for attempts in timeline))
+    finally:
+        server.send_signal(2)
+        await asyncio.wait_for(server.wait(), 30)
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sessions", default="1,20", help="comma-separated session counts (default 1,20)")
     parser.add_argument("--keys", type=int, default=10, help="keystrokes per session (default 10)")
     parser.add_argument("--fixture", action="store_true",
                         help="serve the tests' tiny app instead: the cost of the SSH path alone")
+    parser.add_argument("--hostile", action="store_true",
+                        help="what silent sockets, sessionless logins and password guessing cost a visitor")
     args = parser.parse_args()
     Visitor.fixture = args.fixture
     counts = [int(n) for n in args.sessions.split(",")]
@@ -264,6 +447,9 @@ async def main() -> None:
           f"{'fixture app' if args.fixture else 'real app'}; "
           f"load average before {os.getloadavg()[0]:.1f}")
     with tempfile.TemporaryDirectory() as workdir:
+        if args.hostile:
+            await hostile(Path(workdir))
+            return
         server, port = await start_server(max(counts) + 5, Path(workdir))
         try:
             for sessions in counts:

@@ -1,6 +1,6 @@
 """Benchmark the app in a real pseudo-terminal and PRINT the figures (no assertions).
 
-1. start-up: from spawning `python -m tui.main` until the first frame showing the results
+1. start-up: from spawning `python -m whatif` until the first frame showing the results
    (the training time text) has been written to the terminal;
 2. key-to-frame: from writing one keystroke into the count field (backspace, then a digit,
    alternating: 16384 -> 1638 -> 16385) until the terminal output contains the engine's new
@@ -8,7 +8,7 @@
 3. for context, the start-up of a one-label Textual app, each run right after one of the
    app's so both see the same machine (it is shared: its load average is printed too).
 
-The app is measured as `make run` starts it: with engine/ and tui/ compiled to bytecode
+The app is measured as `make run` starts it: with the packages compiled to bytecode
 first (Python writes none itself when PYTHONDONTWRITEBYTECODE is set).
 
 Usage: .venv/bin/python bench/tui.py [--runs 30] [--keys 60] [--size 80x24]
@@ -156,7 +156,7 @@ def main() -> int:
     parser.add_argument("--size", default="80x24", help="terminal COLUMNSxROWS")
     args = parser.parse_args()
     columns, rows = (int(v) for v in args.size.split("x"))
-    for package in ("engine", "tui"):
+    for package in ("whatif", "engine", "cli", "tui", "serve"):
         compileall.compile_dir(ROOT / package, quiet=2)
     start, hello = bench_startup(args.runs, columns, rows)
     keys, sizes = bench_keys(args.keys, columns, rows)

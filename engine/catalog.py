@@ -8,12 +8,12 @@ field such as dense_tflops is replaced as a whole). Each entry remembers which f
 each of its fields (`field_origins`), so that a value is explained with its file.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: pydantic would compile every field's
+# annotation string when the models are created, ~15 ms of every start.
 
 import functools
 import tomllib
 from collections.abc import Mapping
-from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 
@@ -35,7 +35,7 @@ class _Entry(BaseModel):
     """A catalog entry. `field_origins`: field -> the user file (path) or INLINE_PRESET that
     set it; fields from the shipped catalog are absent."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+    model_config = ConfigDict(extra="forbid", defer_build=True, frozen=True, allow_inf_nan=False)
     _field_origins: dict[str, str] = PrivateAttr(default_factory=dict)
 
     @property
@@ -64,6 +64,9 @@ class Chip(_Entry):
     hbm_gb: float | None = Field(default=None, gt=0)
     hbm_bw_tbps: float | None = Field(default=None, gt=0)
     scaleup_bw_gbps: float | None = Field(default=None, gt=0)
+    scaleup_domain: int | None = Field(default=None, ge=1)        # chips in one scale-up (NVLink/ICI) domain
+    scaleout_bw_gbps: float | None = Field(default=None, gt=0)    # scale-out NIC bandwidth per chip, one direction
+    network_basis: str = ""                                        # sources of the three fields above
     tdp_w: float | None = Field(default=None, gt=0)
     tdp_basis: str = ""
     chips_per_server: int = Field(default=8, ge=1)
@@ -185,12 +188,12 @@ class Catalog:
         except KeyError:
             raise WhatifError(unknown_choice("region", key, self.regions), key="facility.region") from None
 
-    def with_chips(self, entries: Mapping[str, Mapping[str, Any]], origin: str) -> Catalog:
+    def with_chips(self, entries: Mapping[str, Mapping[str, Any]], origin: str) -> "Catalog":
         """A catalog with `entries` added or merged over existing chips. `origin`: the user
         file's path, or INLINE_PRESET for a preset's `[chips.KEY]`."""
         return self.with_entries({"chips": entries}, origin) if entries else self
 
-    def with_entries(self, tables: Mapping[str, Mapping[str, Mapping[str, Any]]], origin: str) -> Catalog:
+    def with_entries(self, tables: Mapping[str, Mapping[str, Mapping[str, Any]]], origin: str) -> "Catalog":
         """A catalog with `tables` ({"chips"|"cooling"|"regions": {key: fields}}) added or
         merged over existing entries, each field remembered as set by `origin`."""
         if not any(tables.values()):
@@ -245,6 +248,8 @@ _SHIPPED = {f"engine/data/{name}.toml" for name in _MODELS}
 
 
 def _read_data(name: str) -> dict[str, Any]:
+    from importlib import resources  # only when the cache misses
+
     text = resources.files("whatif.engine.data").joinpath(name).read_text(encoding="utf-8")
     return tomllib.loads(text)
 
@@ -269,8 +274,19 @@ def load_catalog(user_path: Path | None = None) -> Catalog:
     return _with_user_files(str(chips), settings.mtime(chips), str(config), settings.mtime(config))
 
 
+_DATA = Path(__file__).with_name("data")  # the package data read below (for the cache key)
+
+
 @functools.lru_cache(maxsize=8)
 def _with_user_files(chips: str, chips_stamp: float, config: str, config_stamp: float) -> Catalog:
+    from whatif.engine.cache import cached, module_files
+
+    sources = [*(_DATA / f"{name}.toml" for name in (*_MODELS, "defaults")), chips, config,
+               *module_files(__name__, "whatif.engine.inputs", "whatif.engine.settings")]
+    return cached("catalog", sources, lambda: _merge_user_files(chips, chips_stamp, config, config_stamp))
+
+
+def _merge_user_files(chips: str, chips_stamp: float, config: str, config_stamp: float) -> Catalog:
     catalog = shipped_catalog()
     if chips_stamp >= 0:
         data = settings.read_toml(Path(chips))

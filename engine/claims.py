@@ -19,7 +19,7 @@ from importlib import resources
 from typing import Any, Literal
 
 from whatif.engine.evaluate import Result
-from whatif.engine.scenario import CLAIM_OUTPUTS, DURATION_CLAIMS, Claims, Range
+from whatif.engine.scenario import BOUNDARY_OUTPUTS, CLAIM_OUTPUTS, DURATION_CLAIMS, Claims, Range
 from whatif.engine.units import fmt
 
 SECONDS_PER_DAY = 86400.0
@@ -141,13 +141,15 @@ def check_claims(result: Result, claims: Claims | None = None) -> list[ClaimChec
     booked_hours = _booked_chip_hours(figures, result)
     checks = []
     for key, claimed in figures.items():
-        output = CLAIM_OUTPUTS[key]
+        output = BOUNDARY_OUTPUTS[claims.energy_boundary or "facility"].get(key, CLAIM_OUTPUTS[key])
         computed = result.values[output]
         ratio = _ratio(claimed, computed)
         if key in DURATION_CLAIMS:
             checks.append(_check_duration(key, output, claimed, computed, ratio, result, limits))
             continue
         verdict, reason = _value_verdict(output, claimed, computed, ratio, limits)
+        if key in ("energy_mwh", "co2_t") and claims.energy_boundary:
+            reason += f" (at the {_BOUNDARY_TEXT[claims.energy_boundary]}, as claimed)"
         rent = None
         if key == "cost_usd" and booked_hours is not None:
             rent = _divide(claimed, booked_hours)
@@ -182,6 +184,8 @@ def _check_duration(key: str, output: str, claimed: float | Range, computed: flo
     return ClaimCheck(key, output, claimed, computed, ratio, verdict, reason, util, mfu)
 
 
+_BOUNDARY_TEXT = {"accelerator": "accelerators: chip-hours x TDP", "it": "IT boundary: servers and network",
+                  "facility": "facility: IT x PUE"}
 _RANK = {"plausible": 0, "optimistic": 1, "implausible": 2, "n/a": 3}
 
 

@@ -49,6 +49,13 @@ _FORMULAS: dict[str, str] = {
     "it_mw_avg": "it_mw_avg = it_mw × load_factor",
     "facility_mw_avg": "facility_mw_avg = it_mw_avg × pue",
     "it_energy_mwh": "it_energy_mwh = it_mw_avg × training_days × 24",
+    "accelerator_energy_mwh": "accelerator_energy_mwh = chip_hours × tdp_kw / 1000",
+    "accelerator_co2_t": "accelerator_co2_t = accelerator_energy_mwh × grid_g_per_kwh / 1000",
+    "it_co2_t": "it_co2_t = it_energy_mwh × grid_g_per_kwh / 1000",
+    "memory_gb_per_chip": ("memory_gb_per_chip = memory_weights_gb + memory_grads_gb + memory_optimizer_gb + "
+                           "memory_activations_gb"),
+    "step_time_s": "step_time_s = 6 × active_params_b × 1e9 × layout_global_batch_tokens / (count × peak_tflops × "
+                   "1e12 × mfu_step)",
     "energy_mwh": "energy_mwh = it_energy_mwh × pue",
     "co2_t": "co2_t = energy_mwh × grid_g_per_kwh / 1000",
     "water_m3": "water_m3 = it_energy_mwh × wue_l_per_kwh",
@@ -89,7 +96,8 @@ def _formula(result: Result, name: str) -> str:
         return "training_flops = 6 × active_params_b × 1e9 × tokens_t × 1e12"
     if name == "mfu":
         if v["mfu_estimated"]:
-            return "mfu = mfu_base × (1 − mfu_loss_per_doubling) ^ max(0, log2(count / mfu_ref_chips))"
+            return ("mfu = 6 × active_params_b × 1e9 × layout_global_batch_tokens / (count × step_time_s × "
+                    "peak_tflops × 1e12)")
         return "mfu = mfu_in"
     if name == "goodput":
         if v["goodput_estimated"]:
@@ -105,6 +113,30 @@ def _formula(result: Result, name: str) -> str:
 
 def explainable() -> list[str]:
     return sorted({*_FORMULAS, "training_flops", "mfu", "goodput", "cost_usd"})
+
+
+def step_split(result: Result, limit: int = 0) -> str:
+    """'39.9 % MFU: 18.7 % TP collectives, 9.3 % pipeline bubble, ...' - the step time's parts,
+    largest first (docs/model.md §16.4); `limit` > 0 keeps that many parts."""
+    from whatif.engine.step import PART_LABELS
+    v = result.values
+    if not v["mfu_estimated"]:
+        return f"{v['mfu']:.1%} MFU set in the scenario (the step model does not apply)".replace("%", " %")
+    parts = sorted(((v["part_" + k], k) for k in PART_LABELS if k != "model_flops"), reverse=True)
+    parts = [(share, k) for share, k in parts if share >= 0.0005]
+    if limit:
+        parts = parts[:limit]
+    body = ", ".join(f"{share * 100:.1f} % {PART_LABELS[k]}" for share, k in parts)
+    return f"{v['mfu'] * 100:.1f} % MFU: {body}"
+
+
+def _step_note(result: Result) -> str:
+    from whatif.engine.warnings import layout_text, memory_text
+    v = result.values
+    fits = "fits" if v["fits"] else "does NOT fit"
+    return (f"Step split: {step_split(result)}.\nLayout: {layout_text(v)}, {v['micro_batches']:.4g} micro-batches "
+            f"of {v['layout_global_batch_tokens']:,.0f} tokens per step, step {v['step_time_s']:.3g} s "
+            f"({'searched' if result.layout_auto() else 'as set'}).\nMemory: {memory_text(v)}: {fits}.")
 
 
 def _term(result: Result, name: str) -> Term | None:
@@ -129,6 +161,8 @@ def explain(result: Result, name: str) -> Explanation:
     substituted = _IDENT.sub(lambda m: by_name.get(m.group(0), m.group(0)), rhs)
     value = result.values[name]
     note = _NOTES.get(name)
+    if name in ("mfu", "step_time_s", "memory_gb_per_chip") and result.values["mfu_estimated"]:
+        note = _step_note(result)
     if note:
         formula = f"{formula}\n{note}"
     label = QUANTITIES[name].label if name in QUANTITIES else name

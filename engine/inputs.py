@@ -14,6 +14,7 @@ Kept free of pydantic and numpy: importing the table costs nothing.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -22,6 +23,8 @@ Kind = Literal["number", "share", "count", "choice"]
 ChoiceSource = Literal["chips", "cooling", "regions"] | tuple[str, ...]
 PRECISIONS: tuple[str, ...] = ("bf16", "fp16", "fp8", "fp4")
 MODES: tuple[str, ...] = ("rent", "own")
+RECOMPUTE: tuple[str, ...] = ("none", "selective", "full")
+ON_OFF: tuple[str, ...] = ("on", "off")
 GROUP_NAMES: tuple[str, ...] = ("workload", "cluster", "facility", "economics")
 # A strict lower bound (gt=0) becomes this much above it for ranges the analyses search.
 _STRICT_NUDGE = 1e-9
@@ -50,6 +53,7 @@ class Input:
     choices: ChoiceSource | None = None
     blank: str | None = None        # what an unset choice means, e.g. "by chip"
     advanced: bool = False          # less used: the app folds it away
+    mode: str | None = None         # used only in this economics mode ("rent" or "own")
 
     @property
     def group(self) -> str:
@@ -98,8 +102,10 @@ class Input:
 
     def parse(self, text: str) -> Any:
         """Text as a person types it to a preset value: '' -> None (use the default),
-        '40%' -> 0.4 for shares, '32,768' -> 32768 for counts. Text that is not a number is
-        returned as it is, so validation names the problem in its own words."""
+        '40%' or '40 %' -> 0.4 for shares, '32,768' -> 32768, '2e4', '1.5M', and '16k' chips
+        -> 16,384 (cluster sizes are binary). A number still being typed ('1e', '-', '.')
+        is INCOMPLETE, not an error. Other text is returned as it is, so validation names
+        the problem in its own words."""
         cleaned = text.strip().replace(",", "").replace("_", "").replace(" ", "")
         if not cleaned:
             return None
@@ -108,15 +114,37 @@ class Input:
         percent = self.kind == "share" and cleaned.endswith("%")
         if percent:
             cleaned = cleaned[:-1]
+        scale = 1.0
+        suffix = cleaned[-1:].lower()
+        if not percent and suffix in _SUFFIXES and cleaned[:-1]:
+            # A magnitude, in the field's unit: '1.8T' parameters are 1,800 (B), '500B' tokens 0.5 (T).
+            scale = (_BINARY if self.integer else _DECIMAL).get(suffix, _DECIMAL[suffix])
+            scale /= _UNIT_SCALE.get(self.unit, 1.0)
+            cleaned = cleaned[:-1]
         try:
-            number = float(cleaned)
+            number = float(cleaned) * scale
         except ValueError:
-            return text.strip()
+            return INCOMPLETE if _HALF_TYPED.fullmatch(cleaned) else text.strip()
         if percent:
             number /= 100
-        if self.integer:
+        if self.integer and math.isfinite(number):
             return int(number) if number.is_integer() else number
         return number
+
+
+class _Incomplete:
+    """The value of a field whose number is still being typed ('1e', '-')."""
+
+    def __repr__(self) -> str:
+        return "INCOMPLETE"
+
+
+INCOMPLETE = _Incomplete()
+_DECIMAL = {"k": 1e3, "m": 1e6, "g": 1e9, "b": 1e9, "t": 1e12}
+_BINARY = {"k": 1024.0, "m": 1024.0**2}
+_SUFFIXES = set(_DECIMAL)
+_UNIT_SCALE = {"B": 1e9, "T": 1e12}   # units that are themselves magnitudes (billions, trillions)
+_HALF_TYPED = re.compile(r"[-+]?(\d*\.?\d*)([eE][-+]?)?")
 
 
 I = Input
@@ -133,6 +161,25 @@ INPUTS: tuple[Input, ...] = (
       name="active_params_b", advanced=True),
     I("workload.flops", "Training compute", "FLOPs total", "total training FLOPs; default 6 x active params x tokens",
       unit="FLOPs", fmt="flops", gt=0, name="flops", advanced=True),
+    # Model shape (docs/model.md §15): default the nearest real family by size (engine/data/models.toml).
+    I("workload.layers", "Layers", "Layers", "transformer layers; default: the nearest model family's", kind="count",
+      fmt="count", ge=1, le=10_000, name="layers", advanced=True),
+    I("workload.hidden", "Hidden size", "Hidden", "model (hidden) width; default: the nearest model family's",
+      kind="count", fmt="count", ge=64, le=1_000_000, name="hidden", advanced=True),
+    I("workload.heads", "Attention heads", "Heads", "query attention heads; default: the nearest family's",
+      kind="count", fmt="count", ge=1, le=10_000, name="heads", advanced=True),
+    I("workload.kv_heads", "KV heads", "KV heads", "key-value heads (grouped-query attention); default: the "
+      "nearest family's", kind="count", fmt="count", ge=1, le=10_000, name="kv_heads", advanced=True),
+    I("workload.ffn", "FFN size", "FFN", "feed-forward width (per expert for MoE: derived from the sizes); "
+      "default: the nearest family's", kind="count", fmt="count", ge=1, le=10_000_000, name="ffn", advanced=True),
+    I("workload.vocab", "Vocabulary", "Vocab", "vocabulary size; default: the nearest family's", kind="count",
+      fmt="count", ge=1, le=10_000_000, name="vocab", advanced=True),
+    I("workload.seq_len", "Sequence length", "Seq len", "training sequence length, tokens; default: the nearest "
+      "family's", kind="count", fmt="count", ge=1, le=10_000_000, name="seq_len", advanced=True),
+    I("workload.experts", "Experts", "Experts", "experts per MoE layer (1 = dense); default: the nearest family's",
+      kind="count", fmt="count", ge=1, le=100_000, name="experts", advanced=True),
+    I("workload.top_k", "Experts per token", "Top-k", "experts each token is routed to (MoE); default: the "
+      "nearest family's", kind="count", fmt="count", ge=1, le=100_000, name="top_k", advanced=True),
     # Cluster.
     I("cluster.chip", "Chip", "Chip", "accelerator: a key of the chip catalog (whatif chips)", kind="choice",
       choices="chips", required=True),
@@ -140,6 +187,27 @@ INPUTS: tuple[Input, ...] = (
       le=100_000_000, required=True, name="count"),
     I("cluster.mfu", "MFU", "MFU", "steady-state model FLOPs utilisation; default: the model's estimate",
       kind="share", fmt="share", gt=0, le=1, name="mfu_in", auto="mfu"),
+    # Parallel layout (docs/model.md §16): default auto, the fastest layout that fits in memory.
+    I("cluster.tp", "Tensor parallel", "TP", "tensor-parallel size; default: auto (layout search)", kind="count",
+      fmt="count", ge=1, le=1_000_000, name="tp_in", auto="layout_tp", advanced=True),
+    I("cluster.pp", "Pipeline parallel", "PP", "pipeline-parallel stages; default: auto", kind="count", fmt="count",
+      ge=1, le=1_000_000, name="pp_in", auto="layout_pp", advanced=True),
+    I("cluster.dp", "Data parallel", "DP", "data-parallel replicas (tp x pp x dp = chips); default: auto",
+      kind="count", fmt="count", ge=1, le=100_000_000, name="dp_in", auto="layout_dp", advanced=True),
+    I("cluster.ep", "Expert parallel", "EP", "expert-parallel size (MoE, inside data parallel); default: auto",
+      kind="count", fmt="count", ge=1, le=1_000_000, name="ep_in", auto="layout_ep", advanced=True),
+    I("cluster.micro_batch", "Micro-batch", "Micro-batch", "sequences per micro-batch; default: auto", kind="count",
+      fmt="count", ge=1, le=100_000, name="micro_batch_in", auto="layout_micro_batch", advanced=True),
+    I("cluster.global_batch_tokens", "Global batch", "Batch, tokens", "tokens per optimizer step; default: a "
+      "batch-size law of the compute, capped (docs/model.md §16)", unit="tokens", kind="count", fmt="count", ge=1,
+      le=1e12, name="global_batch_tokens_in", auto="layout_global_batch_tokens", advanced=True),
+    I("cluster.recompute", "Recompute", "Recompute", "activation recompute: none, selective or full; default: auto",
+      kind="choice", choices=RECOMPUTE, blank="auto", advanced=True),
+    I("cluster.flash_attention", "Fused attention", "Flash attn", "fused (flash) attention: on, or off for "
+      "software that materialises the score matrix (pre-2022 Megatron-LM, DeepSpeed)", kind="choice",
+      choices=ON_OFF, default="on", advanced=True),
+    I("cluster.zero_stage", "ZeRO stage", "ZeRO", "optimizer-state sharding over data parallel (0-3); default: "
+      "auto", kind="count", fmt="count", ge=0, le=3, name="zero_stage_in", auto="layout_zero_stage", advanced=True),
     I("cluster.goodput", "Goodput", "Goodput", "share of wall-clock time doing useful steps; default: the "
       "reliability model", kind="share", fmt="share", gt=0, le=1, name="goodput_in", auto="goodput"),
     I("cluster.mtti_chip_hours", "MTTI per chip", "MTTI/chip, h", "mean time to interrupt per chip, hours",
@@ -162,7 +230,8 @@ INPUTS: tuple[Input, ...] = (
     I("facility.power_cap_mw", "Power cap", "Power cap, MW", "the site's facility power limit, MW; default none",
       unit="MW", fmt="mw", gt=0, name="power_cap_mw"),
     I("facility.electricity_usd_per_mwh", "Electricity price", "Power $/MWh", "electricity price, USD per MWh; "
-      "default: the region's", unit="USD/MWh", ge=0, name="electricity_usd_per_mwh", advanced=True),
+      "default: the region's; owning only (a rent includes the power)", unit="USD/MWh", ge=0,
+      name="electricity_usd_per_mwh", advanced=True, mode="own"),
     I("facility.grid_g_per_kwh", "Grid carbon", "Grid gCO2/kWh", "grid carbon intensity, g CO2 per kWh; "
       "default: the region's", unit="g/kWh", ge=0, name="grid_g_per_kwh", advanced=True),
     I("facility.wue_l_per_kwh", "WUE", "WUE, L/kWh", "water usage effectiveness, litres per IT kWh",
@@ -175,15 +244,16 @@ INPUTS: tuple[Input, ...] = (
     I("economics.mode", "Mode", "Mode", "rent (cloud price per chip-hour) or own (capex, depreciation, energy)",
       kind="choice", choices=MODES, default="rent"),
     I("economics.rent_usd_per_chip_hour", "Rent", "Rent $/chip-h", "rental price, USD per chip-hour; default: "
-      "the chip's", unit="USD/chip-h", ge=0, name="rent_usd_per_chip_hour"),
+      "the chip's", unit="USD/chip-h", ge=0, name="rent_usd_per_chip_hour", mode="rent"),
     I("economics.chip_capex_usd", "Chip price", "Chip price $", "purchase price per accelerator, USD",
-      unit="USD", fmt="usd", ge=0, name="chip_capex_usd"),
+      unit="USD", fmt="usd", ge=0, name="chip_capex_usd", mode="own"),
     I("economics.facility_capex_usd_per_mw", "Facility capex", "Facility $/MW", "facility build cost, USD per MW "
-      "of IT load", unit="USD/MW", fmt="usd", ge=0, name="facility_capex_usd_per_mw", advanced=True),
+      "of IT load", unit="USD/MW", fmt="usd", ge=0, name="facility_capex_usd_per_mw", advanced=True,
+      mode="own"),
     I("economics.depreciation_years", "Depreciation", "Deprec., years", "years over which chips are "
-      "depreciated", unit="years", gt=0, name="depreciation_years", advanced=True),
+      "depreciated", unit="years", gt=0, name="depreciation_years", advanced=True, mode="own"),
     I("economics.network_capex_share", "Network capex share", "Network capex", "network capex as a share of "
-      "chip capex", kind="share", fmt="share", ge=0, name="network_capex_share", advanced=True),
+      "chip capex", kind="share", fmt="share", ge=0, name="network_capex_share", advanced=True, mode="own"),
 )
 del I
 

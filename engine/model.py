@@ -8,20 +8,19 @@ NaN propagates "not available" (e.g. no published price) instead of raising.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
+from typing import TYPE_CHECKING
 
 import numpy as np
-from numpy.typing import ArrayLike
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike  # numpy.typing costs ~3 ms to import: types only
+
+from whatif.engine.step import step_model
 
 HOURS_PER_YEAR = 8760.0
 SECONDS_PER_DAY = 86400.0
 _TINY = np.finfo(float).tiny  # keeps goodput strictly above 0 when exp() underflows
-
-
-def mfu_estimate(count: ArrayLike, base: ArrayLike, loss_per_doubling: ArrayLike, ref_chips: ArrayLike) -> ArrayLike:
-    """base * (1 - loss) ** doublings beyond ref_chips (docs/model.md §3)."""
-    doublings = np.maximum(0.0, np.log2(np.divide(count, ref_chips)))
-    return base * (1.0 - loss_per_doubling) ** doublings
 
 
 def job_mtti_minutes(count: ArrayLike, mtti_chip_hours: ArrayLike) -> ArrayLike:
@@ -54,23 +53,31 @@ def goodput_model(count: ArrayLike, mtti_chip_hours: ArrayLike, checkpoint_minut
     return efficiency * (1.0 - planned_downtime)
 
 
-def compute(x: Mapping[str, ArrayLike]) -> dict[str, np.ndarray]:
-    """Every output of docs/model.md §9 plus intermediates and warning flags.
+def compute(x: Mapping[str, ArrayLike], outputs: Collection[str] | None = None) -> dict[str, np.ndarray]:
+    """Every output of docs/model.md §9 plus intermediates and warning flags; with `outputs`,
+    at least those (sections none of them needs - carbon items, money, warning flags - are
+    skipped: a Monte Carlo of 100,000 rows asks for a handful).
 
     NaN (not available) and infinity (e.g. a run that never finishes when goodput underflows)
     are meaningful results here, so numpy's floating-point warnings are silenced."""
     with np.errstate(all="ignore"):
-        return _compute(x)
+        return _compute(x, None if outputs is None else frozenset(outputs))
 
 
-def _compute(x: Mapping[str, ArrayLike]) -> dict[str, np.ndarray]:
+_MONEY = frozenset(("rent_cost_usd", "own_cost_usd", "capex_usd", "cost_usd", "it_capex_usd", "facility_capex_usd",
+                    "energy_cost_usd", "own_fixed_usd_per_year", "breakeven_utilisation"))
+
+
+def _compute(x: Mapping[str, ArrayLike], want: frozenset[str] | None = None) -> dict[str, np.ndarray]:
     n = x["count"]
     out: dict[str, np.ndarray] = {}
 
     # 2-4. Compute, utilisation, time.
     flops = x["flops"]
     peak_flops_per_chip = x["peak_tflops"] * 1e12
-    mfu_auto = mfu_estimate(n, x["mfu_base"], x["mfu_loss_per_doubling"], x["mfu_ref_chips"])
+    step = step_model(x)  # layout search, memory per chip, step-time parts (docs/model.md §16)
+    out.update(step)
+    mfu_auto = step["mfu_step"]
     mfu_estimated = np.isnan(x["mfu_in"])
     mfu = np.where(mfu_estimated, mfu_auto, x["mfu_in"])
     goodput_auto = goodput_model(n, x["mtti_chip_hours"], x["checkpoint_minutes"],
@@ -100,6 +107,7 @@ def _compute(x: Mapping[str, ArrayLike]) -> dict[str, np.ndarray]:
     it_energy_mwh = it_mw_avg * wall_h
     energy_mwh = it_energy_mwh * x["pue"]
     accel_mw = np.minimum(n * x["tdp_kw"] / 1000.0, servers_mw)  # NaN where TDP is unknown
+    accelerator_energy_mwh = n * wall_h * x["tdp_kw"] / 1000.0  # chip-hours x TDP (the narrowest boundary)
     chip_kw_in_server = kw * server_share
     servers_per_rack = np.floor(x["max_rack_kw"] / (x["chips_per_server"] * chip_kw_in_server))
     fixed = x["fixed_rack_chips"] > 0
@@ -110,15 +118,21 @@ def _compute(x: Mapping[str, ArrayLike]) -> dict[str, np.ndarray]:
         it_mw=it_mw, facility_mw=facility_mw, it_mw_avg=it_mw_avg, facility_mw_avg=facility_mw_avg,
         accelerators_mw=accel_mw, server_overhead_mw=servers_mw - accel_mw, network_mw=it_mw - servers_mw,
         cooling_overhead_mw=facility_mw - it_mw, it_energy_mwh=it_energy_mwh, energy_mwh=energy_mwh,
+        accelerator_energy_mwh=accelerator_energy_mwh,
         chips_per_rack=chips_per_rack, rack_kw=rack_kw, racks=racks, floor_m2=racks * x["floor_m2_per_rack"],
     )
 
     # 6. Carbon, water, equivalents.
-    out.update(
-        co2_t=energy_mwh * x["grid_g_per_kwh"] / 1000.0,
-        water_m3=it_energy_mwh * x["wue_l_per_kwh"],
-        homes=facility_mw_avg * HOURS_PER_YEAR / (x["home_kwh_per_year"] / 1000.0),
-    )
+    carbon = {
+        "co2_t": lambda: energy_mwh * x["grid_g_per_kwh"] / 1000.0,
+        "it_co2_t": lambda: it_energy_mwh * x["grid_g_per_kwh"] / 1000.0,
+        "accelerator_co2_t": lambda: accelerator_energy_mwh * x["grid_g_per_kwh"] / 1000.0,
+        "water_m3": lambda: it_energy_mwh * x["wue_l_per_kwh"],
+        "homes": lambda: facility_mw_avg * HOURS_PER_YEAR / (x["home_kwh_per_year"] / 1000.0),
+    }
+    out.update({name: f() for name, f in carbon.items() if want is None or name in want})
+    if want is not None and not want & _MONEY and not any(w.startswith("warn_") for w in want):
+        return out
 
     # 7. Money. Facility capex is per MW of critical (IT) load, as Cushman & Wakefield quote it.
     years = wall_h / HOURS_PER_YEAR
@@ -141,6 +155,10 @@ def _compute(x: Mapping[str, ArrayLike]) -> dict[str, np.ndarray]:
         own_fixed_usd_per_year=fixed_per_year, breakeven_utilisation=breakeven,
     )
 
+    if want is not None and not any(w.startswith("warn_") or w in ("states_gb", "usable_hbm_gb", "tokens_per_param")
+                                    for w in want):
+        return out
+
     # 8. Feasibility flags (messages are built in engine.warnings).
     states_gb = x["state_bytes_per_param"] * x["params_b"]
     usable_hbm_gb = x["hbm_usable_share"] * n * x["hbm_gb"]
@@ -149,7 +167,8 @@ def _compute(x: Mapping[str, ArrayLike]) -> dict[str, np.ndarray]:
     chinchilla = x["chinchilla_tokens_per_param"]
     out.update(
         states_gb=states_gb, usable_hbm_gb=usable_hbm_gb, tokens_per_param=tokens_per_param,
-        warn_memory=states_gb > usable_hbm_gb,
+        warn_memory=~step["fits"].astype(bool),
+        warn_layout=~step["layout_valid"].astype(bool),
         warn_rack_density=rack_kw > x["max_rack_kw"],
         warn_power_cap=facility_mw > x["power_cap_mw"],
         warn_mfu=(mfu > x["mfu_high"]) | (mfu < x["mfu_low"]),

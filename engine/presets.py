@@ -7,9 +7,6 @@ import os
 from pathlib import Path
 from typing import Any
 
-import tomli_w
-
-from whatif.engine.atomic import write_atomic
 from whatif.engine.errors import WhatifError, did_you_mean
 from whatif.engine.safeio import MAX_FILE_BYTES, loads_toml, read_user_text
 from whatif.engine.scenario import GROUPS, Scenario, scenario_from_dict
@@ -87,10 +84,18 @@ def list_presets(*dirs: Path) -> list[Path]:
 
 
 def parse_preset(text: str, origin: str) -> Scenario:
-    """A preset from its TOML text; WhatifError naming `origin` and the key otherwise (hostile
-    input included: bad syntax, deep nesting, huge integers, text over the size limit)."""
+    """The scenario a preset's text describes (validated once per text: engine.cache);
+    WhatifError naming `origin` and the key otherwise (hostile input included: bad syntax,
+    deep nesting, huge integers, text over the size limit)."""
     if len(text) > MAX_FILE_BYTES:
         raise WhatifError(f"too large ({len(text):,} characters); allowed: at most {MAX_FILE_BYTES:,}", path=origin)
+    from whatif.engine.cache import cached, module_files
+
+    sources = module_files(__name__, "whatif.engine.scenario", "whatif.engine.inputs")
+    return cached("preset", sources, lambda: _parse_preset(text, origin), content=text.encode())
+
+
+def _parse_preset(text: str, origin: str) -> Scenario:
     return preset_from_dict(loads_toml(text, origin), origin)
 
 
@@ -170,12 +175,16 @@ def preset_to_dict(scenario: Scenario) -> dict[str, Any]:
 
 
 def dumps_preset(scenario: Scenario) -> str:
+    import tomli_w  # writing only
+
     return tomli_w.dumps(preset_to_dict(scenario))
 
 
 def save_preset(scenario: Scenario, path: str | Path, *, overwrite: bool = False) -> Path:
     """Write atomically (temp file in the same folder, fsync, rename). Raises WhatifError if
     the file exists and `overwrite` is False."""
+    from whatif.engine.atomic import write_atomic
+
     return write_atomic(path, dumps_preset(scenario), overwrite=overwrite)
 
 

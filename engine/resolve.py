@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from whatif.engine.catalog import INLINE_PRESET, Catalog, Chip, Cooling, Region, load_catalog
-from whatif.engine.inputs import INPUTS
+from whatif.engine.inputs import INPUTS, RECOMPUTE
 from whatif.engine.scenario import Scenario
+from whatif.engine.shapes import SHAPE_FIELDS, shape_for
 
 OriginKind = Literal["input", "user", "default", "catalog", "estimate", "auto", "derived"]
 ORIGIN_KINDS: tuple[str, ...] = typing.get_args(OriginKind)  # for UIs that label every kind
@@ -75,6 +76,14 @@ def resolve(scenario: Scenario, catalog: Catalog | None = None) -> Resolved:
     if scenario.workload.flops is None:
         v["flops"] = 6 * v["active_params_b"] * 1e9 * v["tokens_t"] * 1e12
         o["flops"] = _SIX_ND
+    _resolve_shape(scenario, v, o)
+    recompute = scenario.cluster.recompute
+    if recompute is not None:
+        v["recompute_in"] = float(RECOMPUTE.index(recompute))
+        o["recompute_in"] = SET_IN_SCENARIO
+    v["flash_attention"] = 0.0 if scenario.cluster.flash_attention == "off" else 1.0
+    o["flash_attention"] = Origin("input" if "flash_attention" in scenario.cluster.model_fields_set else "default",
+                                  f"fused attention {scenario.cluster.flash_attention}")
     mode = scenario.economics.mode
     v["own"] = 1.0 if mode == "own" else 0.0
     o["own"] = Origin("input" if "mode" in scenario.economics.model_fields_set else "default", f"mode = {mode}")
@@ -83,6 +92,19 @@ def resolve(scenario: Scenario, catalog: Catalog | None = None) -> Resolved:
     if f.region is not None:
         o["region"] = SET_IN_SCENARIO
     return Resolved(v, o, base.chip, base.cooling, base.region, scenario.workload.precision, mode, catalog)
+
+
+def _resolve_shape(scenario: Scenario, v: dict[str, float], o: dict[str, Origin]) -> None:
+    """Shape fields the scenario leaves out, from the nearest real model family (docs/model.md §15)."""
+    w = scenario.workload
+    missing = [name for name in SHAPE_FIELDS if getattr(w, name) is None]
+    if not missing and "gated" in v:
+        return
+    shape = shape_for(v["params_b"], v["active_params_b"])
+    origin = Origin("default", f"{shape.basis}. {shape.family.sources}")
+    for name in missing + ["gated"]:
+        v[name] = shape.values[name]
+        o[name] = origin
 
 
 @functools.lru_cache(maxsize=256)
@@ -106,12 +128,23 @@ def _catalog_defaults(catalog: Catalog, chip_key: str, cooling_key: str | None, 
         _user(chip, "dense_tflops", shown=f"dense_tflops.{precision}")
         or Origin("estimate" if chip.estimate else "catalog", f"{chip.name}, dense {precision} peak. {chip.sources}"))
 
-    # MFU and reliability.
-    mfu = d["mfu"]
-    put("mfu_in", None, Origin("auto", "estimated from precision and cluster size (docs/model.md §3)"))
-    put("mfu_base", mfu["base"][precision], Origin("default", mfu["sources"]))
-    put("mfu_loss_per_doubling", mfu["loss_per_doubling"], Origin("default", mfu["sources"]))
-    put("mfu_ref_chips", mfu["ref_chips"], Origin("default", mfu["sources"]))
+    # MFU: the training-step model (docs/model.md §16) unless the scenario sets it.
+    put("mfu_in", None, Origin("auto", "training-step model: chip, model shape and parallel layout (docs/model.md §16)"))
+    layout_auto = Origin("auto", "layout search: the fastest layout that fits in memory (docs/model.md §16)")
+    for name in ("tp_in", "pp_in", "dp_in", "ep_in", "micro_batch_in", "global_batch_tokens_in", "recompute_in",
+                 "zero_stage_in"):
+        put(name, None, layout_auto)
+    for name in SHAPE_FIELDS + ("gated",):
+        put(name, None, SET_IN_SCENARIO)  # replaced by the scenario's or the model family's shape
+    step = d["step"]
+    step_src = Origin("default", step["sources"])
+    for name in ("gemm_efficiency", "memory_passes", "score_passes", "layer_overhead_us", "collective_efficiency", "comm_overlap",
+                 "attention_efficiency", "attention_causal", "collective_latency_us", "max_virtual_stages"):
+        put("step_" + name, step[name], step_src)
+    for name in ("batch_law_coefficient", "batch_law_exponent", "batch_tokens_max"):
+        put(name, step[name], step_src)
+    put("gemm_bytes", step["gemm_bytes"][precision], step_src)
+    _network(chip, put, step)
     put("goodput_in", None, Origin("auto", "reliability model (docs/model.md §4)"))
     rel = d["reliability"]
     for name in ("mtti_chip_hours", "checkpoint_minutes", "restart_minutes", "planned_downtime"):
@@ -172,6 +205,31 @@ def _catalog_defaults(catalog: Catalog, chip_key: str, cooling_key: str | None, 
                  "tokens_per_param_far_factor"):
         put(name, thresholds[name], Origin("default", thresholds["sources"]))
     return Resolved(v, o, chip, cooling, region, precision, "rent", catalog)
+
+
+def _network(chip: Chip, put: typing.Callable[[str, float | None, Origin], None], step: dict) -> None:
+    """HBM, scale-up and scale-out bandwidths and the scale-up domain (docs/model.md §16.1);
+    a chip that publishes none gets a flagged estimate, never a silent number."""
+    src = Origin("estimate" if chip.estimate else "catalog", chip.network_basis or chip.sources or chip.name)
+    peak = chip.peak_tflops("bf16") if chip.supported_precisions() and "bf16" in chip.dense_tflops else \
+        max(chip.dense_tflops.values())
+    if chip.hbm_bw_tbps is not None:
+        put("hbm_bw_tbps", chip.hbm_bw_tbps, _user(chip, "hbm_bw_tbps") or Origin(src.kind, chip.sources or chip.name))
+    else:
+        put("hbm_bw_tbps", peak / 300.0, Origin("estimate", "no HBM bandwidth published: peak / 300 FLOP per byte "
+                                                           "(H100's ratio)"))
+    scaleout = chip.scaleout_bw_gbps
+    put("scaleout_bw_gbps", scaleout if scaleout is not None else 50.0,
+        _user(chip, "scaleout_bw_gbps") or (src if scaleout is not None else
+                                            Origin("estimate", "no scale-out bandwidth published: 400 Gb/s per chip")))
+    domain = chip.scaleup_domain or chip.fixed_rack_chips or chip.chips_per_server
+    put("scaleup_domain", domain, _user(chip, "scaleup_domain") or (src if chip.scaleup_domain else Origin(
+        "estimate", "no scale-up domain published: the chip's server or rack")))
+    if chip.scaleup_bw_gbps is not None:
+        put("scaleup_bw_gbps", chip.scaleup_bw_gbps, _user(chip, "scaleup_bw_gbps") or Origin(src.kind, chip.sources))
+    else:
+        put("scaleup_bw_gbps", 16.0 * (scaleout if scaleout is not None else 50.0),
+            Origin("estimate", "no scale-up bandwidth published: 8x the scale-out bandwidth (bidirectional)"))
 
 
 def _user(entry: Chip | Cooling | Region, *fields: str, shown: str = "", basis: str = "") -> Origin | None:

@@ -8,7 +8,8 @@ and why). Beside them: metadata, inline [chips], the [claims] an article or pape
 (engine.analysis.uncertainty). The model behind them: docs/model.md §1.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: pydantic would compile every field's
+# annotation string when the models are created, ~15 ms of every start.
 
 import math
 from typing import Annotated, Any, Literal
@@ -25,7 +26,7 @@ Mode = Literal["rent", "own"]
 
 
 class _Group(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    model_config = ConfigDict(extra="forbid", defer_build=True, validate_assignment=True)
 
 
 def _annotation(spec: Input) -> Any:
@@ -100,7 +101,7 @@ ClaimValue = Annotated[
 class Claims(BaseModel):
     """The `[claims]` table of a preset. Every figure is a number or a [low, high] range."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     flops: ClaimValue | None = Field(default=None, description="total training FLOPs")
     training_days: ClaimValue | None = Field(default=None, description="wall-clock training time, days")
@@ -110,6 +111,9 @@ class Claims(BaseModel):
     homes: ClaimValue | None = Field(default=None, description="US homes with the same average draw")
     energy_mwh: ClaimValue | None = Field(default=None, description="facility energy of the run, MWh")
     co2_t: ClaimValue | None = Field(default=None, description="CO2 of the run, tonnes")
+    energy_boundary: Literal["accelerator", "it", "facility"] | None = Field(
+        default=None, description="where the claimed energy and CO2 are measured: accelerator (chip-hours x TDP), "
+        "it (servers and network) or facility (x PUE, the default)")
     source: str | None = Field(default=None, description="who made the claims, where")
     note: str | None = Field(default=None, description="anything a reader should know")
 
@@ -120,6 +124,13 @@ class Claims(BaseModel):
     def is_empty(self) -> bool:
         return not self.figures()
 
+
+# Energy and CO2 claims at a narrower boundary than the facility (engine.claims compares like with like).
+BOUNDARY_OUTPUTS: dict[str, dict[str, str]] = {
+    "accelerator": {"energy_mwh": "accelerator_energy_mwh", "co2_t": "accelerator_co2_t"},
+    "it": {"energy_mwh": "it_energy_mwh", "co2_t": "it_co2_t"},
+    "facility": {"energy_mwh": "energy_mwh", "co2_t": "co2_t"},
+}
 
 # claim key -> the Result value it is compared with (display order).
 CLAIM_OUTPUTS: dict[str, str] = {
@@ -169,7 +180,7 @@ UNCERTAIN_KEYS: dict[str, str] = {
 class UncertainRange(BaseModel):
     """low <= likely <= high; `likely` omitted = the scenario's point value."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     low: Annotated[float, Strict()] = Field(ge=0, allow_inf_nan=False, description="pessimistic or low end")
     high: Annotated[float, Strict()] = Field(ge=0, allow_inf_nan=False, description="high end")
@@ -177,7 +188,7 @@ class UncertainRange(BaseModel):
                                                       description="most likely value; default the point value")
 
     @model_validator(mode="after")
-    def _ordered(self) -> UncertainRange:
+    def _ordered(self) -> "UncertainRange":
         if self.low > self.high:
             raise ValueError(f"low {self.low:g} is above high {self.high:g}")
         if self.likely is not None and not self.low <= self.likely <= self.high:
@@ -186,7 +197,7 @@ class UncertainRange(BaseModel):
 
 
 class Uncertainty(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    model_config = ConfigDict(extra="forbid", defer_build=True, validate_assignment=True)
 
     samples: Annotated[int, Strict()] = Field(default=10_000, ge=100, le=2_000_000, description="Monte Carlo draws")
     seed: Annotated[int, Strict()] = Field(default=1, ge=0, le=2**63 - 1,
@@ -212,24 +223,24 @@ class Uncertainty(BaseModel):
 class Scenario(BaseModel):
     """A complete what-if: metadata, the four input groups, and the optional tables."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     name: str = ""
     description: str = ""
     source: str | None = None
     workload: Workload  # type: ignore[valid-type]
     cluster: Cluster  # type: ignore[valid-type]
-    facility: Facility = Facility()  # type: ignore[valid-type]
-    economics: Economics = Economics()  # type: ignore[valid-type]
+    facility: Facility = Field(default_factory=Facility)  # type: ignore[valid-type]
+    economics: Economics = Field(default_factory=Economics)  # type: ignore[valid-type]
     chips: dict[str, dict[str, Any]] = {}
     claims: Claims = Field(default_factory=Claims)
-    uncertainty: Uncertainty = Uncertainty()
+    uncertainty: Uncertainty = Field(default_factory=Uncertainty)
 
     def get(self, dotted: str) -> Any:
         group, key = split_key(dotted)
         return getattr(getattr(self, group), key)
 
-    def with_values(self, values: dict[str, Any]) -> Scenario:
+    def with_values(self, values: dict[str, Any]) -> "Scenario":
         """A copy with 'group.key' values set, validated; raises WhatifError naming the key."""
         data = self.model_dump()
         for dotted, value in values.items():

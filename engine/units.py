@@ -30,6 +30,11 @@ QUANTITIES: dict[str, Quantity] = {
     "facility_mw": Q("Facility power", "MW", "mw"),
     "energy_mwh": Q("Energy", "MWh", "mwh"),
     "co2_t": Q("CO2", "t", "t"),
+    "memory_gb_per_chip": Q("Memory per chip", "GB", "plain"),
+    "fits": Q("Fits in HBM", "", "bool"),
+    "accelerator_energy_mwh": Q("Accelerator energy (TDP)", "MWh", "mwh"),
+    "accelerator_co2_t": Q("CO2 at accelerators", "t", "t"),
+    "it_co2_t": Q("CO2 at IT", "t", "t"),
     "water_m3": Q("Water", "m3", "m3"),
     "homes": Q("US homes (avg draw)", "homes", "count"),
     "racks": Q("Racks", "racks", "count"),
@@ -63,9 +68,20 @@ QUANTITIES: dict[str, Quantity] = {
     "tokens_per_param": Q("Tokens per parameter", "", "plain"),
     # Catalog values and model constants (the scenario's own inputs are added below).
     "peak_tflops": Q("Peak per chip", "TFLOP/s", "plain"),
-    "mfu_base": Q("MFU base", "", "share"),
-    "mfu_loss_per_doubling": Q("MFU loss per doubling", "", "share"),
-    "mfu_ref_chips": Q("MFU reference size", "chips", "count"),
+    "step_time_s": Q("Step time", "s", "plain"),
+    "mfu_step": Q("MFU (step model)", "", "share"),
+    "layout_tp": Q("Tensor parallel", "", "count"), "layout_pp": Q("Pipeline parallel", "", "count"),
+    "layout_dp": Q("Data parallel", "", "count"), "layout_ep": Q("Expert parallel", "", "count"),
+    "layout_micro_batch": Q("Micro-batch", "sequences", "count"),
+    "layout_global_batch_tokens": Q("Global batch", "tokens", "count"),
+    "layout_recompute": Q("Recompute (0 none, 1 selective, 2 full)", "", "plain"),
+    "layout_zero_stage": Q("ZeRO stage", "", "count"), "micro_batches": Q("Micro-batches per step", "", "plain"),
+    "memory_weights_gb": Q("Weights per chip", "GB", "plain"), "memory_grads_gb": Q("Gradients per chip", "GB", "plain"),
+    "memory_optimizer_gb": Q("Optimizer states per chip", "GB", "plain"),
+    "memory_activations_gb": Q("Activations per chip", "GB", "plain"),
+    "usable_hbm_gb_per_chip": Q("Usable HBM per chip", "GB", "plain"),
+    "hbm_bw_tbps": Q("HBM bandwidth", "TB/s", "plain"), "scaleup_bw_gbps": Q("Scale-up bandwidth", "GB/s", "plain"),
+    "scaleout_bw_gbps": Q("Scale-out bandwidth", "GB/s", "plain"), "scaleup_domain": Q("Scale-up domain", "chips", "count"),
     "tdp_kw": Q("Chip TDP", "kW", "kw"),
     "fan_share": Q("Fan share removed", "", "share"),
     "max_rack_kw": Q("Cooling rack limit", "kW", "kw"),
@@ -86,12 +102,21 @@ QUANTITIES.update({spec.name: Q(spec.label + (" (set)" if spec.auto else ""), sp
                    for spec in INPUTS if spec.name})
 
 
+def _sci(value: float) -> str:
+    """'3.35e21': past every everyday magnitude (an absurd input), digits stop helping."""
+    mantissa, _, exponent = f"{value:.2e}".partition("e")
+    return f"{float(mantissa):g}e{int(exponent)}"
+
+
 def _sig(value: float, digits: int = 3) -> str:
-    """`digits` significant figures without scientific notation for everyday magnitudes."""
+    """`digits` significant figures without scientific notation for everyday magnitudes
+    (a million or more of the unit shown reads as '3.35e9')."""
     if value == 0:
         return "0"
     if not math.isfinite(value):  # a finite value that overflowed while scaled (1e308 MW in W)
         return f"{value:g}"
+    if abs(value) >= 1e6:
+        return _sci(value)
     decimals = max(0, digits - 1 - int(math.floor(math.log10(abs(value)))))
     return f"{value:,.{decimals}f}"
 
@@ -118,6 +143,8 @@ def fmt(name: str, value: float | bool | None) -> str:
     if q.kind == "share":
         return f"{v * 100:.1f} %"
     if q.kind == "usd":
+        if abs(v) >= 1e15:
+            return f"${_sci(v)}"
         for factor, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")):
             if abs(v) >= factor:
                 return f"${_sig(v / factor)}{suffix}"
@@ -137,7 +164,7 @@ def fmt(name: str, value: float | bool | None) -> str:
     if q.kind == "m3":
         return f"{_sig(v)} m3" if v < 1e6 else f"{_sig(v / 1e6)} million m3"
     if q.kind == "count":
-        text = f"{v:,.0f}" if abs(v) < 1e7 else f"{_sig(v / 1e6)} million"
+        text = f"{v:,.0f}" if abs(v) < 1e7 else f"{_sig(v / 1e6)} million" if abs(v) < 1e12 else _sci(v)
         return f"{text} {q.unit}".strip() if q.unit not in ("h", "m2") else f"{text} {q.unit}"
     return f"{_sig(v)} {q.unit}".strip()
 

@@ -12,7 +12,8 @@ Severity = Literal["error", "warning", "note"]
 
 # Stable codes: tests, JSON consumers and the app key on these; never rename one.
 CODES: dict[str, str] = {
-    "memory-fit": "model states do not fit in the cluster's HBM",
+    "memory-fit": "the layout's memory per chip exceeds the chip's usable HBM",
+    "layout-invalid": "the pinned parallel layout does not match the chip count or the model",
     "rack-density": "rack density exceeds what the cooling type handles",
     "power-cap": "facility power exceeds the site's power cap",
     "mfu-implausible": "MFU outside the plausible range",
@@ -45,11 +46,15 @@ def build_warnings(v: dict[str, float], r: Resolved) -> list[ScenarioWarning]:
         out.append(ScenarioWarning("missing-power", f"{chip.name}: no power figure published; power, energy, CO2 "
                            "and owning cost need facility.it_kw_per_chip", "error"))
     if v["warn_memory"]:
-        out.append(ScenarioWarning("memory-fit",
-                           f"model states need ~{v['states_gb'] / 1000:,.1f} TB ({x['state_bytes_per_param']:g} B/param) "
-                           f"but {x['count']:,.0f} x {x['hbm_gb']:g} GB gives ~{v['usable_hbm_gb'] / 1000:,.1f} TB usable "
-                           f"({x['hbm_usable_share']:.0%} of HBM)", "error",
-                           {"states_gb": v["states_gb"], "usable_hbm_gb": v["usable_hbm_gb"]}))
+        out.append(ScenarioWarning("memory-fit", memory_message(v, x), "error",
+                           {"memory_gb_per_chip": v["memory_gb_per_chip"],
+                            "usable_hbm_gb_per_chip": v["usable_hbm_gb_per_chip"]}))
+    if v["warn_layout"]:
+        out.append(ScenarioWarning("layout-invalid", f"tp {v['layout_tp']:g} x pp {v['layout_pp']:g} x dp "
+                           f"{v['layout_dp']:.4g} does not make {x['count']:,.0f} whole replicas of a "
+                           f"{x['layers']:.0f}-layer model with {x['heads']:.0f} heads and a "
+                           f"{v['layout_global_batch_tokens']:,.0f}-token batch; the step time assumes it anyway",
+                           "warning"))
     if v["warn_rack_density"]:
         what = (f"{chip.name.split(' (')[0]} rack ({v['chips_per_rack']:.0f} chips) draws ~{v['rack_kw']:.0f} kW"
                 if x["fixed_rack_chips"] > 0 else
@@ -83,3 +88,27 @@ def build_warnings(v: dict[str, float], r: Resolved) -> list[ScenarioWarning]:
         out.append(ScenarioWarning("missing-price", f"{chip.name}: no {'purchase' if r.mode == 'own' else 'rental'} "
                            f"price published; set {which}", "error"))
     return out
+
+
+def layout_text(v: dict[str, float]) -> str:
+    """'tp 8 · pp 16 · dp 128 · mb 1 · selective · ZeRO-1' (ep only for MoE)."""
+    from whatif.engine.step import RECOMPUTE
+    ep = f" · ep {v['layout_ep']:g}" if v["layout_ep"] > 1 else ""
+    return (f"tp {v['layout_tp']:g} · pp {v['layout_pp']:g} · dp {v['layout_dp']:.6g}{ep} · mb "
+            f"{v['layout_micro_batch']:g} · {RECOMPUTE[int(v['layout_recompute'])]} · ZeRO-{v['layout_zero_stage']:g}")
+
+
+def memory_text(v: dict[str, float]) -> str:
+    """'52.3 of 72 GB/chip (weights 6.4, grads 6.4, optimizer 0.3, activations 39.2)'."""
+    return (f"{v['memory_gb_per_chip']:,.1f} of {v['usable_hbm_gb_per_chip']:,.0f} GB/chip (weights "
+            f"{v['memory_weights_gb']:,.1f}, grads {v['memory_grads_gb']:,.1f}, optimizer "
+            f"{v['memory_optimizer_gb']:,.1f}, activations {v['memory_activations_gb']:,.1f})")
+
+
+def memory_message(v: dict[str, float], x: dict[str, float]) -> str:
+    pinned = any(x[k] == x[k] for k in ("tp_in", "pp_in", "dp_in", "ep_in", "micro_batch_in", "recompute_in",
+                                        "zero_stage_in"))
+    lead = "the layout set in [cluster]" if pinned else "no layout fits: the best"
+    return (f"{lead} ({layout_text(v)}) needs {memory_text(v)}; usable is "
+            f"{x['hbm_usable_share']:.0%} of {x['hbm_gb']:g} GB. More chips, more tensor/pipeline parallel, "
+            f"ZeRO-3 or full recompute would lower it")

@@ -10,6 +10,7 @@ def _isolated_user_config(tmp_path_factory, monkeypatch):
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
     monkeypatch.setenv("XDG_STATE_HOME", str(home / "state"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home / "cache"))
     monkeypatch.delenv("WHATIF_CONFIG", raising=False)
     monkeypatch.setenv("WHATIF_USER_PRESETS", str(home / "presets"))
     monkeypatch.delenv("WHATIF_CHIPS", raising=False)

@@ -51,7 +51,7 @@ def test_compare_formats_carry_the_same_numbers():
     table = compare([H100, B200], ["H100", "B200"])
     rows = {row[0]: row for row in csv.reader(io.StringIO(compare_csv(table)))}
     assert rows["output"] == ["output", "H100", "B200", "B200 - H100"]
-    assert float(rows["training_days"][1]) == table.value(0, "training_days")
+    assert float(rows["training_days"][1]) == pytest.approx(table.value(0, "training_days"), rel=1e-11)
     assert float(rows["training_days"][3]) == pytest.approx(table.delta(1, "training_days"))
     assert rows["chip"][1:3] == ["h100", "b200"]
     data = json.loads(compare_json(table))
@@ -64,21 +64,32 @@ def test_compare_formats_carry_the_same_numbers():
 
 def test_export_result_formats():
     result = evaluate(H100)
-    rows = list(csv.DictReader(io.StringIO(export_result(result, "csv"))))
-    assert float(rows[0]["training_days"]) == result.values["training_days"]
-    assert rows[0]["mfu_estimated"] == "False"
+    rows = {r["key"]: r for r in csv.DictReader(io.StringIO(export_result(result, "csv")))}
+    days = rows["training_days"]
+    assert days["kind"] == "output" and days["unit"] == "days"
+    assert float(days["value"]) == pytest.approx(result.values["training_days"], rel=1e-11)
+    assert len(days["value"].split(".")[1]) <= 12                       # tidy, not 17 digits
+    assert rows["mfu_estimated"]["value"] == "False"
+    # The inputs, with units and origins: a spreadsheet sees what the figures rest on.
+    assert rows["cluster.chip"]["value"] == "h100" and rows["cluster.count"]["value"] == "16384"
+    assert rows["cluster.count"]["origin"] == "input" and rows["facility.pue"]["origin"] == "catalog"
+    assert rows["cluster.mfu"]["origin"] == ("auto" if result.values["mfu_estimated"] else "input")
+    assert float(rows["cluster.mfu"]["value"]) == pytest.approx(result.values["mfu"], rel=1e-11)
+    assert rows["facility.electricity_usd_per_mwh"]["unit"] == "USD/MWh"
     data = json.loads(export_result(result, "json"))
     assert data["outputs"] == json.loads(json.dumps(result.outputs()))
+    assert {"key": "cluster.chip", "value": "h100"}.items() <= next(i for i in data["inputs"] if i["key"] == "cluster.chip").items()
     md = export_result(result, "md")
-    assert md.startswith("# ") and "| Training time |" in md
+    assert md.startswith("# ") and "| Training time |" in md and "| Chips | 16,384 chips | input |" in md
 
 
 def test_export_with_uncertainty_adds_percentiles():
     result = evaluate(H100)
     mc = monte_carlo(H100, result, samples=2000)
-    rows = list(csv.DictReader(io.StringIO(export_result(result, "csv", mc))))
-    assert [r["row"] for r in rows] == ["value", "p10", "p50", "p90"]
-    assert float(rows[1]["training_days"]) <= float(rows[3]["training_days"])
+    rows = {r["key"]: r for r in csv.DictReader(io.StringIO(export_result(result, "csv", mc)))}
+    days = rows["training_days"]
+    assert float(days["p10"]) <= float(days["p50"]) <= float(days["p90"])
+    assert float(days["p50"]) == pytest.approx(mc.bands["training_days"].p50, rel=1e-11)
     assert "P10" in export_result(result, "md", mc)
     assert json.loads(export_result(result, "json", mc))["uncertainty"]["samples"] == 2000
 

@@ -37,7 +37,10 @@ def test_count_for_60_days_with_auto_mfu_and_goodput_is_the_smallest_that_meets_
     n = sol.value
     assert days(AUTO, **{"cluster.count": n})["training_days"] <= 60.0
     assert days(AUTO, **{"cluster.count": n - 1})["training_days"] > 60.0
-    assert sol.achieved == pytest.approx(60.0, rel=1e-3)
+    # Days do not fall smoothly with the count: a count's divisors set the layouts the step model can
+    # use (a prime count only allows pure data parallel), so the first count that meets 60 days may
+    # land well under it.
+    assert sol.achieved <= 60.0
     assert "smallest whole chip count" in sol.message and "training_days <=" in sol.message
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 from textual import events
-from textual.widgets import Input, Static
+from textual.widgets import Input, Static, TabbedContent
 
 from whatif.engine.evaluate import evaluate
 from whatif.engine.presets import default_preset_path, load_preset, save_preset
@@ -372,7 +372,11 @@ async def test_tour_steps_through_stops_and_asks_before_leaving_an_edited_stop(t
     app = WhatifApp(tour=load_tour(tmp_path))
     async with app.run_test(size=SIZE) as pilot:
         band = lambda: str(app.query_one("#tour-band", Static).render())  # noqa: E731
-        assert "Scaling" in band() and "stop 1/2" in band() and "Small" in band() and "start here" in band()
+        assert "Scaling" in band() and "stop 1/2" in band() and "start here" in band() and app.title == "Small"
+        assert len(band().splitlines()) == 2                             # closed: the stop, its note
+        await pilot.press("f9")
+        assert "Small" in band() and "F9 closes" in band()              # open: everything
+        await pilot.press("f9")
         await pilot.click("#f-cluster-count")
         await pilot.press("pagedown")
         await pilot.pause()
@@ -555,3 +559,126 @@ def test_launch_with_a_bad_preset_says_so_and_leaves_garbage_collection_on(tmp_p
     assert launch([str(bad)]) == 2
     assert "bad.toml" in capsys.readouterr().err
     assert gc.isenabled()
+
+
+async def test_undo_three_edits_and_redo_one():
+    app = WhatifApp()
+    async with app.run_test(size=SIZE) as pilot:
+        count = app.query_one("#f-cluster-count", Input)
+        pue = app.query_one("#f-facility-pue", Input)
+        for field, text in ((count, "8192"), (pue, "1.2"), (count, "4096")):
+            field.focus()
+            field.value = text
+            await pilot.pause()
+        assert app.session.scenario.cluster.count == 4096 and app.session.scenario.facility.pue == 1.2
+        for _ in range(3):
+            await pilot.press("ctrl+z")
+        await pilot.pause()
+        assert app.session.scenario.cluster.count == 16384 and app.session.scenario.facility.pue is None
+        assert count.value == "16384" and pue.value == ""          # the fields follow
+        await pilot.press("ctrl+y")
+        await pilot.pause()
+        assert app.session.scenario.cluster.count == 8192 and count.value == "8192"
+        assert app.session.result["training_days"] == evaluate(
+            load_preset(default_preset_path()).with_values({"cluster.count": 8192}))["training_days"]
+
+
+async def test_typing_into_a_focused_field_replaces_its_value():
+    app = WhatifApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("tab")                   # params -> tokens, its value selected
+        await pilot.press("2", "0")
+        await pilot.pause()
+        assert app.query_one("#f-workload-tokens-t", Input).value == "20"
+        assert app.session.scenario.workload.tokens_t == 20.0
+
+
+async def test_renters_see_chip_hours_where_owners_see_capex():
+    app = WhatifApp()
+    async with app.run_test(size=SIZE) as pilot:
+        card = app.query_one("#card-capex_usd")
+        assert card.title == "Chip-hours" and card.text == fmt("chip_hours", app.session.result["chip_hours"])
+        app.session.apply_values({"economics.mode": "own"})
+        await pilot.pause()
+        assert card.title == "Up-front capex" and card.text == fmt("capex_usd", app.session.result["capex_usd"])
+
+
+async def test_inputs_say_when_the_mode_ignores_them_and_regions_show_what_they_change():
+    app = WhatifApp()
+    async with app.run_test(size=SIZE) as pilot:
+        price = app.query_one("#f-economics-chip-capex-usd", Input)
+        assert price.placeholder == "not used when renting"
+        app.session.apply_values({"economics.mode": "own"})
+        await pilot.pause()
+        assert price.placeholder == "29,000 catalog"
+        region = app.query_one("#f-facility-region", ChoiceField)
+        texas = next(label for label, value in region.choices() if value == "us-texas")
+        assert "/MWh" in texas and "g/kWh" in texas and "proxy" in texas      # Texas uses US-average carbon
+        assert region.label() == "us-average" or region.label() == "us-average (default)"
+
+
+async def test_a_hotkey_opens_each_view_and_focuses_it():
+    from whatif.tui.widgets.chart import SweepChart
+
+    app = WhatifApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("alt+3")
+        await pilot.pause()
+        await pilot.pause()
+        assert app.query_one("#tabs", TabbedContent).active == "tab-chart"
+        chart = app.query_one(SweepChart)
+        assert app.focused is chart
+        await pilot.press("x")                                   # the chart's own key, at once
+        assert chart.data.spec.key == "cluster.mfu"
+        await pilot.press("alt+1")
+        await pilot.pause()
+        assert app.query_one("#tabs", TabbedContent).active == "tab-results"
+        await pilot.press("alt+0")
+        await pilot.pause()
+        assert app.focused is app.query_one("#f-workload-params-b", Input)
+        titles = [text for text, _run, _help in WhatifCommands(app.screen).commands()]
+        assert {"Chart view", "Sensitivity view", "P10/P90 view", "Inputs"} <= set(titles)
+
+
+async def test_edit_the_description_save_and_reopen(tmp_path):
+    from whatif.tui.screens.dialogs import DetailsScreen
+
+    target = tmp_path / "mine.toml"
+    app = WhatifApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f4")
+        await pilot.pause()
+        assert isinstance(app.screen, DetailsScreen)
+        app.screen.query_one("#details-description", Input).value = "Our 16k H100 plan"
+        app.screen.query_one("#details-source", Input).value = "planning meeting"
+        await pilot.click("#details-ok")
+        await pilot.pause()
+        assert app.session.scenario.description == "Our 16k H100 plan" and app.session.dirty
+        save_preset(app.session.scenario, target)
+    reopened = load_preset(target)
+    assert reopened.description == "Our 16k H100 plan" and reopened.source == "planning meeting"
+
+
+async def test_copy_puts_a_value_or_the_table_on_the_clipboard():
+    app = WhatifApp()
+    async with app.run_test(size=SIZE) as pilot:
+        table = app.query_one("#detail")
+        table.focus()
+        table.move_cursor(table.get_row_index("training_days"))
+        await pilot.press("c")
+        days = fmt("training_days", app.session.result["training_days"])
+        assert app.clipboard.startswith("Training time\t" + days)
+        await pilot.press("C")
+        assert app.clipboard.splitlines()[0].startswith("Quantity\tValue") and days in app.clipboard
+        assert len(app.clipboard.splitlines()) == len(table.rows) + 1
+
+
+async def test_a_terminal_below_80x24_is_told_so():
+    app = WhatifApp()
+    async with app.run_test(size=(60, 20)) as pilot:
+        await pilot.pause()
+        notice = app.query_one("#too-small", Static)
+        assert notice.display and "60x20" in str(notice.render()) and "80x24" in str(notice.render())
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        assert not notice.display

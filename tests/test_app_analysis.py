@@ -233,12 +233,12 @@ async def test_export_dialog_writes_and_asks_before_replacing(tmp_path):
             app.screen.query_one("#export-path", Input).value = str(path)
             await pilot.click("#export-ok")
             await pilot.pause()
-        assert target.read_text().startswith("row,training_flops")
+        assert target.read_text().startswith("kind,key,label,value,unit,origin")
         assert existing.read_text() == "keep"                       # not replaced: asked first
         assert isinstance(app.screen, ConfirmScreen) and "old.csv exists" in app.screen.question
         await pilot.click("#yes")
         await pilot.pause()
-        assert existing.read_text().startswith("row,")
+        assert existing.read_text().startswith("kind,")
 
 
 async def test_goal_seek_largest_count_under_the_scenarios_power_cap():
@@ -252,3 +252,28 @@ async def test_goal_seek_largest_count_under_the_scenarios_power_cap():
         await pilot.press("ctrl+a")
         await pilot.pause()
         assert app.session.scenario.cluster.count == 71301
+
+
+async def test_goal_seek_target_takes_a_burst_of_editing_keys_in_order():
+    app = WhatifApp(scenario=SCENARIO)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.open_goal_seek()
+        await pilot.pause()
+        target = app.screen.query_one("#goal-target", Input)
+        target.focus()
+        await pilot.press("ctrl+u", "3", "0")          # one burst, as typed over SSH
+        await pilot.pause()
+        assert target.value == "30"
+        assert app.screen.query_one("#goal-key", Select).value == "cluster.count"
+        assert ("Chips", "cluster.count") in app.screen.query_one("#goal-key", Select)._options   # words, not keys
+
+
+async def test_the_p10_p90_line_says_it_is_updating_until_new_samples_are_in():
+    strip = UncertaintyStrip(id="strip")
+    app = ViewHost(strip)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause(0.2)
+        assert str(strip.render()).startswith("P10/P50/P90:")
+        strip.DELAY_S = 5.0                                  # keep the new samples waiting
+        strip.update_result(evaluate(SCENARIO.with_values({"cluster.count": 8192})), None)
+        assert str(strip.render()).startswith("P10/P50/P90…")

@@ -18,6 +18,15 @@ from whatif.tui.screens.help import HelpScreen
 SIZE = (100, 30)
 
 
+def write_config(text: str) -> None:
+    config_path().parent.mkdir(parents=True, exist_ok=True)
+    config_path().write_text(text)
+
+
+def messages(app: WhatifApp) -> list[str]:
+    return [n.message for n in app._notifications]
+
+
 async def test_a_theme_picked_in_the_app_is_there_at_the_next_start():
     path = config_path()
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -35,8 +44,7 @@ async def test_a_theme_picked_in_the_app_is_there_at_the_next_start():
 
 
 async def test_a_keymap_entry_rebinds_a_key_and_help_shows_it():
-    config_path().parent.mkdir(parents=True, exist_ok=True)
-    config_path().write_text('[keymap]\n"app.help" = "f3"\n')
+    write_config('[keymap]\n"app.help" = "f3"\n')
     app = WhatifApp()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("f1")                # no longer help
@@ -53,31 +61,26 @@ async def test_a_keymap_entry_rebinds_a_key_and_help_shows_it():
 
 
 async def test_a_bad_config_is_a_message_and_the_app_runs_on_defaults():
-    config_path().parent.mkdir(parents=True, exist_ok=True)
-    config_path().write_text('theme = 3\n[keymap]\n"preset.opne" = "ctrl+w"\n')
+    write_config('theme = 3\n[keymap]\n"preset.opne" = "ctrl+w"\n')
     app = WhatifApp()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        messages = [n.message for n in app._notifications]
-        assert any("config.toml: theme: expected text, got 3" in m for m in messages), messages
+        assert any("config.toml: theme: expected text, got 3" in m for m in messages(app)), messages(app)
         await pilot.press("ctrl+o")            # the default keys still work
         await pilot.pause()
         assert isinstance(app.screen, PresetPicker)
 
 
 async def test_an_unknown_binding_id_is_named_with_a_suggestion():
-    config_path().parent.mkdir(parents=True, exist_ok=True)
-    config_path().write_text('[keymap]\n"preset.opne" = "ctrl+w"\n')
+    write_config('[keymap]\n"preset.opne" = "ctrl+w"\n')
     app = WhatifApp()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        messages = [n.message for n in app._notifications]
-        assert any("unknown binding id 'preset.opne' (did you mean 'preset.open'?)" in m for m in messages)
+        assert any("unknown binding id 'preset.opne' (did you mean 'preset.open'?)" in m for m in messages(app))
 
 
 async def test_a_rent_from_the_users_file_is_labelled_theirs():
-    config_path().parent.mkdir(parents=True, exist_ok=True)
-    config_path().write_text("[chips.h100]\nrent_usd_per_chip_hour = 1.9\n")
+    write_config("[chips.h100]\nrent_usd_per_chip_hour = 1.9\n")
     app = WhatifApp()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()

@@ -31,12 +31,14 @@ def test_overrides_and_estimates_are_labelled():
     rent = {t.name: t for t in explain(r, "rent_cost_usd").terms}["rent_usd_per_chip_hour"]
     assert rent.origin.kind == "estimate" and "rent-to-price ratio" in rent.origin.source
     mfu = explain(r, "mfu")
-    assert "mfu_base" in mfu.formula and {t.origin.kind for t in mfu.terms} >= {"default"}
+    assert "step_time_s" in mfu.formula and {t.origin.kind for t in mfu.terms} >= {"derived", "catalog"}
+    assert "Step split:" in mfu.formula and "Layout: tp " in mfu.formula and "GB/chip" in mfu.formula
 
 
 def test_every_numeric_output_and_breakdown_row_can_be_explained():
     names = set(explainable())
-    wanted = {k for k in OUTPUT_KEYS if k not in ("warnings", "mfu_estimated", "goodput_estimated")}
+    wanted = {k for k in OUTPUT_KEYS if k not in ("warnings", "mfu_estimated", "goodput_estimated", "mfu_breakdown",
+                                                  "layout", "fits")}
     wanted |= {"accelerators_mw", "server_overhead_mw", "network_mw", "cooling_overhead_mw", "breakeven_utilisation"}
     assert wanted <= names
     for name in names:

@@ -48,7 +48,7 @@ async def test_80x24_table_shows_every_column_uncut_and_with_a_baseline_keeps_th
         assert lines[0].split() == ["Quantity", "Value", "Note"]
         assert all(len(line) <= table._width() for line in lines)
         mfu = await _row_line(pilot, table, "mfu")
-        assert mfu.split() == ["MFU", "35.7", "%", "auto"]
+        assert mfu.split() == ["MFU", "39.9", "%", "auto"]
         servers = await _row_line(pilot, table, "server_overhead_mw")
         share = app.session.result["server_overhead_mw"] / app.session.result["facility_mw"]
         value = fmt("server_overhead_mw", app.session.result["server_overhead_mw"])

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from whatif.serve.ssh.child import TermSize, child_environment, safe_term_type
 from whatif.serve.ssh.gate import ALT_SCREEN_ENTER, ALT_SCREEN_LEAVE, TERMINAL_RESET, OutputGate
+from whatif.serve.ssh.limits import AuthThrottle, Lobby, address_key
 
 
 def test_gate_forwards_the_screen_and_holds_text_printed_outside_it():
@@ -54,7 +55,7 @@ def test_terminal_reset_undoes_what_a_full_screen_app_switches_on():
 def test_client_sizes_are_sane():
     assert TermSize.from_client(0, 0) == TermSize(80, 24)
     assert TermSize.from_client(120, 40, 960, 640) == TermSize(120, 40, 960, 640)
-    assert TermSize.from_client(100_000, 100_000) == TermSize(1000, 400)
+    assert TermSize.from_client(100_000, 100_000) == TermSize(400, 150)
     assert TermSize(100, 30).packed() == b"\x1e\x00\x64\x00\x00\x00\x00\x00"  # rows, columns, px, px
 
 
@@ -86,3 +87,53 @@ def test_child_environment_is_the_agreed_contract_and_nothing_of_the_server(monk
     assert env["TEXTUAL_FPS"] == "120"  # the app's own settings (AppEntry.environment)
     assert "COLUMNS" not in env and "LINES" not in env
     assert "secret" not in env.values()
+
+
+def test_an_app_whose_exit_status_is_unknown_crashed_only_if_it_did_not_leave_its_screen():
+    # A fork of a preloader that died: the server knows it ended, not how.
+    clean = OutputGate()
+    clean.feed(ALT_SCREEN_ENTER + b"screen" + ALT_SCREEN_LEAVE)
+    assert not clean.looks_crashed(None)
+    killed = OutputGate()
+    killed.feed(ALT_SCREEN_ENTER + b"screen")
+    assert killed.looks_crashed(None)
+    traceback = OutputGate()
+    traceback.feed(ALT_SCREEN_ENTER + ALT_SCREEN_LEAVE + b"Traceback (most recent call last):\n")
+    assert traceback.looks_crashed(None)
+
+
+def test_the_lobby_limits_each_address_and_makes_room_at_the_busiest_one():
+    lobby: Lobby[str] = Lobby(capacity=4, per_address=3)
+    assert lobby.admit("a1", "A") == (True, None)
+    assert lobby.admit("a2", "A") == (True, None)
+    assert lobby.admit("a3", "A") == (True, None)
+    assert lobby.admit("a4", "A") == (False, None)  # per address
+    assert lobby.admit("b1", "B") == (True, None)
+    assert lobby.admit("c1", "C") == (True, "a1")  # full: the oldest of the busiest address goes
+    lobby.leave("b1")
+    lobby.leave("b1")  # twice is harmless
+    assert len(lobby) == 4 - 1 and lobby.count("A") == 2 and "b1" not in lobby
+
+
+def test_password_attempts_of_an_address_are_spaced_by_a_doubling_delay():
+    now = [100.0]
+    throttle = AuthThrottle(base_s=0.5, max_s=8.0, memory_s=600.0, clock=lambda: now[0])
+    assert throttle.reserve("A") == 0.0 and throttle.reserve("A") == 0.0  # no failures: no wait
+    waits = []
+    for _ in range(7):
+        waits.append(throttle.reserve("A"))
+        now[0] += waits[-1]
+        throttle.record_failure("A")
+    assert waits == [0.0, 0.5, 1.0, 2.0, 4.0, 8.0, 8.0]
+    assert throttle.reserve("B") == 0.0  # other addresses are not slowed down
+    # Parallel attempts from one address wait in line.
+    assert throttle.reserve("A") == 8.0 and throttle.reserve("A") == 16.0
+    now[0] += 601.0
+    assert throttle.failures("A") == 0 and throttle.reserve("A") == 0.0  # forgotten after a while
+
+
+def test_addresses_are_counted_per_host_and_ipv6_per_64():
+    assert address_key("203.0.113.7") == "203.0.113.7"
+    assert address_key("::ffff:203.0.113.7") == "203.0.113.7"
+    assert address_key("2001:db8:1:2:aaaa::1") == address_key("2001:db8:1:2:bbbb::2") == "2001:db8:1:2::/64"
+    assert address_key("fe80::1%eth0") == "fe80::/64"

@@ -125,7 +125,7 @@ async def test_openssh_visitor_sees_the_app_resizes_it_and_quits(server):
     window = TerminalWindow(120, 36)
     try:
         await window.start(_ssh_argv(server.port))
-        await window.until_text("Training time", "85.7 days", "34.5 MW", "^q Quit")
+        await window.until_text("Training time", "76.7 days", "34.5 MW", "^q Quit")
         assert window.screen.lines()[35].startswith(" ^q Quit")
         (session,) = server.sessions
         pid = session.child.pid
@@ -176,3 +176,69 @@ async def test_openssh_commands_sftp_scp_and_forwarding_are_refused(server, tmp_
         status, _, _ = await _run([*argv[:-1], "-O", f"{argv[-1]}:/etc/hostname", str(target)])
         assert status != 0 and not target.exists()
     assert not server.sessions
+
+
+async def test_openssh_visitor_has_no_screenshot_command_and_writes_nowhere_else(tmp_path, monkeypatch):
+    """Textual's palette command "Screenshot" saved SVGs into the server user's Downloads;
+    in demo mode the app drops it. Whatever the visitor does, the server user's HOME
+    stays as it was: everything the app writes is in the session folder, removed after."""
+    server_home = tmp_path / "server-home"
+    server_home.mkdir()
+    monkeypatch.setenv("HOME", str(server_home))
+    demo = DemoServer(ServeConfig(app=REAL_APP, host_key_path=tmp_path / "host_key", port=0))
+    await demo.start()
+    window = TerminalWindow(120, 36)
+    try:
+        await window.start(_ssh_argv(demo.port))
+        await window.until_text("76.7 days", "^q Quit")
+        (session,) = demo.sessions
+        window.send(b"\x10")  # ctrl+p: the command palette
+        await window.until_text("Search for commands")
+        window.send(b"theme")
+        await window.until_text("Change the current theme")  # Textual's system commands are listed
+        window.send(b"\x1b")  # close it, open it again, search the screenshot
+        await asyncio.sleep(0.5)
+        window.send(b"\x10")
+        await window.until_text("Search for commands")
+        window.send(b"screenshot")
+        await window.until_text("screenshot")
+        await asyncio.sleep(1.0)  # the palette searches as it goes; give it time to list anything
+        assert "SVG" not in window.screen.text(), window.screen.text()
+        window.send(b"\r\x1b")  # run whatever is selected (nothing), close the palette
+        await asyncio.sleep(0.5)
+        assert session.session_dir.is_dir()
+        folder = session.session_dir
+        window.send(b"\x11")  # ctrl+q
+        assert await window.wait() == 0
+        assert await wait_until(lambda: not folder.exists(), 10)
+    finally:
+        window.close()
+        await asyncio.wait_for(demo.close(), 20)
+    assert list(server_home.iterdir()) == []
+
+
+async def test_openssh_wrong_passwords_are_paced_and_cut_off(tmp_path):
+    """OpenSSH asks for the password by keyboard-interactive first: the same pacing and
+    limit apply. The client would try 10 times; the server hangs up after 3."""
+    askpass = tmp_path / "askpass.sh"
+    prompts = tmp_path / "prompts"
+    askpass.write_text(f'#!/bin/sh\necho "$*" >> {prompts}\necho wrong\n')
+    askpass.chmod(0o700)
+    demo = DemoServer(ServeConfig(app=REAL_APP, host_key_path=tmp_path / "host_key", port=0,
+                                  auth="password", password="correct horse", preload=False))
+    await demo.start()
+    try:
+        argv = [SSH, "-F", "/dev/null", "-p", str(demo.port), "-o", "StrictHostKeyChecking=no",
+                "-o", "UserKnownHostsFile=/dev/null", "-o", "NumberOfPasswordPrompts=10",
+                "-o", "PubkeyAuthentication=no", "-T", "demo@127.0.0.1"]
+        process = await asyncio.create_subprocess_exec(
+            *argv, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+            env={**os.environ, "SSH_ASKPASS": str(askpass), "SSH_ASKPASS_REQUIRE": "force", "DISPLAY": ":0"})
+        started = asyncio.get_running_loop().time()
+        _, err = await asyncio.wait_for(process.communicate(), TIMEOUT_S)
+        elapsed_s = asyncio.get_running_loop().time() - started
+    finally:
+        await asyncio.wait_for(demo.close(), 20)
+    assert process.returncode == 255
+    assert prompts.read_text().count("assword") == 3, prompts.read_text()
+    assert "Too many authentication failures" in err.decode() and elapsed_s >= 1.4

@@ -2,7 +2,7 @@
 
 What a visitor sees is the same (tests/test_ssh_server.py runs through it); here: the
 apps really are its forks, each in its own session on its own terminal, reaped when they
-end; and when the preloader dies, sessions end cleanly and new visitors still get an app.
+end; and when the preloader dies, running apps go on and a new preloader takes over.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from fixtures.ssh_visitor import FIXTURE_APP, REAL_APP, Visitor, process_gone, wait_until
+from fixtures.ssh_visitor import FIXTURE_APP, REAL_APP, Visitor, process_gone, type_count, wait_until
 from whatif.serve.entry import AppEntry
 from whatif.serve.ssh.config import ServeConfig
 from whatif.serve.ssh.server import DemoServer
@@ -46,8 +46,8 @@ async def test_only_an_app_given_as_a_function_is_preloaded(tmp_path):
 
 async def test_the_preloader_runs_the_function_it_is_given_under_the_demo_rule(tmp_path, monkeypatch):
     """Any app given as "module:function" is preloaded (here the tests' fixture, not whatif),
-    and its forks get the same folders as an app started on its own: HOME, config, state
-    and presets in the visitor's session folder, not the server user's HOME."""
+    and its forks get the same folders as an app started on its own: HOME, the XDG homes,
+    TMPDIR and presets in the visitor's session folder, not the server user's HOME."""
     monkeypatch.setenv("PYTHONPATH", str(Path(__file__).parent))  # where `fixtures` is
     monkeypatch.setenv("HOME", str(tmp_path))
     app = AppEntry(command=FIXTURE_APP.command, args=("--flag",), function="fixtures.ssh_fixture_app:main",
@@ -62,6 +62,11 @@ async def test_the_preloader_runs_the_function_it_is_given_under_the_demo_rule(t
         assert visitor.find("HOME")[1] == f"HOME {session.session_dir}"
         assert visitor.find("STATE")[1] == f"STATE {session.session_dir / 'state'}"
         assert visitor.find("PRESETS")[1] == f"PRESETS {session.session_dir}"
+        assert visitor.find("DATA")[1] == f"DATA {session.session_dir / 'data'}"
+        assert visitor.find("CACHE")[1] == f"CACHE {session.session_dir / 'cache'}"
+        assert visitor.find("TMPDIR")[1] == f"TMPDIR {session.session_dir}"
+        # tempfile's cached folder in the preloader is dropped in the fork.
+        assert visitor.find("TEMP")[1] == f"TEMP {session.session_dir}"
         assert visitor.find("ARGS")[1] == "ARGS --flag"
         assert "demo=1" in visitor.find("ENV")[1]
         await visitor.close()
@@ -76,7 +81,7 @@ async def test_apps_are_forks_of_the_preloader_each_leading_its_own_session(tmp_
         assert server.preloader is not None and server.preloader.alive
         preloader_pid = server.preloader.process.pid
         first, second = await asyncio.gather(Visitor.connect(server.port), Visitor.connect(server.port))
-        await asyncio.gather(first.until_text("85.7 days"), second.until_text("85.7 days"))
+        await asyncio.gather(first.until_text("76.7 days"), second.until_text("76.7 days"))
         pids = [session.child.pid for session in server.sessions]
         assert len(set(pids)) == 2 and all(session.child.preloaded for session in server.sessions)
         for pid in pids:
@@ -95,24 +100,44 @@ async def test_apps_are_forks_of_the_preloader_each_leading_its_own_session(tmp_
     assert process_gone(preloader_pid)
 
 
-async def test_when_the_preloader_dies_sessions_end_and_new_visitors_still_get_an_app(tmp_path):
+async def test_when_the_preloader_dies_running_apps_go_on_and_a_new_one_takes_over(tmp_path, caplog):
+    """kill -9 of the preloader: the visitor's app (its fork, in its own session) keeps
+    running and answering; the server watches it by pidfd, not through the preloader; a
+    new preloader forks the next visitors' apps (plain starts until it is ready)."""
     server = await _server(tmp_path)
     try:
         visitor = await Visitor.connect(server.port)
-        await visitor.until_text("85.7 days")
-        app_pid = server.sessions[0].child.pid
-        os.kill(server.preloader.process.pid, signal.SIGKILL)
-        await visitor.until_closed(timeout_s=10)
-        assert await wait_until(lambda: process_gone(app_pid), 10)
-        assert not server.preloader.alive
+        await visitor.until_text("76.7 days", "^q Quit")
+        (session,) = server.sessions
+        first_preloader = server.preloader.process.pid
+        os.kill(first_preloader, signal.SIGKILL)
+        assert await wait_until(lambda: not server.preloader.alive or server.preloader.process.pid != first_preloader, 5)
 
-        late = await Visitor.connect(server.port)  # started as its own process instead
-        await late.until_text("85.7 days")
-        assert _parent(server.sessions[0].child.pid) == os.getpid()
-        assert not server.sessions[0].child.preloaded
+        # The app goes on: it answers keys, and the session is the same one.
+        await type_count(visitor, 64)
+        await visitor.until_text("64 x NVIDIA H100")
+        assert server.sessions == [session] and not process_gone(session.child.pid)
+
+        assert await wait_until(lambda: server.preloader.alive and server.preloader.process.pid != first_preloader, 20)
+        late = await Visitor.connect(server.port)
+        await late.until_text("76.7 days")
+        (late_session,) = [s for s in server.sessions if s is not session]
+        assert late_session.child.preloaded and _parent(late_session.child.pid) == server.preloader.process.pid
+
+        # The orphaned app still ends cleanly: the visitor quits, the session and app are gone.
+        pid = session.child.pid
+        visitor.send(b"\x11")  # ctrl+q, then "Discard" (the count was changed)
+        await visitor.until_text("Quit and discard", "Keep editing")
+        row = next(i for i, line in enumerate(visitor.screen.lines()) if "Keep editing" in line)
+        visitor.click(visitor.screen.lines()[row].index("Discard") + 2, row)
+        await visitor.until_closed()
+        assert visitor.process.exit_status == 0  # unknown status, but it left its screen cleanly
+        assert await wait_until(lambda: server.sessions == [late_session], 10)
+        assert await wait_until(lambda: process_gone(pid), 10)
         await late.close()
     finally:
         await asyncio.wait_for(server.close(), 20)
+    assert "preloader stopped" in caplog.text
 
 
 async def test_preload_can_be_turned_off(tmp_path):
@@ -120,7 +145,7 @@ async def test_preload_can_be_turned_off(tmp_path):
     try:
         assert server.preloader is None
         visitor = await Visitor.connect(server.port)
-        await visitor.until_text("85.7 days")
+        await visitor.until_text("76.7 days")
         assert _parent(server.sessions[0].child.pid) == os.getpid()
         await visitor.close()
     finally:

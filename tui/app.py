@@ -70,6 +70,8 @@ RECOVERY_DELAY_S = 1.0
 # (Textual 8: callbacks, timers, workers): the app can keep running there.
 _SURVIVABLE_CALLERS = frozenset({"_flush_next_callbacks", "_tick", "_run"})
 
+MIN_SIZE = (80, 24)  # columns, rows: every panel and dialog fits (snapshot-tested)
+XWIDE_COLUMNS = 150  # from here the input panel widens again (Screen class -xwide)
 # Result panes whose view is built the first time the tab is shown:
 # pane id -> (tab title, module, view class, view id).
 LAZY_PANES: dict[str, tuple[str, str, str, str]] = {
@@ -111,16 +113,31 @@ class WhatifApp(App):
     BINDINGS = [
         Binding("ctrl+b", "toggle_baseline", "Baseline", id="baseline.toggle",
                 tooltip="Pin the current result as baseline (again to unpin)"),
+        Binding("ctrl+z", "undo", "Undo", id="edit.undo", show=False, tooltip="Undo the last change"),
+        Binding("ctrl+y,ctrl+shift+z", "redo", "Redo", id="edit.redo", show=False, tooltip="Redo what undo took back"),
+        Binding("f5", "revert", "Revert to saved", id="edit.revert", show=False,
+                tooltip="Drop every change since the preset was opened or saved (undo brings them back)"),
         Binding("ctrl+o", "open_preset", "Open", id="preset.open"),
         Binding("ctrl+s", "save", "Save", id="preset.save"),
         Binding("f2", "save_as", "Save as", id="preset.save_as"),
         Binding("ctrl+t", "show_toml", "TOML", id="preset.show_toml", show=False),
+        Binding("f4", "edit_details", "Details", id="preset.details", show=False,
+                tooltip="Edit the preset's name, description and source"),
         Binding("pagedown", "tour_next", "Next stop", id="tour.next", priority=True),
         Binding("pageup", "tour_previous", "Prev stop", id="tour.previous", priority=True),
+        Binding("f9", "toggle_tour_notes", "Tour notes", id="tour.notes", show=False,
+                tooltip="Open or close the tour stop's notes"),
         Binding("ctrl+g", "goal_seek", "Goal seek", id="analysis.goal_seek"),
         Binding("ctrl+r", "compare", "Compare", id="analysis.compare"),
         Binding("f6", "export", "Export", id="analysis.export", show=False,
                 tooltip="Export the results as Markdown, CSV or JSON"),
+        Binding("alt+0", "focus_inputs", "Inputs", id="view.inputs", show=False,
+                tooltip="Go to the input fields (alt+0)"),
+        *(Binding(f"alt+{n}", f"show_view('{pane}')", f"{title} view", id=f"view.{pane.removeprefix('tab-')}",
+                  show=False, tooltip=f"Show the {title} view (alt+{n})")
+          for n, (pane, title) in enumerate((("tab-results", "Results"), ("tab-claims", "Claims"),
+                                             ("tab-chart", "Chart"), ("tab-sensitivity", "Sensitivity"),
+                                             ("tab-uncertainty", "P10/P90")), 1)),
         Binding("f1", "help", "Help", id="app.help"),
         Binding("question_mark", "help", "Help", id="app.help_key", show=False),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
@@ -152,6 +169,7 @@ class WhatifApp(App):
         self._claims_view_mounted = False
         self._claims_tab_hidden = False
         self._mounted = False
+        self._tour_notes_open = False
         # Called once the first frame is on screen (tui.launch resumes garbage collection).
         self.after_first_frame: Callable[[], object] | None = None
         # Safety net: unsaved edits go to a recovery file (tui.recovery); errors the app
@@ -167,6 +185,7 @@ class WhatifApp(App):
         # first Resize) they restyle every widget again, ~17 % of start-up work.
         self._preset_breakpoints()
         yield TitleBar()
+        yield Static("", id="too-small")
         yield Static("", id="tour-band")
         with Horizontal(id="main"):
             with InputsScroll(id="inputs"):
@@ -206,32 +225,21 @@ class WhatifApp(App):
         """Extra result panes (subclasses or other modules extend this)."""
         return ()
 
-    def get_default_screen(self) -> Screen:
-        return MainScreen(id="_default")
-
-    def _preset_breakpoints(self) -> None:
-        width, height = self.size
-        classes = {name: False for _, name in (*self.HORIZONTAL_BREAKPOINTS, *self.VERTICAL_BREAKPOINTS)}
-        for dimension, points in ((width, self.HORIZONTAL_BREAKPOINTS), (height, self.VERTICAL_BREAKPOINTS)):
-            chosen = [name for limit, name in sorted(points) if dimension >= limit]
-            if chosen:
-                classes[chosen[-1]] = True
-        self.screen.update_classes(classes, update=False)
-
-    def result_panes(self) -> Iterable[TabPane]:
-        """Extra result panes (subclasses or other modules extend this)."""
-        return ()
-
     def on_mount(self) -> None:
         self._mounted = True
         self.query_one("#tour-band").display = self.session.tour is not None
         self._cached("#stale-banner").display = False
+        self._show_size_notice(*self.size)
+        self._set_width_class(self.size.width)
         self._session_changed(Change(result=True, errors=True, title=True, tour=True))
         # Views that re-render from on_resize (the P10/P90 strip) change height during the
         # first layout pass, which Textual does not re-measure: lay out once more after it.
         self.call_after_refresh(self._relayout_views)
         if self.after_first_frame is not None:
             self.call_after_refresh(self.after_first_frame)
+        # Presets and catalogs come validated from the cache (engine.cache), so the scenario's
+        # validator is built on the first edit: build it now, after the first frame.
+        self.call_after_refresh(self.session.warm_up)
         # Table cells carry colours taken from the theme: repaint them when it changes.
         self.theme_changed_signal.subscribe(self, self._theme_changed)
         for problem in self._settings_problems:
@@ -279,6 +287,21 @@ class WhatifApp(App):
 
     def on_resize(self, event: events.Resize) -> None:
         self.call_after_refresh(self._relayout_views)
+        self._show_size_notice(event.size.width, event.size.height)
+        self._set_width_class(event.size.width)
+
+    def _set_width_class(self, width: int) -> None:
+        main = self.screen_stack[0] if self.screen_stack else self.screen
+        main.set_class(width >= XWIDE_COLUMNS, "-xwide")
+
+    def _show_size_notice(self, width: int, height: int) -> None:
+        """Below MIN_SIZE panels and dialog buttons are cut off: say so, not silently."""
+        notice = self._static("#too-small")
+        small = width < MIN_SIZE[0] or height < MIN_SIZE[1]
+        notice.display = small
+        if small:
+            set_text(notice, f"The terminal is {width}x{height}; whatif needs {MIN_SIZE[0]}x{MIN_SIZE[1]} "
+                             "to show every panel and dialog. Make the window larger.")
 
     def _relayout_views(self) -> None:
         for view in self.result_views():
@@ -419,6 +442,8 @@ class WhatifApp(App):
         self.sub_title = f"{name} ● modified" if session.dirty else name
 
     def _show_tour_band(self) -> None:
+        """Where the tour is and what to look at: two lines (the stop, its note's first line)
+        unless opened with F9, so the note shows even at 80x24."""
         tour = self.session.tour
         if tour is None:
             return
@@ -427,18 +452,45 @@ class WhatifApp(App):
         index = self.session.stop_index
         stop = tour.stops[index]
         scenario = self.session.scenario
-        text = Text()
-        text.append(f"Tour: {tour.title}", style="bold")
-        text.append(f"  ·  stop {index + 1}/{len(tour.stops)}  ·  PgDn next, PgUp back\n")
-        text.append(scenario.name or stop.path.stem, style="bold")
-        for extra in (stop.note, scenario.description):
-            if extra:
-                text.append(f"\n{extra}")
-        self._static("#tour-band").update(text)
+        notes = [n for n in (stop.note, scenario.description) if n]
+        head = f"stop {index + 1}/{len(tour.stops)} · PgDn next, PgUp back"
+        if not self._tour_notes_open:  # the stop's name is in the title bar
+            text = Text(no_wrap=True, overflow="ellipsis")
+            text.append(f"Tour: {tour.title}", style="bold")
+            text.append(f" · {head}" + (" · F9 notes" if notes else ""))
+            if notes:
+                text.append("\n" + " ".join(notes))
+        else:
+            text = Text()
+            text.append(f"Tour: {tour.title}", style="bold")
+            text.append(f"  ·  {head} · F9 closes\n")
+            text.append(scenario.name or stop.path.stem, style="bold")
+            for note in notes:
+                text.append(f"\n{note}")
+        band = self._static("#tour-band")
+        band.set_class(self._tour_notes_open, "-open")
+        band.set_class(not self._tour_notes_open, "-closed")
+        band.update(text)
+
+    def action_toggle_tour_notes(self) -> None:
+        self._tour_notes_open = not self._tour_notes_open
+        self._show_tour_band()
 
     # ------------------------------------------------------------ actions
     def action_toggle_baseline(self) -> None:
         self.session.toggle_baseline()  # the status line says "baseline pinned"; deltas appear at once
+
+    def action_undo(self) -> None:
+        if not self.session.undo():
+            self.notify("Nothing to undo", timeout=2)
+
+    def action_revert(self) -> None:
+        if not self.session.revert():
+            self.notify("No changes since the preset was opened or saved", timeout=3)
+
+    def action_redo(self) -> None:
+        if not self.session.redo():
+            self.notify("Nothing to redo", timeout=2)
 
     async def action_quit(self) -> None:
         self.files.when_saved(self._quit, "Quit and discard unsaved changes?")
@@ -584,6 +636,13 @@ class WhatifApp(App):
     def action_save_as(self) -> None:
         self.files.save_as()
 
+    def action_edit_details(self) -> None:
+        from whatif.tui.screens.dialogs import DetailsScreen
+
+        s = self.session.scenario
+        self.push_screen(DetailsScreen(s.name, s.description, s.source),
+                         lambda details: details is not None and self.session.set_details(**details))
+
     def action_show_toml(self) -> None:
         self.files.show_toml()
 
@@ -614,6 +673,25 @@ class WhatifApp(App):
 
     def on_compare_screen_export_requested(self, event: CompareScreen.ExportRequested) -> None:
         self.files.export(comparison=event.comparison, name="compare.csv", done=event.done)
+
+    def action_show_view(self, pane_id: str) -> None:
+        """Bring a results view forward and focus it, so its own keys (the chart's x, y, l)
+        work at once."""
+        tabs = self.query_one("#tabs", TabbedContent)
+        if pane_id == "tab-claims" and not self._claims_view_mounted:
+            self.notify("This scenario makes no claims to check (a preset's [claims] table)", timeout=4)
+            return
+        tabs.active = pane_id
+        self.call_after_refresh(self._focus_view, pane_id)
+
+    def _focus_view(self, pane_id: str) -> None:
+        pane = self.query_one(f"#{pane_id}", TabPane)
+        target = next((w for w in pane.walk_children(Widget) if w.focusable), None)
+        if target is not None:
+            target.focus()
+
+    def action_focus_inputs(self) -> None:
+        self.run_worker(self.panels.focus_field("workload.params_b"))
 
     def action_help(self) -> None:
         from whatif.tui.screens.help import HelpScreen
@@ -656,6 +734,8 @@ class WhatifApp(App):
 
     # ------------------------------------------------------------ tour
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "toggle_tour_notes":
+            return self.session.tour is not None
         if action in ("tour_next", "tour_previous"):
             if self.session.tour is None:
                 return False  # the keys then reach the focused widget (scrolling)

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from textual.app import App
 
     from whatif.engine.analysis.compare import Comparison
+    from whatif.engine.analysis.uncertainty import MonteCarlo
     from whatif.engine.evaluate import Result
     from whatif.tui.session import EditSession
 
@@ -51,7 +52,8 @@ class WritePolicy:
 
     @property
     def export_folder(self) -> Path:
-        return self.folder if self.demo else Path.cwd()
+        """Where an export's name without a folder goes: beside the user's presets."""
+        return self.folder
 
     def target(self, text: str, *, base: Path | None = None, suffix: str | None = None) -> Path | str:
         """The file that `text` names (relative to `base`, default the preset folder; with
@@ -185,16 +187,23 @@ class FileFlows:
         self.session.rename(name)
         self.confirm_overwrite(path, lambda: self._write_preset(path))
 
-    def _write_preset(self, path: Path) -> None:
+    def _write(self, path: Path, write: Callable[[], Path], title: str) -> Path | None:
+        """Run `write`; a file error becomes a message titled `title` (None then)."""
         try:
-            written = save_preset(self.session.scenario, path, overwrite=True)
+            written = write()
         except WhatifError as exc:
-            self._error(str(exc), "Not saved")
-            return
+            self._error(str(exc), title)
+            return None
         except OSError as exc:
-            self._error(f"{path}: {exc.strerror or exc}", "Not saved")
-            return
+            self._error(f"{path}: {exc.strerror or exc}", title)
+            return None
         self.policy.confirmed(written)
+        return written
+
+    def _write_preset(self, path: Path) -> None:
+        written = self._write(path, lambda: save_preset(self.session.scenario, path, overwrite=True), "Not saved")
+        if written is None:
+            return
         self.session.saved_as(written)
         invalid = len(self.session.errors)
         unsaved = f" ({invalid} invalid field(s) not saved)" if invalid else ""
@@ -219,24 +228,26 @@ class FileFlows:
         screen = ExportScreen(folder / name, lambda text: self.policy.target(text, base=folder), comparison is not None)
         self.app.push_screen(screen, chosen)
 
+    @staticmethod
+    def _monte_carlo(result: Result) -> MonteCarlo | None:
+        """The P10/P50/P90 the app shows for `result` (computed once, shared with the strip)."""
+        from whatif.tui.widgets.uncertainty import monte_carlo_for
+
+        mc = monte_carlo_for(result)
+        return None if isinstance(mc, str) else mc
+
     def _write_export(self, path: Path, fmt: str, result: Result | None, comparison: Comparison | None,
                       done: Callable[[Path], object] | None) -> None:
         from whatif.engine.analysis.export import export_compare, export_result
 
-        try:
+        def write() -> Path:
             if comparison is not None:
-                text = export_compare(comparison, fmt)
-            else:
-                assert result is not None
-                text = export_result(result, fmt)
-            written = write_atomic(path, text, overwrite=True)
-        except WhatifError as exc:
-            self._error(str(exc), "Not exported")
+                return write_atomic(path, export_compare(comparison, fmt), overwrite=True)
+            assert result is not None
+            return write_atomic(path, export_result(result, fmt, self._monte_carlo(result)), overwrite=True)
+        written = self._write(path, write, "Not exported")
+        if written is None:
             return
-        except OSError as exc:
-            self._error(f"{path}: {exc.strerror or exc}", "Not exported")
-            return
-        self.policy.confirmed(written)
         self.app.notify(f"Exported {written}", timeout=4)
         if done is not None:
             done(written)

@@ -22,7 +22,7 @@ from typing import Any
 from whatif.engine.catalog import Catalog, load_catalog
 from whatif.engine.errors import WhatifError
 from whatif.engine.evaluate import Result, evaluate
-from whatif.engine.inputs import BY_KEY
+from whatif.engine.inputs import BY_KEY, INCOMPLETE
 from whatif.engine.presets import load_preset
 from whatif.engine.scenario import Scenario
 from whatif.engine.tours import Tour
@@ -62,7 +62,7 @@ class EditSession:
         self.baseline: Result | None = None
         self.pending: dict[str, Any] = {}     # edits the engine has not accepted (yet)
         self.errors: dict[str, str] = {}      # key -> why its pending edit is not accepted
-        self._saved_dump = scenario.model_dump()
+        self._saved = scenario                # what the file holds
         self._undo: list[_Snapshot] = []
         self._redo: list[_Snapshot] = []
         self._subscribers: list[Callable[[Change], object]] = []
@@ -83,7 +83,7 @@ class EditSession:
     @property
     def dirty(self) -> bool:
         """Unsaved: an edit is pending, or the scenario differs from the file it came from."""
-        return bool(self.pending) or self.scenario.model_dump() != self._saved_dump
+        return bool(self.pending) or self.scenario != self._saved
 
     @property
     def stale(self) -> bool:
@@ -105,6 +105,10 @@ class EditSession:
         for callback in self._subscribers:
             callback(change)
 
+    def warm_up(self) -> None:
+        """Build the validators an edit needs (pydantic builds them on first use)."""
+        self.scenario.with_values({})
+
     # ------------------------------------------------------------------ edits
     def edit(self, key: str, value: Any) -> None:
         """One field's new value as typed or picked (None: back to the default). Applied
@@ -124,6 +128,8 @@ class EditSession:
         errors: dict[str, str] = {}
         good: dict[str, Any] = {}
         for key, value in self.pending.items():
+            if value is INCOMPLETE:
+                continue  # a number still being typed ('1e'): neither applied nor an error
             if value is None and BY_KEY[key].required:
                 errors[key] = "required: type a number"
                 continue
@@ -169,9 +175,14 @@ class EditSession:
 
     def rename(self, name: str) -> None:
         """Give the scenario a new name (saved with it)."""
-        if name != self.scenario.name:
+        self.set_details(name=name)
+
+    def set_details(self, **details: str | None) -> None:
+        """Change the preset's name, description or source (saved with it; undoable)."""
+        changed = {k: v for k, v in details.items() if getattr(self.scenario, k) != v}
+        if changed:
             self._remember()
-            self.scenario = self.scenario.model_copy(update={"name": name})
+            self.scenario = self.scenario.model_copy(update=changed)
             self.result = evaluate(self.scenario, self.catalog)
             self._notify(Change(result=True, title=True))
 
@@ -202,6 +213,17 @@ class EditSession:
         self._notify(Change(result=True, fields=True, errors=True, title=True))
         return True
 
+    def revert(self) -> bool:
+        """Back to the scenario as last opened or saved (undoable); False if nothing changed."""
+        if not self.dirty:
+            return False
+        self._remember()
+        self.scenario, self.result = self._saved, evaluate(self._saved, self.catalog)
+        self.pending.clear()
+        self.errors.clear()
+        self._notify(Change(result=True, fields=True, errors=True, title=True))
+        return True
+
     # ------------------------------------------------------------------ baseline
     def toggle_baseline(self) -> None:
         """Pin the current result as the baseline every figure is compared with, or unpin."""
@@ -214,7 +236,7 @@ class EditSession:
         engine rejects it; nothing changes then. Starts a new history."""
         result = evaluate(scenario, self.catalog)
         self.scenario, self.result, self.path = scenario, result, path
-        self._saved_dump = scenario.model_dump()
+        self._saved = scenario
         self.pending.clear()
         self.errors.clear()
         self._undo.clear()
@@ -245,7 +267,7 @@ class EditSession:
     def saved_as(self, path: Path) -> None:
         """The scenario was written to `path`: it is now the file's content."""
         self.path = path
-        self._saved_dump = self.scenario.model_dump()
+        self._saved = self.scenario
         self._notify(Change(title=True))
 
     # ------------------------------------------------------------------ tour

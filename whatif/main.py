@@ -1,6 +1,7 @@
 """The `whatif` console script: the app, the SSH server, or a headless command.
 
-Kept import-light: `whatif --help` and the headless commands never import Textual.
+Kept import-light: `whatif --help`, `--version` and the headless commands never import
+Textual. This module only dispatches; every command parses its own arguments.
 """
 
 from __future__ import annotations
@@ -32,14 +33,36 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     for name, value in ENVIRONMENT_DEFAULTS.items():
         os.environ.setdefault(name, value)  # a value the user set wins
-    from whatif.cli.main import COMMANDS
+    from whatif.cli.main import EXIT_ERROR, write_stdout
 
-    if argv and (argv[0] in COMMANDS or argv[0] in ("-h", "--help")):
+    try:
+        code = _dispatch(argv)
+    except SystemExit as exc:  # argparse: --help, --version, usage errors
+        code = exc.code if isinstance(exc.code, int) else 0 if exc.code is None else EXIT_ERROR
+    except KeyboardInterrupt:  # ctrl+c during a long command: the shell's convention, no traceback
+        code = 128 + 2
+    # Help text, or output buffered by a command that returned: a full disk or a closed
+    # pipe is reported (or ignored) here, not as a traceback at exit.
+    return write_stdout("", code)
+
+
+def _dispatch(argv: list[str]) -> int:
+    from whatif.cli.main import COMMANDS
+    from whatif.toplevel import TOP_OPTIONS, unknown_first_argument
+
+    if argv and argv[0] in TOP_OPTIONS:
+        from whatif.toplevel import main as toplevel_main
+        return toplevel_main(argv)
+    if argv and argv[0] in COMMANDS:
         from whatif.cli.main import main as cli_main
         return cli_main(argv)
     if argv and argv[0] == "serve-ssh":
         from whatif.serve.ssh.cli import main as serve_main
         return serve_main(argv[1:], visitor_app())
+    problem = unknown_first_argument(argv[0]) if argv else None
+    if problem:
+        print(problem, file=sys.stderr)
+        return 2
     from whatif.tui.launch import launch
     return launch(argv)
 

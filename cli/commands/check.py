@@ -10,17 +10,17 @@ from __future__ import annotations
 import argparse
 
 from whatif.engine.claims import ClaimCheck, check_claims
-from whatif.cli.commands.common import parse_overrides, print_json
+from whatif.cli.commands.common import check_stdin_once, display_name, parse_overrides, print_json, read_preset
 from whatif.engine.errors import WhatifError
 from whatif.engine.evaluate import Result, evaluate
-from whatif.engine.presets import check_references, load_preset
+from whatif.engine.presets import check_references
 
 COLUMNS = (("claim", 13), ("claimed", 15), ("computed", 15), ("ratio", 7), ("implied util", 13),
            ("implied MFU", 13), ("verdict", 0))
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("presets", metavar="PRESET", nargs="+", help="preset TOML files with a [claims] table")
+    parser.add_argument("presets", metavar="PRESET", nargs="+", help="preset TOML files with a [claims] table (one may be -, standard input)")
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="GROUP.KEY=VALUE",
                         help="override one input in every preset, e.g. --set workload.flops=3.8e25 (repeatable)")
     parser.add_argument("--json", action="store_true", help="print a JSON list, one object per preset")
@@ -28,7 +28,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     overrides = parse_overrides(args.overrides)
-    checked = [(path, *_check(path, overrides)) for path in args.presets]
+    check_stdin_once(args.presets)
+    checked = [(display_name(path), *_check(path, overrides)) for path in args.presets]
     if args.json:
         print_json([_as_json(path, result, checks) for path, result, checks in checked])
         return 0
@@ -37,12 +38,12 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _check(path: str, overrides: dict) -> tuple[Result, list[ClaimCheck]]:
-    scenario = load_preset(path)
+    scenario = read_preset(path)
     if overrides:
         try:
             scenario = check_references(scenario.with_values(overrides), None)
         except WhatifError as exc:
-            raise WhatifError(f"--set {exc}", path=path) from None
+            raise WhatifError(f"--set {exc}", path=display_name(path)) from None
     result = evaluate(scenario)
     return result, check_claims(result)
 

@@ -1,4 +1,5 @@
-"""Helpers shared by CLI commands: loading a preset with --set overrides, JSON output."""
+"""Helpers shared by CLI commands: loading a preset (a file, or '-' for standard input) with
+--set overrides, JSON output, writing to standard output or a file."""
 
 from __future__ import annotations
 
@@ -6,15 +7,19 @@ import argparse
 import json
 import sys
 import tomllib
+from pathlib import Path
 from typing import Any
 
 from whatif.engine.errors import WhatifError
-from whatif.engine.presets import check_references, load_preset
+from whatif.engine.presets import check_references, load_preset, parse_preset
 from whatif.engine.scenario import Scenario
+
+STDIN = "-"
+STDIN_NAME = "<stdin>"  # how messages name a preset read from standard input
 
 
 def add_preset_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("preset", metavar="PRESET", help="a preset TOML file")
+    parser.add_argument("preset", metavar="PRESET", help="a preset TOML file, or - to read it from standard input")
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="GROUP.KEY=VALUE",
                         help="override one input, e.g. --set cluster.count=32768 (repeatable)")
 
@@ -37,8 +42,39 @@ def parse_overrides(items: list[str]) -> dict[str, Any]:
     return values
 
 
+def display_name(path: str) -> str:
+    return STDIN_NAME if path == STDIN else path
+
+
+def read_preset(path: str) -> Scenario:
+    """The preset at `path`, or the one on standard input for '-'."""
+    if path != STDIN:
+        return load_preset(path)
+    return parse_preset(_read_stdin(), STDIN_NAME)
+
+
+def check_stdin_once(paths: list[str]) -> None:
+    if paths.count(STDIN) > 1:
+        raise WhatifError("'-' (standard input) can be given for one preset only")
+
+
+def _read_stdin() -> str:
+    if sys.stdin is None:
+        raise WhatifError("cannot read: standard input is closed", path=STDIN_NAME)
+    if sys.stdin.isatty():
+        print("whatif: reading a preset from standard input (end it with ctrl+d)", file=sys.stderr)
+    try:
+        data = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read().encode()
+    except OSError as exc:
+        raise WhatifError(f"cannot read: {exc.strerror or exc}", path=STDIN_NAME) from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise WhatifError("not a text file (expected UTF-8 TOML)", path=STDIN_NAME) from None
+
+
 def scenario_from_args(args: argparse.Namespace) -> Scenario:
-    scenario = load_preset(args.preset)
+    scenario = read_preset(args.preset)
     overrides = parse_overrides(args.overrides)
     if overrides:
         try:
@@ -53,11 +89,30 @@ def print_json(data: Any) -> None:
     sys.stdout.write("\n")
 
 
+def add_output_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("-o", "--out", metavar="FILE",
+                        help="write to FILE (atomic) instead of standard output (also: -o -)")
+    parser.add_argument("--force", action="store_true", help="replace FILE if it exists")
+
+
 def emit(text: str, out: str | None, *, force: bool) -> None:
-    """Print `text`, or write it atomically to `out` (never replacing a file without --force)."""
-    if out:
-        from whatif.engine.atomic import write_atomic
-        path = write_atomic(out, text, overwrite=force, exists_hint="use --force to replace it")
-        print(f"wrote {path}")
-    else:
+    """Print `text` (no `out`, or '-'), or write it atomically to the file `out`, never
+    replacing a file without --force. An existing file that is not a regular one
+    (/dev/stdout, a named pipe) is written into, as the shell's `>` would."""
+    if not out or out == STDIN:
         print(text, end="")
+        return
+    path = Path(out)
+    if path.is_dir():
+        raise WhatifError("is a folder; give a file name", path=out)
+    try:
+        if path.exists() and not path.is_file():
+            # Renaming a temp file over a device would replace the device itself.
+            with path.open("w", encoding="utf-8") as handle:
+                handle.write(text)
+            return
+        from whatif.engine.atomic import write_atomic
+        written = write_atomic(path, text, overwrite=force, exists_hint="use --force to replace it")
+    except OSError as exc:
+        raise WhatifError(f"cannot write {out}: {exc.strerror or exc}") from None
+    print(f"wrote {written}")

@@ -6,7 +6,6 @@ import argparse
 
 from whatif.cli.commands.common import add_preset_arguments, print_json, scenario_from_args
 from whatif.engine.evaluate import evaluate
-from whatif.engine.report import render_explanation, render_result
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -24,7 +23,11 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print_json(result.outputs())
     elif args.explain:
+        from whatif.engine.report import render_explanation  # the formulas: only when asked for
+
         print("\n\n".join(render_explanation(result, name) for name in args.explain))
     else:
+        from whatif.engine.report import render_result
+
         print(render_result(result))
     return 0

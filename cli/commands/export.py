@@ -1,4 +1,4 @@
-"""`whatif export PRESET --format md|csv|json [-o FILE] [--force] [--uncertainty]`
+"""`whatif export PRESET --format md|csv|json [-o FILE|-] [--force] [--uncertainty]`
 
 The preset's results as Markdown, CSV or JSON (docs/model.md §9 names). With --uncertainty, adds
 P10/P50/P90 from the Monte Carlo (ranges and seed from the preset's [uncertainty] table).
@@ -11,15 +11,14 @@ import argparse
 
 from whatif.engine.analysis.export import FORMATS, export_result
 from whatif.engine.analysis.uncertainty import monte_carlo
-from whatif.cli.commands.common import add_preset_arguments, emit, scenario_from_args
+from whatif.cli.commands.common import add_output_arguments, add_preset_arguments, emit, scenario_from_args
 from whatif.engine.evaluate import evaluate
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_preset_arguments(parser)
     parser.add_argument("--format", choices=FORMATS, default="md", help="md (default), csv or json")
-    parser.add_argument("-o", "--out", metavar="FILE", help="write to FILE (atomic) instead of printing")
-    parser.add_argument("--force", action="store_true", help="replace FILE if it exists")
+    add_output_arguments(parser)
     parser.add_argument("--uncertainty", action="store_true", help="add P10/P50/P90 from the Monte Carlo")
 
 

@@ -1,9 +1,11 @@
 """Export a result or a comparison as Markdown, CSV or JSON (same numbers as the app).
 
-CSV and JSON carry raw numbers under the docs/model.md §9 names (empty / null where a
-value is not available); Markdown carries the formatted values a reader wants. Optional
-P10/P50/P90 columns come from whatif.engine.analysis.uncertainty. `write_atomic` never clobbers a
-file unless told to.
+A result's export carries the inputs too (chip, count, region..., each with its unit and
+where its value came from), then the outputs under the docs/model.md §9 names. CSV is one
+row per quantity (kind, key, label, value, unit, origin, source, P10/P50/P90), ready for a
+spreadsheet, with numbers exact but tidy (12 significant digits, empty where a value is not
+available); JSON the same as data; Markdown the values as the app shows them. Optional
+P10/P50/P90 come from whatif.engine.analysis.uncertainty.
 """
 
 from __future__ import annotations
@@ -17,9 +19,50 @@ from whatif.engine.analysis.uncertainty import MonteCarlo
 from whatif.engine.atomic import write_atomic  # noqa: F401  (re-exported for the app)
 from whatif.engine.errors import WhatifError
 from whatif.engine.evaluate import NUMERIC_OUTPUTS, Result
+from whatif.engine.inputs import INPUTS
 from whatif.engine.units import QUANTITIES, fmt
 
 FORMATS = ("md", "csv", "json")
+
+
+def input_rows(result: Result) -> list[dict[str, object]]:
+    """Every scenario input as the model used it: the value (a catalog key for a choice), its
+    unit, and its origin (yours, catalog, default, estimate, auto...) with the source."""
+    r = result.resolved
+    choices = {"cluster.chip": r.chip.key, "facility.cooling": r.cooling.key, "facility.region": r.region.key,
+               "workload.precision": r.precision, "economics.mode": r.mode}
+    rows = []
+    set_keys = _set_keys(result)
+    for spec in INPUTS:
+        if spec.kind == "choice":
+            value: object = choices.get(spec.key, result.scenario.get(spec.key))
+            if value is None:
+                value = spec.blank or ""  # left to the model, e.g. recompute 'auto'
+            origin = r.origins.get(spec.field)  # cooling and region say why they default
+            kind, source = (("input", "set in the scenario") if spec.key in set_keys
+                            else (origin.kind, origin.source) if origin else ("default", ""))
+        else:
+            origin = r.origins[spec.name]
+            value, kind, source = r.values[spec.name], origin.kind, origin.source
+            if spec.auto is not None and origin.kind == "auto":
+                value = result.values[spec.auto]
+        rows.append({"key": spec.key, "label": spec.label, "value": value, "unit": spec.unit,
+                     "origin": kind, "source": source})
+    return rows
+
+
+def _set_keys(result: Result) -> set[str]:
+    s = result.scenario
+    return {f"{group}.{name}" for group in ("workload", "cluster", "facility", "economics")
+            for name in getattr(s, group).model_fields_set}
+
+
+def _input_text(row: dict[str, object]) -> str:
+    value = row["value"]
+    if isinstance(value, str):
+        return value
+    name = next(spec.name for spec in INPUTS if spec.key == row["key"])
+    return fmt(name, float(value))  # type: ignore[arg-type]
 
 
 def result_markdown(result: Result, mc: MonteCarlo | None = None) -> str:
@@ -39,28 +82,42 @@ def result_markdown(result: Result, mc: MonteCarlo | None = None) -> str:
         lines.append(row)
     if mc:
         lines += ["", f"P10/P50/P90: {mc.samples:,} {mc.distribution} Monte Carlo draws, seed {mc.seed}."]
+    lines += ["", "## Inputs", "", "| Input | Value | From |", "|---|---:|---|"]
+    lines += [f"| {row['label']} | {_md(_input_text(row))} | {row['origin']} |" for row in input_rows(result)]
     if result.warnings:
         lines += ["", "## Warnings", ""]
         lines += [f"- **{w.code}**: {w.message}" for w in result.warnings]
     return "\n".join(lines) + "\n"
 
 
+CSV_COLUMNS = ("kind", "key", "label", "value", "unit", "origin", "source", "p10", "p50", "p90")
+
+
 def result_csv(result: Result, mc: MonteCarlo | None = None) -> str:
-    """One header row of docs/model.md §9 names and one row of values (plus p10/p50/p90 rows)."""
+    """One row per input, then one per output: kind, key, label, value, unit, origin, source
+    and, with a Monte Carlo, P10/P50/P90."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["row", *NUMERIC_OUTPUTS, "mfu_estimated", "goodput_estimated", "warnings"])
+    writer.writerow(CSV_COLUMNS)
+    for row in input_rows(result):
+        value = row["value"]
+        writer.writerow(["input", row["key"], row["label"], value if isinstance(value, str) else _csv_number(value),
+                         row["unit"], row["origin"], row["source"], "", "", ""])
+    for name in NUMERIC_OUTPUTS:
+        q = QUANTITIES[name]
+        bands = [_csv_number(getattr(mc.bands[name], p)) for p in ("p10", "p50", "p90")] if mc else ["", "", ""]
+        writer.writerow(["output", name, q.label, _csv_number(result.values[name]), q.unit, "computed", "", *bands])
     v = result.values
-    writer.writerow(["value", *(_csv_number(v[n]) for n in NUMERIC_OUTPUTS), bool(v["mfu_estimated"]),
-                     bool(v["goodput_estimated"]), ";".join(result.warning_codes())])
-    if mc:
-        for label, attr in (("p10", "p10"), ("p50", "p50"), ("p90", "p90")):
-            writer.writerow([label, *(_csv_number(getattr(mc.bands[n], attr)) for n in NUMERIC_OUTPUTS), "", "", ""])
+    for name in ("mfu_estimated", "goodput_estimated"):
+        writer.writerow(["flag", name, QUANTITIES[name].label, bool(v[name]), "", "computed", "", "", "", ""])
+    writer.writerow(["flag", "warnings", "Warnings", ";".join(result.warning_codes()), "", "computed", "", "", "", ""])
     return buffer.getvalue()
 
 
 def result_json(result: Result, mc: MonteCarlo | None = None) -> str:
-    data: dict[str, object] = {"scenario": result.scenario.name, "outputs": result.outputs()}
+    inputs = [{**row, "value": row["value"] if isinstance(row["value"], str) else finite_or_none(_tidy(row["value"]))}
+              for row in input_rows(result)]
+    data: dict[str, object] = {"scenario": result.scenario.name, "inputs": inputs, "outputs": result.outputs()}
     if mc:
         data["uncertainty"] = _mc_dict(mc)
     return json.dumps(data, indent=2, allow_nan=False) + "\n"
@@ -156,9 +213,17 @@ def _check(fmt_name: str) -> str:
     return fmt_name
 
 
-def _csv_number(value: float) -> str:
-    v = finite_or_none(float(value))
-    return "" if v is None else repr(v)
+def _tidy(value: object) -> float:
+    """Exact to 12 significant digits: 0.35672555519999993 reads 0.3567255552."""
+    return float(f"{float(value):.12g}")  # type: ignore[arg-type]
+
+
+def _csv_number(value: object) -> str:
+    v = finite_or_none(float(value))  # type: ignore[arg-type]
+    if v is None:
+        return ""
+    v = _tidy(v)
+    return str(int(v)) if v.is_integer() and abs(v) < 1e15 else repr(v)
 
 
 def _md(text: str) -> str:

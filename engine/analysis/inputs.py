@@ -58,7 +58,24 @@ def batch_columns(resolved: Resolved, spec: Input, values: np.ndarray) -> dict[s
     if origins["flops"].kind == "derived":
         tokens = columns.get("tokens_t", v["tokens_t"])
         columns["flops"] = 6.0 * np.asarray(active) * 1e9 * np.asarray(tokens) * 1e12
+    if spec.name in ("params_b", "active_params_b"):
+        columns.update(_shape_columns(resolved, np.asarray(columns.get("params_b", v["params_b"]), dtype=float),
+                                      np.asarray(active, dtype=float)))
     return columns
+
+
+def _shape_columns(resolved: Resolved, params: np.ndarray, active: np.ndarray) -> dict[str, np.ndarray]:
+    """The model-family shape at every size of a sweep (docs/model.md §15), for the fields the
+    scenario leaves to the family; one lookup per distinct size."""
+    from whatif.engine.shapes import SHAPE_FIELDS, shape_for
+    free = [k for k in (*SHAPE_FIELDS, "gated") if resolved.origins[k].kind != "input"]
+    if not free:
+        return {}
+    params, active = np.broadcast_arrays(params, active)
+    pairs, inverse = np.unique(np.stack([params.ravel(), active.ravel()], axis=1), axis=0, return_inverse=True)
+    table = np.array([[shape_for(float(p), float(a)).values[k] for k in free] for p, a in pairs])
+    rows = table[inverse.ravel()]
+    return {k: rows[:, i].reshape(params.shape) for i, k in enumerate(free)}
 
 
 def scenario_value(spec: Input, value: float) -> int | float:

@@ -159,13 +159,44 @@ def monte_carlo(scenario: Scenario, base: Result | None = None, samples: int | N
         raise WhatifError(f"samples must be at least 1, got {n}", key="uncertainty.samples")
     seed = table.seed if seed is None else seed
     ranges, notes = input_ranges(base)
-    rng = np.random.default_rng(seed)
+    # Draw only the inputs the asked outputs depend on; each input has its own stream (seed,
+    # position in UNCERTAIN_KEYS), so a band does not change with which other outputs are asked.
+    needed = _inputs_affecting(base, ranges, outputs)
     columns = {}
     for r in ranges:
+        if r.name not in needed:
+            continue
         spec = input_spec(r.key)
+        rng = np.random.default_rng([seed, _STREAM[r.name]])
         sample = draw(rng, r, n, table.distribution)
         # Clip only ranges that reach past the valid interval (clipping costs ~1 ms per 100k).
         columns[spec.name] = clip(spec, sample) if r.low < spec.low or r.high > spec.high else sample
-    values = evaluate_batch(base.resolved, **columns)
+    values = evaluate_batch(base.resolved, outputs=outputs, **columns) if columns else base.values
     bands = _bands(values, base, outputs)
     return MonteCarlo(n, seed, table.distribution, ranges, bands, notes)
+
+
+_STREAM = {name: i for i, name in enumerate(UNCERTAIN_KEYS)}
+
+
+def _inputs_affecting(base: Result, ranges: list[InputRange], outputs: tuple[str, ...]) -> set[str]:
+    """The uncertain inputs that move any of `outputs`: one small batch, row 0 at the point and
+    row i + 1 with input i at the far end of its range (e.g. the grid's carbon does not move
+    the cost, the rent does not move the energy)."""
+    moving = [r for r in ranges if r.high - r.low > 1e-12 * max(abs(r.high), 1.0)]
+    if not moving:
+        return set()
+    k = len(moving)
+    columns = {}
+    for i, r in enumerate(moving):
+        spec = input_spec(r.key)
+        column = np.full(k + 1, r.likely)
+        column[i + 1] = r.high if r.high != r.likely else r.low
+        columns[spec.name] = clip(spec, column)
+    probe = evaluate_batch(base.resolved, outputs=outputs, **columns)
+    needed = set()
+    for name in outputs:
+        column = np.asarray(probe[name], dtype=float)
+        same = (column[1:] == column[0]) | (np.isnan(column[1:]) & np.isnan(column[0]))
+        needed.update(r.name for r, s in zip(moving, same) if not s)
+    return needed

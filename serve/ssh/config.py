@@ -26,6 +26,12 @@ class ServeConfig:
     password: str | None = None
     authorized_keys: Path | None = None
     grace_s: float = 1.0  # per signal when stopping an app (HUP, TERM, KILL)
-    login_timeout_s: float = 30.0
-    max_connections_extra: int = 16  # connections beyond max_sessions still let in to be told "full"
+    # Before a seat: the lobby (limits.py), separate from the seats.
+    login_timeout_s: float = 10.0  # from TCP accept to logged in
+    session_start_timeout_s: float = 5.0  # from logged in to the app started (session, PTY, shell)
+    max_pending: int = 64  # connections in the lobby at once
+    # Of them from one address (IPv4, or IPv6 /64): more than a class behind one NAT
+    # connecting at the same moment (20 seats by default), about a third of the lobby.
+    max_pending_per_address: int = 24
+    max_auth_attempts: int = 3  # passwords per connection; attempts per address are paced (limits.AuthThrottle)
     preload: bool = True  # fork apps from a preloaded process (preload.py) when `app` has a function

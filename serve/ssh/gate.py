@@ -97,9 +97,14 @@ class OutputGate:
         return _ESCAPES.sub("", raw)
 
     def looks_crashed(self, exit_status: int | None) -> bool:
-        """A non-zero exit, a signal, or a traceback on the normal screen."""
+        """A non-zero exit, a signal, or a traceback on the normal screen. With no status
+        (None: unknown), an app that never left the alternate screen did not end cleanly."""
         held = bytes(self._held) + self._pending
-        return exit_status != 0 or _TRACEBACK_MARK in held
+        if _TRACEBACK_MARK in held:
+            return True
+        if exit_status is None:
+            return self.on_alt_screen
+        return exit_status != 0
 
     def release(self) -> bytes:
         """The held output, for a clean exit."""

@@ -18,8 +18,12 @@ Protocol, over a SOCK_SEQPACKET socket pair (one JSON message per packet):
 The preloader forks only; it never reads what visitors type. It exits when the server
 closes its end of the socket.
 
-The server falls back to starting the entry's command itself when the preloader does not
-come up or dies (child.AppChild.spawn).
+Visitors' apps do not depend on the preloader once forked: each leads its own session,
+and the server watches it through a pidfd (`ForkedProcess`), not through the socket. If
+the preloader dies, running apps go on (the system's init adopts and later reaps them;
+their exit status is then unknown to the server, which says so with None), the server
+starts a new preloader (server.py), and meanwhile starts apps as processes of their own
+(child.AppChild.spawn).
 """
 
 from __future__ import annotations
@@ -199,21 +203,66 @@ def main(argv: Sequence[str]) -> int:
 
 
 # ----------------------------------------------------------------------- server side
-class ForkedProcess:
-    """What AppChild needs of a process the preloader forked: pid, returncode, wait()."""
+# After a forked app's pidfd says it ended, how long to wait for the preloader's report of
+# its exit status (it reaps at once; this only bounds a preloader that is stuck or dying).
+_STATUS_REPORT_WAIT_S = 1.0
 
-    def __init__(self, pid: int) -> None:
+
+class ForkedProcess:
+    """What AppChild needs of a process the preloader forked: pid, returncode, exited, wait().
+
+    Its end is seen through a pidfd, whoever its parent is by then (the preloader, or init
+    once the preloader is gone); its exit status comes from the preloader's report, or is
+    None (unknown) when no report comes."""
+
+    def __init__(self, pid: int, preloader: Preloader) -> None:
         self.pid = pid
         self.returncode: int | None = None
-        self._exited = asyncio.get_running_loop().create_future()
+        self.exited = False
+        self._preloader = preloader
+        self._done: asyncio.Future[int | None] = asyncio.get_running_loop().create_future()
+        self._report_timer: asyncio.TimerHandle | None = None
+        self._pidfd = -1
+        try:
+            self._pidfd = os.pidfd_open(pid)
+        except ProcessLookupError:  # already ended and reaped: its report is on the way or lost
+            self._ended()
+            return
+        asyncio.get_running_loop().add_reader(self._pidfd, self._ended)
 
-    def _set_exit(self, status: int) -> None:
-        if self.returncode is None:
-            self.returncode = status
-            self._exited.set_result(status)
+    def _close_pidfd(self) -> None:
+        if self._pidfd >= 0:
+            asyncio.get_running_loop().remove_reader(self._pidfd)
+            os.close(self._pidfd)
+            self._pidfd = -1
 
-    async def wait(self) -> int:
-        return await asyncio.shield(self._exited)
+    def _ended(self) -> None:
+        """The process is gone; its status follows from the preloader, if it is alive."""
+        self._close_pidfd()
+        if self._done.done() or self._report_timer is not None:
+            return
+        if self._preloader.alive:
+            self._report_timer = asyncio.get_running_loop().call_later(_STATUS_REPORT_WAIT_S, self._set_exit, None)
+        else:
+            self._set_exit(None)
+
+    def _preloader_gone(self) -> None:
+        if self._report_timer is not None:  # ended, and the report will not come now
+            self._set_exit(None)
+
+    def _set_exit(self, status: int | None) -> None:
+        if self._done.done():
+            return
+        if self._report_timer is not None:
+            self._report_timer.cancel()
+            self._report_timer = None
+        self._close_pidfd()
+        self.returncode = status
+        self.exited = True
+        self._done.set_result(status)
+
+    async def wait(self) -> int | None:
+        return await asyncio.shield(self._done)
 
 
 class Preloader:
@@ -227,6 +276,7 @@ class Preloader:
         self._children: dict[int, ForkedProcess] = {}
         self._early_exits: dict[int, int] = {}
         self._reader: asyncio.Task[None] | None = None
+        self.started_s = asyncio.get_running_loop().time()
 
     @classmethod
     async def start(cls, app: AppEntry, cwd: str, env: dict[str, str]) -> Preloader | None:
@@ -251,6 +301,10 @@ class Preloader:
             ready = json.loads(await asyncio.wait_for(loop.sock_recv(ours, MAX_MESSAGE_BYTES), READY_TIMEOUT_S))
         except (TimeoutError, OSError, ValueError):
             ready = None
+        except BaseException:  # cancelled (the server is closing): leave nothing behind
+            ours.close()
+            process.kill()
+            raise
         if not ready or not ready.get("ready"):
             log.warning("preloader did not come up; apps start on their own")
             ours.close()
@@ -276,9 +330,11 @@ class Preloader:
             pid = await asyncio.wait_for(started, READY_TIMEOUT_S)
         finally:
             self._starting.pop(request_id, None)
-        child = self._children[pid] = ForkedProcess(pid)
+        child = ForkedProcess(pid, self)
         if pid in self._early_exits:
             child._set_exit(self._early_exits.pop(pid))
+        elif not child.exited:
+            self._children[pid] = child
         return child
 
     async def _read(self) -> None:
@@ -296,14 +352,25 @@ class Preloader:
             for future in self._starting.values():
                 if not future.done():
                     future.set_exception(error)
-            for child in self._children.values():
-                child._set_exit(-1)  # its apps lost their parent; AppChild.stop still signals them
+            for child in list(self._children.values()):
+                child._preloader_gone()  # running apps go on; their pidfds tell when they end
+            self._children.clear()
+
+    async def wait_stopped(self) -> int | None:
+        """Wait until the preloader is gone (its socket closed); its exit status, if it exited."""
+        if self._reader is not None:
+            await asyncio.shield(self._reader)
+        try:
+            return await asyncio.wait_for(self.process.wait(), 5)
+        except TimeoutError:
+            return None
 
     def _dispatch(self, message: dict[str, Any]) -> None:
         if "exited" in message:
             child = self._children.pop(message["exited"], None)
             if child is None:
-                self._early_exits[message["exited"]] = message["status"]
+                if len(self._early_exits) < 1000:
+                    self._early_exits[message["exited"]] = message["status"]
             else:
                 child._set_exit(message["status"])
             return

@@ -4,7 +4,10 @@ Refused by construction: exec and subsystem requests (so no SFTP/SCP), TCP/UNIX 
 forwarding in both directions, agent and X11 forwarding, a second session on the same
 connection. Environment variables a client sends are never passed to the app. When the
 app is given as a function (AppEntry.function) the server runs a preloader (preload.py)
-that forks visitors' apps.
+that forks visitors' apps; if it dies, running apps go on and a new one is started.
+
+Before it has an app, a connection costs the server a place in the lobby (limits.py),
+not a seat: a few seconds to log in, a few more to start the app.
 """
 
 from __future__ import annotations
@@ -23,11 +26,16 @@ import asyncssh
 from whatif.engine.settings import host_key_path
 
 from whatif.serve.demo import remove_session_dir, visitor_environment
-from whatif.serve.ssh.preload import Preloader
 from whatif.serve.ssh.config import AUTH_MODES, ServeConfig
+from whatif.serve.ssh.limits import AuthThrottle, Lobby, address_key
+from whatif.serve.ssh.preload import Preloader
 from whatif.serve.ssh.session import DemoSession
 
 log = logging.getLogger("whatif.ssh")
+
+# A preloader that died within this long of its start is restarted after a delay that
+# doubles (1 s, 2 s, ... at most this long); one that lived longer, at once.
+_PRELOADER_STEADY_S = 60.0
 
 class ServeError(Exception):
     """A configuration problem to show as one line, without a traceback."""
@@ -75,25 +83,62 @@ def load_or_create_host_key(path: Path) -> asyncssh.SSHKey:
 
 
 class _Connection(asyncssh.SSHServer):
-    """Per-connection policy: authentication and which channels may open."""
+    """Per-connection policy: the lobby and its deadlines, authentication, which channels may open.
+
+    A connection waits in the server's lobby (limits.py) until its app starts: it must
+    log in within `login_timeout_s` (asyncssh's login timer) and then start its app within
+    `session_start_timeout_s`, or it is closed. It gets one app; when that session's
+    channel closes, so does the connection."""
 
     def __init__(self, server: DemoServer) -> None:
         self._server = server
         self._conn: asyncssh.SSHServerConnection | None = None
         self._has_session = False
+        self._start_timer: asyncio.TimerHandle | None = None
+        self._auth_failures = 0
         self.peer = "?"
+        self.address = "?"
 
     def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
         self._conn = conn
         host, port = conn.get_extra_info("peername")[:2]
         self.peer = f"{host}:{port}"
-        if not self._server.admit_connection(conn):
-            log.warning("%s: too many open connections; closed", self.peer)
-            conn.close()
+        self.address = address_key(host)
+        self._server.admit_connection(self)
 
     def connection_lost(self, exc: Exception | None) -> None:
+        self._cancel_start_timer()
+        self._server.forget_connection(self)
+
+    def close(self) -> None:
         if self._conn is not None:
-            self._server.forget_connection(self._conn)
+            self._conn.close()
+
+    async def wait_closed(self) -> None:
+        if self._conn is not None:
+            await self._conn.wait_closed()
+
+    def auth_completed(self) -> None:
+        timeout_s = self._server.config.session_start_timeout_s
+        if timeout_s > 0 and self in self._server.lobby:
+            self._start_timer = asyncio.get_running_loop().call_later(timeout_s, self._no_app_started)
+
+    def _no_app_started(self) -> None:
+        self._start_timer = None
+        if self in self._server.lobby:
+            log.info("%s: logged in but started no app within %g s; closed", self.peer,
+                     self._server.config.session_start_timeout_s)
+            self.close()
+
+    def _cancel_start_timer(self) -> None:
+        if self._start_timer is not None:
+            self._start_timer.cancel()
+            self._start_timer = None
+
+    def app_starting(self) -> None:
+        """The session took a seat: the connection leaves the lobby."""
+        self._cancel_start_timer()
+        self._server.lobby.leave(self)
 
     def begin_auth(self, username: str) -> bool:
         if self._server.config.auth == "keys" and self._conn is not None:
@@ -103,15 +148,22 @@ class _Connection(asyncssh.SSHServer):
     def password_auth_supported(self) -> bool:
         return self._server.config.auth == "password"
 
-    def validate_password(self, username: str, password: str) -> bool:
+    async def validate_password(self, username: str, password: str) -> bool:
+        """Each attempt waits its address's turn (limits.AuthThrottle) before it is checked;
+        after `max_auth_attempts` failures the connection is closed."""
+        throttle = self._server.auth_throttle
+        await throttle.wait_turn(self.address)
         expected = self._server.config.password or ""
         ok = bool(expected) and hmac.compare_digest(password.encode(), expected.encode())
-        if not ok:
-            log.info("%s: wrong password for %r", self.peer, username)
-        return ok
-
-    def public_key_auth_supported(self) -> bool:
-        return self._server.config.auth == "keys"
+        if ok:
+            return True
+        throttle.record_failure(self.address)
+        self._auth_failures += 1
+        log.info("%s: wrong password for %r (%d of %d)", self.peer, username[:64], self._auth_failures,
+                 self._server.config.max_auth_attempts)
+        if self._auth_failures >= self._server.config.max_auth_attempts and self._conn is not None:
+            self._conn.disconnect(asyncssh.DISC_NO_MORE_AUTH_METHODS_AVAILABLE, "Too many authentication failures")
+        return False
 
     def session_requested(self) -> DemoSession | bool:
         if self._has_session or self._conn is None:
@@ -119,7 +171,10 @@ class _Connection(asyncssh.SSHServer):
         self._has_session = True
         local_host, local_port = self._conn.get_extra_info("sockname")[:2]
         username = self._conn.get_extra_info("username") or "demo"
-        return DemoSession(self._server, self.peer, (local_host, local_port), username)
+        return DemoSession(self._server, self.peer, (local_host, local_port), username, self)
+
+    def public_key_auth_supported(self) -> bool:
+        return self._server.config.auth == "keys"
 
     # Forwarding of any kind is refused (the defaults say so too; explicit is safer).
     def connection_requested(self, *args: Any) -> bool:
@@ -153,10 +208,14 @@ class DemoServer:
             self.authorized_keys = self._read_authorized_keys(config.authorized_keys)
         self.host_key = load_or_create_host_key(config.host_key_path)
         self.sessions: list[DemoSession] = []
-        self._connections: set[asyncssh.SSHServerConnection] = set()
+        self._connections: set[_Connection] = set()
+        self.lobby: Lobby[_Connection] = Lobby(config.max_pending, config.max_pending_per_address)
+        self.auth_throttle = AuthThrottle()
         self._acceptor: asyncssh.SSHAcceptor | None = None
         self.preloader: Preloader | None = None
         self._preloader_dir: Path | None = None
+        self._preloader_watch: asyncio.Task[None] | None = None
+        self._closing = False
 
     @staticmethod
     def _read_authorized_keys(path: Path | None) -> asyncssh.SSHAuthorizedKeys:
@@ -198,6 +257,7 @@ class DemoServer:
 
     async def close(self) -> None:
         """Stop listening, say goodbye to every visitor, stop every app, wait for all of it."""
+        self._closing = True
         if self._acceptor is not None:
             self._acceptor.close()
             await self._acceptor.wait_closed()
@@ -206,10 +266,10 @@ class DemoServer:
         tasks = [s.task for s in self.sessions if s.task is not None]
         if tasks:
             await asyncio.gather(*tasks, return_exceptions=True)
-        for conn in list(self._connections):
-            conn.close()
-        for conn in list(self._connections):
-            await conn.wait_closed()
+        for connection in list(self._connections):
+            connection.close()
+        for connection in list(self._connections):
+            await connection.wait_closed()
         await self._stop_preloader()
 
     async def _start_preloader(self) -> None:
@@ -218,10 +278,41 @@ class DemoServer:
         that its forks, every visitor's app, cannot write to."""
         self._preloader_dir = Path(tempfile.mkdtemp(prefix="whatif-preload-"))
         self._preloader_dir.chmod(0o500)
+        await self._launch_preloader()
+
+    async def _launch_preloader(self, restart_delay_s: float = 0.0) -> Preloader | None:
+        """Start a preloader and watch it; None (logged) if it does not come up."""
+        assert self._preloader_dir is not None
         env = visitor_environment(self._preloader_dir, self.config.app.environment)
-        self.preloader = await Preloader.start(self.config.app, str(self._preloader_dir), env)
+        preloader = await Preloader.start(self.config.app, str(self._preloader_dir), env)
+        if preloader is not None:
+            self.preloader = preloader
+            self._preloader_watch = asyncio.ensure_future(self._watch_preloader(preloader, restart_delay_s))
+        return preloader
+
+    async def _watch_preloader(self, preloader: Preloader, restart_delay_s: float = 0.0) -> None:
+        """When the preloader dies, its running apps go on (preload.ForkedProcess); new
+        visitors get apps started on their own until a new preloader is ready."""
+        loop = asyncio.get_running_loop()
+        status = await preloader.wait_stopped()
+        await preloader.close()
+        if self._closing:
+            return
+        lived_s = loop.time() - preloader.started_s
+        delay_s = 0.0 if lived_s >= _PRELOADER_STEADY_S else min(max(1.0, 2 * restart_delay_s), _PRELOADER_STEADY_S)
+        log.warning("preloader stopped (pid %d, status %s, after %.0f s); running apps go on; "
+                    "a new one starts in %g s", preloader.process.pid, status, lived_s, delay_s)
+        await asyncio.sleep(delay_s)
+        if self._closing:
+            return
+        fresh = await self._launch_preloader(delay_s)
+        if fresh is not None:  # else logged: apps start on their own from now on
+            log.info("preloader restarted (pid %d)", fresh.process.pid)
 
     async def _stop_preloader(self) -> None:
+        self._closing = True
+        if self._preloader_watch is not None:
+            self._preloader_watch.cancel()
         if self.preloader is not None:
             await self.preloader.close()
         if self._preloader_dir is not None:
@@ -239,12 +330,20 @@ class DemoServer:
         if session in self.sessions:
             self.sessions.remove(session)
 
-    def admit_connection(self, conn: asyncssh.SSHServerConnection) -> bool:
-        limit = self.config.max_sessions + self.config.max_connections_extra
-        if len(self._connections) >= limit:
-            return False
-        self._connections.add(conn)
-        return True
+    def admit_connection(self, connection: _Connection) -> None:
+        """A new TCP connection enters the lobby, or is closed at once."""
+        admitted, displaced = self.lobby.admit(connection, connection.address)
+        if not admitted:
+            log.warning("%s: %d connections from %s are already logging in; closed", connection.peer,
+                        self.config.max_pending_per_address, connection.address)
+            connection.close()
+            return
+        self._connections.add(connection)
+        if displaced is not None:
+            log.warning("%s: %d connections logging in; closed the oldest of %s (%s) to let a new one in",
+                        connection.peer, self.config.max_pending, displaced.address, displaced.peer)
+            displaced.close()
 
-    def forget_connection(self, conn: asyncssh.SSHServerConnection) -> None:
-        self._connections.discard(conn)
+    def forget_connection(self, connection: _Connection) -> None:
+        self.lobby.leave(connection)
+        self._connections.discard(connection)

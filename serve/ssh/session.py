@@ -41,12 +41,24 @@ class SeatKeeper(Protocol):
     def claim_seat(self, session: DemoSession) -> bool: ...
     def release_seat(self, session: DemoSession) -> None: ...
 
+
+class Connection(Protocol):
+    """What a session needs of its SSH connection (serve.ssh.server._Connection)."""
+
+    def app_starting(self) -> None: ...  # the connection has a seat: it leaves the lobby
+    def close(self) -> None: ...
+
 log = logging.getLogger("whatif.ssh")
 
 _READ_CHUNK_BYTES = 64 * 1024
 _INPUT_QUEUE_LIMIT_BYTES = 64 * 1024
 # After the app exits, how long to keep draining its PTY for the last output.
 _DRAIN_AFTER_EXIT_S = 0.5
+# After a session ended, how long its connection may stay open for the channel to close.
+_CLOSE_AFTER_END_S = 2.0
+# Window changes are applied at most this often: a storm of them costs the app one
+# layout per interval (the last size always wins).
+RESIZE_INTERVAL_S = 0.1
 
 MSG_CRASH = (
     "\r\nSorry, the whatif demo stopped unexpectedly; the error was logged on the server.\r\n"
@@ -79,8 +91,13 @@ def msg_idle(idle_timeout_s: float) -> str:
 class DemoSession(asyncssh.SSHServerSession):  # type: ignore[type-arg]
     """The visitor's channel and their app."""
 
-    def __init__(self, server: SeatKeeper, peer: str, where: tuple[str, int], username: str) -> None:
+    def __init__(self, server: SeatKeeper, peer: str, where: tuple[str, int], username: str,
+                 connection: Connection | None = None) -> None:
         self._server = server
+        self._connection = connection
+        self._started = False
+        self._applied_size: TermSize | None = None
+        self._resize_timer: asyncio.TimerHandle | None = None
         self.peer = peer
         self._where = where
         self._username = username
@@ -115,11 +132,21 @@ class DemoSession(asyncssh.SSHServerSession):  # type: ignore[type-arg]
 
     def terminal_size_changed(self, width: int, height: int, pixwidth: int, pixheight: int) -> None:
         self._size = TermSize.from_client(width, height, pixwidth, pixheight)
-        if self.child is not None:
-            try:
-                self.child.resize(self._size)
-            except OSError:
-                pass  # the app is already gone
+        if self._resize_timer is None:
+            self._apply_size()
+
+    def _apply_size(self) -> None:
+        """Give the app the latest size, unless it has it; then hold further changes for
+        RESIZE_INTERVAL_S (the timer applies whatever the last one was)."""
+        self._resize_timer = None
+        if self.child is None or self._size == self._applied_size:
+            return
+        try:
+            self.child.resize(self._size)
+        except OSError:
+            return  # the app is already gone
+        self._applied_size = self._size
+        self._resize_timer = asyncio.get_running_loop().call_later(RESIZE_INTERVAL_S, self._apply_size)
 
     def shell_requested(self) -> bool:
         return True  # the "shell" is the app; nothing else is ever started
@@ -144,10 +171,13 @@ class DemoSession(asyncssh.SSHServerSession):  # type: ignore[type-arg]
             log.info("%s: no terminal requested; sent the hint", self.peer)
             self._finish_channel(self._hint(), status=1)
             return
+        self._started = True
         if not self._server.claim_seat(self):
             log.info("%s: turned away, all %d seats taken", self.peer, self._server.config.max_sessions)
             self._finish_channel(msg_full(self._server.config.max_sessions), status=1)
             return
+        if self._connection is not None:
+            self._connection.app_starting()
         self.task = asyncio.get_running_loop().create_task(self._run(), name=f"whatif-ssh {self.peer}")
 
     def data_received(self, data: bytes, datatype: Any) -> None:
@@ -156,11 +186,21 @@ class DemoSession(asyncssh.SSHServerSession):  # type: ignore[type-arg]
         self._flush_input()
 
     def eof_received(self) -> bool:
-        return False  # the visitor closed their input: end the session
+        # The visitor closed their input: the session ends as if they had left (nothing
+        # more is written to the channel; asyncssh answers with our EOF, and the session's
+        # cleanup closes the channel).
+        self._gone.set()
+        self._stop_reading_app()
+        return False
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._gone.set()
         self._stop_reading_app()
+        if self._resize_timer is not None:
+            self._resize_timer.cancel()
+            self._resize_timer = None
+        if self._started and self._connection is not None:
+            self._connection.close()  # one app per connection: once it is over, so is the connection
 
     def pause_writing(self) -> None:
         self._stop_reading_app()
@@ -182,14 +222,16 @@ class DemoSession(asyncssh.SSHServerSession):  # type: ignore[type-arg]
         self._write(MSG_STARTING.encode())  # starting takes seconds; say so before the screen opens
         try:
             self.session_dir = create_session_dir("whatif-ssh-")
+            spawn_size = self._size
             self.child = await AppChild.spawn(
-                self._server.config.app, self._term_type, self._size, self.session_dir,
+                self._server.config.app, self._term_type, spawn_size, self.session_dir,
                 preloader=self._server.preloader,
             )
+            self._applied_size = spawn_size
             log.info("%s: app started (pid %d%s, %s, %dx%d)", self.peer, self.child.pid,
                      ", preloaded" if self.child.preloaded else "", self._term_type, self._size.columns,
                      self._size.rows)
-            self.child.resize(self._size)  # a resize may have arrived while it started
+            self._apply_size()  # a resize may have arrived while it started
             self._flush_input()
             self._start_reading_app()
             reason = await self._wait_for_end()
@@ -245,7 +287,7 @@ class DemoSession(asyncssh.SSHServerSession):  # type: ignore[type-arg]
         elif reason == "shutdown":
             self._finish_channel(TERMINAL_RESET.decode() + MSG_SHUTDOWN, 0)
 
-    def _report_exit(self, status: int) -> None:
+    def _report_exit(self, status: int | None) -> None:
         assert self.child is not None
         if self._gate.looks_crashed(status):
             log.error("%s: app crashed (pid %d, status %s); its output:\n%s", self.peer,
@@ -263,7 +305,10 @@ class DemoSession(asyncssh.SSHServerSession):  # type: ignore[type-arg]
         if self._gone.is_set():
             return
         self._write(message.encode())
-        self._chan.exit(status)
+        try:
+            self._chan.exit(status)
+        except OSError:  # the channel closed meanwhile
+            self._gone.set()
 
     def _cleanup(self) -> None:
         self._stop_reading_app()
@@ -275,12 +320,22 @@ class DemoSession(asyncssh.SSHServerSession):  # type: ignore[type-arg]
         if self.session_dir is not None:
             remove_session_dir(self.session_dir)
         self._server.release_seat(self)
+        if self._chan is not None:
+            self._chan.close()  # after EOF from the visitor it is still half-open; else a no-op
+        if self._connection is not None:
+            # Normally the channel closes first (connection_lost closes the connection); a
+            # client that never closes its end loses the connection shortly after.
+            asyncio.get_running_loop().call_later(_CLOSE_AFTER_END_S, self._connection.close)
 
     # --- byte pumps ---------------------------------------------------------------------
 
     def _write(self, data: bytes) -> None:
         if data and not self._gone.is_set():
-            self._chan.write(data)
+            try:
+                self._chan.write(data)
+            except OSError:  # BrokenPipeError: the channel is closing; the visitor is gone
+                self._gone.set()
+                self._stop_reading_app()
 
     def _start_reading_app(self) -> None:
         if self.child is None or self.child.master_fd < 0 or self._reading_app or self._gone.is_set():

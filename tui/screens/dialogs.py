@@ -211,6 +211,41 @@ class TomlScreen(Dialog):
             yield TextArea(self.text, read_only=True, id="toml-text", show_line_numbers=False)
 
 
+class DetailsScreen(Dialog):
+    """The preset's name, description and source, which an edited scenario often outgrows.
+    Dismisses with {"name", "description", "source"} or None."""
+
+    def __init__(self, name: str, description: str, source: str | None) -> None:
+        super().__init__()
+        self.values = {"name": name, "description": description, "source": source or ""}
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog wide", id="details") as box:
+            box.border_title = "Preset details"
+            box.border_subtitle = "Enter save · Esc cancel"
+            for key, label in (("name", "Name"), ("description", "Description"), ("source", "Source")):
+                yield Label(label)
+                yield Input(self.values[key], id=f"details-{key}", select_on_focus=False)
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("OK", variant="primary", id="details-ok")
+                yield Button("Cancel", id="details-cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#details-name", Input).focus()
+
+    def _answer(self) -> dict[str, str | None]:
+        values = {key: self.query_one(f"#details-{key}", Input).value.strip() for key in self.values}
+        return {**values, "source": values["source"] or None}
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.dismiss(self._answer())
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.dismiss(self._answer() if event.button.id == "details-ok" else None)
+
+
 class RecoverScreen(ConfirmScreen):
     """Unsaved edits left by an app that ended without saving: True restore, False discard,
     None (Escape) decide at the next start. Enter restores: the choice that loses nothing."""

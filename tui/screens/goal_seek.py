@@ -19,7 +19,9 @@ from whatif.engine.analysis.inputs import numeric_keys, parse_range
 from whatif.engine.analysis.solve import Goal, Solution, solve
 from whatif.engine.errors import WhatifError
 from whatif.engine.evaluate import NUMERIC_OUTPUTS, Result
+from whatif.engine.inputs import BY_KEY
 from whatif.engine.units import QUANTITIES
+from whatif.tui.widgets.fields import FieldInput  # editing keys in order (textual #6605)
 
 OPS: tuple[tuple[str, str], ...] = (("=", "="), ("<=", "<="), (">=", ">="))  # reach, at most, at least
 
@@ -46,7 +48,8 @@ class GoalSeekScreen(ModalScreen[dict | None]):
             box.border_subtitle = "ctrl+a apply · esc cancel"
             with Horizontal(classes="goal-row"):
                 yield Label("Solve for")
-                yield Select([(k, k) for k in numeric_keys()], value=self.key, allow_blank=False, id="goal-key")
+                yield Select([(BY_KEY[k].label, k) for k in numeric_keys()], value=self.key, allow_blank=False,
+                             id="goal-key")
             with Horizontal(classes="goal-row"):
                 yield Label("so that")
                 yield Select([(_output_label(n), n) for n in NUMERIC_OUTPUTS], value=self.output,
@@ -54,11 +57,11 @@ class GoalSeekScreen(ModalScreen[dict | None]):
             with Horizontal(classes="goal-row"):
                 yield Label("is")
                 yield Select(OPS, value=self.op, allow_blank=False, id="goal-op")
-                yield Input(f"{self.target:g}", id="goal-target", select_on_focus=False,
+                yield FieldInput(f"{self.target:g}", id="goal-target", select_on_focus=False,
                             tooltip="a number, or 'cap' for the scenario's power cap")
             with Horizontal(classes="goal-row"):
                 yield Label("within")
-                yield Input("", placeholder="LOW:HIGH (blank = default range)", id="goal-range",
+                yield FieldInput("", placeholder="LOW:HIGH (blank = default range)", id="goal-range",
                             select_on_focus=False)
             yield Static("", id="goal-answer")
             with Horizontal(classes="dialog-buttons"):

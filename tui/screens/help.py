@@ -14,12 +14,16 @@ from textual.widgets import Static
 from whatif.tui.screens.dialogs import Dialog
 
 TIPS = (
-    ("Edit", "Type in any field: results recompute on every keystroke. Empty a field to go back to "
-             "the default shown in grey (e.g. 'auto 35.7 %' for MFU). Shares accept 0.4 or 40%."),
+    ("Edit", "Tab into a field and type: its value is replaced, and results recompute on every "
+             "keystroke. ctrl+u empties a field: it goes back to "
+             "the default shown in grey (e.g. 'auto 35.7 %' for MFU). Shares accept 0.4 or 40%; numbers "
+             "16k chips (16,384), 1.5M, 2e4, 1.8T parameters."),
     ("Invalid", "A bad value marks the field in red with the reason; the results keep the last good "
                 "values and say STALE until you fix it."),
     ("Explain", "Click a row of the results table (or Tab to it, move and press Enter) to see the "
                 "formula, the values used and where each default comes from; ctrl+p 'explain' too."),
+    ("Undo", "ctrl+z undoes the last change to the scenario (typing into one field is one step), "
+             "ctrl+y or ctrl+shift+z redoes it. Opening a preset starts a new history."),
     ("Baseline", "ctrl+b pins the current result; every figure then shows its change against it "
                  "(red = up, green = down in the headline) until ctrl+b again."),
     ("More", "Sections marked ▶ (reliability, grid, owning...) open with Enter or a click."),

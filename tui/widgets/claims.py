@@ -46,7 +46,7 @@ VERDICT_COLOUR: dict[str, str] = {
 
 
 def thresholds_text() -> str:
-    """The verdict rules in one paragraph, from whatif.engine/data/claims.toml."""
+    """The verdict rules in one paragraph, from engine/data/claims.toml."""
     t, pct = load_thresholds(), _pct
     return (f"Durations: implied utilisation = FLOPs / (chips x dense peak x claimed time); MFU = that / goodput. "
             f"Implausible under {pct(t.implausible_below)} or MFU over {pct(t.implausible_mfu_above)}; "

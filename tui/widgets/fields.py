@@ -29,7 +29,7 @@ from whatif.tui.widgets.base import content_width
 
 # Panel titles and the title of each panel's folded section of less-used inputs.
 PANEL_TITLES: dict[str, tuple[str, str]] = {
-    "workload": ("Workload", "More workload"), "cluster": ("Cluster", "Reliability"),
+    "workload": ("Workload", "More workload"), "cluster": ("Cluster", "Reliability, layout"),
     "facility": ("Facility", "Grid, water, load"), "economics": ("Economics", "Owning"),
 }
 FIELDS: dict[str, InputRow] = {spec.key: spec for spec in INPUTS}
@@ -47,8 +47,26 @@ def format_value(value: Any) -> str:
     return f"{value:.10g}"
 
 
+def step_line(result: Result) -> Text:
+    """'TP8·PP16·DP128 sel 52/72GB': the layout the step model chose, its recompute and its
+    memory per chip against usable HBM (red when it does not fit). ZeRO and the step split:
+    --explain mfu."""
+    v = result.values
+    ep = f"·EP{v['layout_ep']:g}" if v["layout_ep"] > 1 else ""
+    rc = ("", " sel", " full")[int(v["layout_recompute"])]
+    text = (f"TP{v['layout_tp']:g}·PP{v['layout_pp']:g}·DP{v['layout_dp']:.6g}{ep}{rc} "
+            f"{v['memory_gb_per_chip']:,.0f}/{v['usable_hbm_gb_per_chip']:,.0f}GB")
+    return Text(text, style="" if v["fits"] else "bold red", no_wrap=True, overflow="ellipsis")
+
+
+MODE_WORDS = {"rent": "renting", "own": "owning"}
+
+
 def hint(spec: InputRow, result: Result) -> str:
-    """Placeholder for an empty field: the value the model uses and where it comes from."""
+    """Placeholder for an empty field: the value the model uses and where it comes from,
+    or that the current economics mode does not use it."""
+    if spec.mode is not None and result.resolved.mode != spec.mode:
+        return f"not used when {MODE_WORDS[result.resolved.mode]}"
     if spec.auto is not None:
         return f"auto {fmt(spec.auto, result.values[spec.auto])}"
     value = result.resolved.values.get(spec.name, math.nan)
@@ -77,7 +95,12 @@ def choice_options(spec: InputRow, catalog: Catalog) -> list[tuple[str, str]]:
     if spec.choices == "cooling":
         return [(k, k) for k in catalog.cooling]
     if spec.choices == "regions":
-        return [(k, k) for k in catalog.regions]
+        # Price, carbon and whether a figure stands in for a missing one: what a region changes.
+        usd_per_eur = catalog.defaults["money"]["usd_per_eur"]
+        width = max(len(k) for k in catalog.regions)
+        return [(f"{k:<{width}}  ${r.price_usd_per_mwh(usd_per_eur):,.0f}/MWh  {r.grid_g_per_kwh:,.0f} g/kWh"
+                 f"{'  (proxy: ' + ', '.join(r.estimated) + ')' if r.estimated else ''}", k)
+                for k, r in catalog.regions.items()]
     if isinstance(spec.choices, tuple):
         return [(value, value) for value in spec.choices]
     raise KeyError(spec.key)
@@ -179,7 +202,11 @@ class ChoiceField(PickerField):
         return blank + list(self.options)
 
     def label(self) -> str:
-        return next((label for label, value in self.choices() if value == self._value), str(self._value))
+        """What the field reads: the value itself (the list's labels may add details, such
+        as a region's price), or the prompt when it is blank."""
+        if self._value is None:
+            return self._prompt or ""
+        return self._value
 
     def render(self) -> Text:
         width = content_width(self)
@@ -259,7 +286,7 @@ class FieldRow(Widget):
             yield ChoiceField(spec.short, choice_options(spec, self.catalog), self.initial,
                               spec.blank, id=spec.widget_id, classes="field-editor")
         else:
-            yield FieldInput(format_value(self.initial), id=spec.widget_id, compact=True, select_on_focus=False,
+            yield FieldInput(format_value(self.initial), id=spec.widget_id, compact=True, select_on_focus=True,
                         classes="field-editor", tooltip=spec.key)
 
     def set_error(self, message: str | None) -> None:
@@ -365,6 +392,8 @@ class InputPanels(Vertical):
                 for spec in specs:
                     if not spec.advanced:
                         yield FieldRow(spec, self.catalog, self.scenario.get(spec.key), self.scenario.chips)
+                if group == "cluster":
+                    yield Static("", id="step-line", classes="step-line")  # layout and memory per chip
                 advanced = tuple(spec for spec in specs if spec.advanced)
                 if advanced:
                     yield MoreFields(more_title, advanced, self.catalog)
@@ -415,6 +444,9 @@ class InputPanels(Vertical):
     def show_hints(self, result: Result) -> None:
         """What an empty field means: the value the model uses and where it comes from."""
         self._result = result
+        lines = self.query("#step-line")
+        if lines:
+            lines.first(Static).update(step_line(result))
         for key, spec in FIELDS.items():
             editor = self.editor(key)
             if editor is None:
@@ -424,6 +456,8 @@ class InputPanels(Vertical):
             elif isinstance(editor, ChoiceField) and spec.key == "facility.cooling":
                 # Value first, like the other defaults ('1.5 catalog'): a narrow field cuts the origin.
                 editor.prompt = f"{result.resolved.cooling.key} {spec.blank}"
+            elif isinstance(editor, ChoiceField) and spec.key == "facility.region":
+                editor.prompt = f"{spec.blank} (default)"  # the preset sets none: not the explicit entry
 
     def show_errors(self, errors: dict[str, str]) -> None:
         """Mark the fields whose edits are not accepted, with the reason under each. Touches

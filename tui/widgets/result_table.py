@@ -75,6 +75,8 @@ class ResultTable(ScrollView, can_focus=True):
         Binding("home", "cursor_to(0)", "First row", id="table.first", show=False),
         Binding("end", "cursor_to(-1)", "Last row", id="table.last", show=False),
         Binding("enter", "select", "Explain", id="table.select", show=False),
+        Binding("c", "copy(False)", "Copy row", id="table.copy_row", show=False),
+        Binding("C", "copy(True)", "Copy table", id="table.copy_all", show=False),
     ]
 
     class RowSelected(Message):
@@ -127,6 +129,23 @@ class ResultTable(ScrollView, can_focus=True):
 
     def get_row_index(self, row_key: str) -> int:
         return self._index[row_key]
+
+    def as_text(self, rows: list[Row] | None = None) -> str:
+        """Rows as tab-separated text (a spreadsheet pastes it into cells), with the header."""
+        rows = self.rows if rows is None else rows
+        lines = ["\t".join(heading for _, heading in self.COLUMNS)] if rows is self.rows else []
+        for row in rows:
+            lines.append("\t".join(row.cells.get(column, Text("")).plain.strip() for column, _ in self.COLUMNS))
+        return "\n".join(line.rstrip("\t") for line in lines)
+
+    def action_copy(self, whole: bool) -> None:
+        """Copy the highlighted row, or the whole table, to the clipboard (OSC 52: it works
+        over SSH too, where the terminal supports it)."""
+        if not self.rows:
+            return
+        text = self.as_text() if whole else self.as_text([self.rows[self.cursor_row]])
+        self.app.copy_to_clipboard(text)
+        self.notify("Copied the table" if whole else f"Copied: {text.replace(chr(9), '  ')}", timeout=3)
 
     @property
     def cursor_key(self) -> str | None:

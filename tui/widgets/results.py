@@ -44,8 +44,8 @@ ORIGIN_COLOUR = {"input": "success", "user": "success", "estimate": "warning", "
                  "catalog": "text-muted", "derived": "text-muted"}
 _SCALE_WORDS = {"k": "thousand", "M": "million", "B": "billion", "T": "trillion"}
 _NUMBER = re.compile(r"^([-+]?\$?[\d,.]+(?:e[-+]?\d+)?)\s*(.*)$")
-# Lower is better for every headline figure: a rise is shown in the error colour.
-LOWER_IS_BETTER = {name for name, _ in HEADLINE}
+# A renter spends no capex: the last card shows the chip-hours booked instead.
+FOR_RENTERS = {"capex_usd": ("chip_hours", "Chip-hours")}
 
 
 def split_figure(name: str, value: float) -> tuple[str, str]:
@@ -112,13 +112,19 @@ class HeadlineCard(Widget):
 
     def __init__(self, name: str, title: str) -> None:
         super().__init__(classes="card", id=f"card-{name}")
-        self.name_key = name
-        self.title = title
+        self.name_key = self.own_key = name
+        self.title = self.own_title = title
         self.text = ""          # the value as the CLI prints it, e.g. '85.7 days'
         self.delta = ""         # its change against the baseline, '' without one
         self._number, self._unit = "", ""
         self.direction = 0      # against the baseline: +1 worse (higher), -1 better, 0 same or none
         self._lines = 0
+
+    def figure_for(self, mode: str) -> tuple[str, str]:
+        """(output, title) this card shows in `mode`."""
+        if mode == "rent" and self.own_key in FOR_RENTERS:
+            return FOR_RENTERS[self.own_key]
+        return self.own_key, self.own_title
 
     @property
     def large(self) -> bool:
@@ -126,6 +132,7 @@ class HeadlineCard(Widget):
         return self.screen.has_class("-wide") and self.screen.has_class("-tall")
 
     def show(self, result: Result, baseline: Result | None) -> None:
+        self.name_key, self.title = self.figure_for(result.resolved.mode)
         value = result.values[self.name_key]
         self._number, self._unit = split_figure(self.name_key, value)
         self.text = fmt(self.name_key, value)

@@ -88,6 +88,11 @@ class UncertaintyStrip(ResultView, Static):
             self.call_after_refresh(self._show_waiting)
         elif self._timer is None:
             self._timer = self.set_timer(self.DELAY_S, self._show_waiting)
+            if self._shown is not None:
+                # The figures on screen are the last scenario's until the samples are in:
+                # dimmed, 'P10/P50/P90…' (same length: the layout does not move).
+                text = self._text_for(self._shown).replace("P10/P50/P90:", "P10/P50/P90…", 1)
+                set_text(self, Text(text, style="dim"))
 
     def _show_waiting(self) -> None:
         self._timer = None
@@ -96,13 +101,15 @@ class UncertaintyStrip(ResultView, Static):
             self._show(result)
 
     def _show(self, result: Result) -> None:
+        self._shown = result
+        set_text(self, Text(self._text_for(result)))
+
+    def _text_for(self, result: Result) -> str:
         from whatif.engine.analysis.uncertainty import HEADLINE
 
-        self._shown = result
         mc = monte_carlo_for(result)
         if isinstance(mc, str):
-            set_text(self, Text(f"P10/P50/P90: not available ({mc})"))
-            return
+            return f"P10/P50/P90: not available ({mc})"
         # Time and cost always; more figures while they fit on two lines.
         room = 2 * max(content_width(self) - 2, 40)
         text = "P10/P50/P90:"
@@ -111,7 +118,7 @@ class UncertaintyStrip(ResultView, Static):
             if i >= 2 and len(text) + len(part) > room:
                 break
             text += part
-        set_text(self, Text(text))
+        return text
 
     def on_resize(self) -> None:
         if self._shown is not None:

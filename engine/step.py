@@ -1,0 +1,376 @@
+"""The training-step model: MFU from the chip, the model's shape and the parallel layout.
+
+docs/model.md §16. For every candidate layout (tensor, pipeline, data and expert parallel
+sizes, micro-batch, activation recompute, ZeRO stage) it computes the memory per chip and
+the time of one optimizer step as a sum of named parts - matmuls at an efficiency set by
+their sizes and the chip's FLOP/byte ratio, attention, memory-bound ops at HBM bandwidth,
+per-layer overhead, TP collectives over the scale-up domain, expert all-to-all, recompute,
+pipeline-stage imbalance, pipeline bubble and point-to-point, and the exposed part of the
+data-parallel gradient reduction - and keeps the fastest layout that fits in HBM. MFU =
+model FLOPs (6 x active params x tokens) / (step time x chips x peak).
+
+Written once for floats and numpy arrays: the scenario's inputs (shape S, scalars for one
+scenario) get two trailing axes, candidates (C, 1) and (recompute, ZeRO) combinations (K,),
+so one call searches the layouts of every row of a batch at once.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike  # numpy.typing costs ~3 ms to import: types only
+
+RECOMPUTE: tuple[str, ...] = ("none", "selective", "full")
+PARTS: tuple[str, ...] = ("model_flops", "matmul", "attention", "memory_bound", "overhead", "tp_comm", "expert_a2a",
+                          "recompute", "stage_imbalance", "pp_bubble", "pp_p2p", "dp_comm")
+PART_LABELS: dict[str, str] = {
+    "model_flops": "model FLOPs", "matmul": "matmul efficiency", "attention": "attention", "memory_bound":
+    "memory-bound ops", "overhead": "per-layer overhead", "tp_comm": "TP collectives", "expert_a2a":
+    "expert all-to-all", "recompute": "recompute", "stage_imbalance": "stage imbalance", "pp_bubble":
+    "pipeline bubble", "pp_p2p": "pipeline p2p", "dp_comm": "DP gradient reduce",
+}
+LAYOUT_KEYS: tuple[str, ...] = ("tp", "pp", "dp", "ep", "micro_batch", "global_batch_tokens", "recompute",
+                                "zero_stage")
+_PP = (1, 2, 3, 4, 5, 6, 8, 10, 12, 16, 20, 24, 25, 32, 40, 48, 50, 64, 80, 96, 100, 128)
+_MB = (1, 2, 4)
+_MB_TOKENS = 8192.0
+_ZERO = (1, 3)
+_STATE_BYTES = (2.0, 2.0, 12.0)  # bf16 weights, bf16 grads, fp32 master + Adam m, v (ZeRO paper)
+_BIG = 1e30
+
+
+def _pins(x: Mapping[str, ArrayLike], name: str) -> list[float]:
+    v = x[name]
+    if isinstance(v, float | int):
+        return [float(v)] if v == v else []
+    v = np.asarray(v, dtype=float)
+    return sorted({float(p) for p in np.unique(v[np.isfinite(v)])})
+
+
+def _max(v: ArrayLike) -> float:
+    return float(v) if isinstance(v, float | int) else float(np.nanmax(np.asarray(v, dtype=float)))
+
+
+@functools.lru_cache(maxsize=64)
+def _candidates(tp: tuple[float, ...], pp: tuple[float, ...], mb: tuple[float, ...], ep: tuple[float, ...]
+                ) -> tuple[np.ndarray, ...]:
+    grid = np.meshgrid(np.array(tp), np.array(pp), np.array(mb), np.array(ep), indexing="ij")
+    return tuple(g.reshape(-1, 1) for g in grid)
+
+
+def candidates(x: Mapping[str, ArrayLike]) -> tuple[np.ndarray, ...]:
+    """(tp, pp, mb, ep) columns of shape (C, 1): powers of two up to the largest scale-up
+    domain (TP), a set of pipeline depths that divide common chip counts, micro-batches 1-4,
+    expert-parallel powers of two up to the expert count; pinned values are added."""
+    domain = _max(x["scaleup_domain"])
+    tp_max = min(64.0, max(1.0, domain))
+    tp = {2.0 ** i for i in range(7) if 2.0 ** i <= tp_max} | set(_pins(x, "tp_in"))
+    pp = set(map(float, _PP)) | set(_pins(x, "pp_in"))
+    # Micro-batches beyond ~8k tokens do not make matmuls faster, only activations bigger.
+    seq = max(1.0, min(_pins(x, "seq_len") or [1.0]))
+    mb = {float(m) for m in _MB if m == 1 or m * seq <= _MB_TOKENS} | set(_pins(x, "micro_batch_in"))
+    experts = _max(x["experts"])
+    ep = {2.0 ** i for i in range(9) if 2.0 ** i <= experts} | set(_pins(x, "ep_in")) if experts > 1 else {1.0}
+    ep |= set(_pins(x, "ep_in"))
+    return _candidates(tuple(sorted(tp)), tuple(sorted(pp)), tuple(sorted(mb)), tuple(sorted(ep)))
+
+
+def _gemm_seconds_per_flop(m, k, n, peak, bw, nbytes, eff_max):
+    """Time per FLOP of an M x K x N matmul: compute at eff_max of peak plus its operand and
+    result traffic at HBM bandwidth (a roofline sum; docs/model.md §16.2)."""
+    flops = 2.0 * m * k * n
+    return 1.0 / (peak * eff_max) + nbytes * (m * k + k * n + m * n) / (bw * flops)
+
+
+_CHUNK_ROWS = 512  # rows searched at once: bounds the (rows x candidates) arrays to a few MB
+
+
+def step_model(x: Mapping[str, ArrayLike]) -> dict[str, np.ndarray]:
+    """The chosen layout, its memory per chip and its step-time parts, per scenario row.
+    Rows that repeat (a Monte Carlo over prices, a sweep of PUE) are searched once; a big
+    batch of distinct rows is searched in chunks."""
+    with np.errstate(all="ignore"):
+        arrays = {k: np.asarray(x[k], dtype=float) for k in _STEP_INPUTS if not isinstance(x[k], float | int)
+                  and np.ndim(x[k])}
+        if not arrays:
+            return _cached(tuple(None if x[k] != x[k] else float(x[k]) for k in _STEP_INPUTS))
+        shape = np.broadcast_shapes(*(a.shape for a in arrays.values()))
+        table = np.stack([np.broadcast_to(a, shape).ravel() for a in arrays.values()], axis=1)
+        if table.shape[0] > 64:
+            rows, inverse = np.unique(table, axis=0, return_inverse=True)
+            inverse = inverse.ravel()
+        else:
+            rows, inverse = table, None
+        base = {k: x[k] for k in _STEP_INPUTS}
+        parts = []
+        for start in range(0, rows.shape[0], _CHUNK_ROWS):
+            chunk = rows[start:start + _CHUNK_ROWS]
+            parts.append(_step_model({**base, **{k: chunk[:, i] for i, k in enumerate(arrays)}}))
+        out = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+        if inverse is not None:
+            out = {k: v[inverse] for k, v in out.items()}
+        return {k: v.reshape(shape) for k, v in out.items()}
+
+
+@functools.lru_cache(maxsize=1024)
+def _cached_outputs(key: tuple[float | None, ...]) -> dict[str, np.ndarray]:
+    return _step_model({k: math.nan if v is None else v for k, v in zip(_STEP_INPUTS, key)})
+
+
+def _cached(key: tuple[float | None, ...]) -> dict[str, np.ndarray]:
+    """One scenario's search, memoised on its step inputs (NaN, "auto", keyed as None): a
+    keystroke that changes the PUE, a price or the region reuses the layout."""
+    return {k: v.copy() for k, v in _cached_outputs(key).items()}
+
+
+def _step_model(x: Mapping[str, ArrayLike]) -> dict[str, np.ndarray]:
+    tp, pp, mb, ep = candidates(x)
+    arrays = [k for k in _STEP_INPUTS if not isinstance(x[k], float | int)]
+    shape = np.broadcast_shapes(*(np.shape(x[k]) for k in arrays)) if arrays else ()
+
+    def col(name: str) -> float | np.ndarray:
+        """A scalar stays a Python float (fast); an array gets the two candidate axes."""
+        v = x[name]
+        if isinstance(v, float | int):
+            return float(v)
+        a = np.asarray(v, dtype=float)
+        return a.reshape(a.shape + (1, 1)) if a.ndim else float(a)
+
+    n, big_n, active = col("count"), col("params_b") * 1e9, col("active_params_b") * 1e9
+    layers, h, heads, kv = col("layers"), col("hidden"), col("heads"), col("kv_heads")
+    f, vocab, seq, experts, top_k = col("ffn"), col("vocab"), col("seq_len"), col("experts"), col("top_k")
+    gated = col("gated")
+    peak = col("peak_tflops") * 1e12
+    hbm_bw = col("hbm_bw_tbps") * 1e12
+    domain = col("scaleup_domain")
+    up_bw = col("scaleup_bw_gbps") * 1e9 / 2.0  # catalog: bidirectional aggregate; one direction
+    out_bw = col("scaleout_bw_gbps") * 1e9
+    up_bw = np.where(np.isfinite(up_bw), up_bw, out_bw)
+    nbytes = col("gemm_bytes")
+    eff_max, attn_eff = col("step_gemm_efficiency"), col("step_attention_efficiency")
+    coll_eff, overlap = col("step_collective_efficiency"), col("step_comm_overlap")
+    elem_passes, layer_us = col("step_memory_passes"), col("step_layer_overhead_us")
+    latency = col("step_collective_latency_us") * 1e-6
+    vmax = col("step_max_virtual_stages")
+
+    # Drop candidates no row can use (chip count not divisible, deeper than the model,
+    # heads not divisible, a pin excludes them): the search then runs on far fewer.
+    dp = n / (tp * pp)
+    keep = (np.abs(dp - np.round(dp)) < 1e-9) & (dp >= 1) & (pp <= layers) & (np.mod(heads, tp) == 0)
+    for name, cand in (("tp_in", tp), ("pp_in", pp), ("micro_batch_in", mb), ("ep_in", ep)):
+        pin = col(name)
+        keep &= np.isnan(pin) | (np.abs(cand - pin) < 1e-9)
+    keep = np.broadcast_to(keep, np.broadcast_shapes(keep.shape, shape + (tp.shape[0], 1)))
+    used = np.any(keep.reshape(-1, tp.shape[0]), axis=0)
+    if used.any() and not used.all():
+        tp, pp, mb, ep = tp[used], pp[used], mb[used], ep[used]
+
+    # Layout arithmetic on the (C, 1) candidates.
+    dp = n / (tp * pp)
+    stage_layers = np.ceil(layers / pp)
+    imbalance = stage_layers * pp / layers
+    moe = experts > 1.0
+    law = col("batch_law_coefficient") * col("flops") ** col("batch_law_exponent")
+    batch_auto = np.maximum(np.minimum(law, col("batch_tokens_max")), 1.0)
+    batch_auto = np.maximum(np.round(batch_auto / seq) * seq, dp * mb * seq)
+    batch_in = col("global_batch_tokens_in")
+    batch = np.where(np.isnan(batch_in), batch_auto, batch_in)
+    micro = batch / (seq * dp * mb)  # micro-batches per replica per step
+
+    valid = (np.abs(dp - np.round(dp)) < 1e-9) & (dp >= 1) & (pp <= layers) & (micro >= 1.0 - 1e-9)
+    valid &= (tp <= np.maximum(domain, 1.0)) | ~np.isnan(col("tp_in"))
+    valid &= np.where(moe, (np.mod(dp, ep) == 0) & (np.mod(experts, ep) == 0), ep == 1)
+    valid &= np.mod(heads, tp) == 0
+    pinned = True  # candidates agreeing with every pin, whether or not they are valid
+    for name, cand in (("tp_in", tp), ("pp_in", pp), ("micro_batch_in", mb), ("ep_in", ep), ("dp_in", dp)):
+        pin = col(name)
+        pinned = pinned & (np.isnan(pin) | (np.abs(cand - pin) < 1e-9))
+    valid &= pinned
+
+    # Parameters: MoE experts from total vs active (inactive = (E - k) / E of the experts).
+    expert_params = np.where(moe, np.clip((big_n - active) * experts / np.maximum(experts - top_k, 1.0), 0.0, big_n),
+                             0.0)
+    expert_active = expert_params * top_k / np.maximum(experts, 1.0)
+    local_params = ((big_n - expert_params) / (tp * pp) + expert_params / (ep * tp * pp)) * imbalance
+    f_expert = expert_params / np.maximum(layers * experts * (gated + 2.0) * h, 1.0)
+
+    # Time per model FLOP of the matmuls, by class (attention projections, dense MLP, experts).
+    tokens_mb = mb * seq
+    head_dim = h / heads
+    up_mats = gated + 1.0
+    spf_proj = 0.5 * (_gemm_seconds_per_flop(tokens_mb, h, (h + 2 * kv * head_dim) / tp, peak, hbm_bw, nbytes, eff_max)
+                      + _gemm_seconds_per_flop(tokens_mb, h / tp, h, peak, hbm_bw, nbytes, eff_max))
+    spf_mlp = 0.5 * (_gemm_seconds_per_flop(tokens_mb, h, up_mats * f / tp, peak, hbm_bw, nbytes, eff_max)
+                     + _gemm_seconds_per_flop(tokens_mb, f / tp, h, peak, hbm_bw, nbytes, eff_max))
+    tokens_expert = tokens_mb * top_k * ep / np.maximum(experts, 1.0)
+    spf_exp = 0.5 * (_gemm_seconds_per_flop(tokens_expert, h, up_mats * f_expert / tp, peak, hbm_bw, nbytes, eff_max)
+                     + _gemm_seconds_per_flop(tokens_expert, f_expert / tp, h, peak, hbm_bw, nbytes, eff_max))
+    share_proj = np.minimum(layers * (2 * h * h + 2 * h * kv * head_dim) / active, 1.0)
+    share_exp = np.minimum(expert_active / active, 1.0 - share_proj)
+    spf = share_proj * spf_proj + share_exp * np.where(moe, spf_exp, 0.0) + (1 - share_proj - share_exp) * spf_mlp
+
+    # Per-step seconds per chip of the per-layer terms (before recompute and imbalance).
+    model_flops = 6.0 * active * batch / n
+    ideal = model_flops / peak
+    matmul = model_flops * spf
+    flash = col("flash_attention") > 0.5
+    causal = np.where(flash, col("step_attention_causal"), 1.0)  # unfused kernels compute the whole score matrix
+    attention = 12.0 * layers * seq * h * causal * batch / n / (peak * attn_eff)
+    scores = np.where(flash, 0.0, col("step_score_passes") * heads * seq)  # materialised scores, elements
+    memory = (elem_passes * h + scores) * 2.0 * layers * batch / n / hbm_bw
+    scores_time = scores * 2.0 * layers * batch / n / hbm_bw
+    steps_ml = stage_layers * micro  # layer x micro-batch visits per step on one chip
+    overhead = layer_us * 1e-6 * steps_ml
+    act_bytes = tokens_mb * h * 2.0
+    tp_bw = np.where(tp <= domain, up_bw, out_bw) * coll_eff
+    tp_comm = np.where(tp > 1, steps_ml * 8.0 * ((tp - 1) / tp * act_bytes / tp_bw + latency), 0.0)
+    # Expert all-to-all: each token goes to top_k experts spread over the ep group. Inside
+    # one scale-up domain at its bandwidth; across domains a token crosses the scale-out
+    # network once per distinct remote domain it is routed to (expected over uniform routing).
+    # Dispatch in the matmul precision, combine in bf16; forward and backward.
+    token_bytes = tokens_mb * h * (nbytes + 2.0) / 2.0 / tp
+    domains = np.maximum(ep * tp / domain, 1.0)
+    remote = np.where(domains > 1, domains * (1 - (1 - 1 / domains) ** top_k) * (domains - 1) / domains, 0.0)
+    local = np.where(domains > 1, top_k / domains, top_k * (ep - 1) / ep)
+    a2a = np.where(moe & (ep > 1), steps_ml * 4.0 * (remote * token_bytes / (out_bw * coll_eff)
+                                                      + local * token_bytes / (up_bw * coll_eff) + latency), 0.0)
+
+    # Quantities of each candidate layout that do not depend on recompute or ZeRO.
+    v = np.where(pp > 1, np.minimum(stage_layers, vmax), 1.0)
+    pp_bw = np.where(tp * pp <= domain, up_bw, out_bw) * coll_eff
+    # Point-to-point sends overlap with the next micro-batch's compute, as the DP reduce does.
+    p2p = np.where(pp > 1, 2.0 * v * micro * (act_bytes / tp / pp_bw + latency), 0.0) * (1.0 - overlap)
+    dp_bw = np.where(n <= domain, up_bw, out_bw) * coll_eff
+    dp_base = np.where(dp > 1, 2.0 * (dp - 1) / dp * 2.0 * local_params / dp_bw, 0.0)
+    sbh = tokens_mb * h
+    c = dict(ideal=ideal, matmul=matmul, attention=attention, memory=memory, overhead=overhead, tp_comm=tp_comm,
+             a2a=a2a, scores_time=scores_time, imbalance=imbalance, pp=pp, v=v, micro=micro, p2p=p2p, dp=dp,
+             dp_base=dp_base, local_params=local_params, hbm_bw=hbm_bw, overlap=overlap, sbh=sbh, tp=tp,
+             stage_layers=stage_layers, heads=heads, seq=seq, h=h, vocab=vocab, tokens_mb=tokens_mb, flash=flash,
+             usable=col("hbm_usable_share") * col("hbm_gb") * 1e9, valid=valid, ep=ep, mb=mb, batch=batch)
+
+    # Search: every (recompute, ZeRO) pair on the candidates; the fastest that fits wins.
+    zero_opts = sorted(set(_ZERO) | set(_pins(x, "zero_stage_in")))
+    combos = [(r, z) for r in (0.0, 1.0, 2.0) for z in zero_opts]
+    pin_rc, pin_zero = col("recompute_in"), col("zero_stage_in")
+    rc_all = np.array([r for r, _ in combos])
+    zero_all = np.array([z for _, z in combos])
+    if not shape:
+        # One scenario: all pairs at once on a (C, K) grid (fewest numpy calls).
+        t = _combo(c, rc_all, zero_all, parts=False)
+        ok = valid & (np.isnan(pin_rc) | (pin_rc == rc_all)) & (np.isnan(pin_zero) | (pin_zero == zero_all))
+        score = np.where(t["fits"], t["step"], _BIG * (1.0 + t["memory_bytes"] / 1e9))  # none fits: least memory
+        pin_ok = pinned & (np.isnan(pin_rc) | (pin_rc == rc_all)) & (np.isnan(pin_zero) | (pin_zero == zero_all))
+        score = np.where(ok, score, np.where(pin_ok, -score, -_BIG * _BIG))  # invalid: negative, below
+    else:
+        # A batch: pair by pair on (rows, C, 1) arrays, so no array is rows x C x K.
+        scores = []
+        for r, z in combos:
+            t = _combo(c, r, z, parts=False)
+            ok = valid & (np.isnan(pin_rc) | (pin_rc == r)) & (np.isnan(pin_zero) | (pin_zero == z))
+            score = np.where(t["fits"], t["step"], _BIG * (1.0 + t["memory_bytes"] / 1e9))
+            pin_ok = pinned & (np.isnan(pin_rc) | (pin_rc == r)) & (np.isnan(pin_zero) | (pin_zero == z))
+            scores.append(np.where(ok, score, np.where(pin_ok, -score, -_BIG * _BIG)))
+        score = np.stack(np.broadcast_arrays(*scores), axis=-1)[..., 0, :]  # (..., C, K)
+    score = np.broadcast_to(score, np.broadcast_shapes(score.shape, shape + (1, 1)))
+    valid_any = np.any(score >= 0, axis=(-2, -1), keepdims=True)
+    # No valid layout at all (pins that contradict the chip count): the least bad, flagged.
+    # Pins that no valid layout satisfies: the fastest layout that keeps the pins, flagged
+    # layout-invalid (a pin is never silently dropped); without any pinned candidate, any.
+    pinned_any = np.any(score > -_BIG * _BIG, axis=(-2, -1), keepdims=True)
+    fallback = np.where(score > -_BIG * _BIG, 1e10 * -score, np.where(pinned_any, np.inf, 1e10 * _BIG))
+    score = np.where(score >= 0, score, np.where(valid_any, np.inf, fallback))
+    best = np.argmin(score.reshape(shape + (-1,)), axis=-1)
+    ci, ki = np.divmod(best, score.shape[-1])
+
+    def pick(a: ArrayLike) -> np.ndarray | float:
+        """The chosen candidate's value of a (C, 1)-shaped (or scalar) quantity, per row."""
+        if isinstance(a, float | int | bool):
+            return a
+        a = np.asarray(a)
+        if a.ndim < 2 or a.shape[-2] == 1:
+            return a[..., 0, 0] if a.ndim >= 2 else a
+        b = np.broadcast_to(a[..., 0], shape + a.shape[-2:-1])
+        return b[ci] if not shape else np.take_along_axis(b, ci[..., None], axis=-1)[..., 0]
+
+    chosen = {k: pick(val) for k, val in c.items()}
+    rc_sel, zero_sel = rc_all[ki], zero_all[ki]
+    t = _combo(chosen, rc_sel, zero_sel)
+    pin_rc, pin_zero = pick(pin_rc), pick(pin_zero)
+    ok = pick(valid) & ((np.isnan(pin_rc) | (pin_rc == rc_sel)) & (np.isnan(pin_zero) | (pin_zero == zero_sel)))
+    step_s = t["step"]
+    out = {
+        "step_time_s": step_s, "mfu_step": chosen["ideal"] / step_s,
+        "layout_tp": chosen["tp"], "layout_pp": chosen["pp"], "layout_dp": chosen["dp"], "layout_ep": chosen["ep"],
+        "layout_micro_batch": chosen["mb"], "layout_global_batch_tokens": chosen["batch"],
+        "layout_recompute": rc_sel, "layout_zero_stage": zero_sel, "layout_valid": ok,
+        "micro_batches": chosen["micro"], "memory_gb_per_chip": t["memory_bytes"] / 1e9, "fits": t["fits"],
+        "memory_weights_gb": t["weights"] / 1e9, "memory_grads_gb": t["grads"] / 1e9,
+        "memory_optimizer_gb": t["optimizer_states"] / 1e9, "memory_activations_gb": t["activations"] / 1e9,
+        "usable_hbm_gb_per_chip": chosen["usable"] / 1e9,
+    }
+    for name in PARTS:
+        out["part_" + name] = t["part_" + name] / step_s
+    out = {k: np.array(np.broadcast_to(np.asarray(val, dtype=float), shape)) for k, val in out.items()}
+    return out
+
+
+def _combo(c: dict, rc: ArrayLike, zero: ArrayLike, parts: bool = True) -> dict:
+    """Step time, its parts and memory of layouts `c` under recompute `rc` (0 none, 1
+    selective, 2 full) and ZeRO stage `zero`: candidates during the search, the chosen
+    layout afterwards (docs/model.md §16.2-16.3)."""
+    full, sel = rc == 2, rc == 1
+    flash = c["flash"]
+    # Selective: fused attention - keep the matmul inputs, re-run norms and activation functions
+    # (memory-bound); unfused - Korthikanti et al.'s selective, re-run the attention core.
+    per_layer_work = c["matmul"] + c["attention"] + c["memory"] + c["overhead"] + c["tp_comm"] + c["a2a"]
+    rc_extra = (np.where(full, per_layer_work / 3.0, 0.0)
+                + np.where(sel, np.where(flash, c["memory"] / 3.0, (c["attention"] + c["scores_time"]) / 3.0), 0.0))
+    layer_sum = per_layer_work + rc_extra
+    compute = layer_sum * c["imbalance"]
+    bubble = (c["pp"] - 1) / (c["v"] * c["micro"]) * compute
+    window = compute / c["micro"] * (2.0 / 3.0)  # the last micro-batch's backward
+    dp_exposed = np.maximum(0.0, c["dp_base"] * np.where(zero == 3, 1.5, 1.0) - c["overlap"] * window)
+    optimizer = 28.0 * c["local_params"] / np.where(zero >= 1, c["dp"], 1.0) / c["hbm_bw"]
+    step = compute + bubble + c["p2p"] + dp_exposed + optimizer
+
+    # Memory per chip (Korthikanti et al. 2022 activations; ZeRO sharding of the states).
+    w, g, o = (b * c["local_params"] for b in _STATE_BYTES)
+    dp = c["dp"]
+    weights, grads, states_o = np.where(zero >= 3, w / dp, w), np.where(zero >= 2, g / dp, g), \
+        np.where(zero >= 1, o / dp, o)
+    sbh, tp = c["sbh"], c["tp"]
+    unfused = np.where(flash, 0.0, 5.0 * c["heads"] * c["seq"] / c["h"])
+    per_layer = np.where(full, 2.0, np.where(sel, np.where(flash, 18.0, 34.0), 34.0 + unfused)) * sbh / tp
+    activations = per_layer * c["stage_layers"] * np.minimum(c["pp"], c["micro"]) + 4.0 * c["tokens_mb"] * c["vocab"] / tp
+    memory_bytes = weights + grads + states_o + activations
+    if not parts:
+        return {"step": step, "memory_bytes": memory_bytes, "fits": memory_bytes <= c["usable"]}
+    return {
+        "step": step, "memory_bytes": memory_bytes, "fits": memory_bytes <= c["usable"], "weights": weights,
+        "grads": grads, "optimizer_states": states_o, "activations": activations,
+        "part_model_flops": c["ideal"], "part_matmul": c["matmul"] - c["ideal"], "part_attention": c["attention"],
+        "part_memory_bound": c["memory"] + optimizer, "part_overhead": c["overhead"], "part_tp_comm": c["tp_comm"],
+        "part_expert_a2a": c["a2a"], "part_recompute": rc_extra,
+        "part_stage_imbalance": (c["imbalance"] - 1.0) * layer_sum, "part_pp_bubble": bubble, "part_pp_p2p": c["p2p"],
+        "part_dp_comm": dp_exposed,
+    }
+
+
+# Resolved inputs the step model reads (engine.resolve provides them all).
+_STEP_INPUTS: tuple[str, ...] = (
+    "count", "params_b", "active_params_b", "flops", "layers", "hidden", "heads", "kv_heads", "ffn", "vocab",
+    "seq_len", "experts", "top_k", "gated", "peak_tflops", "hbm_bw_tbps", "hbm_gb", "scaleup_domain",
+    "scaleup_bw_gbps", "scaleout_bw_gbps", "gemm_bytes", "tp_in", "pp_in", "dp_in", "ep_in", "micro_batch_in",
+    "global_batch_tokens_in", "recompute_in", "zero_stage_in", "hbm_usable_share", "step_gemm_efficiency",
+    "flash_attention", "step_score_passes", "step_attention_efficiency", "step_collective_efficiency", "step_comm_overlap", "step_memory_passes",
+    "step_layer_overhead_us", "step_collective_latency_us", "step_max_virtual_stages", "step_attention_causal",
+    "batch_law_coefficient", "batch_law_exponent", "batch_tokens_max",
+)
+STEP_INPUTS = _STEP_INPUTS

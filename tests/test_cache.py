@@ -1,0 +1,95 @@
+"""The start-up cache: a hit is the object an earlier run validated; anything it depends on
+changing is a miss; a broken entry is rebuilt; demo sessions never use it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from whatif.engine import cache
+from whatif.engine.catalog import load_catalog
+from whatif.engine.errors import WhatifError
+from whatif.engine.presets import load_preset, parse_preset
+from whatif.engine.settings import config_path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def entries() -> list[Path]:
+    return sorted(cache.cache_dir().glob("*.pickle"))
+
+
+def test_the_second_build_comes_from_the_cache_and_a_change_of_source_misses(tmp_path):
+    source = tmp_path / "data.toml"
+    source.write_text("a = 1\n")
+    calls = []
+
+    def build():
+        calls.append(1)
+        return {"value": len(calls)}
+
+    assert cache.cached("t", [source], build) == {"value": 1}
+    assert cache.cached("t", [source], build) == {"value": 1} and len(calls) == 1
+    source.write_text("a = 22\n")                           # size and mtime change
+    assert cache.cached("t", [source], build) == {"value": 2}
+    assert cache.cached("t", [source], build, content=b"other") == {"value": 3}
+
+
+def test_a_broken_entry_is_rebuilt_and_errors_are_never_cached(tmp_path):
+    assert cache.cached("t", [], lambda: 1) == 1
+    for entry in entries():
+        entry.write_bytes(b"not a pickle")
+    assert cache.cached("t", [], lambda: 2) == 2
+
+    def fail():
+        raise WhatifError("bad")
+    with pytest.raises(WhatifError):
+        cache.cached("e", [], fail)
+    assert not any(p.name.startswith("e-") for p in entries())
+
+
+def test_demo_sessions_and_the_switch_turn_it_off(monkeypatch):
+    monkeypatch.setenv("WHATIF_DEMO", "1")
+    assert cache.cached("t", [], lambda: 1) == 1 and entries() == []
+    monkeypatch.delenv("WHATIF_DEMO")
+    monkeypatch.setenv("WHATIF_NO_CACHE", "1")
+    assert cache.cached("t", [], lambda: 1) == 1 and entries() == []
+
+
+def test_a_cached_preset_equals_a_fresh_validation(monkeypatch):
+    path = ROOT / "presets" / "article-gpt4.toml"
+    first = load_preset(path)
+    again = load_preset(path)                               # from the cache
+    monkeypatch.setenv("WHATIF_NO_CACHE", "1")
+    assert again == first == load_preset(path)
+    assert again.claims.figures() == first.claims.figures()
+    with pytest.raises(WhatifError, match="x.toml: cluster.count"):
+        parse_preset("schema = 1\n[workload]\nparams_b = 1\ntokens_t = 1\n[cluster]\nchip = 'h100'\n"
+                     "count = 0\n", "x.toml")
+
+
+def test_the_catalog_follows_the_users_file_through_the_cache():
+    assert load_catalog().chip("h100").rent_usd_per_chip_hour != 1.9
+    config_path().parent.mkdir(parents=True, exist_ok=True)
+    config_path().write_text("[chips.h100]\nrent_usd_per_chip_hour = 1.9\n")
+    assert load_catalog().chip("h100").rent_usd_per_chip_hour == 1.9
+
+
+def test_a_cached_run_builds_no_validator_and_prints_the_same(tmp_path):
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    command = [sys.executable, "-m", "whatif", "eval", str(ROOT / "presets" / "default.toml"), "--json"]
+    cold = subprocess.run(command, capture_output=True, text=True, env=env, check=True).stdout
+    warm = subprocess.run(command, capture_output=True, text=True, env=env, check=True).stdout
+    assert warm == cold
+    probe = ("import sys, io, contextlib\nfrom whatif.main import main\n"
+             "with contextlib.redirect_stdout(io.StringIO()):\n"
+             f"    main(['eval', {str(ROOT / 'presets' / 'default.toml')!r}, '--json'])\n"
+             "print('importlib.metadata' in sys.modules)\n")
+    # Building a pydantic validator loads its plugin machinery (importlib.metadata): a cached
+    # run validates nothing, so it never gets there.
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, check=True)
+    assert out.stdout.strip() == "False"
