@@ -684,11 +684,13 @@ class WhatifApp(App):
         tabs.active = pane_id
         self.call_after_refresh(self._focus_view, pane_id)
 
-    def _focus_view(self, pane_id: str) -> None:
+    def _focus_view(self, pane_id: str, tries: int = 5) -> None:
         pane = self.query_one(f"#{pane_id}", TabPane)
         target = next((w for w in pane.walk_children(Widget) if w.focusable), None)
         if target is not None:
             target.focus()
+        elif tries > 1:  # a lazy pane's view may still be mounting (a busy machine)
+            self.call_after_refresh(self._focus_view, pane_id, tries - 1)
 
     def action_focus_inputs(self) -> None:
         self.run_worker(self.panels.focus_field("workload.params_b"))
