@@ -27,6 +27,7 @@ import statistics
 import struct
 import subprocess
 import sys
+import tempfile
 import termios
 import time
 from pathlib import Path
@@ -47,6 +48,9 @@ class Terminal:
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
         env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
         env.update(TERM="xterm-256color", COLORTERM="truecolor", LANG="C.UTF-8")
+        # Each run is ended by SIGTERM with unsaved edits: keep its recovery file (tui.recovery)
+        # out of the user's state folder, or the next run would open on the restore dialog.
+        env["XDG_STATE_HOME"] = tempfile.mkdtemp(prefix="whatif-bench-state-")
         self.started = time.perf_counter()
         self.process = subprocess.Popen(command or [sys.executable, "-m", "whatif"], cwd=ROOT, env=env, stdin=slave,
                                         stdout=slave, stderr=slave, start_new_session=True, close_fds=True)

@@ -35,7 +35,7 @@ class _Entry(BaseModel):
     """A catalog entry. `field_origins`: field -> the user file (path) or INLINE_PRESET that
     set it; fields from the shipped catalog are absent."""
 
-    model_config = ConfigDict(extra="forbid", defer_build=True, frozen=True)
+    model_config = ConfigDict(extra="forbid", defer_build=True, frozen=True, allow_inf_nan=False)
     _field_origins: dict[str, str] = PrivateAttr(default_factory=dict)
 
     @property

@@ -91,7 +91,7 @@ class ClaimCheck:
 
     @property
     def ratio_text(self) -> str:
-        return "n/a" if math.isnan(self.ratio) else "x" + f"{self.ratio:#.3g}".rstrip(".")
+        return "n/a" if not math.isfinite(self.ratio) else "x" + f"{self.ratio:#.3g}".rstrip(".")
 
     @property
     def utilisation_text(self) -> str:
@@ -117,9 +117,20 @@ def format_claim(output: str, value: float | Range) -> str:
 def format_share(value: float | Range | None) -> str:
     if value is None:
         return "-"
-    if isinstance(value, tuple):
-        return f"{value[0] * 100:.1f}-{value[1] * 100:.1f} %"
-    return f"{value * 100:.1f} %"
+    ends = value if isinstance(value, tuple) else (value,)
+    if not all(math.isfinite(v * 100) for v in ends):
+        return "n/a"
+    return "-".join(f"{v * 100:.1f}" for v in ends) + " %"
+
+
+def _quotient(a: float, b: float) -> float:
+    """a / b, or NaN when it has no finite value (a zero divisor, an infinite or NaN operand):
+    edge inputs (MTTI near zero, FLOPs overflowing) give 'n/a', never an exception."""
+    try:
+        q = a / b
+    except (ZeroDivisionError, OverflowError):
+        return math.nan
+    return q if math.isfinite(q) else math.nan
 
 
 def check_claims(result: Result, claims: Claims | None = None) -> list[ClaimCheck]:
@@ -154,8 +165,8 @@ def implied_utilisation(result: Result, key: str, value: float) -> float:
     flops = result.values["training_flops"]
     peak_flops = result.resolved.values["peak_tflops"] * 1e12
     if key == "chip_hours":
-        return flops / (peak_flops * value * SECONDS_PER_HOUR)
-    return flops / (result.resolved.values["count"] * peak_flops * value * SECONDS_PER_DAY)
+        return _quotient(flops, peak_flops * value * SECONDS_PER_HOUR)
+    return _quotient(flops, result.resolved.values["count"] * peak_flops * value * SECONDS_PER_DAY)
 
 
 def _check_duration(key: str, output: str, claimed: float | Range, computed: float, ratio: float,
@@ -163,22 +174,24 @@ def _check_duration(key: str, output: str, claimed: float | Range, computed: flo
     goodput = result.values["goodput"]
     ends = claimed if isinstance(claimed, tuple) else (claimed,)
     utils = [implied_utilisation(result, key, v) for v in ends]
-    judged = [_duration_verdict(u, u / goodput, limits) for u in utils]
+    judged = [_duration_verdict(u, _quotient(u, goodput), limits) for u in utils]
     verdict, reason = min(judged, key=lambda vr: _RANK[vr[0]])
     if len(utils) == 2:
         util: float | Range = (min(utils), max(utils))
-        mfu: float | Range = (util[0] / goodput, util[1] / goodput)
+        mfu: float | Range = (_quotient(util[0], goodput), _quotient(util[1], goodput))
     else:
-        util, mfu = utils[0], utils[0] / goodput
+        util, mfu = utils[0], _quotient(utils[0], goodput)
     return ClaimCheck(key, output, claimed, computed, ratio, verdict, reason, util, mfu)
 
 
 _BOUNDARY_TEXT = {"accelerator": "accelerators: chip-hours x TDP", "it": "IT boundary: servers and network",
                   "facility": "facility: IT x PUE"}
-_RANK = {"plausible": 0, "optimistic": 1, "implausible": 2}
+_RANK = {"plausible": 0, "optimistic": 1, "implausible": 2, "n/a": 3}
 
 
 def _duration_verdict(util: float, mfu: float, t: Thresholds) -> tuple[Verdict, str]:
+    if not (math.isfinite(util) and math.isfinite(mfu)):
+        return "n/a", "the implied utilisation has no finite value for this scenario (see the warnings)"
     u, m = f"{util * 100:.1f} %", f"{mfu * 100:.1f} %"
     if util < t.implausible_below:
         return "implausible", (f"implied utilisation {u} is under {_pct(t.implausible_below)}: "
@@ -199,7 +212,7 @@ def _pct(share: float) -> str:
 
 def _value_verdict(output: str, claimed: float | Range, computed: float, ratio: float,
                    t: Thresholds) -> tuple[Verdict, str]:
-    if math.isnan(ratio):
+    if not math.isfinite(ratio) or ratio <= 0:
         return "n/a", f"{output} is not computed for this scenario (see the warnings)"
     tolerance = 1.0 + t.consistent_within
     if 1.0 / tolerance <= ratio <= tolerance:
@@ -215,15 +228,15 @@ def _value_verdict(output: str, claimed: float | Range, computed: float, ratio: 
 
 def _ratio(claimed: float | Range, computed: float) -> float:
     """claimed / computed; for a range, its nearest end / computed (1 inside the range)."""
-    if math.isnan(computed) or computed <= 0:
+    if not math.isfinite(computed) or computed <= 0:
         return math.nan
     if not isinstance(claimed, tuple):
-        return claimed / computed
+        return _quotient(claimed, computed)
     low, high = claimed
     if computed < low:
-        return low / computed
+        return _quotient(low, computed)
     if computed > high:
-        return high / computed
+        return _quotient(high, computed)
     return 1.0
 
 
@@ -242,11 +255,13 @@ def _divide(a: float | Range, b: float | Range) -> float | Range:
     """a / b where either may be a range: the range of possible quotients, low to high."""
     a_lo, a_hi = a if isinstance(a, tuple) else (a, a)
     b_lo, b_hi = b if isinstance(b, tuple) else (b, b)
-    low, high = a_lo / b_hi, a_hi / b_lo
+    low, high = _quotient(a_lo, b_hi), _quotient(a_hi, b_lo)
     return low if low == high else (low, high)
 
 
 def _usd_per_hour(value: float | Range) -> str:
     if isinstance(value, tuple):
+        if not all(math.isfinite(v) for v in value):
+            return "n/a"
         return f"${value[0]:.2f}-{value[1]:.2f}"
-    return f"${value:.2f}"
+    return f"${value:.2f}" if math.isfinite(value) else "n/a"

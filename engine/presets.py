@@ -4,11 +4,11 @@ problem; saving is atomic and never overwrites without being told to."""
 from __future__ import annotations
 
 import os
-import tomllib
 from pathlib import Path
 from typing import Any
 
 from whatif.engine.errors import WhatifError, did_you_mean
+from whatif.engine.safeio import MAX_FILE_BYTES, loads_toml, read_user_text
 from whatif.engine.scenario import GROUPS, Scenario, scenario_from_dict
 
 SCHEMA_VERSION = 1
@@ -84,7 +84,11 @@ def list_presets(*dirs: Path) -> list[Path]:
 
 
 def parse_preset(text: str, origin: str) -> Scenario:
-    """The scenario a preset's text describes (validated once per text: engine.cache)."""
+    """The scenario a preset's text describes (validated once per text: engine.cache);
+    WhatifError naming `origin` and the key otherwise (hostile input included: bad syntax,
+    deep nesting, huge integers, text over the size limit)."""
+    if len(text) > MAX_FILE_BYTES:
+        raise WhatifError(f"too large ({len(text):,} characters); allowed: at most {MAX_FILE_BYTES:,}", path=origin)
     from whatif.engine.cache import cached, module_files
 
     sources = module_files(__name__, "whatif.engine.scenario", "whatif.engine.inputs")
@@ -92,11 +96,7 @@ def parse_preset(text: str, origin: str) -> Scenario:
 
 
 def _parse_preset(text: str, origin: str) -> Scenario:
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise WhatifError(f"not valid TOML: {exc}", path=origin) from None
-    return preset_from_dict(data, origin)
+    return preset_from_dict(loads_toml(text, origin), origin)
 
 
 def preset_from_dict(data: dict[str, Any], origin: str) -> Scenario:
@@ -112,7 +112,27 @@ def preset_from_dict(data: dict[str, Any], origin: str) -> Scenario:
             raise WhatifError(f"unknown key{did_you_mean(key, allowed)}; allowed: {', '.join(allowed)}",
                               path=origin, key=key)
     body = {k: v for k, v in data.items() if k != "schema"}
-    return scenario_from_dict(body, origin)
+    return check_references(scenario_from_dict(body, origin), origin)
+
+
+def check_references(scenario: Scenario, origin: str | None) -> Scenario:
+    """`scenario` if the catalog knows its chip, cooling type and region and its inline
+    [chips.*] are valid; else a WhatifError naming `origin` (the file, or --set), the key and
+    what is allowed. Resolving knows these problems, but not which file they came from."""
+    from whatif.engine.catalog import INLINE_PRESET, load_catalog
+    from whatif.engine.resolve import resolve
+
+    try:
+        catalog = load_catalog()
+    except WhatifError:
+        return scenario  # a bad user file: whoever uses the catalog reports it, naming that file
+    try:
+        resolve(scenario, catalog)
+    except WhatifError as exc:
+        if exc.path is None or exc.path == INLINE_PRESET:
+            raise WhatifError(exc.detail, path=origin, key=exc.key) from None
+        raise
+    return scenario
 
 
 def extra_tables() -> tuple[str, ...]:
@@ -121,15 +141,15 @@ def extra_tables() -> tuple[str, ...]:
 
 
 def load_preset(path: str | Path) -> Scenario:
+    """The preset in the file at `path`: a regular file of at most 1 MB (a FIFO or device is
+    refused at once, never read). Raises WhatifError naming the file, the key and the value."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise WhatifError("no such preset file", path=str(path)) from None
-    except OSError as exc:
-        raise WhatifError(f"cannot read: {exc.strerror}", path=str(path)) from None
-    except UnicodeDecodeError:
-        raise WhatifError("not a text file (expected UTF-8 TOML)", path=str(path)) from None
+        text = read_user_text(path)
+    except WhatifError as exc:
+        if exc.detail == "no such file":
+            raise WhatifError("no such preset file", path=str(path)) from None
+        raise
     return parse_preset(text, str(path))
 
 

@@ -14,8 +14,8 @@ and why). Beside them: metadata, inline [chips], the [claims] an article or pape
 import math
 from typing import Annotated, Any, Literal
 
-from pydantic import (BaseModel, ConfigDict, Field, PlainSerializer, PlainValidator, ValidationError, create_model,
-                      model_serializer, model_validator)
+from pydantic import (BaseModel, ConfigDict, Field, PlainSerializer, PlainValidator, Strict, ValidationError,
+                      create_model, model_serializer, model_validator)
 from pydantic_core import PydanticCustomError
 
 from whatif.engine.errors import WhatifError, unknown_choice
@@ -35,7 +35,8 @@ def _annotation(spec: Input) -> Any:
     elif spec.kind == "choice":
         base = str
     else:
-        base = int if spec.integer else float
+        # Strict: true is not 100 % and "15.6" is not a number (an int is still a float).
+        base = Annotated[int if spec.integer else float, Strict()]
     return base if spec.required or spec.default is not None else base | None
 
 
@@ -44,6 +45,8 @@ def _field(spec: Input) -> Any:
     bounds = {k: getattr(spec, k) for k in ("gt", "ge", "lt", "le") if getattr(spec, k) is not None}
     if spec.kind == "choice" and spec.choices in ("chips", "cooling", "regions"):
         bounds["min_length"] = 1
+    if spec.numeric and not spec.integer:
+        bounds["allow_inf_nan"] = False
     return Field(default, description=spec.description, **bounds)
 
 
@@ -68,9 +71,13 @@ Range = tuple[float, float]  # a claimed [low, high]
 def _claim_value(value: Any) -> float | Range:
     """A positive number, or a [low, high] range of positive numbers with low <= high."""
     def positive(v: Any) -> float | None:
-        if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v) or v <= 0:
+        if isinstance(v, bool) or not isinstance(v, int | float):
             return None
-        return float(v)
+        try:
+            number = float(v)  # an int of 400 digits does not fit a float
+        except OverflowError:
+            return None
+        return number if math.isfinite(number) and number > 0 else None
 
     if isinstance(value, list | tuple):
         if len(value) == 2:
@@ -175,9 +182,10 @@ class UncertainRange(BaseModel):
 
     model_config = ConfigDict(extra="forbid", defer_build=True)
 
-    low: float = Field(ge=0, description="pessimistic or low end")
-    high: float = Field(ge=0, description="high end")
-    likely: float | None = Field(default=None, ge=0, description="most likely value; default the point value")
+    low: Annotated[float, Strict()] = Field(ge=0, allow_inf_nan=False, description="pessimistic or low end")
+    high: Annotated[float, Strict()] = Field(ge=0, allow_inf_nan=False, description="high end")
+    likely: Annotated[float, Strict()] | None = Field(default=None, ge=0, allow_inf_nan=False,
+                                                      description="most likely value; default the point value")
 
     @model_validator(mode="after")
     def _ordered(self) -> "UncertainRange":
@@ -191,8 +199,9 @@ class UncertainRange(BaseModel):
 class Uncertainty(BaseModel):
     model_config = ConfigDict(extra="forbid", defer_build=True, validate_assignment=True)
 
-    samples: int = Field(default=10_000, ge=100, le=2_000_000, description="Monte Carlo draws")
-    seed: int = Field(default=1, ge=0, description="random seed: same seed, same percentiles")
+    samples: Annotated[int, Strict()] = Field(default=10_000, ge=100, le=2_000_000, description="Monte Carlo draws")
+    seed: Annotated[int, Strict()] = Field(default=1, ge=0, le=2**63 - 1,
+                                           description="random seed: same seed, same percentiles")
     distribution: Literal["triangular", "pert"] = "triangular"
     mfu: UncertainRange | None = None
     goodput: UncertainRange | None = None

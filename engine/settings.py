@@ -119,14 +119,9 @@ def mtime(path: Path | str) -> float:
 
 def read_toml(path: Path) -> dict[str, Any]:
     """A user file's TOML; WhatifError naming the file if it cannot be read or parsed."""
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise WhatifError(f"not valid TOML: {exc}", path=str(path)) from None
-    except UnicodeDecodeError:
-        raise WhatifError("not a text file (expected UTF-8 TOML)", path=str(path)) from None
-    except OSError as exc:
-        raise WhatifError(f"cannot read: {exc.strerror}", path=str(path)) from None
+    from whatif.engine.safeio import loads_toml, read_user_text  # regular files, at most 1 MB
+
+    return loads_toml(read_user_text(path), str(path))
 
 
 def read_config(path: Path | None = None) -> ConfigFile:

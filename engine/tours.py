@@ -13,7 +13,6 @@ Kept free of Textual so it loads (and is tested) without the app.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,10 +53,9 @@ def load_tour(folder: str | Path) -> Tour:
 
 def _from_spec(folder: Path, spec: Path) -> Tour:
     where = str(spec)
-    try:
-        data = tomllib.loads(spec.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise WhatifError(f"not valid TOML: {exc}", path=where) from None
+    from whatif.engine.safeio import loads_toml, read_user_text  # regular files, at most 1 MB
+
+    data = loads_toml(read_user_text(spec), where)
     for key in data:
         if key not in _TOUR_KEYS:
             raise WhatifError(f"unknown key{did_you_mean(key, _TOUR_KEYS)}; allowed: {', '.join(_TOUR_KEYS)}",

@@ -113,6 +113,8 @@ def _sig(value: float, digits: int = 3) -> str:
     (a million or more of the unit shown reads as '3.35e9')."""
     if value == 0:
         return "0"
+    if not math.isfinite(value):  # a finite value that overflowed while scaled (1e308 MW in W)
+        return f"{value:g}"
     if abs(value) >= 1e6:
         return _sci(value)
     decimals = max(0, digits - 1 - int(math.floor(math.log10(abs(value)))))

@@ -33,10 +33,14 @@ def _describe(err: dict[str, Any], model: type[BaseModel]) -> str:
         return f"unknown key{hint}{listing}"
     if kind == "missing":
         return "required, but missing"
-    shown = repr(value) if isinstance(value, str) else str(value)
+    shown = _shown(value)
     if kind in ("float_parsing", "float_type", "int_parsing", "int_type", "int_from_float"):
         want = "a whole number" if kind.startswith("int") else "a number"
-        return f"expected {want}, got {shown}"
+        why = (" (true/false is not a number)" if isinstance(value, bool)
+               else _text_hint(value) if isinstance(value, str) else "")
+        return f"expected {want}, got {shown}{why}"
+    if kind == "finite_number":
+        return f"expected a finite number, got {shown}"
     if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
         op = {"greater_than": ">", "greater_than_equal": ">=", "less_than": "<", "less_than_equal": "<="}[kind]
         bound = next(iter(ctx.values()), "?")
@@ -50,6 +54,30 @@ def _describe(err: dict[str, Any], model: type[BaseModel]) -> str:
     if kind in ("dict_type", "model_type"):
         return f"expected a table, got {shown}"
     return f"{err['msg']} (got {shown})"
+
+
+def _text_hint(text: str) -> str:
+    """Why text that looks like a number is not one."""
+    if len(text) > 4300 and text.lstrip("+-").isdigit():
+        return " (more than 4300 digits: too long to read)"
+    try:
+        float(text.replace("_", ""))
+    except ValueError:
+        return ""
+    return " (a number in quotes is text: write it without them)"
+
+
+def _shown(value: Any, limit: int = 60) -> str:
+    """The bad value as the message quotes it: text in quotes, TOML's true/false, cut short."""
+    if isinstance(value, bool):
+        text = "true" if value else "false"
+    elif isinstance(value, str):
+        text = repr(value)
+    elif isinstance(value, int) and abs(value) >= 10**limit:
+        return f"an integer of about {int(value.bit_length() * 0.30103) + 1} digits"
+    else:
+        text = str(value)
+    return text if len(text) <= limit else text[:limit] + "..."
 
 
 def format_validation_error(exc: ValidationError, model: type[BaseModel], prefix: str = "") -> str:

@@ -25,6 +25,7 @@ command palette (ctrl+p).
 from __future__ import annotations
 
 import importlib
+import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -35,7 +36,8 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.css.query import NoMatches
 from textual.dom import DOMNode
-from textual.screen import Screen
+from textual.command import CommandPalette
+from textual.screen import ModalScreen, Screen
 from textual.widget import Widget
 from textual.widgets import Static, TabbedContent, TabPane, Tabs
 
@@ -50,6 +52,7 @@ from whatif.engine.tours import Tour
 from whatif.engine.units import QUANTITIES
 from whatif.tui.commands import WhatifCommands
 from whatif.tui.files import FileFlows
+from whatif.tui.recovery import RecoveryFile, recovery_dir
 from whatif.tui.session import Change, EditSession
 from whatif.tui.widgets.base import ResultView, ResultViewMounted
 from whatif.tui.widgets.fields import InputPanels
@@ -60,6 +63,12 @@ from whatif.tui.widgets.uncertainty import UncertaintyStrip
 
 if TYPE_CHECKING:
     from whatif.tui.screens.compare import CompareScreen
+
+# Unsaved edits reach the recovery file this long after the last change (tui.recovery).
+RECOVERY_DELAY_S = 1.0
+# Where an exception reaches App._handle_exception without ending the loop that ran it
+# (Textual 8: callbacks, timers, workers): the app can keep running there.
+_SURVIVABLE_CALLERS = frozenset({"_flush_next_callbacks", "_tick", "_run"})
 
 MIN_SIZE = (80, 24)  # columns, rows: every panel and dialog fits (snapshot-tested)
 XWIDE_COLUMNS = 150  # from here the input panel widens again (Screen class -xwide)
@@ -164,6 +173,11 @@ class WhatifApp(App):
         self._tour_notes_open = False
         # Called once the first frame is on screen (tui.launch resumes garbage collection).
         self.after_first_frame: Callable[[], object] | None = None
+        # Safety net: unsaved edits go to a recovery file (tui.recovery); errors the app
+        # survived (tests assert there are none).
+        self.recovery = RecoveryFile(recovery_dir(self.files.policy.demo))
+        self._recovery_timer: object | None = None
+        self.unexpected_errors: list[BaseException] = []
         session.subscribe(self._session_changed)
 
     # ----------------------------------------------------------------- layout
@@ -231,6 +245,7 @@ class WhatifApp(App):
         self.theme_changed_signal.subscribe(self, self._theme_changed)
         for problem in self._settings_problems:
             self.notify(problem, title="Your settings", severity="error", timeout=12)
+        self.call_after_refresh(self._after_start)
 
     # ------------------------------------------------------------ user settings
     def _apply_settings(self) -> list[str]:
@@ -312,6 +327,8 @@ class WhatifApp(App):
         """Hand what changed down to the widgets that show it."""
         if not self._mounted:
             return  # not composed yet: on_mount shows everything
+        if change.title and self._recovery_timer is None:
+            self._recovery_timer = self.set_timer(RECOVERY_DELAY_S, self._write_recovery)
         session = self.session
         if change.fields:
             self.panels.show_values(session.scenario)
@@ -477,7 +494,139 @@ class WhatifApp(App):
             self.notify("Nothing to redo", timeout=2)
 
     async def action_quit(self) -> None:
-        self.files.when_saved(self.exit, "Quit and discard unsaved changes?")
+        self.files.when_saved(self._quit, "Quit and discard unsaved changes?")
+
+    def _quit(self) -> None:
+        """A clean end (saved, or the user chose to discard): nothing left to recover."""
+        self.recovery.close()
+        self.exit()
+
+    # ------------------------------------------------------------ safety net
+    def _write_recovery(self) -> None:
+        """Unsaved edits to the recovery file; none: no file (called debounced)."""
+        self._recovery_timer = None
+        try:
+            if self.session.dirty:
+                self.recovery.write(self.session)
+            else:
+                self.recovery.remove()
+        except WhatifError as exc:
+            if not getattr(self, "_recovery_warned", False):
+                self._recovery_warned = True
+                self.notify(f"{exc} (your edits are not backed up; save them)", title="Recovery file",
+                            severity="warning", timeout=8)
+        except Exception:  # the safety net itself must never take the app down
+            pass
+
+    def _after_start(self) -> None:
+        """Once the first frame is up: clean our stale temp files in the user's preset
+        folder, and offer to restore edits an app left behind when it ended unexpectedly."""
+        from whatif.engine.atomic import remove_stale_temp_files
+        from whatif.engine.presets import user_presets_dir
+        from whatif.tui.recovery import left_behind
+
+        remove_stale_temp_files(user_presets_dir())
+        self._offer_recovery(left_behind(self.recovery.folder))
+
+    def _offer_recovery(self, paths: list[Path]) -> None:
+        from whatif.tui import recovery
+        from whatif.tui.screens.dialogs import RecoverScreen
+
+        while paths:
+            path = paths.pop(0)
+            try:
+                found = recovery.read(path)
+            except WhatifError as exc:
+                self.notify(f"{exc}; left as it is", title="Recovery file", severity="warning", timeout=8)
+                continue
+
+            def answer(restore: bool | None, found: recovery.Recovered = found) -> None:
+                if restore:
+                    try:
+                        self.session.recover(found.scenario, found.source, found.pending)
+                    except WhatifError as exc:
+                        self.notify(f"{exc}; left as it is", title="Not restored", severity="error", timeout=8)
+                        return
+                    self.notify(f"Restored unsaved edits to {found.label}; save them with ctrl+s", timeout=6)
+                    recovery.discard(found.path)  # now ours: the debounced write keeps them
+                elif restore is False:
+                    recovery.discard(found.path)
+                if restore is not None or paths:
+                    self._offer_recovery(paths)
+            self.push_screen(RecoverScreen(found.label), answer)
+            return
+
+    def _unexpected(self, error: BaseException) -> None:
+        """An exception our code did not expect: back up the edits, say so, keep running."""
+        self.unexpected_errors.append(error)
+        kept = self._backup_now()
+        try:
+            from whatif.tui.screens.dialogs import ErrorScreen
+
+            for screen in self.screen_stack:
+                if isinstance(screen, ErrorScreen):
+                    screen.add(error)
+                    return
+            super().push_screen(ErrorScreen(error, kept))
+        except Exception:
+            pass
+
+    def _backup_now(self) -> str:
+        """Write the recovery file at once; what to tell the user about their edits."""
+        try:
+            if self.session.dirty:
+                return f"Your unsaved edits are kept in {self.recovery.write(self.session)}."
+            return "You have no unsaved edits."
+        except Exception as exc:  # noqa: BLE001 - reporting, not handling
+            return f"Your unsaved edits could not be backed up ({exc}): save them now."
+
+    def _handle_exception(self, error: Exception) -> None:
+        # Textual calls this for any unhandled exception and then ends the app. Where the loop
+        # that raised goes on (callbacks, timers, workers), show the error and keep running;
+        # elsewhere end as Textual does, with the edits in the recovery file.
+        caller = sys._getframe(1).f_code.co_name
+        if self._mounted and self.is_running and caller in _SURVIVABLE_CALLERS:
+            self._unexpected(error)
+            return
+        self._backup_now()
+        super()._handle_exception(error)
+
+    async def _dispatch_action(self, namespace: DOMNode, action_name: str, params: Any) -> bool:
+        try:
+            return await super()._dispatch_action(namespace, action_name, params)
+        except Exception as error:  # a key, the palette or a button: report, keep running
+            if not (self._mounted and self.is_running):
+                raise
+            self._unexpected(error)
+            return True
+
+    async def _dispatch_message(self, message: Any) -> None:
+        try:
+            await super()._dispatch_message(message)
+        except Exception as error:  # the app's own handlers (edits, dialogs' answers)
+            if not (self._mounted and self.is_running):
+                raise
+            self._unexpected(error)
+
+    # ------------------------------------------------------------ screens
+    def push_screen(self, screen: Any, callback: Any = None, wait_for_dismiss: bool = False) -> Any:
+        """Textual's push_screen, guarded: a dialog is never opened twice (a second palette
+        raised DuplicateIds and ended the app), and a dialog replaces an open palette
+        instead of opening on top of it."""
+        if isinstance(screen, ModalScreen):
+            if any(type(open_) is type(screen) for open_ in self.screen_stack):
+                self.bell()
+                return _refused(wait_for_dismiss)
+            if not isinstance(screen, CommandPalette) and isinstance(self.screen, CommandPalette):
+                self.pop_screen()
+        return super().push_screen(screen, callback, wait_for_dismiss=wait_for_dismiss)
+
+    def action_command_palette(self) -> None:
+        # Not over a dialog: answer it first (its commands would open dialogs over dialogs).
+        if isinstance(self.screen, ModalScreen) and not isinstance(self.screen, CommandPalette):
+            self.bell()
+            return
+        super().action_command_palette()
 
     def action_open_preset(self) -> None:
         self.files.open()
@@ -643,6 +792,19 @@ class WhatifApp(App):
         for command in super().get_system_commands(screen):
             if not (self.files.policy.demo and command.title.lower().startswith("screenshot")):
                 yield command
+
+
+def _refused(wait_for_dismiss: bool) -> Any:
+    """What push_screen returns for a screen it did not open: awaitable, resolving to None."""
+    import asyncio
+
+    from textual.await_complete import AwaitComplete
+
+    if wait_for_dismiss:
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        future.set_result(None)
+        return future
+    return AwaitComplete()
 
 
 def _in_hidden_pane(widget: object) -> bool:

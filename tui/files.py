@@ -72,8 +72,11 @@ class WritePolicy:
         """Why `path` may not be written, or None."""
         if self.demo and not _inside(path, self.folder):
             return f"demo session: only files inside {self.folder} can be written"
-        if len(path.name.encode()) > 255:
-            return f"file name too long ({len(path.name.encode())} bytes; at most 255)"
+        for part in (path.name, *path.parts):  # a folder's name can be too long too
+            if len(part.encode()) > 255:
+                return f"{'file' if part == path.name else 'folder'} name too long ({len(part.encode())} bytes; at most 255)"
+        if len(str(path).encode()) > 4000:
+            return f"path too long ({len(str(path).encode())} bytes; at most 4000)"
         return None
 
     def may_save_in_place(self, path: Path | None) -> bool:

@@ -95,6 +95,9 @@ def launch(argv: list[str]) -> int:
         return EXIT_ERROR
     app.after_first_frame = _resume_collection
     app.run()
+    if app.return_code and app.recovery.path.exists():  # ended by an error: say where the edits are
+        print(f"whatif: your unsaved edits are kept in {app.recovery.path}; start whatif again to restore them",
+              file=sys.stderr)
     return app.return_code or 0
 
 

@@ -244,6 +244,22 @@ class EditSession:
         self._typing_key = None
         self._notify(Change(result=True, fields=True, errors=True, title=True, tour=self.tour is not None))
 
+    def recover(self, scenario: Scenario, source: Path | None, pending: dict[str, Any] | None = None) -> None:
+        """Take back edits from a recovery file: `scenario` (with `pending` invalid edits
+        re-typed), made to the preset at `source`. It stays unsaved: dirty against the file
+        as it is on disk now. Raises WhatifError (nothing changes) if the engine rejects it."""
+        self.load(scenario, source)
+        try:
+            self._saved_dump = load_preset(source).model_dump() if source is not None else {}
+        except WhatifError:
+            self._saved_dump = {}  # the file is gone or broken: everything here is unsaved
+        for key, value in (pending or {}).items():
+            if key in BY_KEY:
+                self.pending[key] = value
+        if self.pending:
+            self._apply_pending()
+        self._notify(Change(title=True))
+
     def open(self, path: Path) -> None:
         """Load the preset at `path`; raises WhatifError naming the file and key."""
         self.load(load_preset(path), path)

@@ -13,6 +13,7 @@ from whatif.engine.claims import ClaimCheck, check_claims
 from whatif.cli.commands.common import check_stdin_once, display_name, parse_overrides, print_json, read_preset
 from whatif.engine.errors import WhatifError
 from whatif.engine.evaluate import Result, evaluate
+from whatif.engine.presets import check_references
 
 COLUMNS = (("claim", 13), ("claimed", 15), ("computed", 15), ("ratio", 7), ("implied util", 13),
            ("implied MFU", 13), ("verdict", 0))
@@ -40,7 +41,7 @@ def _check(path: str, overrides: dict) -> tuple[Result, list[ClaimCheck]]:
     scenario = read_preset(path)
     if overrides:
         try:
-            scenario = scenario.with_values(overrides)
+            scenario = check_references(scenario.with_values(overrides), None)
         except WhatifError as exc:
             raise WhatifError(f"--set {exc}", path=display_name(path)) from None
     result = evaluate(scenario)

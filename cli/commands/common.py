@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from whatif.engine.errors import WhatifError
-from whatif.engine.presets import load_preset, parse_preset
+from whatif.engine.presets import check_references, load_preset, parse_preset
 from whatif.engine.scenario import Scenario
 
 STDIN = "-"
@@ -28,7 +28,7 @@ def parse_value(text: str) -> Any:
     """A --set value as TOML would read it (32768, 0.4, true, "h100"); bare words are text."""
     try:
         return tomllib.loads(f"v = {text}")["v"]
-    except tomllib.TOMLDecodeError:
+    except (tomllib.TOMLDecodeError, RecursionError, ValueError):  # ValueError: over 4300 digits
         return text
 
 
@@ -78,7 +78,7 @@ def scenario_from_args(args: argparse.Namespace) -> Scenario:
     overrides = parse_overrides(args.overrides)
     if overrides:
         try:
-            scenario = scenario.with_values(overrides)
+            scenario = check_references(scenario.with_values(overrides), None)
         except WhatifError as exc:
             raise WhatifError(f"--set {exc}") from None
     return scenario

@@ -46,6 +46,7 @@ class ConfirmScreen(Dialog):
     """A yes/no question; dismisses True for yes."""
 
     CANCEL_VALUE = False
+    FOCUSED = "no"  # the button Enter presses at first
 
     def __init__(self, question: str, yes: str = "Yes", no: str = "Cancel") -> None:
         super().__init__()
@@ -59,7 +60,7 @@ class ConfirmScreen(Dialog):
                 yield Button(self.no, id="no")
 
     def on_mount(self) -> None:
-        self.query_one("#no", Button).focus()
+        self.query_one(f"#{self.FOCUSED}", Button).focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
@@ -244,3 +245,49 @@ class DetailsScreen(Dialog):
         event.stop()
         self.dismiss(self._answer() if event.button.id == "details-ok" else None)
 
+
+class RecoverScreen(ConfirmScreen):
+    """Unsaved edits left by an app that ended without saving: True restore, False discard,
+    None (Escape) decide at the next start. Enter restores: the choice that loses nothing."""
+
+    CANCEL_VALUE = None
+    FOCUSED = "yes"
+
+    def __init__(self, label: str) -> None:
+        super().__init__(f"Unsaved edits were recovered: {label}.\nRestore them? (Esc: ask again next time)",
+                         yes="Restore", no="Discard")
+
+
+class ErrorScreen(Dialog):
+    """An unexpected error: what happened in one line, the traceback behind a key. The app
+    keeps running; the unsaved edits are in the recovery file."""
+
+    BINDINGS = [Binding("t", "traceback", "Traceback", id="error.traceback"),
+                Binding("enter", "cancel", "Continue", id="error.continue", show=False)]
+
+    def __init__(self, error: BaseException, kept: str) -> None:
+        super().__init__()
+        import traceback
+
+        self.summary = f"{type(error).__name__}: {error}"[:500]
+        self.trace = "".join(traceback.format_exception(error))[-20_000:]
+        self.kept = kept
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(classes="dialog wide", id="error") as box:
+            box.border_title = "Something went wrong"
+            box.border_subtitle = "t traceback · Esc/Enter continue"
+            yield Static(Text(self.summary), classes="dialog-text", id="error-summary")
+            yield Static(Text(self.kept), classes="dialog-note")
+            trace = Static(Text(self.trace), id="error-trace")
+            trace.display = False
+            yield trace
+
+    def add(self, error: BaseException) -> None:
+        """Another error while this screen is open: shown here, not as a second screen."""
+        self.summary += f"\nthen {type(error).__name__}: {error}"[:500]
+        self.query_one("#error-summary", Static).update(Text(self.summary))
+
+    def action_traceback(self) -> None:
+        trace = self.query_one("#error-trace", Static)
+        trace.display = not trace.display
