@@ -92,14 +92,15 @@ def parse_preset(text: str, origin: str) -> Scenario:
     from whatif.engine.cache import cached, module_files
 
     sources = module_files(__name__, "whatif.engine.scenario", "whatif.engine.inputs")
-    return cached("preset", sources, lambda: _parse_preset(text, origin), content=text.encode())
-
-
-def _parse_preset(text: str, origin: str) -> Scenario:
-    return preset_from_dict(loads_toml(text, origin), origin)
+    scenario = cached("preset", sources, lambda: _validated(loads_toml(text, origin), origin), content=text.encode())
+    return check_references(scenario, origin)  # against the catalog as it is now, not when cached
 
 
 def preset_from_dict(data: dict[str, Any], origin: str) -> Scenario:
+    return check_references(_validated(data, origin), origin)
+
+
+def _validated(data: dict[str, Any], origin: str) -> Scenario:
     schema = data.get("schema")
     if schema is None:
         raise WhatifError(f"missing 'schema = {SCHEMA_VERSION}' at the top of the file", path=origin, key="schema")
@@ -112,7 +113,7 @@ def preset_from_dict(data: dict[str, Any], origin: str) -> Scenario:
             raise WhatifError(f"unknown key{did_you_mean(key, allowed)}; allowed: {', '.join(allowed)}",
                               path=origin, key=key)
     body = {k: v for k, v in data.items() if k != "schema"}
-    return check_references(scenario_from_dict(body, origin), origin)
+    return scenario_from_dict(body, origin)
 
 
 def check_references(scenario: Scenario, origin: str | None) -> Scenario:

@@ -93,3 +93,15 @@ def test_a_cached_run_builds_no_validator_and_prints_the_same(tmp_path):
     # run validates nothing, so it never gets there.
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_a_cached_preset_is_checked_against_the_catalog_as_it_is_now(tmp_path):
+    config_path().parent.mkdir(parents=True, exist_ok=True)
+    config_path().write_text('[chips.my-asic]\nname = "My ASIC"\ndense_tflops = { bf16 = 800.0 }\ntdp_w = 900.0\n')
+    preset = tmp_path / "mine.toml"
+    preset.write_text("schema = 1\n[workload]\nparams_b = 7.0\ntokens_t = 1.0\n[cluster]\nchip = 'my-asic'\n"
+                      "count = 64\n")
+    assert load_preset(preset).cluster.chip == "my-asic"              # validated and cached
+    config_path().write_text("")                                        # the user drops the chip
+    with pytest.raises(WhatifError, match="mine.toml: cluster.chip: unknown chip 'my-asic'"):
+        load_preset(preset)
