@@ -8,9 +8,7 @@ best run is the fairest estimate of the code's own cost). Run: `.venv/bin/python
 
 from __future__ import annotations
 
-import statistics
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -22,20 +20,10 @@ from whatif.engine.analysis.sweep import sweep  # noqa: E402
 from whatif.engine.analysis.uncertainty import HEADLINE, monte_carlo  # noqa: E402
 from whatif.engine.evaluate import evaluate  # noqa: E402
 from whatif.engine.presets import load_preset  # noqa: E402
+from bench.timing import timed  # noqa: E402
 
 TARGET_MS = 50.0
 REPEATS = 15
-
-
-def timed(fn) -> tuple[float, float]:
-    """(median, best) milliseconds of REPEATS calls after one warm-up call."""
-    fn()
-    samples = []
-    for _ in range(REPEATS):
-        start = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - start) * 1000.0)
-    return statistics.median(samples), min(samples)
 
 
 def main() -> int:
@@ -60,12 +48,12 @@ def main() -> int:
     print(f"{'case':<58} {'median ms':>10} {'best ms':>9}  target < {TARGET_MS:g} ms")
     ok = True
     for label, fn in cases.items():
-        median, best = timed(fn)
+        median, best = timed(fn, REPEATS)
         verdict = "ok" if median < TARGET_MS else "SLOW"
         ok &= median < TARGET_MS
         print(f"{label:<58} {median:>10.1f} {best:>9.1f}  {verdict}")
     # Each analysis evaluates the scenario once for its base; quoted for reference.
-    median, best = timed(lambda: evaluate(scenario))
+    median, best = timed(lambda: evaluate(scenario), REPEATS)
     print(f"{'(one evaluate() for reference)':<58} {median:>10.2f} {best:>9.2f}")
     return 0 if ok else 1
 

@@ -10,9 +10,7 @@ Prints the median and best of several runs (wall clock; the machine is shared). 
 
 from __future__ import annotations
 
-import statistics
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -21,19 +19,10 @@ sys.path.insert(0, str(ROOT))
 from whatif.engine.analysis.attribution import explain  # noqa: E402
 from whatif.engine.analysis.plan import choose, limits_from, plan, prepare  # noqa: E402
 from whatif.engine.presets import load_preset  # noqa: E402
+from bench.timing import timed  # noqa: E402
 
 TARGET_MS = 50.0
 REPEATS = 21
-
-
-def timed(fn) -> tuple[float, float]:
-    fn()
-    samples = []
-    for _ in range(REPEATS):
-        start = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - start) * 1000.0)
-    return statistics.median(samples), min(samples)
 
 
 def main() -> int:
@@ -57,7 +46,7 @@ def main() -> int:
     }
     print(f"Plan (median and best of {REPEATS}; target < {TARGET_MS:.0f} ms)")
     for name, fn in cases.items():
-        median, best = timed(fn)
+        median, best = timed(fn, REPEATS)
         mark = "ok" if median < TARGET_MS else "SLOW"
         print(f"  {name:<78} {median:7.1f} ms  (best {best:6.1f})  {mark}")
     return 0

@@ -1,0 +1,18 @@
+"""Timing shared by the in-process benches: medians, never single runs."""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable
+
+
+def timed(fn: Callable[[], object], repeats: int) -> tuple[float, float]:
+    """(median, best) milliseconds of `repeats` calls after one warm-up call."""
+    fn()
+    samples = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - start) * 1000.0)
+    return statistics.median(samples), min(samples)
