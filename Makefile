@@ -21,10 +21,12 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
-# Performance figures (printed, never asserted): engine, analysis, app, SSH.
+# Performance figures (printed, never asserted): engine, analysis, plan, start-up, app, SSH.
 bench: $(STAMP)
 	$(BIN)/python bench/engine.py
 	$(BIN)/python bench/analysis.py
+	$(BIN)/python bench/plan.py
+	$(BIN)/python bench/startup.py
 	$(BIN)/python bench/tui.py
 	$(BIN)/python bench/ssh.py
 
