@@ -21,6 +21,7 @@ from whatif.engine.analysis.uncertainty import HEADLINE, monte_carlo  # noqa: E4
 from whatif.engine.evaluate import evaluate  # noqa: E402
 from whatif.engine.presets import load_preset  # noqa: E402
 from bench.timing import timed  # noqa: E402
+from whatif.engine.step import forget  # noqa: E402
 
 TARGET_MS = 50.0
 REPEATS = 15
@@ -32,7 +33,9 @@ def main() -> int:
     cases = {
         "sweep, 200 points of cluster.count (log)":
             lambda: sweep(scenario, "cluster.count", 1024, 1_048_576, points=200, log=True),
-        "sweep, 1,000 points of cluster.count (layout re-searched)":
+        "sweep, 1,000 points of cluster.count (layout re-searched, cold)":
+            lambda: (forget(), sweep(scenario, "cluster.count", 1024, 1_048_576, points=1000, log=True)),
+        "the same sweep again (layouts remembered)":
             lambda: sweep(scenario, "cluster.count", 1024, 1_048_576, points=1000, log=True),
         "goal seek, cluster.count for training_days=60":
             lambda: solve(scenario, "cluster.count", goal),

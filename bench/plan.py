@@ -20,6 +20,7 @@ from whatif.engine.analysis.attribution import explain  # noqa: E402
 from whatif.engine.analysis.plan import choose, limits_from, plan, prepare  # noqa: E402
 from whatif.engine.presets import load_preset  # noqa: E402
 from bench.timing import timed  # noqa: E402
+from whatif.engine.step import forget  # noqa: E402
 
 TARGET_MS = 50.0
 REPEATS = 21
@@ -35,7 +36,9 @@ def main() -> int:
     a = load_preset(ROOT / "presets" / "cluster-100k-h100-air.toml")
     b = load_preset(ROOT / "presets" / "cluster-100k-b200-liquid.toml")
     cases = {
-        f"plan, {chips} chips x coolings = {rows} rows, {result.evaluated:,} options (whole)":
+        f"plan, {chips} chips x coolings = {rows} rows, {result.evaluated:,} options, cold":
+            lambda: (forget(), plan(scenario, limits)),
+        "the same plan again (layouts remembered: a re-plan for another cap)":
             lambda: plan(scenario, limits),
         "plan, search only (rows resolved; a Plan view keystroke)":
             lambda: plan(scenario, limits, prepared=prepared),

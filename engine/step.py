@@ -98,9 +98,15 @@ def step_model(x: Mapping[str, ArrayLike]) -> dict[str, np.ndarray]:
     with np.errstate(all="ignore"):
         arrays = {k: np.asarray(x[k], dtype=float) for k in _STEP_INPUTS if not isinstance(x[k], float | int)
                   and np.ndim(x[k])}
+        shape = np.broadcast_shapes(*(a.shape for a in arrays.values())) if arrays else ()
+        # A column that holds one value (a plan's stacked catalog constants) is a scalar: the
+        # table to dedupe, key and search is then only as wide as what varies.
+        x = dict(x)
+        for k in [k for k, a in arrays.items() if a.size and _constant(a)]:
+            x[k] = float(arrays.pop(k).flat[0])
         if not arrays:
-            return _cached(tuple(None if x[k] != x[k] else float(x[k]) for k in _STEP_INPUTS))
-        shape = np.broadcast_shapes(*(a.shape for a in arrays.values()))
+            out = _cached(tuple(None if x[k] != x[k] else float(x[k]) for k in _STEP_INPUTS))
+            return {k: np.broadcast_to(v, shape).copy() for k, v in out.items()}
         table = np.stack([np.broadcast_to(a, shape).ravel() for a in arrays.values()], axis=1)
         scalars = tuple(None if k in arrays else float(x[k]) for k in _STEP_INPUTS)
         table_key = repr((tuple(arrays), scalars)).encode() + table.tobytes()
@@ -152,6 +158,18 @@ def _rows_by_row(rows: np.ndarray, names: list[str], base: dict, prefix: bytes) 
     return {k: stacked[:, j].copy() for j, k in enumerate(_OUTPUT_NAMES)}
 
 
+def forget() -> None:
+    """Drop every remembered search (benches time the search itself with this)."""
+    _TABLE_MEMORY.clear()
+    _ROW_MEMORY.clear()
+    _cached_outputs.cache_clear()
+
+
+def _constant(a: np.ndarray) -> bool:
+    first = a.flat[0]
+    return bool(np.all(a == first)) if first == first else bool(np.all(np.isnan(a)))
+
+
 @functools.lru_cache(maxsize=1024)
 def _cached_outputs(key: tuple[float | None, ...]) -> dict[str, np.ndarray]:
     return _step_model({k: math.nan if v is None else v for k, v in zip(_STEP_INPUTS, key)})
@@ -201,7 +219,7 @@ def _step_model(x: Mapping[str, ArrayLike]) -> dict[str, np.ndarray]:
     keep = (dp >= 1) & (pp <= layers) & (np.mod(heads, tp) == 0)
     for name, cand in (("tp_in", tp), ("pp_in", pp), ("micro_batch_in", mb), ("ep_in", ep)):
         pin = col(name)
-        keep &= np.isnan(pin) | (np.abs(cand - pin) < 1e-9)
+        keep = keep & (np.isnan(pin) | (np.abs(cand - pin) < 1e-9))
     keep = np.broadcast_to(keep, np.broadcast_shapes(keep.shape, shape + (tp.shape[0], 1)))
     used = np.any(keep.reshape(-1, tp.shape[0]), axis=0)
     if used.any() and not used.all():
@@ -221,14 +239,14 @@ def _step_model(x: Mapping[str, ArrayLike]) -> dict[str, np.ndarray]:
     micro = batch / (seq * dp * mb)  # micro-batches per replica per step
 
     valid = (dp >= 1) & (pp <= layers) & (micro >= 1.0 - 1e-9)
-    valid &= (tp <= np.maximum(domain, 1.0)) | ~np.isnan(col("tp_in"))
-    valid &= np.where(moe, (np.mod(dp, ep) == 0) & (np.mod(experts, ep) == 0), ep == 1)
-    valid &= np.mod(heads, tp) == 0
+    valid = valid & ((tp <= np.maximum(domain, 1.0)) | ~np.isnan(col("tp_in")))
+    valid = valid & (np.where(moe, (np.mod(dp, ep) == 0) & (np.mod(experts, ep) == 0), ep == 1))
+    valid = valid & (np.mod(heads, tp) == 0)
     pinned = True  # candidates agreeing with every pin, whether or not they are valid
     for name, cand in (("tp_in", tp), ("pp_in", pp), ("micro_batch_in", mb), ("ep_in", ep), ("dp_in", dp)):
         pin = col(name)
         pinned = pinned & (np.isnan(pin) | (np.abs(cand - pin) < 1e-9))
-    valid &= pinned
+    valid = valid & pinned
 
     # Parameters: MoE experts from total vs active (inactive = (E - k) / E of the experts).
     expert_params = np.where(moe, np.clip((big_n - active) * experts / np.maximum(experts - top_k, 1.0), 0.0, big_n),
