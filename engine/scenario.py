@@ -241,11 +241,12 @@ class Scenario(BaseModel):
         return getattr(getattr(self, group), key)
 
     def with_values(self, values: dict[str, Any]) -> "Scenario":
-        """A copy with 'group.key' values set, validated; raises WhatifError naming the key."""
-        data = self.model_dump()
+        """A copy with 'group.key' values set, validated; raises WhatifError naming the key.
+        Only what was set stays set: a saved copy keeps following the defaults elsewhere."""
+        data = self.model_dump(exclude_unset=True)
         for dotted, value in values.items():
             group, key = split_key(dotted)
-            data[group][key] = value
+            data.setdefault(group, {})[key] = value
         return scenario_from_dict(data)
 
 

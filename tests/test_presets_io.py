@@ -95,3 +95,12 @@ def test_with_values_validates_and_names_the_key():
         s.with_values({"cluster.mfu": 1.5})
     with pytest.raises(WhatifError, match=r"unknown facility key 'pu' \(did you mean 'pue'\?\)"):
         s.with_values({"facility.pu": 1.2})
+
+
+def test_an_edited_copy_writes_only_what_was_set(tmp_path):
+    from whatif.engine.presets import default_preset_path, load_preset, preset_to_dict
+
+    edited = load_preset(default_preset_path()).with_values({"cluster.chip": "b200", "facility.pue": 1.2})
+    data = preset_to_dict(edited)
+    assert data["cluster"] == {"chip": "b200", "count": 16384} and data["facility"] == {"region": "us-average", "pue": 1.2}
+    assert "flash_attention" not in data["cluster"]              # a default, never set: not written
