@@ -96,10 +96,11 @@ def _inside(path: Path, folder: Path) -> bool:
 
 
 def preset_groups() -> list[tuple[str, list[tuple[Path, str]]]]:
-    """The presets the open dialog offers: shipped ones, then the user's."""
+    """The presets the open dialog offers: the user's first (what one opens most), then the
+    three dozen shipped ones."""
     shipped, user = shipped_presets_dir(), user_presets_dir()
     return [(title, [(p, _preset_label(p)) for p in list_presets(folder)])
-            for title, folder in ((f"Shipped ({shipped})", shipped), (f"Yours ({user})", user))]
+            for title, folder in ((f"Yours ({user})", user), (f"Shipped ({shipped})", shipped))]
 
 
 def _preset_label(path: Path) -> str:
