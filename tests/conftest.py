@@ -15,3 +15,9 @@ def _isolated_user_config(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("WHATIF_USER_PRESETS", str(home / "presets"))
     monkeypatch.delenv("WHATIF_CHIPS", raising=False)
     monkeypatch.delenv("WHATIF_DEMO", raising=False)
+
+
+@pytest.fixture
+def in_repo_root(monkeypatch, request):
+    """Run from the checkout's root, so 'presets/default.toml' resolves as typed."""
+    monkeypatch.chdir(request.config.rootpath)

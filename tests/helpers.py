@@ -16,3 +16,12 @@ def make_scenario(**groups: dict[str, Any]) -> Scenario:
     for group, values in groups.items():
         data.setdefault(group, {}).update(values)
     return scenario_from_dict(data)
+
+
+def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
+    """`whatif ARGV...` in-process: exit code, standard output, standard error."""
+    from whatif.cli.main import main
+
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err

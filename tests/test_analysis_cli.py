@@ -8,20 +8,12 @@ import json
 
 import pytest
 
-from whatif.cli.main import main
+from tests.helpers import run_cli as run
 
 PRESET = "presets/default.toml"
 
 
-@pytest.fixture(autouse=True)
-def _repo_root(monkeypatch, request):
-    monkeypatch.chdir(request.config.rootpath)
-
-
-def run(capsys, *argv):
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
+pytestmark = pytest.mark.usefixtures("in_repo_root")  # presets/... paths as a user types them
 
 
 def test_sweep_table_marks_the_limits(capsys):

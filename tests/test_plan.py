@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from whatif.cli.main import main
+from tests.helpers import run_cli as run
 from whatif.engine.analysis.plan import Limit, limits_from, plan, prepare
 from whatif.engine.evaluate import evaluate
 from whatif.engine.presets import load_preset
@@ -18,15 +18,7 @@ from whatif.engine.presets import load_preset
 PRESET = "presets/default.toml"
 
 
-@pytest.fixture(autouse=True)
-def _repo_root(monkeypatch, request):
-    monkeypatch.chdir(request.config.rootpath)
-
-
-def run(capsys, *argv):
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
+pytestmark = pytest.mark.usefixtures("in_repo_root")  # presets/... paths as a user types them
 
 
 @pytest.mark.parametrize("argv", [
