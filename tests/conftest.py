@@ -21,3 +21,27 @@ def _isolated_user_config(tmp_path_factory, monkeypatch):
 def in_repo_root(monkeypatch, request):
     """Run from the checkout's root, so 'presets/default.toml' resolves as typed."""
     monkeypatch.chdir(request.config.rootpath)
+
+
+@pytest.fixture
+async def serve(tmp_path):
+    """Start SSH demo servers on free loopback ports (the real app unless `app=` says
+    otherwise); every one is closed after the test."""
+    import asyncio
+
+    from fixtures.ssh_visitor import REAL_APP
+    from whatif.serve.ssh.config import ServeConfig
+    from whatif.serve.ssh.server import DemoServer
+
+    servers: list = []
+
+    async def start(app=REAL_APP, **options):
+        options.setdefault("host_key_path", tmp_path / "host_key")
+        server = DemoServer(ServeConfig(app=app, host="127.0.0.1", port=0, **options))
+        await server.start()
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        await asyncio.wait_for(server.close(), 20)

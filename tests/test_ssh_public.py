@@ -26,19 +26,9 @@ pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="needs Linux (PT
 
 
 @pytest.fixture
-async def serve(tmp_path):
-    servers: list[DemoServer] = []
-
-    async def start(**options) -> DemoServer:
-        options.setdefault("host_key_path", tmp_path / "host_key")
-        server = DemoServer(ServeConfig(app=FIXTURE_APP, host="127.0.0.1", port=0, **options))
-        await server.start()
-        servers.append(server)
-        return server
-
-    yield start
-    for server in servers:
-        await asyncio.wait_for(server.close(), 20)
+def serve(serve):
+    """The shared server fixture (tests/conftest.py), serving the small fixture app."""
+    return lambda **options: serve(app=options.pop("app", FIXTURE_APP), **options)
 
 
 class SilentSocket:

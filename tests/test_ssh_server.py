@@ -29,23 +29,6 @@ from whatif.serve.ssh.server import DemoServer, ServeError, load_or_create_host_
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="PTY handling is tested on Linux")
 
 
-@pytest.fixture
-async def serve(tmp_path):
-    """Start servers on free loopback ports; every one is closed after the test."""
-    servers: list[DemoServer] = []
-
-    async def start(app=REAL_APP, **options) -> DemoServer:
-        options.setdefault("host_key_path", tmp_path / "host_key")
-        server = DemoServer(ServeConfig(app=app, host="127.0.0.1", port=0, **options))
-        await server.start()
-        servers.append(server)
-        return server
-
-    yield start
-    for server in servers:
-        await asyncio.wait_for(server.close(), 20)
-
-
 def _default_outputs(**values) -> dict[str, float]:
     scenario = load_preset(default_preset_path())
     if values:
