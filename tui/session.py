@@ -252,21 +252,20 @@ class EditSession:
         if baseline is not None:
             same = self.baseline is not None and self.baseline.scenario == baseline
             baseline_result = self.baseline if same else evaluate(baseline, self.catalog)
+        stop = self.stop_index
         if stop_index is not None and self.tour is not None and 0 <= stop_index < len(self.tour.stops):
-            tour_moved = stop_index != self.stop_index
-            self.stop_index = stop_index
-        else:
-            tour_moved = False
+            stop = stop_index
         if scenario != self.scenario or self.dirty:
-            path = self.tour.stops[self.stop_index].path if self.tour is not None else None
-            kept, self.baseline = self.baseline, baseline_result
+            kept = self.baseline, self.stop_index
+            self.baseline, self.stop_index = baseline_result, stop
             try:
-                self.load(scenario, path)
+                self.load(scenario, self.tour.stops[stop].path if self.tour is not None else None)
             except WhatifError:
-                self.baseline = kept
+                self.baseline, self.stop_index = kept
                 raise
-        elif baseline_result is not self.baseline or tour_moved:
-            self.baseline = baseline_result
+        elif baseline_result is not self.baseline or stop != self.stop_index:
+            tour_moved = stop != self.stop_index
+            self.baseline, self.stop_index = baseline_result, stop
             self._notify(Change(result=True, baseline=True, tour=tour_moved))
 
     def recover(self, scenario: Scenario, source: Path | None, pending: dict[str, Any] | None = None) -> None:
