@@ -16,6 +16,7 @@ from whatif.engine.units import fmt
 from whatif.serve.relay import running_relay
 from whatif.tui.app import WhatifApp
 from whatif.tui.screens.dialogs import ConfirmScreen
+from whatif.tui.widgets.keybar import KeyBar
 
 TIMEOUT_S = 10.0
 
@@ -50,6 +51,10 @@ async def test_a_follower_mirrors_the_presenter_and_cannot_edit_its_scenario(rel
         await until(lambda: "presenting as Ada to 1 follower" in status(presenter), "presenter status")
         await until(lambda: "following Ada · F8 branch off" in status(follower), "follower status")
         assert follower.sub_title == "Ada presenting"
+        # At 80x24 the way to edit stays on the key bar, and the status line stays one line.
+        assert "f8 Branch/rejoin" in follower.query_one(KeyBar).render().plain
+        assert "f8" not in presenter.query_one(KeyBar).render().plain
+        assert follower.query_one("#status").size.height == 1
 
         await type_into(p_pilot, "f-cluster-count", "32768")
         await until(lambda: follower.session.scenario.cluster.count == 32768, "follower got 32768")

@@ -277,6 +277,7 @@ class WhatifApp(App):
         """The presenter link's state changed: the status and title lines, the F8 key."""
         if not (self._mounted and self.is_running and self.screen_stack):
             return
+        self._static("#status").set_class(self.follow is not None, "-following")
         self._show_errors()
         self._update_title()
         self.refresh_bindings()
