@@ -10,9 +10,10 @@ The password for `--auth password` comes from --password-file (first line) or th
 WHATIF_SSH_PASSWORD environment variable, never from the command line (it would show
 in `ps`); the presenter's likewise (--presenter-password-file, WHATIF_SSH_PRESENTER_PASSWORD).
 With a presenter credential the server runs in presenter mode: who logs in as user
-`presenter` with it drives the scenario every other visitor follows (serve/relay.py). This module parses and checks the options, then runs the server (server.py);
-the app to serve is given by the caller (`whatif.main`) as an `AppEntry`, to which the
-options add the visitors' arguments (--preset, --tour).
+`presenter` with it drives the scenario every other visitor follows (serve/relay.py).
+This module parses and checks the options, then runs the server (server.py); the app to
+serve is given by the caller (`whatif.main`) as an `AppEntry`, to which the options add
+the visitors' arguments (--preset, --tour).
 """
 
 from __future__ import annotations
