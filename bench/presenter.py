@@ -26,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.ssh import Visitor, _ms, start_server  # noqa: E402
+from bench.ssh import Visitor, _app_processes, _cpu_s, _ms, start_server  # noqa: E402
 
 PASSWORD = "bench-presenter"
 
@@ -46,8 +46,11 @@ async def keystroke_to_followers(presenter: Visitor, followers: list[Visitor]) -
     return max(theirs), own
 
 
-async def phase(presenter: Visitor, followers: list[Visitor], keys: int) -> float:
+async def phase(presenter: Visitor, followers: list[Visitor], keys: int, server_pid: int) -> float:
     everyone, own = [], []
+    apps = _app_processes(server_pid)
+    apps_cpu_s = sum(_cpu_s(pid) for pid in apps)
+    server_cpu_s = _cpu_s(server_pid)
     client_cpu_s = time.process_time()
     for _ in range(keys):
         all_s, own_s = await keystroke_to_followers(presenter, followers)
@@ -58,8 +61,9 @@ async def phase(presenter: Visitor, followers: list[Visitor], keys: int) -> floa
     print(f"  key-to-all-followers-updated  {_ms(everyone)}")
     print(f"  key-to-presenter-updated      {_ms(own)}")
     # This process models every terminal (tests/fixtures/ssh_screen.py) on the same 2 cores.
-    print(f"  bench client CPU per key      {(time.process_time() - client_cpu_s) / keys * 1000:7.1f} ms "
-          "(screens of all sessions; quiet periods included)")
+    print(f"  CPU per key: apps {(sum(_cpu_s(pid) for pid in apps) - apps_cpu_s) / keys * 1000:7.1f} ms "
+          f"({len(apps)} apps), server {(_cpu_s(server_pid) - server_cpu_s) / keys * 1000:5.1f} ms, "
+          f"bench client {(time.process_time() - client_cpu_s) / keys * 1000:5.1f} ms (quiet periods included)")
     return statistics.median(everyone)
 
 
@@ -77,7 +81,7 @@ async def main(followers: int, keys: int) -> None:
             first = [Visitor()]
             await first[0].connect(port)
             await first[0].until(lambda text: "following Bench" in text)
-            reference = await phase(presenter, first, keys)
+            reference = await phase(presenter, first, keys, server.pid)
 
             more = [Visitor() for _ in range(followers - 1)]
             started = time.perf_counter()
@@ -85,10 +89,10 @@ async def main(followers: int, keys: int) -> None:
             await asyncio.gather(*(v.until(lambda text: "following Bench" in text) for v in more))
             print(f"\n({followers - 1} more followers connected in {time.perf_counter() - started:.1f} s)")
             await asyncio.gather(*(v.quiet(0.3) for v in (presenter, *first, *more)))  # under the cursor blink
-            crowd = await phase(presenter, first + more, keys)
+            crowd = await phase(presenter, first + more, keys, server.pid)
             await asyncio.gather(*(v.close() for v in more))
             await asyncio.sleep(1.0)
-            again = await phase(presenter, first, keys)
+            again = await phase(presenter, first, keys, server.pid)
             print(f"\nratio {followers} followers / 1 follower (median): {crowd / reference:.2f}x "
                   f"(against the second reference {crowd / again:.2f}x); target: all {followers} within 1 s")
             await asyncio.gather(presenter.close(), first[0].close())

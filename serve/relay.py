@@ -75,10 +75,6 @@ class Relay:
         return self._folder / "relay.sock"
 
     @property
-    def follower_count(self) -> int:
-        return len(self._followers)
-
-    @property
     def presenter_connected(self) -> bool:
         return self._presenter is not None
 

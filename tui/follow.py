@@ -61,7 +61,6 @@ class FollowLink:
         self.mode: Mode = "presenting" if role == "presenter" else "following"
         self.presenter_present: bool | None = None  # None: not heard from the relay yet
         self.follower_count = 0
-        self.connected = False
         self.problem: str | None = None  # why the link does not work, shown in the status line
         self.latest: PresenterState | None = None
         self.states_applied = 0
@@ -102,22 +101,23 @@ class FollowLink:
         except OSError as exc:
             self._lost(f"cannot reach the presenter relay ({exc.strerror or exc})")
             return
-        self.connected = True
         writer.write(encode({"type": "hello", "token": self._token}))
         sender = asyncio.ensure_future(self._send_states(writer)) if self.role == "presenter" else None
+        problem = "the presenter relay closed the connection"
         try:
             while line := await reader.readline():
                 self._received(decode(line))
         except (ValueError, ConnectionError, OSError):
-            pass
+            pass  # a line over the limit or not a message, or the relay went away
+        except Exception as exc:  # noqa: BLE001 - the app goes on, on its own, and says so
+            problem = f"stopped following ({type(exc).__name__}: {exc})"
         finally:
             if sender is not None:
                 sender.cancel()
             writer.close()
-        self._lost("the presenter relay closed the connection")
+        self._lost(problem)
 
     def _lost(self, problem: str) -> None:
-        self.connected = False
         self.problem = self.problem or problem
         self.app.follow_changed()
 
