@@ -138,3 +138,20 @@ async def test_without_a_relay_there_is_no_branch_key_and_an_unreachable_one_say
         await pilot.press("f8")  # the copy can still be branched off and edited
         await type_into(pilot, "f-cluster-count", "64")
         assert broken.session.scenario.cluster.count == 64
+
+
+async def test_a_follower_goes_to_the_presenters_tour_stop(relay, in_repo_root):
+    from whatif.engine.tours import load_tour
+
+    presenter = WhatifApp(tour=load_tour("presets/tours/article"), relay_env=relay.child_env("presenter"))
+    follower = WhatifApp(tour=load_tour("presets/tours/article"), relay_env=relay.child_env("follower"))
+    async with presenter.run_test(size=(120, 40)) as p_pilot, follower.run_test(size=(80, 24)) as f_pilot:
+        await until(lambda: follower.follow.states_applied >= 1, "first state")
+        await p_pilot.press("pagedown")
+        await until(lambda: follower.session.stop_index == 1, "second stop")
+        assert follower.session.scenario == presenter.session.scenario
+        await f_pilot.pause()
+        assert "stop 2/" in str(follower.query_one("#tour-band", Static).render())
+        await f_pilot.press("pagedown")  # the follower's own tour keys are refused while following
+        await f_pilot.pause()
+        assert follower.session.stop_index == 1 and presenter.session.stop_index == 1
