@@ -1,19 +1,28 @@
-"""The demo rule, for every server front-end (SSH today, a web one later).
+"""The demo rule, for every server front-end (serve-ssh and serve-web).
 
 A visitor's app runs in demo mode (WHATIF_DEMO=1) with a folder of its own that is its
 HOME, its XDG config/state/data/cache homes, its TMPDIR and where it saves presets
 (WHATIF_USER_PRESETS): nothing a visitor does writes into the server user's home, and
 the folder is removed when the session ends. Of the server's own environment an app gets
-PATH and PYTHONPATH only (no secrets), and nothing of the client's.
+PATH and PYTHONPATH only (no secrets), and nothing of the client's. An app that ends is
+stopped with its whole process group (crash isolation: nothing it started outlives it),
+and what went wrong goes to the server log (`setup_server_log`), never to the visitor.
+The limits (seats, idle timeout, password) are serve/limits.py.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import os
 import shutil
+import signal
+import sys
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
+
+from typing import Any, Protocol
 
 from whatif.engine.presets import USER_PRESETS_ENV
 from whatif.engine.settings import DEMO_ENV
@@ -65,3 +74,49 @@ def create_session_dir(prefix: str = "whatif-") -> Path:
 def remove_session_dir(session_dir: Path) -> None:
     """Remove a session folder and everything the visitor left in it."""
     shutil.rmtree(session_dir, ignore_errors=True)
+
+
+class AppProcess(Protocol):
+    """A visitor's app process (asyncio's, or one a preloader forked)."""
+
+    pid: int
+
+    async def wait(self) -> Any: ...
+
+
+async def stop_process_group(process: AppProcess, grace_s: float, exited: Callable[[], bool]) -> int | None:
+    """Hang up, terminate, then kill the app's whole process group (it leads its own
+    session); wait for its end. Returns its exit status, None when that is unknown."""
+    for sig in (signal.SIGHUP, signal.SIGTERM, signal.SIGKILL):
+        if exited():
+            break
+        if not signal_process_group(process.pid, sig):
+            break
+        try:
+            await asyncio.wait_for(process.wait(), grace_s)
+        except TimeoutError:
+            continue
+    status = await process.wait()
+    # A helper the app started may outlive it in the same group.
+    signal_process_group(process.pid, signal.SIGKILL)
+    return status
+
+
+def signal_process_group(pid: int, sig: int) -> bool:
+    try:
+        os.killpg(pid, sig)
+    except (ProcessLookupError, PermissionError):
+        return False
+    return True
+
+
+def setup_server_log(log_file: str | None, quiet: Iterable[str] = ()) -> None:
+    """The server log: timestamped lines to `log_file` (default standard error); the
+    libraries named in `quiet` log warnings only. OSError when the file cannot be opened."""
+    handler: logging.Handler = logging.FileHandler(log_file) if log_file else logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    for name in quiet:
+        logging.getLogger(name).setLevel(logging.WARNING)

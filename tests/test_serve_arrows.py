@@ -18,7 +18,7 @@ import pytest
 SERVE = Path(__file__).resolve().parent.parent / "serve"
 SERVER_MODULES = ("whatif.serve.ssh.server", "whatif.serve.ssh.cli", "whatif.serve.ssh.session",
                   "whatif.serve.ssh.child", "whatif.serve.ssh.preload", "whatif.serve.ssh.gate",
-                  "whatif.serve.ssh.limits", "whatif.serve.demo", "whatif.serve.entry")
+                  "whatif.serve.ssh.limits", "whatif.serve.limits", "whatif.serve.demo", "whatif.serve.entry")
 
 
 def _is_app_module(name: str) -> bool:

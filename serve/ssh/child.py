@@ -13,7 +13,6 @@ import fcntl
 import logging
 import os
 import re
-import signal
 import struct
 import termios
 from collections.abc import Mapping
@@ -21,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from whatif.serve.demo import visitor_environment
+from whatif.serve.demo import stop_process_group, visitor_environment
 
 if TYPE_CHECKING:
     from whatif.serve.entry import AppEntry
@@ -140,28 +139,9 @@ class AppChild:
         return self.process.exited
 
     async def stop(self, grace_s: float) -> int | None:
-        """Hang up, terminate, then kill the app's whole process group; wait for its end.
+        """Stop the app's whole process group and wait for its end (serve/demo.py).
         Returns the exit status, or None when it is unknown (a fork of a preloader that died)."""
-        for sig in (signal.SIGHUP, signal.SIGTERM, signal.SIGKILL):
-            if self.exited:
-                break
-            if not self._signal_group(sig):
-                break
-            try:
-                await asyncio.wait_for(self.process.wait(), grace_s)
-            except TimeoutError:
-                continue
-        status = await self.process.wait()
-        # A helper the app started may outlive it in the same group.
-        self._signal_group(signal.SIGKILL)
-        return status
-
-    def _signal_group(self, sig: int) -> bool:
-        try:
-            os.killpg(self.process.pid, sig)
-        except (ProcessLookupError, PermissionError):
-            return False
-        return True
+        return await stop_process_group(self.process, grace_s, lambda: self.exited)
 
     def close_master(self) -> None:
         if self.master_fd >= 0:

@@ -89,7 +89,7 @@ def _check_content(preset: str | None, tour: str | None) -> str | None:
 
 def exposure_warning(host: str, auth: str) -> str | None:
     """Binding beyond loopback without authentication is allowed, but never silently."""
-    from whatif.serve.ssh.server import is_loopback
+    from whatif.serve.limits import is_loopback
 
     if auth != "none" or is_loopback(host):
         return None
@@ -105,18 +105,10 @@ def _read_password(args: argparse.Namespace) -> str | None:
     return os.environ.get(PASSWORD_ENV) or None
 
 
-def _setup_logging(log_file: str | None) -> None:
-    handler: logging.Handler = logging.FileHandler(log_file) if log_file else logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
-    root = logging.getLogger()
-    root.addHandler(handler)
-    root.setLevel(logging.INFO)
-    logging.getLogger("asyncssh").setLevel(logging.WARNING)  # it logs every packet type at INFO
-
-
 def main(argv: Sequence[str] | None, app: AppEntry) -> int:
     """`whatif serve-ssh ARGV`, serving `app` (the caller's) to every visitor."""
     args = build_parser().parse_args(argv)
+    from whatif.serve.demo import setup_server_log
     from whatif.serve.ssh.config import ServeConfig
     from whatif.serve.ssh.server import ServeError, default_host_key_path
 
@@ -130,7 +122,7 @@ def main(argv: Sequence[str] | None, app: AppEntry) -> int:
     if not 0 <= args.port <= 65535:
         return _fail(f"--port must be 0-65535, not {args.port}")
     try:
-        _setup_logging(args.log_file)
+        setup_server_log(args.log_file, quiet=("asyncssh",))  # it logs every packet type at INFO
     except OSError as exc:
         return _fail(f"--log-file {args.log_file}: {exc.strerror or exc}")
     config = ServeConfig(

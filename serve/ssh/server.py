@@ -13,8 +13,6 @@ not a seat: a few seconds to log in, a few more to start the app.
 from __future__ import annotations
 
 import asyncio
-import hmac
-import ipaddress
 import logging
 import os
 import tempfile
@@ -27,7 +25,8 @@ from whatif.engine.settings import host_key_path
 
 from whatif.serve.demo import remove_session_dir, visitor_environment
 from whatif.serve.ssh.config import AUTH_MODES, ServeConfig
-from whatif.serve.ssh.limits import AuthThrottle, Lobby, address_key
+from whatif.serve.limits import AuthThrottle, Seats, address_key, is_loopback, password_matches
+from whatif.serve.ssh.limits import Lobby
 from whatif.serve.ssh.preload import Preloader
 from whatif.serve.ssh.session import DemoSession
 
@@ -43,15 +42,6 @@ class ServeError(Exception):
 
 def default_host_key_path() -> Path:
     return host_key_path()
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def load_or_create_host_key(path: Path) -> asyncssh.SSHKey:
@@ -153,9 +143,7 @@ class _Connection(asyncssh.SSHServer):
         after `max_auth_attempts` failures the connection is closed."""
         throttle = self._server.auth_throttle
         await throttle.wait_turn(self.address)
-        expected = self._server.config.password or ""
-        ok = bool(expected) and hmac.compare_digest(password.encode(), expected.encode())
-        if ok:
+        if password_matches(self._server.config.password, password):
             return True
         throttle.record_failure(self.address)
         self._auth_failures += 1
@@ -207,7 +195,7 @@ class DemoServer:
         if config.auth == "keys":
             self.authorized_keys = self._read_authorized_keys(config.authorized_keys)
         self.host_key = load_or_create_host_key(config.host_key_path)
-        self.sessions: list[DemoSession] = []
+        self.seats: Seats[DemoSession] = Seats(config.max_sessions)
         self._connections: set[_Connection] = set()
         self.lobby: Lobby[_Connection] = Lobby(config.max_pending, config.max_pending_per_address)
         self.auth_throttle = AuthThrottle()
@@ -320,15 +308,16 @@ class DemoServer:
 
     # --- seats and connections ----------------------------------------------------------
 
+    @property
+    def sessions(self) -> list[DemoSession]:
+        """The visitors with an app, oldest first."""
+        return self.seats.holders
+
     def claim_seat(self, session: DemoSession) -> bool:
-        if len(self.sessions) >= self.config.max_sessions:
-            return False
-        self.sessions.append(session)
-        return True
+        return self.seats.claim(session)
 
     def release_seat(self, session: DemoSession) -> None:
-        if session in self.sessions:
-            self.sessions.remove(session)
+        self.seats.release(session)
 
     def admit_connection(self, connection: _Connection) -> None:
         """A new TCP connection enters the lobby, or is closed at once."""

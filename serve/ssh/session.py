@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import asyncssh
 
 from whatif.serve.demo import create_session_dir, remove_session_dir
+from whatif.serve.limits import idle_expired
 from whatif.serve.ssh.child import AppChild, TermSize
 from whatif.serve.ssh.gate import TERMINAL_RESET, OutputGate
 
@@ -249,7 +250,8 @@ class DemoSession(asyncssh.SSHServerSession):  # type: ignore[type-arg]
         waits = {
             "exited": asyncio.ensure_future(self.child.process.wait()),
             "disconnected": asyncio.ensure_future(self._gone.wait()),
-            "idle": asyncio.ensure_future(self._idle_expired()),
+            "idle": asyncio.ensure_future(idle_expired(lambda: self._last_input_s,
+                                                       self._server.config.idle_timeout_s)),
             "shutdown": asyncio.ensure_future(self._shutdown.wait()),
         }
         try:
@@ -258,13 +260,6 @@ class DemoSession(asyncssh.SSHServerSession):  # type: ignore[type-arg]
             for future in waits.values():
                 future.cancel()
         return next(name for name, future in waits.items() if future in done)
-
-    async def _idle_expired(self) -> None:
-        timeout_s = self._server.config.idle_timeout_s
-        if timeout_s <= 0:
-            await asyncio.Event().wait()  # never
-        while (remaining_s := self._last_input_s + timeout_s - time.monotonic()) > 0:
-            await asyncio.sleep(remaining_s)
 
     async def _end(self, reason: str) -> None:
         assert self.child is not None
