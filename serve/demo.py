@@ -12,6 +12,7 @@ The limits (seats, idle timeout, password) are serve/limits.py.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import logging
 import os
@@ -21,7 +22,6 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-
 from typing import Any, Protocol
 
 from whatif.engine.presets import USER_PRESETS_ENV
@@ -30,6 +30,49 @@ from whatif.engine.settings import DEMO_ENV
 # XDG base directories, each a subfolder of the session folder.
 _XDG_HOMES = {"XDG_CONFIG_HOME": "config", "XDG_STATE_HOME": "state", "XDG_DATA_HOME": "data",
               "XDG_CACHE_HOME": "cache"}
+
+
+def add_demo_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options every server shares: what visitors start from, how many, how long idle, the log."""
+    what = parser.add_mutually_exclusive_group()
+    what.add_argument("--preset", metavar="FILE", help="preset every visitor starts from (default: the app's default)")
+    what.add_argument("--tour", metavar="DIR", help="folder of presets visitors step through (next/previous keys)")
+    parser.add_argument("--max-sessions", type=int, default=20, metavar="N",
+                        help="visitors at the same time; more are told to come back (default 20)")
+    parser.add_argument("--idle-timeout", type=float, default=15.0, metavar="MIN",
+                        help="close a session after MIN minutes without a key press (default 15, 0 = never)")
+    parser.add_argument("--log-file", metavar="FILE", help="server log (default: standard error)")
+
+
+def visitor_args(preset: str | None, tour: str | None) -> list[str]:
+    """What every visitor's app is started with: the app's own options for --preset/--tour
+    (absolute: the app runs in the visitor's folder)."""
+    if tour:
+        return ["--tour", str(Path(tour).resolve())]
+    if preset:
+        return [str(Path(preset).resolve())]
+    return []
+
+
+def check_visitor_content(preset: str | None, tour: str | None) -> str | None:
+    """A one-line problem with --preset/--tour, checked before anyone connects."""
+    if tour:
+        folder = Path(tour)
+        if not folder.is_dir():
+            return f"--tour {tour}: not a folder"
+        if not any(folder.glob("*.toml")):
+            return f"--tour {tour}: no .toml presets in it"
+    if preset:
+        from whatif.engine.errors import WhatifError
+        from whatif.engine.presets import load_preset
+
+        try:
+            load_preset(preset)
+        except WhatifError as exc:
+            return str(exc)
+        except OSError as exc:
+            return f"--preset {preset}: {exc.strerror or exc}"
+    return None
 
 
 def base_environment(app_environment: Mapping[str, str] | None = None) -> dict[str, str]:

@@ -21,18 +21,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from whatif.serve.demo import stop_process_group, visitor_environment
+from whatif.serve.limits import clamp_terminal_size
 
 if TYPE_CHECKING:
     from whatif.serve.entry import AppEntry
     from whatif.serve.ssh.preload import ForkedProcess, Preloader
 
 log = logging.getLogger("whatif.ssh")
-
-# Terminal sizes outside these bounds are clamped: 0x0 (a client without a terminal size)
-# would give the app no room, and absurd sizes cost CPU and bandwidth (a 1000x400 first
-# screen was 2.2 MB and 20 s of one core); 400x150 is a 4K screen in a small font.
-DEFAULT_COLUMNS, DEFAULT_ROWS = 80, 24
-MAX_COLUMNS, MAX_ROWS = 400, 150
 
 _SAFE_TERM = re.compile(r"^[A-Za-z0-9._+-]{1,64}$")
 
@@ -46,8 +41,7 @@ class TermSize:
 
     @classmethod
     def from_client(cls, columns: int, rows: int, pixel_width: int = 0, pixel_height: int = 0) -> TermSize:
-        columns = min(columns, MAX_COLUMNS) if columns > 0 else DEFAULT_COLUMNS
-        rows = min(rows, MAX_ROWS) if rows > 0 else DEFAULT_ROWS
+        columns, rows = clamp_terminal_size(columns, rows)
         return cls(columns, rows, max(0, min(pixel_width, 65535)), max(0, min(pixel_height, 65535)))
 
     def packed(self) -> bytes:

@@ -1,0 +1,298 @@
+"""One browser visitor: their WebSocket <-> their app process, in their own session folder.
+
+The app runs Textual's WebDriver and speaks textual-serve's packet protocol on its
+standard streams; textual-serve's `AppService` decodes it (its `run`) and we start the
+process (`WebApp._open_app_process`): textual-serve's own start copies the server's whole
+environment into the app through a shell, where the demo rule (serve/demo.py) gives it a
+clean one, a folder of its own as HOME and for saves, and its own process group.
+
+The session ends on the app's exit, the visitor leaving, the idle timeout or the server
+shutting down; then the app's process group is stopped, what it printed on standard error
+goes to the server log if it crashed (never to the visitor), and the folder is removed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from asyncio.subprocess import PIPE, Process
+from collections.abc import Mapping
+from importlib.metadata import version
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from aiohttp import WSMsgType, web
+from textual_serve.app_service import AppService
+from textual_serve.download_manager import DownloadManager
+
+from whatif.serve.demo import create_session_dir, remove_session_dir, stop_process_group, visitor_environment
+from whatif.serve.limits import clamp_terminal_size, idle_expired
+
+if TYPE_CHECKING:
+    from whatif.serve.entry import AppEntry
+    from whatif.serve.limits import Seats
+    from whatif.serve.web.config import WebConfig
+
+log = logging.getLogger("whatif.web")
+
+# Standard error kept per app for the log when it crashes (a traceback is a few kB).
+_STDERR_LIMIT_BYTES = 256 * 1024
+# After the app's end, how long its output may take to drain before the session closes.
+_DRAIN_AFTER_EXIT_S = 1.0
+# The browser leaves the alternate screen and shows the cursor before a closing message.
+_SCREEN_RESET = b"\x1b[?1049l\x1b[?25h\x1b[0m\x1b[2J\x1b[H"
+
+MSG_CRASH = "Sorry, the whatif demo stopped unexpectedly; the error was logged on the server."
+MSG_SHUTDOWN = "The whatif demo server is shutting down. Thanks for trying it!"
+
+
+def msg_full(max_sessions: int) -> str:
+    return f"All {max_sessions} seats of the whatif demo are taken right now. Please try again in a minute!"
+
+
+def msg_idle(idle_timeout_s: float) -> str:
+    minutes = idle_timeout_s / 60
+    shown = f"{minutes:g} minute" + ("" if minutes == 1 else "s")
+    return f"Closing the whatif demo after {shown} without a key press. Thanks for trying it!"
+
+
+def web_terminal_environment(columns: int, rows: int) -> dict[str, str]:
+    """What makes a Textual app draw for the browser: the WebDriver on its standard
+    streams, truecolor, and the first size (the browser sends its real one at once)."""
+    return {
+        "TEXTUAL_DRIVER": "textual.drivers.web_driver:WebDriver",
+        "TEXTUAL_COLOR_SYSTEM": "truecolor",
+        "TERM_PROGRAM": "textual",
+        "TERM_PROGRAM_VERSION": version("textual-serve"),
+        "COLUMNS": str(columns),
+        "ROWS": str(rows),
+    }
+
+
+class SessionHost(Protocol):
+    """What a session needs of its server (serve.web.server.WebDemoServer)."""
+
+    config: WebConfig
+    seats: Seats[WebSession]
+    download_manager: DownloadManager
+
+    def child_environment(self, role: str) -> dict[str, str]: ...
+
+
+class _Ended(asyncio.StreamReader):
+    """A standard error stream that is already at its end, for AppService.run (see WebApp)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.feed_eof()
+
+
+class WebApp(AppService):
+    """One visitor's app process, started under the demo rule; textual-serve's AppService
+    does the rest (the packet protocol, resize, focus, quit)."""
+
+    def __init__(self, entry: AppEntry, session_dir: Path, environment: Mapping[str, str], **service: Any) -> None:
+        super().__init__(" ".join(entry.argv), **service)  # the command is only ever logged
+        self.entry = entry
+        self.session_dir = session_dir
+        self.environment = dict(environment)
+        self.stderr = bytearray()
+        self._stderr_task: asyncio.Task[None] | None = None
+
+    @property
+    def process(self) -> Process | None:
+        return self._process
+
+    # Overrides AppService._open_app_process (private; textual-serve is pinned to 1.1.x in
+    # pyproject.toml and tests/test_web_server.py checks the method is still there): the
+    # app's argv without a shell, the demo environment, its folder, its own process group.
+    async def _open_app_process(self, width: int = 80, height: int = 24) -> Process:
+        columns, rows = clamp_terminal_size(width, height)
+        env = {**self.environment, **web_terminal_environment(columns, rows)}
+        process = await asyncio.create_subprocess_exec(
+            *self.entry.argv, stdin=PIPE, stdout=PIPE, stderr=PIPE, cwd=self.session_dir, env=env,
+            start_new_session=True)
+        assert process.stdin is not None and process.stderr is not None
+        self._process, self._stdin = process, process.stdin
+        # AppService.run copies the app's standard error to the server's standard output;
+        # it goes to the server log instead, and only when the app crashed.
+        self._stderr_task = asyncio.ensure_future(self._keep_stderr(process.stderr))
+        process.stderr = _Ended()
+        return process
+
+    async def _keep_stderr(self, stream: asyncio.StreamReader) -> None:
+        while chunk := await stream.read(65536):
+            room = _STDERR_LIMIT_BYTES - len(self.stderr)
+            if room > 0:
+                self.stderr += chunk[:room]
+
+    @property
+    def running(self) -> asyncio.Task[None] | None:
+        """AppService's task that relays the app's output; done when the output ends."""
+        return self._task
+
+    async def end(self, grace_s: float) -> int | None:
+        """Ask the app to quit, then stop its process group; its exit status."""
+        process = self._process
+        if process is None:
+            return None
+        if process.returncode is None:
+            await self.send_meta({"type": "quit"})  # False (ignored) when it is already gone
+            try:
+                await asyncio.wait_for(process.wait(), grace_s)
+            except TimeoutError:
+                pass
+        status = await stop_process_group(process, grace_s, lambda: process.returncode is not None)
+        for task in (self._task, self._stderr_task):
+            if task is not None:
+                try:
+                    await asyncio.wait_for(task, _DRAIN_AFTER_EXIT_S)
+                except (TimeoutError, asyncio.CancelledError):
+                    pass
+        self._task = None
+        return status
+
+    def stderr_text(self) -> str:
+        return self.stderr.decode("utf-8", errors="replace")
+
+
+class WebSession:
+    """A visitor's WebSocket and their app, from a seat to the folder's removal."""
+
+    def __init__(self, host: SessionHost, websocket: web.WebSocketResponse, peer: str, role: str) -> None:
+        self._host = host
+        self.websocket = websocket
+        self.peer = peer
+        self.role = role
+        self.app: WebApp | None = None
+        self.session_dir: Path | None = None
+        self.started_s = time.monotonic()
+        self._last_input_s = time.monotonic()
+        self._shutdown = asyncio.Event()
+        self.task: asyncio.Task[None] | None = None
+
+    def request_shutdown(self) -> None:
+        self._shutdown.set()
+
+    async def run(self, columns: int, rows: int) -> None:
+        self.task = asyncio.current_task()
+        config = self._host.config
+        if not self._host.seats.claim(self):
+            log.info("%s: turned away, all %d seats taken", self.peer, config.max_sessions)
+            await self._say(msg_full(config.max_sessions))
+            await self.websocket.close()
+            return
+        try:
+            self.session_dir = create_session_dir("whatif-web-")
+            environment = {**visitor_environment(self.session_dir, config.app.environment),
+                           **self._host.child_environment(self.role)}
+            self.app = WebApp(config.app, self.session_dir, environment, write_bytes=self._send_bytes,
+                              write_str=self._send_str, close=self.websocket.close,
+                              download_manager=self._host.download_manager)
+            await self.app.start(*clamp_terminal_size(columns, rows))
+            assert self.app.process is not None
+            log.info("%s: app started (pid %d, %s, %dx%d)", self.peer, self.app.process.pid, self.role,
+                     columns, rows)
+            reason = await self._wait_for_end()
+            await self._end(reason)
+        except Exception:
+            log.exception("%s: session failed", self.peer)
+            if self.app is not None:
+                await self.app.end(config.grace_s)
+            await self._say(MSG_CRASH)
+        finally:
+            if self.session_dir is not None:
+                remove_session_dir(self.session_dir)
+            self._host.seats.release(self)
+            await self.websocket.close()
+
+    async def _wait_for_end(self) -> str:
+        assert self.app is not None and self.app.running is not None
+        waits = {
+            "exited": asyncio.ensure_future(asyncio.shield(self.app.running)),
+            "disconnected": asyncio.ensure_future(self._read_visitor()),
+            "idle": asyncio.ensure_future(idle_expired(lambda: self._last_input_s, self._host.config.idle_timeout_s)),
+            "shutdown": asyncio.ensure_future(self._shutdown.wait()),
+        }
+        try:
+            done, _ = await asyncio.wait(waits.values(), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for future in waits.values():
+                future.cancel()
+        reason = next(name for name, future in waits.items() if future in done)
+        process = self.app.process
+        if reason == "disconnected" and process is not None and process.returncode is not None:
+            return "exited"  # the app quit and closed the socket itself ("exit" message)
+        return reason
+
+    async def _end(self, reason: str) -> None:
+        assert self.app is not None and self.app.process is not None
+        config = self._host.config
+        if reason == "exited":
+            try:  # it quit on its own (or crashed): its exit status says which
+                await asyncio.wait_for(self.app.process.wait(), config.grace_s)
+            except TimeoutError:
+                pass
+        status = await self.app.end(config.grace_s)
+        pid, lived_s = self.app.process.pid, time.monotonic() - self.started_s
+        if reason == "exited" and status != 0:
+            log.error("%s: app crashed (pid %d, status %s); its standard error:\n%s", self.peer, pid, status,
+                      self.app.stderr_text().rstrip() or "(nothing)")
+            await self._say(MSG_CRASH)
+            return
+        log.info("%s: app ended (%s, pid %d, status %s, %.0f s)", self.peer, reason, pid, status, lived_s)
+        if reason == "idle":
+            await self._say(msg_idle(config.idle_timeout_s))
+        elif reason == "shutdown":
+            await self._say(MSG_SHUTDOWN)
+
+    async def _read_visitor(self) -> None:
+        """The browser's messages (textual.js): keys, size, focus, ping; until it leaves."""
+        assert self.app is not None
+        async for message in self.websocket:
+            if message.type != WSMsgType.TEXT:
+                continue
+            try:
+                envelope = json.loads(message.data)
+            except ValueError:
+                continue
+            if not isinstance(envelope, list) or not envelope:
+                continue
+            kind, data = envelope[0], envelope[1] if len(envelope) > 1 else None
+            if kind == "stdin" and isinstance(data, str):
+                self._last_input_s = time.monotonic()
+                await self.app.send_bytes(data.encode("utf-8", errors="replace"))
+            elif kind == "resize" and isinstance(data, dict):
+                columns, rows = clamp_terminal_size(_int(data.get("width")), _int(data.get("height")))
+                await self.app.set_terminal_size(columns, rows)
+            elif kind == "ping" and isinstance(data, str):
+                await self._send_str(json.dumps(["pong", data[:32]]))
+            elif kind == "focus":
+                await self.app.focus()
+            elif kind == "blur":
+                await self.app.blur()
+
+    async def _send_bytes(self, data: bytes) -> None:
+        try:
+            await self.websocket.send_bytes(data)
+        except (ConnectionError, RuntimeError):
+            pass  # the visitor left; the session ends through _read_visitor
+
+    async def _send_str(self, text: str) -> None:
+        try:
+            await self.websocket.send_str(text)
+        except (ConnectionError, RuntimeError):
+            pass
+
+    async def _say(self, message: str) -> None:
+        """A last message on the visitor's terminal, on a cleared screen."""
+        await self._send_bytes(_SCREEN_RESET + f"\r\n  {message}\r\n".encode())
+
+
+def _int(value: object) -> int:
+    try:
+        return int(value)  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        return 0
