@@ -32,6 +32,13 @@ _XDG_HOMES = {"XDG_CONFIG_HOME": "config", "XDG_STATE_HOME": "state", "XDG_DATA_
               "XDG_CACHE_HOME": "cache"}
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """A server's options: a usage error is one line (exit status 2), like every command's."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"{self.prog}: {message} (see '{self.prog} --help')\n")
+
+
 def add_demo_arguments(parser: argparse.ArgumentParser) -> None:
     """The options every server shares: what visitors start from, how many, how long idle, the log."""
     what = parser.add_mutually_exclusive_group()

@@ -30,9 +30,9 @@ PASSWORD_ENV = "WHATIF_SSH_PASSWORD"
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from whatif.serve.demo import add_demo_arguments
+    from whatif.serve.demo import OneLineParser, add_demo_arguments
 
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="whatif serve-ssh",
         description="Serve the whatif app over SSH: every visitor gets their own app, and nothing else.",
     )

@@ -29,9 +29,9 @@ PASSWORD_ENV = "WHATIF_WEB_PASSWORD"
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from whatif.serve.demo import add_demo_arguments
+    from whatif.serve.demo import OneLineParser, add_demo_arguments
 
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="whatif serve-web",
         description="Serve the whatif app to web browsers: every visitor gets their own app, and nothing else.",
     )

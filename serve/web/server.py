@@ -119,8 +119,15 @@ class WebDemoServer:
         """A kind of visitor with a page at `path` and its own password (None: anyone)."""
         role = Role(name, path, password)
         self.roles[name] = role
-        self._application.router.add_get(path, lambda request: self._page(request, role))
-        self._application.router.add_post(role.login_path, lambda request: self._login(request, role))
+
+        async def page(request: web.Request) -> web.Response:
+            return await self._page(request, role)
+
+        async def login(request: web.Request) -> web.Response:
+            return await self._login(request, role)
+
+        self._application.router.add_get(path, page)
+        self._application.router.add_post(role.login_path, login)
 
     def child_environment(self, role: str) -> dict[str, str]:
         """Variables the apps of `role` get on top of the demo rule (none yet)."""
@@ -191,7 +198,7 @@ class WebDemoServer:
             raise web.HTTPBadRequest() from None
         given = form.get("password")
         if role.password is not None and isinstance(given, str) and password_matches(role.password, given):
-            response = web.HTTPSeeOther(role.path)
+            response = web.Response(status=303, headers={"Location": role.path})
             response.set_cookie(role.cookie, self.logins.issue(role.name), httponly=True, samesite="Strict",
                                 path="/", max_age=int(self.config.login_ttl_s))
             log.info("%s: logged in (%s)", _peer(request), role.name)

@@ -171,6 +171,7 @@ class WebSession:
         self.started_s = time.monotonic()
         self._last_input_s = time.monotonic()
         self._shutdown = asyncio.Event()
+        self._app_said_exit = asyncio.Event()  # its "exit" message: it quits; the socket closes after
         self.task: asyncio.Task[None] | None = None
 
     def request_shutdown(self) -> None:
@@ -189,7 +190,7 @@ class WebSession:
             environment = {**visitor_environment(self.session_dir, config.app.environment),
                            **self._host.child_environment(self.role)}
             self.app = WebApp(config.app, self.session_dir, environment, write_bytes=self._send_bytes,
-                              write_str=self._send_str, close=self.websocket.close,
+                              write_str=self._send_str, close=self._on_app_exit,
                               download_manager=self._host.download_manager)
             await self.app.start(*clamp_terminal_size(columns, rows))
             assert self.app.process is not None
@@ -211,7 +212,7 @@ class WebSession:
     async def _wait_for_end(self) -> str:
         assert self.app is not None and self.app.running is not None
         waits = {
-            "exited": asyncio.ensure_future(asyncio.shield(self.app.running)),
+            "exited": asyncio.ensure_future(self._app_ended()),
             "disconnected": asyncio.ensure_future(self._read_visitor()),
             "idle": asyncio.ensure_future(idle_expired(lambda: self._last_input_s, self._host.config.idle_timeout_s)),
             "shutdown": asyncio.ensure_future(self._shutdown.wait()),
@@ -221,11 +222,19 @@ class WebSession:
         finally:
             for future in waits.values():
                 future.cancel()
-        reason = next(name for name, future in waits.items() if future in done)
-        process = self.app.process
-        if reason == "disconnected" and process is not None and process.returncode is not None:
-            return "exited"  # the app quit and closed the socket itself ("exit" message)
-        return reason
+        return next(name for name, future in waits.items() if future in done)
+
+    async def _on_app_exit(self) -> None:
+        self._app_said_exit.set()
+
+    async def _app_ended(self) -> None:
+        """Until the app said it quits, or its output ended."""
+        assert self.app is not None and self.app.running is not None
+        said = asyncio.ensure_future(self._app_said_exit.wait())
+        try:
+            await asyncio.wait([said, asyncio.shield(self.app.running)], return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            said.cancel()
 
     async def _end(self, reason: str) -> None:
         assert self.app is not None and self.app.process is not None
