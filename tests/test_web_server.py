@@ -128,12 +128,16 @@ async def test_seats_are_limited_and_given_back(serve_web):
 
 
 async def test_an_idle_visitor_is_told_and_closed(serve_web):
-    server = await serve_web(idle_timeout_s=1.0)
+    server = await serve_web(idle_timeout_s=6.0)
     visitor = await WebVisitor.connect(server.port)
     try:
         await visitor.until_text("COUNT=0 END")
-        await visitor.until_closed(timeout_s=10)
-        assert "after 0.0166667 minutes without a key press" in visitor.text()
+        await visitor.send("+")  # a key press puts the deadline off
+        await visitor.until_text("COUNT=1 END")
+        pressed_s = asyncio.get_running_loop().time()
+        await visitor.until_closed(timeout_s=20)
+        assert asyncio.get_running_loop().time() - pressed_s > 4.0
+        assert "after 0.1 minutes without a key press" in visitor.text()
     finally:
         await visitor.close()
     assert await wait_until(lambda: not server.sessions, 10)
@@ -184,10 +188,17 @@ async def test_a_socket_from_another_sites_page_is_refused(serve_web):
     assert refused.value.status == 403
 
 
-async def test_the_real_app_shows_its_results(serve_web):
+async def test_the_real_app_is_forked_from_the_preloader_and_shows_its_results(serve_web):
     server = await serve_web(app=REAL_APP)
+    assert server.preloader is not None and server.preloader.alive
     visitor = await WebVisitor.connect(server.port)
     try:
         await visitor.until_text("Training time", "days", "^q Quit")
+        (session,) = server.sessions
+        assert session.app.preloaded and session.app.process.pid != server.preloader.process.pid
+        await visitor.send("\x11")  # ctrl+q: the app quits cleanly, the session ends
+        await visitor.until_closed()
     finally:
         await visitor.close()
+    assert await wait_until(lambda: not server.sessions, 10)
+    assert not session.session_dir.exists()

@@ -99,7 +99,7 @@ class AppChild:
             process = None
             if preloader is not None and preloader.alive:
                 try:
-                    process = await preloader.spawn(list(app.args), env, str(session_dir), slave_fd)
+                    process = await preloader.spawn(list(app.args), env, str(session_dir), [slave_fd])
                 except (OSError, TimeoutError) as exc:
                     log.warning("preloader could not start an app (%s); starting it on its own", exc)
             if process is None:

@@ -20,3 +20,4 @@ class WebConfig:
     grace_s: float = 1.0  # per signal when stopping an app (HUP, TERM, KILL)
     title: str = "whatif"
     login_ttl_s: float = 12 * 3600  # how long a login is remembered
+    preload: bool = True  # fork apps from a preloaded process (serve/ssh/preload.py) when `app` has a function

@@ -16,6 +16,7 @@ demo rule.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import importlib.util
 import logging
 import secrets
@@ -28,9 +29,10 @@ from aiohttp import web
 from textual_serve.download_manager import DownloadManager
 
 from whatif.serve.limits import AuthThrottle, Seats, address_key, password_matches
+from whatif.serve.ssh.preload import Preloader, PreloaderKeeper
 from whatif.serve.web.config import WebConfig
 from whatif.serve.web.page import STATIC_PATH, app_page, login_page, notice_page
-from whatif.serve.web.session import WebSession, msg_full
+from whatif.serve.web.session import WebSession, msg_full, web_driver_environment
 
 log = logging.getLogger("whatif.web")
 
@@ -101,6 +103,12 @@ class WebDemoServer:
         if config.max_sessions < 1:
             raise ServeError(f"--max-sessions must be at least 1, not {config.max_sessions}")
         self.config = config
+        # The app with what makes it draw for the browser, for its preloader too, which also
+        # imports the driver (the app would import it in each fork).
+        driver = web_driver_environment()
+        self.app = dataclasses.replace(config.app, environment={**config.app.environment, **driver},
+                                       preload=(*config.app.preload, driver["TEXTUAL_DRIVER"].partition(":")[0]))
+        self.preloads = PreloaderKeeper(self.app)
         self.seats: Seats[WebSession] = Seats(config.max_sessions)
         self.download_manager = DownloadManager()  # AppService wants one; the app delivers no files
         self.logins = Logins(config.login_ttl_s)
@@ -134,6 +142,10 @@ class WebDemoServer:
         return {}
 
     @property
+    def preloader(self) -> Preloader | None:
+        return self.preloads.preloader
+
+    @property
     def sessions(self) -> list[WebSession]:
         """The visitors with an app, oldest first."""
         return self.seats.holders
@@ -144,6 +156,8 @@ class WebDemoServer:
         return self._runner.addresses[0][1]
 
     async def start(self) -> None:
+        if self.config.preload and self.app.function is not None:
+            await self.preloads.start()
         self._runner = web.AppRunner(self._application, access_log=None, handle_signals=False)
         await self._runner.setup()
         self._site = web.TCPSite(self._runner, self.config.host, self.config.port, reuse_address=True)
@@ -151,6 +165,7 @@ class WebDemoServer:
             await self._site.start()
         except OSError as exc:
             await self._runner.cleanup()
+            await self.preloads.close()
             raise ServeError(f"cannot listen on {self.config.host}:{self.config.port}: {exc.strerror or exc}") from None
 
     async def close(self) -> None:
@@ -164,6 +179,7 @@ class WebDemoServer:
             await asyncio.wait(tasks, timeout=4 * self.config.grace_s + 5)
         if self._runner is not None:
             await self._runner.cleanup()
+        await self.preloads.close()
 
     # --- pages ----------------------------------------------------------------------------
 

@@ -16,7 +16,9 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import time
+from asyncio.streams import FlowControlMixin
 from asyncio.subprocess import PIPE, Process
 from collections.abc import Mapping
 from importlib.metadata import version
@@ -33,6 +35,7 @@ from whatif.serve.limits import clamp_terminal_size, idle_expired
 if TYPE_CHECKING:
     from whatif.serve.entry import AppEntry
     from whatif.serve.limits import Seats
+    from whatif.serve.ssh.preload import ForkedProcess, Preloader, PreloaderKeeper
     from whatif.serve.web.config import WebConfig
 
 log = logging.getLogger("whatif.web")
@@ -58,23 +61,31 @@ def msg_idle(idle_timeout_s: float) -> str:
     return f"Closing the whatif demo after {shown} without a key press. Thanks for trying it!"
 
 
-def web_terminal_environment(columns: int, rows: int) -> dict[str, str]:
+def web_driver_environment() -> dict[str, str]:
     """What makes a Textual app draw for the browser: the WebDriver on its standard
-    streams, truecolor, and the first size (the browser sends its real one at once)."""
+    streams, in truecolor. Textual reads these when it is imported, so a preloader gets
+    them too (server.py)."""
     return {
         "TEXTUAL_DRIVER": "textual.drivers.web_driver:WebDriver",
         "TEXTUAL_COLOR_SYSTEM": "truecolor",
         "TERM_PROGRAM": "textual",
         "TERM_PROGRAM_VERSION": version("textual-serve"),
-        "COLUMNS": str(columns),
-        "ROWS": str(rows),
     }
 
 
+def first_size_environment(columns: int, rows: int) -> dict[str, str]:
+    """The app's first size, read by the WebDriver when it starts (the browser sends its
+    real size at once)."""
+    return {"COLUMNS": str(columns), "ROWS": str(rows)}
+
+
 class SessionHost(Protocol):
-    """What a session needs of its server (serve.web.server.WebDemoServer)."""
+    """What a session needs of its server (serve.web.server.WebDemoServer): its settings,
+    the app (config.app with the WebDriver's environment), the preloader, and seats."""
 
     config: WebConfig
+    app: AppEntry
+    preloads: PreloaderKeeper
     seats: Seats[WebSession]
     download_manager: DownloadManager
 
@@ -89,38 +100,102 @@ class _Ended(asyncio.StreamReader):
         self.feed_eof()
 
 
-class WebApp(AppService):
-    """One visitor's app process, started under the demo rule; textual-serve's AppService
-    does the rest (the packet protocol, resize, focus, quit)."""
+class PipedProcess:
+    """An app the preloader forked on pipes, as AppService uses a Process: its pid, its
+    three streams, wait() and returncode (None when unknown: see preload.ForkedProcess)."""
 
-    def __init__(self, entry: AppEntry, session_dir: Path, environment: Mapping[str, str], **service: Any) -> None:
+    def __init__(self, forked: ForkedProcess, stdin: asyncio.StreamWriter, stdout: asyncio.StreamReader,
+                 stderr: asyncio.StreamReader) -> None:
+        self.forked = forked
+        self.stdin, self.stdout, self.stderr = stdin, stdout, stderr
+
+    @property
+    def pid(self) -> int:
+        return self.forked.pid
+
+    @property
+    def returncode(self) -> int | None:
+        return self.forked.returncode
+
+    async def wait(self) -> int | None:
+        return await self.forked.wait()
+
+    @classmethod
+    async def fork(cls, preloader: Preloader, args: list[str], env: dict[str, str], cwd: str) -> PipedProcess:
+        loop = asyncio.get_running_loop()
+        stdin_read, stdin_write = os.pipe()
+        stdout_read, stdout_write = os.pipe()
+        stderr_read, stderr_write = os.pipe()
+        try:
+            forked = await preloader.spawn(args, env, cwd, [stdin_read, stdout_write, stderr_write])
+        except BaseException:
+            for fd in (stdin_write, stdout_read, stderr_read):
+                os.close(fd)
+            raise
+        finally:
+            for fd in (stdin_read, stdout_write, stderr_write):  # the fork has its copies
+                os.close(fd)
+        readers = []
+        for fd in (stdout_read, stderr_read):
+            reader = asyncio.StreamReader()
+            await loop.connect_read_pipe(lambda r=reader: asyncio.StreamReaderProtocol(r), os.fdopen(fd, "rb", 0))
+            readers.append(reader)
+        transport, protocol = await loop.connect_write_pipe(FlowControlMixin, os.fdopen(stdin_write, "wb", 0))
+        return cls(forked, asyncio.StreamWriter(transport, protocol, None, loop), *readers)
+
+
+class WebApp(AppService):
+    """One visitor's app process, started under the demo rule (forked by the preloader when
+    there is one); textual-serve's AppService does the rest (the packet protocol, resize,
+    focus, quit)."""
+
+    def __init__(self, entry: AppEntry, session_dir: Path, environment: Mapping[str, str],
+                 preloader: Preloader | None = None, **service: Any) -> None:
         super().__init__(" ".join(entry.argv), **service)  # the command is only ever logged
         self.entry = entry
         self.session_dir = session_dir
         self.environment = dict(environment)
+        self.preloader = preloader
         self.stderr = bytearray()
         self._stderr_task: asyncio.Task[None] | None = None
 
     @property
-    def process(self) -> Process | None:
+    def process(self) -> Process | PipedProcess | None:
         return self._process
+
+    @property
+    def preloaded(self) -> bool:
+        return isinstance(self._process, PipedProcess)
+
+    def exited(self) -> bool:
+        process = self._process
+        if isinstance(process, PipedProcess):
+            return process.forked.exited
+        return process is not None and process.returncode is not None
 
     # Overrides AppService._open_app_process (private; textual-serve is pinned to 1.1.x in
     # pyproject.toml and tests/test_web_server.py checks the method is still there): the
-    # app's argv without a shell, the demo environment, its folder, its own process group.
-    async def _open_app_process(self, width: int = 80, height: int = 24) -> Process:
-        columns, rows = clamp_terminal_size(width, height)
-        env = {**self.environment, **web_terminal_environment(columns, rows)}
-        process = await asyncio.create_subprocess_exec(
-            *self.entry.argv, stdin=PIPE, stdout=PIPE, stderr=PIPE, cwd=self.session_dir, env=env,
-            start_new_session=True)
+    # app's argv without a shell (or a fork of the preloader), the demo environment, its
+    # folder, its own process group.
+    async def _open_app_process(self, width: int = 80, height: int = 24) -> Process | PipedProcess:  # type: ignore[override]
+        env = {**self.environment, **first_size_environment(*clamp_terminal_size(width, height))}
+        process: Process | PipedProcess | None = None
+        if self.preloader is not None and self.preloader.alive:
+            try:
+                process = await PipedProcess.fork(self.preloader, list(self.entry.args), env, str(self.session_dir))
+            except (OSError, TimeoutError) as exc:
+                log.warning("preloader could not start an app (%s); starting it on its own", exc)
+        if process is None:
+            process = await asyncio.create_subprocess_exec(
+                *self.entry.argv, stdin=PIPE, stdout=PIPE, stderr=PIPE, cwd=self.session_dir, env=env,
+                start_new_session=True)
         assert process.stdin is not None and process.stderr is not None
-        self._process, self._stdin = process, process.stdin
+        self._process, self._stdin = process, process.stdin  # type: ignore[assignment]
         # AppService.run copies the app's standard error to the server's standard output;
         # it goes to the server log instead, and only when the app crashed.
         self._stderr_task = asyncio.ensure_future(self._keep_stderr(process.stderr))
         process.stderr = _Ended()
-        return process
+        return process  # type: ignore[return-value]
 
     async def _keep_stderr(self, stream: asyncio.StreamReader) -> None:
         while chunk := await stream.read(65536):
@@ -138,19 +213,21 @@ class WebApp(AppService):
         process = self._process
         if process is None:
             return None
-        if process.returncode is None:
+        if not self.exited():
             await self.send_meta({"type": "quit"})  # False (ignored) when it is already gone
             try:
                 await asyncio.wait_for(process.wait(), grace_s)
             except TimeoutError:
                 pass
-        status = await stop_process_group(process, grace_s, lambda: process.returncode is not None)
+        status = await stop_process_group(process, grace_s, self.exited)
         for task in (self._task, self._stderr_task):
             if task is not None:
                 try:
                     await asyncio.wait_for(task, _DRAIN_AFTER_EXIT_S)
                 except (TimeoutError, asyncio.CancelledError):
                     pass
+        if self._stdin is not None:
+            self._stdin.close()
         self._task = None
         return status
 
@@ -187,15 +264,16 @@ class WebSession:
             return
         try:
             self.session_dir = create_session_dir("whatif-web-")
-            environment = {**visitor_environment(self.session_dir, config.app.environment),
+            environment = {**visitor_environment(self.session_dir, self._host.app.environment),
                            **self._host.child_environment(self.role)}
-            self.app = WebApp(config.app, self.session_dir, environment, write_bytes=self._send_bytes,
+            self.app = WebApp(self._host.app, self.session_dir, environment, self._host.preloads.preloader,
+                              write_bytes=self._send_bytes,
                               write_str=self._send_str, close=self._on_app_exit,
                               download_manager=self._host.download_manager)
             await self.app.start(*clamp_terminal_size(columns, rows))
             assert self.app.process is not None
-            log.info("%s: app started (pid %d, %s, %dx%d)", self.peer, self.app.process.pid, self.role,
-                     columns, rows)
+            log.info("%s: app started (pid %d%s, %s, %dx%d)", self.peer, self.app.process.pid,
+                     ", preloaded" if self.app.preloaded else "", self.role, columns, rows)
             reason = await self._wait_for_end()
             await self._end(reason)
         except Exception:
@@ -246,7 +324,7 @@ class WebSession:
                 pass
         status = await self.app.end(config.grace_s)
         pid, lived_s = self.app.process.pid, time.monotonic() - self.started_s
-        if reason == "exited" and status != 0:
+        if reason == "exited" and status not in (0, None):  # None: unknown (the preloader died)
             log.error("%s: app crashed (pid %d, status %s); its standard error:\n%s", self.peer, pid, status,
                       self.app.stderr_text().rstrip() or "(nothing)")
             await self._say(MSG_CRASH)
