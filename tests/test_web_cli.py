@@ -80,3 +80,16 @@ async def test_serve_web_serves_a_tour_and_stops_on_ctrl_c(tmp_path):
         if server.returncode is None:
             server.kill()
             await server.wait()
+
+
+def test_only_serve_web_imports_the_web_libraries():
+    # textual-serve and aiohttp cost start-up time (python -X importtime): `whatif eval` and
+    # --help must not pay for them.
+    code = ("import sys; from whatif.main import main; main(sys.argv[1:]); "
+            "loaded = [m for m in sys.modules if m.split('.')[0] in ('aiohttp', 'textual_serve', 'jinja2')]; "
+            "sys.stderr.write(repr(loaded))")
+    root = Path(__file__).resolve().parents[1]
+    for args in (["eval", "presets/default.toml"], ["--help"]):
+        result = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=60,
+                                cwd=root)
+        assert result.stderr.endswith("[]"), (args, result.stderr[-500:])
