@@ -43,15 +43,14 @@ _APP = Template("""<!DOCTYPE html>
 .textual-terminal { width: 100vw; height: 100vh; opacity: 0; }
 body.-first-byte .textual-terminal { opacity: 1; }
 body.-first-byte #starting { display: none; }
-#ended { display: none; background: rgba(12, 24, 31, 0.88); }
+#ended { display: none; inset: auto 0 0 0; padding: 0.8em; background: #12232d; border-top: 1px solid #4b6675; }
 body.-closed #ended { display: flex; }
 </style>
 </head>
 <body>
 <div id="starting" class="notice">Starting your $title app&hellip;</div>
 <div id="terminal" class="textual-terminal" data-font-size="$font_size"></div>
-<div id="ended" class="notice"><div><p>This session has ended.</p>
-<p><a href="">Start a fresh one</a></p></div></div>
+<div id="ended" class="notice"><div>This session has ended. <a href="">Start a fresh one</a></div></div>
 <script>
 // textual.js opens the WebSocket this attribute names; it is built from the page's own
 // address so that a proxy in front of the server (another host, port or https) just works.
