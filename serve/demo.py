@@ -20,7 +20,7 @@ import shutil
 import signal
 import sys
 import tempfile
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -39,8 +39,12 @@ class OneLineParser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: {message} (see '{self.prog} --help')\n")
 
 
-def add_demo_arguments(parser: argparse.ArgumentParser) -> None:
-    """The options every server shares: what visitors start from, how many, how long idle, the log."""
+def add_demo_arguments(parser: argparse.ArgumentParser, port: int) -> None:
+    """The options every server shares: where it listens, what visitors start from, how
+    many, how long idle, the log."""
+    parser.add_argument("--host", default="127.0.0.1",
+                        help="address to listen on (default 127.0.0.1; 0.0.0.0 for every interface)")
+    parser.add_argument("--port", type=int, default=port, help=f"TCP port (default {port})")
     what = parser.add_mutually_exclusive_group()
     what.add_argument("--preset", metavar="FILE", help="preset every visitor starts from (default: the app's default)")
     what.add_argument("--tour", metavar="DIR", help="folder of presets visitors step through (next/previous keys)")
@@ -49,6 +53,27 @@ def add_demo_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--idle-timeout", type=float, default=15.0, metavar="MIN",
                         help="close a session after MIN minutes without a key press (default 15, 0 = never)")
     parser.add_argument("--log-file", metavar="FILE", help="server log (default: standard error)")
+
+
+async def first_ended(waits: Mapping[str, Awaitable[object]]) -> str:
+    """The name of whichever of `waits` ends first (a session's end: the app exited, the
+    visitor left, idle, shutdown); the others are cancelled."""
+    futures = {name: asyncio.ensure_future(wait) for name, wait in waits.items()}
+    try:
+        done, _ = await asyncio.wait(futures.values(), return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for future in futures.values():
+            future.cancel()
+    return next(name for name, future in futures.items() if future in done)
+
+
+def stop_on_signals() -> asyncio.Event:
+    """An event set by ctrl+c (SIGINT) or SIGTERM from now on (a server waits on it)."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    return stop
 
 
 def visitor_args(preset: str | None, tour: str | None) -> list[str]:

@@ -14,22 +14,18 @@ import pytest
 
 from fixtures.browser import Browser, chromium_missing
 from fixtures.ssh_visitor import REAL_APP, wait_until
-from whatif.serve.web.config import WebConfig
-from whatif.serve.web.server import WebDemoServer
 
 pytestmark = pytest.mark.skipif(chromium_missing() is not None, reason=chromium_missing() or "")
 
 
 @pytest.fixture
-async def web_and_browser():
-    server = WebDemoServer(WebConfig(app=REAL_APP, host="127.0.0.1", port=0))
-    await server.start()
+async def web_and_browser(serve_web):
+    server = await serve_web(app=REAL_APP)
     browser = await Browser.launch(1280, 800)
     try:
         yield server, browser
     finally:
         await browser.close()
-        await asyncio.wait_for(server.close(), 20)
 
 
 def _training_days(screen: str) -> str | None:

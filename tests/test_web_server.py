@@ -16,26 +16,8 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from fixtures.ssh_visitor import FIXTURE_APP, REAL_APP, wait_until
+from fixtures.ssh_visitor import REAL_APP, wait_until
 from fixtures.web_visitor import WebVisitor
-from whatif.serve.web.config import WebConfig
-from whatif.serve.web.server import WebDemoServer
-
-
-@pytest.fixture
-async def serve_web():
-    """Start web demo servers on free loopback ports; every one is closed after the test."""
-    servers: list[WebDemoServer] = []
-
-    async def start(app=FIXTURE_APP, **options) -> WebDemoServer:
-        server = WebDemoServer(WebConfig(app=app, host="127.0.0.1", port=0, **options))
-        await server.start()
-        servers.append(server)
-        return server
-
-    yield start
-    for server in servers:
-        await asyncio.wait_for(server.close(), 20)
 
 
 def test_the_private_method_we_override_is_still_textual_serves():

@@ -18,7 +18,6 @@ import argparse
 import asyncio
 import logging
 import os
-import signal
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
@@ -36,10 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="whatif serve-ssh",
         description="Serve the whatif app over SSH: every visitor gets their own app, and nothing else.",
     )
-    parser.add_argument("--host", default="127.0.0.1",
-                        help="address to listen on (default 127.0.0.1; 0.0.0.0 for every interface)")
-    parser.add_argument("--port", type=int, default=2222, help="TCP port (default 2222)")
-    add_demo_arguments(parser)
+    add_demo_arguments(parser, port=2222)
     parser.add_argument("--host-key", metavar="FILE",
                         help="SSH host key; generated (Ed25519, 0600) if missing "
                              "(default ~/.config/whatif/ssh_host_ed25519_key)")
@@ -116,14 +112,12 @@ def _fail(problem: str) -> int:
 
 
 async def _serve(config) -> int:  # type: ignore[no-untyped-def]
+    from whatif.serve.demo import stop_on_signals
     from whatif.serve.ssh.server import DemoServer
 
     server = DemoServer(config)
     await server.start()
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
+    stop = stop_on_signals()
     host = config.host if ":" not in config.host else f"[{config.host}]"
     print(f"whatif demo: listening on {host}:{server.port} (auth {config.auth}, "
           f"at most {config.max_sessions} visitors, idle timeout "

@@ -23,7 +23,7 @@ import asyncssh
 
 from whatif.engine.settings import host_key_path
 
-from whatif.serve.limits import AuthThrottle, Seats, address_key, is_loopback, password_matches
+from whatif.serve.limits import AuthThrottle, Seats, address_key, password_matches
 from whatif.serve.ssh.config import AUTH_MODES, ServeConfig
 from whatif.serve.ssh.limits import Lobby
 from whatif.serve.ssh.preload import Preloader, PreloaderKeeper

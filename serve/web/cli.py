@@ -16,7 +16,6 @@ import argparse
 import asyncio
 import logging
 import os
-import signal
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
@@ -35,10 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="whatif serve-web",
         description="Serve the whatif app to web browsers: every visitor gets their own app, and nothing else.",
     )
-    parser.add_argument("--host", default="127.0.0.1",
-                        help="address to listen on (default 127.0.0.1; 0.0.0.0 for every interface)")
-    parser.add_argument("--port", type=int, default=8000, help="TCP port (default 8000)")
-    add_demo_arguments(parser)
+    add_demo_arguments(parser, port=8000)
     parser.add_argument("--password-file", metavar="FILE",
                         help=f"file whose first line is the visitors' shared password (or set {PASSWORD_ENV}); "
                              "default: no password")
@@ -108,14 +104,12 @@ def _fail(problem: str) -> int:
 
 
 async def _serve(config: WebConfig) -> int:
+    from whatif.serve.demo import stop_on_signals
     from whatif.serve.web.server import WebDemoServer
 
     server = WebDemoServer(config)
     await server.start()
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
+    stop = stop_on_signals()
     host = config.host if ":" not in config.host else f"[{config.host}]"
     print(f"whatif demo: listening on {host}:{server.port} ({'password' if config.password else 'no password'}, "
           f"at most {config.max_sessions} visitors, idle timeout {config.idle_timeout_s / 60:g} min)\n"

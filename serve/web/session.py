@@ -29,7 +29,8 @@ from aiohttp import WSMsgType, web
 from textual_serve.app_service import AppService
 from textual_serve.download_manager import DownloadManager
 
-from whatif.serve.demo import create_session_dir, remove_session_dir, stop_process_group, visitor_environment
+from whatif.serve.demo import (create_session_dir, first_ended, remove_session_dir, stop_process_group,
+                               visitor_environment)
 from whatif.serve.limits import clamp_terminal_size, idle_expired
 
 if TYPE_CHECKING:
@@ -289,18 +290,12 @@ class WebSession:
 
     async def _wait_for_end(self) -> str:
         assert self.app is not None and self.app.running is not None
-        waits = {
-            "exited": asyncio.ensure_future(self._app_ended()),
-            "disconnected": asyncio.ensure_future(self._read_visitor()),
-            "idle": asyncio.ensure_future(idle_expired(lambda: self._last_input_s, self._host.config.idle_timeout_s)),
-            "shutdown": asyncio.ensure_future(self._shutdown.wait()),
-        }
-        try:
-            done, _ = await asyncio.wait(waits.values(), return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            for future in waits.values():
-                future.cancel()
-        return next(name for name, future in waits.items() if future in done)
+        return await first_ended({
+            "exited": self._app_ended(),
+            "disconnected": self._read_visitor(),
+            "idle": idle_expired(lambda: self._last_input_s, self._host.config.idle_timeout_s),
+            "shutdown": self._shutdown.wait(),
+        })
 
     async def _on_app_exit(self) -> None:
         self._app_said_exit.set()
