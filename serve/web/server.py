@@ -156,8 +156,8 @@ class WebDemoServer:
         return self._runner.addresses[0][1]
 
     async def start(self) -> None:
-        if self.config.preload and self.app.function is not None:
-            await self.preloads.start()
+        """Listen (a problem is a ServeError at once), then start the preloader: visitors who
+        come before it is ready get apps started on their own."""
         self._runner = web.AppRunner(self._application, access_log=None, handle_signals=False)
         await self._runner.setup()
         self._site = web.TCPSite(self._runner, self.config.host, self.config.port, reuse_address=True)
@@ -165,8 +165,9 @@ class WebDemoServer:
             await self._site.start()
         except OSError as exc:
             await self._runner.cleanup()
-            await self.preloads.close()
             raise ServeError(f"cannot listen on {self.config.host}:{self.config.port}: {exc.strerror or exc}") from None
+        if self.config.preload and self.app.function is not None:
+            await self.preloads.start()
 
     async def close(self) -> None:
         """Stop listening, tell every visitor, stop every app, wait for all of it."""
