@@ -15,9 +15,12 @@ from pathlib import Path
 
 import aiohttp
 import pytest
+from yarl import URL
 
-from fixtures.ssh_visitor import REAL_APP, wait_until
+from fixtures.ssh_visitor import FIXTURE_APP, REAL_APP, wait_until
 from fixtures.web_visitor import WebVisitor
+from whatif.serve.web.config import WebConfig
+from whatif.serve.web.server import WebDemoServer
 
 
 def test_the_private_method_we_override_is_still_textual_serves():
@@ -184,3 +187,70 @@ async def test_the_real_app_is_forked_from_the_preloader_and_shows_its_results(s
         await visitor.close()
     assert await wait_until(lambda: not server.sessions, 10)
     assert not session.session_dir.exists()
+
+
+async def test_a_second_role_has_its_own_page_password_and_app_environment():
+    # How presenter mode plugs in: add_role() for a separately authenticated page, and
+    # child_environment(role) for what that role's apps get on top of the demo rule.
+    server = WebDemoServer(WebConfig(app=FIXTURE_APP, host="127.0.0.1", port=0))
+    server.add_role("presenter", "/present", "presenter-secret")  # before start(): aiohttp's routes freeze
+    server.child_environment = lambda role: {"WHATIF_TEST_ROLE": role}
+    await server.start()
+    try:
+        await _two_roles(server)
+    finally:
+        await asyncio.wait_for(server.close(), 20)
+
+
+async def _two_roles(server: WebDemoServer) -> None:
+    base = f"http://127.0.0.1:{server.port}"
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as client:
+        async with client.get(f"{base}/present") as response:
+            assert 'action="/present/login"' in await response.text()
+        with pytest.raises(aiohttp.WSServerHandshakeError):
+            await client.ws_connect(f"{base}/ws/presenter")  # visitors need no login; presenters do
+        async with client.post(f"{base}/present/login", data={"password": "presenter-secret"}) as response:
+            assert "/ws/presenter" in await response.text()
+        cookie = client.cookie_jar.filter_cookies(URL(base))["whatif_presenter"].value
+    session = aiohttp.ClientSession(cookies={"whatif_presenter": cookie})
+    try:
+        ws = await session.ws_connect(f"{base}/ws/presenter?width=80&height=24")
+        assert await wait_until(lambda: len(server.sessions) == 1 and server.sessions[0].app is not None
+                                and server.sessions[0].app.process is not None, 20)
+        (presenter,) = server.sessions
+        environ = Path(f"/proc/{presenter.app.process.pid}/environ").read_bytes()
+        assert presenter.role == "presenter" and b"WHATIF_TEST_ROLE=presenter\0" in environ
+        await ws.close()
+    finally:
+        await session.close()
+    visitor = await WebVisitor.connect(server.port)  # visitors are unchanged
+    try:
+        await visitor.until_text("COUNT=0 END")
+        (session_,) = server.sessions
+        assert session_.role == "visitor"
+    finally:
+        await visitor.close()
+
+
+async def test_when_the_preloader_dies_apps_go_on_and_new_ones_still_start(serve_web):
+    import os
+    import signal
+
+    server = await serve_web(app=REAL_APP)
+    first = await WebVisitor.connect(server.port)
+    try:
+        await first.until_text("Training time", "^q Quit")
+        old_preloader = server.preloader.process.pid
+        os.kill(old_preloader, signal.SIGKILL)
+        assert await wait_until(lambda: server.preloader is None or not server.preloader.alive
+                                or server.preloader.process.pid != old_preloader, 10)
+        second = await WebVisitor.connect(server.port)  # preloaded by a new one, or started on its own
+        try:
+            await second.until_text("Training time", "^q Quit", timeout_s=60)
+        finally:
+            await second.close()
+        await first.send("\x10")  # the first app still answers: ctrl+p opens the palette
+        await first.until_text("Search for commands")
+    finally:
+        await first.close()
+    assert await wait_until(lambda: not server.sessions, 15)

@@ -124,7 +124,8 @@ class WebDemoServer:
         self.add_role(VISITOR, "/", config.password)
 
     def add_role(self, name: str, path: str, password: str | None) -> None:
-        """A kind of visitor with a page at `path` and its own password (None: anyone)."""
+        """A kind of visitor with a page at `path` and its own password (None: anyone); its
+        WebSocket is /ws/<name>. Before start() (aiohttp's routes are frozen then)."""
         role = Role(name, path, password)
         self.roles[name] = role
 
