@@ -73,6 +73,7 @@ class Seats(Generic[T]):
     def __init__(self, capacity: int) -> None:
         self.capacity = capacity
         self.holders: list[T] = []
+        self._beyond: list[T] = []  # holders of seats kept for them, not counted (the presenter's)
 
     def __len__(self) -> int:
         return len(self.holders)
@@ -80,9 +81,12 @@ class Seats(Generic[T]):
     def __iter__(self) -> Iterator[T]:
         return iter(list(self.holders))
 
-    def claim(self, holder: T) -> bool:
-        """Take a seat for `holder`; False when all are taken."""
-        if len(self.holders) >= self.capacity:
+    def claim(self, holder: T, *, beyond_capacity: bool = False) -> bool:
+        """Take a seat for `holder`; False when all are taken. `beyond_capacity`: a seat kept
+        for it that the capacity does not count (presenter mode's presenter)."""
+        if beyond_capacity:
+            self._beyond.append(holder)
+        elif len(self.holders) - len(self._beyond) >= self.capacity:
             return False
         self.holders.append(holder)
         return True
@@ -90,6 +94,8 @@ class Seats(Generic[T]):
     def release(self, holder: T) -> None:
         if holder in self.holders:
             self.holders.remove(holder)
+        if holder in self._beyond:
+            self._beyond.remove(holder)
 
 
 async def idle_expired(last_input_s: Callable[[], float], timeout_s: float) -> None:

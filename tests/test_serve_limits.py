@@ -36,3 +36,13 @@ async def test_idle_expiry_follows_the_last_input_and_never_comes_when_disabled(
     await asyncio.sleep(0.1)
     assert not never.done()
     never.cancel()
+
+
+def test_a_seat_beyond_capacity_is_not_counted_against_the_others():
+    seats: Seats[str] = Seats(1)
+    assert seats.claim("presenter", beyond_capacity=True)
+    assert seats.claim("first") and not seats.claim("second")
+    seats.release("presenter")
+    assert not seats.claim("second")  # still one seat, taken by "first"
+    seats.release("first")
+    assert seats.claim("second") and seats.holders == ["second"]

@@ -93,3 +93,14 @@ def test_only_serve_web_imports_the_web_libraries():
         result = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=60,
                                 cwd=root)
         assert result.stderr.endswith("[]"), (args, result.stderr[-500:])
+
+
+def test_presenter_passwords_that_cannot_work_are_one_line_errors(tmp_path):
+    empty = tmp_path / "empty"
+    empty.write_text("\n")
+    blank = _run("--presenter-password-file", str(empty), "--port", "0")
+    assert blank.returncode == 2 and "--presenter-password-file" in blank.stderr and "empty" in blank.stderr
+    same = tmp_path / "same"
+    same.write_text("lectern\n")
+    clash = _run("--password-file", str(same), "--presenter-password-file", str(same), "--port", "0")
+    assert clash.returncode == 2 and "must differ" in clash.stderr

@@ -88,14 +88,15 @@ class AppChild:
 
     @classmethod
     async def spawn(cls, app: AppEntry, term_type: str | None, size: TermSize, session_dir: Path,
-                    preloader: Preloader | None = None) -> AppChild:
+                    preloader: Preloader | None = None, extra_env: Mapping[str, str] | None = None) -> AppChild:
         """Start the app on a new PTY: forked by `preloader` while it is alive (it runs
-        `app.function`), else `app.argv` as a new process."""
+        `app.function`), else `app.argv` as a new process. `extra_env`: this visitor's own
+        variables (the presenter relay's)."""
         master_fd, slave_fd = os.openpty()
         try:
             fcntl.ioctl(slave_fd, termios.TIOCSWINSZ, size.packed())
             os.set_blocking(master_fd, False)
-            env = child_environment(term_type, session_dir, app.environment)
+            env = {**child_environment(term_type, session_dir, app.environment), **(extra_env or {})}
             process = None
             if preloader is not None and preloader.alive:
                 try:

@@ -4,12 +4,16 @@
                      [--max-sessions N] [--idle-timeout MIN] [--host-key FILE]
                      [--auth none|password|keys] [--password-file FILE] [--authorized-keys FILE]
                      [--log-file FILE]
+                     [--presenter-password-file FILE] [--presenter-keys FILE] [--presenter-name NAME]
 
 The password for `--auth password` comes from --password-file (first line) or the
 WHATIF_SSH_PASSWORD environment variable, never from the command line (it would show
-in `ps`). This module parses and checks the options, then runs the server (server.py);
-the app to serve is given by the caller (`whatif.main`) as an `AppEntry`, to which the
-options add the visitors' arguments (--preset, --tour).
+in `ps`); the presenter's likewise (--presenter-password-file, WHATIF_SSH_PRESENTER_PASSWORD).
+With a presenter credential the server runs in presenter mode: who logs in as user
+`presenter` with it drives the scenario every other visitor follows (serve/relay.py).
+This module parses and checks the options, then runs the server (server.py); the app to
+serve is given by the caller (`whatif.main`) as an `AppEntry`, to which the options add
+the visitors' arguments (--preset, --tour).
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ if TYPE_CHECKING:
     from whatif.serve.entry import AppEntry
 
 PASSWORD_ENV = "WHATIF_SSH_PASSWORD"
+PRESENTER_PASSWORD_ENV = "WHATIF_SSH_PRESENTER_PASSWORD"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -44,6 +49,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--password-file", metavar="FILE",
                         help=f"file whose first line is the password for --auth password (or set {PASSWORD_ENV})")
     parser.add_argument("--authorized-keys", metavar="FILE", help="public keys allowed with --auth keys")
+    presenter = parser.add_argument_group(
+        "presenter mode", "one presenter (user 'presenter', own password or key) drives the scenario; every "
+        "other visitor's app follows it live and can branch off (F8)")
+    presenter.add_argument("--presenter-password-file", metavar="FILE",
+                           help=f"file whose first line is the presenter's password (or set {PRESENTER_PASSWORD_ENV})")
+    presenter.add_argument("--presenter-keys", metavar="FILE", help="public keys the presenter may log in with")
+    presenter.add_argument("--presenter-name", default="presenter", metavar="NAME",
+                           help="the presenter's name as followers see it (default: presenter)")
     return parser
 
 
@@ -58,11 +71,11 @@ def exposure_warning(host: str, auth: str) -> str | None:
             "--auth keys unless that is what you want.")
 
 
-def _read_password(args: argparse.Namespace) -> str | None:
-    if args.password_file:
-        text = Path(args.password_file).read_text(encoding="utf-8")
+def _read_password(password_file: str | None, env_name: str) -> str | None:
+    if password_file:
+        text = Path(password_file).read_text(encoding="utf-8")
         return text.splitlines()[0] if text.strip() else None
-    return os.environ.get(PASSWORD_ENV) or None
+    return os.environ.get(env_name) or None
 
 
 def main(argv: Sequence[str] | None, app: AppEntry) -> int:
@@ -76,9 +89,17 @@ def main(argv: Sequence[str] | None, app: AppEntry) -> int:
     if problem:
         return _fail(problem)
     try:
-        password = _read_password(args)
+        password = _read_password(args.password_file, PASSWORD_ENV)
     except OSError as exc:
         return _fail(f"--password-file {args.password_file}: {exc.strerror or exc}")
+    try:
+        presenter_password = _read_password(args.presenter_password_file, PRESENTER_PASSWORD_ENV)
+    except OSError as exc:
+        return _fail(f"--presenter-password-file {args.presenter_password_file}: {exc.strerror or exc}")
+    if args.presenter_password_file and not presenter_password:
+        return _fail(f"--presenter-password-file {args.presenter_password_file}: the first line is empty")
+    if presenter_password and presenter_password == password:
+        return _fail("the presenter's password must differ from the visitors' (--password-file)")
     if not 0 <= args.port <= 65535:
         return _fail(f"--port must be 0-65535, not {args.port}")
     try:
@@ -95,6 +116,9 @@ def main(argv: Sequence[str] | None, app: AppEntry) -> int:
         auth=args.auth,
         password=password,
         authorized_keys=Path(args.authorized_keys).expanduser() if args.authorized_keys else None,
+        presenter_password=presenter_password,
+        presenter_keys=Path(args.presenter_keys).expanduser() if args.presenter_keys else None,
+        presenter_name=args.presenter_name,
     )
     warning = exposure_warning(args.host, args.auth)
     if warning:
@@ -124,6 +148,8 @@ async def _serve(config) -> int:  # type: ignore[no-untyped-def]
           f"{config.idle_timeout_s / 60:g} min)\n"
           f"host key {server.host_key.get_fingerprint()} ({config.host_key_path})\n"
           f"visitors: ssh -p {server.port} demo@{host}\n"
+          + (f"presenter ({config.presenter_name}): ssh -p {server.port} presenter@{host}\n"
+             if config.presenter_mode else "") +
           "Ctrl+C stops the server.", file=sys.stderr, flush=True)
     await stop.wait()
     logging.getLogger("whatif.ssh").info("shutting down: %d visitor(s) connected", len(server.sessions))

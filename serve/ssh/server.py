@@ -24,7 +24,8 @@ import asyncssh
 from whatif.engine.settings import host_key_path
 
 from whatif.serve.limits import AuthThrottle, Seats, address_key, password_matches
-from whatif.serve.ssh.config import AUTH_MODES, ServeConfig
+from whatif.serve.relay import Relay
+from whatif.serve.ssh.config import AUTH_MODES, PRESENTER_USER, ServeConfig
 from whatif.serve.ssh.limits import Lobby
 from whatif.serve.ssh.preload import Preloader, PreloaderKeeper
 from whatif.serve.ssh.session import DemoSession
@@ -81,6 +82,8 @@ class _Connection(asyncssh.SSHServer):
         self._has_session = False
         self._start_timer: asyncio.TimerHandle | None = None
         self._auth_failures = 0
+        self._username = ""
+        self.presenter = False  # logged in as the presenter (presenter mode)
         self.peer = "?"
         self.address = "?"
 
@@ -104,6 +107,9 @@ class _Connection(asyncssh.SSHServer):
             await self._conn.wait_closed()
 
     def auth_completed(self) -> None:
+        if self._presenter_login():
+            self.presenter = True
+            log.info("%s: the presenter logged in", self.peer)
         timeout_s = self._server.config.session_start_timeout_s
         if timeout_s > 0 and self in self._server.lobby:
             self._start_timer = asyncio.get_running_loop().call_later(timeout_s, self._no_app_started)
@@ -125,12 +131,24 @@ class _Connection(asyncssh.SSHServer):
         self._cancel_start_timer()
         self._server.lobby.leave(self)
 
+    def _presenter_login(self) -> bool:
+        """The user name is the presenter's, in presenter mode: the presenter's credentials apply."""
+        return self._server.config.presenter_mode and self._username == PRESENTER_USER
+
     def begin_auth(self, username: str) -> bool:
-        if self._server.config.auth == "keys" and self._conn is not None:
+        self._username = username
+        config = self._server.config
+        if self._presenter_login():
+            if config.presenter_keys is not None and self._conn is not None:
+                self._conn.set_authorized_keys(self._server.presenter_keys)
+            return True
+        if config.auth == "keys" and self._conn is not None:
             self._conn.set_authorized_keys(self._server.authorized_keys)
-        return self._server.config.auth != "none"
+        return config.auth != "none"
 
     def password_auth_supported(self) -> bool:
+        if self._presenter_login():
+            return bool(self._server.config.presenter_password)
         return self._server.config.auth == "password"
 
     async def validate_password(self, username: str, password: str) -> bool:
@@ -138,7 +156,9 @@ class _Connection(asyncssh.SSHServer):
         after `max_auth_attempts` failures the connection is closed."""
         throttle = self._server.auth_throttle
         await throttle.wait_turn(self.address)
-        if password_matches(self._server.config.password, password):
+        config = self._server.config
+        presenter = config.presenter_mode and username == PRESENTER_USER
+        if password_matches(config.presenter_password if presenter else config.password, password):
             return True
         throttle.record_failure(self.address)
         self._auth_failures += 1
@@ -154,9 +174,12 @@ class _Connection(asyncssh.SSHServer):
         self._has_session = True
         local_host, local_port = self._conn.get_extra_info("sockname")[:2]
         username = self._conn.get_extra_info("username") or "demo"
-        return DemoSession(self._server, self.peer, (local_host, local_port), username, self)
+        return DemoSession(self._server, self.peer, (local_host, local_port), username, self,
+                           presenter=self.presenter)
 
     def public_key_auth_supported(self) -> bool:
+        if self._presenter_login():
+            return self._server.config.presenter_keys is not None
         return self._server.config.auth == "keys"
 
     # Forwarding of any kind is refused (the defaults say so too; explicit is safer).
@@ -189,6 +212,10 @@ class DemoServer:
         self.authorized_keys: asyncssh.SSHAuthorizedKeys | None = None
         if config.auth == "keys":
             self.authorized_keys = self._read_authorized_keys(config.authorized_keys)
+        self.presenter_keys: asyncssh.SSHAuthorizedKeys | None = None
+        if config.presenter_keys is not None:
+            self.presenter_keys = self._read_authorized_keys(config.presenter_keys, "--presenter-keys")
+        self.relay: Relay | None = None  # presenter mode: started with the server
         self.host_key = load_or_create_host_key(config.host_key_path)
         self.seats: Seats[DemoSession] = Seats(config.max_sessions)
         self._connections: set[_Connection] = set()
@@ -198,13 +225,13 @@ class DemoServer:
         self.preloads = PreloaderKeeper(config.app)
 
     @staticmethod
-    def _read_authorized_keys(path: Path | None) -> asyncssh.SSHAuthorizedKeys:
+    def _read_authorized_keys(path: Path | None, option: str = "--authorized-keys") -> asyncssh.SSHAuthorizedKeys:
         if path is None:
             raise ServeError("--auth keys needs --authorized-keys FILE")
         try:
             return asyncssh.read_authorized_keys(str(path))
         except (OSError, ValueError, asyncssh.KeyImportError) as exc:
-            raise ServeError(f"authorized keys {path} cannot be read: {exc}") from None
+            raise ServeError(f"{option} {path} cannot be read: {exc}") from None
 
     @property
     def preloader(self) -> Preloader | None:
@@ -216,6 +243,9 @@ class DemoServer:
         return self._acceptor.get_port()
 
     async def start(self) -> None:
+        if self.config.presenter_mode:
+            self.relay = Relay(self.config.presenter_name)
+            await self.relay.start()
         if self.config.preload and self.config.app.function is not None:
             await self.preloads.start()
         try:
@@ -237,6 +267,7 @@ class DemoServer:
             )
         except OSError as exc:
             await self.preloads.close()
+            await self._stop_relay()
             raise ServeError(f"cannot listen on {self.config.host}:{self.config.port}: {exc.strerror or exc}") from None
 
     async def close(self) -> None:
@@ -255,6 +286,12 @@ class DemoServer:
         for connection in list(self._connections):
             await connection.wait_closed()
         await self.preloads.close()
+        await self._stop_relay()
+
+    async def _stop_relay(self) -> None:
+        if self.relay is not None:
+            await self.relay.close()
+            self.relay = None
 
     # --- seats and connections ----------------------------------------------------------
 
@@ -264,7 +301,8 @@ class DemoServer:
         return self.seats.holders
 
     def claim_seat(self, session: DemoSession) -> bool:
-        return self.seats.claim(session)
+        # The presenter has a seat of their own: a full audience never locks them out.
+        return self.seats.claim(session, beyond_capacity=session.presenter)
 
     def release_seat(self, session: DemoSession) -> None:
         self.seats.release(session)

@@ -28,6 +28,7 @@ from whatif.serve.ssh.child import AppChild, TermSize
 from whatif.serve.ssh.gate import TERMINAL_RESET, OutputGate
 
 if TYPE_CHECKING:
+    from whatif.serve.relay import Relay
     from whatif.serve.ssh.config import ServeConfig
     from whatif.serve.ssh.preload import Preloader
 
@@ -38,6 +39,7 @@ class SeatKeeper(Protocol):
 
     config: ServeConfig
     preloader: Preloader | None
+    relay: Relay | None  # presenter mode (serve/relay.py)
 
     def claim_seat(self, session: DemoSession) -> bool: ...
     def release_seat(self, session: DemoSession) -> None: ...
@@ -93,8 +95,10 @@ class DemoSession(asyncssh.SSHServerSession):  # type: ignore[type-arg]
     """The visitor's channel and their app."""
 
     def __init__(self, server: SeatKeeper, peer: str, where: tuple[str, int], username: str,
-                 connection: Connection | None = None) -> None:
+                 connection: Connection | None = None, presenter: bool = False) -> None:
         self._server = server
+        self.presenter = presenter  # logged in as the presenter (presenter mode)
+        self._relay_env: dict[str, str] = {}
         self._connection = connection
         self._started = False
         self._applied_size: TermSize | None = None
@@ -224,9 +228,12 @@ class DemoSession(asyncssh.SSHServerSession):  # type: ignore[type-arg]
         try:
             self.session_dir = create_session_dir("whatif-ssh-")
             spawn_size = self._size
+            relay = self._server.relay
+            if relay is not None:
+                self._relay_env = relay.child_env("presenter" if self.presenter else "follower")
             self.child = await AppChild.spawn(
                 self._server.config.app, self._term_type, spawn_size, self.session_dir,
-                preloader=self._server.preloader,
+                preloader=self._server.preloader, extra_env=self._relay_env,
             )
             self._applied_size = spawn_size
             log.info("%s: app started (pid %d%s, %s, %dx%d)", self.peer, self.child.pid,
@@ -307,6 +314,8 @@ class DemoSession(asyncssh.SSHServerSession):  # type: ignore[type-arg]
             self.child.close_master()
         if self.session_dir is not None:
             remove_session_dir(self.session_dir)
+        if self._server.relay is not None:
+            self._server.relay.revoke(self._relay_env)
         self._server.release_seat(self)
         if self._chan is not None:
             self._chan.close()  # after EOF from the visitor it is still half-open; else a no-op

@@ -21,3 +21,7 @@ class WebConfig:
     title: str = "whatif"
     login_ttl_s: float = 12 * 3600  # how long a login is remembered
     preload: bool = True  # fork apps from a preloaded process (serve/ssh/preload.py) when `app` has a function
+    # Presenter mode (serve/relay.py): the page PRESENTER_PATH with this password drives what
+    # every other visitor's app follows; None: every visitor is on their own.
+    presenter_password: str | None = None
+    presenter_name: str = "presenter"  # shown to followers

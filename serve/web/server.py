@@ -29,6 +29,7 @@ from aiohttp import web
 from textual_serve.download_manager import DownloadManager
 
 from whatif.serve.limits import AuthThrottle, Seats, address_key, password_matches
+from whatif.serve.relay import Relay
 from whatif.serve.ssh.preload import Preloader, PreloaderKeeper
 from whatif.serve.web.config import WebConfig
 from whatif.serve.web.page import STATIC_PATH, app_page, login_page, notice_page
@@ -37,6 +38,8 @@ from whatif.serve.web.session import WebSession, msg_full, web_driver_environmen
 log = logging.getLogger("whatif.web")
 
 VISITOR = "visitor"
+PRESENTER = "presenter"  # presenter mode's role, at PRESENTER_PATH
+PRESENTER_PATH = "/present"
 _MAX_LOGINS = 10_000  # remembered login tokens; the oldest are forgotten first
 _MAX_REQUEST_BYTES = 16 * 1024  # a login form; nothing else is posted
 _MAX_MESSAGE_BYTES = 64 * 1024  # a browser message: a key, a paste, a size
@@ -122,6 +125,10 @@ class WebDemoServer:
         self._application.router.add_static(STATIC_PATH.rstrip("/"), static_folder(), show_index=False,
                                             follow_symlinks=False)
         self.add_role(VISITOR, "/", config.password)
+        self.relay: Relay | None = None  # presenter mode: started with the server
+        if config.presenter_password:
+            self.relay = Relay(config.presenter_name)
+            self.add_role(PRESENTER, PRESENTER_PATH, config.presenter_password)
 
     def add_role(self, name: str, path: str, password: str | None) -> None:
         """A kind of visitor with a page at `path` and its own password (None: anyone); its
@@ -139,8 +146,16 @@ class WebDemoServer:
         self._application.router.add_post(role.login_path, login)
 
     def child_environment(self, role: str) -> dict[str, str]:
-        """Variables the apps of `role` get on top of the demo rule (none yet)."""
-        return {}
+        """Variables the apps of `role` get on top of the demo rule: in presenter mode, the
+        relay's for a presenter or a follower (every other visitor)."""
+        if self.relay is None:
+            return {}
+        return self.relay.child_env("presenter" if role == PRESENTER else "follower")
+
+    def environment_ended(self, environment: dict[str, str]) -> None:
+        """The app given `environment` ended: its relay token connects nothing any more."""
+        if self.relay is not None:
+            self.relay.revoke(environment)
 
     @property
     def preloader(self) -> Preloader | None:
@@ -159,6 +174,8 @@ class WebDemoServer:
     async def start(self) -> None:
         """Listen (a problem is a ServeError at once), then start the preloader: visitors who
         come before it is ready get apps started on their own."""
+        if self.relay is not None:
+            await self.relay.start()  # its socket exists before any app starts
         self._runner = web.AppRunner(self._application, access_log=None, handle_signals=False)
         await self._runner.setup()
         self._site = web.TCPSite(self._runner, self.config.host, self.config.port, reuse_address=True)
@@ -166,6 +183,8 @@ class WebDemoServer:
             await self._site.start()
         except OSError as exc:
             await self._runner.cleanup()
+            if self.relay is not None:
+                await self.relay.close()
             raise ServeError(f"cannot listen on {self.config.host}:{self.config.port}: {exc.strerror or exc}") from None
         if self.config.preload and self.app.function is not None:
             await self.preloads.start()
@@ -182,6 +201,8 @@ class WebDemoServer:
         if self._runner is not None:
             await self._runner.cleanup()
         await self.preloads.close()
+        if self.relay is not None:
+            await self.relay.close()
 
     # --- pages ----------------------------------------------------------------------------
 

@@ -91,6 +91,7 @@ class SessionHost(Protocol):
     download_manager: DownloadManager
 
     def child_environment(self, role: str) -> dict[str, str]: ...
+    def environment_ended(self, environment: dict[str, str]) -> None: ...
 
 
 class _Ended(asyncio.StreamReader):
@@ -258,15 +259,17 @@ class WebSession:
     async def run(self, columns: int, rows: int) -> None:
         self.task = asyncio.current_task()
         config = self._host.config
-        if not self._host.seats.claim(self):
+        # Presenter mode's presenter has a seat of their own: a full audience never locks them out.
+        if not self._host.seats.claim(self, beyond_capacity=self.role == "presenter"):
             log.info("%s: turned away, all %d seats taken", self.peer, config.max_sessions)
             await self._say(msg_full(config.max_sessions))
             await self.websocket.close()
             return
+        role_environment: dict[str, str] = {}
         try:
             self.session_dir = create_session_dir("whatif-web-")
-            environment = {**visitor_environment(self.session_dir, self._host.app.environment),
-                           **self._host.child_environment(self.role)}
+            role_environment = self._host.child_environment(self.role)
+            environment = {**visitor_environment(self.session_dir, self._host.app.environment), **role_environment}
             self.app = WebApp(self._host.app, self.session_dir, environment, self._host.preloads.preloader,
                               write_bytes=self._send_bytes,
                               write_str=self._send_str, close=self._on_app_exit,
@@ -285,6 +288,8 @@ class WebSession:
         finally:
             if self.session_dir is not None:
                 remove_session_dir(self.session_dir)
+            if role_environment:
+                self._host.environment_ended(role_environment)
             self._host.seats.release(self)
             await self.websocket.close()
 
