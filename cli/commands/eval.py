@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from whatif.cli.commands.common import add_preset_arguments, print_json, scenario_from_args
-from whatif.engine.evaluate import evaluate
+from whatif.cli.commands.common import add_preset_arguments, display_name, print_json, read_preset_text
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -19,6 +18,29 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.overrides or args.explain:
+        return _run_validated(args)
+    # The common case: the preset as it is, from its cached resolved inputs (engine.prepared):
+    # no pydantic model is imported, the same numbers as engine.evaluate.evaluate.
+    from whatif.engine.evaluate import evaluate_inputs, output_dict
+    from whatif.engine.prepared import prepare
+
+    prepared = prepare(read_preset_text(args.preset), display_name(args.preset))
+    values, warnings = evaluate_inputs(prepared.inputs, prepared.subject)
+    if args.json:
+        print_json(output_dict(values, prepared.inputs, warnings))
+    else:
+        from whatif.engine.report import render_values
+
+        print(render_values(prepared.heading, values, warnings))
+    return 0
+
+
+def _run_validated(args: argparse.Namespace) -> int:
+    """--set values or --explain: the scenario and its Result, validated by its models."""
+    from whatif.cli.commands.common import scenario_from_args
+    from whatif.engine.evaluate import evaluate
+
     result = evaluate(scenario_from_args(args))
     if args.json:
         print_json(result.outputs())
