@@ -6,9 +6,9 @@ the result; later runs load it in well under a millisecond, and the models' vali
 only built (pydantic's defer_build) when something new must be validated.
 
 An entry is found by a key made of everything its value depends on: whatif's version,
-pydantic's (its version file's stamp), the Python version, and the path, size and modification time of every
-source file (the data files, the user's files, and the modules that define the models), plus
-the bytes of a preset. Anything changed is a new key; an entry that cannot be read is
+pydantic's (the stamp of its version file), the Python version, and the path, size and
+modification time of every source file (the data files, the user's files, and the modules
+that define the models), plus the bytes of a preset. Anything changed is a new key; an entry that cannot be read is
 rebuilt. Nothing is cached in a demo session or when WHATIF_NO_CACHE=1. The folder is
 `<user cache dir>/whatif` (Linux: $XDG_CACHE_HOME/whatif), or $WHATIF_CACHE_DIR, and holds at
 most MAX_ENTRIES files; deleting it is always safe.
