@@ -36,10 +36,17 @@ def render_result(result: Result) -> str:
 
 def heading(scenario: Scenario, resolved: Resolved) -> tuple[str, str]:
     """The report's first two lines: the scenario's name, and what it runs on."""
+    return heading_lines(scenario.name, scenario.cluster.count, runs_on(resolved))
+
+
+def runs_on(resolved: Resolved) -> str:
+    """'x NVIDIA H100 SXM5 80GB, bf16, Air (...), United States (average), mode rent'."""
     r = resolved
-    return (scenario.name or "(unnamed scenario)",
-            f"{scenario.cluster.count:,} x {r.chip.name}, {r.precision}, {r.cooling.name}, {r.region.name}, "
-            f"mode {r.mode}")
+    return f"x {r.chip.name}, {r.precision}, {r.cooling.name}, {r.region.name}, mode {r.mode}"
+
+
+def heading_lines(name: str, count: int, what: str) -> tuple[str, str]:
+    return (name or "(unnamed scenario)", f"{count:,} {what}")
 
 
 def render_values(lines_before: Sequence[str], values: Mapping[str, float], warnings: Sequence[ScenarioWarning]

@@ -112,7 +112,7 @@ def test_a_prepared_preset_evaluates_to_the_validated_result(path):
     prepared = prepare(text, str(path))
     values, warnings = evaluate_inputs(prepared.inputs, prepared.subject)
     assert output_dict(values, prepared.inputs, warnings) == fresh.outputs()
-    assert render_values(prepared.heading, values, warnings) == render_result(fresh)
+    assert render_values(prepared.heading(), values, warnings) == render_result(fresh)
 
 
 def test_a_prepared_preset_follows_the_users_catalog_and_the_preset_text(tmp_path):

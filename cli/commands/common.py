@@ -86,8 +86,14 @@ def _read_stdin() -> str:
         raise WhatifError("not a text file (expected UTF-8 TOML)", path=STDIN_NAME) from None
 
 
-def scenario_from_args(args: argparse.Namespace) -> Scenario:
-    scenario = read_preset(args.preset)
+def scenario_from_args(args: argparse.Namespace, text: str | None = None) -> Scenario:
+    """The preset of `args` (its `text`, if already read) with the --set values applied."""
+    if text is None:
+        scenario = read_preset(args.preset)
+    else:
+        from whatif.engine.presets import parse_preset
+
+        scenario = parse_preset(text, display_name(args.preset))
     overrides = parse_overrides(args.overrides)
     if overrides:
         from whatif.engine.presets import check_references

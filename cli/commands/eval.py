@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from whatif.cli.commands.common import add_preset_arguments, display_name, print_json, read_preset_text
+from whatif.cli.commands.common import (add_preset_arguments, display_name, parse_overrides, print_json,
+                                        read_preset_text)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -18,30 +19,37 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.overrides or args.explain:
-        return _run_validated(args)
-    # The common case: the preset as it is, from its cached resolved inputs (engine.prepared):
-    # no pydantic model is imported, the same numbers as engine.evaluate.evaluate.
+    text = read_preset_text(args.preset)  # once: standard input can be read only once
+    if args.explain:
+        return _run_validated(args, text)
+    # The common case: the preset's resolved inputs from the start-up cache (engine.prepared),
+    # --set numbers applied to them: no pydantic model is imported, the same numbers as
+    # engine.evaluate.evaluate.
     from whatif.engine.evaluate import evaluate_inputs, output_dict
-    from whatif.engine.prepared import prepare
+    from whatif.engine.prepared import prepare, with_values
 
-    prepared = prepare(read_preset_text(args.preset), display_name(args.preset))
+    prepared = prepare(text, display_name(args.preset))
+    overrides = parse_overrides(args.overrides)
+    if overrides:
+        prepared = with_values(prepared, overrides)
+        if prepared is None:  # a choice, a workload size, or a value the models must word a message for
+            return _run_validated(args, text)
     values, warnings = evaluate_inputs(prepared.inputs, prepared.subject)
     if args.json:
         print_json(output_dict(values, prepared.inputs, warnings))
     else:
         from whatif.engine.report import render_values
 
-        print(render_values(prepared.heading, values, warnings))
+        print(render_values(prepared.heading(), values, warnings))
     return 0
 
 
-def _run_validated(args: argparse.Namespace) -> int:
-    """--set values or --explain: the scenario and its Result, validated by its models."""
+def _run_validated(args: argparse.Namespace, text: str) -> int:
+    """--explain, or --set values the models must check: the scenario and its Result, validated."""
     from whatif.cli.commands.common import scenario_from_args
     from whatif.engine.evaluate import evaluate
 
-    result = evaluate(scenario_from_args(args))
+    result = evaluate(scenario_from_args(args, text))
     if args.json:
         print_json(result.outputs())
     elif args.explain:
