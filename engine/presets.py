@@ -159,6 +159,7 @@ def load_preset(path: str | Path) -> Scenario:
 
 def read_preset_text(path: str | Path) -> str:
     """The text of the preset file at `path` (see load_preset); WhatifError naming it if none."""
+    path = Path(path)
     try:
         return read_user_text(path)
     except WhatifError as exc:

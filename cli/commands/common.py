@@ -50,11 +50,16 @@ def display_name(path: str) -> str:
     return STDIN_NAME if path == STDIN else path
 
 
+def preset_origin(path: str) -> str:
+    """How messages name the preset at `path` (as engine.presets.load_preset names a file)."""
+    return STDIN_NAME if path == STDIN else str(Path(path))
+
+
 def read_preset(path: str) -> Scenario:
     """The preset at `path`, or the one on standard input for '-'."""
     from whatif.engine.presets import parse_preset
 
-    return parse_preset(read_preset_text(path), display_name(path))
+    return parse_preset(read_preset_text(path), preset_origin(path))
 
 
 def read_preset_text(path: str) -> str:
@@ -93,7 +98,7 @@ def scenario_from_args(args: argparse.Namespace, text: str | None = None) -> Sce
     else:
         from whatif.engine.presets import parse_preset
 
-        scenario = parse_preset(text, display_name(args.preset))
+        scenario = parse_preset(text, preset_origin(args.preset))
     overrides = parse_overrides(args.overrides)
     if overrides:
         from whatif.engine.presets import check_references

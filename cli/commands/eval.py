@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from whatif.cli.commands.common import (add_preset_arguments, display_name, parse_overrides, print_json,
+from whatif.cli.commands.common import (add_preset_arguments, parse_overrides, preset_origin, print_json,
                                         read_preset_text)
 
 
@@ -28,7 +28,7 @@ def run(args: argparse.Namespace) -> int:
     from whatif.engine.evaluate import evaluate_inputs, output_dict
     from whatif.engine.prepared import prepare, with_values
 
-    prepared = prepare(text, display_name(args.preset))
+    prepared = prepare(text, preset_origin(args.preset))
     overrides = parse_overrides(args.overrides)
     if overrides:
         prepared = with_values(prepared, overrides)
