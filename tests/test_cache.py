@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from helpers import run_cli
 from whatif.engine import cache
 from whatif.engine import prepared as prepared_module
 from whatif.engine.catalog import load_catalog
@@ -144,6 +145,11 @@ def test_a_prepared_preset_follows_the_engines_code_and_data(tmp_path, monkeypat
     prepare(text, "default.toml")
     assert [p.name.split("-")[0] for p in entries()].count("prepared") == 2   # a new key, not the old entry
 
+
+def test_a_demo_visitors_eval_keeps_nothing(monkeypatch, capsys):
+    monkeypatch.setenv("WHATIF_DEMO", "1")
+    assert run_cli(capsys, "eval", str(ROOT / "presets" / "default.toml"), "--json")[0] == 0
+    assert entries() == []
 
 
 def test_a_cached_preset_is_checked_against_the_catalog_as_it_is_now(tmp_path):
