@@ -167,6 +167,7 @@ class WhatifApp(App):
         self.files = FileFlows(self, session)
         self._widgets: dict[str, Widget] = {}
         self._deferred: set[ResultView] = set()
+        self._followers_pending = False
         self._claims_view_mounted = False
         self._claims_tab_hidden = False
         self._mounted = False
@@ -233,6 +234,7 @@ class WhatifApp(App):
         self._show_size_notice(*self.size)
         self._set_width_class(self.size.width)
         self._session_changed(Change(result=True, errors=True, title=True, tour=True))
+        self._show_followers()  # the first frame shows them at once
         # Views that re-render from on_resize (the P10/P90 strip) change height during the
         # first layout pass, which Textual does not re-measure: lay out once more after it.
         self.call_after_refresh(self._relayout_views)
@@ -394,6 +396,17 @@ class WhatifApp(App):
                 self._deferred.add(view)  # brought up to date when its tab is shown
                 continue
             view.update_result(session.result, session.baseline)
+        # The inputs' hints and the status line follow once the new figures are on screen:
+        # Textual redraws every widget inside the box around a frame's changes, and these
+        # (left column, bottom line) stretched that box from the results to the whole screen.
+        if not self._followers_pending:
+            self._followers_pending = True
+            self.call_after_refresh(self._show_followers)
+
+    def _show_followers(self) -> None:
+        """What follows the result outside the results pane: the fields' hints, the status."""
+        self._followers_pending = False
+        session = self.session
         self.panels.show_hints(session.result)
         if not session.stale:
             set_text(self._static("#status"), self._status_text())
