@@ -262,16 +262,25 @@ class WhatifApp(App):
                                 f"{did_you_mean(settings.theme, self.available_themes)}; allowed: "
                                 f"{', '.join(sorted(self.available_themes))}")
         if settings.keymap:
-            from whatif.tui.screens.help import binding_ids
-
-            known = binding_ids(self.BINDINGS)
-            for binding_id in settings.keymap:
-                if binding_id not in known:
-                    problems.append(f"{settings.path}: keymap: unknown binding id {binding_id!r}"
-                                    f"{did_you_mean(binding_id, known)}; the help screen (F1) lists them")
-            self.set_keymap({k: v for k, v in settings.keymap.items() if k in known})
+            # An id no binding has is simply unused; it is named once the app is up (_check_keymap).
+            self.set_keymap(dict(settings.keymap))
         self._saved_theme = self.theme
         return problems
+
+    def _check_keymap(self) -> None:
+        """Name the keymap's ids that no binding has. Finding every binding imports each
+        screen and view (~0.4 s): done after the first frame."""
+        settings = self.settings
+        if not settings.keymap:
+            return
+        from whatif.tui.screens.help import binding_ids
+
+        known = binding_ids(self.BINDINGS)
+        for binding_id in settings.keymap:
+            if binding_id not in known:
+                self.notify(f"{settings.path}: keymap: unknown binding id {binding_id!r}"
+                            f"{did_you_mean(binding_id, known)}; docs/keymap.md lists them",
+                            title="Your settings", severity="error", timeout=12)
 
     def _theme_changed(self, _theme: object) -> None:
         self._show_result()
@@ -539,6 +548,7 @@ class WhatifApp(App):
         from whatif.tui.recovery import left_behind
 
         remove_stale_temp_files(user_presets_dir())
+        self._check_keymap()
         self._offer_recovery(left_behind(self.recovery.folder))
 
     def _offer_recovery(self, paths: list[Path]) -> None:

@@ -236,7 +236,13 @@ class FieldInput(Input):
     the cost of a keystroke). The field has a fixed size (1fr x 1) and no scrollbars: the
     virtual size only bounds horizontal scrolling, which reads it directly."""
 
+    BINDINGS = [Binding("ctrl+u", "clear_to_default", "Clear", id="field.reset",
+                        tooltip="Empty the field: the default shown in grey applies")]
     _hint: str | None = None
+
+    def action_clear_to_default(self) -> None:
+        """Empty the whole field (wherever the cursor is): the model's default applies."""
+        self.value = ""
 
     def show_hint(self, text: str) -> None:
         """The placeholder: what an empty field means. Set only while it shows: a new hint
@@ -265,8 +271,10 @@ class FieldInput(Input):
             await self.run_action(action)
 
 
-# Input's editing bindings by key ('home,ctrl+a' gives two); Enter keeps its normal path.
-_EDIT_ACTIONS: dict[str, str] = {binding.key: binding.action for binding in Binding.make_bindings(Input.BINDINGS)
+# Input's editing bindings by key ('home,ctrl+a' gives two), with FieldInput's own in place
+# of Input's for the same key; Enter keeps its normal path.
+_EDIT_ACTIONS: dict[str, str] = {binding.key: binding.action
+                                 for binding in Binding.make_bindings([*Input.BINDINGS, *FieldInput.BINDINGS])
                                  if binding.action != "submit"}
 
 
