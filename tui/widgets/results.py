@@ -160,8 +160,19 @@ class HeadlineCard(Widget):
     def on_resize(self) -> None:
         self._lines = self._line_count(content_width(self))
 
+    def _component_style(self, name: str) -> Style:
+        """get_component_rich_style, remembered while the theme and the classes that pick
+        the card's CSS stay the same: looking them up was most of a card's render()."""
+        key = (self.app.theme, self.screen.classes, self.classes)
+        if getattr(self, "_styles_key", None) != key:
+            self._styles_key, self._styles = key, {}
+        style = self._styles.get(name)
+        if style is None:
+            style = self._styles[name] = self.get_component_rich_style(name)
+        return style
+
     def render(self) -> Group:
-        style = self.get_component_rich_style
+        style = self._component_style
         parts: list = [Text(self.title, style=style("card--title"), no_wrap=True, overflow="ellipsis")]
         if self.large:
             parts.append(DigitsRenderable(self._number, style("card--digits")))
