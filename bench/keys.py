@@ -11,7 +11,10 @@ Rounds alternate between the apps, so both see the same machine (it is shared an
 What the two share, and so cancels in the ratio only partly: one send-keys and at least one
 capture-pane per key (their round trip is printed as the polling floor).
 
-Usage: .venv/bin/python bench/keys.py [--keys 20] [--size 80x24]
+--baseline DIR also times the app of another source tree in the same rounds (before/after
+figures under the same load), e.g. `git archive main | tar -x -C DIR`.
+
+Usage: .venv/bin/python bench/keys.py [--keys 20] [--size 80x24] [--baseline DIR]
 """
 
 from __future__ import annotations
@@ -70,11 +73,12 @@ def days_text(count: int) -> str:
 class Tmux:
     """One app in a session of a private tmux server."""
 
-    def __init__(self, socket: str, name: str, command: list[str], columns: int, rows: int, env: dict) -> None:
+    def __init__(self, socket: str, name: str, command: list[str], columns: int, rows: int, env: dict,
+                 cwd: Path = ROOT) -> None:
         self.base = ["tmux", "-L", socket]
         self.target = name
         exports = " ".join(f"{k}={v}" for k, v in env.items())
-        shell = f"cd {ROOT} && env {exports} " + " ".join(f"'{c}'" for c in command)
+        shell = f"cd {cwd} && env {exports} " + " ".join(f"'{c}'" for c in command)
         subprocess.run([*self.base, "new-session", "-d", "-s", name, "-x", str(columns), "-y", str(rows), shell],
                        check=True)
 
@@ -102,10 +106,24 @@ class Tmux:
         return self.wait_for(shows) - sent
 
 
+def package_view(source: Path) -> Path:
+    """A folder where `import whatif` finds the source tree `source` (laid out as this repo:
+    whatif/, engine/, tui/... mapped by pyproject's package-dir); it comes first on PYTHONPATH,
+    before this checkout's editable install."""
+    view = Path(tempfile.mkdtemp(prefix="whatif-bench-view-")) / "whatif"
+    view.mkdir()
+    for item in (source / "whatif").iterdir():
+        (view / item.name).symlink_to(item)
+    for package in ("engine", "cli", "tui", "serve", "presets"):
+        (view / package).symlink_to(source / package)
+    return view.parent
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--keys", type=int, default=20, help="digit keys timed in each app")
     parser.add_argument("--size", default="80x24", help="terminal COLUMNSxROWS")
+    parser.add_argument("--baseline", type=Path, help="also time the app of this source tree")
     args = parser.parse_args()
     columns, rows = (int(v) for v in args.size.split("x"))
     for package in ("whatif", "engine", "cli", "tui", "serve"):
@@ -122,14 +140,19 @@ def main() -> int:
     try:
         apps = {"whatif": Tmux(socket, "whatif", [sys.executable, "-m", "whatif"], columns, rows, env),
                 "minimal": Tmux(socket, "minimal", [sys.executable, str(minimal_file)], columns, rows, env)}
+        if args.baseline is not None:
+            source = args.baseline.resolve()
+            apps["baseline"] = Tmux(socket, "baseline", [sys.executable, "-m", "whatif"], columns, rows,
+                                    {**env, "PYTHONPATH": str(package_view(source))}, cwd=source)
         start = days_text(count)
         for app in apps.values():
             app.wait_for(start)
         time.sleep(1.0)  # past the app's after-first-frame work
-        whatif = apps["whatif"]
-        for _ in range(5):  # Tab to the count: params, tokens, precision, More workload, chip, count
-            whatif.send("Tab")
-            time.sleep(0.15)
+        for name in apps:
+            if name != "minimal":
+                for _ in range(5):  # Tab to the count: params, tokens, precision, More workload, chip, count
+                    apps[name].send("Tab")
+                    time.sleep(0.15)
         for app in apps.values():
             app.send("End")
         time.sleep(0.3)
@@ -139,7 +162,7 @@ def main() -> int:
         for i in range(args.keys):
             digit = DIGITS[i % len(DIGITS)]
             edited_text = days_text(shorter * 10 + int(digit))
-            for name, app in apps.items() if i % 2 == 0 else reversed(apps.items()):
+            for name, app in list(apps.items()) if i % 2 == 0 else reversed(apps.items()):
                 back = app.timed_key("BSpace", shorter_text)
                 if back is not None:
                     backspace_ms[name].append(back * 1000)
@@ -158,9 +181,11 @@ def main() -> int:
     load = os.getloadavg()
     print(f"tmux {columns}x{rows}, {os.cpu_count()} CPUs, load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}")
     for label, samples in (("digit", digit_ms), ("backspace", backspace_ms)):
-        w, m = statistics.median(samples["whatif"]), statistics.median(samples["minimal"])
-        print(f"{label:>9} key to visible: whatif median {w:.1f} ms (n={len(samples['whatif'])}), "
-              f"minimal app median {m:.1f} ms (n={len(samples['minimal'])}), ratio {w / m:.2f}x")
+        m = statistics.median(samples["minimal"])
+        for name in (n for n in apps if n != "minimal"):
+            w = statistics.median(samples[name])
+            print(f"{label:>9} key to visible: {name} median {w:.1f} ms (n={len(samples[name])}), "
+                  f"minimal app median {m:.1f} ms (n={len(samples['minimal'])}), ratio {w / m:.2f}x")
     print(f"polling floor: one capture-pane round trip median {statistics.median(floor):.1f} ms")
     return 0
 
