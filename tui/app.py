@@ -16,7 +16,9 @@ Extending the results
 * A widget that subclasses `tui.widgets.base.ResultView` gets `update_result(result,
   baseline_or_None)` after every recompute, and once when mounted. Update in place.
 * A costly view may set `update_when_hidden = False`: while its TabPane is not the active
-  tab it is skipped, and updated when the tab is shown (keeps keystrokes fast).
+  tab it is skipped, and updated when the tab is shown (keeps keystrokes fast); and
+  `update_at_once = False`: it is updated once the frame with the new headline figures is
+  out, not within the call that changed the result.
 
 Keys: see BINDINGS (every one has an id, shows in the key bar or the help screen) and the
 command palette (ctrl+p).
@@ -396,29 +398,37 @@ class WhatifApp(App):
         return [w for w in screen.walk_children() if isinstance(w, ResultView)]
 
     def _show_result(self) -> None:
+        """Update the result views: at once, except those that may follow the frame with the
+        new headline figures (update_at_once False: the table, warnings, P10/P90 strip), which
+        come with the fields' hints and the status line (_show_followers). Textual redraws
+        every widget inside the box around a frame's changes: the table, the hints (left
+        column) and the status (bottom line) stretched it from the figures to the whole screen."""
         self._sync_claims_pane()
+        self._update_views(at_once=True)
+        if not self._followers_pending:
+            self._followers_pending = True
+            self.call_after_refresh(self._show_followers)
+
+    def _show_followers(self) -> None:
+        """What follows the headline figures: the other views, the fields' hints, the status."""
+        self._followers_pending = False
+        session = self.session
+        self._update_views(at_once=False)
+        self.panels.show_hints(session.result)
+        if not session.stale:
+            set_text(self._static("#status"), self._status_text())
+
+    def _update_views(self, at_once: bool) -> None:
         session = self.session
         for view in self.result_views():
+            if view.update_at_once is not at_once:
+                continue
             if isinstance(view, Widget) and not view.is_mounted:
                 continue  # still mounting: it posts ResultViewMounted and is updated then
             if not view.update_when_hidden and _in_hidden_pane(view):
                 self._deferred.add(view)  # brought up to date when its tab is shown
                 continue
             view.update_result(session.result, session.baseline)
-        # The inputs' hints and the status line follow once the new figures are on screen:
-        # Textual redraws every widget inside the box around a frame's changes, and these
-        # (left column, bottom line) stretched that box from the results to the whole screen.
-        if not self._followers_pending:
-            self._followers_pending = True
-            self.call_after_refresh(self._show_followers)
-
-    def _show_followers(self) -> None:
-        """What follows the result outside the results pane: the fields' hints, the status."""
-        self._followers_pending = False
-        session = self.session
-        self.panels.show_hints(session.result)
-        if not session.stale:
-            set_text(self._static("#status"), self._status_text())
 
     @on(ResultViewMounted)
     def _view_mounted(self, event: ResultViewMounted) -> None:

@@ -67,6 +67,7 @@ class UncertaintyStrip(ResultView, Static):
     typing (results closer than DELAY_S), only the last result is sampled."""
 
     DELAY_S = 0.03
+    update_at_once = False  # follows the headline figures' frame (tui.app._show_result)
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
