@@ -4,12 +4,9 @@ the Save-as file field is replaced by typing, and PageDown twice asks once."""
 
 from __future__ import annotations
 
-import io
-from pathlib import Path
+from textual.widgets import Input, OptionList
 
-from rich.console import Console
-from textual.widgets import Input, OptionList, Static
-
+from tests.helpers import screen_text
 from whatif.engine.presets import default_preset_path, load_preset, save_preset
 from whatif.engine.tours import load_tour
 from whatif.tui.app import WhatifApp
@@ -108,10 +105,7 @@ async def test_ctrl_u_clears_a_field_to_its_default_and_the_key_bar_and_help_say
         await pilot.press("f1")
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
-        console = Console(width=120, file=io.StringIO(), record=True)
-        for widget in app.screen.query(Static):
-            console.print(widget.content)
-        text = console.export_text()
+        text = screen_text(app)
         assert "ctrl+u" in text and "default shown in grey" in text
         assert "field.reset" not in text and "Binding id" not in text  # words, not ids
 
