@@ -78,9 +78,17 @@ class Tmux:
         self.base = ["tmux", "-L", socket]
         self.target = name
         exports = " ".join(f"{k}={v}" for k, v in env.items())
-        shell = f"cd {cwd} && env {exports} " + " ".join(f"'{c}'" for c in command)
+        shell = f"cd {cwd} && exec env {exports} " + " ".join(f"'{c}'" for c in command)
         subprocess.run([*self.base, "new-session", "-d", "-s", name, "-x", str(columns), "-y", str(rows), shell],
                        check=True)
+        self.pid = int(subprocess.run([*self.base, "display-message", "-p", "-t", name, "#{pane_pid}"],
+                                      capture_output=True, text=True, check=True).stdout)
+
+    def cpu_seconds(self) -> float:
+        """CPU time the app's process has used (user + system): less sensitive to the
+        machine's load than the latency."""
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rpartition(")")[2].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def screen(self) -> str:
         return subprocess.run([*self.base, "capture-pane", "-p", "-t", self.target],
@@ -99,9 +107,13 @@ class Tmux:
         raise TimeoutError(f"{text!r} not on screen within {timeout} s:\n{self.screen()}")
 
     def timed_key(self, key: str, shows: str) -> float | None:
-        """Seconds from sending `key` until `shows` is on screen; None if it already was."""
-        if shows in self.screen():
-            return None
+        """Seconds from sending `key` until `shows` is on screen; None (key not sent) if it
+        is still there after the last key's frames (a view showing the same figure)."""
+        deadline = time.perf_counter() + 5.0
+        while shows in self.screen():
+            if time.perf_counter() > deadline:
+                return None
+            time.sleep(0.02)
         sent = self.send(key)
         return self.wait_for(shows) - sent
 
@@ -141,9 +153,11 @@ def main() -> int:
         apps = {"whatif": Tmux(socket, "whatif", [sys.executable, "-m", "whatif"], columns, rows, env),
                 "minimal": Tmux(socket, "minimal", [sys.executable, str(minimal_file)], columns, rows, env)}
         if args.baseline is not None:
-            source = args.baseline.resolve()
+            # Started in the view, not in the tree: `-m` puts the current folder first on sys.path,
+            # and the tree's own whatif/ would then take the rest from this checkout.
+            view = package_view(args.baseline.resolve())
             apps["baseline"] = Tmux(socket, "baseline", [sys.executable, "-m", "whatif"], columns, rows,
-                                    {**env, "PYTHONPATH": str(package_view(source))}, cwd=source)
+                                    {**env, "PYTHONPATH": str(view)}, cwd=view)
         start = days_text(count)
         for app in apps.values():
             app.wait_for(start)
@@ -159,6 +173,7 @@ def main() -> int:
         digit_ms: dict[str, list[float]] = {name: [] for name in apps}
         backspace_ms: dict[str, list[float]] = {name: [] for name in apps}
         shorter_text = days_text(shorter)
+        cpu_before = {name: app.cpu_seconds() for name, app in apps.items()}
         for i in range(args.keys):
             digit = DIGITS[i % len(DIGITS)]
             edited_text = days_text(shorter * 10 + int(digit))
@@ -171,6 +186,7 @@ def main() -> int:
                 if typed is not None:
                     digit_ms[name].append(typed * 1000)
                 time.sleep(0.1)
+        cpu_ms = {name: (app.cpu_seconds() - cpu_before[name]) * 1000 / (2 * args.keys) for name, app in apps.items()}
         floor = []
         for _ in range(20):
             begin = time.perf_counter()
@@ -186,6 +202,8 @@ def main() -> int:
             w = statistics.median(samples[name])
             print(f"{label:>9} key to visible: {name} median {w:.1f} ms (n={len(samples[name])}), "
                   f"minimal app median {m:.1f} ms (n={len(samples['minimal'])}), ratio {w / m:.2f}x")
+    print("CPU per key (backspace and digit alike, process user+system): "
+          + ", ".join(f"{name} {ms:.1f} ms" for name, ms in cpu_ms.items()))
     print(f"polling floor: one capture-pane round trip median {statistics.median(floor):.1f} ms")
     return 0
 
