@@ -78,7 +78,10 @@ async def test_chip_picker_slash_comes_back_to_the_filter_escape_clears_then_can
         await pilot.press("escape")                                   # clears, stays open
         await pilot.pause()
         assert app.screen is picker and search.value == "" and len(option_ids(picker, "chip-list")) > len(ids)
-        await pilot.press(*"b200", "enter")
+        await pilot.press(*"hgx/dgx b2")                              # typed in the filter, '/' is text
+        await pilot.pause()
+        assert search.value == "hgx/dgx b2" and option_ids(picker, "chip-list") == ["b200"]
+        await pilot.press("escape", *"b200", "enter")
         await pilot.pause()
         assert app.session.scenario.cluster.chip == "b200"
         await pilot.click("#f-cluster-chip")

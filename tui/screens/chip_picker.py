@@ -10,11 +10,11 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import OptionList, Static
+from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from whatif.engine.catalog import Catalog, Chip
-from whatif.tui.screens.dialogs import FilterDialog, FilterInput
+from whatif.tui.screens.dialogs import FilterDialog
 
 
 def chip_matches(catalog: Catalog, query: str) -> list[str]:
@@ -61,8 +61,8 @@ class ChipPicker(FilterDialog):
         with Vertical(classes="dialog wide", id="chip-picker") as box:
             box.border_title = "Choose a chip"
             box.border_subtitle = "type to filter · ↑↓ move · Enter pick · Esc clear, cancel"
-            yield FilterInput(placeholder="filter by key, name or vendor (b200, mi3, tpu, nvidia...)",
-                              id="chip-search", select_on_focus=False)
+            yield Input(placeholder="filter by key, name or vendor (b200, mi3, tpu, nvidia...)", id="chip-search",
+                        select_on_focus=False)
             yield OptionList(id="chip-list")
             yield Static("", id="chip-count", classes="dialog-note")
 

@@ -15,7 +15,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 from rich.text import Text
-from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -48,18 +47,10 @@ class Dialog(ModalScreen):
         self.dismiss(self.CANCEL_VALUE)
 
 
-class FilterInput(Input):
-    """The filter field. `/` is the key that comes here, never part of the filter."""
-
-    async def _on_key(self, event: events.Key) -> None:
-        if event.character == "/":
-            event.stop()
-            event.prevent_default()  # Input's own handler would insert it
-
-
 class FilterDialog(Dialog):
-    """Base of a dialog with a FilterInput `#FILTER_ID` over an OptionList `#LIST_ID`.
-    Subclasses fill the list in `refilter(text)` and dismiss with the picked option."""
+    """Base of a dialog with an Input `#FILTER_ID` over an OptionList `#LIST_ID`. Subclasses
+    fill the list in `refilter(text)` and dismiss with the picked option. Typed in the filter,
+    `/` is text (chip names have it: 'HGX/DGX B200'); elsewhere it is the key to the filter."""
 
     FILTER_ID = "filter"
     LIST_ID = "filter-list"
@@ -213,8 +204,8 @@ class PresetPicker(FilterDialog):
         with Vertical(classes="dialog wide", id="picker") as box:
             box.border_title = "Open preset"
             box.border_subtitle = "/ filter · Enter open · Esc clear, cancel"
-            yield FilterInput(placeholder="/ to filter by file or preset name", id="preset-filter",
-                              select_on_focus=False)
+            yield Input(placeholder="/ to filter by file or preset name", id="preset-filter",
+                        select_on_focus=False)
             yield OptionList(*self._options(""), id="preset-list")
 
     def on_mount(self) -> None:
