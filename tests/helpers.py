@@ -25,3 +25,16 @@ def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
     code = main(list(argv))
     out, err = capsys.readouterr()
     return code, out, err
+
+
+def screen_text(app: Any, width: int = 120) -> str:
+    """The plain text of every Static on the app's current screen (e.g. the help)."""
+    import io
+
+    from rich.console import Console
+    from textual.widgets import Static
+
+    console = Console(width=width, file=io.StringIO(), record=True)
+    for widget in app.screen.query(Static):
+        console.print(widget.content)
+    return console.export_text()

@@ -3,13 +3,9 @@ catalog entries are labelled as theirs, a bad file is a message and never a cras
 
 from __future__ import annotations
 
-import io
 import tomllib
 
-from rich.console import Console
-
-from textual.widgets import Static
-
+from tests.helpers import screen_text
 from whatif.engine.settings import config_path
 from whatif.tui.app import WhatifApp
 from whatif.tui.screens.dialogs import PresetPicker
@@ -53,10 +49,7 @@ async def test_a_keymap_entry_rebinds_a_key_and_help_shows_it():
         await pilot.press("f3")
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
-        console = Console(width=120, file=io.StringIO(), record=True)
-        for widget in app.screen.query(Static):
-            console.print(widget.content)
-        help_line = next(line for line in console.export_text().splitlines() if "app.help " in line + " ")
+        help_line = next(line for line in screen_text(app).splitlines() if line.split()[1:] == ["Help"])
         assert help_line.split()[0] == "f3"
 
 

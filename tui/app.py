@@ -16,7 +16,9 @@ Extending the results
 * A widget that subclasses `tui.widgets.base.ResultView` gets `update_result(result,
   baseline_or_None)` after every recompute, and once when mounted. Update in place.
 * A costly view may set `update_when_hidden = False`: while its TabPane is not the active
-  tab it is skipped, and updated when the tab is shown (keeps keystrokes fast).
+  tab it is skipped, and updated when the tab is shown (keeps keystrokes fast); and
+  `update_at_once = False`: it is updated once the frame with the new headline figures is
+  out, not within the call that changed the result.
 
 Keys: see BINDINGS (every one has an id, shows in the key bar or the help screen) and the
 command palette (ctrl+p).
@@ -178,6 +180,7 @@ class WhatifApp(App):
         self.files = FileFlows(self, session)
         self._widgets: dict[str, Widget] = {}
         self._deferred: set[ResultView] = set()
+        self._followers_pending = False
         self._claims_view_mounted = False
         self._claims_tab_hidden = False
         self._mounted = False
@@ -246,6 +249,7 @@ class WhatifApp(App):
         self._show_size_notice(*self.size)
         self._set_width_class(self.size.width)
         self._session_changed(Change(result=True, errors=True, title=True, tour=True))
+        self._show_followers()  # the first frame shows them at once
         # Views that re-render from on_resize (the P10/P90 strip) change height during the
         # first layout pass, which Textual does not re-measure: lay out once more after it.
         self.call_after_refresh(self._relayout_views)
@@ -303,16 +307,25 @@ class WhatifApp(App):
                                 f"{did_you_mean(settings.theme, self.available_themes)}; allowed: "
                                 f"{', '.join(sorted(self.available_themes))}")
         if settings.keymap:
-            from whatif.tui.screens.help import binding_ids
-
-            known = binding_ids(self.BINDINGS)
-            for binding_id in settings.keymap:
-                if binding_id not in known:
-                    problems.append(f"{settings.path}: keymap: unknown binding id {binding_id!r}"
-                                    f"{did_you_mean(binding_id, known)}; the help screen (F1) lists them")
-            self.set_keymap({k: v for k, v in settings.keymap.items() if k in known})
+            # An id no binding has is simply unused; it is named once the app is up (_check_keymap).
+            self.set_keymap(dict(settings.keymap))
         self._saved_theme = self.theme
         return problems
+
+    def _check_keymap(self) -> None:
+        """Name the keymap's ids that no binding has. Finding every binding imports each
+        screen and view (~0.4 s): done after the first frame."""
+        settings = self.settings
+        if not settings.keymap:
+            return
+        from whatif.tui.screens.help import binding_ids
+
+        known = binding_ids(self.BINDINGS)
+        for binding_id in settings.keymap:
+            if binding_id not in known:
+                self.notify(f"{settings.path}: keymap: unknown binding id {binding_id!r}"
+                            f"{did_you_mean(binding_id, known)}; docs/keymap.md lists them",
+                            title="Your settings", severity="error", timeout=12)
 
     def _theme_changed(self, _theme: object) -> None:
         self._show_result()
@@ -432,18 +445,37 @@ class WhatifApp(App):
         return [w for w in screen.walk_children() if isinstance(w, ResultView)]
 
     def _show_result(self) -> None:
+        """Update the result views: at once, except those that may follow the frame with the
+        new headline figures (update_at_once False: the table, warnings, P10/P90 strip), which
+        come with the fields' hints and the status line (_show_followers). Textual redraws
+        every widget inside the box around a frame's changes: the table, the hints (left
+        column) and the status (bottom line) stretched it from the figures to the whole screen."""
         self._sync_claims_pane()
+        self._update_views(at_once=True)
+        if not self._followers_pending:
+            self._followers_pending = True
+            self.call_after_refresh(self._show_followers)
+
+    def _show_followers(self) -> None:
+        """What follows the headline figures: the other views, the fields' hints, the status."""
+        self._followers_pending = False
+        session = self.session
+        self._update_views(at_once=False)
+        self.panels.show_hints(session.result)
+        if not session.stale:
+            set_text(self._static("#status"), self._status_text())
+
+    def _update_views(self, at_once: bool) -> None:
         session = self.session
         for view in self.result_views():
+            if view.update_at_once is not at_once:
+                continue
             if isinstance(view, Widget) and not view.is_mounted:
                 continue  # still mounting: it posts ResultViewMounted and is updated then
             if not view.update_when_hidden and _in_hidden_pane(view):
                 self._deferred.add(view)  # brought up to date when its tab is shown
                 continue
             view.update_result(session.result, session.baseline)
-        self.panels.show_hints(session.result)
-        if not session.stale:
-            set_text(self._static("#status"), self._status_text())
 
     @on(ResultViewMounted)
     def _view_mounted(self, event: ResultViewMounted) -> None:
@@ -575,6 +607,7 @@ class WhatifApp(App):
         from whatif.tui.recovery import left_behind
 
         remove_stale_temp_files(user_presets_dir())
+        self._check_keymap()
         self._offer_recovery(left_behind(self.recovery.folder))
 
     def _offer_recovery(self, paths: list[Path]) -> None:

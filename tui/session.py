@@ -127,6 +127,7 @@ class EditSession:
         result change only when the engine accepts the whole combination."""
         errors: dict[str, str] = {}
         good: dict[str, Any] = {}
+        alone: dict[str, Scenario] = {}   # key -> the scenario with that edit alone
         for key, value in self.pending.items():
             if value is INCOMPLETE:
                 continue  # a number still being typed ('1e'): neither applied nor an error
@@ -134,7 +135,7 @@ class EditSession:
                 errors[key] = "required: type a number"
                 continue
             try:
-                self.scenario.with_values({key: value})
+                alone[key] = self.scenario.with_values({key: value})
             except WhatifError as exc:
                 errors[key] = _detail(exc, key)
             else:
@@ -142,7 +143,8 @@ class EditSession:
         changed_result = False
         if good:
             try:
-                candidate = self.scenario.with_values(good)
+                # One good edit (a keystroke): its scenario is already validated.
+                candidate = alone[next(iter(good))] if len(good) == 1 else self.scenario.with_values(good)
                 result = evaluate(candidate, self.catalog)
             except WhatifError as exc:
                 for key in good:

@@ -1,19 +1,20 @@
 """Pick a chip with search over the catalog: type to filter by key, name or vendor, Enter picks.
 
-Typing goes to the search box; up/down move in the list; Enter takes the highlighted chip.
+Typing goes to the search box; up/down move in the list; Enter takes the highlighted chip;
+`/` comes back to the search box from the list; Escape clears the search, then cancels
+(tui.screens.filter_list).
 """
 
 from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from whatif.engine.catalog import Catalog, Chip
-from whatif.tui.screens.dialogs import Dialog
+from whatif.tui.screens.dialogs import FilterDialog
 
 
 def chip_matches(catalog: Catalog, query: str) -> list[str]:
@@ -46,11 +47,9 @@ def chip_line(key: str, chip: Chip, width: int) -> Text:
     return text
 
 
-class ChipPicker(Dialog):
-    BINDINGS = [
-        Binding("down", "move(1)", "Next", id="chip_picker.down", show=False),
-        Binding("up", "move(-1)", "Previous", id="chip_picker.up", show=False),
-    ]
+class ChipPicker(FilterDialog):
+    FILTER_ID = "chip-search"
+    LIST_ID = "chip-list"
 
     def __init__(self, catalog: Catalog, current: str) -> None:
         super().__init__()
@@ -61,45 +60,24 @@ class ChipPicker(Dialog):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog wide", id="chip-picker") as box:
             box.border_title = "Choose a chip"
-            box.border_subtitle = "type to filter · ↑↓ move · Enter pick · Esc cancel"
+            box.border_subtitle = "type to filter · ↑↓ move · Enter pick · Esc clear, cancel"
             yield Input(placeholder="filter by key, name or vendor (b200, mi3, tpu, nvidia...)", id="chip-search",
                         select_on_focus=False)
             yield OptionList(id="chip-list")
             yield Static("", id="chip-count", classes="dialog-note")
 
     def on_mount(self) -> None:
-        self._fill("")
-        options = self.query_one("#chip-list", OptionList)
+        self.refilter("")
+        options = self.options
         index = options.get_option_index(self.current) if self.current in self.catalog.chips else 0
         options.highlighted = index
-        self.query_one("#chip-search", Input).focus()
+        self.filter.focus()
 
-    def _fill(self, query: str) -> None:
-        keys = chip_matches(self.catalog, query)
-        options = self.query_one("#chip-list", OptionList)
+    def refilter(self, text: str) -> None:
+        keys = chip_matches(self.catalog, text)
+        options = self.options
         options.clear_options()
         options.add_options([Option(chip_line(k, self.catalog.chips[k], self.key_width), id=k) for k in keys])
         if keys:
             options.highlighted = 0
         self.query_one("#chip-count", Static).update(f"{len(keys)} of {len(self.catalog.chips)} chips")
-
-    def on_input_changed(self, event: Input.Changed) -> None:
-        event.stop()
-        self._fill(event.value)
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        options = self.query_one("#chip-list", OptionList)
-        if options.highlighted is not None and options.option_count:
-            self.dismiss(options.get_option_at_index(options.highlighted).id)
-
-    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        event.stop()
-        self.dismiss(event.option.id)
-
-    def action_move(self, step: int) -> None:
-        options = self.query_one("#chip-list", OptionList)
-        if step > 0:
-            options.action_cursor_down()
-        else:
-            options.action_cursor_up()

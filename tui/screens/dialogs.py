@@ -2,6 +2,11 @@
 
 Each dismisses with its answer (bool, Path or None) so the app can chain them with
 push_screen callbacks. Escape always cancels.
+
+A pick-one dialog with a filter over its list (FilterDialog: the open dialog, the chip
+picker): `/` focuses the filter; typing there narrows the list (case-insensitive); up and
+down move in the list from the filter; Enter picks the highlighted entry; Escape clears the
+filter first and closes the dialog only when the filter is empty.
 """
 
 from __future__ import annotations
@@ -40,6 +45,77 @@ class Dialog(ModalScreen):
 
     def action_cancel(self) -> None:
         self.dismiss(self.CANCEL_VALUE)
+
+
+class FilterDialog(Dialog):
+    """Base of a dialog with an Input `#FILTER_ID` over an OptionList `#LIST_ID`. Subclasses
+    fill the list in `refilter(text)` and dismiss with the picked option. Typed in the filter,
+    `/` is text (chip names have it: 'HGX/DGX B200'); elsewhere it is the key to the filter."""
+
+    FILTER_ID = "filter"
+    LIST_ID = "filter-list"
+    BINDINGS = [
+        Binding("slash", "focus_filter", "Filter", id="list.filter",
+                tooltip="Type to narrow the list (Esc clears the filter)"),
+        Binding("down", "move(1)", "Next", id="list.down", show=False),
+        Binding("up", "move(-1)", "Previous", id="list.up", show=False),
+    ]
+
+    @property
+    def filter(self) -> Input:
+        return self.query_one(f"#{self.FILTER_ID}", Input)
+
+    @property
+    def options(self) -> OptionList:
+        return self.query_one(f"#{self.LIST_ID}", OptionList)
+
+    def refilter(self, text: str) -> None:
+        raise NotImplementedError
+
+    def pick(self, option_id: str) -> None:
+        self.dismiss(option_id)
+
+    def highlight_first(self) -> None:
+        """Highlight the first entry that can be picked (group titles cannot)."""
+        options = self.options
+        options.highlighted = next((i for i in range(options.option_count)
+                                    if not options.get_option_at_index(i).disabled), None)
+
+    def action_focus_filter(self) -> None:
+        self.filter.focus()
+
+    def action_cancel(self) -> None:
+        if self.filter.value:
+            self.filter.value = ""  # Changed refills the list
+            self.filter.focus()
+            return
+        super().action_cancel()
+
+    def action_move(self, step: int) -> None:
+        if step > 0:
+            self.options.action_cursor_down()
+        else:
+            self.options.action_cursor_up()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == self.FILTER_ID:
+            event.stop()
+            self.refilter(event.value)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id != self.FILTER_ID:
+            return
+        event.stop()
+        options = self.options
+        if options.highlighted is not None and options.option_count:
+            option = options.get_option_at_index(options.highlighted)
+            if option.id and not option.disabled:
+                self.pick(option.id)
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        if event.option.id:
+            self.pick(event.option.id)
 
 
 class ConfirmScreen(Dialog):
@@ -113,28 +189,48 @@ class InputSourceScreen(Dialog):
             yield Static(_origin_text(self.origin), classes="term-source")
 
 
-class PresetPicker(Dialog):
-    """Pick a preset file: shipped presets and the user's own, grouped."""
+class PresetPicker(FilterDialog):
+    """Pick a preset file: the user's own and the shipped ones, grouped; `/` filters them by
+    file or preset name."""
+
+    FILTER_ID = "preset-filter"
+    LIST_ID = "preset-list"
 
     def __init__(self, groups: list[tuple[str, list[tuple[Path, str]]]]) -> None:
         super().__init__()
         self.groups = groups
 
     def compose(self) -> ComposeResult:
-        options: list[Option | None] = []
-        for title, entries in self.groups:
-            options.append(Option(Text(title, style="bold"), disabled=True))
-            for path, label in entries:
-                options.append(Option(Text(f"  {label}"), id=str(path)))
         with Vertical(classes="dialog wide", id="picker") as box:
             box.border_title = "Open preset"
-            box.border_subtitle = "Enter open · Esc cancel"
-            yield OptionList(*options, id="preset-list")
+            box.border_subtitle = "/ filter · Enter open · Esc clear, cancel"
+            yield Input(placeholder="/ to filter by file or preset name", id="preset-filter",
+                        select_on_focus=False)
+            yield OptionList(*self._options(""), id="preset-list")
 
-    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        event.stop()
-        if event.option.id:
-            self.dismiss(Path(event.option.id))
+    def on_mount(self) -> None:
+        self.options.focus()
+
+    def _options(self, text: str) -> list[Option]:
+        """Each group's title and its presets whose file or name contains `text` (any case);
+        a group with none is left out."""
+        query = text.strip().lower()
+        options: list[Option] = []
+        for title, entries in self.groups:
+            shown = [(path, label) for path, label in entries if query in label.lower()]
+            if shown or not query:
+                options.append(Option(Text(title, style="bold"), disabled=True))
+            options.extend(Option(Text(f"  {label}"), id=str(path)) for path, label in shown)
+        return options
+
+    def refilter(self, text: str) -> None:
+        options = self.options
+        options.clear_options()
+        options.add_options(self._options(text))
+        self.highlight_first()
+
+    def pick(self, option_id: str) -> None:
+        self.dismiss(Path(option_id))
 
 
 class SaveAsScreen(Dialog):
@@ -160,7 +256,8 @@ class SaveAsScreen(Dialog):
             else:
                 yield Static(f"A name without a folder is saved in {folder}", classes="dialog-note")
             yield Label("File")
-            yield Input(str(self.suggestion), id="save-path", select_on_focus=False)
+            # Selected on focus, like the input fields: typing a name replaces the suggestion.
+            yield Input(str(self.suggestion), id="save-path")
             yield Static("", id="save-error", classes="field-error")
             yield Label("Preset name")
             yield Input(self.preset_name, id="save-name", select_on_focus=False)

@@ -38,6 +38,9 @@ class ResultView:
 
     # False: skip updates while this view's TabPane is hidden; it is updated when shown.
     update_when_hidden: bool = True
+    # False: may be updated once the frame with the new headline figures is out (the app's
+    # own secondary views), not within the call that changed the result.
+    update_at_once: bool = True
 
     def update_result(self, result: Result, baseline: Result | None) -> None:
         raise NotImplementedError

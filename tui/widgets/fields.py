@@ -26,6 +26,7 @@ from whatif.engine.scenario import Scenario
 from whatif.engine.inputs import GROUP_NAMES, INPUTS, Input as InputRow, inputs_of
 from whatif.engine.units import fmt
 from whatif.tui.widgets.base import content_width
+from whatif.tui.widgets.results import set_text
 
 # Panel titles and the title of each panel's folded section of less-used inputs.
 PANEL_TITLES: dict[str, tuple[str, str]] = {
@@ -235,9 +236,26 @@ class FieldInput(Input):
     the cost of a keystroke). The field has a fixed size (1fr x 1) and no scrollbars: the
     virtual size only bounds horizontal scrolling, which reads it directly."""
 
+    BINDINGS = [Binding("ctrl+u", "clear_to_default", "Clear", id="field.reset",
+                        tooltip="Empty the field: the default shown in grey applies")]
+    _hint: str | None = None
+
+    def action_clear_to_default(self) -> None:
+        """Empty the whole field (wherever the cursor is): the model's default applies."""
+        self.value = ""
+
+    def show_hint(self, text: str) -> None:
+        """The placeholder: what an empty field means. Set only while it shows: a new hint
+        for a field that has a value (the count's '16,384 input') repainted it for nothing."""
+        self._hint = text
+        if not self.value:
+            self.placeholder = text
+
     def _watch_value(self, value: str) -> None:
         # Set the size quietly first: Input's own watcher then finds it unchanged.
         self.set_reactive(Widget.virtual_size, Size(self.content_width, 1))
+        if not value and self._hint is not None:
+            self.placeholder = self._hint
         super()._watch_value(value)
 
     async def _on_key(self, event: events.Key) -> None:
@@ -253,8 +271,10 @@ class FieldInput(Input):
             await self.run_action(action)
 
 
-# Input's editing bindings by key ('home,ctrl+a' gives two); Enter keeps its normal path.
-_EDIT_ACTIONS: dict[str, str] = {binding.key: binding.action for binding in Binding.make_bindings(Input.BINDINGS)
+# Input's editing bindings by key ('home,ctrl+a' gives two), with FieldInput's own in place
+# of Input's for the same key; Enter keeps its normal path.
+_EDIT_ACTIONS: dict[str, str] = {binding.key: binding.action
+                                 for binding in Binding.make_bindings([*Input.BINDINGS, *FieldInput.BINDINGS])
                                  if binding.action != "submit"}
 
 
@@ -382,6 +402,7 @@ class InputPanels(Vertical):
         self._unbuilt: set[str] = set()     # keys whose section is not opened yet
         self._rows: dict[str, FieldRow] = {}
         self._errors_shown: dict[str, str] = {}
+        self._step_line: Static | None = None
 
     def compose(self) -> ComposeResult:
         for group in GROUP_NAMES:
@@ -444,17 +465,17 @@ class InputPanels(Vertical):
     def show_hints(self, result: Result) -> None:
         """What an empty field means: the value the model uses and where it comes from."""
         self._result = result
-        lines = self.query("#step-line")
-        if lines:
-            # One line high (app.tcss .step-line): a layout pass here re-laid out the whole
-            # screen on every keystroke, about a third of an update's CPU.
-            lines.first(Static).update(step_line(result), layout=False)
+        if self._step_line is None:
+            self._step_line = self.query_one("#step-line", Static)
+        # Same height every time: a plain update() asked for a layout of the whole screen
+        # on every keystroke (and so a repaint of every field).
+        set_text(self._step_line, step_line(result))
         for key, spec in FIELDS.items():
             editor = self.editor(key)
             if editor is None:
                 continue
-            if isinstance(editor, Input) and spec.numeric:
-                editor.placeholder = hint(spec, result)
+            if isinstance(editor, FieldInput) and spec.numeric:
+                editor.show_hint(hint(spec, result))
             elif isinstance(editor, ChoiceField) and spec.key == "facility.cooling":
                 # Value first, like the other defaults ('1.5 catalog'): a narrow field cuts the origin.
                 editor.prompt = f"{result.resolved.cooling.key} {spec.blank}"

@@ -18,9 +18,10 @@ from textual.widget import Widget
 
 from whatif.tui.widgets.base import content_width
 
-# Binding ids that stay on the bar however narrow the terminal is.
-# follow.branch shows only when following a presenter, and is then how to edit at all.
-PINNED_IDS = frozenset({"app.help", "app.quit", "follow.branch"})
+# Binding ids that stay on the bar however narrow the terminal is: help, quit, in a field
+# how to clear it back to its default (a new user does not guess ctrl+u), and
+# follow.branch, shown only when following a presenter, which is then how to edit at all.
+PINNED_IDS = frozenset({"app.help", "app.quit", "field.reset", "follow.branch"})
 
 
 @dataclass(frozen=True)
@@ -53,16 +54,18 @@ class KeyBar(Widget, can_focus=False):
         """Every key the bar would show given room, in binding order, palette last."""
         app = self.app
         items: list[KeyItem] = []
+        local: list[KeyItem] = []   # the focused widget's keys: after the app's, which stay put
         seen_actions: set[str] = set()
         palette_key = app.COMMAND_PALETTE_BINDING if app.ENABLE_COMMAND_PALETTE else None
         palette: KeyItem | None = None
-        for key, (_node, binding, enabled, tooltip) in self.screen.active_bindings.items():
+        for key, (node, binding, enabled, tooltip) in self.screen.active_bindings.items():
             if key == palette_key:
                 palette = self._item(binding, enabled, tooltip, pinned=True)
             elif binding.show and binding.action not in seen_actions:
                 seen_actions.add(binding.action)
-                items.append(self._item(binding, enabled, tooltip, pinned=binding.id in PINNED_IDS))
-        return items + ([palette] if palette else [])
+                (items if node is app else local).append(
+                    self._item(binding, enabled, tooltip, pinned=binding.id in PINNED_IDS))
+        return items + local + ([palette] if palette else [])
 
     def _item(self, binding: Binding, enabled: bool, tooltip: str, *, pinned: bool) -> KeyItem:
         return KeyItem(binding.key, self.app.get_key_display(binding), binding.description,

@@ -160,8 +160,19 @@ class HeadlineCard(Widget):
     def on_resize(self) -> None:
         self._lines = self._line_count(content_width(self))
 
-    def render(self) -> Group:
-        style = self.get_component_rich_style
+    def _component_style(self, name: str) -> Style:
+        """get_component_rich_style, remembered while the theme and the classes that pick
+        the card's CSS stay the same: looking them up was most of a card's render()."""
+        key = (self.app.theme, self.screen.classes, self.classes)
+        if getattr(self, "_styles_key", None) != key:
+            self._styles_key, self._styles = key, {}
+        style = self._styles.get(name)
+        if style is None:
+            style = self._styles[name] = self.get_component_rich_style(name)
+        return style
+
+    def render(self) -> Group | Text:
+        style = self._component_style
         parts: list = [Text(self.title, style=style("card--title"), no_wrap=True, overflow="ellipsis")]
         if self.large:
             parts.append(DigitsRenderable(self._number, style("card--digits")))
@@ -171,7 +182,11 @@ class HeadlineCard(Widget):
         delta_style = style({1: "card--worse", -1: "card--better"}.get(self.direction, "card--delta"))
         for line in self.delta_lines(content_width(self)):
             parts.append(Text(line, style=delta_style, no_wrap=True, overflow="ellipsis"))
-        return Group(*parts)
+        if self.large:
+            return Group(*parts)
+        # Lines of text only: one Text, which Textual draws as Content (a Group goes through
+        # a Rich console, ~3x the cost). Each line is cut, not wrapped (.card in app.tcss).
+        return Text("\n", no_wrap=True, overflow="ellipsis").join(parts)
 
 
 class Headline(ResultView, Grid):
@@ -208,6 +223,8 @@ class DetailTable(ResultView, ResultTable):
     """Every output with units, its change against the baseline and a note (auto/set for
     MFU and goodput, share of facility power for the breakdown, origin for assumptions).
     Enter (or a click) on a row explains it."""
+
+    update_at_once = False  # drawn in the frame after the headline figures (tui.app._show_result)
 
     def update_result(self, result: Result, baseline: Result | None) -> None:
         cells = self._cells(result, baseline)
@@ -306,6 +323,8 @@ _EXPLAINABLE = frozenset(explainable())
 
 class WarningsView(ResultView, Static):
     """Feasibility warnings with their numbers, most severe first."""
+
+    update_at_once = False
 
     _ORDER = {"error": 0, "warning": 1, "note": 2}
     _COLOUR = {"error": "error", "warning": "warning", "note": "text-muted"}

@@ -64,9 +64,10 @@ class UncertaintyStrip(ResultView, Static):
 
     The Monte Carlo runs a moment after the result arrives (DELAY_S; the first one just after
     the app's first frame), so the frame with the new headline figures goes out first; while
-    typing, only the last result is sampled."""
+    typing (results closer than DELAY_S), only the last result is sampled."""
 
     DELAY_S = 0.03
+    update_at_once = False  # follows the headline figures' frame (tui.app._show_result)
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -86,7 +87,9 @@ class UncertaintyStrip(ResultView, Static):
             # figures replace it.
             set_text(self, Text("P10/P50/P90: sampling...\n"))
             self.call_after_refresh(self._show_waiting)
-        elif self._timer is None:
+        elif self._timer is not None:
+            self._timer.reset()  # still typing: sample once the keys pause
+        else:
             self._timer = self.set_timer(self.DELAY_S, self._show_waiting)
             if self._shown is not None:
                 # The figures on screen are the last scenario's until the samples are in:

@@ -1,0 +1,212 @@
+"""Key-to-visible in tmux: whatif beside a minimal Textual app, alternately, and PRINT the
+medians and their ratio (no assertions).
+
+The minimal app is one Input writing the same formula's training days into a Label (the
+engine's load, with_values and evaluate, formatted as the app formats it). Both run in
+tmux at the same size on a private tmux server. Each round edits the last digit of the
+chip count in both apps: backspace (16384 -> 1638), then a digit (-> 1638d); a key is timed
+from just before `tmux send-keys` until `tmux capture-pane` shows the new training time.
+Rounds alternate between the apps, so both see the same machine (it is shared and noisy).
+
+What the two share, and so cancels in the ratio only partly: one send-keys and at least one
+capture-pane per key (their round trip is printed as the polling floor).
+
+--baseline DIR also times the app of another source tree in the same rounds (before/after
+figures under the same load), e.g. `git archive main | tar -x -C DIR`.
+
+Usage: .venv/bin/python bench/keys.py [--keys 20] [--size 80x24] [--baseline DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import compileall
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from whatif.engine.evaluate import evaluate  # noqa: E402
+from whatif.engine.presets import default_preset_path, load_preset  # noqa: E402
+from whatif.engine.units import fmt  # noqa: E402
+
+MINIMAL_APP = """
+from textual.app import App
+from textual.widgets import Input, Label
+from whatif.engine.evaluate import evaluate
+from whatif.engine.presets import default_preset_path, load_preset
+from whatif.engine.units import fmt
+
+BASE = load_preset(default_preset_path())
+
+def days(count):
+    return fmt("training_days", evaluate(BASE.with_values({"cluster.count": count}))["training_days"])
+
+class Minimal(App):
+    def compose(self):
+        yield Input(str(BASE.cluster.count), id="count", select_on_focus=False)
+        yield Label(days(BASE.cluster.count), id="days")
+
+    def on_input_changed(self, event):
+        try:
+            count = int(event.value)
+        except ValueError:
+            return
+        self.query_one("#days", Label).update(days(count))
+
+Minimal().run()
+"""
+DIGITS = "57391"  # the last digit typed in turn (not 4: 16384 is where we started)
+
+
+def days_text(count: int) -> str:
+    scenario = load_preset(default_preset_path()).with_values({"cluster.count": count})
+    return fmt("training_days", evaluate(scenario)["training_days"])
+
+
+class Tmux:
+    """One app in a session of a private tmux server."""
+
+    def __init__(self, socket: str, name: str, command: list[str], columns: int, rows: int, env: dict,
+                 cwd: Path = ROOT) -> None:
+        self.base = ["tmux", "-L", socket]
+        self.target = name
+        exports = " ".join(f"{k}={v}" for k, v in env.items())
+        shell = f"cd {cwd} && exec env {exports} " + " ".join(f"'{c}'" for c in command)
+        subprocess.run([*self.base, "new-session", "-d", "-s", name, "-x", str(columns), "-y", str(rows), shell],
+                       check=True)
+        self.pid = int(subprocess.run([*self.base, "display-message", "-p", "-t", name, "#{pane_pid}"],
+                                      capture_output=True, text=True, check=True).stdout)
+
+    def cpu_seconds(self) -> float:
+        """CPU time the app's process has used (user + system): less sensitive to the
+        machine's load than the latency."""
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rpartition(")")[2].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def screen(self) -> str:
+        return subprocess.run([*self.base, "capture-pane", "-p", "-t", self.target],
+                              capture_output=True, text=True).stdout
+
+    def send(self, key: str) -> float:
+        start = time.perf_counter()
+        subprocess.run([*self.base, "send-keys", "-t", self.target, key], check=True)
+        return start
+
+    def wait_for(self, text: str, timeout: float = 20.0) -> float:
+        deadline = time.perf_counter() + timeout
+        while time.perf_counter() < deadline:
+            if text in self.screen():
+                return time.perf_counter()
+        raise TimeoutError(f"{text!r} not on screen within {timeout} s:\n{self.screen()}")
+
+    def timed_key(self, key: str, shows: str) -> float | None:
+        """Seconds from sending `key` until `shows` is on screen; None (key not sent) if it
+        is still there after the last key's frames (a view showing the same figure)."""
+        deadline = time.perf_counter() + 5.0
+        while shows in self.screen():
+            if time.perf_counter() > deadline:
+                return None
+            time.sleep(0.02)
+        sent = self.send(key)
+        return self.wait_for(shows) - sent
+
+
+def package_view(source: Path) -> Path:
+    """A folder where `import whatif` finds the source tree `source` (laid out as this repo:
+    whatif/, engine/, tui/... mapped by pyproject's package-dir); it comes first on PYTHONPATH,
+    before this checkout's editable install."""
+    view = Path(tempfile.mkdtemp(prefix="whatif-bench-view-")) / "whatif"
+    view.mkdir()
+    for item in (source / "whatif").iterdir():
+        (view / item.name).symlink_to(item)
+    for package in ("engine", "cli", "tui", "serve", "presets"):
+        (view / package).symlink_to(source / package)
+    return view.parent
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--keys", type=int, default=20, help="digit keys timed in each app")
+    parser.add_argument("--size", default="80x24", help="terminal COLUMNSxROWS")
+    parser.add_argument("--baseline", type=Path, help="also time the app of this source tree")
+    args = parser.parse_args()
+    columns, rows = (int(v) for v in args.size.split("x"))
+    for package in ("whatif", "engine", "cli", "tui", "serve"):
+        compileall.compile_dir(ROOT / package, quiet=2)
+    count = load_preset(default_preset_path()).cluster.count
+    shorter = count // 10
+    socket = f"whatif-bench-{os.getpid()}"
+    # Neither app may read the user's config or recovery files.
+    env = {"XDG_STATE_HOME": tempfile.mkdtemp(prefix="whatif-bench-state-"),
+           "XDG_CONFIG_HOME": tempfile.mkdtemp(prefix="whatif-bench-config-"),
+           "TERM": "xterm-256color", "COLORTERM": "truecolor", "LANG": "C.UTF-8"}
+    minimal_file = Path(tempfile.mkdtemp(prefix="whatif-bench-")) / "minimal.py"
+    minimal_file.write_text(MINIMAL_APP)
+    try:
+        apps = {"whatif": Tmux(socket, "whatif", [sys.executable, "-m", "whatif"], columns, rows, env),
+                "minimal": Tmux(socket, "minimal", [sys.executable, str(minimal_file)], columns, rows, env)}
+        if args.baseline is not None:
+            # Started in the view, not in the tree: `-m` puts the current folder first on sys.path,
+            # and the tree's own whatif/ would then take the rest from this checkout.
+            view = package_view(args.baseline.resolve())
+            apps["baseline"] = Tmux(socket, "baseline", [sys.executable, "-m", "whatif"], columns, rows,
+                                    {**env, "PYTHONPATH": str(view)}, cwd=view)
+        start = days_text(count)
+        for app in apps.values():
+            app.wait_for(start)
+        time.sleep(1.0)  # past the app's after-first-frame work
+        for name in apps:
+            if name != "minimal":
+                for _ in range(5):  # Tab to the count: params, tokens, precision, More workload, chip, count
+                    apps[name].send("Tab")
+                    time.sleep(0.15)
+        for app in apps.values():
+            app.send("End")
+        time.sleep(0.3)
+        digit_ms: dict[str, list[float]] = {name: [] for name in apps}
+        backspace_ms: dict[str, list[float]] = {name: [] for name in apps}
+        shorter_text = days_text(shorter)
+        cpu_before = {name: app.cpu_seconds() for name, app in apps.items()}
+        for i in range(args.keys):
+            digit = DIGITS[i % len(DIGITS)]
+            edited_text = days_text(shorter * 10 + int(digit))
+            for name, app in list(apps.items()) if i % 2 == 0 else reversed(apps.items()):
+                back = app.timed_key("BSpace", shorter_text)
+                if back is not None:
+                    backspace_ms[name].append(back * 1000)
+                time.sleep(0.1)  # let the app settle (the P10/P90 strip) before the timed digit
+                typed = app.timed_key(digit, edited_text)
+                if typed is not None:
+                    digit_ms[name].append(typed * 1000)
+                time.sleep(0.1)
+        cpu_ms = {name: (app.cpu_seconds() - cpu_before[name]) * 1000 / (2 * args.keys) for name, app in apps.items()}
+        floor = []
+        for _ in range(20):
+            begin = time.perf_counter()
+            apps["minimal"].screen()
+            floor.append((time.perf_counter() - begin) * 1000)
+    finally:
+        subprocess.run(["tmux", "-L", socket, "kill-server"], capture_output=True)
+    load = os.getloadavg()
+    print(f"tmux {columns}x{rows}, {os.cpu_count()} CPUs, load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}")
+    for label, samples in (("digit", digit_ms), ("backspace", backspace_ms)):
+        m = statistics.median(samples["minimal"])
+        for name in (n for n in apps if n != "minimal"):
+            w = statistics.median(samples[name])
+            print(f"{label:>9} key to visible: {name} median {w:.1f} ms (n={len(samples[name])}), "
+                  f"minimal app median {m:.1f} ms (n={len(samples['minimal'])}), ratio {w / m:.2f}x")
+    print("CPU per key (backspace and digit alike, process user+system): "
+          + ", ".join(f"{name} {ms:.1f} ms" for name, ms in cpu_ms.items()))
+    print(f"polling floor: one capture-pane round trip median {statistics.median(floor):.1f} ms")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,144 @@
+"""Pilot tests: the keys a planner reaches for without reading the help. `/` filters the
+open dialog and the chip picker, ctrl+u clears a field (said in the key bar and the help),
+the Save-as file field is replaced by typing, and PageDown twice asks once."""
+
+from __future__ import annotations
+
+from textual.widgets import Input, OptionList
+
+from tests.helpers import screen_text
+from whatif.engine.presets import default_preset_path, load_preset, save_preset
+from whatif.engine.tours import load_tour
+from whatif.tui.app import WhatifApp
+from whatif.tui.screens.chip_picker import ChipPicker
+from whatif.tui.screens.dialogs import ConfirmScreen, PresetPicker, SaveAsScreen
+from whatif.tui.screens.help import HelpScreen
+from whatif.tui.widgets.keybar import KeyBar
+
+SIZE = (100, 30)
+
+
+def option_ids(screen, list_id: str) -> list[str]:
+    return [o.id for o in screen.query_one(f"#{list_id}", OptionList).options if o.id]
+
+
+async def test_slash_filters_the_open_dialog_escape_clears_then_closes_enter_opens(tmp_path, monkeypatch):
+    monkeypatch.setenv("WHATIF_USER_PRESETS", str(tmp_path))
+    save_preset(load_preset(default_preset_path()).with_values({"cluster.count": 2048}).model_copy(
+        update={"name": "Mine on TWO thousand"}), tmp_path / "mine.toml")
+    app = WhatifApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        picker = app.screen
+        assert isinstance(picker, PresetPicker)
+        everything = option_ids(picker, "preset-list")
+        assert len(everything) > 30                                   # shipped and mine
+        await pilot.press("slash", *"two thou")                      # the preset's name, any case
+        await pilot.pause()
+        assert picker.query_one("#preset-filter", Input).value == "two thou"
+        assert option_ids(picker, "preset-list") == [str(tmp_path / "mine.toml")]
+        await pilot.press("escape")                                   # clears the filter, stays open
+        await pilot.pause()
+        assert app.screen is picker and option_ids(picker, "preset-list") == everything
+        await pilot.press(*"mine.t")                                  # the file name, still in the filter
+        await pilot.pause()
+        assert option_ids(picker, "preset-list") == [str(tmp_path / "mine.toml")]
+        await pilot.press("enter")                                    # the highlighted one
+        await pilot.pause()
+        assert app.session.path == tmp_path / "mine.toml" and app.session.scenario.cluster.count == 2048
+
+
+async def test_escape_on_an_empty_filter_closes_the_open_dialog():
+    app = WhatifApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        await pilot.press("slash", "escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, PresetPicker)
+
+
+async def test_chip_picker_slash_comes_back_to_the_filter_escape_clears_then_cancels():
+    app = WhatifApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.click("#f-cluster-chip")
+        await pilot.press(*"NVIDIA B")                                # vendor and name, any case
+        await pilot.pause()
+        picker = app.screen
+        assert isinstance(picker, ChipPicker)
+        ids = option_ids(picker, "chip-list")
+        assert ids and "b200" in ids and "mi300x" not in ids
+        await pilot.press("tab")                                      # into the list
+        assert isinstance(app.focused, OptionList)
+        await pilot.press("slash", "backspace", "backspace")          # '/' back to the filter: "NVIDIA "
+        await pilot.pause()
+        search = picker.query_one("#chip-search", Input)
+        assert app.focused is search and search.value == "NVIDIA"
+        await pilot.press("escape")                                   # clears, stays open
+        await pilot.pause()
+        assert app.screen is picker and search.value == "" and len(option_ids(picker, "chip-list")) > len(ids)
+        await pilot.press(*"hgx/dgx b2")                              # typed in the filter, '/' is text
+        await pilot.pause()
+        assert search.value == "hgx/dgx b2" and option_ids(picker, "chip-list") == ["b200"]
+        await pilot.press("escape", *"b200", "enter")
+        await pilot.pause()
+        assert app.session.scenario.cluster.chip == "b200"
+        await pilot.click("#f-cluster-chip")
+        await pilot.press("escape")                                   # empty filter: cancels
+        await pilot.pause()
+        assert not isinstance(app.screen, ChipPicker) and app.session.scenario.cluster.chip == "b200"
+
+
+async def test_ctrl_u_clears_a_field_to_its_default_and_the_key_bar_and_help_say_so():
+    app = WhatifApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.click("#f-cluster-mfu")
+        await pilot.press(*"45%")
+        await pilot.pause()
+        assert app.session.scenario.cluster.mfu == 0.45
+        bar = app.query_one(KeyBar)
+        shown = [item.display + " " + item.description for item in bar.fit(bar.items(), 80)]
+        assert "^u Clear" in shown                                   # kept even at 80 columns
+        await pilot.press("left", "left", "ctrl+u")                   # wherever the cursor is
+        await pilot.pause()
+        field = app.query_one("#f-cluster-mfu", Input)
+        assert field.value == "" and app.session.scenario.cluster.mfu is None
+        assert field.placeholder.startswith("auto ")
+        await pilot.press("f1")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        text = screen_text(app)
+        assert "ctrl+u" in text and "default shown in grey" in text
+        assert "field.reset" not in text and "Binding id" not in text  # words, not ids
+
+
+async def test_save_as_file_field_is_replaced_by_typing(tmp_path, monkeypatch):
+    monkeypatch.setenv("WHATIF_USER_PRESETS", str(tmp_path))
+    app = WhatifApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f2")
+        await pilot.pause()
+        assert isinstance(app.screen, SaveAsScreen)
+        await pilot.press(*"mine", "enter")
+        await pilot.pause()
+        assert (tmp_path / "mine.toml").exists() and app.session.path == tmp_path / "mine.toml"
+
+
+async def test_pagedown_twice_with_unsaved_changes_shows_one_dialog(tmp_path):
+    for name, count in (("a", 1024), ("b", 2048), ("c", 4096)):
+        save_preset(load_preset(default_preset_path()).with_values({"cluster.count": count}), tmp_path / f"{name}.toml")
+    (tmp_path / "tour.toml").write_text('title = "T"\n' + "".join(
+        f'[[stop]]\npreset = "{name}.toml"\n' for name in "abc"))
+    app = WhatifApp(tour=load_tour(tmp_path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.click("#f-cluster-count")
+        await pilot.press("ctrl+u", *"512")
+        await pilot.pause()
+        await pilot.press("pagedown", "pagedown")
+        await pilot.pause()
+        assert [type(s) for s in app.screen_stack].count(ConfirmScreen) == 1
+        await pilot.press("escape")                                   # one Escape: back, edit kept
+        await pilot.pause()
+        assert not isinstance(app.screen, ConfirmScreen)
+        assert app.session.stop_index == 0 and app.session.scenario.cluster.count == 512
