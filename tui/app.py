@@ -182,6 +182,7 @@ class WhatifApp(App):
             else:
                 session = EditSession.from_file(path if path is not None else default_preset_path(),
                                                 catalog=catalog)
+        self._mounted = False
         self.workspace = Workspace(session, placeholder=placeholder and not more)
         self._typed_texts: dict[EditSession, dict[str, str]] = {}  # a tab's invalid texts while away
         self._shown: EditSession = session                         # the session the panels show
@@ -788,10 +789,10 @@ class WhatifApp(App):
         self.push_screen(PlanScreen(self.session.result), apply)
 
     def action_compare(self) -> None:
-        from whatif.tui.screens.compare import CompareScreen
+        """The open tabs side by side (their chip and cooling variants from there)."""
+        from whatif.tui.screens.compare_tabs import TabsCompareScreen
 
-        scenario = self.session.scenario
-        self.push_screen(CompareScreen([(scenario.name or "Current", scenario)], self.session.catalog))
+        self.push_screen(TabsCompareScreen(self.workspace))
 
     def on_compare_screen_add_current(self, event: CompareScreen.AddCurrent) -> None:
         scenario = self.session.scenario
