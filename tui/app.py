@@ -657,8 +657,8 @@ class WhatifApp(App):
 
     def _restore(self, tabs: list[Any]) -> bool:
         """Each recovered scenario in a tab of its own (the untouched start tab gives way
-        to the first); True if any was restored."""
-        restored = []
+        to the first, which is shown); True if any was restored."""
+        restored: list[tuple[EditSession, str]] = []
         for found in tabs:
             try:
                 session = EditSession(found.scenario, found.source, catalog=self.session.catalog)
@@ -667,9 +667,11 @@ class WhatifApp(App):
                 continue
             self.workspace.add(session)
             session.recover(found.scenario, found.source, found.pending)
-            restored.append(found.label)
+            restored.append((session, found.label))
         if restored:
-            self.notify(f"Restored unsaved edits to {', '.join(restored)}; save them with ctrl+s", timeout=6)
+            self.workspace.activate(self.workspace.index(restored[0][0]))
+            self.notify(f"Restored unsaved edits to {', '.join(label for _, label in restored)}; "
+                        "save them with ctrl+s", timeout=6)
         return bool(restored)
 
     def _unexpected(self, error: BaseException) -> None:
