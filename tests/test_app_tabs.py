@@ -163,6 +163,7 @@ async def test_switching_tabs_recomputes_nothing_and_keeps_a_half_typed_value(mo
         await pilot.pause()
         field = app.query_one("#f-cluster-count", Input)
         assert app.session.path == B200 and field.value == f"{app.session.scenario.cluster.count}"
+        assert (field.selection.start, field.selection.end) == (0, len(field.value))  # typing replaces it
         assert not app.screen.query_one("#stale-banner").display
         await pilot.press("ctrl+pagedown")  # wraps around to the first tab
         await pilot.pause()

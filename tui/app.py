@@ -41,7 +41,7 @@ from textual.dom import DOMNode
 from textual.command import CommandPalette
 from textual.screen import ModalScreen, Screen
 from textual.widget import Widget
-from textual.widgets import Static, TabbedContent, TabPane, Tabs
+from textual.widgets import Input, Static, TabbedContent, TabPane, Tabs
 
 from whatif.engine.claims import check_claims
 from whatif.engine.errors import WhatifError, did_you_mean
@@ -405,6 +405,9 @@ class WhatifApp(App):
             self._shown = session
             self.panels.show_values(session.scenario)
             self.panels.show_texts(self._typed_texts.pop(session, {}))
+            focused = self.screen_stack[0].focused
+            if isinstance(focused, Input) and self.panels in focused.ancestors:
+                focused.select_all()  # typing replaces this tab's value, as after focusing it
             self.query_one("#tour-band").display = session.tour is not None
             self._session_changed(Change(result=True, errors=True, title=True, tour=True))
             self.refresh_bindings()

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from whatif.engine.analysis.compare import Column, Comparison, short_names, unique_names
+from whatif.engine.analysis.compare import Column, Comparison, short_names
 from whatif.engine.catalog import Catalog
 from whatif.engine.presets import default_preset_path
 from whatif.tui.session import EditSession
@@ -152,7 +152,8 @@ class Workspace:
     # ------------------------------------------------------------------ comparing
     def comparison(self) -> Comparison:
         """Every tab's current result side by side (nothing is recomputed), deltas against
-        the reference tab."""
-        names = unique_names(short_names([self.label(i) for i in range(len(self.sessions))]))
+        the reference tab; columns named '1 H100', '2 B200' after their tabs."""
+        # Numbered like the tabs: told apart even when two tabs share a name.
+        names = [f"{i + 1} {name}" for i, name in enumerate(short_names([self.label(i) for i in range(len(self))]))]
         return Comparison([Column(n, s.result) for n, s in zip(names, self.sessions)],
                           reference=self.reference_index)

@@ -152,12 +152,12 @@ def render_head(c: Comparison, layout: Layout, selected: int, styles: dict[str, 
 
 
 def _head_lines(c: Comparison, index: int, width: int) -> list[str]:
-    """The tab's number and name over HEAD_LINES lines of `width`; the end cut with '…'
+    """The column's name (its tab's number and name) over HEAD_LINES lines of `width`; the end cut with '…'
     (the reference keeps its mark)."""
     import textwrap
 
     mark = " ◆ ref" if index == c.reference else ""
-    head = f"{index + 1} {c.columns[index].name}"
+    head = c.columns[index].name   # numbered like its tab
     lines = textwrap.wrap(head, width) or [""]
     if len(lines) > HEAD_LINES or mark:
         last = " ".join(lines[HEAD_LINES - 1:])
