@@ -125,6 +125,38 @@ async def test_wide_compare_shows_every_tab_with_full_deltas():
         assert full[:-1].replace(" (", ", ") in rows_text(screen)["Cost"]
 
 
+async def test_compare_follows_an_undo_and_exports_with_the_reference_first(tmp_path):
+    from whatif.tui.screens.compare import ExportScreen
+
+    app = WhatifApp(H100, more=[B200])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await type_into(pilot, "f-cluster-count", "50000")
+        await pilot.press("ctrl+r")
+        await pilot.pause()
+        screen = app.screen
+        assert "50,000" in rows_text(screen)["Chips"]
+        await pilot.press("ctrl+z")  # undo in the shown tab, from the compare view
+        await pilot.pause()
+        assert "50,000" not in rows_text(screen)["Chips"] and "100,000" in rows_text(screen)["Chips"]
+        await pilot.press("right", "p", "e")
+        await pilot.pause()
+        assert isinstance(app.screen, ExportScreen)
+        app.screen.query_one(Input).value = str(tmp_path / "tabs.csv")
+        await pilot.press("enter")
+        await pilot.pause()
+        header = (tmp_path / "tabs.csv").read_text(encoding="utf-8").splitlines()[0]
+        assert header.index("2 B200") < header.index("1 H100")  # the pinned tab first
+
+
+async def test_the_palette_offers_the_tab_actions():
+    app = WhatifApp(H100, more=[B200])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        offered = {b.id for b in app.palette_bindings()}
+        assert {"tabs.new", "tabs.duplicate", "tabs.close", "tabs.next", "tabs.previous"} <= offered
+
+
 async def test_undo_in_one_tab_leaves_the_other_alone():
     app = WhatifApp(scenario=SCENARIO)
     async with app.run_test(size=(120, 40)) as pilot:

@@ -66,6 +66,7 @@ from whatif.tui.widgets.titlebar import TitleBar
 from whatif.tui.widgets.uncertainty import UncertaintyStrip
 
 if TYPE_CHECKING:
+    from whatif.tui.recovery import Recovered
     from whatif.tui.screens.compare import CompareScreen
 
 # Unsaved edits reach the recovery file this long after the last change (tui.recovery).
@@ -370,6 +371,8 @@ class WhatifApp(App):
         if change.title:
             self._schedule_recovery()
             self._show_tabs()
+        if change.result and not self._on_main_screen():
+            self._refresh_compare()
         session = self.session
         if source is not None and source is not session:
             return
@@ -413,10 +416,19 @@ class WhatifApp(App):
             self.refresh_bindings()
         self._show_tabs()
 
+    def _refresh_compare(self) -> None:
+        """A tab changed under the compare view (ctrl+z there): show its new result."""
+        from whatif.tui.screens.compare_tabs import TabsCompareScreen
+
+        if isinstance(self.screen, TabsCompareScreen):
+            self.screen.rebuild()
+
     def _show_tabs(self) -> None:
         ws = self.workspace
-        strip = self.query_one("#tab-strip", TabStrip)
-        strip.display = len(ws) > 1
+        strip = self._cached("#tab-strip")
+        assert isinstance(strip, TabStrip)
+        if strip.display != (len(ws) > 1):  # set only on a change: called on every keystroke
+            strip.display = len(ws) > 1
         if len(ws) > 1:
             strip.show([TabItem(ws.label(i), s.dirty, i == ws.active_index, s is ws.pinned)
                         for i, s in enumerate(ws.sessions)], "^PgUp/^PgDn switch · ^w close · ^r compare")
@@ -445,7 +457,9 @@ class WhatifApp(App):
         self.workspace.step(by)
 
     def _on_main_screen(self) -> bool:
-        return bool(self.screen_stack) and self.screen is self.screen_stack[0]
+        """The main screen is shown, perhaps under the palette (whose entries run there)."""
+        screens = [s for s in self.screen_stack if not isinstance(s, CommandPalette)]
+        return bool(screens) and len(screens) == 1
 
     @on(InputPanels.Edited)
     def _edited(self, event: InputPanels.Edited) -> None:
@@ -658,7 +672,7 @@ class WhatifApp(App):
             self.push_screen(RecoverScreen(", ".join(t.label for t in tabs)), answer)
             return
 
-    def _restore(self, tabs: list[Any]) -> bool:
+    def _restore(self, tabs: list[Recovered]) -> bool:
         """Each recovered scenario in a tab of its own (the untouched start tab gives way
         to the first, which is shown); True if any was restored."""
         restored: list[tuple[EditSession, str]] = []
