@@ -327,3 +327,18 @@ def test_tab_strip_80x24(snap_compare):
         await pilot.press("end", "0")
         await pilot.pause()
     assert snap_compare(_three_tabs(), terminal_size=(80, 24), run_before=edited)
+
+
+def test_a_recovery_file_from_before_tabs_still_reads(tmp_path):
+    import tomli_w
+
+    from whatif.engine.presets import preset_to_dict
+    from whatif.tui import recovery
+
+    old = tmp_path / "session-1-2.toml"
+    old.write_text(tomli_w.dumps({"recovery": {"saved_at": "2026-11-30 10:00:00", "source": str(H100),
+                                               "pending": {"cluster.count": "12x"}},
+                                  "preset": preset_to_dict(SCENARIO)}), encoding="utf-8")
+    [found] = recovery.read(old)
+    assert found.scenario == SCENARIO and found.source == H100 and found.pending == {"cluster.count": "12x"}
+    assert found.label == f"{H100.name} (2026-11-30 10:00:00)"

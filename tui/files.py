@@ -136,7 +136,7 @@ class FileFlows:
                    every_tab: bool = False) -> None:
         """Run `then` now, or after the user agrees to drop the unsaved changes of the
         active tab (of any tab with `every_tab`: the question names those tabs)."""
-        dirty = self.workspace.dirty_sessions() if every_tab else [self.session] * self.session.dirty
+        dirty = self.workspace.dirty_sessions() if every_tab else [self.session] if self.session.dirty else []
         if not dirty:
             then()
             return

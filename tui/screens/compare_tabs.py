@@ -85,14 +85,13 @@ def plan(c: Comparison, selected: int, first: int, width: int) -> tuple[Layout, 
     """Fit the columns into `width` cells keeping `selected` visible; `first` is the first
     other column shown so far (the window moves only as far as it must). Returns the
     layout, the rows and the new `first`."""
-    best = None
-    for compact in (False, True):
+    best: tuple[Layout, list[Row], int] | None = None
+    for compact in (False, True):  # full deltas, unless shorter ones show more columns
         rows = build_rows(c, compact)
-        result = _fit(c, rows, selected, first, width, compact)
-        shown = len(result[0].order)
-        if best is None or shown > len(best[0].order):
-            best = (*result[:1], rows, result[1])
-        if shown == len(c.columns) or shown >= 3:   # everything, or the reference and two others
+        layout, start = _fit(c, rows, selected, first, width, compact)
+        if best is None or len(layout.order) > len(best[0].order):
+            best = (layout, rows, start)
+        if len(layout.order) == len(c.columns) or len(layout.order) >= 3:  # all, or the reference and two
             break
     assert best is not None
     return best
@@ -105,7 +104,7 @@ def _fit(c: Comparison, rows: list[Row], selected: int, first: int, width: int,
     sized = [r for r in rows if r.key != "warnings"]  # warning codes are shortened to fit instead
     values = {i: max(len(r.cells[i][0]) for r in sized) for i in range(len(c.columns))}
     deltas = {i: max(len(r.cells[i][1]) for r in sized) for i in range(len(c.columns))}
-    heads = {i: MIN_NAME + 2 + 6 * (i == ref) for i in range(len(c.columns))}  # '1 ', ' ◆ ref'
+    heads = {i: MIN_NAME + 2 + 6 * (i == ref) for i in range(len(c.columns))}  # '1 ' and ' ◆ ref' around it
     for i in values:  # a column is at least as wide as the start of its header
         if values[i] + (GAP + deltas[i] if deltas[i] else 0) < heads[i]:
             values[i] = heads[i] - (GAP + deltas[i] if deltas[i] else 0)
@@ -247,7 +246,7 @@ class TabsCompareScreen(Screen):
         from rich.style import Style
 
         return {"head": Style(bold=True), "selected": Style(bold=True, reverse=True),
-                "label": Style(dim=False), "delta": Style(dim=True)}
+                "label": Style(), "delta": Style(dim=True)}
 
     def show(self) -> None:
         c = self.comparison
