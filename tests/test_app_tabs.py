@@ -23,6 +23,10 @@ MI355X = shipped_presets_dir() / "chips-mi355x.toml"
 SCENARIO = make_scenario(workload={"params_b": 70.0, "tokens_t": 15.0}, cluster={"chip": "h100", "count": 1024})
 
 
+def _three_tabs() -> WhatifApp:
+    return WhatifApp(H100, more=[B200, MI355X])
+
+
 async def type_into(pilot, widget_id: str, text: str) -> None:
     await pilot.click(f"#{widget_id}")
     await pilot.press("home", "ctrl+k", *text)
@@ -93,7 +97,7 @@ async def test_two_opens_and_one_key_compare_two_presets_with_engine_values():
 
 
 async def test_compare_at_80_columns_scrolls_whole_columns_and_keeps_labels_and_reference():
-    app = WhatifApp(H100, more=[B200, MI355X])
+    app = _three_tabs()
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("ctrl+r")
         await pilot.pause()
@@ -114,7 +118,7 @@ async def test_compare_at_80_columns_scrolls_whole_columns_and_keeps_labels_and_
 
 
 async def test_wide_compare_shows_every_tab_with_full_deltas():
-    app = WhatifApp(H100, more=[B200, MI355X])
+    app = _three_tabs()
     async with app.run_test(size=(160, 48)) as pilot:
         await pilot.press("ctrl+r")
         await pilot.pause()
@@ -298,10 +302,6 @@ def test_the_command_line_opens_each_preset_in_a_tab(monkeypatch):
 
 
 # ------------------------------------------------------------------ snapshots
-def _three_tabs() -> WhatifApp:
-    return WhatifApp(H100, more=[B200, MI355X])
-
-
 async def _compare(pilot) -> None:
     for field in pilot.app.query(Input):
         field.cursor_blink = False
@@ -342,3 +342,25 @@ def test_a_recovery_file_from_before_tabs_still_reads(tmp_path):
     [found] = recovery.read(old)
     assert found.scenario == SCENARIO and found.source == H100 and found.pending == {"cluster.count": "12x"}
     assert found.label == f"{H100.name} (2026-11-30 10:00:00)"
+
+
+async def test_a_tour_keeps_its_band_and_page_keys_in_its_own_tab():
+    from pathlib import Path
+
+    from whatif.engine.tours import load_tour
+
+    tour = load_tour(Path(__file__).resolve().parent.parent / "presets" / "tours" / "article")
+    app = WhatifApp(tour=tour)
+    async with app.run_test(size=(120, 40)) as pilot:
+        band = app.query_one("#tour-band")
+        assert band.display
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        assert not band.display and app.session.tour is None
+        assert app.check_action("tour_next", ()) is False  # PgDn scrolls again in a tab without a tour
+        await pilot.press("ctrl+pageup")
+        await pilot.pause()
+        assert band.display and app.session.tour is tour
+        await pilot.press("pagedown")
+        await pilot.pause()
+        assert app.session.stop_index == 1 and app.workspace.sessions[1].tour is None
