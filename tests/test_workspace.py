@@ -140,6 +140,13 @@ def test_comparison_measures_against_the_first_tab_or_the_pinned_one():
     assert ws.pinned is None and ws.comparison().reference == 0
 
 
+def test_tabs_are_named_by_what_tells_them_apart():
+    ws = Workspace(EditSession.from_file(shipped_presets_dir() / "shootout-b200.toml"))
+    ws.open(shipped_presets_dir() / "shootout-mi355x.toml")
+    assert ws.short_labels() == ["NVIDIA B200", "AMD MI355X"]
+    assert [col.name for col in ws.comparison().columns] == ["1 NVIDIA B200", "2 AMD MI355X"]
+
+
 def test_the_workspace_imports_no_textual():
     code = ("import sys, whatif.tui.workspace\n"
             "bad = [m for m in sys.modules if m.split('.')[0] == 'textual']\nassert not bad, bad\n")

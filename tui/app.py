@@ -122,7 +122,7 @@ class WhatifApp(App):
         Binding("ctrl+y,ctrl+shift+z", "redo", "Redo", id="edit.redo", show=False, tooltip="Redo what undo took back"),
         Binding("f5", "revert", "Revert to saved", id="edit.revert", show=False,
                 tooltip="Drop every change since the preset was opened or saved (undo brings them back)"),
-        Binding("ctrl+o", "open_preset", "Open", id="preset.open"),
+        Binding("ctrl+o", "open_preset", "Open", id="preset.open", tooltip="Open a preset in a new tab"),
         Binding("ctrl+s", "save", "Save", id="preset.save"),
         Binding("f2", "save_as", "Save as", id="preset.save_as"),
         Binding("ctrl+t", "show_toml", "TOML", id="preset.show_toml", show=False),
@@ -430,8 +430,9 @@ class WhatifApp(App):
         if strip.display != (len(ws) > 1):  # set only on a change: called on every keystroke
             strip.display = len(ws) > 1
         if len(ws) > 1:
-            strip.show([TabItem(ws.label(i), s.dirty, i == ws.active_index, s is ws.pinned)
-                        for i, s in enumerate(ws.sessions)], "^PgUp/^PgDn switch · ^w close · ^r compare")
+            strip.show([TabItem(label, s.dirty, i == ws.active_index, s is ws.pinned)
+                        for i, (s, label) in enumerate(zip(ws.sessions, ws.short_labels()))],
+                       "^PgUp/^PgDn switch · ^w close · ^r compare")
 
     @on(TabStrip.Selected)
     def _tab_clicked(self, event: TabStrip.Selected) -> None:

@@ -64,6 +64,11 @@ class Workspace:
         name = session.scenario.name or (session.path.stem if session.path else "")
         return name or "unsaved scenario"
 
+    def short_labels(self) -> list[str]:
+        """Every tab's name less the start all share ('Chip shoot-out: NVIDIA B200',
+        'Chip shoot-out: AMD MI355X' -> 'NVIDIA B200', 'AMD MI355X'): what tells them apart."""
+        return short_names([self.label(i) for i in range(len(self))])
+
     def is_placeholder(self, session: EditSession) -> bool:
         """Opened by the app on the default preset and never changed since."""
         return (any(s is session for s in self._placeholders) and not session.dirty
@@ -154,6 +159,6 @@ class Workspace:
         """Every tab's current result side by side (nothing is recomputed), deltas against
         the reference tab; columns named '1 H100', '2 B200' after their tabs."""
         # Numbered like the tabs: told apart even when two tabs share a name.
-        names = [f"{i + 1} {name}" for i, name in enumerate(short_names([self.label(i) for i in range(len(self))]))]
+        names = [f"{i + 1} {name}" for i, name in enumerate(self.short_labels())]
         return Comparison([Column(n, s.result) for n, s in zip(names, self.sessions)],
                           reference=self.reference_index)
