@@ -412,8 +412,7 @@ class WhatifApp(App):
             if isinstance(focused, Input) and self.panels in focused.ancestors:
                 focused.select_all()  # typing replaces this tab's value, as after focusing it
             self.query_one("#tour-band").display = session.tour is not None
-            self._session_changed(Change(result=True, errors=True, title=True, tour=True))
-            self.refresh_bindings()
+            self._session_changed(Change(result=True, errors=True, title=True, tour=True))  # bindings too
         self._show_tabs()
 
     def _refresh_compare(self) -> None:
