@@ -204,10 +204,13 @@ class TabsCompareScreen(Screen):
         Binding("escape", "close", "Back", id="tabs_compare.close"),
         Binding("left", "select(-1)", "Column left", id="tabs_compare.left", show=False, priority=True),
         Binding("right", "select(1)", "Column right", id="tabs_compare.right", show=False, priority=True),
-        Binding("enter", "edit_selected", "Edit tab", id="tabs_compare.edit"),
-        Binding("p", "pin", "Pin as reference", id="tabs_compare.pin"),
-        Binding("e", "export", "Export", id="tabs_compare.export"),
-        Binding("v", "variants", "Chip/cooling variants", id="tabs_compare.variants"),
+        # Short words: at 80 columns every key fits beside Quit, Help and the palette.
+        Binding("enter", "edit_selected", "Edit", id="tabs_compare.edit", tooltip="Edit the selected tab"),
+        Binding("p", "pin", "Pin", id="tabs_compare.pin",
+                tooltip="Pin the selected tab as the reference (again: back to the first tab)"),
+        Binding("e", "export", "Export", id="tabs_compare.export", tooltip="Export the table, reference first"),
+        Binding("v", "variants", "Variants", id="tabs_compare.variants",
+                tooltip="Vary the selected tab's chip and cooling side by side"),
     ]
 
     def __init__(self, workspace: Workspace) -> None:
