@@ -364,3 +364,12 @@ async def test_a_tour_keeps_its_band_and_page_keys_in_its_own_tab():
         await pilot.press("pagedown")
         await pilot.pause()
         assert app.session.stop_index == 1 and app.workspace.sessions[1].tour is None
+
+
+def test_tab_names_shorten_evenly_and_keep_their_marks():
+    from whatif.tui.widgets.tabstrip import TabItem, tab_texts
+
+    items = [TabItem("NVIDIA B200", True, True, False), TabItem("AMD MI355X", False, False, True)]
+    assert tab_texts(items, 80) == ([" 1 NVIDIA B200 ● ", " 2 AMD MI355X ◆ "], 11)
+    texts, room = tab_texts(items, 30)
+    assert texts == [" 1 NVIDIA… ● ", " 2 AMD MI3… ◆ "] and sum(len(t) + 1 for t in texts) <= 30

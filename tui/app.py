@@ -431,7 +431,7 @@ class WhatifApp(App):
         if len(ws) > 1:
             strip.show([TabItem(label, s.dirty, i == ws.active_index, s is ws.pinned)
                         for i, (s, label) in enumerate(zip(ws.sessions, ws.short_labels()))],
-                       "^PgUp/^PgDn switch · ^w close · ^r compare")
+                       "^PgDn next · ^r compare")
 
     @on(TabStrip.Selected)
     def _tab_clicked(self, event: TabStrip.Selected) -> None:

@@ -25,16 +25,21 @@ class TabItem:
     reference: bool
 
 
-def tab_texts(items: list[TabItem], width: int) -> list[str]:
-    """Each tab's text, names shortened evenly until the line fits `width` cells."""
+HINT_MIN_NAME = 20  # the key hint takes room only while each name keeps this much (tmux: 12 left
+# two "Article: 100…" tabs)
+
+
+def tab_texts(items: list[TabItem], width: int) -> tuple[list[str], int]:
+    """Each tab's text, names shortened evenly until the line fits `width` cells; and how
+    many characters of a name are kept."""
     def text(i: int, item: TabItem, room: int) -> str:
-        name = item.label if len(item.label) <= room else item.label[: max(room - 1, 1)] + "…"
+        name = item.label if len(item.label) <= room else item.label[: max(room - 1, 1)].rstrip() + "…"
         marks = (" ●" if item.dirty else "") + (" ◆" if item.reference else "")
         return f" {i + 1} {name}{marks} "
     room = max((len(i.label) for i in items), default=0)
     while room > 4 and sum(len(text(n, item, room)) + 1 for n, item in enumerate(items)) > width:
         room -= 1
-    return [text(n, item, room) for n, item in enumerate(items)]
+    return [text(n, item, room) for n, item in enumerate(items)], room
 
 
 class TabStrip(Widget, can_focus=False):
@@ -65,14 +70,19 @@ class TabStrip(Widget, can_focus=False):
         plain = self.get_component_rich_style("tabstrip--tab")
         line = Text(no_wrap=True, overflow="ellipsis", end="")
         self._spans = []
-        for index, (item, text) in enumerate(zip(self.items, tab_texts(self.items, width))):
+        hint = f" {self.hint}" if self.hint else ""
+        texts, room = tab_texts(self.items, width - len(hint))
+        if hint and room < min(HINT_MIN_NAME, max(len(i.label) for i in self.items)):
+            hint = ""  # the names matter more
+            texts, room = tab_texts(self.items, width)
+        for index, (item, text) in enumerate(zip(self.items, texts)):
             start = len(line)
             line.append(text, active if item.active else plain)
             self._spans.append((start, len(line), index))
             line.append("│" if index < len(self.items) - 1 else "", plain)
-        if self.hint and len(line) + len(self.hint) + 2 <= width:
-            line.append(" " * (width - len(line) - len(self.hint)))
-            line.append(self.hint, self.get_component_rich_style("tabstrip--hint"))
+        if hint:
+            line.append(" " * max(width - len(line) - len(hint) + 1, 1))
+            line.append(hint.strip(), self.get_component_rich_style("tabstrip--hint"))
         return line
 
     def index_at(self, x: int) -> int | None:
