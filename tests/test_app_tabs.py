@@ -152,13 +152,18 @@ async def test_compare_follows_an_undo_and_exports_with_the_reference_first(tmp_
         assert header.index("2 B200") < header.index("1 H100")  # the pinned tab first
 
 
-async def test_the_palette_offers_the_tab_actions():
+async def test_the_palette_offers_the_tab_actions_and_each_tab():
     app = WhatifApp(H100, more=[B200])
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("ctrl+p")
         await pilot.pause()
         offered = {b.id for b in app.palette_bindings()}
         assert {"tabs.new", "tabs.duplicate", "tabs.close", "tabs.next", "tabs.previous"} <= offered
+        await pilot.press(*"tab 2")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.session.path == B200 and app.workspace.active_index == 1
 
 
 async def test_undo_in_one_tab_leaves_the_other_alone():

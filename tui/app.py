@@ -919,6 +919,13 @@ class WhatifApp(App):
         return [b for b in self.BINDINGS if isinstance(b, Binding) and b.id and not b.id.endswith("_key")
                 and self.check_action(b.action, ()) is not False]
 
+    def palette_tabs(self) -> list[str]:
+        """The open tabs' names, when there is more than one to go to."""
+        return self.workspace.short_labels() if len(self.workspace) > 1 else []
+
+    def go_to_tab(self, index: int) -> None:
+        self.workspace.activate(index)
+
     def palette_chips(self) -> list[tuple[str, str]]:
         return [(key, chip.name) for key, chip in sorted(self.session.catalog.chips.items())]
 
