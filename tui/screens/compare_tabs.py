@@ -14,6 +14,7 @@ The columns are the tabs themselves, so they are all there again the next time.
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass
 
 from rich.text import Text
@@ -151,18 +152,14 @@ def render_head(c: Comparison, layout: Layout, selected: int, styles: dict[str, 
 
 
 def _head_lines(c: Comparison, index: int, width: int) -> list[str]:
-    """The column's name (its tab's number and name) over HEAD_LINES lines of `width`; the end cut with '…'
-    (the reference keeps its mark)."""
-    import textwrap
-
+    """The column's name (its tab's number and name) over HEAD_LINES lines of `width`, the
+    end cut with '…'; the reference's last line ends in its mark."""
     mark = " ◆ ref" if index == c.reference else ""
-    head = c.columns[index].name   # numbered like its tab
-    lines = textwrap.wrap(head, width) or [""]
+    lines = textwrap.wrap(c.columns[index].name, width) or [""]
     if len(lines) > HEAD_LINES or mark:
-        last = " ".join(lines[HEAD_LINES - 1:])
-        room = width - len(mark)
-        if len(lines) > HEAD_LINES or len(last) > room:
-            last = last[: room - 1] + "…" if len(last) > room else last
+        last, room = " ".join(lines[HEAD_LINES - 1:]), width - len(mark)
+        if len(last) > room:
+            last = last[: room - 1].rstrip() + "…"
         lines = lines[: HEAD_LINES - 1] + [last + mark]
     return (lines + [""] * HEAD_LINES)[:HEAD_LINES]
 
@@ -175,10 +172,9 @@ def render_body(rows: list[Row], layout: Layout, styles: dict[str, object]) -> T
         text.append(row.label.ljust(layout.label_width + GAP), styles["label"])
         for i in layout.order:
             value, delta = row.cells[i]
-            if row.key == "warnings" and len(value) > layout.width(i):
-                value = value[: layout.width(i) - 1] + "…"
-            if row.key == "warnings":
-                text.append(value.ljust(layout.width(i)) + " " * GAP)
+            if row.key == "warnings":  # codes, not figures: shortened to the column, left-aligned
+                width = layout.width(i)
+                text.append((value if len(value) <= width else value[: width - 1] + "…").ljust(width + GAP))
                 continue
             text.append(value.rjust(layout.value_widths[i]))
             if layout.delta_widths[i]:
