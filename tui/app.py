@@ -662,9 +662,14 @@ class WhatifApp(App):
 
             def answer(restore: bool | None, path: Path = path, tabs: list[recovery.Recovered] = tabs) -> None:
                 if restore:
-                    if not self._restore(tabs):
-                        return  # none restored: the file stays for the next start
-                    recovery.discard(path)  # now ours: the debounced write keeps them
+                    restored = self._restore(tabs)
+                    if restored < len(tabs):  # one did not load: the file stays for the next start
+                        self.notify(f"{len(tabs) - restored} of {len(tabs)} not restored; they stay in {path}",
+                                    title="Recovery file", severity="warning", timeout=10)
+                        if not restored:
+                            return
+                    else:
+                        recovery.discard(path)  # now ours: the debounced write keeps them
                 elif restore is False:
                     recovery.discard(path)
                 if restore is not None or paths:
@@ -672,9 +677,9 @@ class WhatifApp(App):
             self.push_screen(RecoverScreen(", ".join(t.label for t in tabs)), answer)
             return
 
-    def _restore(self, tabs: list[Recovered]) -> bool:
+    def _restore(self, tabs: list[Recovered]) -> int:
         """Each recovered scenario in a tab of its own (the untouched start tab gives way
-        to the first, which is shown); True if any was restored."""
+        to the first, which is shown); how many were restored."""
         restored: list[tuple[EditSession, str]] = []
         for found in tabs:
             try:
@@ -689,7 +694,7 @@ class WhatifApp(App):
             self.workspace.activate(self.workspace.index(restored[0][0]))
             self.notify(f"Restored unsaved edits to {', '.join(label for _, label in restored)}; "
                         "save them with ctrl+s", timeout=6)
-        return bool(restored)
+        return len(restored)
 
     def _unexpected(self, error: BaseException) -> None:
         """An exception our code did not expect: back up the edits, say so, keep running."""
