@@ -77,9 +77,15 @@ def test_duplicate_copies_edits_and_stays_unsaved_but_has_its_own_history():
     assert original.scenario.cluster.chip != "b200" and twin.scenario.cluster.chip == "b200"
 
 
-def test_a_clean_duplicate_is_not_unsaved():
+def test_a_clean_duplicate_is_not_unsaved_and_is_named_a_copy_until_saved(tmp_path):
     ws = start(placeholder=False)
-    assert not ws.duplicate().dirty
+    twin = ws.duplicate()
+    assert not twin.dirty and twin.scenario == ws.sessions[0].scenario  # the name is the tab's, not the scenario's
+    name = ws.sessions[0].scenario.name
+    assert [ws.label(0), ws.label(1)] == [name, f"{name} (copy)"]
+    assert ws.short_labels()[1].endswith("(copy)")
+    twin.saved_as(tmp_path / "mine.toml")
+    assert ws.label(1) == name
 
 
 def test_close_keeps_the_last_tab_and_moves_the_active_one():

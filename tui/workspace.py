@@ -32,6 +32,7 @@ class Workspace:
         self.active_index = 0
         self.pinned: EditSession | None = None
         self._placeholders: list[EditSession] = [first] if placeholder else []
+        self._copies: list[EditSession] = []   # duplicated tabs: named '(copy)' until saved
         self._subscribers: list[Callable[[], object]] = []
         self._added: list[Callable[[EditSession], object]] = []
 
@@ -59,10 +60,12 @@ class Workspace:
         return [s for s in self.sessions if s.dirty]
 
     def label(self, index: int) -> str:
-        """A tab's name: the scenario's name, else its file's name."""
+        """A tab's name: the scenario's name, else its file's name; '(copy)' after a
+        duplicate's until it is saved."""
         session = self.sessions[index]
-        name = session.scenario.name or (session.path.stem if session.path else "")
-        return name or "unsaved scenario"
+        name = session.scenario.name or (session.path.stem if session.path else "") or "unsaved scenario"
+        copy = session.path is None and any(s is session for s in self._copies)
+        return f"{name} (copy)" if copy else name
 
     def short_labels(self) -> list[str]:
         """Every tab's name less the start all share ('Chip shoot-out: NVIDIA B200',
@@ -116,7 +119,9 @@ class Workspace:
 
     def duplicate(self) -> EditSession:
         """A copy of the active tab beside it (its edits, unsaved, and no file)."""
-        return self._insert(self.active.copy())
+        twin = self.active.copy()
+        self._copies.append(twin)
+        return self._insert(twin)
 
     # ------------------------------------------------------------------ closing, switching
     def close(self, index: int | None = None) -> bool:
@@ -129,6 +134,7 @@ class Workspace:
         if self.pinned is closed:
             self.pinned = None
         self._placeholders = [s for s in self._placeholders if s is not closed]
+        self._copies = [s for s in self._copies if s is not closed]
         if index < self.active_index or self.active_index == len(self.sessions):
             self.active_index -= 1
         self._notify()
