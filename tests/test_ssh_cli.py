@@ -15,7 +15,7 @@ import asyncssh
 
 from fixtures.ssh_visitor import Visitor
 from whatif.serve.ssh.cli import exposure_warning
-from whatif.serve.ssh.server import is_loopback
+from whatif.serve.limits import is_loopback
 
 WHATIF = [sys.executable, "-m", "whatif", "serve-ssh"]
 ARTICLE_TOUR = Path(__file__).resolve().parents[1] / "presets" / "tours" / "article"

@@ -82,7 +82,9 @@ def launch(argv: list[str]) -> int:
         gc.enable()
         print(f"whatif: {exc}", file=sys.stderr)
         return EXIT_ERROR
-    missing = not_a_terminal()
+    # A driver chosen by whoever started the app (serve-web's WebDriver talks over pipes) has
+    # no terminal to check.
+    missing = [] if os.environ.get("TEXTUAL_DRIVER") else not_a_terminal()
     if missing:
         gc.enable()
         streams = ", ".join(missing[:-1]) + " and " + missing[-1] if len(missing) > 1 else missing[0]

@@ -22,7 +22,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import asyncssh
 
-from whatif.serve.demo import create_session_dir, remove_session_dir
+from whatif.serve.demo import create_session_dir, first_ended, remove_session_dir
+from whatif.serve.limits import idle_expired
 from whatif.serve.ssh.child import AppChild, TermSize
 from whatif.serve.ssh.gate import TERMINAL_RESET, OutputGate
 
@@ -246,25 +247,12 @@ class DemoSession(asyncssh.SSHServerSession):  # type: ignore[type-arg]
 
     async def _wait_for_end(self) -> str:
         assert self.child is not None
-        waits = {
-            "exited": asyncio.ensure_future(self.child.process.wait()),
-            "disconnected": asyncio.ensure_future(self._gone.wait()),
-            "idle": asyncio.ensure_future(self._idle_expired()),
-            "shutdown": asyncio.ensure_future(self._shutdown.wait()),
-        }
-        try:
-            done, _ = await asyncio.wait(waits.values(), return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            for future in waits.values():
-                future.cancel()
-        return next(name for name, future in waits.items() if future in done)
-
-    async def _idle_expired(self) -> None:
-        timeout_s = self._server.config.idle_timeout_s
-        if timeout_s <= 0:
-            await asyncio.Event().wait()  # never
-        while (remaining_s := self._last_input_s + timeout_s - time.monotonic()) > 0:
-            await asyncio.sleep(remaining_s)
+        return await first_ended({
+            "exited": self.child.process.wait(),
+            "disconnected": self._gone.wait(),
+            "idle": idle_expired(lambda: self._last_input_s, self._server.config.idle_timeout_s),
+            "shutdown": self._shutdown.wait(),
+        })
 
     async def _end(self, reason: str) -> None:
         assert self.child is not None
