@@ -222,16 +222,18 @@ async def test_quit_with_unsaved_changes_asks_first():
     assert app.return_code == 0
 
 
-async def test_open_with_unsaved_changes_asks_before_the_picker():
+async def test_open_with_unsaved_changes_opens_a_new_tab_and_keeps_them():
     app = WhatifApp()
     async with app.run_test(size=SIZE) as pilot:
         await type_into(pilot, "f-cluster-count", "1000")
         await pilot.press("ctrl+o")
         await pilot.pause()
-        assert isinstance(app.screen, ConfirmScreen)
-        await pilot.click("#yes")
+        assert isinstance(app.screen, PresetPicker)  # nothing to discard: no question
+        app.screen.dismiss(default_preset_path())
         await pilot.pause()
-        assert isinstance(app.screen, PresetPicker)
+        first, opened = app.workspace.sessions
+        assert app.session is opened and not opened.dirty
+        assert first.dirty and first.scenario.cluster.count == 1000
 
 
 async def test_save_asks_before_overwriting_an_existing_file(tmp_path, monkeypatch):

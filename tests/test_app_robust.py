@@ -17,7 +17,8 @@ from whatif.tui.app import WhatifApp
 SIZE = (120, 40)
 KEYS = ("ctrl+p", "ctrl+q", "ctrl+o", "ctrl+s", "f2", "ctrl+g", "ctrl+r", "f6", "f1", "ctrl+t", "ctrl+b",
         "ctrl+z", "escape", "escape", "tab", "shift+tab", "enter", "enter", "up", "down", "left", "right",
-        "backspace", "space", "question_mark", "pageup", "pagedown", *"0123456789", *"abcdehlmnqrstxyz.%-")
+        "backspace", "space", "question_mark", "pageup", "pagedown", "ctrl+n", "ctrl+w", "f8", "ctrl+pagedown",
+        *"0123456789", *"abcdehlmnpqrstvxyz.%-")
 
 
 async def _edit_params(pilot, app: WhatifApp) -> float:
@@ -75,11 +76,12 @@ async def test_random_keys_never_crash_and_keep_the_edit(seed, monkeypatch, tmp_
         await pilot.pause(0.3)
         _assert_alive(app)
         # Whatever happened to the edit (typed over, saved, discarded on purpose), unsaved
-        # changes are in the recovery file as they are now.
-        if app.session.dirty:
+        # changes of every tab are in the recovery file as they are now.
+        dirty = app.workspace.dirty_sessions()
+        if dirty:
             [kept] = _recovery_files(app)
             data = tomllib.loads(kept.read_text(encoding="utf-8"))
-            assert data["preset"] == preset_to_dict(app.session.scenario)
+            assert [tab["preset"] for tab in data["tab"]] == [preset_to_dict(s.scenario) for s in dirty]
 
 
 # ------------------------------------------------------------------ recovery

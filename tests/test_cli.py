@@ -108,7 +108,7 @@ def test_help_lists_every_command_and_the_apps_options():
     assert out.returncode == 0 and out.stderr == ""
     listed = {line.split()[0] for line in out.stdout.splitlines() if line.startswith("  ") and line.split()}
     assert set(COMMANDS) | {"serve-ssh"} <= listed
-    assert "whatif [PRESET] [--tour DIR]" in out.stdout and "--tour DIR" in out.stdout
+    assert "whatif [PRESET ...] [--tour DIR]" in out.stdout and "--tour DIR" in out.stdout
     assert "-V, --version" in out.stdout and "exit codes: 0 success" in out.stdout
 
 

@@ -1,7 +1,9 @@
 """The whatif app: input panels on the left, live results on the right.
 
-The App wires screens, bindings and views to one editing session (tui.session.EditSession),
-which holds the scenario, its result, pending edits, errors, baseline, file and tour. Edits
+The App wires screens, bindings and views to the active editing session
+(tui.session.EditSession, `app.session`), which holds the scenario, its result, pending
+edits, errors, baseline, file and tour. Several sessions are open as scenario tabs
+(tui.workspace.Workspace, `app.workspace`); switching tabs shows another session. Edits
 go up as messages (InputPanels.Edited) and become session calls; the session says what
 changed (Change) and the App hands the new data down to the widgets that show it. File
 dialogs and the write policy live in tui.files, the palette's commands in tui.commands.
@@ -29,7 +31,7 @@ from __future__ import annotations
 import importlib
 import os
 import sys
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -42,7 +44,7 @@ from textual.dom import DOMNode
 from textual.command import CommandPalette
 from textual.screen import ModalScreen, Screen
 from textual.widget import Widget
-from textual.widgets import Static, TabbedContent, TabPane, Tabs
+from textual.widgets import Input, Static, TabbedContent, TabPane, Tabs
 
 from whatif.engine.claims import check_claims
 from whatif.engine.errors import WhatifError, did_you_mean
@@ -57,15 +59,18 @@ from whatif.tui.commands import WhatifCommands
 from whatif.tui.files import FileFlows
 from whatif.tui.recovery import RecoveryFile, recovery_dir
 from whatif.tui.session import Change, EditSession
+from whatif.tui.workspace import Workspace
 from whatif.tui.widgets.base import ResultView, ResultViewMounted
 from whatif.tui.widgets.fields import InputPanels
 from whatif.tui.widgets.keybar import KeyBar
 from whatif.tui.widgets.results import DetailTable, Headline, WarningsView, can_explain, set_text
+from whatif.tui.widgets.tabstrip import TabItem, TabStrip
 from whatif.tui.widgets.titlebar import TitleBar
 from whatif.tui.widgets.uncertainty import UncertaintyStrip
 
 if TYPE_CHECKING:
     from whatif.tui.follow import FollowLink
+    from whatif.tui.recovery import Recovered
     from whatif.tui.screens.compare import CompareScreen
 
 # Unsaved edits reach the recovery file this long after the last change (tui.recovery).
@@ -76,8 +81,10 @@ _SURVIVABLE_CALLERS = frozenset({"_flush_next_callbacks", "_tick", "_run"})
 
 # Actions that change the scenario (or what it is compared with): refused while following a
 # presenter (tui.follow), whether from a key, the palette or a button.
+# The tab keys too: a follower's active tab is the one that mirrors the presenter.
 EDITING_ACTIONS = frozenset({"toggle_baseline", "undo", "redo", "revert", "open_preset", "tour_next",
-                             "tour_previous", "goal_seek", "plan", "edit_details"})
+                             "tour_previous", "goal_seek", "plan", "edit_details", "new_tab",
+                             "duplicate_tab", "close_tab", "step_tab"})
 
 MIN_SIZE = (80, 24)  # columns, rows: every panel and dialog fits (snapshot-tested)
 XWIDE_COLUMNS = 150  # from here the input panel widens again (Screen class -xwide)
@@ -126,7 +133,7 @@ class WhatifApp(App):
         Binding("ctrl+y,ctrl+shift+z", "redo", "Redo", id="edit.redo", show=False, tooltip="Redo what undo took back"),
         Binding("f5", "revert", "Revert to saved", id="edit.revert", show=False,
                 tooltip="Drop every change since the preset was opened or saved (undo brings them back)"),
-        Binding("ctrl+o", "open_preset", "Open", id="preset.open"),
+        Binding("ctrl+o", "open_preset", "Open", id="preset.open", tooltip="Open a preset in a new tab"),
         Binding("ctrl+s", "save", "Save", id="preset.save"),
         Binding("f2", "save_as", "Save as", id="preset.save_as"),
         Binding("ctrl+t", "show_toml", "TOML", id="preset.show_toml", show=False),
@@ -137,7 +144,18 @@ class WhatifApp(App):
         Binding("f9", "toggle_tour_notes", "Tour notes", id="tour.notes", show=False,
                 tooltip="Open or close the tour stop's notes"),
         Binding("ctrl+g", "goal_seek", "Goal seek", id="analysis.goal_seek"),
-        Binding("ctrl+r", "compare", "Compare", id="analysis.compare"),
+        Binding("ctrl+r", "compare", "Compare", id="analysis.compare",
+                tooltip="Compare the open tabs side by side (the chip and cooling variants from there: v)"),
+        Binding("ctrl+n", "new_tab", "New tab", id="tabs.new", show=False,
+                tooltip="Open the default preset in a new tab"),
+        Binding("f3", "duplicate_tab", "Duplicate tab", id="tabs.duplicate", show=False,
+                tooltip="Copy this tab (its edits too) into a new one"),
+        # Priority: an input field would take ctrl+w (delete a word). Only while several tabs
+        # are open (check_action), so with one tab the field still gets it.
+        Binding("ctrl+w", "close_tab", "Close tab", id="tabs.close", show=False, priority=True,
+                tooltip="Close this tab (asks first if it has unsaved changes)"),
+        Binding("ctrl+pagedown", "step_tab(1)", "Next tab", id="tabs.next", show=False),
+        Binding("ctrl+pageup", "step_tab(-1)", "Previous tab", id="tabs.previous", show=False),
         Binding("f7", "plan", "Plan", id="analysis.plan", show=False),
         Binding("f6", "export", "Export", id="analysis.export", show=False,
                 tooltip="Export the results as Markdown, CSV or JSON"),
@@ -157,12 +175,18 @@ class WhatifApp(App):
 
     def __init__(self, path: str | Path | None = None, *, tour: Tour | None = None,
                  scenario: Scenario | None = None, session: EditSession | None = None,
+                 more: Sequence[str | Path] = (), placeholder: bool | None = None,
                  relay_env: Mapping[str, str] | None = None) -> None:
         """Open `session`, or a new one on `scenario`, the first stop of `tour` or the preset
-        at `path` (default: the default preset). Raises WhatifError for a preset that does
-        not load (before any screen is drawn). `relay_env`: a presenter relay's variables
-        (engine.presenter; default: this process's environment)."""
+        at `path` (default: the default preset), and the presets at `more` in further tabs.
+        `placeholder`: the first tab is the default preset the user did not ask for (an open
+        replaces it); by default when none of path, scenario, tour or session is given.
+        `relay_env`: a presenter relay's variables (engine.presenter; default: this process's
+        environment). Raises WhatifError for a preset that does not load (before any screen
+        is drawn)."""
         super().__init__()
+        if placeholder is None:
+            placeholder = path is None and scenario is None and tour is None and session is None
         # The user's config: theme, keymap and catalog entries. A bad file is reported once
         # the screen is up; the app then runs on the defaults.
         self.settings = load_settings()
@@ -175,15 +199,24 @@ class WhatifApp(App):
             else:
                 session = EditSession.from_file(path if path is not None else default_preset_path(),
                                                 catalog=catalog)
-        self.session = session
+        self._mounted = False
+        self.workspace = Workspace(session, placeholder=placeholder and not more)
+        self._typed_texts: dict[EditSession, dict[str, str]] = {}  # a tab's invalid texts while away
+        self._shown: EditSession = session                         # the session the panels show
+        self.workspace.on_added(self._watch)
+        self.workspace.subscribe(self._tabs_changed)
+        self._watch(session)
+        for other in more:
+            self.workspace.open(other)
+        self.workspace.activate(0)
+        self._shown = self.workspace.active
         self._settings_problems = self._apply_settings()
-        self.files = FileFlows(self, session)
+        self.files = FileFlows(self, self.workspace)
         self._widgets: dict[str, Widget] = {}
         self._deferred: set[ResultView] = set()
         self._followers_pending = False
         self._claims_view_mounted = False
         self._claims_tab_hidden = False
-        self._mounted = False
         self._tour_notes_open = False
         # Called once the first frame is on screen (tui.launch resumes garbage collection).
         self.after_first_frame: Callable[[], object] | None = None
@@ -192,9 +225,16 @@ class WhatifApp(App):
         self.recovery = RecoveryFile(recovery_dir(self.files.policy.demo))
         self._recovery_timer: object | None = None
         self.unexpected_errors: list[BaseException] = []
-        session.subscribe(self._session_changed)
         self.follow: FollowLink | None = None  # presenter mode (tui.follow), set on mount
         self._relay_env = os.environ if relay_env is None else relay_env
+
+    @property
+    def session(self) -> EditSession:
+        """The active tab's session: what the panels show and every edit goes to."""
+        return self.workspace.active
+
+    def _watch(self, session: EditSession) -> None:
+        session.subscribe(lambda change: self._session_changed(change, session))
 
     # ----------------------------------------------------------------- layout
     def compose(self) -> ComposeResult:
@@ -202,6 +242,7 @@ class WhatifApp(App):
         # first Resize) they restyle every widget again, ~17 % of start-up work.
         self._preset_breakpoints()
         yield TitleBar()
+        yield TabStrip(id="tab-strip")
         yield Static("", id="too-small")
         yield Static("", id="tour-band")
         with Horizontal(id="main"):
@@ -246,6 +287,7 @@ class WhatifApp(App):
         self._mounted = True
         self.query_one("#tour-band").display = self.session.tour is not None
         self._cached("#stale-banner").display = False
+        self._show_tabs()
         self._show_size_notice(*self.size)
         self._set_width_class(self.size.width)
         self._session_changed(Change(result=True, errors=True, title=True, tour=True))
@@ -379,13 +421,19 @@ class WhatifApp(App):
         return panels
 
     # ------------------------------------------------------------ session -> widgets
-    def _session_changed(self, change: Change) -> None:
-        """Hand what changed down to the widgets that show it."""
+    def _session_changed(self, change: Change, source: EditSession | None = None) -> None:
+        """Hand what changed down to the widgets that show it (a tab not shown: its mark
+        in the tab strip)."""
         if not self._mounted:
             return  # not composed yet: on_mount shows everything
-        if change.title and self._recovery_timer is None:
-            self._recovery_timer = self.set_timer(RECOVERY_DELAY_S, self._write_recovery)
+        if change.title:
+            self._schedule_recovery()
+            self._show_tabs()
+        if change.result and not self._on_main_screen():
+            self._refresh_compare()
         session = self.session
+        if source is not None and source is not session:
+            return
         if change.fields:
             self.panels.show_values(session.scenario)
         if change.result:
@@ -397,6 +445,79 @@ class WhatifApp(App):
         if change.tour:
             self._show_tour_band()
             self.refresh_bindings()
+
+    def _schedule_recovery(self) -> None:
+        if self._recovery_timer is None:
+            self._recovery_timer = self.set_timer(RECOVERY_DELAY_S, self._write_recovery)
+
+    # ------------------------------------------------------------ tabs
+    def _tabs_changed(self) -> None:
+        """A tab was added, closed, switched to or pinned: show the active one if it is
+        another (its result as it is: nothing is recomputed)."""
+        if not self._mounted:
+            return
+        alive = set(self.workspace.sessions)
+        self._typed_texts = {s: t for s, t in self._typed_texts.items() if s in alive}
+        self._schedule_recovery()  # a closed tab's edits leave the recovery file
+        session = self.session
+        if session is not self._shown:
+            if self._shown in alive:  # invalid text typed there: shown again on return
+                self._typed_texts[self._shown] = self.panels.texts(self._shown.pending)
+            self._shown = session
+            self.panels.show_values(session.scenario)
+            self.panels.show_texts(self._typed_texts.pop(session, {}))
+            focused = self.screen_stack[0].focused
+            if isinstance(focused, Input) and self.panels in focused.ancestors:
+                focused.select_all()  # typing replaces this tab's value, as after focusing it
+            self.query_one("#tour-band").display = session.tour is not None
+            self._session_changed(Change(result=True, errors=True, title=True, tour=True))  # bindings too
+        self._show_tabs()
+
+    def _refresh_compare(self) -> None:
+        """A tab changed under the compare view (ctrl+z there): show its new result."""
+        from whatif.tui.screens.compare_tabs import TabsCompareScreen
+
+        if isinstance(self.screen, TabsCompareScreen):
+            self.screen.rebuild()
+
+    def _show_tabs(self) -> None:
+        ws = self.workspace
+        strip = self._cached("#tab-strip")
+        assert isinstance(strip, TabStrip)
+        if strip.display != (len(ws) > 1):  # set only on a change: called on every keystroke
+            strip.display = len(ws) > 1
+        if len(ws) > 1:
+            strip.show([TabItem(label, s.dirty, i == ws.active_index, s is ws.pinned)
+                        for i, (s, label) in enumerate(zip(ws.sessions, ws.short_labels()))],
+                       "^PgDn next · ^r compare")
+
+    @on(TabStrip.Selected)
+    def _tab_clicked(self, event: TabStrip.Selected) -> None:
+        event.stop()
+        self.workspace.activate(event.index)
+
+    def action_new_tab(self) -> None:
+        try:
+            self.workspace.new()
+        except WhatifError as exc:
+            self.notify(str(exc), title="Cannot open the default preset", severity="error", timeout=8)
+
+    def action_duplicate_tab(self) -> None:
+        self.workspace.duplicate()
+        self.notify("A copy of the tab; its changes are unsaved until you save it under a name (F2)", timeout=4)
+
+    def action_close_tab(self) -> None:
+        session = self.session
+        self.files.when_saved(lambda: self.workspace.close(self.workspace.index(session)),
+                              "Close this tab and discard its unsaved changes?")
+
+    def action_step_tab(self, by: int) -> None:
+        self.workspace.step(by)
+
+    def _on_main_screen(self) -> bool:
+        """The main screen is shown, perhaps under the palette (whose entries run there)."""
+        screens = [s for s in self.screen_stack if not isinstance(s, CommandPalette)]
+        return bool(screens) and len(screens) == 1
 
     @on(InputPanels.Edited)
     def _edited(self, event: InputPanels.Edited) -> None:
@@ -575,7 +696,7 @@ class WhatifApp(App):
             self.notify("Nothing to redo", timeout=2)
 
     async def action_quit(self) -> None:
-        self.files.when_saved(self._quit, "Quit and discard unsaved changes?")
+        self.files.when_saved(self._quit, "Quit and discard unsaved changes?", every_tab=True)
 
     def _quit(self) -> None:
         """A clean end (saved, or the user chose to discard): nothing left to recover."""
@@ -587,8 +708,9 @@ class WhatifApp(App):
         """Unsaved edits to the recovery file; none: no file (called debounced)."""
         self._recovery_timer = None
         try:
-            if self.session.dirty:
-                self.recovery.write(self.session)
+            dirty = self.workspace.dirty_sessions()
+            if dirty:
+                self.recovery.write(dirty)
             else:
                 self.recovery.remove()
         except WhatifError as exc:
@@ -617,26 +739,46 @@ class WhatifApp(App):
         while paths:
             path = paths.pop(0)
             try:
-                found = recovery.read(path)
+                tabs = recovery.read(path)
             except WhatifError as exc:
                 self.notify(f"{exc}; left as it is", title="Recovery file", severity="warning", timeout=8)
                 continue
 
-            def answer(restore: bool | None, found: recovery.Recovered = found) -> None:
+            def answer(restore: bool | None, path: Path = path, tabs: list[recovery.Recovered] = tabs) -> None:
                 if restore:
-                    try:
-                        self.session.recover(found.scenario, found.source, found.pending)
-                    except WhatifError as exc:
-                        self.notify(f"{exc}; left as it is", title="Not restored", severity="error", timeout=8)
-                        return
-                    self.notify(f"Restored unsaved edits to {found.label}; save them with ctrl+s", timeout=6)
-                    recovery.discard(found.path)  # now ours: the debounced write keeps them
+                    restored = self._restore(tabs)
+                    if restored < len(tabs):  # one did not load: the file stays for the next start
+                        self.notify(f"{len(tabs) - restored} of {len(tabs)} not restored; they stay in {path}",
+                                    title="Recovery file", severity="warning", timeout=10)
+                        if not restored:
+                            return
+                    else:
+                        recovery.discard(path)  # now ours: the debounced write keeps them
                 elif restore is False:
-                    recovery.discard(found.path)
+                    recovery.discard(path)
                 if restore is not None or paths:
                     self._offer_recovery(paths)
-            self.push_screen(RecoverScreen(found.label), answer)
+            self.push_screen(RecoverScreen(", ".join(t.label for t in tabs)), answer)
             return
+
+    def _restore(self, tabs: list[Recovered]) -> int:
+        """Each recovered scenario in a tab of its own (the untouched start tab gives way
+        to the first, which is shown); how many were restored."""
+        restored: list[tuple[EditSession, str]] = []
+        for found in tabs:
+            try:
+                session = EditSession(found.scenario, found.source, catalog=self.session.catalog)
+            except WhatifError as exc:
+                self.notify(f"{exc}; left as it is", title="Not restored", severity="error", timeout=8)
+                continue
+            self.workspace.add(session)
+            session.recover(found.scenario, found.source, found.pending)
+            restored.append((session, found.label))
+        if restored:
+            self.workspace.activate(self.workspace.index(restored[0][0]))
+            self.notify(f"Restored unsaved edits to {', '.join(label for _, label in restored)}; "
+                        "save them with ctrl+s", timeout=6)
+        return len(restored)
 
     def _unexpected(self, error: BaseException) -> None:
         """An exception our code did not expect: back up the edits, say so, keep running."""
@@ -656,8 +798,9 @@ class WhatifApp(App):
     def _backup_now(self) -> str:
         """Write the recovery file at once; what to tell the user about their edits."""
         try:
-            if self.session.dirty:
-                return f"Your unsaved edits are kept in {self.recovery.write(self.session)}."
+            dirty = self.workspace.dirty_sessions()
+            if dirty:
+                return f"Your unsaved edits are kept in {self.recovery.write(dirty)}."
             return "You have no unsaved edits."
         except Exception as exc:  # noqa: BLE001 - reporting, not handling
             return f"Your unsaved edits could not be backed up ({exc}): save them now."
@@ -757,10 +900,10 @@ class WhatifApp(App):
         self.push_screen(PlanScreen(self.session.result), apply)
 
     def action_compare(self) -> None:
-        from whatif.tui.screens.compare import CompareScreen
+        """The open tabs side by side (their chip and cooling variants from there)."""
+        from whatif.tui.screens.compare_tabs import TabsCompareScreen
 
-        scenario = self.session.scenario
-        self.push_screen(CompareScreen([(scenario.name or "Current", scenario)], self.session.catalog))
+        self.push_screen(TabsCompareScreen(self.workspace))
 
     def on_compare_screen_add_current(self, event: CompareScreen.AddCurrent) -> None:
         scenario = self.session.scenario
@@ -836,6 +979,12 @@ class WhatifApp(App):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "toggle_follow":
             return self.follow is not None and self.follow.role == "follower"
+        if action in ("close_tab", "step_tab"):
+            # Not under a dialog (its answer belongs to the tab it was opened on); one tab:
+            # the key goes on to the focused field.
+            return len(self.workspace) > 1 and self._on_main_screen()
+        if action in ("new_tab", "duplicate_tab"):
+            return self._on_main_screen()
         if action == "toggle_tour_notes":
             return self.session.tour is not None
         if action in ("tour_next", "tour_previous"):
@@ -865,6 +1014,13 @@ class WhatifApp(App):
         """The app's bindings worth a palette entry (not the second keys of an action)."""
         return [b for b in self.BINDINGS if isinstance(b, Binding) and b.id and not b.id.endswith("_key")
                 and self.check_action(b.action, ()) is not False]
+
+    def palette_tabs(self) -> list[str]:
+        """The open tabs' names, when there is more than one to go to."""
+        return self.workspace.short_labels() if len(self.workspace) > 1 else []
+
+    def go_to_tab(self, index: int) -> None:
+        self.workspace.activate(index)
 
     def palette_chips(self) -> list[tuple[str, str]]:
         return [(key, chip.name) for key, chip in sorted(self.session.catalog.chips.items())]

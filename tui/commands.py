@@ -1,5 +1,5 @@
-"""The command palette's whatif commands (ctrl+p): every action, every explainable
-number, every chip, and "go to field" for every input.
+"""The command palette's whatif commands (ctrl+p): every action, every open tab, every
+explainable number, every chip, and "go to field" for every input.
 
 A Textual command Provider: it asks the app (through `CommandHost`) to act and holds no
 state of its own.
@@ -23,6 +23,8 @@ class CommandHost(Protocol):
 
     def palette_bindings(self) -> list[Binding]: ...
     def palette_chips(self) -> list[tuple[str, str]]: ...
+    def palette_tabs(self) -> list[str]: ...
+    def go_to_tab(self, index: int) -> None: ...
     def run_action(self, action: str) -> Any: ...
     def action_explain(self, name: str) -> None: ...
     def set_input(self, key: str, value: Any) -> None: ...
@@ -41,6 +43,8 @@ class WhatifCommands(Provider):
         for name in explainable():
             label = QUANTITIES[name].label if name in QUANTITIES else name
             yield f"Explain {label}", lambda n=name: host.action_explain(n), f"how {name} is computed"
+        for index, label in enumerate(host.palette_tabs()):
+            yield f"Tab {index + 1}: {label}", lambda i=index: host.go_to_tab(i), "switch to this scenario tab"
         for key, chip_name in host.palette_chips():
             yield f"Chip: {chip_name}", lambda k=key: host.set_input("cluster.chip", k), f"set cluster.chip = {key}"
         for spec in INPUTS:

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from whatif.engine.analysis.uncertainty import MonteCarlo
     from whatif.engine.evaluate import Result
     from whatif.tui.session import EditSession
+    from whatif.tui.workspace import Workspace
 
 def demo_mode() -> bool:
     """Set by the servers: write only inside the per-session folder."""
@@ -118,21 +119,32 @@ def _slug(name: str) -> str:
 class FileFlows:
     """The app's file dialogs, chained: guard unsaved changes, ask, confirm, write, report."""
 
-    def __init__(self, app: App, session: EditSession, policy: WritePolicy | None = None) -> None:
+    def __init__(self, app: App, workspace: Workspace, policy: WritePolicy | None = None) -> None:
         self.app = app
-        self.session = session
+        self.workspace = workspace
         self.policy = policy or WritePolicy()
+
+    @property
+    def session(self) -> EditSession:
+        """The active tab's session: the one saved, exported or guarded."""
+        return self.workspace.active
 
     def _error(self, message: str, title: str) -> None:
         self.app.notify(message, title=title, severity="error", timeout=8)
 
-    def when_saved(self, then: Callable[[], object], question: str = "Discard unsaved changes?") -> None:
-        """Run `then` now, or after the user agrees to drop unsaved changes."""
-        if not self.session.dirty:
+    def when_saved(self, then: Callable[[], object], question: str = "Discard unsaved changes?", *,
+                   every_tab: bool = False) -> None:
+        """Run `then` now, or after the user agrees to drop the unsaved changes of the
+        active tab (of any tab with `every_tab`: the question names those tabs)."""
+        dirty = self.workspace.dirty_sessions() if every_tab else [self.session] if self.session.dirty else []
+        if not dirty:
             then()
             return
         from whatif.tui.screens.dialogs import ConfirmScreen
 
+        if every_tab and len(self.workspace) > 1:
+            names = ", ".join(self.workspace.label(self.workspace.index(s)) for s in dirty)
+            question = f"Unsaved changes in {len(dirty)} tab{'s' * (len(dirty) > 1)} ({names}).\n{question}"
         self.app.push_screen(ConfirmScreen(question, yes="Discard", no="Keep editing"),
                              lambda discard: discard and then())
 
@@ -151,15 +163,17 @@ class FileFlows:
 
     # ------------------------------------------------------------------ presets
     def open(self) -> None:
+        """Pick a preset and open it in a new tab (nothing unsaved is at stake: the other
+        tabs stay as they are)."""
         from whatif.tui.screens.dialogs import PresetPicker
 
-        self.when_saved(lambda: self.app.push_screen(PresetPicker(preset_groups()), self.open_path))
+        self.app.push_screen(PresetPicker(preset_groups()), self.open_path)
 
     def open_path(self, path: Path | None) -> None:
         if path is None:
             return
         try:
-            self.session.open(path)
+            self.workspace.open(path)
         except WhatifError as exc:
             self._error(str(exc), "Cannot open preset")
 

@@ -34,6 +34,7 @@ from whatif.engine.presenter import (MAX_MESSAGE_BYTES, PRESENTER_NAME_ENV, RELA
 if TYPE_CHECKING:
     from whatif.tui.files import FileFlows
     from whatif.tui.session import Change, EditSession
+    from whatif.tui.workspace import Workspace
 
 Mode = Literal["presenting", "following", "branched"]
 BRANCH_KEY = "F8"  # shown in messages; the binding is follow.branch in tui/app.py
@@ -42,7 +43,8 @@ BRANCH_KEY = "F8"  # shown in messages; the binding is follow.branch in tui/app.
 class FollowHost(Protocol):
     """What the link needs of the app (tui.app.WhatifApp), besides Textual's query, watch and notify."""
 
-    session: EditSession
+    session: EditSession  # the active tab's
+    workspace: Workspace
     files: FileFlows
 
     def follow_changed(self) -> None: ...  # repaint the status and title lines and the keys
@@ -81,7 +83,12 @@ class FollowLink:
     # ------------------------------------------------------------ lifecycle
     def start(self) -> None:
         """Connect (on the app's loop), once the app is mounted."""
-        self.app.session.subscribe(self._session_changed)
+        # Every tab's changes, and a switch of tabs: the presenter shows the active tab.
+        workspace = self.app.workspace
+        for session in workspace.sessions:
+            session.subscribe(self._session_changed)
+        workspace.on_added(lambda session: session.subscribe(self._session_changed))
+        workspace.subscribe(self._tabs_changed)
         try:
             tabs = self.app.query_one("#tabs", TabbedContent)
         except NoMatches:
@@ -124,6 +131,10 @@ class FollowLink:
     # ------------------------------------------------------------ presenter
     def _session_changed(self, change: Change) -> None:
         if self.role == "presenter" and (change.result or change.baseline or change.tour):
+            self._changed.set()
+
+    def _tabs_changed(self) -> None:
+        if self.role == "presenter":
             self._changed.set()
 
     def _view_changed(self, _active: str) -> None:

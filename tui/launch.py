@@ -1,4 +1,5 @@
-"""Open the app: `whatif` (default preset), `whatif FILE.toml`, `whatif --tour DIR`."""
+"""Open the app: `whatif` (default preset), `whatif FILE.toml [MORE.toml ...]` (each in a tab),
+`whatif --tour DIR`."""
 
 from __future__ import annotations
 
@@ -21,8 +22,8 @@ class _Parser(argparse.ArgumentParser):
 
 def add_arguments(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
     """The app's own arguments (also listed by `whatif --help`)."""
-    parser.add_argument("preset", metavar="PRESET", nargs="?",
-                        help="preset TOML file to open (default: the shipped default.toml)")
+    parser.add_argument("preset", metavar="PRESET", nargs="*",
+                        help="preset TOML files to open, each in a tab (default: the shipped default.toml)")
     parser.add_argument("--tour", metavar="DIR", help="step through the presets of a tour folder")
 
 
@@ -51,7 +52,7 @@ def _isatty(stream) -> bool:
 
 def launch(argv: list[str]) -> int:
     args = _parser().parse_args(argv)
-    if args.preset == "-":
+    if "-" in args.preset:
         print("whatif: the app cannot read its preset from standard input (it needs the terminal there); "
               "save it to a file and run 'whatif FILE.toml', or use 'whatif eval -'", file=sys.stderr)
         return EXIT_ERROR
@@ -67,13 +68,16 @@ def launch(argv: list[str]) -> int:
     # into a file or pipe and wait for keys that never come.
     try:
         tour = scenario = path = None
+        more: list[str] = []
         if args.tour:
             from whatif.engine.tours import load_tour
             tour = load_tour(args.tour)  # the app opens its first stop
         else:
             from whatif.engine.presets import default_preset_path, load_preset
-            path = args.preset or default_preset_path()
+            path, *more = args.preset or [default_preset_path()]
             scenario = load_preset(path)
+            for other in more:  # every problem before the terminal is taken over
+                load_preset(other)
     except WhatifError as exc:
         gc.enable()
         print(f"whatif: {exc}", file=sys.stderr)
@@ -90,7 +94,7 @@ def launch(argv: list[str]) -> int:
         return EXIT_ERROR
     try:
         from whatif.tui.app import WhatifApp
-        app = WhatifApp(path, tour=tour, scenario=scenario)
+        app = WhatifApp(path, tour=tour, scenario=scenario, more=more, placeholder=not args.preset and not args.tour)
     except WhatifError as exc:
         gc.enable()
         print(f"whatif: {exc}", file=sys.stderr)

@@ -11,14 +11,18 @@ The folder is the user's state folder (engine.settings.state_dir(), Linux
 ~/.local/state/whatif/recovery); in a demo session (WHATIF_DEMO=1) it is `.recovery` in the
 session's own folder (the user preset folder), where a visitor's app may write.
 
-The file is TOML: a `[recovery]` table (the preset's path, pending invalid edits as typed,
-the time) and the scenario as a preset in `[preset]`. Imports nothing of Textual.
+With several tabs open, one file holds every tab with unsaved changes. It is TOML: a
+`[recovery]` table (the time, the pid) and one `[[tab]]` per such tab with the preset's path
+(`source`), pending invalid edits as typed (`pending`) and the scenario as a preset in
+`[tab.preset]`. A file from before tabs (the first tab's fields in `[recovery]`, its
+scenario in `[preset]`) still reads. Imports nothing of Textual.
 """
 
 from __future__ import annotations
 
 import os
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -86,20 +90,26 @@ class RecoveryFile:
                 pass
         self._lock_fd = fd
 
-    def write(self, session: EditSession) -> Path:
-        """Save the session's scenario and pending edits. Raises WhatifError on failure."""
+    def write(self, sessions: Sequence[EditSession]) -> Path:
+        """Save every session's scenario and pending edits (the tabs with unsaved changes).
+        Raises WhatifError on failure."""
         import tomli_w
 
         from whatif.engine.atomic import write_atomic
         from whatif.engine.presets import preset_to_dict
 
         meta: dict[str, Any] = {"saved_at": time.strftime("%Y-%m-%d %H:%M:%S"), "pid": os.getpid()}
-        if session.path is not None:
-            meta["source"] = str(session.path)
-        pending = {k: v for k, v in session.pending.items() if isinstance(v, str | int | float)}
-        if pending:
-            meta["pending"] = pending
-        text = tomli_w.dumps({"recovery": meta, "preset": preset_to_dict(session.scenario)})
+        tabs = []
+        for session in sessions:
+            tab: dict[str, Any] = {}
+            if session.path is not None:
+                tab["source"] = str(session.path)
+            pending = {k: v for k, v in session.pending.items() if isinstance(v, str | int | float)}
+            if pending:
+                tab["pending"] = pending
+            tab["preset"] = preset_to_dict(session.scenario)
+            tabs.append(tab)
+        text = tomli_w.dumps({"recovery": meta, "tab": tabs})
         try:
             self._lock()
         except OSError as exc:
@@ -168,20 +178,27 @@ def _owner_alive(path: Path) -> bool:
     return True
 
 
-def read(path: Path) -> Recovered:
-    """The recovery file at `path`. Raises WhatifError naming it if it does not load."""
+def read(path: Path) -> list[Recovered]:
+    """The tabs kept in the recovery file at `path`. Raises WhatifError naming it if it
+    does not load."""
     from whatif.engine.presets import preset_from_dict
     from whatif.engine.safeio import loads_toml, read_user_text
 
     data = loads_toml(read_user_text(path), str(path))
-    meta, preset = data.get("recovery"), data.get("preset")
-    if not isinstance(meta, dict) or not isinstance(preset, dict):
-        raise WhatifError("not a whatif recovery file ([recovery] and [preset] expected)", path=str(path))
-    scenario = preset_from_dict(preset, str(path))
-    source = meta.get("source")
-    pending = meta.get("pending")
-    return Recovered(path, scenario, Path(source) if isinstance(source, str) else None,
-                     dict(pending) if isinstance(pending, dict) else {}, str(meta.get("saved_at", "")))
+    meta = data.get("recovery")
+    tabs = data.get("tab") if "tab" in data else [{**(meta if isinstance(meta, dict) else {}),
+                                                  "preset": data.get("preset")}]
+    if not isinstance(meta, dict) or not isinstance(tabs, list) or not tabs \
+            or not all(isinstance(t, dict) and isinstance(t.get("preset"), dict) for t in tabs):
+        raise WhatifError("not a whatif recovery file ([recovery] and [[tab]] with a preset expected)",
+                          path=str(path))
+    found = []
+    for tab in tabs:
+        source, pending = tab.get("source"), tab.get("pending")
+        found.append(Recovered(path, preset_from_dict(tab["preset"], str(path)),
+                               Path(source) if isinstance(source, str) else None,
+                               dict(pending) if isinstance(pending, dict) else {}, str(meta.get("saved_at", ""))))
+    return found
 
 
 def discard(path: Path) -> None:

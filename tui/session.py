@@ -62,7 +62,7 @@ class EditSession:
         self.baseline: Result | None = None
         self.pending: dict[str, Any] = {}     # edits the engine has not accepted (yet)
         self.errors: dict[str, str] = {}      # key -> why its pending edit is not accepted
-        self._saved = scenario                # what the file holds
+        self._saved: Scenario | None = scenario   # what the file holds (None: no file holds it)
         self._undo: list[_Snapshot] = []
         self._redo: list[_Snapshot] = []
         self._subscribers: list[Callable[[Change], object]] = []
@@ -78,6 +78,18 @@ class EditSession:
     def for_tour(cls, tour: Tour, *, catalog: Catalog | None = None) -> EditSession:
         first = tour.stops[0].path
         return cls(load_preset(first), first, tour=tour, catalog=catalog)
+
+    def copy(self) -> EditSession:
+        """A new session on this one's scenario (a duplicated tab): same edits, pending
+        edits and baseline, no file and a fresh history. Unsaved here means unsaved there:
+        it is dirty against the same saved scenario, so closing the original loses nothing."""
+        twin = EditSession(self.scenario, None, catalog=self.catalog)
+        twin.result = self.result  # already evaluated: a copy recomputes nothing
+        twin._saved = self._saved
+        twin.baseline = self.baseline
+        twin.pending = dict(self.pending)
+        twin.errors = dict(self.errors)
+        return twin
 
     # ------------------------------------------------------------------ state
     @property
@@ -217,7 +229,7 @@ class EditSession:
 
     def revert(self) -> bool:
         """Back to the scenario as last opened or saved (undoable); False if nothing changed."""
-        if not self.dirty:
+        if not self.dirty or self._saved is None:
             return False
         self._remember()
         self.scenario, self.result = self._saved, evaluate(self._saved, self.catalog)
@@ -276,9 +288,9 @@ class EditSession:
         as it is on disk now. Raises WhatifError (nothing changes) if the engine rejects it."""
         self.load(scenario, source)
         try:
-            self._saved_dump = load_preset(source).model_dump() if source is not None else {}
+            self._saved = load_preset(source) if source is not None else None
         except WhatifError:
-            self._saved_dump = {}  # the file is gone or broken: everything here is unsaved
+            self._saved = None  # the file is gone or broken: everything here is unsaved
         for key, value in (pending or {}).items():
             if key in BY_KEY:
                 self.pending[key] = value

@@ -19,7 +19,7 @@ OTHER_COMMANDS: dict[str, str] = {
 TOP_OPTIONS = ("-h", "--help", "-V", "--version")
 APP_OPTIONS = ("--tour",)
 
-USAGE = """whatif [PRESET] [--tour DIR]       open the app
+USAGE = """whatif [PRESET ...] [--tour DIR]   open the app (each preset in a tab)
        whatif COMMAND [ARGS ...]         a headless command (whatif COMMAND --help)
        whatif -h | --help | -V | --version"""
 

@@ -39,23 +39,31 @@ class Column:
 class Comparison:
     columns: list[Column]
     outputs: tuple[str, ...] = NUMERIC_OUTPUTS
+    reference: int = 0        # the column deltas are measured against (the app's pinned tab)
 
     @property
     def first(self) -> Column:
         return self.columns[0]
 
+    def with_reference_first(self) -> Comparison:
+        """The same columns with the reference moved to the front (exports measure against
+        their first column)."""
+        order = [self.reference, *(i for i in range(len(self.columns)) if i != self.reference)]
+        return Comparison([self.columns[i] for i in order], self.outputs)
+
     def value(self, column: int, output: str) -> float:
         return self.columns[column].result.values[output]
 
     def delta(self, column: int, output: str) -> float:
-        """Raw difference against the first column (NaN where either is unavailable)."""
-        return self.value(column, output) - self.value(0, output)
+        """Raw difference against the reference column (NaN where either is unavailable)."""
+        return self.value(column, output) - self.value(self.reference, output)
 
     def delta_text(self, column: int, output: str) -> str:
-        """'-48.0 days, -56.0 %' against the first column; 'same' if equal, '' for the first."""
-        if column == 0:
+        """'-48.0 days, -56.0 %' against the reference column; 'same' if equal, '' for the
+        reference itself."""
+        if column == self.reference:
             return ""
-        new, old = self.value(column, output), self.value(0, output)
+        new, old = self.value(column, output), self.value(self.reference, output)
         if new == old:
             return "same"
         text = fmt_delta(output, new, old)

@@ -38,6 +38,11 @@ TIPS = (
                "closes."),
     ("Move", "Tab / shift+Tab go through the panels in order; Enter on a collapsed section opens it."),
     ("Tour", "With --tour: PgDn / PgUp go to the next / previous stop (asks first if you edited it)."),
+    ("Tabs", "ctrl+o opens a preset in a new tab, ctrl+n the default one, F3 copies this tab; each keeps "
+             "its own edits, undo and file (● unsaved). ctrl+PgDn / ctrl+PgUp switch, ctrl+w closes "
+             "(asks if unsaved); ctrl+p 'tab' goes to one by number. `whatif a.toml b.toml` opens both."),
+    ("Compare", "ctrl+r: a column per tab, deltas against the first or the one pinned with p; left / "
+                "right select a tab (more scroll in), Enter edits it, v varies its chip and cooling."),
 )
 
 

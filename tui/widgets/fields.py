@@ -8,6 +8,7 @@ PickerField.Changed); the app hands them to the editing session, which validates
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from typing import Any
 
 from rich.text import Text
@@ -461,6 +462,20 @@ class InputPanels(Vertical):
             with widget.prevent(Input.Changed):
                 widget.value = format_value(value)
                 widget.cursor_position = len(widget.value)
+
+    def texts(self, keys: Iterable[str]) -> dict[str, str]:
+        """What is typed in the text fields of `keys` (a tab's invalid edits, kept while
+        another tab is shown)."""
+        editors = {key: self.editor(key) for key in keys}
+        return {key: e.value for key, e in editors.items() if isinstance(e, Input)}
+
+    def show_texts(self, texts: dict[str, str]) -> None:
+        """Put typed texts back (see `texts`), without editing anything again."""
+        for key, text in texts.items():
+            widget = self.editor(key)
+            if isinstance(widget, Input):
+                with widget.prevent(Input.Changed):
+                    widget.value = text
 
     def show_hints(self, result: Result) -> None:
         """What an empty field means: the value the model uses and where it comes from."""
