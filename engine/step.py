@@ -194,7 +194,25 @@ def _step_model(x: Mapping[str, ArrayLike]) -> dict[str, np.ndarray]:
         a = np.asarray(v, dtype=float)
         return a.reshape(a.shape + (1, 1)) if a.ndim else float(a)
 
-    n, big_n, active = col("count"), col("params_b") * 1e9, col("active_params_b") * 1e9
+    zero_opts = sorted(set(_ZERO) | set(_pins(x, "zero_stage_in")))
+    combos = [(r, z) for r in (0.0, 1.0, 2.0) for z in zero_opts]
+    rc_all = np.array([r for r, _ in combos])
+    zero_all = np.array([z for _, z in combos])
+    choice = None
+    if choice is None:
+        tp, pp, mb, ep, ci, ki = _reference_choice(col, tp, pp, mb, ep, shape, rc_all, zero_all)
+    else:
+        ci, ki = choice
+    return _outputs(col, tp, pp, mb, ep, ci, ki, rc_all, zero_all, shape)
+
+
+def _constants(col, tp, pp, mb, ep) -> dict:
+    """What a candidate layout (tp, pp, mb, ep) costs per unit of work, independent of the chip
+    count (docs/model.md §16.2): the per-layer terms per token of batch / used chips (`*_u`)
+    or per layer x micro-batch visit (`*_v`), the point-to-point per micro-batch, memory
+    terms. The chip count enters only through dp (_terms); the fast search computes these
+    once per distinct scenario and reuses them at every count of a sweep or a plan."""
+    big_n, active = col("params_b") * 1e9, col("active_params_b") * 1e9
     layers, h, heads, kv = col("layers"), col("hidden"), col("heads"), col("kv_heads")
     f, vocab, seq, experts, top_k = col("ffn"), col("vocab"), col("seq_len"), col("experts"), col("top_k")
     gated = col("gated")
@@ -211,42 +229,13 @@ def _step_model(x: Mapping[str, ArrayLike]) -> dict[str, np.ndarray]:
     latency = col("step_collective_latency_us") * 1e-6
     vmax = col("step_max_virtual_stages")
 
-    # A layout uses whole replicas of tp x pp chips: dp = floor(count / (tp x pp)), and the
-    # chips left over (16,385 on a tp 8 x pp 16 layout leaves one) idle, paid for but doing
-    # nothing, as a real job would leave them. Drop candidates no row can use (deeper than
-    # the model, heads not divisible, a pin excludes them): the search then runs on fewer.
-    dp = np.floor(n / (tp * pp) + 1e-9)
-    keep = (dp >= 1) & (pp <= layers) & (np.mod(heads, tp) == 0)
-    for name, cand in (("tp_in", tp), ("pp_in", pp), ("micro_batch_in", mb), ("ep_in", ep)):
-        pin = col(name)
-        keep = keep & (np.isnan(pin) | (np.abs(cand - pin) < 1e-9))
-    keep = np.broadcast_to(keep, np.broadcast_shapes(keep.shape, shape + (tp.shape[0], 1)))
-    used = np.any(keep.reshape(-1, tp.shape[0]), axis=0)
-    if used.any() and not used.all():
-        tp, pp, mb, ep = tp[used], pp[used], mb[used], ep[used]
-
-    # Layout arithmetic on the (C, 1) candidates.
-    dp = np.floor(n / (tp * pp) + 1e-9)
-    used = tp * pp * dp  # chips doing steps; n - used idle
     stage_layers = np.ceil(layers / pp)
     imbalance = stage_layers * pp / layers
     moe = experts > 1.0
     law = col("batch_law_coefficient") * col("flops") ** col("batch_law_exponent")
-    batch_auto = np.maximum(np.minimum(law, col("batch_tokens_max")), 1.0)
-    batch_auto = np.maximum(np.round(batch_auto / seq) * seq, dp * mb * seq)
-    batch_in = col("global_batch_tokens_in")
-    batch = np.where(np.isnan(batch_in), batch_auto, batch_in)
-    micro = batch / (seq * dp * mb)  # micro-batches per replica per step
-
-    valid = (dp >= 1) & (pp <= layers) & (micro >= 1.0 - 1e-9)
-    valid = valid & ((tp <= np.maximum(domain, 1.0)) | ~np.isnan(col("tp_in")))
-    valid = valid & (np.where(moe, (np.mod(dp, ep) == 0) & (np.mod(experts, ep) == 0), ep == 1))
-    valid = valid & (np.mod(heads, tp) == 0)
-    pinned = True  # candidates agreeing with every pin, whether or not they are valid
-    for name, cand in (("tp_in", tp), ("pp_in", pp), ("micro_batch_in", mb), ("ep_in", ep), ("dp_in", dp)):
-        pin = col(name)
-        pinned = pinned & (np.isnan(pin) | (np.abs(cand - pin) < 1e-9))
-    valid = valid & pinned
+    batch_law = np.round(np.maximum(np.minimum(law, col("batch_tokens_max")), 1.0) / seq) * seq
+    valid = (pp <= layers) & ((tp <= np.maximum(domain, 1.0)) | ~np.isnan(col("tp_in")))
+    valid = valid & np.where(moe, np.mod(experts, ep) == 0, ep == 1) & (np.mod(heads, tp) == 0)
 
     # Parameters: MoE experts from total vs active (inactive = (E - k) / E of the experts).
     expert_params = np.where(moe, np.clip((big_n - active) * experts / np.maximum(experts - top_k, 1.0), 0.0, big_n),
@@ -270,21 +259,14 @@ def _step_model(x: Mapping[str, ArrayLike]) -> dict[str, np.ndarray]:
     share_exp = np.minimum(expert_active / active, 1.0 - share_proj)
     spf = share_proj * spf_proj + share_exp * np.where(moe, spf_exp, 0.0) + (1 - share_proj - share_exp) * spf_mlp
 
-    # Per-step seconds per chip of the per-layer terms (before recompute and imbalance).
-    model_flops = 6.0 * active * batch / used
-    ideal = model_flops / peak
-    matmul = model_flops * spf
+    # Seconds per token of batch / used chips of the per-layer terms (before recompute and imbalance).
     flash = col("flash_attention") > 0.5
     causal = np.where(flash, col("step_attention_causal"), 1.0)  # unfused kernels compute the whole score matrix
-    attention = 12.0 * layers * seq * h * causal * batch / used / (peak * attn_eff)
     scores = np.where(flash, 0.0, col("step_score_passes") * heads * seq)  # materialised scores, elements
-    memory = (elem_passes * h + scores) * 2.0 * layers * batch / used / hbm_bw
-    scores_time = scores * 2.0 * layers * batch / used / hbm_bw
-    steps_ml = stage_layers * micro  # layer x micro-batch visits per step on one chip
-    overhead = layer_us * 1e-6 * steps_ml
+    # Seconds per layer x micro-batch visit: launch overhead, TP collectives, expert all-to-all.
     act_bytes = tokens_mb * h * 2.0
     tp_bw = np.where(tp <= domain, up_bw, out_bw) * coll_eff
-    tp_comm = np.where(tp > 1, steps_ml * 8.0 * ((tp - 1) / tp * act_bytes / tp_bw + latency), 0.0)
+    tp_v = np.where(tp > 1, 8.0 * ((tp - 1) / tp * act_bytes / tp_bw + latency), 0.0)
     # Expert all-to-all: each token goes to top_k experts spread over the ep group. Inside
     # one scale-up domain at its bandwidth; across domains a token crosses the scale-out
     # network once per distinct remote domain it is routed to (expected over uniform routing).
@@ -293,30 +275,76 @@ def _step_model(x: Mapping[str, ArrayLike]) -> dict[str, np.ndarray]:
     domains = np.maximum(ep * tp / domain, 1.0)
     remote = np.where(domains > 1, domains * (1 - (1 - 1 / domains) ** top_k) * (domains - 1) / domains, 0.0)
     local = np.where(domains > 1, top_k / domains, top_k * (ep - 1) / ep)
-    a2a = np.where(moe & (ep > 1), steps_ml * 4.0 * (remote * token_bytes / (out_bw * coll_eff)
-                                                      + local * token_bytes / (up_bw * coll_eff) + latency), 0.0)
-
-    # Quantities of each candidate layout that do not depend on recompute or ZeRO.
+    a2a_v = np.where(moe & (ep > 1), 4.0 * (remote * token_bytes / (out_bw * coll_eff)
+                                            + local * token_bytes / (up_bw * coll_eff) + latency), 0.0)
     v = np.where(pp > 1, np.minimum(stage_layers, vmax), 1.0)
     pp_bw = np.where(tp * pp <= domain, up_bw, out_bw) * coll_eff
     # Point-to-point sends overlap with the next micro-batch's compute, as the DP reduce does.
-    p2p = np.where(pp > 1, 2.0 * v * micro * (act_bytes / tp / pp_bw + latency), 0.0) * (1.0 - overlap)
-    dp_bw = np.where(used <= domain, up_bw, out_bw) * coll_eff
-    dp_base = np.where(dp > 1, 2.0 * (dp - 1) / dp * 2.0 * local_params / dp_bw, 0.0)
-    sbh = tokens_mb * h
-    c = dict(ideal=ideal, matmul=matmul, attention=attention, memory=memory, overhead=overhead, tp_comm=tp_comm,
-             a2a=a2a, scores_time=scores_time, imbalance=imbalance, pp=pp, v=v, micro=micro, p2p=p2p, dp=dp,
-             dp_base=dp_base, local_params=local_params, hbm_bw=hbm_bw, overlap=overlap, sbh=sbh, tp=tp,
-             stage_layers=stage_layers, heads=heads, seq=seq, h=h, vocab=vocab, tokens_mb=tokens_mb, flash=flash,
-             usable=col("hbm_usable_share") * col("hbm_gb") * 1e9, valid=valid, ep=ep, mb=mb, batch=batch,
-             busy=used / n)
+    p2p_m = np.where(pp > 1, 2.0 * v * (act_bytes / tp / pp_bw + latency), 0.0) * (1.0 - overlap)
+    return dict(
+        ideal_u=6.0 * active / peak, matmul_u=6.0 * active * spf, attention_u=12.0 * layers * seq * h * causal /
+        (peak * attn_eff), memory_u=(elem_passes * h + scores) * 2.0 * layers / hbm_bw,
+        scores_u=scores * 2.0 * layers / hbm_bw, overhead_v=layer_us * 1e-6, tp_v=tp_v, a2a_v=a2a_v, p2p_m=p2p_m,
+        imbalance=imbalance, pp=pp, v=v, local_params=local_params, hbm_bw=hbm_bw, overlap=overlap,
+        sbh=tokens_mb * h, tp=tp, stage_layers=stage_layers, heads=heads, seq=seq, h=h, vocab=vocab,
+        tokens_mb=tokens_mb, flash=flash, usable=col("hbm_usable_share") * col("hbm_gb") * 1e9, ep=ep, mb=mb,
+        moe=moe, batch_law=batch_law, valid=valid, domain=domain, up_bw=up_bw, out_bw=out_bw, coll_eff=coll_eff,
+    )
 
+
+def _terms(col, tp, pp, mb, ep) -> dict:
+    """Every quantity of candidate layouts (tp, pp, mb, ep) that does not depend on recompute
+    or ZeRO, on the scenario's inputs `col` (docs/model.md §16.2)."""
+    c = _constants(col, tp, pp, mb, ep)
+    n, seq = col("count"), c["seq"]
+    # A layout uses whole replicas of tp x pp chips: dp = floor(count / (tp x pp)), and the
+    # chips left over (16,385 on a tp 8 x pp 16 layout leaves one) idle, paid for but doing
+    # nothing, as a real job would leave them.
+    dp = np.floor(n / (tp * pp) + 1e-9)
+    used = tp * pp * dp  # chips doing steps; n - used idle
+    batch_in = col("global_batch_tokens_in")
+    batch = np.where(np.isnan(batch_in), np.maximum(c["batch_law"], dp * mb * seq), batch_in)
+    micro = batch / (seq * dp * mb)  # micro-batches per replica per step
+    valid = c["valid"] & (dp >= 1) & (micro >= 1.0 - 1e-9) & np.where(c["moe"], np.mod(dp, ep) == 0, True)
+    pinned = True  # candidates agreeing with every pin, whether or not they are valid
+    for name, cand in (("tp_in", tp), ("pp_in", pp), ("micro_batch_in", mb), ("ep_in", ep), ("dp_in", dp)):
+        pin = col(name)
+        pinned = pinned & (np.isnan(pin) | (np.abs(cand - pin) < 1e-9))
+    per_chip = batch / used  # tokens of the batch per chip doing steps
+    steps_ml = c["stage_layers"] * micro  # layer x micro-batch visits per step on one chip
+    dp_bw = np.where(used <= c["domain"], c["up_bw"], c["out_bw"]) * c["coll_eff"]
+    c.update(ideal=c["ideal_u"] * per_chip, matmul=c["matmul_u"] * per_chip, attention=c["attention_u"] * per_chip,
+             memory=c["memory_u"] * per_chip, scores_time=c["scores_u"] * per_chip,
+             overhead=c["overhead_v"] * steps_ml, tp_comm=c["tp_v"] * steps_ml, a2a=c["a2a_v"] * steps_ml,
+             p2p=c["p2p_m"] * micro, micro=micro, dp=dp, batch=batch, busy=used / n,
+             dp_base=np.where(dp > 1, 2.0 * (dp - 1) / dp * 2.0 * c["local_params"] / dp_bw, 0.0),
+             valid=valid & pinned, pinned=pinned)
+    return c
+
+
+def _reference_choice(col, tp, pp, mb, ep, shape, rc_all, zero_all):
+    """The exhaustive search: every candidate x (recompute, ZeRO) pair scored, the fastest
+    that fits wins (with the fallbacks for pins no valid layout keeps). Returns the
+    candidates it searched and the chosen (candidate, pair) indices per row."""
+    n, layers, heads = col("count"), col("layers"), col("heads")
+    # A layout uses whole replicas of tp x pp chips: dp = floor(count / (tp x pp)), and the
+    # chips left over (16,385 on a tp 8 x pp 16 layout leaves one) idle, paid for but doing
+    # nothing, as a real job would leave them. Drop candidates no row can use (deeper than
+    # the model, heads not divisible, a pin excludes them): the search then runs on fewer.
+    dp = np.floor(n / (tp * pp) + 1e-9)
+    keep = (dp >= 1) & (pp <= layers) & (np.mod(heads, tp) == 0)
+    for name, cand in (("tp_in", tp), ("pp_in", pp), ("micro_batch_in", mb), ("ep_in", ep)):
+        pin = col(name)
+        keep = keep & (np.isnan(pin) | (np.abs(cand - pin) < 1e-9))
+    keep = np.broadcast_to(keep, np.broadcast_shapes(keep.shape, shape + (tp.shape[0], 1)))
+    used = np.any(keep.reshape(-1, tp.shape[0]), axis=0)
+    if used.any() and not used.all():
+        tp, pp, mb, ep = tp[used], pp[used], mb[used], ep[used]
+
+    c = _terms(col, tp, pp, mb, ep)
+    valid, pinned = c["valid"], c["pinned"]
     # Search: every (recompute, ZeRO) pair on the candidates; the fastest that fits wins.
-    zero_opts = sorted(set(_ZERO) | set(_pins(x, "zero_stage_in")))
-    combos = [(r, z) for r in (0.0, 1.0, 2.0) for z in zero_opts]
     pin_rc, pin_zero = col("recompute_in"), col("zero_stage_in")
-    rc_all = np.array([r for r, _ in combos])
-    zero_all = np.array([z for _, z in combos])
     if not shape:
         # One scenario: all pairs at once on a (C, K) grid (fewest numpy calls).
         t = _combo(c, rc_all, zero_all, parts=False)
@@ -327,7 +355,7 @@ def _step_model(x: Mapping[str, ArrayLike]) -> dict[str, np.ndarray]:
     else:
         # A batch: pair by pair on (rows, C, 1) arrays, so no array is rows x C x K.
         scores = []
-        for r, z in combos:
+        for r, z in zip(rc_all.tolist(), zero_all.tolist()):
             t = _combo(c, r, z, parts=False)
             ok = valid & (np.isnan(pin_rc) | (pin_rc == r)) & (np.isnan(pin_zero) | (pin_zero == z))
             score = np.where(t["fits"], t["step"], _BIG * (1.0 + t["memory_bytes"] / 1e9))
@@ -344,18 +372,24 @@ def _step_model(x: Mapping[str, ArrayLike]) -> dict[str, np.ndarray]:
     score = np.where(score >= 0, score, np.where(valid_any, np.inf, fallback))
     best = np.argmin(score.reshape(shape + (-1,)), axis=-1)
     ci, ki = np.divmod(best, score.shape[-1])
+    return tp, pp, mb, ep, ci, ki
+
+
+def _outputs(col, tp, pp, mb, ep, ci, ki, rc_all, zero_all, shape) -> dict[str, np.ndarray]:
+    """Outputs of the chosen candidate `ci` and (recompute, ZeRO) pair `ki` of each row."""
+    n = col("count")
+    if shape:
+        chosen = _terms(col, *(a[ci, 0].reshape(shape + (1, 1)) for a in (tp, pp, mb, ep)))
+    else:
+        chosen = _terms(col, *(float(a[int(ci), 0]) for a in (tp, pp, mb, ep)))
 
     def pick(a: ArrayLike) -> np.ndarray | float:
-        """The chosen candidate's value of a (C, 1)-shaped (or scalar) quantity, per row."""
-        if isinstance(a, float | int | bool):
-            return a
-        a = np.asarray(a)
-        if a.ndim < 2 or a.shape[-2] == 1:
-            return a[..., 0, 0] if a.ndim >= 2 else a
-        b = np.broadcast_to(a[..., 0], shape + a.shape[-2:-1])
-        return b[ci] if not shape else np.take_along_axis(b, ci[..., None], axis=-1)[..., 0]
+        """A quantity of the chosen candidate, per row."""
+        return a[..., 0, 0] if isinstance(a, np.ndarray) and a.ndim >= 2 else a
 
-    chosen = {k: pick(val) for k, val in c.items()}
+    pin_rc, pin_zero = col("recompute_in"), col("zero_stage_in")
+    valid = chosen["valid"]
+    chosen = {k: pick(val) for k, val in chosen.items()}
     rc_sel, zero_sel = rc_all[ki], zero_all[ki]
     t = _combo(chosen, rc_sel, zero_sel)
     pin_rc, pin_zero = pick(pin_rc), pick(pin_zero)
