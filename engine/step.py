@@ -81,6 +81,13 @@ def candidates(x: Mapping[str, ArrayLike]) -> tuple[np.ndarray, ...]:
     return _candidates(tuple(sorted(tp)), tuple(sorted(pp)), tuple(sorted(mb)), tuple(sorted(ep)))
 
 
+def _where(cond, a, b):
+    """np.where, but one scenario's flag (MoE, fused attention) picks without building arrays."""
+    if isinstance(cond, bool | np.bool_):
+        return a if cond else b
+    return np.where(cond, a, b)
+
+
 def _gemm_seconds_per_flop(m, k, n, peak, bw, nbytes, eff_max):
     """Time per FLOP of an M x K x N matmul: compute at eff_max of peak plus its operand and
     result traffic at HBM bandwidth (a roofline sum; docs/model.md §16.2)."""
@@ -106,6 +113,8 @@ def step_model(x: Mapping[str, ArrayLike]) -> dict[str, np.ndarray]:
             x[k] = float(arrays.pop(k).flat[0])
         if not arrays:
             out = _cached(tuple(None if x[k] != x[k] else float(x[k]) for k in _STEP_INPUTS))
+            if not shape:
+                return {k: np.array(v, dtype=float) for k, v in out.items()}
             return {k: np.broadcast_to(v, shape).copy() for k, v in out.items()}
         table = np.stack([np.broadcast_to(a, shape).ravel() for a in arrays.values()], axis=1)
         scalars = tuple(None if k in arrays else float(x[k]) for k in _STEP_INPUTS)
@@ -181,11 +190,7 @@ def _cached(key: tuple[float | None, ...]) -> dict[str, np.ndarray]:
     return {k: v.copy() for k, v in _cached_outputs(key).items()}
 
 
-def _step_model(x: Mapping[str, ArrayLike]) -> dict[str, np.ndarray]:
-    tp, pp, mb, ep = candidates(x)
-    arrays = [k for k in _STEP_INPUTS if not isinstance(x[k], float | int)]
-    shape = np.broadcast_shapes(*(np.shape(x[k]) for k in arrays)) if arrays else ()
-
+def _columns(x: Mapping[str, ArrayLike]):
     def col(name: str) -> float | np.ndarray:
         """A scalar stays a Python float (fast); an array gets the two candidate axes."""
         v = x[name]
@@ -193,17 +198,42 @@ def _step_model(x: Mapping[str, ArrayLike]) -> dict[str, np.ndarray]:
             return float(v)
         a = np.asarray(v, dtype=float)
         return a.reshape(a.shape + (1, 1)) if a.ndim else float(a)
+    return col
 
+
+def step_model_exhaustive(x: Mapping[str, ArrayLike]) -> dict[str, np.ndarray]:
+    """step_model through the exhaustive reference search only, uncached (what tests hold
+    the fast search to)."""
+    with np.errstate(all="ignore"):
+        return _step_model(x, exhaustive=True)
+
+
+def _step_model(x: Mapping[str, ArrayLike], exhaustive: bool = False) -> dict[str, np.ndarray]:
+    tp, pp, mb, ep = candidates(x)
+    arrays = [k for k in _STEP_INPUTS if not isinstance(x[k], float | int)]
+    shape = np.broadcast_shapes(*(np.shape(x[k]) for k in arrays)) if arrays else ()
+
+    col = _columns(x)
     zero_opts = sorted(set(_ZERO) | set(_pins(x, "zero_stage_in")))
     combos = [(r, z) for r in (0.0, 1.0, 2.0) for z in zero_opts]
     rc_all = np.array([r for r, _ in combos])
     zero_all = np.array([z for _, z in combos])
-    choice = None
+    choice = _fast_choice(x, tp, pp, mb, ep, shape) if _unpinned(x) and not exhaustive else None
+    if choice is not None and choice[2].any():
+        if not shape:
+            choice = None
+        else:  # near ties: the reference's choice on those rows
+            ci, ki, redo = choice
+            rows = np.flatnonzero(redo)
+            sub = {k: v if isinstance(v, float | int) else np.asarray(v)[rows] for k, v in x.items()}
+            _, _, _, _, ci[rows], ki[rows] = _reference_choice(_columns(sub), tp, pp, mb, ep, rows.shape, rc_all,
+                                                               zero_all, prune=False)
+    constants = None
     if choice is None:
         tp, pp, mb, ep, ci, ki = _reference_choice(col, tp, pp, mb, ep, shape, rc_all, zero_all)
     else:
-        ci, ki = choice
-    return _outputs(col, tp, pp, mb, ep, ci, ki, rc_all, zero_all, shape)
+        ci, ki, _, constants = choice
+    return _outputs(col, tp, pp, mb, ep, ci, ki, rc_all, zero_all, shape, constants)
 
 
 def _constants(col, tp, pp, mb, ep) -> dict:
@@ -221,7 +251,7 @@ def _constants(col, tp, pp, mb, ep) -> dict:
     domain = col("scaleup_domain")
     up_bw = col("scaleup_bw_gbps") * 1e9 / 2.0  # catalog: bidirectional aggregate; one direction
     out_bw = col("scaleout_bw_gbps") * 1e9
-    up_bw = np.where(np.isfinite(up_bw), up_bw, out_bw)
+    up_bw = _where(np.isfinite(up_bw), up_bw, out_bw)
     nbytes = col("gemm_bytes")
     eff_max, attn_eff = col("step_gemm_efficiency"), col("step_attention_efficiency")
     coll_eff, overlap = col("step_collective_efficiency"), col("step_comm_overlap")
@@ -235,10 +265,10 @@ def _constants(col, tp, pp, mb, ep) -> dict:
     law = col("batch_law_coefficient") * col("flops") ** col("batch_law_exponent")
     batch_law = np.round(np.maximum(np.minimum(law, col("batch_tokens_max")), 1.0) / seq) * seq
     valid = (pp <= layers) & ((tp <= np.maximum(domain, 1.0)) | ~np.isnan(col("tp_in")))
-    valid = valid & np.where(moe, np.mod(experts, ep) == 0, ep == 1) & (np.mod(heads, tp) == 0)
+    valid = valid & _where(moe, np.mod(experts, ep) == 0, ep == 1) & (np.mod(heads, tp) == 0)
 
     # Parameters: MoE experts from total vs active (inactive = (E - k) / E of the experts).
-    expert_params = np.where(moe, np.clip((big_n - active) * experts / np.maximum(experts - top_k, 1.0), 0.0, big_n),
+    expert_params = _where(moe, np.clip((big_n - active) * experts / np.maximum(experts - top_k, 1.0), 0.0, big_n),
                              0.0)
     expert_active = expert_params * top_k / np.maximum(experts, 1.0)
     local_params = ((big_n - expert_params) / (tp * pp) + expert_params / (ep * tp * pp)) * imbalance
@@ -257,12 +287,12 @@ def _constants(col, tp, pp, mb, ep) -> dict:
                      + _gemm_seconds_per_flop(tokens_expert, f_expert / tp, h, peak, hbm_bw, nbytes, eff_max))
     share_proj = np.minimum(layers * (2 * h * h + 2 * h * kv * head_dim) / active, 1.0)
     share_exp = np.minimum(expert_active / active, 1.0 - share_proj)
-    spf = share_proj * spf_proj + share_exp * np.where(moe, spf_exp, 0.0) + (1 - share_proj - share_exp) * spf_mlp
+    spf = share_proj * spf_proj + share_exp * _where(moe, spf_exp, 0.0) + (1 - share_proj - share_exp) * spf_mlp
 
     # Seconds per token of batch / used chips of the per-layer terms (before recompute and imbalance).
     flash = col("flash_attention") > 0.5
-    causal = np.where(flash, col("step_attention_causal"), 1.0)  # unfused kernels compute the whole score matrix
-    scores = np.where(flash, 0.0, col("step_score_passes") * heads * seq)  # materialised scores, elements
+    causal = _where(flash, col("step_attention_causal"), 1.0)  # unfused kernels compute the whole score matrix
+    scores = _where(flash, 0.0, col("step_score_passes") * heads * seq)  # materialised scores, elements
     # Seconds per layer x micro-batch visit: launch overhead, TP collectives, expert all-to-all.
     act_bytes = tokens_mb * h * 2.0
     tp_bw = np.where(tp <= domain, up_bw, out_bw) * coll_eff
@@ -275,7 +305,7 @@ def _constants(col, tp, pp, mb, ep) -> dict:
     domains = np.maximum(ep * tp / domain, 1.0)
     remote = np.where(domains > 1, domains * (1 - (1 - 1 / domains) ** top_k) * (domains - 1) / domains, 0.0)
     local = np.where(domains > 1, top_k / domains, top_k * (ep - 1) / ep)
-    a2a_v = np.where(moe & (ep > 1), 4.0 * (remote * token_bytes / (out_bw * coll_eff)
+    a2a_v = _where(moe & (ep > 1), 4.0 * (remote * token_bytes / (out_bw * coll_eff)
                                             + local * token_bytes / (up_bw * coll_eff) + latency), 0.0)
     v = np.where(pp > 1, np.minimum(stage_layers, vmax), 1.0)
     pp_bw = np.where(tp * pp <= domain, up_bw, out_bw) * coll_eff
@@ -292,10 +322,11 @@ def _constants(col, tp, pp, mb, ep) -> dict:
     )
 
 
-def _terms(col, tp, pp, mb, ep) -> dict:
+def _terms(col, tp, pp, mb, ep, constants: dict | None = None) -> dict:
     """Every quantity of candidate layouts (tp, pp, mb, ep) that does not depend on recompute
-    or ZeRO, on the scenario's inputs `col` (docs/model.md §16.2)."""
-    c = _constants(col, tp, pp, mb, ep)
+    or ZeRO, on the scenario's inputs `col` (docs/model.md §16.2); `constants`: theirs from
+    _constants when already at hand."""
+    c = dict(constants) if constants is not None else _constants(col, tp, pp, mb, ep)
     n, seq = col("count"), c["seq"]
     # A layout uses whole replicas of tp x pp chips: dp = floor(count / (tp x pp)), and the
     # chips left over (16,385 on a tp 8 x pp 16 layout leaves one) idle, paid for but doing
@@ -305,7 +336,7 @@ def _terms(col, tp, pp, mb, ep) -> dict:
     batch_in = col("global_batch_tokens_in")
     batch = np.where(np.isnan(batch_in), np.maximum(c["batch_law"], dp * mb * seq), batch_in)
     micro = batch / (seq * dp * mb)  # micro-batches per replica per step
-    valid = c["valid"] & (dp >= 1) & (micro >= 1.0 - 1e-9) & np.where(c["moe"], np.mod(dp, ep) == 0, True)
+    valid = c["valid"] & (dp >= 1) & (micro >= 1.0 - 1e-9) & _where(c["moe"], np.mod(dp, ep) == 0, True)
     pinned = True  # candidates agreeing with every pin, whether or not they are valid
     for name, cand in (("tp_in", tp), ("pp_in", pp), ("micro_batch_in", mb), ("ep_in", ep), ("dp_in", dp)):
         pin = col(name)
@@ -322,7 +353,111 @@ def _terms(col, tp, pp, mb, ep) -> dict:
     return c
 
 
-def _reference_choice(col, tp, pp, mb, ep, shape, rc_all, zero_all):
+_PINS: tuple[str, ...] = ("tp_in", "pp_in", "dp_in", "ep_in", "micro_batch_in", "global_batch_tokens_in",
+                          "recompute_in", "zero_stage_in")
+_PER_LAYER_FULL, _PER_LAYER_SELECTIVE = 2.0, (18.0, 34.0)  # activations x sbh / tp (Korthikanti et al.)
+
+
+def _unpinned(x: Mapping[str, ArrayLike]) -> bool:
+    """No part of the layout pinned anywhere in the batch: the fast search applies."""
+    return all(isinstance(v := x[k], float | int) and v != v for k in _PINS)
+
+
+def _fast_choice(x: Mapping[str, ArrayLike], tp: np.ndarray, pp: np.ndarray, mb: np.ndarray, ep: np.ndarray,
+                 shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray] | None:
+    """The exhaustive search's choice, computed in closed form: every quantity of a candidate
+    that the chip count leaves alone (_constants) is computed once per distinct scenario of
+    the batch (a sweep of the count has one, a plan one per chip), then each (row, candidate,
+    recompute, ZeRO) costs a few multiply-adds in dp = floor(count / (tp pp)). The step time
+    is the same sum as _combo's, regrouped by what scales with batch / dp: compute =
+    Q A_rc with Q = batch / dp, the bubble (pp - 1) / v x mb seq x A_rc and the DP window do
+    not depend on dp at all. Same scores, same tie order (lowest candidate, then pair), so the
+    same layout up to float rounding (tests/test_step.py checks it against the reference).
+    None when a row needs the reference's fallbacks (no valid layout, a NaN input)."""
+    varying = [k for k in _STEP_INPUTS if k != "count" and not isinstance(x[k], float | int)]
+    if varying:
+        table = np.stack([np.broadcast_to(np.asarray(x[k], dtype=float), shape).ravel() for k in varying], axis=1)
+        groups, gid = np.unique(table, axis=0, return_inverse=True)
+        gid = gid.ravel()
+        g = {**x, **{k: groups[:, i] for i, k in enumerate(varying)}}
+    else:
+        gid, g = None, x
+
+    def gcol(name: str) -> float | np.ndarray:
+        v = g[name]
+        return float(v) if isinstance(v, float | int) else np.asarray(v, dtype=float).reshape(-1, 1)
+
+    tp, pp, mb, ep = (a[:, 0] for a in (tp, pp, mb, ep))
+    c = _constants(gcol, tp, pp, mb, ep)
+    tpp, smb = tp * pp, c["seq"] * mb
+    u_none = (c["matmul_u"] + c["attention_u"] + c["memory_u"]) / tpp \
+        + (c["overhead_v"] + c["tp_v"] + c["a2a_v"]) * c["stage_layers"] / smb
+    extra_sel = _where(c["flash"], c["memory_u"], c["attention_u"] + c["scores_u"]) / (3.0 * tpp)
+    a_rc = [u * c["imbalance"] for u in (u_none, u_none + extra_sel, u_none * (4.0 / 3.0))]
+    bubble = (pp - 1) / c["v"] * smb
+    per_token = [a + c["p2p_m"] / smb for a in a_rc]          # x Q: compute and p2p
+    fixed = [bubble * a for a in a_rc]                         # the bubble
+    window = [c["overlap"] * (2.0 / 3.0) * smb * a for a in a_rc]   # DP reduce hidden behind it
+    # Memory in _combo's exact operations and order: where nothing fits, the least memory
+    # wins, and layouts that tie in exact arithmetic (pp 1 x dp 30 and pp 5 x dp 6 under
+    # ZeRO 3 and full recompute) must break the tie the same way.
+    unfused = _where(c["flash"], 0.0, 5.0 * c["heads"] * c["seq"] / c["h"])
+    act = [(34.0 + unfused) * c["sbh"] / tp * c["stage_layers"],
+           _where(c["flash"], *_PER_LAYER_SELECTIVE) * c["sbh"] / tp * c["stage_layers"],
+           _PER_LAYER_FULL * c["sbh"] / tp * c["stage_layers"]]
+    vocab_act = 4.0 * c["tokens_mb"] * c["vocab"] / tp
+    local, usable = c["local_params"], c["usable"]
+    dp_link = c["coll_eff"] * np.where(tpp <= c["domain"], c["up_bw"], c["out_bw"])  # used <= domain needs tp pp <= it
+    dp_link_out = c["coll_eff"] * c["out_bw"]
+    optimizer = 28.0 * local / c["hbm_bw"]
+    ep_div = c["moe"]
+
+    def at(a):
+        """Per-scenario constants to rows (the sweep's single scenario broadcasts as is)."""
+        return a[gid] if gid is not None and isinstance(a, np.ndarray) and a.ndim == 2 and a.shape[0] > 1 else a
+
+    n = np.broadcast_to(np.asarray(x["count"], dtype=float), shape).reshape(-1, 1)
+    dp = np.floor(n / tpp + 1e-9)
+    q = np.maximum(at(c["batch_law"]), dp * at(smb)) / dp
+    micro = np.maximum(at(c["batch_law"]), dp * at(smb)) / (at(c["seq"]) * dp * mb)  # as _terms rounds it
+    inv_dp = 1.0 / dp
+    local_r = at(local)
+    used_in = tpp * dp <= at(c["domain"])
+    dp_base = np.where(dp > 1, 4.0 * (dp - 1) * inv_dp * local_r / np.where(used_in, at(dp_link), at(dp_link_out)),
+                       0.0)
+    valid = at(c["valid"]) & (dp >= 1) & (micro >= 1.0 - 1e-9)
+    if np.any(ep_div):
+        valid = valid & np.where(at(ep_div), np.mod(dp, ep) == 0, True)
+    w, o = at(_STATE_BYTES[0] * local), at(_STATE_BYTES[2] * local)
+    states = (w + w + o / dp, w / dp + w / dp + o / dp)   # ZeRO 1, 3: weights + grads + optimizer states
+    stages = np.minimum(pp, micro)
+    usable_r, opt = at(usable), at(optimizer) * inv_dp
+    scores = []
+    for k in range(3):
+        base = q * at(per_token[k]) + at(fixed[k]) + opt
+        activations = at(act[k]) * stages + at(vocab_act)
+        w = at(window[k])
+        for z, states_z in zip((1.0, 1.5), states):
+            step = base + np.maximum(0.0, dp_base * z - w)
+            memory = states_z + activations
+            scores.append(np.where(memory <= usable_r, step, _BIG * (1.0 + memory / 1e9)))
+    score = np.stack(scores, axis=-1)
+    score = np.where(valid[..., None], score, np.inf).reshape(n.shape[0], -1)
+    best = np.argmin(score, axis=1)
+    low = score[np.arange(best.size), best]
+    if np.isnan(score).any() or not np.isfinite(low).all():
+        return None
+    # Step times here are rounded differently from _combo's: where another candidate comes
+    # within 1e-12 of the best, the reference decides (the pairs of one candidate tie only
+    # exactly, as in _combo: ZeRO 1 and 3 with the reduce hidden).
+    per_candidate = score.reshape(n.shape[0], -1, len(scores)).min(axis=2)
+    near = np.count_nonzero(per_candidate <= (low * (1.0 + 1e-12))[:, None], axis=1) > 1
+    ci, ki = np.divmod(best, len(scores))
+    return ci.reshape(shape), ki.reshape(shape), (near & (low < _BIG)).reshape(shape), c
+    return ci.reshape(shape), ki.reshape(shape)
+
+
+def _reference_choice(col, tp, pp, mb, ep, shape, rc_all, zero_all, prune: bool = True):
     """The exhaustive search: every candidate x (recompute, ZeRO) pair scored, the fastest
     that fits wins (with the fallbacks for pins no valid layout keeps). Returns the
     candidates it searched and the chosen (candidate, pair) indices per row."""
@@ -338,7 +473,7 @@ def _reference_choice(col, tp, pp, mb, ep, shape, rc_all, zero_all):
         keep = keep & (np.isnan(pin) | (np.abs(cand - pin) < 1e-9))
     keep = np.broadcast_to(keep, np.broadcast_shapes(keep.shape, shape + (tp.shape[0], 1)))
     used = np.any(keep.reshape(-1, tp.shape[0]), axis=0)
-    if used.any() and not used.all():
+    if prune and used.any() and not used.all():
         tp, pp, mb, ep = tp[used], pp[used], mb[used], ep[used]
 
     c = _terms(col, tp, pp, mb, ep)
@@ -375,13 +510,19 @@ def _reference_choice(col, tp, pp, mb, ep, shape, rc_all, zero_all):
     return tp, pp, mb, ep, ci, ki
 
 
-def _outputs(col, tp, pp, mb, ep, ci, ki, rc_all, zero_all, shape) -> dict[str, np.ndarray]:
-    """Outputs of the chosen candidate `ci` and (recompute, ZeRO) pair `ki` of each row."""
+def _outputs(col, tp, pp, mb, ep, ci, ki, rc_all, zero_all, shape, constants: dict | None = None
+             ) -> dict[str, np.ndarray]:
+    """Outputs of the chosen candidate `ci` and (recompute, ZeRO) pair `ki` of each row
+    (`constants`: the fast search's, per candidate, reused for one scenario)."""
     n = col("count")
     if shape:
         chosen = _terms(col, *(a[ci, 0].reshape(shape + (1, 1)) for a in (tp, pp, mb, ep)))
     else:
-        chosen = _terms(col, *(float(a[int(ci), 0]) for a in (tp, pp, mb, ep)))
+        i = int(ci)
+        if constants is not None:
+            constants = {k: v[..., i] if isinstance(v, np.ndarray) and v.ndim and v.shape[-1] == tp.shape[0] else v
+                         for k, v in constants.items()}
+        chosen = _terms(col, *(float(a[i, 0]) for a in (tp, pp, mb, ep)), constants=constants)
 
     def pick(a: ArrayLike) -> np.ndarray | float:
         """A quantity of the chosen candidate, per row."""
@@ -410,8 +551,9 @@ def _outputs(col, tp, pp, mb, ep, ci, ki, rc_all, zero_all, shape) -> dict[str, 
     for name in PARTS[:-1]:  # shares of the chips' time: the busy ones' step, then the idle ones
         out["part_" + name] = t["part_" + name] / step_s * chosen["busy"]
     out["part_idle_chips"] = 1.0 - chosen["busy"]
-    out = {k: np.array(np.broadcast_to(np.asarray(val, dtype=float), shape)) for k, val in out.items()}
-    return out
+    if not shape:
+        return {k: np.array(val, dtype=float) for k, val in out.items()}
+    return {k: np.array(np.broadcast_to(np.asarray(val, dtype=float), shape)) for k, val in out.items()}
 
 
 def _combo(c: dict, rc: ArrayLike, zero: ArrayLike, parts: bool = True) -> dict:
