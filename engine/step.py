@@ -103,8 +103,10 @@ def step_model(x: Mapping[str, ArrayLike]) -> dict[str, np.ndarray]:
     Rows that repeat (a Monte Carlo over prices, a sweep of PUE) are searched once; a big
     batch of distinct rows is searched in chunks."""
     with np.errstate(all="ignore"):
-        arrays = {k: np.asarray(x[k], dtype=float) for k in _STEP_INPUTS if not isinstance(x[k], float | int)
-                  and np.ndim(x[k])}
+        # The count last: deduplicated rows then come sorted by scenario, then count, and a
+        # chunk of them holds few distinct scenarios (the fast search handles each at once).
+        arrays = {k: np.asarray(x[k], dtype=float) for k in (*_STEP_INPUTS[1:], "count")
+                  if not isinstance(x[k], float | int) and np.ndim(x[k])}
         shape = np.broadcast_shapes(*(a.shape for a in arrays.values())) if arrays else ()
         # A column that holds one value (a plan's stacked catalog constants) is a scalar: the
         # table to dedupe, key and search is then only as wide as what varies.
@@ -379,6 +381,8 @@ def _fast_choice(x: Mapping[str, ArrayLike], tp: np.ndarray, pp: np.ndarray, mb:
         table = np.stack([np.broadcast_to(np.asarray(x[k], dtype=float), shape).ravel() for k in varying], axis=1)
         groups, gid = np.unique(table, axis=0, return_inverse=True)
         gid = gid.ravel()
+        if gid.size >= 8 * groups.shape[0]:
+            return _by_scenario(x, tp, pp, mb, ep, shape, varying, groups, gid)
         g = {**x, **{k: groups[:, i] for i, k in enumerate(varying)}}
     else:
         gid, g = None, x
@@ -454,7 +458,29 @@ def _fast_choice(x: Mapping[str, ArrayLike], tp: np.ndarray, pp: np.ndarray, mb:
     near = np.count_nonzero(per_candidate <= (low * (1.0 + 1e-12))[:, None], axis=1) > 1
     ci, ki = np.divmod(best, len(scores))
     return ci.reshape(shape), ki.reshape(shape), (near & (low < _BIG)).reshape(shape), c
-    return ci.reshape(shape), ki.reshape(shape)
+
+
+def _by_scenario(x, tp, pp, mb, ep, shape, varying, groups, gid):
+    """_fast_choice one distinct scenario at a time (a plan's chip at its many counts): its
+    constants are then scalars, and candidates it can never use (beyond its scale-up domain,
+    deeper than its model or than its largest count) are left out."""
+    counts = np.broadcast_to(np.asarray(x["count"], dtype=float), shape).ravel()
+    ci, ki = np.empty(counts.size, dtype=np.intp), np.empty(counts.size, dtype=np.intp)
+    near = np.zeros(counts.size, dtype=bool)
+    for g in range(groups.shape[0]):
+        rows = np.flatnonzero(gid == g)
+        xg = {**x, **{k: float(groups[g, i]) for i, k in enumerate(varying)}, "count": counts[rows]}
+        moe = xg["experts"] > 1.0
+        keep = ((pp <= xg["layers"]) & (tp <= max(xg["scaleup_domain"], 1.0)) & (np.mod(xg["heads"], tp) == 0)
+                & (np.mod(xg["experts"], ep) == 0 if moe else ep == 1) & (tp * pp <= counts[rows].max() + 1e-9))
+        index = np.flatnonzero(keep[:, 0])
+        if index.size == 0:
+            return None
+        found = _fast_choice(xg, tp[index], pp[index], mb[index], ep[index], rows.shape)
+        if found is None:
+            return None
+        ci[rows], ki[rows], near[rows] = index[found[0]], found[1], found[2]
+    return ci.reshape(shape), ki.reshape(shape), near.reshape(shape), None
 
 
 def _reference_choice(col, tp, pp, mb, ep, shape, rc_all, zero_all, prune: bool = True):
