@@ -124,8 +124,7 @@ def step_model(x: Mapping[str, ArrayLike]) -> dict[str, np.ndarray]:
         if table_key in _TABLE_MEMORY:  # the same batch again (a re-plan for another cap)
             return {k: v.reshape(shape).copy() for k, v in _TABLE_MEMORY[table_key].items()}
         if table.shape[0] > 64:
-            rows, inverse = np.unique(table, axis=0, return_inverse=True)
-            inverse = inverse.ravel()
+            rows, inverse = _unique_rows(table, by_last=True)
         else:
             rows, inverse = table, None
         base = {k: x[k] for k in _STEP_INPUTS}
@@ -167,6 +166,33 @@ def _rows_by_row(rows: np.ndarray, names: list[str], base: dict, prefix: bytes) 
             _ROW_MEMORY[keys[i]] = matrix[j]
     stacked = np.stack([_ROW_MEMORY[key] for key in keys]) if keys else np.empty((0, len(_OUTPUT_NAMES)))
     return {k: stacked[:, j].copy() for j, k in enumerate(_OUTPUT_NAMES)}
+
+
+_HASH_WEIGHTS = np.random.default_rng(0).uniform(1.0, 2.0, 64)  # >= the step inputs (44)
+
+
+def _unique_rows(table: np.ndarray, by_last: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """np.unique(table, axis=0, return_inverse=True) up to the order of the rows, ~10x
+    cheaper: rows are keyed by a dot product with fixed weights (one float to sort instead of
+    numpy's row-by-row comparison) and the result checked exactly against the table (a hash
+    collision falls back to np.unique). `by_last`: the last column (the chip count) kept out
+    of the key and sorted within each group of equal other columns."""
+    width = table.shape[1] - (1 if by_last else 0)
+    filled = np.where(np.isnan(table), -1.0, table)
+    key = filled[:, :width] @ _HASH_WEIGHTS[:width] if width else np.zeros(table.shape[0])
+    order = np.lexsort((table[:, -1], key)) if by_last else np.argsort(key, kind="stable")
+    key, ordered = key[order], table[order]
+    new = np.ones(order.size, dtype=bool)
+    new[1:] = key[1:] != key[:-1]
+    if by_last:
+        new[1:] |= ordered[1:, -1] != ordered[:-1, -1]
+    inverse = np.empty(order.size, dtype=np.intp)
+    inverse[order] = np.cumsum(new) - 1
+    rows = ordered[new]
+    if not np.array_equal(rows[inverse], table, equal_nan=True):
+        rows, inverse = np.unique(table, axis=0, return_inverse=True)
+        return rows, inverse.ravel()
+    return rows, inverse
 
 
 def forget() -> None:
@@ -379,8 +405,7 @@ def _fast_choice(x: Mapping[str, ArrayLike], tp: np.ndarray, pp: np.ndarray, mb:
     varying = [k for k in _STEP_INPUTS if k != "count" and not isinstance(x[k], float | int)]
     if varying:
         table = np.stack([np.broadcast_to(np.asarray(x[k], dtype=float), shape).ravel() for k in varying], axis=1)
-        groups, gid = np.unique(table, axis=0, return_inverse=True)
-        gid = gid.ravel()
+        groups, gid = _unique_rows(table)
         if gid.size >= 8 * groups.shape[0]:
             return _by_scenario(x, tp, pp, mb, ep, shape, varying, groups, gid)
         g = {**x, **{k: groups[:, i] for i, k in enumerate(varying)}}
