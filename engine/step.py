@@ -461,6 +461,10 @@ def _fast_choice(x: Mapping[str, ArrayLike], tp: np.ndarray, pp: np.ndarray, mb:
     states = (w + w + o / dp, w / dp + w / dp + o / dp)   # ZeRO 1, 3: weights + grads + optimizer states
     stages = np.minimum(pp, micro)
     usable_r, opt = at(usable), at(optimizer) * inv_dp
+    if gid is None and n.shape[0] >= _PRUNE_ROWS:
+        found = _pruned(q, opt, dp_base, stages, states, valid, per_token, fixed, window, act, vocab_act, usable,
+                        shape)
+        return None if found is None else (*found, c)
     scores = []
     for k in range(3):
         base = q * at(per_token[k]) + at(fixed[k]) + opt
@@ -483,6 +487,63 @@ def _fast_choice(x: Mapping[str, ArrayLike], tp: np.ndarray, pp: np.ndarray, mb:
     near = np.count_nonzero(per_candidate <= (low * (1.0 + 1e-12))[:, None], axis=1) > 1
     ci, ki = np.divmod(best, len(scores))
     return ci.reshape(shape), ki.reshape(shape), (near & (low < _BIG)).reshape(shape), c
+
+
+_PRUNE_ROWS = 16  # fewer rows (one scenario): the dense search is fewer numpy calls
+
+
+def _pruned(q, opt, dp_base, stages, states, valid, per_token, fixed, window, act, vocab_act, usable, shape):
+    """_fast_choice's argmin for one scenario at many counts, with exact pruning: per (row,
+    candidate) a lower bound of its best score - for each recompute setting, the step with
+    ZeRO 1's (the smaller) exposed DP reduce if its least-memory ZeRO stage fits; if none fits,
+    the exact least-memory score - then the exact scores of the one candidate with the
+    lowest bound (an upper bound of the row's best), and the exact scores only of the
+    candidates whose bound does not exceed it. Every operation on a candidate is the dense
+    one (same values, same rounding), so the choice and the tie order are the dense search's."""
+    rows = q.shape[0]
+    bound = np.inf
+    for k in range(3):
+        memory = states[1] + (act[k] * stages + vocab_act)      # ZeRO 3: the least memory of this setting
+        step = q * per_token[k] + fixed[k] + opt + np.maximum(0.0, dp_base - window[k])  # ZeRO 1's reduce
+        bound = np.minimum(bound, np.where(memory <= usable, step, np.inf))
+    bound = np.where(np.isfinite(bound), bound, _BIG * (1.0 + memory / 1e9))   # full recompute, ZeRO 3
+    bound = np.where(valid, bound, np.inf)
+    if np.isnan(bound).any():
+        return None
+
+    def exact(r: np.ndarray, j: np.ndarray) -> np.ndarray:
+        """(len(r), 6) scores of candidates j on rows r, pairs in _combo's order."""
+        def cand(a):
+            return a[j] if isinstance(a, np.ndarray) else a
+        q_, opt_, base_dp, stages_, s1, s3 = (a[r, j] for a in (q, opt, dp_base, stages, *states))
+        out = []
+        for k in range(3):
+            base = q_ * cand(per_token[k]) + cand(fixed[k]) + opt_
+            activations = cand(act[k]) * stages_ + cand(vocab_act)
+            w = cand(window[k])
+            for z, states_z in zip((1.0, 1.5), (s1, s3)):
+                step = base + np.maximum(0.0, base_dp * z - w)
+                memory = states_z + activations
+                out.append(np.where(memory <= usable, step, _BIG * (1.0 + memory / 1e9)))
+        return np.where(valid[r, j][:, None], np.stack(out, axis=1), np.inf)
+
+    every = np.arange(rows)
+    first_guess = np.argmin(bound, axis=1)
+    ceiling = exact(every, first_guess).min(axis=1)
+    r, j = np.nonzero(bound <= (ceiling * (1.0 + 1e-12))[:, None])
+    scores = exact(r, j)
+    if np.isnan(scores).any():
+        return None
+    per_candidate = scores.min(axis=1)
+    starts = np.searchsorted(r, every)
+    low = np.minimum.reduceat(per_candidate, starts)
+    if not np.isfinite(low).all():
+        return None
+    best = np.minimum.reduceat(np.where(per_candidate == low[r], np.arange(r.size), r.size), starts)
+    # Near ties (see _fast_choice): only survivors can be within 1e-12 of the best.
+    near = np.add.reduceat((per_candidate <= low[r] * (1.0 + 1e-12)).astype(np.intp), starts) > 1
+    ci, ki = j[best], np.argmin(scores[best], axis=1)
+    return ci.reshape(shape), ki.reshape(shape), (near & (low < _BIG)).reshape(shape)
 
 
 def _by_scenario(x, tp, pp, mb, ep, shape, varying, groups, gid):

@@ -321,7 +321,8 @@ def test_the_fast_search_matches_the_exhaustive_one_across_several_scenarios_in_
     from whatif.engine.step import forget, step_model_exhaustive
 
     rows = [_random_scenario(data) for _ in range(data.draw(st.integers(2, 4)))]
-    counts = data.draw(st.lists(st.integers(1, 100_000), min_size=len(rows) * 3, max_size=len(rows) * 3))
+    per_row = data.draw(st.sampled_from([3, 24]))  # few counts each (searched together) or many (one by one)
+    counts = data.draw(st.lists(st.integers(1, 100_000), min_size=len(rows) * per_row, max_size=len(rows) * per_row))
     batch = {k: np.array([rows[i % len(rows)][k] for i in range(len(counts))], dtype=float) for k in rows[0]}
     batch["count"] = np.array(counts, dtype=float)
     forget()
