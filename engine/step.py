@@ -95,7 +95,7 @@ def _gemm_seconds_per_flop(m, k, n, peak, bw, nbytes, eff_max):
     return 1.0 / (peak * eff_max) + nbytes * (m * k + k * n + m * n) / (bw * flops)
 
 
-_CHUNK_ROWS = 512  # rows searched at once: bounds the (rows x candidates) arrays to a few MB
+_CHUNK_ROWS = 2048  # rows searched at once: bounds the (rows x candidates) arrays to some MB
 
 
 def step_model(x: Mapping[str, ArrayLike]) -> dict[str, np.ndarray]:
@@ -199,6 +199,7 @@ def forget() -> None:
     """Drop every remembered search (benches time the search itself with this)."""
     _TABLE_MEMORY.clear()
     _ROW_MEMORY.clear()
+    _CONSTANTS_MEMORY.clear()
     _cached_outputs.cache_clear()
 
 
@@ -392,7 +393,7 @@ def _unpinned(x: Mapping[str, ArrayLike]) -> bool:
 
 
 def _fast_choice(x: Mapping[str, ArrayLike], tp: np.ndarray, pp: np.ndarray, mb: np.ndarray, ep: np.ndarray,
-                 shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray] | None:
+                 shape: tuple[int, ...], constants: dict | None = None) -> tuple | None:
     """The exhaustive search's choice, computed in closed form: every quantity of a candidate
     that the chip count leaves alone (_constants) is computed once per distinct scenario of
     the batch (a sweep of the count has one, a plan one per chip), then each (row, candidate,
@@ -417,7 +418,7 @@ def _fast_choice(x: Mapping[str, ArrayLike], tp: np.ndarray, pp: np.ndarray, mb:
         return float(v) if isinstance(v, float | int) else np.asarray(v, dtype=float).reshape(-1, 1)
 
     tp, pp, mb, ep = (a[:, 0] for a in (tp, pp, mb, ep))
-    c = _constants(gcol, tp, pp, mb, ep)
+    c = constants if constants is not None else _constants(gcol, tp, pp, mb, ep)
     tpp, smb = tp * pp, c["seq"] * mb
     u_none = (c["matmul_u"] + c["attention_u"] + c["memory_u"]) / tpp \
         + (c["overhead_v"] + c["tp_v"] + c["a2a_v"]) * c["stage_layers"] / smb
@@ -546,6 +547,21 @@ def _pruned(q, opt, dp_base, stages, states, valid, per_token, fixed, window, ac
     return ci.reshape(shape), ki.reshape(shape), (near & (low < _BIG)).reshape(shape)
 
 
+_CONSTANTS_MEMORY: dict[bytes, dict] = {}  # one scenario's _constants on all candidates, by its inputs
+
+
+def _scenario_constants(x: Mapping[str, ArrayLike], tp, pp, mb, ep) -> dict:
+    """_constants of one scenario (scalar inputs but the count) on the (C, 1) candidates,
+    remembered: a plan meets each chip again in every zoom stage and chunk."""
+    key = np.array([x[k] for k in _STEP_INPUTS[1:]], dtype=float).tobytes() + tp.tobytes() + pp.tobytes() \
+        + mb.tobytes() + ep.tobytes()
+    if key not in _CONSTANTS_MEMORY:
+        if len(_CONSTANTS_MEMORY) >= 512:
+            _CONSTANTS_MEMORY.clear()
+        _CONSTANTS_MEMORY[key] = _constants(_columns(x), tp[:, 0], pp[:, 0], mb[:, 0], ep[:, 0])
+    return _CONSTANTS_MEMORY[key]
+
+
 def _by_scenario(x, tp, pp, mb, ep, shape, varying, groups, gid):
     """_fast_choice one distinct scenario at a time (a plan's chip at its many counts): its
     constants are then scalars, and candidates it can never use (beyond its scale-up domain,
@@ -562,7 +578,9 @@ def _by_scenario(x, tp, pp, mb, ep, shape, varying, groups, gid):
         index = np.flatnonzero(keep[:, 0])
         if index.size == 0:
             return None
-        found = _fast_choice(xg, tp[index], pp[index], mb[index], ep[index], rows.shape)
+        constants = {k: v[index] if isinstance(v, np.ndarray) and v.shape == tp.shape[:1] else v
+                     for k, v in _scenario_constants(xg, tp, pp, mb, ep).items()}
+        found = _fast_choice(xg, tp[index], pp[index], mb[index], ep[index], rows.shape, constants)
         if found is None:
             return None
         ci[rows], ki[rows], near[rows] = index[found[0]], found[1], found[2]
