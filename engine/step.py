@@ -363,7 +363,7 @@ def _terms(col, tp, pp, mb, ep, constants: dict | None = None) -> dict:
     dp = np.floor(n / (tp * pp) + 1e-9)
     used = tp * pp * dp  # chips doing steps; n - used idle
     batch_in = col("global_batch_tokens_in")
-    batch = np.where(np.isnan(batch_in), np.maximum(c["batch_law"], dp * mb * seq), batch_in)
+    batch = _where(np.isnan(batch_in), np.maximum(c["batch_law"], dp * mb * seq), batch_in)
     micro = batch / (seq * dp * mb)  # micro-batches per replica per step
     valid = c["valid"] & (dp >= 1) & (micro >= 1.0 - 1e-9) & _where(c["moe"], np.mod(dp, ep) == 0, True)
     pinned = True  # candidates agreeing with every pin, whether or not they are valid
@@ -372,12 +372,12 @@ def _terms(col, tp, pp, mb, ep, constants: dict | None = None) -> dict:
         pinned = pinned & (np.isnan(pin) | (np.abs(cand - pin) < 1e-9))
     per_chip = batch / used  # tokens of the batch per chip doing steps
     steps_ml = c["stage_layers"] * micro  # layer x micro-batch visits per step on one chip
-    dp_bw = np.where(used <= c["domain"], c["up_bw"], c["out_bw"]) * c["coll_eff"]
+    dp_bw = _where(used <= c["domain"], c["up_bw"], c["out_bw"]) * c["coll_eff"]
     c.update(ideal=c["ideal_u"] * per_chip, matmul=c["matmul_u"] * per_chip, attention=c["attention_u"] * per_chip,
              memory=c["memory_u"] * per_chip, scores_time=c["scores_u"] * per_chip,
              overhead=c["overhead_v"] * steps_ml, tp_comm=c["tp_v"] * steps_ml, a2a=c["a2a_v"] * steps_ml,
              p2p=c["p2p_m"] * micro, micro=micro, dp=dp, batch=batch, busy=used / n,
-             dp_base=np.where(dp > 1, 2.0 * (dp - 1) / dp * 2.0 * c["local_params"] / dp_bw, 0.0),
+             dp_base=_where(dp > 1, 2.0 * (dp - 1) / dp * 2.0 * c["local_params"] / dp_bw, 0.0),
              valid=valid & pinned, pinned=pinned)
     return c
 
@@ -695,24 +695,24 @@ def _combo(c: dict, rc: ArrayLike, zero: ArrayLike, parts: bool = True) -> dict:
     # Selective: fused attention - keep the matmul inputs, re-run norms and activation functions
     # (memory-bound); unfused - Korthikanti et al.'s selective, re-run the attention core.
     per_layer_work = c["matmul"] + c["attention"] + c["memory"] + c["overhead"] + c["tp_comm"] + c["a2a"]
-    rc_extra = (np.where(full, per_layer_work / 3.0, 0.0)
-                + np.where(sel, np.where(flash, c["memory"] / 3.0, (c["attention"] + c["scores_time"]) / 3.0), 0.0))
+    rc_extra = (_where(full, per_layer_work / 3.0, 0.0)
+                + _where(sel, _where(flash, c["memory"] / 3.0, (c["attention"] + c["scores_time"]) / 3.0), 0.0))
     layer_sum = per_layer_work + rc_extra
     compute = layer_sum * c["imbalance"]
     bubble = (c["pp"] - 1) / (c["v"] * c["micro"]) * compute
     window = compute / c["micro"] * (2.0 / 3.0)  # the last micro-batch's backward
-    dp_exposed = np.maximum(0.0, c["dp_base"] * np.where(zero == 3, 1.5, 1.0) - c["overlap"] * window)
-    optimizer = 28.0 * c["local_params"] / np.where(zero >= 1, c["dp"], 1.0) / c["hbm_bw"]
+    dp_exposed = np.maximum(0.0, c["dp_base"] * _where(zero == 3, 1.5, 1.0) - c["overlap"] * window)
+    optimizer = 28.0 * c["local_params"] / _where(zero >= 1, c["dp"], 1.0) / c["hbm_bw"]
     step = compute + bubble + c["p2p"] + dp_exposed + optimizer
 
     # Memory per chip (Korthikanti et al. 2022 activations; ZeRO sharding of the states).
     w, g, o = (b * c["local_params"] for b in _STATE_BYTES)
     dp = c["dp"]
-    weights, grads, states_o = np.where(zero >= 3, w / dp, w), np.where(zero >= 2, g / dp, g), \
-        np.where(zero >= 1, o / dp, o)
+    weights, grads, states_o = _where(zero >= 3, w / dp, w), _where(zero >= 2, g / dp, g), \
+        _where(zero >= 1, o / dp, o)
     sbh, tp = c["sbh"], c["tp"]
-    unfused = np.where(flash, 0.0, 5.0 * c["heads"] * c["seq"] / c["h"])
-    per_layer = np.where(full, 2.0, np.where(sel, np.where(flash, 18.0, 34.0), 34.0 + unfused)) * sbh / tp
+    unfused = _where(flash, 0.0, 5.0 * c["heads"] * c["seq"] / c["h"])
+    per_layer = _where(full, 2.0, _where(sel, _where(flash, 18.0, 34.0), 34.0 + unfused)) * sbh / tp
     activations = per_layer * c["stage_layers"] * np.minimum(c["pp"], c["micro"]) + 4.0 * c["tokens_mb"] * c["vocab"] / tp
     memory_bytes = weights + grads + states_o + activations
     if not parts:
