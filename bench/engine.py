@@ -26,6 +26,7 @@ from whatif.engine.evaluate import evaluate, evaluate_batch, evaluate_resolved  
 from whatif.engine.model import compute  # noqa: E402
 from whatif.engine.presets import default_preset_path, load_preset  # noqa: E402
 from whatif.engine.resolve import resolve  # noqa: E402
+from bench.timing import interleaved  # noqa: E402
 from whatif.engine.step import STEP_INPUTS, forget, step_model, step_model_exhaustive  # noqa: E402
 
 
@@ -38,17 +39,6 @@ def median_us(fn, repeats: int = 2000) -> float:
         fn()
         samples.append(time.perf_counter_ns() - start)
     return statistics.median(samples) / 1000
-
-
-def _interleaved(fns, repeats: int) -> list[float]:
-    """Median milliseconds of each of `fns`, called in turn so they share the machine's load."""
-    samples = [[] for _ in fns]
-    for _ in range(repeats):
-        for fn, out in zip(fns, samples):
-            start = time.perf_counter_ns()
-            fn()
-            out.append(time.perf_counter_ns() - start)
-    return [statistics.median(s) / 1e6 for s in samples]
 
 
 def main() -> None:
@@ -65,7 +55,7 @@ def main() -> None:
     # The search alone beside the exhaustive reference it reproduces, interleaved in this run.
     one = {k: resolved.values[k] for k in STEP_INPUTS}
     many = {**one, "count": counts}
-    search = {name: _interleaved(fns, repeats) for name, fns, repeats in (
+    search = {name: interleaved(list(fns), repeats) for name, fns, repeats in (
         ("one scenario", (lambda: (forget(), step_model(one)), lambda: step_model_exhaustive(one)), 400),
         ("1,000 counts", (lambda: (forget(), step_model(many)), lambda: step_model_exhaustive(many)), 15))}
 

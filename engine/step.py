@@ -16,6 +16,7 @@ so one call searches the layouts of every row of a batch at once.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
 from collections.abc import Mapping
@@ -230,6 +231,22 @@ def _columns(x: Mapping[str, ArrayLike]):
     return col
 
 
+@contextlib.contextmanager
+def exhaustive_search():
+    """Within it, every search is the exhaustive reference (benches time the fast search
+    beside it in the same run)."""
+    _EXHAUSTIVE[0] = True
+    forget()
+    try:
+        yield
+    finally:
+        _EXHAUSTIVE[0] = False
+        forget()
+
+
+_EXHAUSTIVE = [False]
+
+
 def step_model_exhaustive(x: Mapping[str, ArrayLike]) -> dict[str, np.ndarray]:
     """step_model through the exhaustive reference search only, uncached (what tests hold
     the fast search to)."""
@@ -247,6 +264,7 @@ def _step_model(x: Mapping[str, ArrayLike], exhaustive: bool = False) -> dict[st
     combos = [(r, z) for r in (0.0, 1.0, 2.0) for z in zero_opts]
     rc_all = np.array([r for r, _ in combos])
     zero_all = np.array([z for _, z in combos])
+    exhaustive = exhaustive or _EXHAUSTIVE[0]
     choice = _fast_choice(x, tp, pp, mb, ep, shape) if _unpinned(x) and not exhaustive else None
     if choice is not None and choice[2].any():
         if not shape:
