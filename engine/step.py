@@ -150,7 +150,8 @@ _TABLE_MEMORY: dict[bytes, dict[str, np.ndarray]] = {}  # whole batches: the sam
 
 def _rows_by_row(rows: np.ndarray, names: list[str], base: dict, prefix: bytes) -> dict[str, np.ndarray]:
     keys = [prefix + row.tobytes() for row in rows]
-    missing = [i for i, key in enumerate(keys) if key not in _ROW_MEMORY]
+    found = [_ROW_MEMORY.get(key) for key in keys]
+    missing = [i for i, row in enumerate(found) if row is None]
     if missing:
         todo = rows[missing]
         parts = []
@@ -165,7 +166,14 @@ def _rows_by_row(rows: np.ndarray, names: list[str], base: dict, prefix: bytes) 
         matrix = np.stack([computed[k] for k in _OUTPUT_NAMES], axis=1)
         for j, i in enumerate(missing):
             _ROW_MEMORY[keys[i]] = matrix[j]
-    stacked = np.stack([_ROW_MEMORY[key] for key in keys]) if keys else np.empty((0, len(_OUTPUT_NAMES)))
+    if len(missing) == len(keys):  # all searched now (a cold batch): no row-by-row stacking
+        stacked = matrix if keys else np.empty((0, len(_OUTPUT_NAMES)))
+    else:
+        stacked = np.empty((len(keys), len(_OUTPUT_NAMES)))
+        present = [i for i, row in enumerate(found) if row is not None]
+        stacked[present] = np.stack([found[i] for i in present])
+        if missing:
+            stacked[missing] = matrix
     return {k: stacked[:, j].copy() for j, k in enumerate(_OUTPUT_NAMES)}
 
 
