@@ -278,7 +278,7 @@ def _step_model(x: Mapping[str, ArrayLike], exhaustive: bool = False) -> dict[st
         if not shape:
             choice = None
         else:  # near ties: the reference's choice on those rows
-            ci, ki, redo = choice
+            ci, ki, redo = choice[:3]
             rows = np.flatnonzero(redo)
             sub = {k: v if isinstance(v, float | int) else np.asarray(v)[rows] for k, v in x.items()}
             _, _, _, _, ci[rows], ki[rows] = _reference_choice(_columns(sub), tp, pp, mb, ep, rows.shape, rc_all,
@@ -511,12 +511,13 @@ def _fast_choice(x: Mapping[str, ArrayLike], tp: np.ndarray, pp: np.ndarray, mb:
     # within 1e-12 of the best, the reference decides (the pairs of one candidate tie only
     # exactly, as in _combo: ZeRO 1 and 3 with the reduce hidden).
     per_candidate = score.reshape(n.shape[0], -1, len(scores)).min(axis=2)
-    near = np.count_nonzero(per_candidate <= (low * (1.0 + 1e-12))[:, None], axis=1) > 1
+    near = np.count_nonzero(per_candidate <= (low * (1.0 + _NEAR_TIE))[:, None], axis=1) > 1
     ci, ki = np.divmod(best, len(scores))
     return ci.reshape(shape), ki.reshape(shape), (near & (low < _BIG)).reshape(shape), c
 
 
 _PRUNE_ROWS = 16  # fewer rows (one scenario): the dense search is fewer numpy calls
+_NEAR_TIE = 1e-12  # relative gap under which the exhaustive search decides (rounding differs)
 
 
 def _pruned(q, opt, dp_base, stages, states, valid, per_token, fixed, window, act, vocab_act, usable, shape):
@@ -557,7 +558,7 @@ def _pruned(q, opt, dp_base, stages, states, valid, per_token, fixed, window, ac
     every = np.arange(rows)
     first_guess = np.argmin(bound, axis=1)
     ceiling = exact(every, first_guess).min(axis=1)
-    r, j = np.nonzero(bound <= (ceiling * (1.0 + 1e-12))[:, None])
+    r, j = np.nonzero(bound <= (ceiling * (1.0 + _NEAR_TIE))[:, None])
     scores = exact(r, j)
     if np.isnan(scores).any():
         return None
@@ -567,8 +568,8 @@ def _pruned(q, opt, dp_base, stages, states, valid, per_token, fixed, window, ac
     if not np.isfinite(low).all():
         return None
     best = np.minimum.reduceat(np.where(per_candidate == low[r], np.arange(r.size), r.size), starts)
-    # Near ties (see _fast_choice): only survivors can be within 1e-12 of the best.
-    near = np.add.reduceat((per_candidate <= low[r] * (1.0 + 1e-12)).astype(np.intp), starts) > 1
+    # Near ties (see _fast_choice): only survivors can be within _NEAR_TIE of the best.
+    near = np.add.reduceat((per_candidate <= low[r] * (1.0 + _NEAR_TIE)).astype(np.intp), starts) > 1
     ci, ki = j[best], np.argmin(scores[best], axis=1)
     return ci.reshape(shape), ki.reshape(shape), (near & (low < _BIG)).reshape(shape)
 
@@ -600,7 +601,8 @@ def _by_scenario(x, tp, pp, mb, ep, shape, varying, groups, gid):
         xg = {**x, **{k: float(groups[g, i]) for i, k in enumerate(varying)}, "count": counts[rows]}
         moe = xg["experts"] > 1.0
         keep = ((pp <= xg["layers"]) & (tp <= max(xg["scaleup_domain"], 1.0)) & (np.mod(xg["heads"], tp) == 0)
-                & (np.mod(xg["experts"], ep) == 0 if moe else ep == 1) & (tp * pp <= counts[rows].max() + 1e-9))
+                & (np.mod(xg["experts"], ep) == 0 if moe else ep == 1)
+                & (np.floor(counts[rows].max() / (tp * pp) + 1e-9) >= 1))   # dp >= 1 somewhere
         index = np.flatnonzero(keep[:, 0])
         if index.size == 0:
             return None

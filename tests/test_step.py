@@ -327,3 +327,24 @@ def test_the_fast_search_matches_the_exhaustive_one_across_several_scenarios_in_
     batch["count"] = np.array(counts, dtype=float)
     forget()
     _assert_same_search(step_model(batch), step_model_exhaustive(batch))
+
+
+def test_rows_whose_best_layouts_nearly_tie_take_the_exhaustive_searchs_choice(monkeypatch):
+    """Where the fast search's rounding could flip a near tie, those rows go to the reference:
+    with the tie margin widened to 50 % most rows of a sweep take that path and must still
+    come out as the exhaustive search's."""
+    from whatif.engine import step
+
+    free = {**HAND, "tp_in": NAN, "pp_in": NAN, "micro_batch_in": NAN, "global_batch_tokens_in": NAN,
+            "recompute_in": NAN, "zero_stage_in": NAN}
+    counts = np.arange(8.0, 4096.0, 37.0)
+    calls = []
+    reference = step._reference_choice
+    monkeypatch.setattr(step, "_reference_choice",
+                        lambda *a, **k: calls.append((a[5], k.get("prune", True))) or reference(*a, **k))
+    monkeypatch.setattr(step, "_NEAR_TIE", 0.5)
+    step.forget()
+    fast = step_model({**free, "count": counts})
+    rows, whole_batch = calls[0]
+    assert not whole_batch and 0 < rows[0] <= counts.size   # the near-tie rows went to the reference
+    _assert_same_search(fast, step.step_model_exhaustive({**free, "count": counts}))
