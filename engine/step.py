@@ -116,9 +116,7 @@ def step_model(x: Mapping[str, ArrayLike]) -> dict[str, np.ndarray]:
             x[k] = float(arrays.pop(k).flat[0])
         if not arrays:
             out = _cached(tuple(None if x[k] != x[k] else float(x[k]) for k in _STEP_INPUTS))
-            if not shape:
-                return {k: np.array(v, dtype=float) for k, v in out.items()}
-            return {k: np.broadcast_to(v, shape).copy() for k, v in out.items()}
+            return out if not shape else {k: np.broadcast_to(v, shape).copy() for k, v in out.items()}
         table = np.stack([np.broadcast_to(a, shape).ravel() for a in arrays.values()], axis=1)
         scalars = tuple(None if k in arrays else float(x[k]) for k in _STEP_INPUTS)
         table_key = repr((tuple(arrays), scalars)).encode() + table.tobytes()
