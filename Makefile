@@ -21,7 +21,8 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
-# Performance figures (printed, never asserted): engine, analysis, plan, start-up, app, SSH.
+# Performance figures (printed, never asserted): engine, analysis, plan, start-up, app, SSH, web,
+# presenter mode.
 bench: $(STAMP)
 	$(BIN)/python bench/engine.py
 	$(BIN)/python bench/analysis.py
@@ -29,6 +30,8 @@ bench: $(STAMP)
 	$(BIN)/python bench/startup.py
 	$(BIN)/python bench/tui.py
 	$(BIN)/python bench/ssh.py
+	$(BIN)/python bench/web.py
+	$(BIN)/python bench/presenter.py
 
 calibrate: $(STAMP)
 	$(BIN)/python bench/calibration.py

@@ -58,9 +58,10 @@ class Visitor:
         self.first_screen_s = 0.0
         self.count = 0 if self.fixture else 16384
 
-    async def connect(self, port: int, columns: int = COLUMNS, rows: int = ROWS, **options) -> None:
+    async def connect(self, port: int, columns: int = COLUMNS, rows: int = ROWS, username: str = "demo",
+                      **options) -> None:
         start = time.perf_counter()
-        self.conn = await asyncssh.connect("127.0.0.1", port, known_hosts=None, username="demo",
+        self.conn = await asyncssh.connect("127.0.0.1", port, known_hosts=None, username=username,
                                            client_keys=None, **options)
         self.process = await self.conn.create_process(term_type="xterm-256color",
                                                       term_size=(columns, rows), encoding=None)

@@ -5,10 +5,10 @@ process did before it could evaluate anything. The first run validates as usual 
 the result; later runs load it in well under a millisecond, and the models' validators are
 only built (pydantic's defer_build) when something new must be validated.
 
-An entry is found by a key made of everything its value depends on: whatif's and
-pydantic's versions, the Python version, and the path, size and modification time of every
-source file (the data files, the user's files, and the modules that define the models), plus
-the bytes of a preset. Anything changed is a new key; an entry that cannot be read is
+An entry is found by a key made of everything its value depends on: whatif's version,
+pydantic's (the stamp of its version file), the Python version, and the path, size and
+modification time of every source file (the data files, the user's files, and the modules
+that define the models), plus the bytes of a preset. Anything changed is a new key; an entry that cannot be read is
 rebuilt. Nothing is cached in a demo session or when WHATIF_NO_CACHE=1. The folder is
 `<user cache dir>/whatif` (Linux: $XDG_CACHE_HOME/whatif), or $WHATIF_CACHE_DIR, and holds at
 most MAX_ENTRIES files; deleting it is always safe.
@@ -16,6 +16,7 @@ most MAX_ENTRIES files; deleting it is always safe.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import pickle
@@ -24,7 +25,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TypeVar
 
-from whatif.engine.settings import DEMO_ENV
+from whatif.engine.paths import DEMO_ENV
 
 CACHE_ENV = "WHATIF_CACHE_DIR"
 NO_CACHE_ENV = "WHATIF_NO_CACHE"
@@ -54,14 +55,23 @@ def _stamp(path: str) -> tuple[str, int, int]:
 
 
 def key(kind: str, sources: Iterable[str | Path], content: bytes = b"") -> str:
-    from pydantic import VERSION
-
     # whatif's version: the parent package is always loaded before the engine, and the
     # engine imports nothing of ours above it.
     version = getattr(sys.modules.get("whatif"), "__version__", "")
-    parts = (kind, version, VERSION, sys.version_info[:3], sorted(_stamp(str(s)) for s in sources),
-             hashlib.sha256(content).hexdigest())
+    files = [*map(str, sources), _pydantic_version_file()]
+    parts = (kind, version, sys.version_info[:3], sorted(_stamp(f) for f in files), hashlib.sha256(content).hexdigest())
     return hashlib.sha256(repr(parts).encode()).hexdigest()[:40]
+
+
+@functools.cache
+def _pydantic_version_file() -> str:
+    """pydantic's version.py, found without importing pydantic (~50 ms that a hit of plain
+    data, engine.prepared, need not pay): an upgrade changes its size or mtime."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("pydantic")
+    origin = spec.origin if spec and spec.origin else ""
+    return os.path.join(os.path.dirname(origin), "version.py")
 
 
 def cached(kind: str, sources: Iterable[str | Path], build: Callable[[], T], content: bytes = b"") -> T:

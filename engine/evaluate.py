@@ -9,15 +9,18 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-if TYPE_CHECKING:
-    from numpy.typing import ArrayLike  # numpy.typing costs ~3 ms to import: types only
-
-from whatif.engine.catalog import Catalog
 from whatif.engine.model import compute
-from whatif.engine.resolve import Resolved, resolve
-from whatif.engine.scenario import Scenario
 from whatif.engine.step import LAYOUT_KEYS, PARTS, RECOMPUTE
-from whatif.engine.warnings import ScenarioWarning, build_warnings
+from whatif.engine.warnings import ScenarioWarning, Subject, build_warnings
+
+if TYPE_CHECKING:
+    # Types only: a cached preset's plain inputs (engine.prepared) are evaluated with this
+    # module and must not import pydantic, which the scenario and the catalog are built on.
+    from numpy.typing import ArrayLike  # numpy.typing costs ~3 ms to import
+
+    from whatif.engine.catalog import Catalog
+    from whatif.engine.resolve import Resolved
+    from whatif.engine.scenario import Scenario
 
 LAYOUT_INPUTS: tuple[str, ...] = ("tp_in", "pp_in", "dp_in", "ep_in", "micro_batch_in", "global_batch_tokens_in",
                                    "recompute_in", "zero_stage_in")
@@ -47,46 +50,61 @@ class Result:
 
     def outputs(self) -> dict[str, object]:
         """Exactly the docs/model.md §9 keys, JSON-ready (NaN and infinity become null)."""
-        data: dict[str, object] = {}
-        for key in OUTPUT_KEYS:
-            if key == "warnings":
-                data[key] = [w.as_dict() for w in self.warnings]
-            elif key.endswith("_estimated") or key == "fits":
-                data[key] = bool(self.values[key])
-            elif key == "layout":
-                data[key] = self.layout()
-            elif key == "mfu_breakdown":
-                data[key] = self.mfu_breakdown()
-            else:
-                data[key] = json_number(self.values[key])
-        return data
+        return output_dict(self.values, self.resolved.values, self.warnings)
 
     def layout(self) -> dict[str, object]:
         """The parallel layout of the step model (docs/model.md §16): chosen or pinned."""
-        v = self.values
-        out: dict[str, object] = {}
-        for key in LAYOUT_KEYS:
-            value = v["layout_" + key]
-            out[key] = RECOMPUTE[int(value)] if key == "recompute" else json_number(float(round(value, 9)))
-        out["idle_chips"] = json_number(float(self.values["idle_chips"]))
-        out["auto"] = self.layout_auto()
-        return out
+        return layout_dict(self.values, self.resolved.values)
 
     def layout_auto(self) -> bool:
         """True when the search chose any part of the layout (nothing pinned in [cluster])."""
-        x = self.resolved.values
-        return any(math.isnan(x[name]) for name in LAYOUT_INPUTS)
+        return layout_auto(self.resolved.values)
 
     def mfu_breakdown(self) -> dict[str, float]:
         """Shares of the step time; they sum to 1 and `model_flops` equals the MFU. With MFU set
         in the scenario the step model does not apply: everything else is 'unexplained'."""
-        v = self.values
-        if not v["mfu_estimated"]:
-            return {"model_flops": v["mfu"], "unexplained": 1.0 - v["mfu"]}
-        return {name: v["part_" + name] for name in PARTS}
+        return mfu_breakdown(self.values)
 
     def warning_codes(self) -> list[str]:
         return [w.code for w in self.warnings]
+
+
+def output_dict(values: Mapping[str, float], inputs: Mapping[str, float], warnings: Sequence[ScenarioWarning]
+                ) -> dict[str, object]:
+    """The docs/model.md §9 keys of computed `values` (resolved `inputs`), JSON-ready."""
+    data: dict[str, object] = {}
+    for key in OUTPUT_KEYS:
+        if key == "warnings":
+            data[key] = [w.as_dict() for w in warnings]
+        elif key.endswith("_estimated") or key == "fits":
+            data[key] = bool(values[key])
+        elif key == "layout":
+            data[key] = layout_dict(values, inputs)
+        elif key == "mfu_breakdown":
+            data[key] = mfu_breakdown(values)
+        else:
+            data[key] = json_number(values[key])
+    return data
+
+
+def layout_dict(values: Mapping[str, float], inputs: Mapping[str, float]) -> dict[str, object]:
+    out: dict[str, object] = {}
+    for key in LAYOUT_KEYS:
+        value = values["layout_" + key]
+        out[key] = RECOMPUTE[int(value)] if key == "recompute" else json_number(float(round(value, 9)))
+    out["idle_chips"] = json_number(float(values["idle_chips"]))
+    out["auto"] = layout_auto(inputs)
+    return out
+
+
+def layout_auto(inputs: Mapping[str, float]) -> bool:
+    return any(math.isnan(inputs[name]) for name in LAYOUT_INPUTS)
+
+
+def mfu_breakdown(values: Mapping[str, float]) -> dict[str, float]:
+    if not values["mfu_estimated"]:
+        return {"model_flops": values["mfu"], "unexplained": 1.0 - values["mfu"]}
+    return {name: values["part_" + name] for name in PARTS}
 
 
 def json_number(value: float) -> float | int | None:
@@ -97,14 +115,25 @@ def json_number(value: float) -> float | int | None:
 
 def evaluate(scenario: Scenario, catalog: Catalog | None = None) -> Result:
     """Resolve and compute one scenario. Raises WhatifError on inputs the catalog rejects."""
+    from whatif.engine.resolve import resolve
+
     resolved = resolve(scenario, catalog)
     return evaluate_resolved(scenario, resolved)
 
 
 def evaluate_resolved(scenario: Scenario, resolved: Resolved) -> Result:
-    raw = compute(resolved.values)
-    values = {k: float(v) for k, v in raw.items()}
-    return Result(scenario, resolved, values, build_warnings(values, resolved))
+    values, warnings = evaluate_inputs(resolved.values, subject_of(resolved))
+    return Result(scenario, resolved, values, warnings)
+
+
+def evaluate_inputs(inputs: Mapping[str, float], subject: Subject) -> tuple[dict[str, float], list[ScenarioWarning]]:
+    """Every computed value of one scenario's resolved `inputs` as floats, and its warnings."""
+    values = {k: float(v) for k, v in compute(inputs).items()}
+    return values, build_warnings(values, inputs, subject)
+
+
+def subject_of(resolved: Resolved) -> Subject:
+    return Subject(resolved.chip.name, resolved.chip.chips_per_server, resolved.cooling.key, resolved.mode)
 
 
 def evaluate_batch(resolved: Resolved, outputs: Sequence[str] | None = None, **columns: ArrayLike
@@ -128,6 +157,8 @@ def stack_inputs(resolved: Sequence[Resolved]) -> dict[str, np.ndarray]:
 
 def evaluate_many(scenarios: Sequence[Scenario], catalog: Catalog | None = None) -> dict[str, np.ndarray]:
     """Vectorised evaluation of whole scenarios; row i equals evaluate(scenarios[i])."""
+    from whatif.engine.resolve import resolve
+
     return compute(stack_inputs([resolve(s, catalog) for s in scenarios]))
 
 

@@ -5,17 +5,22 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from whatif.engine.errors import WhatifError, did_you_mean
+from whatif.engine.inputs import GROUP_NAMES
 from whatif.engine.safeio import MAX_FILE_BYTES, loads_toml, read_user_text
-from whatif.engine.scenario import GROUPS, Scenario, scenario_from_dict
+
+if TYPE_CHECKING:
+    # Imported where used: reading a preset's text and the paths need no pydantic model
+    # (engine.prepared's cache hit builds none).
+    from whatif.engine.scenario import Scenario
 
 SCHEMA_VERSION = 1
 PRESETS_ENV = "WHATIF_PRESETS"
 USER_PRESETS_ENV = "WHATIF_USER_PRESETS"
 META_KEYS = ("schema", "name", "description", "source")
-TABLE_KEYS = (*GROUPS, "chips")
+TABLE_KEYS = (*GROUP_NAMES, "chips")
 
 
 def shipped_presets_dir() -> Path:
@@ -89,6 +94,7 @@ def parse_preset(text: str, origin: str) -> Scenario:
     deep nesting, huge integers, text over the size limit)."""
     if len(text) > MAX_FILE_BYTES:
         raise WhatifError(f"too large ({len(text):,} characters); allowed: at most {MAX_FILE_BYTES:,}", path=origin)
+    import whatif.engine.scenario  # noqa: F401  (the cached value is a Scenario; module_files stamps its file)
     from whatif.engine.cache import cached, module_files
 
     sources = module_files(__name__, "whatif.engine.scenario", "whatif.engine.inputs")
@@ -113,6 +119,8 @@ def _validated(data: dict[str, Any], origin: str) -> Scenario:
             raise WhatifError(f"unknown key{did_you_mean(key, allowed)}; allowed: {', '.join(allowed)}",
                               path=origin, key=key)
     body = {k: v for k, v in data.items() if k != "schema"}
+    from whatif.engine.scenario import scenario_from_dict
+
     return scenario_from_dict(body, origin)
 
 
@@ -138,20 +146,26 @@ def check_references(scenario: Scenario, origin: str | None) -> Scenario:
 
 def extra_tables() -> tuple[str, ...]:
     """Optional tables a Scenario accepts beyond the groups (claims, uncertainty...)."""
+    from whatif.engine.scenario import Scenario
+
     return tuple(k for k in Scenario.model_fields if k not in (*META_KEYS, *TABLE_KEYS))
 
 
 def load_preset(path: str | Path) -> Scenario:
     """The preset in the file at `path`: a regular file of at most 1 MB (a FIFO or device is
     refused at once, never read). Raises WhatifError naming the file, the key and the value."""
+    return parse_preset(read_preset_text(path), str(path))
+
+
+def read_preset_text(path: str | Path) -> str:
+    """The text of the preset file at `path` (see load_preset); WhatifError naming it if none."""
     path = Path(path)
     try:
-        text = read_user_text(path)
+        return read_user_text(path)
     except WhatifError as exc:
         if exc.detail == "no such file":
             raise WhatifError("no such preset file", path=str(path)) from None
         raise
-    return parse_preset(text, str(path))
 
 
 def preset_to_dict(scenario: Scenario) -> dict[str, Any]:
@@ -162,6 +176,8 @@ def preset_to_dict(scenario: Scenario) -> dict[str, Any]:
         value = getattr(scenario, key)
         if value:
             data[key] = value
+    from whatif.engine.scenario import GROUPS
+
     dumped = scenario.model_dump(exclude_none=True, exclude_defaults=False)
     for group, model in GROUPS.items():
         table = {k: v for k, v in dumped[group].items() if k in getattr(scenario, group).model_fields_set or
@@ -198,6 +214,7 @@ def preset_json_schema() -> dict[str, Any]:
     the chip model (every field optional: a known key is merged over the catalog's chip).
     Shipped as presets/whatif-preset.schema.json (`whatif schema` prints it)."""
     from whatif.engine.catalog import Chip
+    from whatif.engine.scenario import Scenario
 
     body = Scenario.model_json_schema()
     chip = Chip.model_json_schema()

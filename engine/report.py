@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
-from whatif.engine.evaluate import Result
-from whatif.engine.explain import explain
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
+
 from whatif.engine.units import QUANTITIES, fmt
+
+if TYPE_CHECKING:  # a cached preset's plain inputs (engine.prepared) are rendered without pydantic
+    from whatif.engine.evaluate import Result
+    from whatif.engine.resolve import Resolved
+    from whatif.engine.scenario import Scenario
+    from whatif.engine.warnings import ScenarioWarning
 
 SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Compute and time", ("training_flops", "peak_pflops", "mfu", "goodput", "end_to_end_utilisation",
@@ -17,33 +24,52 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 
 
-def _tag(result: Result, name: str) -> str:
+def _tag(values: Mapping[str, float], name: str) -> str:
     if name in ("mfu", "goodput"):
-        return "auto" if result.values[f"{name}_estimated"] else "set"
+        return "auto" if values[f"{name}_estimated"] else "set"
     return ""
 
 
 def render_result(result: Result) -> str:
-    r = result.resolved
-    s = result.scenario
-    lines = [s.name or "(unnamed scenario)"]
-    lines.append(f"{s.cluster.count:,} x {r.chip.name}, {r.precision}, {r.cooling.name}, {r.region.name}, "
-                 f"mode {r.mode}")
+    return render_values(heading(result.scenario, result.resolved), result.values, result.warnings)
+
+
+def heading(scenario: Scenario, resolved: Resolved) -> tuple[str, str]:
+    """The report's first two lines: the scenario's name, and what it runs on."""
+    return heading_lines(scenario.name, scenario.cluster.count, runs_on(resolved))
+
+
+def runs_on(resolved: Resolved) -> str:
+    """'x NVIDIA H100 SXM5 80GB, bf16, Air (...), United States (average), mode rent'."""
+    r = resolved
+    return f"x {r.chip.name}, {r.precision}, {r.cooling.name}, {r.region.name}, mode {r.mode}"
+
+
+def heading_lines(name: str, count: int, what: str) -> tuple[str, str]:
+    return (name or "(unnamed scenario)", f"{count:,} {what}")
+
+
+def render_values(lines_before: Sequence[str], values: Mapping[str, float], warnings: Sequence[ScenarioWarning]
+                  ) -> str:
+    """The report of computed `values`, after `lines_before` (heading())."""
+    lines = list(lines_before)
     for title, names in SECTIONS:
         lines.append("")
         lines.append(title)
         for name in names:
-            tag = _tag(result, name)
-            lines.append(f"  {QUANTITIES[name].label:<38} {fmt(name, result.values[name]):>18}  {tag}".rstrip())
-    if result.warnings:
+            tag = _tag(values, name)
+            lines.append(f"  {QUANTITIES[name].label:<38} {fmt(name, values[name]):>18}  {tag}".rstrip())
+    if warnings:
         lines.append("")
         lines.append("Warnings")
-        for w in result.warnings:
+        for w in warnings:
             lines.append(f"  [{w.code}] {w.message}")
     return "\n".join(lines)
 
 
 def render_explanation(result: Result, name: str) -> str:
+    from whatif.engine.explain import explain
+
     e = explain(result, name)
     lines = [f"{e.label} ({e.name}) = {e.text}", "", e.formula, "", e.substituted, ""]
     width = max((len(t.label) for t in e.terms), default=0)

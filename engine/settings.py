@@ -1,6 +1,6 @@
 """The user's files: where they are and what they say.
 
-Paths (platformdirs; on Linux it honours XDG_CONFIG_HOME / XDG_STATE_HOME):
+Paths (engine.paths, re-exported here; platformdirs: on Linux XDG_CONFIG_HOME / XDG_STATE_HOME):
 
 - `config_path()`: the config file, `<user config dir>/config.toml` (Linux
   `~/.config/whatif/config.toml`), or the file in $WHATIF_CONFIG.
@@ -37,7 +37,6 @@ Files are re-read when their mtime changes.
 # annotation string when the models are created, ~15 ms of every start.
 
 import functools
-import os
 import re
 import stat
 import tomllib
@@ -47,14 +46,12 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from whatif.engine.errors import WhatifError
+# The paths live in engine.paths (no pydantic there); they are part of this module's interface.
+from whatif.engine.paths import (APP_NAME, CONFIG_ENV, DEMO_ENV, USER_CHIPS_ENV, config_dir,  # noqa: F401
+                                 config_path, host_key_path, mtime, state_dir, user_chips_path)
 from whatif.engine.validation import format_validation_error
 
-APP_NAME = "whatif"
-CONFIG_ENV = "WHATIF_CONFIG"
-USER_CHIPS_ENV = "WHATIF_CHIPS"
 CATALOG_TABLES = ("chips", "cooling", "regions")
-# Set by the servers for every visitor: the app writes only inside the session folder.
-DEMO_ENV = "WHATIF_DEMO"
 
 
 class ConfigFile(BaseModel):
@@ -74,45 +71,6 @@ class ConfigFile(BaseModel):
 
 
 EMPTY_CONFIG = ConfigFile.model_construct()  # no file: built without validating (no validator needed)
-
-
-# ----------------------------------------------------------------------- paths
-
-def config_dir() -> Path:
-    """The platform's folder for the user's whatif files (Linux: $XDG_CONFIG_HOME/whatif)."""
-    import platformdirs  # ~3 ms: only when a user path is needed, not at engine import
-
-    return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))
-
-
-def state_dir() -> Path:
-    """The platform's folder for files the app keeps for itself (Linux: ~/.local/state/whatif)."""
-    import platformdirs
-
-    return Path(platformdirs.user_state_dir(APP_NAME, appauthor=False))
-
-
-def host_key_path() -> Path:
-    """Where `whatif serve-ssh` keeps its host key unless told otherwise (--host-key)."""
-    return config_dir() / "ssh_host_ed25519_key"
-
-
-def config_path() -> Path:
-    env = os.environ.get(CONFIG_ENV)
-    return Path(env).expanduser() if env else config_dir() / "config.toml"
-
-
-def user_chips_path() -> Path:
-    env = os.environ.get(USER_CHIPS_ENV)
-    return Path(env).expanduser() if env else config_dir() / "chips.toml"
-
-
-def mtime(path: Path | str) -> float:
-    """The file's mtime in ns, or -1 if it does not exist (cache keys: files may change)."""
-    try:
-        return os.stat(path).st_mtime_ns
-    except OSError:
-        return -1
 
 
 # ---------------------------------------------------------------------- reading

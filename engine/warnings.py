@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-from whatif.engine.resolve import Resolved
 from whatif.engine.units import fmt
 
 Severity = Literal["error", "warning", "note"]
@@ -37,13 +37,24 @@ class ScenarioWarning:
         return {"code": self.code, "message": self.message}
 
 
-def build_warnings(v: dict[str, float], r: Resolved) -> list[ScenarioWarning]:
-    """Messages for one evaluated scenario; `v` holds compute() outputs as floats."""
-    x = r.values
-    chip, cooling = r.chip, r.cooling
+@dataclass(frozen=True)
+class Subject:
+    """What the messages name beside the numbers: from a Resolved (engine.evaluate), or kept
+    with a cached preset's plain inputs (engine.prepared), so no catalog object is needed."""
+
+    chip_name: str
+    chips_per_server: int
+    cooling_key: str
+    mode: str
+
+
+def build_warnings(v: dict[str, float], x: Mapping[str, float], subject: Subject) -> list[ScenarioWarning]:
+    """Messages for one evaluated scenario; `v` holds compute() outputs as floats, `x` the
+    resolved inputs."""
+    chip_name, mode = subject.chip_name, subject.mode
     out: list[ScenarioWarning] = []
     if v["warn_missing_power"]:
-        out.append(ScenarioWarning("missing-power", f"{chip.name}: no power figure published; power, energy, CO2 "
+        out.append(ScenarioWarning("missing-power", f"{chip_name}: no power figure published; power, energy, CO2 "
                            "and owning cost need facility.it_kw_per_chip", "error"))
     if v["warn_memory"]:
         out.append(ScenarioWarning("memory-fit", memory_message(v, x), "error",
@@ -56,10 +67,10 @@ def build_warnings(v: dict[str, float], r: Resolved) -> list[ScenarioWarning]:
                            f"{v['layout_global_batch_tokens']:,.0f}-token batch; the step time assumes it anyway",
                            "warning"))
     if v["warn_rack_density"]:
-        what = (f"{chip.name.split(' (')[0]} rack ({v['chips_per_rack']:.0f} chips) draws ~{v['rack_kw']:.0f} kW"
+        what = (f"{chip_name.split(' (')[0]} rack ({v['chips_per_rack']:.0f} chips) draws ~{v['rack_kw']:.0f} kW"
                 if x["fixed_rack_chips"] > 0 else
-                f"one {chip.chips_per_server}-chip server draws ~{v['rack_kw']:.0f} kW")
-        out.append(ScenarioWarning("rack-density", f"{what}; {cooling.key} cooling handles ~{x['max_rack_kw']:.0f} kW",
+                f"one {subject.chips_per_server}-chip server draws ~{v['rack_kw']:.0f} kW")
+        out.append(ScenarioWarning("rack-density", f"{what}; {subject.cooling_key} cooling handles ~{x['max_rack_kw']:.0f} kW",
                            "error", {"rack_kw": v["rack_kw"], "max_rack_kw": x["max_rack_kw"]}))
     if v["warn_power_cap"]:
         out.append(ScenarioWarning("power-cap", f"facility needs {fmt('facility_mw', v['facility_mw'])}, over the "
@@ -74,7 +85,7 @@ def build_warnings(v: dict[str, float], r: Resolved) -> list[ScenarioWarning]:
                            f"{x['count']:,.0f} chips are interrupted every ~{v['job_mtti_hours'] * 60:,.1f} min",
                            "warning", {"goodput": v["goodput"], "job_mtti_hours": v["job_mtti_hours"]}))
     if v["warn_chip_estimate"]:
-        out.append(ScenarioWarning("chip-estimate", f"{chip.name}: figures are announced or estimated, not from a "
+        out.append(ScenarioWarning("chip-estimate", f"{chip_name}: figures are announced or estimated, not from a "
                            "shipping datasheet", "note"))
     if v["warn_eu_ai_act"]:
         out.append(ScenarioWarning("eu-ai-act", f"{v['training_flops']:.2g} FLOPs exceeds 1e25: presumed systemic risk "
@@ -84,8 +95,8 @@ def build_warnings(v: dict[str, float], r: Resolved) -> list[ScenarioWarning]:
                            f"~{x['chinchilla_tokens_per_param']:g} compute-optimal (Chinchilla)", "note",
                            {"tokens_per_param": v["tokens_per_param"]}))
     if v["warn_missing_price"]:
-        which = "economics.chip_capex_usd" if r.mode == "own" else "economics.rent_usd_per_chip_hour"
-        out.append(ScenarioWarning("missing-price", f"{chip.name}: no {'purchase' if r.mode == 'own' else 'rental'} "
+        which = "economics.chip_capex_usd" if mode == "own" else "economics.rent_usd_per_chip_hour"
+        out.append(ScenarioWarning("missing-price", f"{chip_name}: no {'purchase' if mode == 'own' else 'rental'} "
                            f"price published; set {which}", "error"))
     return out
 
@@ -105,7 +116,7 @@ def memory_text(v: dict[str, float]) -> str:
             f"{v['memory_optimizer_gb']:,.1f}, activations {v['memory_activations_gb']:,.1f})")
 
 
-def memory_message(v: dict[str, float], x: dict[str, float]) -> str:
+def memory_message(v: dict[str, float], x: Mapping[str, float]) -> str:
     pinned = any(x[k] == x[k] for k in ("tp_in", "pp_in", "dp_in", "ep_in", "micro_batch_in", "recompute_in",
                                         "zero_stage_in"))
     lead = "the layout set in [cluster]" if pinned else "no layout fits: the best"

@@ -45,3 +45,26 @@ async def serve(tmp_path):
     yield start
     for server in servers:
         await asyncio.wait_for(server.close(), 20)
+
+
+@pytest.fixture
+async def serve_web():
+    """Start web demo servers on free loopback ports (the tests' tiny app unless `app=`
+    says otherwise); every one is closed after the test."""
+    import asyncio
+
+    from fixtures.ssh_visitor import FIXTURE_APP
+    from whatif.serve.web.config import WebConfig
+    from whatif.serve.web.server import WebDemoServer
+
+    servers: list = []
+
+    async def start(app=FIXTURE_APP, **options):
+        server = WebDemoServer(WebConfig(app=app, host="127.0.0.1", port=0, **options))
+        await server.start()
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        await asyncio.wait_for(server.close(), 20)

@@ -18,7 +18,9 @@ import pytest
 SERVE = Path(__file__).resolve().parent.parent / "serve"
 SERVER_MODULES = ("whatif.serve.ssh.server", "whatif.serve.ssh.cli", "whatif.serve.ssh.session",
                   "whatif.serve.ssh.child", "whatif.serve.ssh.preload", "whatif.serve.ssh.gate",
-                  "whatif.serve.ssh.limits", "whatif.serve.demo", "whatif.serve.entry")
+                  "whatif.serve.ssh.limits", "whatif.serve.limits", "whatif.serve.demo", "whatif.serve.entry",
+                  "whatif.serve.web.cli", "whatif.serve.web.server", "whatif.serve.web.session",
+                  "whatif.serve.web.page", "whatif.serve.web.config")
 
 
 def _is_app_module(name: str) -> bool:

@@ -173,3 +173,25 @@ def test_revert_goes_back_to_the_saved_scenario_and_undo_brings_the_edits_back()
     assert session.revert() and session.scenario == SCENARIO and not session.dirty and not session.errors
     assert not session.revert()
     assert session.undo() and session.scenario.cluster.count == 4096
+
+
+def test_mirror_shows_another_scenario_with_its_baseline_not_unsaved_and_rejects_a_bad_one():
+    session, changes = session_with_log()
+    theirs = SCENARIO.with_values({"cluster.count": 4096})
+    pinned = SCENARIO.with_values({"cluster.count": 8192})
+    session.edit("cluster.count", 1000)  # the follower's own edit is dropped by mirroring
+    session.mirror(theirs, baseline=pinned)
+    assert session.scenario == theirs and not session.dirty and not session.can_undo
+    assert session.result["training_days"] == pytest.approx(evaluate(theirs)["training_days"])
+    assert session.baseline is not None and session.baseline.scenario == pinned
+    kept_baseline = session.baseline
+    changes.clear()
+    session.mirror(theirs, baseline=pinned)  # nothing new: nothing recomputed or repainted
+    assert changes == [] and session.baseline is kept_baseline
+    session.mirror(theirs)  # the presenter unpinned
+    assert session.baseline is None and changes[-1].baseline
+
+    unknown_chip = SCENARIO.model_copy(update={"cluster": SCENARIO.cluster.model_copy(update={"chip": "nope"})})
+    with pytest.raises(WhatifError):
+        session.mirror(unknown_chip, baseline=pinned)
+    assert session.scenario == theirs and session.baseline is None

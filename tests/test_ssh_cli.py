@@ -15,7 +15,7 @@ import asyncssh
 
 from fixtures.ssh_visitor import Visitor
 from whatif.serve.ssh.cli import exposure_warning
-from whatif.serve.ssh.server import is_loopback
+from whatif.serve.limits import is_loopback
 
 WHATIF = [sys.executable, "-m", "whatif", "serve-ssh"]
 ARTICLE_TOUR = Path(__file__).resolve().parents[1] / "presets" / "tours" / "article"
@@ -82,3 +82,17 @@ async def test_serve_generates_a_private_host_key_serves_a_tour_and_stops_on_ctr
         if server.returncode is None:
             server.kill()
             await server.wait()
+
+
+def test_presenter_credentials_that_cannot_work_are_a_one_line_error(tmp_path):
+    empty = tmp_path / "empty"
+    empty.write_text("\n")
+    blank = _run("--presenter-password-file", str(empty), "--port", "0")
+    assert blank.returncode == 2 and "first line is empty" in blank.stderr
+    missing = _run("--presenter-keys", str(tmp_path / "nope"), "--port", "0",
+                   "--host-key", str(tmp_path / "host_key"))
+    assert missing.returncode == 2 and "--presenter-keys" in missing.stderr and "Traceback" not in missing.stderr
+    same = tmp_path / "same"
+    same.write_text("lectern\n")
+    clash = _run("--auth", "password", "--password-file", str(same), "--presenter-password-file", str(same))
+    assert clash.returncode == 2 and "must differ" in clash.stderr

@@ -6,7 +6,8 @@ from pathlib import Path
 
 from whatif.serve.ssh.child import TermSize, child_environment, safe_term_type
 from whatif.serve.ssh.gate import ALT_SCREEN_ENTER, ALT_SCREEN_LEAVE, TERMINAL_RESET, OutputGate
-from whatif.serve.ssh.limits import AuthThrottle, Lobby, address_key
+from whatif.serve.limits import AuthThrottle, address_key
+from whatif.serve.ssh.limits import Lobby
 
 
 def test_gate_forwards_the_screen_and_holds_text_printed_outside_it():

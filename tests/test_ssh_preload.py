@@ -72,7 +72,7 @@ async def test_the_preloader_runs_the_function_it_is_given_under_the_demo_rule(t
         await visitor.close()
     finally:
         await asyncio.wait_for(server.close(), 20)
-    assert not server._preloader_dir.exists()  # the preloader's own (read-only) folder goes too
+    assert not server.preloads.folder.exists()  # the preloader's own (read-only) folder goes too
 
 
 async def test_apps_are_forks_of_the_preloader_each_leading_its_own_session(tmp_path):

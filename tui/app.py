@@ -25,8 +25,9 @@ command palette (ctrl+p).
 from __future__ import annotations
 
 import importlib
+import os
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -62,6 +63,7 @@ from whatif.tui.widgets.titlebar import TitleBar
 from whatif.tui.widgets.uncertainty import UncertaintyStrip
 
 if TYPE_CHECKING:
+    from whatif.tui.follow import FollowLink
     from whatif.tui.screens.compare import CompareScreen
 
 # Unsaved edits reach the recovery file this long after the last change (tui.recovery).
@@ -69,6 +71,11 @@ RECOVERY_DELAY_S = 1.0
 # Where an exception reaches App._handle_exception without ending the loop that ran it
 # (Textual 8: callbacks, timers, workers): the app can keep running there.
 _SURVIVABLE_CALLERS = frozenset({"_flush_next_callbacks", "_tick", "_run"})
+
+# Actions that change the scenario (or what it is compared with): refused while following a
+# presenter (tui.follow), whether from a key, the palette or a button.
+EDITING_ACTIONS = frozenset({"toggle_baseline", "undo", "redo", "revert", "open_preset", "tour_next",
+                             "tour_previous", "goal_seek", "plan", "edit_details"})
 
 MIN_SIZE = (80, 24)  # columns, rows: every panel and dialog fits (snapshot-tested)
 XWIDE_COLUMNS = 150  # from here the input panel widens again (Screen class -xwide)
@@ -139,16 +146,20 @@ class WhatifApp(App):
           for n, (pane, title) in enumerate((("tab-results", "Results"), ("tab-claims", "Claims"),
                                              ("tab-chart", "Chart"), ("tab-sensitivity", "Sensitivity"),
                                              ("tab-uncertainty", "P10/P90")), 1)),
+        Binding("f8", "toggle_follow", "Branch/rejoin", id="follow.branch",
+                tooltip="Following a presenter: branch off into your own copy, or rejoin them"),
         Binding("f1", "help", "Help", id="app.help"),
         Binding("question_mark", "help", "Help", id="app.help_key", show=False),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
     ]
 
     def __init__(self, path: str | Path | None = None, *, tour: Tour | None = None,
-                 scenario: Scenario | None = None, session: EditSession | None = None) -> None:
+                 scenario: Scenario | None = None, session: EditSession | None = None,
+                 relay_env: Mapping[str, str] | None = None) -> None:
         """Open `session`, or a new one on `scenario`, the first stop of `tour` or the preset
         at `path` (default: the default preset). Raises WhatifError for a preset that does
-        not load (before any screen is drawn)."""
+        not load (before any screen is drawn). `relay_env`: a presenter relay's variables
+        (engine.presenter; default: this process's environment)."""
         super().__init__()
         # The user's config: theme, keymap and catalog entries. A bad file is reported once
         # the screen is up; the app then runs on the defaults.
@@ -179,6 +190,8 @@ class WhatifApp(App):
         self._recovery_timer: object | None = None
         self.unexpected_errors: list[BaseException] = []
         session.subscribe(self._session_changed)
+        self.follow: FollowLink | None = None  # presenter mode (tui.follow), set on mount
+        self._relay_env = os.environ if relay_env is None else relay_env
 
     # ----------------------------------------------------------------- layout
     def compose(self) -> ComposeResult:
@@ -246,6 +259,36 @@ class WhatifApp(App):
         for problem in self._settings_problems:
             self.notify(problem, title="Your settings", severity="error", timeout=12)
         self.call_after_refresh(self._after_start)
+        self._start_follow_link()
+
+    def _start_follow_link(self) -> None:
+        """Presenter mode, when the server started this app with a relay (tui.follow)."""
+        from whatif.engine.presenter import RELAY_SOCKET_ENV
+
+        if RELAY_SOCKET_ENV in self._relay_env:
+            from whatif.tui.follow import FollowLink
+
+            self.follow = FollowLink.from_environment(self, self._relay_env)
+            if self.follow is not None:
+                self.follow.start()
+                self.follow_changed()
+
+    def follow_changed(self) -> None:
+        """The presenter link's state changed: the status and title lines, the F8 key."""
+        if not (self._mounted and self.is_running and self.screen_stack):
+            return
+        self._static("#status").set_class(self.follow is not None, "-following")
+        self._show_errors()
+        self._update_title()
+        self.refresh_bindings()
+
+    def on_unmount(self) -> None:
+        if self.follow is not None:
+            self.follow.stop()
+
+    def action_toggle_follow(self) -> None:
+        if self.follow is not None:
+            self.follow.toggle_branch()
 
     # ------------------------------------------------------------ user settings
     def _apply_settings(self) -> list[str]:
@@ -345,6 +388,10 @@ class WhatifApp(App):
     @on(InputPanels.Edited)
     def _edited(self, event: InputPanels.Edited) -> None:
         event.stop()
+        if self.follow is not None and event.value != self.session.scenario.get(event.key) \
+                and self.follow.refuses_edit():
+            self.panels.show_values(self.session.scenario)  # the typed text goes; the presenter's stays
+            return
         self.session.edit(event.key, event.value)
 
     def _show_errors(self) -> None:
@@ -371,7 +418,7 @@ class WhatifApp(App):
 
     def _status_text(self) -> str:
         session = self.session
-        parts = []
+        parts = [self.follow.status_text()] if self.follow is not None else []
         if session.baseline is not None:
             parts.append("baseline pinned (ctrl+b to unpin)")
         r = session.result.resolved
@@ -440,6 +487,8 @@ class WhatifApp(App):
         session = self.session
         self.title = session.scenario.name or "whatif"
         name = session.path.name if session.path else "unsaved scenario"
+        if self.follow is not None and self.follow.following:
+            name = f"{self.follow.presenter_name} presenting"
         self.sub_title = f"{name} ● modified" if session.dirty else name
 
     def _show_tour_band(self) -> None:
@@ -592,6 +641,9 @@ class WhatifApp(App):
         super()._handle_exception(error)
 
     async def _dispatch_action(self, namespace: DOMNode, action_name: str, params: Any) -> bool:
+        if namespace is self and action_name in EDITING_ACTIONS and self.follow is not None \
+                and self.follow.refuses_edit():
+            return True
         try:
             return await super()._dispatch_action(namespace, action_name, params)
         except Exception as error:  # a key, the palette or a button: report, keep running
@@ -740,6 +792,8 @@ class WhatifApp(App):
 
     def set_input_values(self, values: dict[str, Any]) -> None:
         """Set inputs from a dialog or the palette; a value the engine rejects is a message."""
+        if self.follow is not None and self.follow.refuses_edit():
+            return
         try:
             self.session.apply_values(values)
         except WhatifError as exc:
@@ -747,6 +801,8 @@ class WhatifApp(App):
 
     # ------------------------------------------------------------ tour
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "toggle_follow":
+            return self.follow is not None and self.follow.role == "follower"
         if action == "toggle_tour_notes":
             return self.session.tour is not None
         if action in ("tour_next", "tour_previous"):

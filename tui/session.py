@@ -244,6 +244,30 @@ class EditSession:
         self._typing_key = None
         self._notify(Change(result=True, fields=True, errors=True, title=True, tour=self.tour is not None))
 
+    def mirror(self, scenario: Scenario, *, baseline: Scenario | None = None, stop_index: int | None = None) -> None:
+        """Show someone else's scenario as it is (a presenter's, followed live): loaded as if
+        opened, so it is not unsaved here, with their baseline and tour stop. Raises
+        WhatifError if the engine rejects either scenario; nothing changes then."""
+        baseline_result = None
+        if baseline is not None:
+            same = self.baseline is not None and self.baseline.scenario == baseline
+            baseline_result = self.baseline if same else evaluate(baseline, self.catalog)
+        stop = self.stop_index
+        if stop_index is not None and self.tour is not None and 0 <= stop_index < len(self.tour.stops):
+            stop = stop_index
+        if scenario != self.scenario or self.dirty:
+            kept = self.baseline, self.stop_index
+            self.baseline, self.stop_index = baseline_result, stop
+            try:
+                self.load(scenario, self.tour.stops[stop].path if self.tour is not None else None)
+            except WhatifError:
+                self.baseline, self.stop_index = kept
+                raise
+        elif baseline_result is not self.baseline or stop != self.stop_index:
+            tour_moved = stop != self.stop_index
+            self.baseline, self.stop_index = baseline_result, stop
+            self._notify(Change(result=True, baseline=True, tour=tour_moved))
+
     def recover(self, scenario: Scenario, source: Path | None, pending: dict[str, Any] | None = None) -> None:
         """Take back edits from a recovery file: `scenario` (with `pending` invalid edits
         re-typed), made to the preset at `source`. It stays unsaved: dirty against the file

@@ -1,4 +1,4 @@
-"""The `whatif` console script: the app, the SSH server, or a headless command.
+"""The `whatif` console script: the app, the SSH or web server, or a headless command.
 
 Kept import-light: `whatif --help`, `--version` and the headless commands never import
 Textual. This module only dispatches; every command parses its own arguments.
@@ -59,6 +59,9 @@ def _dispatch(argv: list[str]) -> int:
     if argv and argv[0] == "serve-ssh":
         from whatif.serve.ssh.cli import main as serve_main
         return serve_main(argv[1:], visitor_app())
+    if argv and argv[0] == "serve-web":
+        from whatif.serve.web.cli import main as serve_web_main
+        return serve_web_main(argv[1:], visitor_app())
     problem = unknown_first_argument(argv[0]) if argv else None
     if problem:
         print(problem, file=sys.stderr)

@@ -14,6 +14,7 @@ from whatif.cli.main import COMMANDS, EXIT_ERROR
 # Commands with a parser of their own elsewhere (whatif/main.py dispatches to them).
 OTHER_COMMANDS: dict[str, str] = {
     "serve-ssh": "serve the app over SSH: every visitor gets their own app, and nothing else",
+    "serve-web": "serve the app to web browsers: every visitor gets their own app, and nothing else",
 }
 TOP_OPTIONS = ("-h", "--help", "-V", "--version")
 APP_OPTIONS = ("--tour",)

@@ -6,13 +6,15 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import tomllib
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from whatif.engine.errors import WhatifError
-from whatif.engine.presets import check_references, load_preset, parse_preset
-from whatif.engine.scenario import Scenario
+
+if TYPE_CHECKING:
+    # Validation is imported where used: `whatif eval` on a cached preset needs none of it
+    # (engine.prepared).
+    from whatif.engine.scenario import Scenario
 
 STDIN = "-"
 STDIN_NAME = "<stdin>"  # how messages name a preset read from standard input
@@ -26,6 +28,8 @@ def add_preset_arguments(parser: argparse.ArgumentParser) -> None:
 
 def parse_value(text: str) -> Any:
     """A --set value as TOML would read it (32768, 0.4, true, "h100"); bare words are text."""
+    import tomllib
+
     try:
         return tomllib.loads(f"v = {text}")["v"]
     except (tomllib.TOMLDecodeError, RecursionError, ValueError):  # ValueError: over 4300 digits
@@ -46,11 +50,25 @@ def display_name(path: str) -> str:
     return STDIN_NAME if path == STDIN else path
 
 
+def preset_origin(path: str) -> str:
+    """How messages name the preset at `path` (as engine.presets.load_preset names a file)."""
+    return STDIN_NAME if path == STDIN else str(Path(path))
+
+
 def read_preset(path: str) -> Scenario:
     """The preset at `path`, or the one on standard input for '-'."""
+    from whatif.engine.presets import parse_preset
+
+    return parse_preset(read_preset_text(path), preset_origin(path))
+
+
+def read_preset_text(path: str) -> str:
+    """The text of the preset file at `path`, or of standard input for '-'."""
     if path != STDIN:
-        return load_preset(path)
-    return parse_preset(_read_stdin(), STDIN_NAME)
+        from whatif.engine.presets import read_preset_text as read_file
+
+        return read_file(path)
+    return _read_stdin()
 
 
 def check_stdin_once(paths: list[str]) -> None:
@@ -73,10 +91,18 @@ def _read_stdin() -> str:
         raise WhatifError("not a text file (expected UTF-8 TOML)", path=STDIN_NAME) from None
 
 
-def scenario_from_args(args: argparse.Namespace) -> Scenario:
-    scenario = read_preset(args.preset)
+def scenario_from_args(args: argparse.Namespace, text: str | None = None) -> Scenario:
+    """The preset of `args` (its `text`, if already read) with the --set values applied."""
+    if text is None:
+        scenario = read_preset(args.preset)
+    else:
+        from whatif.engine.presets import parse_preset
+
+        scenario = parse_preset(text, preset_origin(args.preset))
     overrides = parse_overrides(args.overrides)
     if overrides:
+        from whatif.engine.presets import check_references
+
         try:
             scenario = check_references(scenario.with_values(overrides), None)
         except WhatifError as exc:

@@ -13,7 +13,6 @@ import fcntl
 import logging
 import os
 import re
-import signal
 import struct
 import termios
 from collections.abc import Mapping
@@ -21,19 +20,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from whatif.serve.demo import visitor_environment
+from whatif.serve.demo import stop_process_group, visitor_environment
+from whatif.serve.limits import clamp_terminal_size
 
 if TYPE_CHECKING:
     from whatif.serve.entry import AppEntry
     from whatif.serve.ssh.preload import ForkedProcess, Preloader
 
 log = logging.getLogger("whatif.ssh")
-
-# Terminal sizes outside these bounds are clamped: 0x0 (a client without a terminal size)
-# would give the app no room, and absurd sizes cost CPU and bandwidth (a 1000x400 first
-# screen was 2.2 MB and 20 s of one core); 400x150 is a 4K screen in a small font.
-DEFAULT_COLUMNS, DEFAULT_ROWS = 80, 24
-MAX_COLUMNS, MAX_ROWS = 400, 150
 
 _SAFE_TERM = re.compile(r"^[A-Za-z0-9._+-]{1,64}$")
 
@@ -47,8 +41,7 @@ class TermSize:
 
     @classmethod
     def from_client(cls, columns: int, rows: int, pixel_width: int = 0, pixel_height: int = 0) -> TermSize:
-        columns = min(columns, MAX_COLUMNS) if columns > 0 else DEFAULT_COLUMNS
-        rows = min(rows, MAX_ROWS) if rows > 0 else DEFAULT_ROWS
+        columns, rows = clamp_terminal_size(columns, rows)
         return cls(columns, rows, max(0, min(pixel_width, 65535)), max(0, min(pixel_height, 65535)))
 
     def packed(self) -> bytes:
@@ -95,18 +88,19 @@ class AppChild:
 
     @classmethod
     async def spawn(cls, app: AppEntry, term_type: str | None, size: TermSize, session_dir: Path,
-                    preloader: Preloader | None = None) -> AppChild:
+                    preloader: Preloader | None = None, extra_env: Mapping[str, str] | None = None) -> AppChild:
         """Start the app on a new PTY: forked by `preloader` while it is alive (it runs
-        `app.function`), else `app.argv` as a new process."""
+        `app.function`), else `app.argv` as a new process. `extra_env`: this visitor's own
+        variables (the presenter relay's)."""
         master_fd, slave_fd = os.openpty()
         try:
             fcntl.ioctl(slave_fd, termios.TIOCSWINSZ, size.packed())
             os.set_blocking(master_fd, False)
-            env = child_environment(term_type, session_dir, app.environment)
+            env = {**child_environment(term_type, session_dir, app.environment), **(extra_env or {})}
             process = None
             if preloader is not None and preloader.alive:
                 try:
-                    process = await preloader.spawn(list(app.args), env, str(session_dir), slave_fd)
+                    process = await preloader.spawn(list(app.args), env, str(session_dir), [slave_fd])
                 except (OSError, TimeoutError) as exc:
                     log.warning("preloader could not start an app (%s); starting it on its own", exc)
             if process is None:
@@ -140,28 +134,9 @@ class AppChild:
         return self.process.exited
 
     async def stop(self, grace_s: float) -> int | None:
-        """Hang up, terminate, then kill the app's whole process group; wait for its end.
+        """Stop the app's whole process group and wait for its end (serve/demo.py).
         Returns the exit status, or None when it is unknown (a fork of a preloader that died)."""
-        for sig in (signal.SIGHUP, signal.SIGTERM, signal.SIGKILL):
-            if self.exited:
-                break
-            if not self._signal_group(sig):
-                break
-            try:
-                await asyncio.wait_for(self.process.wait(), grace_s)
-            except TimeoutError:
-                continue
-        status = await self.process.wait()
-        # A helper the app started may outlive it in the same group.
-        self._signal_group(signal.SIGKILL)
-        return status
-
-    def _signal_group(self, sig: int) -> bool:
-        try:
-            os.killpg(self.process.pid, sig)
-        except (ProcessLookupError, PermissionError):
-            return False
-        return True
+        return await stop_process_group(self.process, grace_s, lambda: self.exited)
 
     def close_master(self) -> None:
         if self.master_fd >= 0:

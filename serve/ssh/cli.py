@@ -4,12 +4,16 @@
                      [--max-sessions N] [--idle-timeout MIN] [--host-key FILE]
                      [--auth none|password|keys] [--password-file FILE] [--authorized-keys FILE]
                      [--log-file FILE]
+                     [--presenter-password-file FILE] [--presenter-keys FILE] [--presenter-name NAME]
 
 The password for `--auth password` comes from --password-file (first line) or the
 WHATIF_SSH_PASSWORD environment variable, never from the command line (it would show
-in `ps`). This module parses and checks the options, then runs the server (server.py);
-the app to serve is given by the caller (`whatif.main`) as an `AppEntry`, to which the
-options add the visitors' arguments (--preset, --tour).
+in `ps`); the presenter's likewise (--presenter-password-file, WHATIF_SSH_PRESENTER_PASSWORD).
+With a presenter credential the server runs in presenter mode: who logs in as user
+`presenter` with it drives the scenario every other visitor follows (serve/relay.py).
+This module parses and checks the options, then runs the server (server.py); the app to
+serve is given by the caller (`whatif.main`) as an `AppEntry`, to which the options add
+the visitors' arguments (--preset, --tour).
 """
 
 from __future__ import annotations
@@ -18,7 +22,6 @@ import argparse
 import asyncio
 import logging
 import os
-import signal
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
@@ -27,23 +30,17 @@ if TYPE_CHECKING:
     from whatif.serve.entry import AppEntry
 
 PASSWORD_ENV = "WHATIF_SSH_PASSWORD"
+PRESENTER_PASSWORD_ENV = "WHATIF_SSH_PRESENTER_PASSWORD"
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    from whatif.serve.demo import OneLineParser, add_demo_arguments
+
+    parser = OneLineParser(
         prog="whatif serve-ssh",
         description="Serve the whatif app over SSH: every visitor gets their own app, and nothing else.",
     )
-    parser.add_argument("--host", default="127.0.0.1",
-                        help="address to listen on (default 127.0.0.1; 0.0.0.0 for every interface)")
-    parser.add_argument("--port", type=int, default=2222, help="TCP port (default 2222)")
-    what = parser.add_mutually_exclusive_group()
-    what.add_argument("--preset", metavar="FILE", help="preset every visitor starts from (default: the app's default)")
-    what.add_argument("--tour", metavar="DIR", help="folder of presets visitors step through (next/previous keys)")
-    parser.add_argument("--max-sessions", type=int, default=20, metavar="N",
-                        help="visitors at the same time; more are told to come back (default 20)")
-    parser.add_argument("--idle-timeout", type=float, default=15.0, metavar="MIN",
-                        help="close a session after MIN minutes without a key press (default 15, 0 = never)")
+    add_demo_arguments(parser, port=2222)
     parser.add_argument("--host-key", metavar="FILE",
                         help="SSH host key; generated (Ed25519, 0600) if missing "
                              "(default ~/.config/whatif/ssh_host_ed25519_key)")
@@ -52,44 +49,20 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--password-file", metavar="FILE",
                         help=f"file whose first line is the password for --auth password (or set {PASSWORD_ENV})")
     parser.add_argument("--authorized-keys", metavar="FILE", help="public keys allowed with --auth keys")
-    parser.add_argument("--log-file", metavar="FILE", help="server log (default: standard error)")
+    presenter = parser.add_argument_group(
+        "presenter mode", "one presenter (user 'presenter', own password or key) drives the scenario; every "
+        "other visitor's app follows it live and can branch off (F8)")
+    presenter.add_argument("--presenter-password-file", metavar="FILE",
+                           help=f"file whose first line is the presenter's password (or set {PRESENTER_PASSWORD_ENV})")
+    presenter.add_argument("--presenter-keys", metavar="FILE", help="public keys the presenter may log in with")
+    presenter.add_argument("--presenter-name", default="presenter", metavar="NAME",
+                           help="the presenter's name as followers see it (default: presenter)")
     return parser
-
-
-def visitor_args(preset: str | None, tour: str | None) -> list[str]:
-    """What every visitor's app is started with: the app's own options for --preset/--tour
-    (absolute: the app runs in the visitor's folder)."""
-    if tour:
-        return ["--tour", str(Path(tour).resolve())]
-    if preset:
-        return [str(Path(preset).resolve())]
-    return []
-
-
-def _check_content(preset: str | None, tour: str | None) -> str | None:
-    """A one-line problem with --preset/--tour, checked before anyone connects."""
-    if tour:
-        folder = Path(tour)
-        if not folder.is_dir():
-            return f"--tour {tour}: not a folder"
-        if not any(folder.glob("*.toml")):
-            return f"--tour {tour}: no .toml presets in it"
-    if preset:
-        from whatif.engine.errors import WhatifError
-        from whatif.engine.presets import load_preset
-
-        try:
-            load_preset(preset)
-        except WhatifError as exc:
-            return str(exc)
-        except OSError as exc:
-            return f"--preset {preset}: {exc.strerror or exc}"
-    return None
 
 
 def exposure_warning(host: str, auth: str) -> str | None:
     """Binding beyond loopback without authentication is allowed, but never silently."""
-    from whatif.serve.ssh.server import is_loopback
+    from whatif.serve.limits import is_loopback
 
     if auth != "none" or is_loopback(host):
         return None
@@ -98,39 +71,39 @@ def exposure_warning(host: str, auth: str) -> str | None:
             "--auth keys unless that is what you want.")
 
 
-def _read_password(args: argparse.Namespace) -> str | None:
-    if args.password_file:
-        text = Path(args.password_file).read_text(encoding="utf-8")
+def _read_password(password_file: str | None, env_name: str) -> str | None:
+    if password_file:
+        text = Path(password_file).read_text(encoding="utf-8")
         return text.splitlines()[0] if text.strip() else None
-    return os.environ.get(PASSWORD_ENV) or None
-
-
-def _setup_logging(log_file: str | None) -> None:
-    handler: logging.Handler = logging.FileHandler(log_file) if log_file else logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
-    root = logging.getLogger()
-    root.addHandler(handler)
-    root.setLevel(logging.INFO)
-    logging.getLogger("asyncssh").setLevel(logging.WARNING)  # it logs every packet type at INFO
+    return os.environ.get(env_name) or None
 
 
 def main(argv: Sequence[str] | None, app: AppEntry) -> int:
     """`whatif serve-ssh ARGV`, serving `app` (the caller's) to every visitor."""
     args = build_parser().parse_args(argv)
+    from whatif.serve.demo import check_visitor_content, setup_server_log, visitor_args
     from whatif.serve.ssh.config import ServeConfig
     from whatif.serve.ssh.server import ServeError, default_host_key_path
 
-    problem = _check_content(args.preset, args.tour)
+    problem = check_visitor_content(args.preset, args.tour)
     if problem:
         return _fail(problem)
     try:
-        password = _read_password(args)
+        password = _read_password(args.password_file, PASSWORD_ENV)
     except OSError as exc:
         return _fail(f"--password-file {args.password_file}: {exc.strerror or exc}")
+    try:
+        presenter_password = _read_password(args.presenter_password_file, PRESENTER_PASSWORD_ENV)
+    except OSError as exc:
+        return _fail(f"--presenter-password-file {args.presenter_password_file}: {exc.strerror or exc}")
+    if args.presenter_password_file and not presenter_password:
+        return _fail(f"--presenter-password-file {args.presenter_password_file}: the first line is empty")
+    if presenter_password and presenter_password == password:
+        return _fail("the presenter's password must differ from the visitors' (--password-file)")
     if not 0 <= args.port <= 65535:
         return _fail(f"--port must be 0-65535, not {args.port}")
     try:
-        _setup_logging(args.log_file)
+        setup_server_log(args.log_file, quiet=("asyncssh",))  # it logs every packet type at INFO
     except OSError as exc:
         return _fail(f"--log-file {args.log_file}: {exc.strerror or exc}")
     config = ServeConfig(
@@ -143,6 +116,9 @@ def main(argv: Sequence[str] | None, app: AppEntry) -> int:
         auth=args.auth,
         password=password,
         authorized_keys=Path(args.authorized_keys).expanduser() if args.authorized_keys else None,
+        presenter_password=presenter_password,
+        presenter_keys=Path(args.presenter_keys).expanduser() if args.presenter_keys else None,
+        presenter_name=args.presenter_name,
     )
     warning = exposure_warning(args.host, args.auth)
     if warning:
@@ -160,20 +136,20 @@ def _fail(problem: str) -> int:
 
 
 async def _serve(config) -> int:  # type: ignore[no-untyped-def]
+    from whatif.serve.demo import stop_on_signals
     from whatif.serve.ssh.server import DemoServer
 
     server = DemoServer(config)
     await server.start()
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
+    stop = stop_on_signals()
     host = config.host if ":" not in config.host else f"[{config.host}]"
     print(f"whatif demo: listening on {host}:{server.port} (auth {config.auth}, "
           f"at most {config.max_sessions} visitors, idle timeout "
           f"{config.idle_timeout_s / 60:g} min)\n"
           f"host key {server.host_key.get_fingerprint()} ({config.host_key_path})\n"
           f"visitors: ssh -p {server.port} demo@{host}\n"
+          + (f"presenter ({config.presenter_name}): ssh -p {server.port} presenter@{host}\n"
+             if config.presenter_mode else "") +
           "Ctrl+C stops the server.", file=sys.stderr, flush=True)
     await stop.wait()
     logging.getLogger("whatif.ssh").info("shutting down: %d visitor(s) connected", len(server.sessions))

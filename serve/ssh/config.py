@@ -9,6 +9,9 @@ from typing import Literal
 from whatif.serve.entry import AppEntry
 
 AuthMode = Literal["none", "password", "keys"]
+# Presenter mode: who logs in as this user with the presenter's password or key drives what
+# every other visitor's app follows (serve/relay.py).
+PRESENTER_USER = "presenter"
 AUTH_MODES: tuple[AuthMode, ...] = ("none", "password", "keys")
 
 
@@ -35,3 +38,11 @@ class ServeConfig:
     max_pending_per_address: int = 24
     max_auth_attempts: int = 3  # passwords per connection; attempts per address are paced (limits.AuthThrottle)
     preload: bool = True  # fork apps from a preloaded process (preload.py) when `app` has a function
+    # Presenter mode, on when either credential is given (else every visitor is on their own).
+    presenter_password: str | None = None
+    presenter_keys: Path | None = None  # authorized_keys of the presenter
+    presenter_name: str = "presenter"  # shown to followers
+
+    @property
+    def presenter_mode(self) -> bool:
+        return bool(self.presenter_password) or self.presenter_keys is not None

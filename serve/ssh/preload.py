@@ -13,7 +13,8 @@ calls `FUNCTION(args)`.
 
 Protocol, over a SOCK_SEQPACKET socket pair (one JSON message per packet):
 - preloader -> server: {"ready": true} once the imports are done;
-- server -> preloader: {"id", "args", "env", "cwd"} with the PTY's slave end attached;
+- server -> preloader: {"id", "args", "env", "cwd"} with the PTY's slave end attached (or
+  three pipes: the app's stdin, stdout and stderr);
 - preloader -> server: {"id", "pid"} (or {"id", "error"}), later {"exited": pid, "status"}.
 The preloader forks only; it never reads what visitors type. It exits when the server
 closes its end of the socket.
@@ -41,9 +42,11 @@ import select
 import signal
 import socket
 import sys
+import tempfile
 import termios
 import traceback
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -100,21 +103,24 @@ def load(function: str, modules: Sequence[str]) -> Callable[[list[str]], int | N
     return getattr(importlib.import_module(module_name), name)
 
 
-def _run_app(request: dict[str, Any], tty_fd: int, inherited: list[int],
+def _run_app(request: dict[str, Any], fds: list[int], inherited: list[int],
              function: Callable[[list[str]], int | None], argv0: str) -> None:
-    """In the forked child: become a session led by this process on the visitor's PTY, then
-    call the app's function with the visitor's arguments. Never returns."""
+    """In the forked child: become a session led by this process, on the visitor's PTY (one
+    fd, also the controlling terminal) or pipes (three: stdin, stdout, stderr), then call
+    the app's function with the visitor's arguments. Never returns."""
     code = 1
     try:
         signal.set_wakeup_fd(-1)
         for fd in inherited:
             os.close(fd)
         os.setsid()
-        fcntl.ioctl(tty_fd, termios.TIOCSCTTY, 0)
-        for fd in (0, 1, 2):
-            os.dup2(tty_fd, fd)
-        if tty_fd > 2:
-            os.close(tty_fd)
+        if len(fds) == 1:
+            fcntl.ioctl(fds[0], termios.TIOCSCTTY, 0)
+        for target, fd in enumerate(fds * 3 if len(fds) == 1 else fds):
+            os.dup2(fd, target)
+        for fd in set(fds):
+            if fd > 2:
+                os.close(fd)
         os.chdir(request["cwd"])
         os.environ.clear()
         os.environ.update(request["env"])
@@ -167,27 +173,28 @@ def serve(sock: socket.socket, function_spec: str, modules: Sequence[str]) -> No
         if sock not in readable:
             continue
         try:
-            data, fds, _flags, _addr = socket.recv_fds(sock, MAX_MESSAGE_BYTES, 1)
+            data, fds, _flags, _addr = socket.recv_fds(sock, MAX_MESSAGE_BYTES, 3)
         except OSError:
             return
         if not data:
             return  # the server is gone
         request = json.loads(data)
-        if len(fds) != 1:
+        if len(fds) not in (1, 3):
             for fd in fds:
                 os.close(fd)
-            _send(sock, {"id": request.get("id"), "error": "no terminal attached"})
+            _send(sock, {"id": request.get("id"), "error": "no terminal or standard streams attached"})
             continue
         try:
             pid = os.fork()
         except OSError as exc:
-            os.close(fds[0])
+            pid = -1
             _send(sock, {"id": request["id"], "error": str(exc)})
-            continue
         if pid == 0:
-            _run_app(request, fds[0], [sock.fileno(), wake_read, wake_write], function, argv0)
-        os.close(fds[0])
-        _send(sock, {"id": request["id"], "pid": pid})
+            _run_app(request, fds, [sock.fileno(), wake_read, wake_write], function, argv0)
+        for fd in fds:
+            os.close(fd)
+        if pid > 0:
+            _send(sock, {"id": request["id"], "pid": pid})
 
 
 def main(argv: Sequence[str]) -> int:
@@ -318,15 +325,16 @@ class Preloader:
     def alive(self) -> bool:
         return self._reader is not None and not self._reader.done()
 
-    async def spawn(self, args: list[str], env: dict[str, str], cwd: str, tty_fd: int) -> ForkedProcess:
-        """Fork an app that runs the entry's function with `args` on the PTY `tty_fd`."""
+    async def spawn(self, args: list[str], env: dict[str, str], cwd: str, fds: Sequence[int]) -> ForkedProcess:
+        """Fork an app that runs the entry's function with `args` on `fds`: a PTY's slave
+        end (serve-ssh), or its standard input, output and error (serve-web's pipes)."""
         self._next_id += 1
         request_id = self._next_id
         started: asyncio.Future[int] = asyncio.get_running_loop().create_future()
         self._starting[request_id] = started
         message = json.dumps({"id": request_id, "args": args, "env": env, "cwd": cwd}).encode()
         try:
-            socket.send_fds(self._sock, [message], [tty_fd])
+            socket.send_fds(self._sock, [message], list(fds))
             pid = await asyncio.wait_for(started, READY_TIMEOUT_S)
         finally:
             self._starting.pop(request_id, None)
@@ -400,6 +408,74 @@ async def _stop_process(process: asyncio.subprocess.Process) -> None:
         except TimeoutError:
             process.kill()
             await process.wait()
+
+
+# A preloader that died within this long of its start is restarted after a delay that
+# doubles (1 s, 2 s, ... at most this long); one that lived longer, at once.
+_PRELOADER_STEADY_S = 60.0
+
+
+class PreloaderKeeper:
+    """A server's preloader for `app`, kept running: `preloader` is the live one or None
+    (then apps start on their own). Both servers (SSH and web) keep one."""
+
+    def __init__(self, app: AppEntry) -> None:
+        self.app = app
+        self.preloader: Preloader | None = None
+        self.folder: Path | None = None
+        self.closing = False
+        self._watch: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        """The preloader imports the app under the demo rule like a visitor's app, in a
+        folder of its own that is read-only: a path the app keeps from its imports is one
+        that its forks, every visitor's app, cannot write to."""
+        self.folder = Path(tempfile.mkdtemp(prefix="whatif-preload-"))
+        self.folder.chmod(0o500)
+        await self._launch()
+
+    async def _launch(self, restart_delay_s: float = 0.0) -> Preloader | None:
+        """Start a preloader and watch it; None (logged) if it does not come up."""
+        # Imported here: the preloader process imports this module before it compiles the app.
+        from whatif.serve.demo import visitor_environment
+
+        assert self.folder is not None
+        env = visitor_environment(self.folder, self.app.environment)
+        preloader = await Preloader.start(self.app, str(self.folder), env)
+        if preloader is not None:
+            self.preloader = preloader
+            self._watch = asyncio.ensure_future(self._watch_preloader(preloader, restart_delay_s))
+        return preloader
+
+    async def _watch_preloader(self, preloader: Preloader, restart_delay_s: float = 0.0) -> None:
+        """When the preloader dies, its running apps go on (ForkedProcess); new visitors
+        get apps started on their own until a new preloader is ready."""
+        loop = asyncio.get_running_loop()
+        status = await preloader.wait_stopped()
+        await preloader.close()
+        if self.closing:
+            return
+        lived_s = loop.time() - preloader.started_s
+        delay_s = 0.0 if lived_s >= _PRELOADER_STEADY_S else min(max(1.0, 2 * restart_delay_s), _PRELOADER_STEADY_S)
+        log.warning("preloader stopped (pid %d, status %s, after %.0f s); running apps go on; "
+                    "a new one starts in %g s", preloader.process.pid, status, lived_s, delay_s)
+        await asyncio.sleep(delay_s)
+        if self.closing:
+            return
+        fresh = await self._launch(delay_s)
+        if fresh is not None:  # else logged: apps start on their own from now on
+            log.info("preloader restarted (pid %d)", fresh.process.pid)
+
+    async def close(self) -> None:
+        from whatif.serve.demo import remove_session_dir
+
+        self.closing = True
+        if self._watch is not None:
+            self._watch.cancel()
+        if self.preloader is not None:
+            await self.preloader.close()
+        if self.folder is not None:
+            remove_session_dir(self.folder)
 
 
 if __name__ == "__main__":

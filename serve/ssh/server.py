@@ -4,7 +4,8 @@ Refused by construction: exec and subsystem requests (so no SFTP/SCP), TCP/UNIX 
 forwarding in both directions, agent and X11 forwarding, a second session on the same
 connection. Environment variables a client sends are never passed to the app. When the
 app is given as a function (AppEntry.function) the server runs a preloader (preload.py)
-that forks visitors' apps; if it dies, running apps go on and a new one is started.
+that forks visitors' apps (preload.PreloaderKeeper); if it dies, running apps go on and a
+new one is started.
 
 Before it has an app, a connection costs the server a place in the lobby (limits.py),
 not a seat: a few seconds to log in, a few more to start the app.
@@ -13,11 +14,8 @@ not a seat: a few seconds to log in, a few more to start the app.
 from __future__ import annotations
 
 import asyncio
-import hmac
-import ipaddress
 import logging
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -25,17 +23,14 @@ import asyncssh
 
 from whatif.engine.settings import host_key_path
 
-from whatif.serve.demo import remove_session_dir, visitor_environment
-from whatif.serve.ssh.config import AUTH_MODES, ServeConfig
-from whatif.serve.ssh.limits import AuthThrottle, Lobby, address_key
-from whatif.serve.ssh.preload import Preloader
+from whatif.serve.limits import AuthThrottle, Seats, address_key, password_matches
+from whatif.serve.relay import Relay
+from whatif.serve.ssh.config import AUTH_MODES, PRESENTER_USER, ServeConfig
+from whatif.serve.ssh.limits import Lobby
+from whatif.serve.ssh.preload import Preloader, PreloaderKeeper
 from whatif.serve.ssh.session import DemoSession
 
 log = logging.getLogger("whatif.ssh")
-
-# A preloader that died within this long of its start is restarted after a delay that
-# doubles (1 s, 2 s, ... at most this long); one that lived longer, at once.
-_PRELOADER_STEADY_S = 60.0
 
 class ServeError(Exception):
     """A configuration problem to show as one line, without a traceback."""
@@ -43,15 +38,6 @@ class ServeError(Exception):
 
 def default_host_key_path() -> Path:
     return host_key_path()
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def load_or_create_host_key(path: Path) -> asyncssh.SSHKey:
@@ -96,6 +82,8 @@ class _Connection(asyncssh.SSHServer):
         self._has_session = False
         self._start_timer: asyncio.TimerHandle | None = None
         self._auth_failures = 0
+        self._username = ""
+        self.presenter = False  # logged in as the presenter (presenter mode)
         self.peer = "?"
         self.address = "?"
 
@@ -119,6 +107,9 @@ class _Connection(asyncssh.SSHServer):
             await self._conn.wait_closed()
 
     def auth_completed(self) -> None:
+        if self._presenter_login():
+            self.presenter = True
+            log.info("%s: the presenter logged in", self.peer)
         timeout_s = self._server.config.session_start_timeout_s
         if timeout_s > 0 and self in self._server.lobby:
             self._start_timer = asyncio.get_running_loop().call_later(timeout_s, self._no_app_started)
@@ -140,12 +131,24 @@ class _Connection(asyncssh.SSHServer):
         self._cancel_start_timer()
         self._server.lobby.leave(self)
 
+    def _presenter_login(self) -> bool:
+        """The user name is the presenter's, in presenter mode: the presenter's credentials apply."""
+        return self._server.config.presenter_mode and self._username == PRESENTER_USER
+
     def begin_auth(self, username: str) -> bool:
-        if self._server.config.auth == "keys" and self._conn is not None:
+        self._username = username
+        config = self._server.config
+        if self._presenter_login():
+            if config.presenter_keys is not None and self._conn is not None:
+                self._conn.set_authorized_keys(self._server.presenter_keys)
+            return True
+        if config.auth == "keys" and self._conn is not None:
             self._conn.set_authorized_keys(self._server.authorized_keys)
-        return self._server.config.auth != "none"
+        return config.auth != "none"
 
     def password_auth_supported(self) -> bool:
+        if self._presenter_login():
+            return bool(self._server.config.presenter_password)
         return self._server.config.auth == "password"
 
     async def validate_password(self, username: str, password: str) -> bool:
@@ -153,9 +156,9 @@ class _Connection(asyncssh.SSHServer):
         after `max_auth_attempts` failures the connection is closed."""
         throttle = self._server.auth_throttle
         await throttle.wait_turn(self.address)
-        expected = self._server.config.password or ""
-        ok = bool(expected) and hmac.compare_digest(password.encode(), expected.encode())
-        if ok:
+        config = self._server.config
+        presenter = config.presenter_mode and username == PRESENTER_USER
+        if password_matches(config.presenter_password if presenter else config.password, password):
             return True
         throttle.record_failure(self.address)
         self._auth_failures += 1
@@ -171,9 +174,12 @@ class _Connection(asyncssh.SSHServer):
         self._has_session = True
         local_host, local_port = self._conn.get_extra_info("sockname")[:2]
         username = self._conn.get_extra_info("username") or "demo"
-        return DemoSession(self._server, self.peer, (local_host, local_port), username, self)
+        return DemoSession(self._server, self.peer, (local_host, local_port), username, self,
+                           presenter=self.presenter)
 
     def public_key_auth_supported(self) -> bool:
+        if self._presenter_login():
+            return self._server.config.presenter_keys is not None
         return self._server.config.auth == "keys"
 
     # Forwarding of any kind is refused (the defaults say so too; explicit is safer).
@@ -206,25 +212,30 @@ class DemoServer:
         self.authorized_keys: asyncssh.SSHAuthorizedKeys | None = None
         if config.auth == "keys":
             self.authorized_keys = self._read_authorized_keys(config.authorized_keys)
+        self.presenter_keys: asyncssh.SSHAuthorizedKeys | None = None
+        if config.presenter_keys is not None:
+            self.presenter_keys = self._read_authorized_keys(config.presenter_keys, "--presenter-keys")
+        self.relay: Relay | None = None  # presenter mode: started with the server
         self.host_key = load_or_create_host_key(config.host_key_path)
-        self.sessions: list[DemoSession] = []
+        self.seats: Seats[DemoSession] = Seats(config.max_sessions)
         self._connections: set[_Connection] = set()
         self.lobby: Lobby[_Connection] = Lobby(config.max_pending, config.max_pending_per_address)
         self.auth_throttle = AuthThrottle()
         self._acceptor: asyncssh.SSHAcceptor | None = None
-        self.preloader: Preloader | None = None
-        self._preloader_dir: Path | None = None
-        self._preloader_watch: asyncio.Task[None] | None = None
-        self._closing = False
+        self.preloads = PreloaderKeeper(config.app)
 
     @staticmethod
-    def _read_authorized_keys(path: Path | None) -> asyncssh.SSHAuthorizedKeys:
+    def _read_authorized_keys(path: Path | None, option: str = "--authorized-keys") -> asyncssh.SSHAuthorizedKeys:
         if path is None:
             raise ServeError("--auth keys needs --authorized-keys FILE")
         try:
             return asyncssh.read_authorized_keys(str(path))
         except (OSError, ValueError, asyncssh.KeyImportError) as exc:
-            raise ServeError(f"authorized keys {path} cannot be read: {exc}") from None
+            raise ServeError(f"{option} {path} cannot be read: {exc}") from None
+
+    @property
+    def preloader(self) -> Preloader | None:
+        return self.preloads.preloader
 
     @property
     def port(self) -> int:
@@ -232,8 +243,11 @@ class DemoServer:
         return self._acceptor.get_port()
 
     async def start(self) -> None:
+        if self.config.presenter_mode:
+            self.relay = Relay(self.config.presenter_name)
+            await self.relay.start()
         if self.config.preload and self.config.app.function is not None:
-            await self._start_preloader()
+            await self.preloads.start()
         try:
             self._acceptor = await asyncssh.create_server(
                 lambda: _Connection(self),
@@ -252,12 +266,13 @@ class DemoServer:
                 reuse_address=True,
             )
         except OSError as exc:
-            await self._stop_preloader()
+            await self.preloads.close()
+            await self._stop_relay()
             raise ServeError(f"cannot listen on {self.config.host}:{self.config.port}: {exc.strerror or exc}") from None
 
     async def close(self) -> None:
         """Stop listening, say goodbye to every visitor, stop every app, wait for all of it."""
-        self._closing = True
+        self.preloads.closing = True
         if self._acceptor is not None:
             self._acceptor.close()
             await self._acceptor.wait_closed()
@@ -270,65 +285,27 @@ class DemoServer:
             connection.close()
         for connection in list(self._connections):
             await connection.wait_closed()
-        await self._stop_preloader()
+        await self.preloads.close()
+        await self._stop_relay()
 
-    async def _start_preloader(self) -> None:
-        """The preloader imports the app under the demo rule like a visitor's app, in a
-        folder of its own that is read-only: a path the app keeps from its imports is one
-        that its forks, every visitor's app, cannot write to."""
-        self._preloader_dir = Path(tempfile.mkdtemp(prefix="whatif-preload-"))
-        self._preloader_dir.chmod(0o500)
-        await self._launch_preloader()
-
-    async def _launch_preloader(self, restart_delay_s: float = 0.0) -> Preloader | None:
-        """Start a preloader and watch it; None (logged) if it does not come up."""
-        assert self._preloader_dir is not None
-        env = visitor_environment(self._preloader_dir, self.config.app.environment)
-        preloader = await Preloader.start(self.config.app, str(self._preloader_dir), env)
-        if preloader is not None:
-            self.preloader = preloader
-            self._preloader_watch = asyncio.ensure_future(self._watch_preloader(preloader, restart_delay_s))
-        return preloader
-
-    async def _watch_preloader(self, preloader: Preloader, restart_delay_s: float = 0.0) -> None:
-        """When the preloader dies, its running apps go on (preload.ForkedProcess); new
-        visitors get apps started on their own until a new preloader is ready."""
-        loop = asyncio.get_running_loop()
-        status = await preloader.wait_stopped()
-        await preloader.close()
-        if self._closing:
-            return
-        lived_s = loop.time() - preloader.started_s
-        delay_s = 0.0 if lived_s >= _PRELOADER_STEADY_S else min(max(1.0, 2 * restart_delay_s), _PRELOADER_STEADY_S)
-        log.warning("preloader stopped (pid %d, status %s, after %.0f s); running apps go on; "
-                    "a new one starts in %g s", preloader.process.pid, status, lived_s, delay_s)
-        await asyncio.sleep(delay_s)
-        if self._closing:
-            return
-        fresh = await self._launch_preloader(delay_s)
-        if fresh is not None:  # else logged: apps start on their own from now on
-            log.info("preloader restarted (pid %d)", fresh.process.pid)
-
-    async def _stop_preloader(self) -> None:
-        self._closing = True
-        if self._preloader_watch is not None:
-            self._preloader_watch.cancel()
-        if self.preloader is not None:
-            await self.preloader.close()
-        if self._preloader_dir is not None:
-            remove_session_dir(self._preloader_dir)
+    async def _stop_relay(self) -> None:
+        if self.relay is not None:
+            await self.relay.close()
+            self.relay = None
 
     # --- seats and connections ----------------------------------------------------------
 
+    @property
+    def sessions(self) -> list[DemoSession]:
+        """The visitors with an app, oldest first."""
+        return self.seats.holders
+
     def claim_seat(self, session: DemoSession) -> bool:
-        if len(self.sessions) >= self.config.max_sessions:
-            return False
-        self.sessions.append(session)
-        return True
+        # The presenter has a seat of their own: a full audience never locks them out.
+        return self.seats.claim(session, beyond_capacity=session.presenter)
 
     def release_seat(self, session: DemoSession) -> None:
-        if session in self.sessions:
-            self.sessions.remove(session)
+        self.seats.release(session)
 
     def admit_connection(self, connection: _Connection) -> None:
         """A new TCP connection enters the lobby, or is closed at once."""

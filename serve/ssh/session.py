@@ -22,11 +22,13 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import asyncssh
 
-from whatif.serve.demo import create_session_dir, remove_session_dir
+from whatif.serve.demo import create_session_dir, first_ended, remove_session_dir
+from whatif.serve.limits import idle_expired
 from whatif.serve.ssh.child import AppChild, TermSize
 from whatif.serve.ssh.gate import TERMINAL_RESET, OutputGate
 
 if TYPE_CHECKING:
+    from whatif.serve.relay import Relay
     from whatif.serve.ssh.config import ServeConfig
     from whatif.serve.ssh.preload import Preloader
 
@@ -37,6 +39,7 @@ class SeatKeeper(Protocol):
 
     config: ServeConfig
     preloader: Preloader | None
+    relay: Relay | None  # presenter mode (serve/relay.py)
 
     def claim_seat(self, session: DemoSession) -> bool: ...
     def release_seat(self, session: DemoSession) -> None: ...
@@ -92,8 +95,10 @@ class DemoSession(asyncssh.SSHServerSession):  # type: ignore[type-arg]
     """The visitor's channel and their app."""
 
     def __init__(self, server: SeatKeeper, peer: str, where: tuple[str, int], username: str,
-                 connection: Connection | None = None) -> None:
+                 connection: Connection | None = None, presenter: bool = False) -> None:
         self._server = server
+        self.presenter = presenter  # logged in as the presenter (presenter mode)
+        self._relay_env: dict[str, str] = {}
         self._connection = connection
         self._started = False
         self._applied_size: TermSize | None = None
@@ -223,9 +228,12 @@ class DemoSession(asyncssh.SSHServerSession):  # type: ignore[type-arg]
         try:
             self.session_dir = create_session_dir("whatif-ssh-")
             spawn_size = self._size
+            relay = self._server.relay
+            if relay is not None:
+                self._relay_env = relay.child_env("presenter" if self.presenter else "follower")
             self.child = await AppChild.spawn(
                 self._server.config.app, self._term_type, spawn_size, self.session_dir,
-                preloader=self._server.preloader,
+                preloader=self._server.preloader, extra_env=self._relay_env,
             )
             self._applied_size = spawn_size
             log.info("%s: app started (pid %d%s, %s, %dx%d)", self.peer, self.child.pid,
@@ -246,25 +254,12 @@ class DemoSession(asyncssh.SSHServerSession):  # type: ignore[type-arg]
 
     async def _wait_for_end(self) -> str:
         assert self.child is not None
-        waits = {
-            "exited": asyncio.ensure_future(self.child.process.wait()),
-            "disconnected": asyncio.ensure_future(self._gone.wait()),
-            "idle": asyncio.ensure_future(self._idle_expired()),
-            "shutdown": asyncio.ensure_future(self._shutdown.wait()),
-        }
-        try:
-            done, _ = await asyncio.wait(waits.values(), return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            for future in waits.values():
-                future.cancel()
-        return next(name for name, future in waits.items() if future in done)
-
-    async def _idle_expired(self) -> None:
-        timeout_s = self._server.config.idle_timeout_s
-        if timeout_s <= 0:
-            await asyncio.Event().wait()  # never
-        while (remaining_s := self._last_input_s + timeout_s - time.monotonic()) > 0:
-            await asyncio.sleep(remaining_s)
+        return await first_ended({
+            "exited": self.child.process.wait(),
+            "disconnected": self._gone.wait(),
+            "idle": idle_expired(lambda: self._last_input_s, self._server.config.idle_timeout_s),
+            "shutdown": self._shutdown.wait(),
+        })
 
     async def _end(self, reason: str) -> None:
         assert self.child is not None
@@ -319,6 +314,8 @@ class DemoSession(asyncssh.SSHServerSession):  # type: ignore[type-arg]
             self.child.close_master()
         if self.session_dir is not None:
             remove_session_dir(self.session_dir)
+        if self._server.relay is not None:
+            self._server.relay.revoke(self._relay_env)
         self._server.release_seat(self)
         if self._chan is not None:
             self._chan.close()  # after EOF from the visitor it is still half-open; else a no-op

@@ -446,7 +446,9 @@ class InputPanels(Vertical):
         self._result = result
         lines = self.query("#step-line")
         if lines:
-            lines.first(Static).update(step_line(result))
+            # One line high (app.tcss .step-line): a layout pass here re-laid out the whole
+            # screen on every keystroke, about a third of an update's CPU.
+            lines.first(Static).update(step_line(result), layout=False)
         for key, spec in FIELDS.items():
             editor = self.editor(key)
             if editor is None:

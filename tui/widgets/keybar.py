@@ -19,7 +19,8 @@ from textual.widget import Widget
 from whatif.tui.widgets.base import content_width
 
 # Binding ids that stay on the bar however narrow the terminal is.
-PINNED_IDS = frozenset({"app.help", "app.quit"})
+# follow.branch shows only when following a presenter, and is then how to edit at all.
+PINNED_IDS = frozenset({"app.help", "app.quit", "follow.branch"})
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,100 @@
+"""Presenter mode's wire format: what the server's relay (serve/relay.py) and the app
+(tui/follow.py) say to each other. They may not import each other; both import this.
+
+A server that runs a relay starts each visitor's app with the environment variables
+below: where the relay listens, the app's role, a token of its own that the relay
+checks, and the presenter's display name. The app connects to the socket, says hello
+with its token, and then:
+- a presenter sends `{"type": "state", "state": STATE}` whenever what it shows changes;
+- a follower receives `state` (the latest at once on connect, then every new one) and
+  `{"type": "presenter", "present": bool}`; a presenter receives
+  `{"type": "followers", "count": N}`.
+Messages are one JSON object per line, at most MAX_MESSAGE_BYTES.
+
+STATE is data, not screen bytes (`PresenterState`): the scenario as a preset's dict (what
+saving it would write), the active results view, the tour stop and the pinned baseline's
+scenario; each follower computes and renders it at its own size.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from whatif.engine.errors import WhatifError
+from whatif.engine.presets import preset_from_dict, preset_to_dict
+from whatif.engine.scenario import Scenario
+
+RELAY_SOCKET_ENV = "WHATIF_RELAY_SOCKET"
+RELAY_TOKEN_ENV = "WHATIF_RELAY_TOKEN"
+RELAY_ROLE_ENV = "WHATIF_RELAY_ROLE"
+PRESENTER_NAME_ENV = "WHATIF_PRESENTER_NAME"
+
+Role = Literal["presenter", "follower"]
+ROLES: tuple[Role, ...] = ("presenter", "follower")
+
+# A preset is at most 1 MB of TOML (engine.safeio); a state holds two scenarios as JSON.
+# Lines longer than this close the connection that sent them.
+MAX_MESSAGE_BYTES = 4 * 1024 * 1024
+# Names and view ids are shown or looked up, never trusted: bounded and plain.
+MAX_NAME_CHARS = 64
+MAX_VIEW_CHARS = 64
+
+
+def encode(message: dict[str, Any]) -> bytes:
+    """One message as the line sent on the socket."""
+    return json.dumps(message, separators=(",", ":"), allow_nan=False).encode() + b"\n"
+
+
+def decode(line: bytes) -> dict[str, Any]:
+    """The message in one received line; ValueError if it is not a JSON object with a type."""
+    if len(line) > MAX_MESSAGE_BYTES:
+        raise ValueError(f"message of {len(line):,} bytes; allowed: at most {MAX_MESSAGE_BYTES:,}")
+    message = json.loads(line)
+    if not isinstance(message, dict) or not isinstance(message.get("type"), str):
+        raise ValueError("a message is a JSON object with a 'type'")
+    return message
+
+
+def clean_name(name: str) -> str:
+    """A display name safe to show: printable, one line, bounded."""
+    shown = "".join(ch for ch in name if ch.isprintable()).strip()[:MAX_NAME_CHARS]
+    return shown or "presenter"
+
+
+@dataclass(frozen=True)
+class PresenterState:
+    """What followers mirror of the presenter's app."""
+
+    scenario: Scenario
+    view: str = "tab-results"           # the active results pane's id
+    stop: int | None = None             # the tour stop's index, if touring
+    baseline: Scenario | None = None    # the pinned baseline's scenario
+
+    def to_wire(self) -> dict[str, Any]:
+        return {
+            "scenario": preset_to_dict(self.scenario),
+            "view": self.view,
+            "stop": self.stop,
+            "baseline": preset_to_dict(self.baseline) if self.baseline is not None else None,
+        }
+
+    @classmethod
+    def from_wire(cls, data: Any) -> PresenterState:
+        """The state in a message; WhatifError if it is not one (checked as a preset file is)."""
+        if not isinstance(data, dict) or not isinstance(data.get("scenario"), dict):
+            raise WhatifError("a state needs a 'scenario' table", path="presenter")
+        view = data.get("view")
+        stop = data.get("stop")
+        baseline = data.get("baseline")
+        if not isinstance(view, str) or not 0 < len(view) <= MAX_VIEW_CHARS:
+            view = "tab-results"
+        if not (isinstance(stop, int) and not isinstance(stop, bool) and stop >= 0):
+            stop = None
+        return cls(
+            scenario=preset_from_dict(data["scenario"], "presenter"),
+            view=view,
+            stop=stop,
+            baseline=preset_from_dict(baseline, "presenter baseline") if isinstance(baseline, dict) else None,
+        )
