@@ -5,6 +5,9 @@ evaluate() with resolution against the catalog and warnings; both run the traini
 model's layout search, docs/model.md §16), a 1,000-point sweep of the chip count that
 re-searches the layout at every point, and scenarios per second for a batch of 1,000,000
 that varies PUE and price (inputs that leave the layout alone: the search runs once).
+Cold means the layout memory forgotten (step.forget()) before each call, as after a count
+change; the search alone is also timed beside the exhaustive reference search
+(step.step_model_exhaustive), interleaved in the same run.
 Targets: evaluate() <= 1 ms; the 1,000-point re-search <= 50 ms.
 """
 
@@ -23,6 +26,8 @@ from whatif.engine.evaluate import evaluate, evaluate_batch, evaluate_resolved  
 from whatif.engine.model import compute  # noqa: E402
 from whatif.engine.presets import default_preset_path, load_preset  # noqa: E402
 from whatif.engine.resolve import resolve  # noqa: E402
+from bench.timing import interleaved  # noqa: E402
+from whatif.engine.step import STEP_INPUTS, forget, step_model, step_model_exhaustive  # noqa: E402
 
 
 def median_us(fn, repeats: int = 2000) -> float:
@@ -43,8 +48,16 @@ def main() -> None:
     result_us = median_us(lambda: evaluate_resolved(scenario, resolved))
     full_us = median_us(lambda: evaluate(scenario), repeats=500)
 
+    cold_us = median_us(lambda: (forget(), evaluate(scenario)), repeats=500)
+
     counts = np.unique(np.round(np.geomspace(1024, 1_048_576, 1200)))[:1000]
-    sweep_ms = median_us(lambda: evaluate_batch(resolved, count=counts), repeats=15) / 1000
+    sweep_ms = median_us(lambda: (forget(), evaluate_batch(resolved, count=counts)), repeats=15) / 1000
+    # The search alone beside the exhaustive reference it reproduces, interleaved in this run.
+    one = {k: resolved.values[k] for k in STEP_INPUTS}
+    many = {**one, "count": counts}
+    search = {name: interleaved(list(fns), repeats) for name, fns, repeats in (
+        ("one scenario", (lambda: (forget(), step_model(one)), lambda: step_model_exhaustive(one)), 400),
+        ("1,000 counts", (lambda: (forget(), step_model(many)), lambda: step_model_exhaustive(many)), 15))}
 
     rows = 1_000_000
     rng = np.random.default_rng(0)
@@ -62,7 +75,11 @@ def main() -> None:
     print(f"single scenario, compute only:                 {compute_us:8.1f} us (median)")
     print(f"single scenario, compute + warnings:           {result_us:8.1f} us (median)")
     print(f"single scenario, evaluate() incl. resolution:  {full_us:8.1f} us (median)")
-    print(f"sweep of {len(counts):,} chip counts, layout re-searched:  {sweep_ms:8.1f} ms (median)")
+    print(f"single scenario, evaluate(), cold layout search:{cold_us:8.1f} us (median; target 1,000)")
+    print(f"sweep of {len(counts):,} chip counts, layout re-searched:  {sweep_ms:8.1f} ms (median; target 50)")
+    for name, (fast, exhaustive) in search.items():
+        print(f"layout search alone, {name}: {fast * 1000:8.1f} us vs exhaustive {exhaustive * 1000:8.1f} us "
+              f"= {exhaustive / fast:4.1f}x")
     print(f"batch of {rows:,}:                        {batch_s * 1000:8.1f} ms = {rows / batch_s:,.0f} scenarios/s "
           f"({per_row_us:.3f} us each)")
     print(f"batch speed-up per scenario vs single compute: {compute_us / per_row_us:8.0f}x")

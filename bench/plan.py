@@ -19,11 +19,12 @@ sys.path.insert(0, str(ROOT))
 from whatif.engine.analysis.attribution import explain  # noqa: E402
 from whatif.engine.analysis.plan import choose, limits_from, plan, prepare  # noqa: E402
 from whatif.engine.presets import load_preset  # noqa: E402
-from bench.timing import timed  # noqa: E402
-from whatif.engine.step import forget  # noqa: E402
+from bench.timing import interleaved, timed  # noqa: E402
+from whatif.engine.step import exhaustive_search, forget  # noqa: E402
 
 TARGET_MS = 50.0
 REPEATS = 21
+REFERENCE_REPEATS = 5
 
 
 def main() -> int:
@@ -47,7 +48,15 @@ def main() -> int:
         "diff, 2 inputs x 5 outputs (Shapley)":
             lambda: explain(a, b),
     }
+    # The cold plan beside the same plan through the exhaustive layout search, interleaved.
+    def exhaustive_plan():
+        with exhaustive_search():
+            plan(scenario, limits)
+
+    fast_ms, slow_ms = interleaved([lambda: (forget(), plan(scenario, limits)), exhaustive_plan], REFERENCE_REPEATS)
     print(f"Plan (median and best of {REPEATS}; target < {TARGET_MS:.0f} ms)")
+    print(f"  cold plan, fast vs exhaustive layout search, interleaved x {REFERENCE_REPEATS}: {fast_ms:7.1f} vs "
+          f"{slow_ms:7.1f} ms = {slow_ms / fast_ms:.1f}x")
     for name, fn in cases.items():
         median, best = timed(fn, REPEATS)
         mark = "ok" if median < TARGET_MS else "SLOW"

@@ -16,3 +16,15 @@ def timed(fn: Callable[[], object], repeats: int) -> tuple[float, float]:
         fn()
         samples.append((time.perf_counter() - start) * 1000.0)
     return statistics.median(samples), min(samples)
+
+
+def interleaved(fns: list[Callable[[], object]], repeats: int) -> list[float]:
+    """Median milliseconds of each of `fns`, called in turn `repeats` times so they share the
+    machine's load (a side-by-side reference in the same run)."""
+    samples: list[list[float]] = [[] for _ in fns]
+    for _ in range(repeats):
+        for fn, out in zip(fns, samples):
+            start = time.perf_counter()
+            fn()
+            out.append((time.perf_counter() - start) * 1000.0)
+    return [statistics.median(s) for s in samples]

@@ -263,3 +263,88 @@ def test_parts_sum_to_the_step_and_the_chosen_layout_fits_if_any_does(s):
         frugal = layout(workload={"params_b": s["params_b"]},
                         cluster={"chip": s["chip"], "count": s["count"], "recompute": "full", "zero_stage": 3})
         assert not frugal["fits"]
+
+
+# ------------------------------------------------------- the fast search against the exhaustive one
+def _random_scenario(data) -> dict:
+    """A scenario of random shape and chip (dense or MoE, fused or not), nothing pinned."""
+    layers = data.draw(st.integers(2, 128))
+    heads = data.draw(st.sampled_from([8, 16, 32, 40, 64, 96, 128]))
+    hidden = float(heads * data.draw(st.sampled_from([64, 128])))
+    experts = data.draw(st.sampled_from([1, 1, 8, 16, 64]))
+    top_k = float(min(data.draw(st.sampled_from([1, 2, 8])), experts))
+    ffn = hidden * data.draw(st.sampled_from([2.67, 3.5, 4.0]))
+    dense = 12.0 * layers * hidden * hidden
+    params = dense * (1 + (experts - 1) * 0.6 if experts > 1 else 1.0) / 1e9
+    active = params if experts == 1 else params * data.draw(st.floats(0.1, 0.5))
+    return {**HAND, "tp_in": NAN, "pp_in": NAN, "micro_batch_in": NAN, "global_batch_tokens_in": NAN,
+            "recompute_in": NAN, "zero_stage_in": NAN, "layers": float(layers), "heads": float(heads),
+            "kv_heads": float(data.draw(st.sampled_from([heads, 8, 1]))), "hidden": hidden, "ffn": ffn,
+            "params_b": params, "active_params_b": active, "experts": float(experts), "top_k": top_k,
+            "gated": data.draw(st.sampled_from([0.0, 1.0])), "seq_len": data.draw(st.sampled_from([1024.0, 2048.0,
+                                                                                                    8192.0])),
+            "flops": 6.0 * active * 1e9 * data.draw(st.floats(1e9, 2e13)),
+            "peak_tflops": data.draw(st.floats(100.0, 5000.0)), "hbm_bw_tbps": data.draw(st.floats(1.0, 8.0)),
+            "hbm_gb": data.draw(st.sampled_from([16.0, 40.0, 80.0, 141.0, 192.0])),
+            "scaleup_domain": data.draw(st.sampled_from([1.0, 4.0, 8.0, 72.0, 256.0])),
+            "scaleup_bw_gbps": data.draw(st.floats(50.0, 2000.0)), "scaleout_bw_gbps": data.draw(st.floats(10.0, 100.0)),
+            "flash_attention": data.draw(st.sampled_from([0.0, 1.0])), "step_score_passes": 4.0,
+            "step_collective_latency_us": 10.0, "step_comm_overlap": data.draw(st.floats(0.0, 1.0)),
+            "gemm_bytes": data.draw(st.sampled_from([0.5, 1.0, 2.0]))}
+
+
+def _assert_same_search(fast: dict, reference: dict) -> None:
+    for key in ("layout_tp", "layout_pp", "layout_dp", "layout_ep", "layout_micro_batch", "layout_recompute",
+                "layout_zero_stage", "fits", "layout_valid"):
+        np.testing.assert_array_equal(fast[key], reference[key], err_msg=key)
+    for key in reference:
+        np.testing.assert_allclose(fast[key], reference[key], rtol=1e-9, atol=0, err_msg=key)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_the_fast_search_picks_the_exhaustive_searchs_layout_on_a_sweep_of_counts(data):
+    from whatif.engine.step import forget, step_model_exhaustive
+
+    x = _random_scenario(data)
+    counts = np.array(sorted(set(data.draw(st.lists(st.integers(1, 300_000), min_size=1, max_size=40)))), dtype=float)
+    forget()
+    _assert_same_search(step_model({**x, "count": counts}), step_model_exhaustive({**x, "count": counts}))
+    one = float(counts[0])
+    _assert_same_search(step_model({**x, "count": one}), step_model_exhaustive({**x, "count": one}))
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_the_fast_search_matches_the_exhaustive_one_across_several_scenarios_in_one_batch(data):
+    """A plan's batch: several chips and shapes at many counts (one search per distinct scenario)."""
+    from whatif.engine.step import forget, step_model_exhaustive
+
+    rows = [_random_scenario(data) for _ in range(data.draw(st.integers(2, 4)))]
+    per_row = data.draw(st.sampled_from([3, 24]))  # few counts each (searched together) or many (one by one)
+    counts = data.draw(st.lists(st.integers(1, 100_000), min_size=len(rows) * per_row, max_size=len(rows) * per_row))
+    batch = {k: np.array([rows[i % len(rows)][k] for i in range(len(counts))], dtype=float) for k in rows[0]}
+    batch["count"] = np.array(counts, dtype=float)
+    forget()
+    _assert_same_search(step_model(batch), step_model_exhaustive(batch))
+
+
+def test_rows_whose_best_layouts_nearly_tie_take_the_exhaustive_searchs_choice(monkeypatch):
+    """Where the fast search's rounding could flip a near tie, those rows go to the reference:
+    with the tie margin widened to 50 % most rows of a sweep take that path and must still
+    come out as the exhaustive search's."""
+    from whatif.engine import step
+
+    free = {**HAND, "tp_in": NAN, "pp_in": NAN, "micro_batch_in": NAN, "global_batch_tokens_in": NAN,
+            "recompute_in": NAN, "zero_stage_in": NAN}
+    counts = np.arange(8.0, 4096.0, 37.0)
+    calls = []
+    reference = step._reference_choice
+    monkeypatch.setattr(step, "_reference_choice",
+                        lambda *a, **k: calls.append((a[5], k.get("prune", True))) or reference(*a, **k))
+    monkeypatch.setattr(step, "_NEAR_TIE", 0.5)
+    step.forget()
+    fast = step_model({**free, "count": counts})
+    rows, whole_batch = calls[0]
+    assert not whole_batch and 0 < rows[0] <= counts.size   # the near-tie rows went to the reference
+    _assert_same_search(fast, step.step_model_exhaustive({**free, "count": counts}))
