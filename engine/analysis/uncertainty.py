@@ -146,10 +146,13 @@ def _nearest_ranks(column: np.ndarray, overwrite: bool = False) -> tuple[float, 
     return float(p10), float(part[k50]), float(p90)
 
 
-def draw(rng: np.random.Generator, r: InputRange, size: int, distribution: str) -> np.ndarray:
+def draw(rng: np.random.Generator, r: InputRange, size: int, distribution: str,
+         scratch: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None) -> np.ndarray:
     """`size` draws from low..high peaking at likely; a constant when the range is a point.
     Triangular draws are the inverse CDF of one uniform each, numpy's own formula (its
-    Generator.triangular) vectorised in place: the same numbers, bit for bit, ~1.3x faster."""
+    Generator.triangular) vectorised in place: the same numbers, bit for bit, faster.
+    `scratch`: two float arrays and a bool array of at least `size` to work in (a chunked
+    run reuses them; the result is then the first)."""
     if r.high - r.low <= 1e-12 * max(abs(r.high), 1.0):
         return np.full(size, r.likely)
     span = r.high - r.low
@@ -157,15 +160,18 @@ def draw(rng: np.random.Generator, r: InputRange, size: int, distribution: str) 
         a = 1.0 + 4.0 * (r.likely - r.low) / span
         b = 1.0 + 4.0 * (r.high - r.likely) / span
         return r.low + span * rng.beta(a, b, size)
-    u = rng.random(size)
-    left = u <= (r.likely - r.low) / span
-    rising = np.sqrt(u * ((r.likely - r.low) * span))
+    u, rising, left = (s[:size] for s in scratch) if scratch else (np.empty(size), np.empty(size),
+                                                                   np.empty(size, dtype=bool))
+    rng.random(out=u)
+    np.less_equal(u, (r.likely - r.low) / span, out=left)
+    np.multiply(u, (r.likely - r.low) * span, out=rising)
+    np.sqrt(rising, out=rising)
     rising += r.low
     np.subtract(1.0, u, out=u)
     u *= (r.high - r.likely) * span
     falling = np.sqrt(u, out=u)
     np.subtract(r.high, falling, out=falling)
-    np.copyto(falling, rising, where=left)  # in place: a fresh array costs its page faults
+    np.copyto(falling, rising, where=left)
     return falling
 
 
@@ -191,10 +197,12 @@ def monte_carlo(scenario: Scenario, base: Result | None = None, samples: int | N
     # call, so the chunk size changes nothing.
     x = dict(base.resolved.values)
     values: dict[str, np.ndarray] = {}
+    rows = min(n, _CHUNK)
+    scratch = [(np.empty(rows), np.empty(rows), np.empty(rows, dtype=bool)) for _ in drawn]
     for start in range(0, n, _CHUNK):
         size = min(_CHUNK, n - start)
-        for r, spec, rng in drawn:
-            sample = draw(rng, r, size, table.distribution)
+        for (r, spec, rng), work in zip(drawn, scratch):
+            sample = draw(rng, r, size, table.distribution, work)
             # Clip only ranges that reach past the valid interval.
             x[spec.name] = clip(spec, sample) if r.low < spec.low or r.high > spec.high else sample
         chunk = compute(x, outputs)
