@@ -306,7 +306,10 @@ def _step_model(x: Mapping[str, ArrayLike], exhaustive: bool = False) -> dict[st
 def _pairs(zero_opts: tuple[float, ...]) -> tuple[np.ndarray, np.ndarray]:
     """(recompute, ZeRO) pairs, recompute major: the K axis of the search."""
     combos = [(r, z) for r in (0.0, 1.0, 2.0) for z in zero_opts]
-    return np.array([r for r, _ in combos]), np.array([z for _, z in combos])
+    pairs = np.array([r for r, _ in combos]), np.array([z for _, z in combos])
+    for a in pairs:
+        a.flags.writeable = False  # shared by every search
+    return pairs
 
 
 def _constants(col, tp, pp, mb, ep) -> dict:
