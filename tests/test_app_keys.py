@@ -4,6 +4,8 @@ the Save-as file field is replaced by typing, and PageDown twice asks once."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from textual.widgets import Input, OptionList
 
 from tests.helpers import screen_text
@@ -142,3 +144,42 @@ async def test_pagedown_twice_with_unsaved_changes_shows_one_dialog(tmp_path):
         await pilot.pause()
         assert not isinstance(app.screen, ConfirmScreen)
         assert app.session.stop_index == 0 and app.session.scenario.cluster.count == 512
+
+
+async def burst(pilot, *keys: str) -> None:
+    """Keys as a fast typist or tmux sends them: all delivered before the app handles one
+    (pilot.press waits for each)."""
+    from textual import events
+
+    for key in keys:
+        character = key if len(key) == 1 else None
+        pilot.app.post_message(events.Key(key, character))
+    await pilot.pause()
+    await pilot.pause()
+
+
+async def test_slash_and_a_filter_typed_in_one_burst_all_reach_the_filter():
+    app = WhatifApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        picker = app.screen
+        await burst(pilot, "slash", *"gpt4")
+        assert picker.query_one("#preset-filter", Input).value == "gpt4"
+        assert [Path(p).name for p in option_ids(picker, "preset-list")] == ["article-gpt4.toml",
+                                                                           "published-gpt4-estimate.toml"]
+        await burst(pilot, "enter")
+        assert app.session.path is not None and app.session.path.name == "article-gpt4.toml"
+
+
+async def test_typing_in_the_open_dialogs_list_filters_it():
+    app = WhatifApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        picker = app.screen
+        assert isinstance(app.focused, OptionList)
+        await burst(pilot, *"deepseek")
+        assert picker.query_one("#preset-filter", Input).value == "deepseek"
+        assert [Path(p).name for p in option_ids(picker, "preset-list")] == ["article-deepseek-v3.toml",
+                                                                           "published-deepseek-v3.toml"]

@@ -118,6 +118,13 @@ class MainScreen(Screen):
         if not self._resumed_once:
             self._resumed_once = True
             event.refresh_styles = False
+        # Focus comes back here from every dialog, picker and the compare view without a
+        # Focus event, so Input's select-on-focus does not run: typing after a dialog
+        # appended to the value (405 became 4057). Select it as focusing it would.
+        # (Textual calls one of _on_screen_resume / on_screen_resume per class, so it is here.)
+        focused = self.focused
+        if isinstance(focused, Input) and focused.select_on_focus:
+            focused.select_all()
 
 
 class WhatifApp(App):

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -83,6 +84,19 @@ class FilterDialog(Dialog):
 
     def action_focus_filter(self) -> None:
         self.filter.focus()
+
+    def on_key(self, event: events.Key) -> None:
+        """A character that reaches the dialog was not typed into the filter: it was typed
+        while the list had focus, or was already on its way to the list when `/` moved the
+        focus (keys of one burst are delivered before a binding runs: textual #6605, so
+        '/gpt4' fast opened the first preset). It goes to the filter, in order. A key
+        bound on the dialog (`/`) is left to its binding."""
+        if not event.is_printable or event.character is None or event.key in self._bindings.key_to_bindings:
+            return
+        event.stop()
+        event.prevent_default()
+        self.filter.focus()
+        self.filter.insert_text_at_cursor(event.character)
 
     def action_cancel(self) -> None:
         if self.filter.value:
@@ -203,8 +217,8 @@ class PresetPicker(FilterDialog):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog wide", id="picker") as box:
             box.border_title = "Open preset"
-            box.border_subtitle = "/ filter · Enter open · Esc clear, cancel"
-            yield Input(placeholder="/ to filter by file or preset name", id="preset-filter",
+            box.border_subtitle = "type to filter · Enter open · Esc clear, cancel"
+            yield Input(placeholder="type to filter by file or preset name", id="preset-filter",
                         select_on_focus=False)
             yield OptionList(*self._options(""), id="preset-list")
 

@@ -34,8 +34,8 @@ TIPS = (
                "step through them in place."),
     ("Chips", "On the chip field press Enter (or click it) and type to filter the catalog by key, name "
               "or vendor (b2, mi3, tpu, nvidia); Enter picks. Or ctrl+p and type 'chip'."),
-    ("Filter", "In the open dialog and the chip picker / goes to the filter; Esc clears it, Esc again "
-               "closes."),
+    ("Filter", "In the open dialog and the chip picker typing filters the list (from the list too; / goes "
+               "to the filter); Esc clears it, Esc again closes."),
     ("Move", "Tab / shift+Tab go through the panels in order; Enter on a collapsed section opens it."),
     ("Tour", "With --tour: PgDn / PgUp go to the next / previous stop (asks first if you edited it)."),
     ("Tabs", "ctrl+o opens a preset in a new tab, ctrl+n the default one, F3 copies this tab; each keeps "

@@ -461,7 +461,7 @@ class InputPanels(Vertical):
         else:
             with widget.prevent(Input.Changed):
                 widget.value = format_value(value)
-                widget.cursor_position = len(widget.value)
+                widget.select_all()  # put in by the app (undo, goal seek, a load): typing replaces it
 
     def texts(self, keys: Iterable[str]) -> dict[str, str]:
         """What is typed in the text fields of `keys` (a tab's invalid edits, kept while
