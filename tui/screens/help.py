@@ -106,7 +106,11 @@ class HelpScreen(Dialog):
         table.add_column("Action")
         for binding in self.app.BINDINGS:
             if isinstance(binding, Binding) and binding.id:
-                table.add_row(self._keys(binding), binding.description)
+                # The key bar's word ('Baseline') and, where there is one, what it does.
+                what = binding.description
+                if binding.tooltip:
+                    what += f": {binding.tooltip[0].lower()}{binding.tooltip[1:]}"
+                table.add_row(self._keys(binding).replace(",", " / "), what)
         table.add_row("ctrl+p", "Command palette: every action, explain any number, pick a chip")
         for where, bindings in widget_bindings():
             for binding in bindings:

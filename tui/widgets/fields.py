@@ -28,6 +28,7 @@ from whatif.engine.inputs import GROUP_NAMES, INPUTS, Input as InputRow, inputs_
 from whatif.engine.units import fmt
 from whatif.tui.widgets.base import content_width
 from whatif.tui.widgets.results import set_text
+from whatif.tui.words import MODE_WORDS, field_tooltip
 
 # Panel titles and the title of each panel's folded section of less-used inputs.
 PANEL_TITLES: dict[str, tuple[str, str]] = {
@@ -61,9 +62,6 @@ def step_line(result: Result) -> Text:
     return Text(text, style="" if v["fits"] else "bold red", no_wrap=True, overflow="ellipsis")
 
 
-MODE_WORDS = {"rent": "renting", "own": "owning"}
-
-
 def hint(spec: InputRow, result: Result) -> str:
     """Placeholder for an empty field: the value the model uses and where it comes from,
     or that the current economics mode does not use it."""
@@ -95,17 +93,32 @@ def choice_options(spec: InputRow, catalog: Catalog) -> list[tuple[str, str]]:
         return [(f"{k:<{width}}  {c.name}{' (est.)' if c.estimate else ''}", k)
                 for k, c in sorted(catalog.chips.items())]
     if spec.choices == "cooling":
-        return [(k, k) for k in catalog.cooling]
+        # What a cooling type changes: the PUE and how dense a rack may be.
+        width = max(len(k) for k in catalog.cooling)
+        return [(f"{k:<{width}}  PUE {c.pue:g}  up to {c.max_rack_kw:,.0f} kW/rack", k)
+                for k, c in catalog.cooling.items()]
     if spec.choices == "regions":
         # Price, carbon and whether a figure stands in for a missing one: what a region changes.
         usd_per_eur = catalog.defaults["money"]["usd_per_eur"]
         width = max(len(k) for k in catalog.regions)
         return [(f"{k:<{width}}  ${r.price_usd_per_mwh(usd_per_eur):,.0f}/MWh  {r.grid_g_per_kwh:,.0f} g/kWh"
-                 f"{'  (proxy: ' + ', '.join(r.estimated) + ')' if r.estimated else ''}", k)
+                 f"{_proxy_words(r.estimated)}", k)
                 for k, r in catalog.regions.items()]
     if isinstance(spec.choices, tuple):
         return [(value, value) for value in spec.choices]
     raise KeyError(spec.key)
+
+
+# A region's figures that may stand in for a missing one (engine/data/regions.toml `estimated`).
+_REGION_FIGURES = {"usd_per_mwh": "price", "eur_per_mwh": "price", "grid_g_per_kwh": "carbon"}
+
+
+def _proxy_words(estimated: list[str]) -> str:
+    """'  (carbon is a proxy)': which of a region's figures another's stands in for."""
+    if not estimated:
+        return ""
+    names = " and ".join(dict.fromkeys(_REGION_FIGURES.get(name, name) for name in estimated))
+    return f"  ({names} {'are' if ' and ' in names else 'is'} a proxy)"
 
 
 class PickerField(Widget, can_focus=True):
@@ -308,7 +321,7 @@ class FieldRow(Widget):
                               spec.blank, id=spec.widget_id, classes="field-editor")
         else:
             yield FieldInput(format_value(self.initial), id=spec.widget_id, compact=True, select_on_focus=True,
-                        classes="field-editor", tooltip=spec.key)
+                        classes="field-editor", tooltip=field_tooltip(spec))
 
     def set_error(self, message: str | None) -> None:
         """Show or clear the message under the field. The message line is mounted only when
