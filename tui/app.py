@@ -67,6 +67,7 @@ from whatif.tui.widgets.results import DetailTable, Headline, WarningsView, can_
 from whatif.tui.widgets.tabstrip import TabItem, TabStrip
 from whatif.tui.widgets.titlebar import TitleBar
 from whatif.tui.widgets.uncertainty import UncertaintyStrip
+from whatif.tui.words import in_words
 
 if TYPE_CHECKING:
     from whatif.tui.follow import FollowLink
@@ -663,17 +664,21 @@ class WhatifApp(App):
         stop = tour.stops[index]
         scenario = self.session.scenario
         notes = [n for n in (stop.note, scenario.description) if n]
-        head = f"stop {index + 1}/{len(tour.stops)} · PgDn next, PgUp back"
+        head = f"Tour stop {index + 1}/{len(tour.stops)}"
+        keys = "PgDn next, PgUp back"
         if not self._tour_notes_open:  # the stop's name is in the title bar
+            # The keys before the tour's title: at 80 columns the end of the line is cut.
             text = Text(no_wrap=True, overflow="ellipsis")
-            text.append(f"Tour: {tour.title}", style="bold")
-            text.append(f" · {head}" + (" · F9 notes" if notes else ""))
+            text.append(head, style="bold")
+            text.append((" · F9 notes" if notes else "") + f" · {keys} · ")
+            text.append(tour.title, style="bold")
             if notes:
                 text.append("\n" + " ".join(notes))
         else:
             text = Text()
-            text.append(f"Tour: {tour.title}", style="bold")
-            text.append(f"  ·  {head} · F9 closes\n")
+            text.append(head, style="bold")
+            text.append(f" · F9 closes · {keys} · ")
+            text.append(f"{tour.title}\n", style="bold")
             text.append(scenario.name or stop.path.stem, style="bold")
             for note in notes:
                 text.append(f"\n{note}")
@@ -980,7 +985,7 @@ class WhatifApp(App):
         try:
             self.session.apply_values(values)
         except WhatifError as exc:
-            self.notify(str(exc), title="Not applied", severity="error", timeout=8)
+            self.notify(in_words(str(exc)), title="Not applied", severity="error", timeout=8)
 
     # ------------------------------------------------------------ tour
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
