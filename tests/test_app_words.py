@@ -106,3 +106,15 @@ async def test_help_says_what_each_key_does_not_only_its_name():
         text = screen_text(app)
         assert "Baseline: pin the current result as baseline" in text
         assert "ctrl+y / ctrl+shift+z" in text
+
+
+async def test_the_status_line_stays_one_line_at_80_columns_with_a_long_chip_name():
+    app = WhatifApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.set_input_values({"cluster.chip": "b200", "facility.cooling": "direct-liquid",
+                              "facility.region": "us-texas", "cluster.count": 2848})
+        await pilot.pause()
+        await pilot.pause()
+        status = app.query_one("#status", Static)
+        assert str(status.render()).startswith("2,848 x NVIDIA B200 · bf16 · direct-liquid · us-texas")
+        assert "HGX" not in str(status.render()) and status.size.height == 1

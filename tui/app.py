@@ -564,7 +564,10 @@ class WhatifApp(App):
         if session.baseline is not None:
             parts.append("baseline pinned (ctrl+b to unpin)")
         r = session.result.resolved
-        parts.append(f"{session.scenario.cluster.count:,} x {r.chip.name} · {r.precision} · {r.cooling.key} · "
+        # The chip's name without its details ('NVIDIA B200', not '... (HGX/DGX B200, 1,000 W)'):
+        # at 80 columns the line wrapped and took the inputs' last row.
+        chip = r.chip.name.split(" (")[0]
+        parts.append(f"{session.scenario.cluster.count:,} x {chip} · {r.precision} · {r.cooling.key} · "
                      f"{r.region.key} · {r.mode}")
         return " │ ".join(parts)
 
