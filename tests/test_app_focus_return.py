@@ -85,3 +85,17 @@ async def test_undo_puts_the_old_value_back_selected():
         await pilot.press("3")
         await pilot.pause()
         assert field.value == "3" and app.session.scenario.workload.params_b == 3
+
+
+async def test_the_click_that_focuses_a_field_selects_its_value_a_second_click_places_the_cursor():
+    app = WhatifApp()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.click("#f-cluster-count", offset=(8, 0))     # right of '16384'
+        await pilot.press(*"2048")
+        await pilot.pause()
+        field = app.query_one("#f-cluster-count", Input)
+        assert field.value == "2048" and app.session.scenario.cluster.count == 2048
+        await pilot.click("#f-cluster-count", offset=(1, 0))     # already focused: a cursor
+        await pilot.press("1")
+        await pilot.pause()
+        assert field.value == "21048"

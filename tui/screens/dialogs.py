@@ -26,6 +26,7 @@ from textual.widgets.option_list import Option
 from whatif.engine.explain import Explanation
 from whatif.engine.resolve import Origin
 from whatif.engine.units import fmt
+from whatif.tui.widgets.fields import InOrderInput  # ctrl+u, backspace in order with typing
 
 ORIGIN_MEANING = {
     "input": "yours: set in the scenario",
@@ -218,7 +219,7 @@ class PresetPicker(FilterDialog):
         with Vertical(classes="dialog wide", id="picker") as box:
             box.border_title = "Open preset"
             box.border_subtitle = "type to filter · Enter open · Esc clear, cancel"
-            yield Input(placeholder="type to filter by file or preset name", id="preset-filter",
+            yield InOrderInput(placeholder="type to filter by file or preset name", id="preset-filter",
                         select_on_focus=False)
             yield OptionList(*self._options(""), id="preset-list")
 
@@ -271,10 +272,10 @@ class SaveAsScreen(Dialog):
                 yield Static(f"A name without a folder is saved in {folder}", classes="dialog-note")
             yield Label("File")
             # Selected on focus, like the input fields: typing a name replaces the suggestion.
-            yield Input(str(self.suggestion), id="save-path")
+            yield InOrderInput(str(self.suggestion), id="save-path")
             yield Static("", id="save-error", classes="field-error")
             yield Label("Preset name")
-            yield Input(self.preset_name, id="save-name", select_on_focus=False)
+            yield InOrderInput(self.preset_name, id="save-name", select_on_focus=False)
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Save", variant="primary", id="save")
                 yield Button("Show TOML", id="show-toml")
@@ -336,7 +337,7 @@ class DetailsScreen(Dialog):
             box.border_subtitle = "Enter save · Esc cancel"
             for key, label in (("name", "Name"), ("description", "Description"), ("source", "Source")):
                 yield Label(label)
-                yield Input(self.values[key], id=f"details-{key}", select_on_focus=False)
+                yield InOrderInput(self.values[key], id=f"details-{key}", select_on_focus=False)
             with Horizontal(classes="dialog-buttons"):
                 yield Button("OK", variant="primary", id="details-ok")
                 yield Button("Cancel", id="details-cancel")

@@ -17,7 +17,7 @@ from textual.widgets import Static
 from whatif.tui.screens.dialogs import Dialog
 
 TIPS = (
-    ("Edit", "Tab into a field and type: its value is replaced, and results recompute on every "
+    ("Edit", "Tab into a field (or click it) and type: its value is replaced, and results recompute on every "
              "keystroke. Shares accept 0.4 or 40%; numbers 16k chips (16,384), 1.5M, 2e4, 1.8T parameters."),
     ("Default", "ctrl+u clears a field: it goes back to the default shown in grey (e.g. 'auto 35.7 %' "
                 "for MFU). ctrl+z brings the old value back; F5 reverts every field to the saved preset."),

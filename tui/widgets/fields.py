@@ -7,6 +7,7 @@ PickerField.Changed); the app hands them to the editing session, which validates
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterable
 from typing import Any
@@ -162,6 +163,9 @@ class PickerField(Widget, can_focus=True):
     def on_click(self) -> None:
         self.action_open()
 
+    def _on_key(self, event: events.Key) -> None:
+        keep_key_order(self, event)
+
     def action_open(self) -> None:
         raise NotImplementedError
 
@@ -242,7 +246,55 @@ class ChoiceField(PickerField):
         self.pick(values[(index + step) % len(values)])
 
 
-class FieldInput(Input):
+def keep_key_order(widget: Widget, event: events.Key) -> bool:
+    """Tab / shift+Tab move the focus at once, and a key that reaches `widget` after the
+    focus moved on (keys of one burst are all delivered before a binding runs: textual
+    #6605) goes on to the widget that has the focus. True if the key was handled so."""
+    focused = widget.screen.focused
+    if focused is not None and focused is not widget:
+        event.stop()
+        event.prevent_default()
+        focused._forward_event(events.Key(event.key, event.character))
+        return True
+    if event.key in ("tab", "shift+tab"):
+        event.stop()
+        event.prevent_default()
+        (widget.screen.focus_next if event.key == "tab" else widget.screen.focus_previous)()
+        return True
+    return False
+
+
+class InOrderInput(Input):
+    """An Input whose editing keys (backspace, ctrl+u, End...) act in order with the
+    characters around them. Textual runs a widget's key bindings only once the key has
+    bubbled up to the app, while characters are inserted at once: in one burst (fast typing
+    over SSH, tmux, a paste of keys) 'ctrl+u 5 0' inserted 50 first and then cleared the
+    field (textual issue #6605). Input's own handler (next in the MRO) takes the rest.
+
+    Tab and shift+Tab move the focus here, in order too, and a key that arrives after the
+    focus has moved on goes on to the widget that has it: 'Tab 7' typed fast put the 7 in
+    the field being left."""
+
+    async def _on_key(self, event: events.Key) -> None:
+        if keep_key_order(self, event):
+            return
+        action = _edit_actions(type(self)).get(event.key)
+        if action is not None:
+            event.stop()
+            event.prevent_default()
+            await self.run_action(action)
+
+
+@functools.cache
+def _edit_actions(cls: type[Input]) -> dict[str, str]:
+    """An Input class's editing bindings by key ('home,ctrl+a' gives two), a subclass's own
+    in place of Input's for the same key; Enter keeps its normal path."""
+    bindings = [binding for klass in reversed(cls.__mro__) for binding in klass.__dict__.get("BINDINGS", ())]
+    return {binding.key: binding.action for binding in Binding.make_bindings(bindings)
+            if binding.action != "submit"}
+
+
+class FieldInput(InOrderInput):
     """An Input whose edits never ask for a screen-wide layout pass.
 
     Input stores its text width as its virtual size through a layout reactive, so every
@@ -253,6 +305,24 @@ class FieldInput(Input):
     BINDINGS = [Binding("ctrl+u", "clear_to_default", "Clear", id="field.reset",
                         tooltip="Empty the field: the default shown in grey applies")]
     _hint: str | None = None
+    # The click that focuses the field keeps the value selected (typing replaces it, as
+    # after Tab); Input's own press put the cursor where the click was, so typing appended
+    # (405 became 4057). A click in the focused field places the cursor as usual.
+    _focus_click_pending = False
+
+    def _on_focus(self, event: events.Focus) -> None:
+        self._focus_click_pending = self.select_on_focus
+
+    def _on_blur(self, event: events.Blur) -> None:
+        self._focus_click_pending = False
+
+    def _on_key(self, event: events.Key) -> None:
+        self._focus_click_pending = False
+
+    def _on_mouse_down(self, event: events.MouseDown) -> None:
+        if self._focus_click_pending:
+            self._focus_click_pending = False
+            event.prevent_default()  # Input's handler would replace the selection with a cursor
 
     def action_clear_to_default(self) -> None:
         """Empty the whole field (wherever the cursor is): the model's default applies."""
@@ -271,25 +341,6 @@ class FieldInput(Input):
         if not value and self._hint is not None:
             self.placeholder = self._hint
         super()._watch_value(value)
-
-    async def _on_key(self, event: events.Key) -> None:
-        """Editing keys (backspace, ctrl+u, End...) act here, in order with the characters
-        around them. Textual runs a widget's key bindings only once the key has bubbled up
-        to the app, while characters are inserted at once: in one burst (fast typing over
-        SSH, a paste of keys) 'ctrl+u 5 0' inserted 50 first and then cleared the field
-        (textual issue #6605). Input's own handler (next in the MRO) takes the rest."""
-        action = _EDIT_ACTIONS.get(event.key)
-        if action is not None:
-            event.stop()
-            event.prevent_default()
-            await self.run_action(action)
-
-
-# Input's editing bindings by key ('home,ctrl+a' gives two), with FieldInput's own in place
-# of Input's for the same key; Enter keeps its normal path.
-_EDIT_ACTIONS: dict[str, str] = {binding.key: binding.action
-                                 for binding in Binding.make_bindings([*Input.BINDINGS, *FieldInput.BINDINGS])
-                                 if binding.action != "submit"}
 
 
 class FieldRow(Widget):
@@ -386,6 +437,9 @@ class MoreFields(Widget, can_focus=True):
 
     async def on_click(self) -> None:
         await self.action_toggle()
+
+    def _on_key(self, event: events.Key) -> None:
+        keep_key_order(self, event)
 
     def _show(self, collapsed: bool) -> None:
         self.collapsed = collapsed
