@@ -15,7 +15,7 @@ from textual.widgets.option_list import Option
 
 from whatif.engine.catalog import Catalog, Chip
 from whatif.tui.screens.dialogs import FilterDialog
-from whatif.tui.widgets.fields import InOrderInput
+from whatif.tui.widgets.ordered_keys import InOrderInput
 
 
 def chip_matches(catalog: Catalog, query: str) -> list[str]:

@@ -35,7 +35,7 @@ from whatif.engine.evaluate import NUMERIC_OUTPUTS, Result, evaluate
 from whatif.engine.scenario import Scenario
 from whatif.engine.units import QUANTITIES
 from whatif.tui.widgets.keybar import KeyBar
-from whatif.tui.widgets.fields import InOrderInput  # ctrl+u, backspace in order with typing
+from whatif.tui.widgets.ordered_keys import InOrderInput  # ctrl+u, backspace in order with typing
 
 
 class CompareScreen(Screen):

@@ -26,7 +26,7 @@ from textual.widgets.option_list import Option
 from whatif.engine.explain import Explanation
 from whatif.engine.resolve import Origin
 from whatif.engine.units import fmt
-from whatif.tui.widgets.fields import InOrderInput  # ctrl+u, backspace in order with typing
+from whatif.tui.widgets.ordered_keys import InOrderInput  # ctrl+u, backspace in order with typing
 
 ORIGIN_MEANING = {
     "input": "yours: set in the scenario",

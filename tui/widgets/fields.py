@@ -7,7 +7,6 @@ PickerField.Changed); the app hands them to the editing session, which validates
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Iterable
 from typing import Any
@@ -28,6 +27,7 @@ from whatif.engine.scenario import Scenario
 from whatif.engine.inputs import GROUP_NAMES, INPUTS, Input as InputRow, inputs_of
 from whatif.engine.units import fmt
 from whatif.tui.widgets.base import content_width
+from whatif.tui.widgets.ordered_keys import InOrderInput, keep_key_order
 from whatif.tui.widgets.results import set_text
 from whatif.tui.words import MODE_WORDS, field_tooltip
 
@@ -244,54 +244,6 @@ class ChoiceField(PickerField):
         values = [value for _, value in self.choices()]
         index = values.index(self._value) if self._value in values else 0
         self.pick(values[(index + step) % len(values)])
-
-
-def keep_key_order(widget: Widget, event: events.Key) -> bool:
-    """Tab / shift+Tab move the focus at once, and a key that reaches `widget` after the
-    focus moved on (keys of one burst are all delivered before a binding runs: textual
-    #6605) goes on to the widget that has the focus. True if the key was handled so."""
-    focused = widget.screen.focused
-    if focused is not None and focused is not widget:
-        event.stop()
-        event.prevent_default()
-        focused._forward_event(events.Key(event.key, event.character))
-        return True
-    if event.key in ("tab", "shift+tab"):
-        event.stop()
-        event.prevent_default()
-        (widget.screen.focus_next if event.key == "tab" else widget.screen.focus_previous)()
-        return True
-    return False
-
-
-class InOrderInput(Input):
-    """An Input whose editing keys (backspace, ctrl+u, End...) act in order with the
-    characters around them. Textual runs a widget's key bindings only once the key has
-    bubbled up to the app, while characters are inserted at once: in one burst (fast typing
-    over SSH, tmux, a paste of keys) 'ctrl+u 5 0' inserted 50 first and then cleared the
-    field (textual issue #6605). Input's own handler (next in the MRO) takes the rest.
-
-    Tab and shift+Tab move the focus here, in order too, and a key that arrives after the
-    focus has moved on goes on to the widget that has it: 'Tab 7' typed fast put the 7 in
-    the field being left."""
-
-    async def _on_key(self, event: events.Key) -> None:
-        if keep_key_order(self, event):
-            return
-        action = _edit_actions(type(self)).get(event.key)
-        if action is not None:
-            event.stop()
-            event.prevent_default()
-            await self.run_action(action)
-
-
-@functools.cache
-def _edit_actions(cls: type[Input]) -> dict[str, str]:
-    """An Input class's editing bindings by key ('home,ctrl+a' gives two), a subclass's own
-    in place of Input's for the same key; Enter keeps its normal path."""
-    bindings = [binding for klass in reversed(cls.__mro__) for binding in klass.__dict__.get("BINDINGS", ())]
-    return {binding.key: binding.action for binding in Binding.make_bindings(bindings)
-            if binding.action != "submit"}
 
 
 class FieldInput(InOrderInput):
