@@ -54,7 +54,10 @@ class KeyBar(Widget, can_focus=False):
         """Every key the bar would show given room, in binding order, palette last."""
         app = self.app
         items: list[KeyItem] = []
-        local: list[KeyItem] = []   # the focused widget's keys: after the app's, which stay put
+        # A view's own keys first (the compare view's Back, Edit, Pin: at 80 columns the app's
+        # give way to them); the focused widget's keys after the app's, which stay put.
+        own: list[KeyItem] = []
+        local: list[KeyItem] = []
         seen_actions: set[str] = set()
         palette_key = app.COMMAND_PALETTE_BINDING if app.ENABLE_COMMAND_PALETTE else None
         palette: KeyItem | None = None
@@ -63,9 +66,9 @@ class KeyBar(Widget, can_focus=False):
                 palette = self._item(binding, enabled, tooltip, pinned=True)
             elif binding.show and binding.action not in seen_actions:
                 seen_actions.add(binding.action)
-                (items if node is app else local).append(
+                (items if node is app else own if node is self.screen else local).append(
                     self._item(binding, enabled, tooltip, pinned=binding.id in PINNED_IDS))
-        return items + local + ([palette] if palette else [])
+        return own + items + local + ([palette] if palette else [])
 
     def _item(self, binding: Binding, enabled: bool, tooltip: str, *, pinned: bool) -> KeyItem:
         return KeyItem(binding.key, self.app.get_key_display(binding), binding.description,
