@@ -118,3 +118,17 @@ async def test_the_status_line_stays_one_line_at_80_columns_with_a_long_chip_nam
         status = app.query_one("#status", Static)
         assert str(status.render()).startswith("2,848 x NVIDIA B200 · bf16 · direct-liquid · us-texas")
         assert "HGX" not in str(status.render()) and status.size.height == 1
+
+
+async def test_a_long_name_gives_way_in_the_title_bar_not_the_modified_mark():
+    from whatif.engine.presets import shipped_presets_dir
+    from whatif.tui.widgets.titlebar import TitleBar
+
+    app = WhatifApp(shipped_presets_dir() / "article-llama31-405b-paper-flops.toml")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.click("#f-cluster-count")
+        await pilot.press(*"8192")
+        await pilot.pause()
+        line = app.query_one(TitleBar).render_line(0).text
+        assert line.rstrip().endswith("— article-llama31-405b-paper-flops.toml ● modified")
+        assert line.lstrip().startswith("Article: Llama 3.1") and "…" in line
