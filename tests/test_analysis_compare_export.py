@@ -115,6 +115,7 @@ def test_write_atomic_never_clobbers_without_consent(tmp_path):
     (["H100", "H200"], ["H100", "H200"]),                    # no word boundary in the shared part
     (["Llama 405B on H100", "Llama 405B on B200"], ["H100", "B200"]),
     (["same", "same"], ["same", "same"]),
+    (["My 70B run", "My 70B run"], ["My 70B run", "My 70B run"]),   # a tab and its copy: not "run", "run"
     (["only"], ["only"]),
 ])
 def test_short_names_drop_a_shared_leading_phrase(names, short):

@@ -82,7 +82,7 @@ async def test_chart_keys_switch_input_output_and_scale():
         assert chart.outputs == ("facility_mw",)
         await pilot.press("l")
         assert chart.data.log
-        assert "x: cluster.mfu log" in chart.render().plain
+        assert "x: MFU log" in chart.render().plain  # the label, not the key
 
 
 async def test_chart_draws_the_power_cap():
@@ -111,7 +111,7 @@ async def test_goal_seek_apply_changes_the_scenario():
         screen = app.screen
         answer = screen.query_one("#goal-answer", Static)
         expected = solve(SCENARIO, "cluster.count", parse_goal("training_days=60"))
-        assert str(answer.render()).startswith(f"cluster.count = {expected.value:,}")
+        assert str(answer.render()).startswith(f"Chips = {expected.value:,}")  # words, not cluster.count
         assert not screen.query_one("#goal-apply", Button).disabled
         await pilot.click("#goal-apply")
         await pilot.pause()

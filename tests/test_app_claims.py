@@ -158,3 +158,47 @@ async def test_narrow_claims_table_keeps_verdicts_and_figures_whole():
         time_row = table.render_line(1 + table.get_row_index("training_days")).text
         assert "implausible" in time_row and "90.0 days" in time_row and "…" not in time_row
         assert "implied utilisation 4.8 %" in reasons(app)  # ...and are said in the reasons
+
+
+async def test_every_tour_stops_claimed_and_computed_figures_are_whole_at_80x24():
+    """The journalist's path: PgDn through the article tour, the Claims table at 80x24 never
+    cuts a figure (Meta's '29.4 million h' was '29.4 million')."""
+    from whatif.engine.tours import load_tour
+    from whatif.tui.app import WhatifApp
+
+    tour = load_tour(PRESETS / "tours" / "article")
+    app = WhatifApp(tour=tour)
+    async with app.run_test(size=(80, 24)) as pilot:
+        seen = 0
+        for index in range(len(tour.stops)):
+            await pilot.pause()
+            assert app.session.stop_index == index
+            table = app.query_one("#claims-table", ClaimsTable)
+            for row in table.rows:
+                line = table.render_line(1 + table.get_row_index(row.key)).text
+                for column in ("claimed", "computed"):
+                    figure = row.cells[column].plain.strip()
+                    assert figure and figure in line, (index, row.key, figure, line)
+                seen += 1
+            await pilot.press("pagedown")
+        assert seen >= 15
+
+
+async def test_the_tour_band_keeps_its_keys_at_80x24_and_f9_shows_the_whole_note():
+    from textual.widgets import Static
+
+    from whatif.engine.tours import load_tour
+    from whatif.tui.app import WhatifApp
+
+    app = WhatifApp(tour=load_tour(PRESETS / "tours" / "article"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        band = app.query_one("#tour-band", Static)
+        first = band.render_lines(band.region.reset_offset)[0].text   # what the top line shows
+        assert first.startswith(" Tour stop 1/12 · F9 notes · PgDn next, PgUp back · ")
+        await pilot.press("f9")
+        await pilot.pause()
+        shown = "".join(strip.text for strip in band.render_lines(band.region.reset_offset))
+        last_words = app.session.scenario.description.split()[-3:]
+        assert " ".join(last_words) in " ".join(shown.split())          # the note's end, not cut
+        assert band.size.height < 24 - 4                                 # the results keep some room

@@ -4,6 +4,8 @@ the Save-as file field is replaced by typing, and PageDown twice asks once."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from textual.widgets import Input, OptionList
 
 from tests.helpers import screen_text
@@ -142,3 +144,86 @@ async def test_pagedown_twice_with_unsaved_changes_shows_one_dialog(tmp_path):
         await pilot.pause()
         assert not isinstance(app.screen, ConfirmScreen)
         assert app.session.stop_index == 0 and app.session.scenario.cluster.count == 512
+
+
+async def burst(pilot, *keys: str) -> None:
+    """Keys as a fast typist or tmux sends them: all delivered before the app handles one
+    (pilot.press waits for each)."""
+    from textual import events
+
+    for key in keys:
+        character = key if len(key) == 1 else None
+        pilot.app.post_message(events.Key(key, character))
+    await pilot.pause()
+    await pilot.pause()
+
+
+async def test_slash_and_a_filter_typed_in_one_burst_all_reach_the_filter():
+    app = WhatifApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        picker = app.screen
+        await burst(pilot, "slash", *"gpt4")
+        assert picker.query_one("#preset-filter", Input).value == "gpt4"
+        assert [Path(p).name for p in option_ids(picker, "preset-list")] == ["article-gpt4.toml",
+                                                                           "published-gpt4-estimate.toml"]
+        await burst(pilot, "enter")
+        assert app.session.path is not None and app.session.path.name == "article-gpt4.toml"
+
+
+async def test_typing_in_the_open_dialogs_list_filters_it():
+    app = WhatifApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        picker = app.screen
+        assert isinstance(app.focused, OptionList)
+        await burst(pilot, *"deepseek")
+        assert picker.query_one("#preset-filter", Input).value == "deepseek"
+        assert [Path(p).name for p in option_ids(picker, "preset-list")] == ["article-deepseek-v3.toml",
+                                                                           "published-deepseek-v3.toml"]
+
+
+async def test_details_typed_in_one_burst_keep_their_order(tmp_path, monkeypatch):
+    """ctrl+u then a new name, Tab, ctrl+u, a description, Enter, as tmux or a fast typist
+    sends them: the clear came after the typing and the name was lost."""
+    from whatif.tui.screens.dialogs import DetailsScreen
+
+    monkeypatch.setenv("WHATIF_USER_PRESETS", str(tmp_path))
+    app = WhatifApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f4")
+        await pilot.pause()
+        assert isinstance(app.screen, DetailsScreen)
+        await burst(pilot, "ctrl+u", *"My run", "tab", "ctrl+u", *"Texas site", "enter")
+        await pilot.pause()
+        assert app.session.scenario.name == "My run" and app.session.scenario.description == "Texas site"
+        await pilot.press("f2")
+        await pilot.pause()
+        await burst(pilot, "ctrl+u", *"mine", "enter")
+        assert load_preset(tmp_path / "mine.toml").name == "My run"
+
+
+async def test_tab_and_a_value_typed_in_one_burst_edit_the_next_field():
+    app = WhatifApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.click("#f-workload-params-b")
+        await burst(pilot, *"70", "tab", *"2")
+        assert app.session.scenario.workload.params_b == 70
+        assert app.session.scenario.workload.tokens_t == 2                  # not params 702
+        assert app.focused is app.query_one("#f-workload-tokens-t", Input)
+        await burst(pilot, "shift+tab", "ctrl+u", *"8")
+        assert app.session.scenario.workload.params_b == 8
+
+
+async def test_tabs_over_choice_fields_and_a_value_in_one_burst_reach_the_chips_field():
+    """From Params, five Tabs (Tokens, Precision, More workload, Chip, Chips) and a count,
+    as tmux sends them: the count was lost on the choice fields on the way."""
+    app = WhatifApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.click("#f-workload-params-b")
+        await burst(pilot, *"70", *["tab"] * 5, *"2048")
+        await pilot.pause()
+        assert app.session.scenario.workload.params_b == 70
+        assert app.session.scenario.cluster.count == 2048

@@ -67,6 +67,7 @@ from whatif.tui.widgets.results import DetailTable, Headline, WarningsView, can_
 from whatif.tui.widgets.tabstrip import TabItem, TabStrip
 from whatif.tui.widgets.titlebar import TitleBar
 from whatif.tui.widgets.uncertainty import UncertaintyStrip
+from whatif.tui.words import in_words
 
 if TYPE_CHECKING:
     from whatif.tui.follow import FollowLink
@@ -118,6 +119,13 @@ class MainScreen(Screen):
         if not self._resumed_once:
             self._resumed_once = True
             event.refresh_styles = False
+        # Focus comes back here from every dialog, picker and the compare view without a
+        # Focus event, so Input's select-on-focus does not run: typing after a dialog
+        # appended to the value (405 became 4057). Select it as focusing it would.
+        # (Textual calls one of _on_screen_resume / on_screen_resume per class, so it is here.)
+        focused = self.focused
+        if isinstance(focused, Input) and focused.select_on_focus:
+            focused.select_all()
 
 
 class WhatifApp(App):
@@ -556,7 +564,10 @@ class WhatifApp(App):
         if session.baseline is not None:
             parts.append("baseline pinned (ctrl+b to unpin)")
         r = session.result.resolved
-        parts.append(f"{session.scenario.cluster.count:,} x {r.chip.name} · {r.precision} · {r.cooling.key} · "
+        # The chip's name without its details ('NVIDIA B200', not '... (HGX/DGX B200, 1,000 W)'):
+        # at 80 columns the line wrapped and took the inputs' last row.
+        chip = r.chip.name.split(" (")[0]
+        parts.append(f"{session.scenario.cluster.count:,} x {chip} · {r.precision} · {r.cooling.key} · "
                      f"{r.region.key} · {r.mode}")
         return " │ ".join(parts)
 
@@ -656,17 +667,21 @@ class WhatifApp(App):
         stop = tour.stops[index]
         scenario = self.session.scenario
         notes = [n for n in (stop.note, scenario.description) if n]
-        head = f"stop {index + 1}/{len(tour.stops)} · PgDn next, PgUp back"
+        head = f"Tour stop {index + 1}/{len(tour.stops)}"
+        keys = "PgDn next, PgUp back"
         if not self._tour_notes_open:  # the stop's name is in the title bar
+            # The keys before the tour's title: at 80 columns the end of the line is cut.
             text = Text(no_wrap=True, overflow="ellipsis")
-            text.append(f"Tour: {tour.title}", style="bold")
-            text.append(f" · {head}" + (" · F9 notes" if notes else ""))
+            text.append(head, style="bold")
+            text.append((" · F9 notes" if notes else "") + f" · {keys} · ")
+            text.append(tour.title, style="bold")
             if notes:
                 text.append("\n" + " ".join(notes))
         else:
             text = Text()
-            text.append(f"Tour: {tour.title}", style="bold")
-            text.append(f"  ·  {head} · F9 closes\n")
+            text.append(head, style="bold")
+            text.append(f" · F9 closes · {keys} · ")
+            text.append(f"{tour.title}\n", style="bold")
             text.append(scenario.name or stop.path.stem, style="bold")
             for note in notes:
                 text.append(f"\n{note}")
@@ -973,7 +988,7 @@ class WhatifApp(App):
         try:
             self.session.apply_values(values)
         except WhatifError as exc:
-            self.notify(str(exc), title="Not applied", severity="error", timeout=8)
+            self.notify(in_words(str(exc)), title="Not applied", severity="error", timeout=8)
 
     # ------------------------------------------------------------ tour
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

@@ -16,6 +16,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from whatif.engine.explain import explainable
 from whatif.engine.inputs import INPUTS
 from whatif.engine.units import QUANTITIES
+from whatif.tui.words import output_words
 
 
 class CommandHost(Protocol):
@@ -42,13 +43,13 @@ class WhatifCommands(Provider):
                    binding.tooltip or f"{binding.description} ({binding.key})")
         for name in explainable():
             label = QUANTITIES[name].label if name in QUANTITIES else name
-            yield f"Explain {label}", lambda n=name: host.action_explain(n), f"how {name} is computed"
+            yield f"Explain {label}", lambda n=name: host.action_explain(n), f"how {output_words(name)} is computed"
         for index, label in enumerate(host.palette_tabs()):
             yield f"Tab {index + 1}: {label}", lambda i=index: host.go_to_tab(i), "switch to this scenario tab"
         for key, chip_name in host.palette_chips():
-            yield f"Chip: {chip_name}", lambda k=key: host.set_input("cluster.chip", k), f"set cluster.chip = {key}"
+            yield f"Chip: {chip_name}", lambda k=key: host.set_input("cluster.chip", k), f"make the chip {key}"
         for spec in INPUTS:
-            yield f"Go to field: {spec.short}", lambda k=spec.key: host.go_to_field(k), spec.key
+            yield f"Go to field: {spec.short}", lambda k=spec.key: host.go_to_field(k), spec.description
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)

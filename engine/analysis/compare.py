@@ -107,7 +107,7 @@ def unique_names(names: Sequence[str]) -> list[str]:
 def short_names(names: Sequence[str]) -> list[str]:
     """Drop a shared leading phrase ('Chip shoot-out: NVIDIA B200', 'Chip shoot-out: AMD
     MI355X' -> 'NVIDIA B200', 'AMD MI355X') so narrow column headers keep what differs."""
-    if len(names) < 2:
+    if len(names) < 2 or len(set(names)) == 1:   # the same name twice: cutting leaves its last word
         return list(names)
     prefix = os.path.commonprefix(list(names))
     cut = max(prefix.rfind(" "), prefix.rfind(":") + 1)   # only cut at a word boundary

@@ -15,6 +15,7 @@ from textual.widgets.option_list import Option
 
 from whatif.engine.catalog import Catalog, Chip
 from whatif.tui.screens.dialogs import FilterDialog
+from whatif.tui.widgets.ordered_keys import InOrderInput
 
 
 def chip_matches(catalog: Catalog, query: str) -> list[str]:
@@ -61,7 +62,7 @@ class ChipPicker(FilterDialog):
         with Vertical(classes="dialog wide", id="chip-picker") as box:
             box.border_title = "Choose a chip"
             box.border_subtitle = "type to filter · ↑↓ move · Enter pick · Esc clear, cancel"
-            yield Input(placeholder="filter by key, name or vendor (b200, mi3, tpu, nvidia...)", id="chip-search",
+            yield InOrderInput(placeholder="filter by key, name or vendor (b200, mi3, tpu, nvidia...)", id="chip-search",
                         select_on_focus=False)
             yield OptionList(id="chip-list")
             yield Static("", id="chip-count", classes="dialog-note")

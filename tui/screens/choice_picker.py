@@ -31,6 +31,9 @@ class ChoicePicker(Dialog):
                                for label, value in self.choices), id="choice-list")
 
     def on_mount(self) -> None:
+        # As wide as the longest entry (a region's price, carbon and proxy note), so none wraps.
+        longest = max((len(label or "") for label, _ in self.choices), default=0)
+        self.query_one("#choice-picker").styles.width = max(40, min(longest + 6, self.app.size.width - 4))
         options = self.query_one(OptionList)
         current = BLANK_ID if self.current is None else self.current
         options.highlighted = next((i for i, (_, value) in enumerate(self.choices)

@@ -35,6 +35,7 @@ from whatif.engine.evaluate import NUMERIC_OUTPUTS, Result, evaluate
 from whatif.engine.scenario import Scenario
 from whatif.engine.units import QUANTITIES
 from whatif.tui.widgets.keybar import KeyBar
+from whatif.tui.widgets.ordered_keys import InOrderInput  # ctrl+u, backspace in order with typing
 
 
 class CompareScreen(Screen):
@@ -233,7 +234,7 @@ class ExportScreen(ModalScreen[tuple[Path, str] | None]):
         with Vertical(classes="dialog", id="export") as box:
             box.border_title = "Export comparison" if self.comparison else "Export results"
             yield Static("The extension picks the format: .md, .csv or .json.", classes="dialog-note")
-            yield Input(str(self.suggestion), id="export-path", select_on_focus=False)
+            yield InOrderInput(str(self.suggestion), id="export-path", select_on_focus=False)
             yield Static("", id="export-error", classes="dialog-note")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Export", variant="primary", id="export-ok")

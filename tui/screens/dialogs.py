@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -25,6 +26,7 @@ from textual.widgets.option_list import Option
 from whatif.engine.explain import Explanation
 from whatif.engine.resolve import Origin
 from whatif.engine.units import fmt
+from whatif.tui.widgets.ordered_keys import InOrderInput  # ctrl+u, backspace in order with typing
 
 ORIGIN_MEANING = {
     "input": "yours: set in the scenario",
@@ -83,6 +85,19 @@ class FilterDialog(Dialog):
 
     def action_focus_filter(self) -> None:
         self.filter.focus()
+
+    def on_key(self, event: events.Key) -> None:
+        """A character that reaches the dialog was not typed into the filter: it was typed
+        while the list had focus, or was already on its way to the list when `/` moved the
+        focus (keys of one burst are delivered before a binding runs: textual #6605, so
+        '/gpt4' fast opened the first preset). It goes to the filter, in order. A key
+        bound on the dialog (`/`) is left to its binding."""
+        if not event.is_printable or event.character is None or event.key in self._bindings.key_to_bindings:
+            return
+        event.stop()
+        event.prevent_default()
+        self.filter.focus()
+        self.filter.insert_text_at_cursor(event.character)
 
     def action_cancel(self) -> None:
         if self.filter.value:
@@ -203,8 +218,8 @@ class PresetPicker(FilterDialog):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog wide", id="picker") as box:
             box.border_title = "Open preset"
-            box.border_subtitle = "/ filter · Enter open · Esc clear, cancel"
-            yield Input(placeholder="/ to filter by file or preset name", id="preset-filter",
+            box.border_subtitle = "type to filter · Enter open · Esc clear, cancel"
+            yield InOrderInput(placeholder="type to filter by file or preset name", id="preset-filter",
                         select_on_focus=False)
             yield OptionList(*self._options(""), id="preset-list")
 
@@ -257,10 +272,10 @@ class SaveAsScreen(Dialog):
                 yield Static(f"A name without a folder is saved in {folder}", classes="dialog-note")
             yield Label("File")
             # Selected on focus, like the input fields: typing a name replaces the suggestion.
-            yield Input(str(self.suggestion), id="save-path")
+            yield InOrderInput(str(self.suggestion), id="save-path")
             yield Static("", id="save-error", classes="field-error")
             yield Label("Preset name")
-            yield Input(self.preset_name, id="save-name", select_on_focus=False)
+            yield InOrderInput(self.preset_name, id="save-name", select_on_focus=False)
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Save", variant="primary", id="save")
                 yield Button("Show TOML", id="show-toml")
@@ -322,7 +337,7 @@ class DetailsScreen(Dialog):
             box.border_subtitle = "Enter save · Esc cancel"
             for key, label in (("name", "Name"), ("description", "Description"), ("source", "Source")):
                 yield Label(label)
-                yield Input(self.values[key], id=f"details-{key}", select_on_focus=False)
+                yield InOrderInput(self.values[key], id=f"details-{key}", select_on_focus=False)
             with Horizontal(classes="dialog-buttons"):
                 yield Button("OK", variant="primary", id="details-ok")
                 yield Button("Cancel", id="details-cancel")

@@ -27,6 +27,7 @@ from whatif.engine.evaluate import NUMERIC_OUTPUTS, Result
 from whatif.engine.inputs import BY_KEY
 from whatif.engine.units import QUANTITIES
 from whatif.tui.widgets.fields import FieldInput  # editing keys in order (textual #6605)
+from whatif.tui.words import in_words
 
 OPS: tuple[tuple[str, str], ...] = (("=", "="), ("<=", "<="), (">=", ">="))  # reach, at most, at least
 # Choices the dialog can solve for, beside the numeric inputs: label -> comma-separated keys.
@@ -128,11 +129,11 @@ class GoalSeekScreen(ModalScreen[dict | None]):
             low, high = parse_range(span, key) if span else (None, None)
             self.solution = solve(self.result.scenario, key, Goal(output, op, target), low, high, base=self.result)
         except WhatifError as exc:
-            answer.update(Text(str(exc)))
+            answer.update(Text(in_words(str(exc))))
             answer.add_class("-none")
             apply.disabled = True
             return None
-        answer.update(Text(self.solution.message))
+        answer.update(Text(in_words(self.solution.message)))
         answer.set_class(not self.solution.ok, "-none")
         apply.disabled = not self.solution.ok
         return self.solution
@@ -146,7 +147,7 @@ class GoalSeekScreen(ModalScreen[dict | None]):
         objective = str(self.query_one("#goal-objective", Select).value)
         self.choice = choose(self.result.scenario, keys, [(output, op, target)], objective,
                              catalog=self.result.resolved.catalog)
-        answer.update(Text(self.choice.message))
+        answer.update(Text(in_words(self.choice.message)))
         answer.set_class(not self.choice.ok, "-none")
         self.query_one("#goal-apply", Button).disabled = not self.choice.ok
         return None
@@ -173,7 +174,7 @@ def _number(text: str, power_cap_mw: float | None = None) -> float:
     """The target: a number, or 'cap' for the scenario's power cap."""
     if text.strip().lower() == "cap":
         if power_cap_mw is None:
-            raise WhatifError("'cap' needs a power cap (facility.power_cap_mw) in the scenario", key="target")
+            raise WhatifError("'cap' needs a power cap in the scenario (Facility: Power cap, MW)", key="target")
         return float(power_cap_mw)
     try:
         return float(text.strip().replace("_", "").replace(",", ""))
@@ -182,8 +183,9 @@ def _number(text: str, power_cap_mw: float | None = None) -> float:
 
 
 def _output_label(name: str) -> str:
+    """'Training time (days)': words, not the output's name (training_days)."""
     q = QUANTITIES[name]
-    return f"{q.label} ({name})"
+    return f"{q.label} ({q.unit})" if q.unit else q.label
 
 
 def _round_target(value: float) -> float:

@@ -17,7 +17,7 @@ from textual.widgets import Static
 from whatif.tui.screens.dialogs import Dialog
 
 TIPS = (
-    ("Edit", "Tab into a field and type: its value is replaced, and results recompute on every "
+    ("Edit", "Tab into a field (or click it) and type: its value is replaced, and results recompute on every "
              "keystroke. Shares accept 0.4 or 40%; numbers 16k chips (16,384), 1.5M, 2e4, 1.8T parameters."),
     ("Default", "ctrl+u clears a field: it goes back to the default shown in grey (e.g. 'auto 35.7 %' "
                 "for MFU). ctrl+z brings the old value back; F5 reverts every field to the saved preset."),
@@ -34,8 +34,8 @@ TIPS = (
                "step through them in place."),
     ("Chips", "On the chip field press Enter (or click it) and type to filter the catalog by key, name "
               "or vendor (b2, mi3, tpu, nvidia); Enter picks. Or ctrl+p and type 'chip'."),
-    ("Filter", "In the open dialog and the chip picker / goes to the filter; Esc clears it, Esc again "
-               "closes."),
+    ("Filter", "In the open dialog and the chip picker typing filters the list (from the list too; / goes "
+               "to the filter); Esc clears it, Esc again closes."),
     ("Move", "Tab / shift+Tab go through the panels in order; Enter on a collapsed section opens it."),
     ("Tour", "With --tour: PgDn / PgUp go to the next / previous stop (asks first if you edited it)."),
     ("Tabs", "ctrl+o opens a preset in a new tab, ctrl+n the default one, F3 copies this tab; each keeps "
@@ -106,7 +106,11 @@ class HelpScreen(Dialog):
         table.add_column("Action")
         for binding in self.app.BINDINGS:
             if isinstance(binding, Binding) and binding.id:
-                table.add_row(self._keys(binding), binding.description)
+                # The key bar's word ('Baseline') and, where there is one, what it does.
+                what = binding.description
+                if binding.tooltip:
+                    what += f": {binding.tooltip[0].lower()}{binding.tooltip[1:]}"
+                table.add_row(self._keys(binding).replace(",", " / "), what)
         table.add_row("ctrl+p", "Command palette: every action, explain any number, pick a chip")
         for where, bindings in widget_bindings():
             for binding in bindings:

@@ -27,6 +27,7 @@ from whatif.tui.widgets.fields import FieldInput  # no screen-wide layout pass p
 from whatif.tui.widgets.keybar import KeyBar
 from whatif.tui.widgets.results import set_text
 from whatif.tui.widgets.result_table import ResultTable, Row
+from whatif.tui.words import in_words
 
 FIELDS: tuple[tuple[str, str, str], ...] = (
     ("plan-cap", "Power cap, MW", "power_cap_mw"),
@@ -137,7 +138,7 @@ class PlanScreen(Screen[dict | None]):
             max_chips = int(c["max_chips"]) if c["max_chips"] else None
             self.plan = plan(scenario, limits, objective, max_chips=max_chips, prepared=self._prepared[key])
         except WhatifError as exc:
-            set_text(status, Text(str(exc)))
+            set_text(status, Text(in_words(str(exc))))
             status.add_class("-error")
             return None
         self._fill(self.plan)
@@ -147,7 +148,7 @@ class PlanScreen(Screen[dict | None]):
                                f"best {best.chip} x {best.count:,} ({best.cooling}): {best.why}. "
                                "Enter applies the highlighted row"))
         else:
-            set_text(status, Text(self.plan.message))
+            set_text(status, Text(in_words(self.plan.message)))
         status.set_class(not self.plan.ok, "-error")
         return self.plan
 

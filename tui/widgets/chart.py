@@ -26,6 +26,7 @@ from whatif.engine.analysis.sweep import Sweep, sweep
 from whatif.engine.errors import WhatifError
 from whatif.engine.units import QUANTITIES, fmt
 from whatif.tui.widgets.base import RecomputingView
+from whatif.tui.words import in_words
 
 # Inputs the x key cycles through (the first is the default).
 SWEEP_KEYS: tuple[str, ...] = (
@@ -136,14 +137,14 @@ class SweepChart(RecomputingView, Widget, can_focus=True):
         point = point_value(spec, self._result)
         try:
             if not math.isfinite(point) or point <= 0:
-                raise WhatifError(f"{self.key} has no value in this scenario; press x for another input")
+                raise WhatifError(f"{spec.label} has no value in this scenario; press x for another input")
             low, high, log = sweep_range(self.key, point)
             log = log if self.log_x is None else self.log_x
             points = max(2 * max(self.size.width - AXIS_W, 20), 40)
             self.data = sweep(self._result.scenario, self.key, low, high, points=points, log=log, base=self._result)
             self.error = ""
         except WhatifError as exc:
-            self.data, self.error = None, str(exc)
+            self.data, self.error = None, in_words(str(exc))
         self.refresh()
 
     def action_next_input(self) -> None:
@@ -261,7 +262,7 @@ class SweepChart(RecomputingView, Widget, can_focus=True):
         spec = data.spec
         width = max(self.size.width - 1, 20)
         scale = "log" if data.log else "linear"
-        head = f"x: {spec.key} {scale} · ▲ now {_x_label(spec.name, data.point)}"
+        head = f"x: {spec.label} {scale} · ▲ now {_x_label(spec.name, data.point)}"
         keys = " · keys x y l"
         text.append((head + keys if len(head + keys) <= width else head)[:width] + "\n",
                     style=self._style("chart--legend"))
@@ -343,7 +344,7 @@ class TornadoView(RecomputingView, Widget, can_focus=True):
             data = sensitivity(self._result.scenario, self.output, ranges=self.ranges, base=self._result)
             self.text = render_tornado(data, width=max(self.content_size.width, 30))
         except WhatifError as exc:
-            self.text = str(exc)
+            self.text = in_words(str(exc))
         self.text += "\n\no: another output · r: +-20 % or plausible ranges"
         self.refresh()
 

@@ -26,13 +26,14 @@ from whatif.tui.widgets.results import set_text, theme_style
 class ClaimsTable(ResultTable):
     """Claim, verdict, claimed and computed always; when the pane is narrow the implied MFU,
     then the implied utilisation, then the ratio give way (the reasons under the table say
-    them in words)."""
+    them in words), then the claim's name and last the verdict are shortened (the reasons
+    name both in full): the claimed and computed figures are never cut."""
 
     COLUMNS = (
         ("claim", "Claim"), ("verdict", "Verdict"), ("claimed", "Claimed"), ("computed", "Computed"),
         ("ratio", "Ratio"), ("util", "Impl. util"), ("mfu", "Impl. MFU"),
     )
-    SHRINK_STEPS = (("mfu", 0), ("util", 0), ("ratio", 0), ("claim", 7))
+    SHRINK_STEPS = (("mfu", 0), ("util", 0), ("ratio", 0), ("claim", 7), ("claim", 4), ("verdict", 5))
 
 
 LABELS: dict[str, str] = {

@@ -27,7 +27,9 @@ from whatif.engine.scenario import Scenario
 from whatif.engine.inputs import GROUP_NAMES, INPUTS, Input as InputRow, inputs_of
 from whatif.engine.units import fmt
 from whatif.tui.widgets.base import content_width
+from whatif.tui.widgets.ordered_keys import InOrderInput, keep_key_order
 from whatif.tui.widgets.results import set_text
+from whatif.tui.words import MODE_WORDS, field_tooltip
 
 # Panel titles and the title of each panel's folded section of less-used inputs.
 PANEL_TITLES: dict[str, tuple[str, str]] = {
@@ -61,9 +63,6 @@ def step_line(result: Result) -> Text:
     return Text(text, style="" if v["fits"] else "bold red", no_wrap=True, overflow="ellipsis")
 
 
-MODE_WORDS = {"rent": "renting", "own": "owning"}
-
-
 def hint(spec: InputRow, result: Result) -> str:
     """Placeholder for an empty field: the value the model uses and where it comes from,
     or that the current economics mode does not use it."""
@@ -95,17 +94,32 @@ def choice_options(spec: InputRow, catalog: Catalog) -> list[tuple[str, str]]:
         return [(f"{k:<{width}}  {c.name}{' (est.)' if c.estimate else ''}", k)
                 for k, c in sorted(catalog.chips.items())]
     if spec.choices == "cooling":
-        return [(k, k) for k in catalog.cooling]
+        # What a cooling type changes: the PUE and how dense a rack may be.
+        width = max(len(k) for k in catalog.cooling)
+        return [(f"{k:<{width}}  PUE {c.pue:g}  up to {c.max_rack_kw:,.0f} kW/rack", k)
+                for k, c in catalog.cooling.items()]
     if spec.choices == "regions":
         # Price, carbon and whether a figure stands in for a missing one: what a region changes.
         usd_per_eur = catalog.defaults["money"]["usd_per_eur"]
         width = max(len(k) for k in catalog.regions)
         return [(f"{k:<{width}}  ${r.price_usd_per_mwh(usd_per_eur):,.0f}/MWh  {r.grid_g_per_kwh:,.0f} g/kWh"
-                 f"{'  (proxy: ' + ', '.join(r.estimated) + ')' if r.estimated else ''}", k)
+                 f"{_proxy_words(r.estimated)}", k)
                 for k, r in catalog.regions.items()]
     if isinstance(spec.choices, tuple):
         return [(value, value) for value in spec.choices]
     raise KeyError(spec.key)
+
+
+# A region's figures that may stand in for a missing one (engine/data/regions.toml `estimated`).
+_REGION_FIGURES = {"usd_per_mwh": "price", "eur_per_mwh": "price", "grid_g_per_kwh": "carbon"}
+
+
+def _proxy_words(estimated: list[str]) -> str:
+    """'  (carbon is a proxy)': which of a region's figures another's stands in for."""
+    if not estimated:
+        return ""
+    names = " and ".join(dict.fromkeys(_REGION_FIGURES.get(name, name) for name in estimated))
+    return f"  ({names} {'are' if ' and ' in names else 'is'} a proxy)"
 
 
 class PickerField(Widget, can_focus=True):
@@ -148,6 +162,9 @@ class PickerField(Widget, can_focus=True):
 
     def on_click(self) -> None:
         self.action_open()
+
+    def _on_key(self, event: events.Key) -> None:
+        keep_key_order(self, event)
 
     def action_open(self) -> None:
         raise NotImplementedError
@@ -229,7 +246,7 @@ class ChoiceField(PickerField):
         self.pick(values[(index + step) % len(values)])
 
 
-class FieldInput(Input):
+class FieldInput(InOrderInput):
     """An Input whose edits never ask for a screen-wide layout pass.
 
     Input stores its text width as its virtual size through a layout reactive, so every
@@ -240,6 +257,24 @@ class FieldInput(Input):
     BINDINGS = [Binding("ctrl+u", "clear_to_default", "Clear", id="field.reset",
                         tooltip="Empty the field: the default shown in grey applies")]
     _hint: str | None = None
+    # The click that focuses the field keeps the value selected (typing replaces it, as
+    # after Tab); Input's own press put the cursor where the click was, so typing appended
+    # (405 became 4057). A click in the focused field places the cursor as usual.
+    _focus_click_pending = False
+
+    def _on_focus(self, event: events.Focus) -> None:
+        self._focus_click_pending = self.select_on_focus
+
+    def _on_blur(self, event: events.Blur) -> None:
+        self._focus_click_pending = False
+
+    def _on_key(self, event: events.Key) -> None:
+        self._focus_click_pending = False
+
+    def _on_mouse_down(self, event: events.MouseDown) -> None:
+        if self._focus_click_pending:
+            self._focus_click_pending = False
+            event.prevent_default()  # Input's handler would replace the selection with a cursor
 
     def action_clear_to_default(self) -> None:
         """Empty the whole field (wherever the cursor is): the model's default applies."""
@@ -258,25 +293,6 @@ class FieldInput(Input):
         if not value and self._hint is not None:
             self.placeholder = self._hint
         super()._watch_value(value)
-
-    async def _on_key(self, event: events.Key) -> None:
-        """Editing keys (backspace, ctrl+u, End...) act here, in order with the characters
-        around them. Textual runs a widget's key bindings only once the key has bubbled up
-        to the app, while characters are inserted at once: in one burst (fast typing over
-        SSH, a paste of keys) 'ctrl+u 5 0' inserted 50 first and then cleared the field
-        (textual issue #6605). Input's own handler (next in the MRO) takes the rest."""
-        action = _EDIT_ACTIONS.get(event.key)
-        if action is not None:
-            event.stop()
-            event.prevent_default()
-            await self.run_action(action)
-
-
-# Input's editing bindings by key ('home,ctrl+a' gives two), with FieldInput's own in place
-# of Input's for the same key; Enter keeps its normal path.
-_EDIT_ACTIONS: dict[str, str] = {binding.key: binding.action
-                                 for binding in Binding.make_bindings([*Input.BINDINGS, *FieldInput.BINDINGS])
-                                 if binding.action != "submit"}
 
 
 class FieldRow(Widget):
@@ -308,7 +324,7 @@ class FieldRow(Widget):
                               spec.blank, id=spec.widget_id, classes="field-editor")
         else:
             yield FieldInput(format_value(self.initial), id=spec.widget_id, compact=True, select_on_focus=True,
-                        classes="field-editor", tooltip=spec.key)
+                        classes="field-editor", tooltip=field_tooltip(spec))
 
     def set_error(self, message: str | None) -> None:
         """Show or clear the message under the field. The message line is mounted only when
@@ -373,6 +389,9 @@ class MoreFields(Widget, can_focus=True):
 
     async def on_click(self) -> None:
         await self.action_toggle()
+
+    def _on_key(self, event: events.Key) -> None:
+        keep_key_order(self, event)
 
     def _show(self, collapsed: bool) -> None:
         self.collapsed = collapsed
@@ -461,7 +480,7 @@ class InputPanels(Vertical):
         else:
             with widget.prevent(Input.Changed):
                 widget.value = format_value(value)
-                widget.cursor_position = len(widget.value)
+                widget.select_all()  # put in by the app (undo, goal seek, a load): typing replaces it
 
     def texts(self, keys: Iterable[str]) -> dict[str, str]:
         """What is typed in the text fields of `keys` (a tab's invalid edits, kept while

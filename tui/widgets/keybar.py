@@ -53,9 +53,11 @@ class KeyBar(Widget, can_focus=False):
     def items(self) -> list[KeyItem]:
         """Every key the bar would show given room, in binding order, palette last."""
         app = self.app
-        own: list[KeyItem] = []     # a view's or dialog's own keys: what it is for, first
         items: list[KeyItem] = []
-        local: list[KeyItem] = []   # the focused widget's keys: after the app's, which stay put
+        # A view's own keys first (the compare view's Back, Edit, Pin: at 80 columns the app's
+        # give way to them); the focused widget's keys after the app's, which stay put.
+        own: list[KeyItem] = []
+        local: list[KeyItem] = []
         seen_actions: set[str] = set()
         palette_key = app.COMMAND_PALETTE_BINDING if app.ENABLE_COMMAND_PALETTE else None
         palette: KeyItem | None = None

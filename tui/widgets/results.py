@@ -25,6 +25,7 @@ from whatif.engine.report import SECTIONS  # detail rows: the same sections as t
 from whatif.engine.units import QUANTITIES, fmt, fmt_delta
 from whatif.tui.widgets.base import ResultView, content_width
 from whatif.tui.widgets.result_table import ResultTable, Row
+from whatif.tui.words import in_words
 
 HEADLINE: tuple[tuple[str, str], ...] = (
     ("training_days", "Training time"), ("cost_usd", "Cost"), ("facility_mw", "Facility power"),
@@ -338,7 +339,8 @@ class WarningsView(ResultView, Static):
         for i, w in enumerate(warnings):
             if i:
                 text.append("\n")
-            text.append(f"{self._MARK.get(w.severity, '•')} {w.code}: ",
+            # The message says what is wrong in words; its code (tokens-per-param) is for files and the CLI.
+            text.append(f"{self._MARK.get(w.severity, '•')} ",
                         style=theme_style(self, self._COLOUR.get(w.severity, "text"), bold=True))
-            text.append(w.message)
+            text.append(in_words(w.message))
         set_text(self, text)

@@ -22,7 +22,13 @@ class TitleBar(Widget):
 
     def render(self) -> Text:
         text = Text(justify="center", no_wrap=True, overflow="ellipsis", end="")
-        text.append(self.app.title, self.get_component_rich_style("titlebar--title"))
-        if self.app.sub_title:
-            text.append(f" — {self.app.sub_title}", self.get_component_rich_style("titlebar--sub-title"))
+        sub_title = f" — {self.app.sub_title}" if self.app.sub_title else ""
+        # A long name gives way, not the file and '● modified' after it (at 80 columns a
+        # tour stop's name hid whether the scenario was edited).
+        title = self.app.title
+        room = self.size.width - len(sub_title)
+        if len(title) > room:
+            title = title[: max(room - 1, 12)].rstrip() + "…"
+        text.append(title, self.get_component_rich_style("titlebar--title"))
+        text.append(sub_title, self.get_component_rich_style("titlebar--sub-title"))
         return text
