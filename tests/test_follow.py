@@ -159,7 +159,9 @@ async def test_a_follower_goes_to_the_presenters_tour_stop(relay, in_repo_root):
 
 async def test_followers_show_the_presenters_p10_p90_figures_without_sampling_again(relay, monkeypatch):
     from whatif.engine.analysis import uncertainty
+    from whatif.tui import follow
 
+    monkeypatch.setattr(follow, "BANDS_WAIT_S", 10.0)  # a slow machine: the state waits for them
     sampled = []  # the results whose Monte Carlo ran (both apps run in this process)
     real = uncertainty.monte_carlo
     monkeypatch.setattr(uncertainty, "monte_carlo", lambda scenario, base=None, **kw: (

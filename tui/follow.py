@@ -96,7 +96,7 @@ class FollowLink:
         workspace.subscribe(self._tabs_changed)
         if self.role == "presenter":
             from whatif.tui.widgets.uncertainty import on_sampled
-            on_sampled(lambda _result, _mc: self._sampled.set())
+            on_sampled(self._monte_carlo_ran)
         try:
             tabs = self.app.query_one("#tabs", TabbedContent)
         except NoMatches:
@@ -109,6 +109,9 @@ class FollowLink:
         """The app is ending: hang up (a presenter's followers are told it left)."""
         if self._task is not None:
             self._task.cancel()
+        if self.role == "presenter":
+            from whatif.tui.widgets.uncertainty import on_sampled
+            on_sampled(self._monte_carlo_ran, remove=True)
 
     async def _run(self) -> None:
         try:
@@ -145,6 +148,10 @@ class FollowLink:
         if self.role == "presenter":
             self._changed.set()
 
+    def _monte_carlo_ran(self, _result: object) -> None:
+        self._sampled.set()
+        self._changed.set()  # a state sent without them (the wait timed out) goes again with them
+
     def _view_changed(self, _active: str) -> None:
         if self.role == "presenter":
             self._changed.set()
@@ -163,7 +170,7 @@ class FollowLink:
                               bands=sampled_bands(session.result))
 
     async def _send_states(self, writer: asyncio.StreamWriter) -> None:
-        from whatif.tui.widgets.uncertainty import sampled_bands
+        from whatif.tui.widgets.uncertainty import sampled
 
         self._changed.set()  # the state as it is now, for followers already waiting
         while True:
@@ -172,10 +179,12 @@ class FollowLink:
             # A new result's P10/P90 figures follow it by ~40 ms (UncertaintyStrip): wait for
             # them (a while at most), so followers get one state with them and need neither
             # their own Monte Carlo nor a frame of their own for the strip.
-            if sampled_bands(self.app.session.result) is None:
+            deadline = asyncio.get_running_loop().time() + BANDS_WAIT_S
+            while not sampled(self.app.session.result) \
+                    and (left_s := deadline - asyncio.get_running_loop().time()) > 0:
                 self._sampled.clear()
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._sampled.wait(), BANDS_WAIT_S)
+                    await asyncio.wait_for(self._sampled.wait(), left_s)
                 self._changed.clear()  # what changed meanwhile goes out with this state
             line = encode({"type": "state", "state": self.current_state().to_wire()})
             if line != self._last_sent:

@@ -36,8 +36,8 @@ _cache: tuple[Result, MonteCarlo | str] | None = None
 # (result, the strip's bands for it) as a presenter computed them (tui.follow): a follower
 # shows them instead of drawing the same seeded samples again, one Monte Carlo per follower.
 _given: tuple[Result, dict[str, Band]] | None = None
-# Called with (result, Monte Carlo) each time one is computed (a presenter sends its bands).
-_sampled: list[Callable[[Result, MonteCarlo], object]] = []
+# Called with each result whose Monte Carlo ran (a presenter then sends its bands).
+_sampled: list[Callable[[Result], object]] = []
 
 
 def monte_carlo_for(result: Result) -> MonteCarlo | str:
@@ -52,19 +52,28 @@ def monte_carlo_for(result: Result) -> MonteCarlo | str:
     except WhatifError as exc:
         mc = str(exc)
     _cache = (result, mc)
-    if not isinstance(mc, str):
-        for callback in _sampled:
-            callback(result, mc)
+    for callback in _sampled:
+        callback(result)
     return mc
 
 
-def on_sampled(callback: Callable[[Result, MonteCarlo], object]) -> None:
-    _sampled.append(callback)
+def on_sampled(callback: Callable[[Result], object], remove: bool = False) -> None:
+    """Call `callback` with each result whose Monte Carlo ran (or could not: no bands then);
+    `remove`: no longer."""
+    if not remove:
+        _sampled.append(callback)
+    elif callback in _sampled:
+        _sampled.remove(callback)
+
+
+def sampled(result: Result) -> bool:
+    """True if the Monte Carlo of `result` ran (or could not run)."""
+    return _cache is not None and _cache[0] is result
 
 
 def sampled_bands(result: Result) -> dict[str, tuple[float, float, float, float]] | None:
     """The headline bands of `result` if its Monte Carlo already ran (never runs it)."""
-    if _cache is None or _cache[0] is not result or isinstance(_cache[1], str):
+    if not sampled(result) or isinstance(_cache[1], str):  # type: ignore[index]
         return None
     from whatif.engine.analysis.uncertainty import HEADLINE
 
