@@ -55,20 +55,51 @@ def goodput_model(count: ArrayLike, mtti_chip_hours: ArrayLike, checkpoint_minut
 
 def compute(x: Mapping[str, ArrayLike], outputs: Collection[str] | None = None) -> dict[str, np.ndarray]:
     """Every output of docs/model.md §9 plus intermediates and warning flags; with `outputs`,
-    at least those (sections none of them needs - carbon items, money, warning flags - are
-    skipped: a Monte Carlo of 100,000 rows asks for a handful).
+    at least those: values none of them needs (money for an energy band, warning flags, the
+    power split) are skipped, since a Monte Carlo of 100,000 rows asks for a handful and each
+    skipped value is a 100,000-row pass.
 
     NaN (not available) and infinity (e.g. a run that never finishes when goodput underflows)
     are meaningful results here, so numpy's floating-point warnings are silenced."""
     with np.errstate(all="ignore"):
-        return _compute(x, None if outputs is None else frozenset(outputs))
+        return _compute(x, _needed(outputs, x["own"]))
 
 
-_MONEY = frozenset(("rent_cost_usd", "own_cost_usd", "capex_usd", "cost_usd", "it_capex_usd", "facility_capex_usd",
-                    "energy_cost_usd", "own_fixed_usd_per_year", "breakeven_utilisation"))
+# What each skippable value needs beyond the time and power core (always computed).
+_NEEDS: dict[str, tuple[str, ...]] = {
+    "co2_t": ("energy_mwh",), "it_co2_t": ("it_energy_mwh",), "accelerator_co2_t": ("accelerator_energy_mwh",),
+    "water_m3": ("it_energy_mwh",), "homes": ("facility_mw_avg",), "energy_mwh": ("it_energy_mwh",),
+    "cost_usd": ("own_cost_usd", "rent_cost_usd"), "own_cost_usd": ("own_fixed_usd_per_year", "energy_cost_usd"),
+    "own_fixed_usd_per_year": ("capex_usd",), "capex_usd": ("it_capex_usd", "facility_capex_usd"),
+    "energy_cost_usd": ("energy_mwh",), "breakeven_utilisation": ("own_fixed_usd_per_year", "facility_mw_avg"),
+}
+
+
+def _needed(outputs: Collection[str] | None, own: ArrayLike) -> frozenset[str] | None:
+    """`outputs` and everything they are computed from (None: everything). Warning flags and
+    feasibility values read across all sections: asking for any means asking for all. With one
+    mode for every row (`own` a scalar: a Monte Carlo), the cost needs only that mode's cost."""
+    if outputs is None or any(o.startswith("warn_") or o in _FLAG_VALUES for o in outputs):
+        return None
+    needs = _NEEDS
+    if np.ndim(own) == 0:
+        needs = {**_NEEDS, "cost_usd": ("own_cost_usd" if own > 0.5 else "rent_cost_usd",)}
+    want, todo = set(), list(outputs)
+    while todo:
+        name = todo.pop()
+        if name not in want:
+            want.add(name)
+            todo.extend(needs.get(name, ()))
+    return frozenset(want)
+
+
+_FLAG_VALUES = frozenset(("states_gb", "usable_hbm_gb", "tokens_per_param"))
 
 
 def _compute(x: Mapping[str, ArrayLike], want: frozenset[str] | None = None) -> dict[str, np.ndarray]:
+    def need(name: str) -> bool:
+        return want is None or name in want
+
     n = x["count"]
     out: dict[str, np.ndarray] = {}
 
@@ -91,10 +122,14 @@ def _compute(x: Mapping[str, ArrayLike], want: frozenset[str] | None = None) -> 
         training_flops=flops, peak_pflops=n * peak_flops_per_chip / 1e15,
         mfu=mfu, mfu_estimated=mfu_estimated, mfu_auto=mfu_auto,
         goodput=goodput, goodput_estimated=goodput_estimated, goodput_auto=goodput_auto,
-        job_mtti_hours=job_mtti_minutes(n, x["mtti_chip_hours"]) / 60.0,
-        steady_days=steady_s / SECONDS_PER_DAY, training_days=wall_s / SECONDS_PER_DAY,
-        chip_hours=n * wall_h, end_to_end_utilisation=mfu * goodput,
+        job_mtti_hours=job_mtti_minutes(n, x["mtti_chip_hours"]) / 60.0, training_days=wall_s / SECONDS_PER_DAY,
     )
+    time_items = {
+        "steady_days": lambda: steady_s / SECONDS_PER_DAY,
+        "chip_hours": lambda: n * wall_h,
+        "end_to_end_utilisation": lambda: mfu * goodput,
+    }
+    out.update({name: f() for name, f in time_items.items() if need(name)})
 
     # 5. Power, cooling, racks.
     kw = x["it_kw_per_chip"]
@@ -103,60 +138,66 @@ def _compute(x: Mapping[str, ArrayLike], want: frozenset[str] | None = None) -> 
     it_mw = servers_mw * (1.0 + x["network_share"])
     facility_mw = it_mw * x["pue"]
     it_mw_avg = it_mw * x["load_factor"]
-    facility_mw_avg = it_mw_avg * x["pue"]
-    it_energy_mwh = it_mw_avg * wall_h
-    energy_mwh = it_energy_mwh * x["pue"]
-    accel_mw = np.minimum(n * x["tdp_kw"] / 1000.0, servers_mw)  # NaN where TDP is unknown
-    accelerator_energy_mwh = n * wall_h * x["tdp_kw"] / 1000.0  # chip-hours x TDP (the narrowest boundary)
     chip_kw_in_server = kw * server_share
     servers_per_rack = np.floor(x["max_rack_kw"] / (x["chips_per_server"] * chip_kw_in_server))
     fixed = x["fixed_rack_chips"] > 0
     chips_per_rack = np.where(fixed, x["fixed_rack_chips"], np.maximum(servers_per_rack, 1.0) * x["chips_per_server"])
-    rack_kw = chips_per_rack * chip_kw_in_server
     racks = np.ceil(n / chips_per_rack)
-    out.update(
-        it_mw=it_mw, facility_mw=facility_mw, it_mw_avg=it_mw_avg, facility_mw_avg=facility_mw_avg,
-        accelerators_mw=accel_mw, server_overhead_mw=servers_mw - accel_mw, network_mw=it_mw - servers_mw,
-        cooling_overhead_mw=facility_mw - it_mw, it_energy_mwh=it_energy_mwh, energy_mwh=energy_mwh,
-        accelerator_energy_mwh=accelerator_energy_mwh,
-        chips_per_rack=chips_per_rack, rack_kw=rack_kw, racks=racks, floor_m2=racks * x["floor_m2_per_rack"],
-    )
+    out.update(it_mw=it_mw, facility_mw=facility_mw, it_mw_avg=it_mw_avg, chips_per_rack=chips_per_rack,
+               rack_kw=chips_per_rack * chip_kw_in_server, racks=racks, floor_m2=racks * x["floor_m2_per_rack"])
+    if need("facility_mw_avg"):
+        out["facility_mw_avg"] = it_mw_avg * x["pue"]
+    if need("it_energy_mwh"):
+        out["it_energy_mwh"] = it_mw_avg * wall_h
+    if need("energy_mwh"):
+        out["energy_mwh"] = out["it_energy_mwh"] * x["pue"]
+    accel_mw = np.minimum(n * x["tdp_kw"] / 1000.0, servers_mw)  # NaN where TDP is unknown
+    power_items = {
+        "accelerator_energy_mwh": lambda: n * wall_h * x["tdp_kw"] / 1000.0,  # chip-hours x TDP (the narrowest)
+        "accelerators_mw": lambda: accel_mw,
+        "server_overhead_mw": lambda: servers_mw - accel_mw,
+        "network_mw": lambda: it_mw - servers_mw,
+        "cooling_overhead_mw": lambda: facility_mw - it_mw,
+    }
+    out.update({name: f() for name, f in power_items.items() if need(name)})
 
     # 6. Carbon, water, equivalents.
     carbon = {
-        "co2_t": lambda: energy_mwh * x["grid_g_per_kwh"] / 1000.0,
-        "it_co2_t": lambda: it_energy_mwh * x["grid_g_per_kwh"] / 1000.0,
-        "accelerator_co2_t": lambda: accelerator_energy_mwh * x["grid_g_per_kwh"] / 1000.0,
-        "water_m3": lambda: it_energy_mwh * x["wue_l_per_kwh"],
-        "homes": lambda: facility_mw_avg * HOURS_PER_YEAR / (x["home_kwh_per_year"] / 1000.0),
+        "co2_t": lambda: out["energy_mwh"] * x["grid_g_per_kwh"] / 1000.0,
+        "it_co2_t": lambda: out["it_energy_mwh"] * x["grid_g_per_kwh"] / 1000.0,
+        "accelerator_co2_t": lambda: out["accelerator_energy_mwh"] * x["grid_g_per_kwh"] / 1000.0,
+        "water_m3": lambda: out["it_energy_mwh"] * x["wue_l_per_kwh"],
+        "homes": lambda: out["facility_mw_avg"] * HOURS_PER_YEAR / (x["home_kwh_per_year"] / 1000.0),
     }
-    out.update({name: f() for name, f in carbon.items() if want is None or name in want})
-    if want is not None and not want & _MONEY and not any(w.startswith("warn_") for w in want):
-        return out
+    out.update({name: f() for name, f in carbon.items() if need(name)})
 
     # 7. Money. Facility capex is per MW of critical (IT) load, as Cushman & Wakefield quote it.
-    years = wall_h / HOURS_PER_YEAR
-    it_capex = n * x["chip_capex_usd"] * (1.0 + x["network_capex_share"])
-    facility_capex = it_mw * x["facility_capex_usd_per_mw"] * x["build_factor"]
-    capex = it_capex + facility_capex
-    energy_cost = energy_mwh * x["electricity_usd_per_mwh"]
-    fixed_per_year = (it_capex / x["depreciation_years"] + facility_capex / x["facility_life_years"]
-                      + capex * x["om_share_per_year"])
-    own_cost = fixed_per_year * years + energy_cost
-    rent_cost = n * wall_h * x["rent_usd_per_chip_hour"]
-    rent_full_year = n * HOURS_PER_YEAR * x["rent_usd_per_chip_hour"]
-    energy_full_year = facility_mw_avg * HOURS_PER_YEAR * x["electricity_usd_per_mwh"]
-    margin = rent_full_year - energy_full_year
-    breakeven = np.where(margin > 0, fixed_per_year / margin, np.inf)
+    if need("capex_usd"):
+        it_capex = n * x["chip_capex_usd"] * (1.0 + x["network_capex_share"])
+        facility_capex = it_mw * x["facility_capex_usd_per_mw"] * x["build_factor"]
+        capex = it_capex + facility_capex
+        out.update(it_capex_usd=it_capex, facility_capex_usd=facility_capex, capex_usd=capex)
+    if need("own_fixed_usd_per_year"):
+        out["own_fixed_usd_per_year"] = (out["it_capex_usd"] / x["depreciation_years"]
+                                         + out["facility_capex_usd"] / x["facility_life_years"]
+                                         + out["capex_usd"] * x["om_share_per_year"])
+    if need("energy_cost_usd"):
+        out["energy_cost_usd"] = out["energy_mwh"] * x["electricity_usd_per_mwh"]
     own = x["own"] > 0.5
-    out.update(
-        rent_cost_usd=rent_cost, own_cost_usd=own_cost, capex_usd=capex, cost_usd=np.where(own, own_cost, rent_cost),
-        it_capex_usd=it_capex, facility_capex_usd=facility_capex, energy_cost_usd=energy_cost,
-        own_fixed_usd_per_year=fixed_per_year, breakeven_utilisation=breakeven,
-    )
-
-    if want is not None and not any(w.startswith("warn_") or w in ("states_gb", "usable_hbm_gb", "tokens_per_param")
-                                    for w in want):
+    money = {
+        "own_cost_usd": lambda: out["own_fixed_usd_per_year"] * (wall_h / HOURS_PER_YEAR) + out["energy_cost_usd"],
+        "rent_cost_usd": lambda: n * wall_h * x["rent_usd_per_chip_hour"],
+    }
+    out.update({name: f() for name, f in money.items() if need(name)})
+    if need("cost_usd"):
+        out["cost_usd"] = (np.where(own, out["own_cost_usd"], out["rent_cost_usd"]) if np.ndim(own)
+                           else out["own_cost_usd" if own else "rent_cost_usd"])
+    if need("breakeven_utilisation"):
+        rent_full_year = n * HOURS_PER_YEAR * x["rent_usd_per_chip_hour"]
+        energy_full_year = out["facility_mw_avg"] * HOURS_PER_YEAR * x["electricity_usd_per_mwh"]
+        margin = rent_full_year - energy_full_year
+        out["breakeven_utilisation"] = np.where(margin > 0, out["own_fixed_usd_per_year"] / margin, np.inf)
+    if want is not None:
         return out
 
     # 8. Feasibility flags (messages are built in engine.warnings).
@@ -169,7 +210,7 @@ def _compute(x: Mapping[str, ArrayLike], want: frozenset[str] | None = None) -> 
         states_gb=states_gb, usable_hbm_gb=usable_hbm_gb, tokens_per_param=tokens_per_param,
         warn_memory=~step["fits"].astype(bool),
         warn_layout=~step["layout_valid"].astype(bool),
-        warn_rack_density=rack_kw > x["max_rack_kw"],
+        warn_rack_density=out["rack_kw"] > x["max_rack_kw"],
         warn_power_cap=facility_mw > x["power_cap_mw"],
         warn_mfu=(mfu > x["mfu_high"]) | (mfu < x["mfu_low"]),
         warn_goodput=goodput < x["goodput_low"],
@@ -177,6 +218,6 @@ def _compute(x: Mapping[str, ArrayLike], want: frozenset[str] | None = None) -> 
         warn_eu_ai_act=flops > x["eu_ai_act_flops"],
         warn_tokens_per_param=(tokens_per_param > chinchilla * far) | (tokens_per_param < chinchilla / far),
         warn_missing_power=np.isnan(kw),
-        warn_missing_price=np.isnan(np.where(own, own_cost, rent_cost)),
+        warn_missing_price=np.isnan(out["cost_usd"]),
     )
     return out

@@ -7,6 +7,7 @@ process that only needs a path, such as `whatif eval` looking up its start-up ca
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 
@@ -19,6 +20,17 @@ DEMO_ENV = "WHATIF_DEMO"
 
 def config_dir() -> Path:
     """The platform's folder for the user's whatif files (Linux: $XDG_CONFIG_HOME/whatif)."""
+    return _config_dir(*(os.environ.get(name) for name in _DIR_ENV))
+
+
+# What platformdirs reads to place the folder (XDG on Linux, the home folder elsewhere):
+# config_dir() is asked on every resolve() (the catalog's user files), and platformdirs
+# takes ~50 us to answer, so the answer is remembered for the environment it came from.
+_DIR_ENV = ("XDG_CONFIG_HOME", "HOME", "USERPROFILE", "APPDATA")
+
+
+@functools.lru_cache(maxsize=8)
+def _config_dir(*_env: str | None) -> Path:
     import platformdirs  # ~3 ms: only when a user path is needed, not at engine import
 
     return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))

@@ -52,6 +52,11 @@ SET_IN_SCENARIO = Origin("input", "set in the scenario")
 
 # Scenario field -> model input it sets (None in the scenario = keep the catalog default).
 INPUT_FOR_KEY: dict[str, str] = {spec.key: spec.name for spec in INPUTS if spec.name}
+# The same by scenario table, split once (resolve() runs on every keystroke).
+_INPUTS_BY_GROUP: dict[str, tuple[tuple[str, str], ...]] = {}
+for _dotted, _name in INPUT_FOR_KEY.items():
+    _group, _key = _dotted.split(".")
+    _INPUTS_BY_GROUP[_group] = (*_INPUTS_BY_GROUP.get(_group, ()), (_key, _name))
 _DENSE = Origin("default", "= params_b (dense model)")
 _SIX_ND = Origin("derived", "6 x active params x tokens (docs/model.md §2)")
 
@@ -64,12 +69,13 @@ def resolve(scenario: Scenario, catalog: Catalog | None = None) -> Resolved:
     base = _catalog_defaults(catalog, scenario.cluster.chip, f.cooling, f.region, scenario.workload.precision)
     v = dict(base.values)
     o = dict(base.origins)
-    for dotted, name in INPUT_FOR_KEY.items():
-        group, key = dotted.split(".")
-        value = getattr(getattr(scenario, group), key)
-        if value is not None:
-            v[name] = float(value)
-            o[name] = SET_IN_SCENARIO
+    for group, fields in _INPUTS_BY_GROUP.items():
+        table = getattr(scenario, group)
+        for key, name in fields:
+            value = getattr(table, key)
+            if value is not None:
+                v[name] = float(value)
+                o[name] = SET_IN_SCENARIO
     if scenario.workload.active_params_b is None:
         v["active_params_b"] = v["params_b"]
         o["active_params_b"] = _DENSE

@@ -69,6 +69,22 @@ def candidates(x: Mapping[str, ArrayLike]) -> tuple[np.ndarray, ...]:
     """(tp, pp, mb, ep) columns of shape (C, 1): powers of two up to the largest scale-up
     domain (TP), a set of pipeline depths that divide common chip counts, micro-batches 1-4,
     expert-parallel powers of two up to the expert count; pinned values are added."""
+    values = tuple(x[k] for k in _CANDIDATE_INPUTS)
+    if all(isinstance(v, float | int) for v in values):  # one scenario (or a sweep of the count)
+        return _scalar_candidates(*(None if v != v else float(v) for v in values))
+    return _candidates_of(x)
+
+
+_CANDIDATE_INPUTS = ("scaleup_domain", "tp_in", "pp_in", "seq_len", "micro_batch_in", "experts", "ep_in")
+
+
+@functools.lru_cache(maxsize=64)
+def _scalar_candidates(*values: float | None) -> tuple[np.ndarray, ...]:
+    """candidates() of scalar inputs, remembered; NaN ("auto") is keyed as None (NaN != NaN)."""
+    return _candidates_of({k: math.nan if v is None else v for k, v in zip(_CANDIDATE_INPUTS, values)})
+
+
+def _candidates_of(x: Mapping[str, ArrayLike]) -> tuple[np.ndarray, ...]:
     domain = _max(x["scaleup_domain"])
     tp_max = min(64.0, max(1.0, domain))
     tp = {2.0 ** i for i in range(7) if 2.0 ** i <= tp_max} | set(_pins(x, "tp_in"))
@@ -266,10 +282,7 @@ def _step_model(x: Mapping[str, ArrayLike], exhaustive: bool = False) -> dict[st
     shape = np.broadcast_shapes(*(np.shape(x[k]) for k in arrays)) if arrays else ()
 
     col = _columns(x)
-    zero_opts = sorted(set(_ZERO) | set(_pins(x, "zero_stage_in")))
-    combos = [(r, z) for r in (0.0, 1.0, 2.0) for z in zero_opts]
-    rc_all = np.array([r for r, _ in combos])
-    zero_all = np.array([z for _, z in combos])
+    rc_all, zero_all = _pairs(tuple(sorted(set(_ZERO) | set(_pins(x, "zero_stage_in")))))
     exhaustive = exhaustive or _EXHAUSTIVE[0]
     choice = _fast_choice(x, tp, pp, mb, ep, shape) if _unpinned(x) and not exhaustive else None
     if choice is not None and choice[2].any():
@@ -287,6 +300,16 @@ def _step_model(x: Mapping[str, ArrayLike], exhaustive: bool = False) -> dict[st
     else:
         ci, ki, _, constants = choice
     return _outputs(col, tp, pp, mb, ep, ci, ki, rc_all, zero_all, shape, constants)
+
+
+@functools.lru_cache(maxsize=16)
+def _pairs(zero_opts: tuple[float, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """(recompute, ZeRO) pairs, recompute major: the K axis of the search."""
+    combos = [(r, z) for r in (0.0, 1.0, 2.0) for z in zero_opts]
+    pairs = np.array([r for r, _ in combos]), np.array([z for _, z in combos])
+    for a in pairs:
+        a.flags.writeable = False  # shared by every search
+    return pairs
 
 
 def _constants(col, tp, pp, mb, ep) -> dict:
@@ -321,8 +344,9 @@ def _constants(col, tp, pp, mb, ep) -> dict:
     valid = valid & _where(moe, np.mod(experts, ep) == 0, ep == 1) & (np.mod(heads, tp) == 0)
 
     # Parameters: MoE experts from total vs active (inactive = (E - k) / E of the experts).
-    expert_params = _where(moe, np.clip((big_n - active) * experts / np.maximum(experts - top_k, 1.0), 0.0, big_n),
-                             0.0)
+    dense = moe is False or isinstance(moe, np.bool_) and not moe  # one dense scenario: no expert terms
+    expert_params = 0.0 if dense else _where(
+        moe, np.clip((big_n - active) * experts / np.maximum(experts - top_k, 1.0), 0.0, big_n), 0.0)
     expert_active = expert_params * top_k / np.maximum(experts, 1.0)
     local_params = ((big_n - expert_params) / (tp * pp) + expert_params / (ep * tp * pp)) * imbalance
     f_expert = expert_params / np.maximum(layers * experts * (gated + 2.0) * h, 1.0)
@@ -336,8 +360,9 @@ def _constants(col, tp, pp, mb, ep) -> dict:
     spf_mlp = 0.5 * (_gemm_seconds_per_flop(tokens_mb, h, up_mats * f / tp, peak, hbm_bw, nbytes, eff_max)
                      + _gemm_seconds_per_flop(tokens_mb, f / tp, h, peak, hbm_bw, nbytes, eff_max))
     tokens_expert = tokens_mb * top_k * ep / np.maximum(experts, 1.0)
-    spf_exp = 0.5 * (_gemm_seconds_per_flop(tokens_expert, h, up_mats * f_expert / tp, peak, hbm_bw, nbytes, eff_max)
-                     + _gemm_seconds_per_flop(tokens_expert, f_expert / tp, h, peak, hbm_bw, nbytes, eff_max))
+    spf_exp = 0.0 if dense else 0.5 * (
+        _gemm_seconds_per_flop(tokens_expert, h, up_mats * f_expert / tp, peak, hbm_bw, nbytes, eff_max)
+        + _gemm_seconds_per_flop(tokens_expert, f_expert / tp, h, peak, hbm_bw, nbytes, eff_max))
     share_proj = np.minimum(layers * (2 * h * h + 2 * h * kv * head_dim) / active, 1.0)
     share_exp = np.minimum(expert_active / active, 1.0 - share_proj)
     spf = share_proj * spf_proj + share_exp * _where(moe, spf_exp, 0.0) + (1 - share_proj - share_exp) * spf_mlp
@@ -354,12 +379,15 @@ def _constants(col, tp, pp, mb, ep) -> dict:
     # one scale-up domain at its bandwidth; across domains a token crosses the scale-out
     # network once per distinct remote domain it is routed to (expected over uniform routing).
     # Dispatch in the matmul precision, combine in bf16; forward and backward.
-    token_bytes = tokens_mb * h * (nbytes + 2.0) / 2.0 / tp
-    domains = np.maximum(ep * tp / domain, 1.0)
-    remote = np.where(domains > 1, domains * (1 - (1 - 1 / domains) ** top_k) * (domains - 1) / domains, 0.0)
-    local = np.where(domains > 1, top_k / domains, top_k * (ep - 1) / ep)
-    a2a_v = _where(moe & (ep > 1), 4.0 * (remote * token_bytes / (out_bw * coll_eff)
-                                            + local * token_bytes / (up_bw * coll_eff) + latency), 0.0)
+    if dense:
+        a2a_v = 0.0
+    else:
+        token_bytes = tokens_mb * h * (nbytes + 2.0) / 2.0 / tp
+        domains = np.maximum(ep * tp / domain, 1.0)
+        remote = np.where(domains > 1, domains * (1 - (1 - 1 / domains) ** top_k) * (domains - 1) / domains, 0.0)
+        local = np.where(domains > 1, top_k / domains, top_k * (ep - 1) / ep)
+        a2a_v = _where(moe & (ep > 1), 4.0 * (remote * token_bytes / (out_bw * coll_eff)
+                                                + local * token_bytes / (up_bw * coll_eff) + latency), 0.0)
     v = np.where(pp > 1, np.minimum(stage_layers, vmax), 1.0)
     pp_bw = np.where(tp * pp <= domain, up_bw, out_bw) * coll_eff
     # Point-to-point sends overlap with the next micro-batch's compute, as the DP reduce does.
@@ -441,6 +469,8 @@ def _fast_choice(x: Mapping[str, ArrayLike], tp: np.ndarray, pp: np.ndarray, mb:
         v = g[name]
         return float(v) if isinstance(v, float | int) else np.asarray(v, dtype=float).reshape(-1, 1)
 
+    if constants is None and gid is None:  # one scenario: its constants outlive a count change
+        constants = _scenario_constants(x, tp, pp, mb, ep)
     tp, pp, mb, ep = (a[:, 0] for a in (tp, pp, mb, ep))
     c = constants if constants is not None else _constants(gcol, tp, pp, mb, ep)
     tpp, smb = tp * pp, c["seq"] * mb
@@ -686,7 +716,8 @@ def _outputs(col, tp, pp, mb, ep, ci, ki, rc_all, zero_all, shape, constants: di
 
     pin_rc, pin_zero = col("recompute_in"), col("zero_stage_in")
     valid = chosen["valid"]
-    chosen = {k: pick(val) for k, val in chosen.items()}
+    if shape:  # one scenario's values are scalars already
+        chosen = {k: pick(val) for k, val in chosen.items()}
     rc_sel, zero_sel = rc_all[ki], zero_all[ki]
     t = _combo(chosen, rc_sel, zero_sel)
     pin_rc, pin_zero = pick(pin_rc), pick(pin_zero)

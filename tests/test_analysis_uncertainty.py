@@ -140,3 +140,56 @@ def test_percentiles_are_numpys_nearest_rank(n):
     from whatif.engine.analysis.uncertainty import _nearest_ranks
     x = np.random.default_rng(n).random(n)
     assert _nearest_ranks(x) == tuple(float(v) for v in np.percentile(x, (10, 50, 90), method="lower"))
+
+
+def test_triangular_draws_have_the_hand_computed_moments_and_are_numpys_stream():
+    """Inverse-CDF draws: within low..high, mean (low + likely + high) / 3, mode share
+    F(likely) = (likely - low) / (high - low) below the peak, and the very numbers numpy's
+    Generator.triangular gives for the same seed (so bands did not move when it replaced it)."""
+    import numpy as np
+
+    from whatif.engine.analysis.uncertainty import InputRange, draw
+    r = InputRange("rent_usd_per_chip_hour", "economics.rent_usd_per_chip_hour", 1.65, 2.49, 4.916, "test")
+    x = draw(np.random.default_rng(3), r, 200_000, "triangular")
+    assert x.min() >= 1.65 and x.max() <= 4.916
+    assert x.mean() == pytest.approx((1.65 + 2.49 + 4.916) / 3, abs=4 * 0.69 / 200_000 ** 0.5)  # sd 0.69
+    assert (x <= 2.49).mean() == pytest.approx((2.49 - 1.65) / (4.916 - 1.65), abs=0.005)
+    assert np.array_equal(x, np.random.default_rng(3).triangular(1.65, 2.49, 4.916, 200_000))
+    assert np.array_equal(draw(np.random.default_rng(3), InputRange("pue", "facility.pue", 1.2, 1.2, 1.5, "t"), 1000,
+                               "triangular"), np.random.default_rng(3).triangular(1.2, 1.2, 1.5, 1000))
+
+
+def test_p10_p50_p90_of_one_triangular_input_match_the_closed_form():
+    """Only the rent varies and the cost is linear in it, so the cost's bands are the point cost
+    scaled by the triangular quantiles: F^-1(p) = low + sqrt(p (high - low)(likely - low)) below
+    F(likely), high - sqrt((1 - p)(high - low)(high - likely)) above."""
+    import math
+    rent = (2.0, 2.5, 4.0)
+    scenario = SYMMETRIC.model_copy(update={"uncertainty": SYMMETRIC.uncertainty.model_copy(update={
+        "samples": 100_000, "mfu": UncertainRange(low=0.4, high=0.4), "goodput": UncertainRange(low=0.9, high=0.9),
+        "rent_usd_per_chip_hour":
+        UncertainRange(low=rent[0], likely=rent[1], high=rent[2])})})
+    mc = monte_carlo(scenario, outputs=("cost_usd",))
+    lo, mode, hi = rent
+    fc = (mode - lo) / (hi - lo)
+
+    def quantile(p):
+        return lo + math.sqrt(p * (hi - lo) * (mode - lo)) if p <= fc else hi - math.sqrt((1 - p) * (hi - lo) * (hi - mode))
+    point = evaluate(scenario).values["cost_usd"]
+    band = mc.bands["cost_usd"]
+    for got, p in ((band.p10, 0.1), (band.p50, 0.5), (band.p90, 0.9)):
+        assert got == pytest.approx(point * quantile(p) / mode, rel=0.005), p
+
+
+def test_the_chunk_size_changes_no_band(monkeypatch):
+    """The samples are drawn and evaluated in chunks; a generator's draws in pieces are its
+    draws in one call, so any chunk size gives the same bands."""
+    from whatif.engine.analysis import uncertainty
+    for distribution in ("triangular", "pert"):
+        scenario = BASE.model_copy(update={"uncertainty": BASE.uncertainty.model_copy(update={"distribution": distribution})})
+        whole = monte_carlo(scenario, samples=3001)
+        monkeypatch.setattr(uncertainty, "_CHUNK", 1000)
+        assert monte_carlo(scenario, samples=3001).bands == whole.bands
+        monkeypatch.setattr(uncertainty, "_CHUNK", 7)
+        assert monte_carlo(scenario, samples=3001).bands == whole.bands
+        monkeypatch.undo()

@@ -46,6 +46,11 @@ USER_FILES = {"config.toml": "the user's settings file", ".taplo.toml": "the use
 NOT_CITATIONS = {
     ("README.md", "presets/a.toml"): "example command line",
     ("README.md", "presets/b.toml"): "example command line",
+    ("README.md", "a.toml"): "example of opening two presets in tabs",
+    ("README.md", "b.toml"): "example of opening two presets in tabs",
+    ("tui/screens/help.py", "a.toml"): "example of opening two presets in tabs",
+    ("tui/screens/help.py", "b.toml"): "example of opening two presets in tabs",
+    ("tui/launch.py", "MORE.toml"): "usage line: more preset files",
     ("engine/tours.py", "01-h100.toml"): "example tour stop in the docstring",
     ("engine/tours.py", "file.toml"): "example in an error message",
 }

@@ -72,3 +72,22 @@ def test_many_scenarios_agree_with_single():
         single = evaluate(s)
         for key in NUMERIC_OUTPUTS:
             assert batch[key][i] == single[key] or (np.isnan(batch[key][i]) and np.isnan(single[key])), key
+
+
+@pytest.mark.parametrize("mode", ["rent", "own"])
+def test_asking_for_some_outputs_gives_the_same_values_as_asking_for_all(mode):
+    """compute(x, outputs) skips what the asked outputs do not need; what it returns is what
+    the full computation gives, alone or in any combination, with one mode or both in a batch."""
+    from whatif.engine.model import compute
+    resolved = resolve(make_scenario(economics={"mode": mode}))
+    rng = np.random.default_rng(5)
+    batch = {**resolved.values, "pue": rng.uniform(1.1, 1.6, 50), "mfu_in": rng.uniform(0.3, 0.5, 50),
+             "rent_usd_per_chip_hour": rng.uniform(1.5, 4.0, 50), "electricity_usd_per_mwh": rng.uniform(40, 90, 50)}
+    mixed = {**batch, "own": (np.arange(50) % 2).astype(float)}
+    for x in (resolved.values, batch, mixed):
+        full = compute(x)
+        for name in NUMERIC_OUTPUTS:
+            assert np.array_equal(compute(x, [name])[name], full[name], equal_nan=True), name
+        some = compute(x, ["cost_usd", "co2_t", "homes"])
+        for name in ("cost_usd", "co2_t", "homes", "training_days", "facility_mw"):
+            assert np.array_equal(some[name], full[name], equal_nan=True), name

@@ -53,6 +53,7 @@ class KeyBar(Widget, can_focus=False):
     def items(self) -> list[KeyItem]:
         """Every key the bar would show given room, in binding order, palette last."""
         app = self.app
+        own: list[KeyItem] = []     # a view's or dialog's own keys: what it is for, first
         items: list[KeyItem] = []
         local: list[KeyItem] = []   # the focused widget's keys: after the app's, which stay put
         seen_actions: set[str] = set()
@@ -63,9 +64,9 @@ class KeyBar(Widget, can_focus=False):
                 palette = self._item(binding, enabled, tooltip, pinned=True)
             elif binding.show and binding.action not in seen_actions:
                 seen_actions.add(binding.action)
-                (items if node is app else local).append(
+                (items if node is app else own if node is self.screen else local).append(
                     self._item(binding, enabled, tooltip, pinned=binding.id in PINNED_IDS))
-        return items + local + ([palette] if palette else [])
+        return own + items + local + ([palette] if palette else [])
 
     def _item(self, binding: Binding, enabled: bool, tooltip: str, *, pinned: bool) -> KeyItem:
         return KeyItem(binding.key, self.app.get_key_display(binding), binding.description,
