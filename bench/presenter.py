@@ -5,7 +5,10 @@ subprocess), a presenter and followers as real SSH sessions (asyncssh clients on
 120x36), each a real app process connected to the server's relay. The presenter presses
 a key in the chip-count field (backspace, then the digit back, alternating); measured is
 the time from that keystroke until every follower's screen shows the new count (the
-status line's "N x NVIDIA"), and until the presenter's own screen does.
+status line's "N x NVIDIA"), until every follower's screen is wholly updated (the new
+count and the P10/P90 strip's new figures: the strip reads "P10/P50/P90…", dimmed,
+between the new result and its samples, and "P10/P50/P90:" once they are in; it is the
+last part of an update to be drawn), and until the presenter's own screen is.
 
 Phases, side by side in one run: 1 follower (the reference), 20 followers, 1 follower
 again (the machine is shared: a drift shows as a difference between the two references).
@@ -31,34 +34,39 @@ from bench.ssh import Visitor, _app_processes, _cpu_s, _ms, start_server  # noqa
 PASSWORD = "bench-presenter"
 
 
-async def keystroke_to_followers(presenter: Visitor, followers: list[Visitor]) -> tuple[float, float]:
-    """One presenter keystroke: (seconds until every follower shows it, until the presenter does)."""
+async def keystroke_to_followers(presenter: Visitor, followers: list[Visitor]) -> tuple[float, float, float]:
+    """One presenter keystroke: seconds until every follower shows the new count, until every
+    follower is wholly updated, and until the presenter is."""
     key, presenter.count = (b"\x7f", 1638) if presenter.count == 16384 else (b"4", 16384)
     needle = f"{presenter.count:,} x NVIDIA"
     start = time.perf_counter()
 
-    async def seen(visitor: Visitor) -> float:
+    async def seen(visitor: Visitor) -> tuple[float, float]:
         await visitor.until(lambda text: needle in text)
-        return time.perf_counter() - start
+        count_s = time.perf_counter() - start
+        await visitor.until(lambda text: needle in text and "P10/P50/P90:" in text)
+        return count_s, time.perf_counter() - start
 
     presenter.process.stdin.write(key)
-    own, *theirs = await asyncio.gather(seen(presenter), *(seen(f) for f in followers))
-    return max(theirs), own
+    (_, own), *theirs = await asyncio.gather(seen(presenter), *(seen(f) for f in followers))
+    return max(count_s for count_s, _ in theirs), max(whole_s for _, whole_s in theirs), own
 
 
 async def phase(presenter: Visitor, followers: list[Visitor], keys: int, server_pid: int) -> float:
-    everyone, own = [], []
+    counts, everyone, own = [], [], []
     apps = _app_processes(server_pid)
     apps_cpu_s = sum(_cpu_s(pid) for pid in apps)
     server_cpu_s = _cpu_s(server_pid)
     client_cpu_s = time.process_time()
     for _ in range(keys):
-        all_s, own_s = await keystroke_to_followers(presenter, followers)
+        count_s, all_s, own_s = await keystroke_to_followers(presenter, followers)
+        counts.append(count_s)
         everyone.append(all_s)
         own.append(own_s)
         await asyncio.gather(*(v.quiet(0.3) for v in (presenter, *followers)))
     print(f"\n{len(followers)} follower(s):")
-    print(f"  key-to-all-followers-updated  {_ms(everyone)}")
+    print(f"  key-to-all-followers-count    {_ms(counts)}")
+    print(f"  key-to-all-followers-updated  {_ms(everyone)}  (the whole update, P10/P90 strip included)")
     print(f"  key-to-presenter-updated      {_ms(own)}")
     # This process models every terminal (tests/fixtures/ssh_screen.py) on the same 2 cores.
     print(f"  CPU per key: apps {(sum(_cpu_s(pid) for pid in apps) - apps_cpu_s) / keys * 1000:7.1f} ms "

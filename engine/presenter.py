@@ -13,12 +13,16 @@ Messages are one JSON object per line, at most MAX_MESSAGE_BYTES.
 
 STATE is data, not screen bytes (`PresenterState`): the scenario as a preset's dict (what
 saving it would write), the active results view, the tour stop and the pinned baseline's
-scenario; each follower computes and renders it at its own size.
+scenario; each follower computes and renders it at its own size. It may carry the P10/P90
+strip's figures too (`bands`: output -> [p10, p50, p90, point]): the Monte Carlo is seeded,
+so a follower would draw the same samples again, and twenty followers doing so on a small
+server cost a tenth of a second each keystroke.
 """
 
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -40,6 +44,9 @@ MAX_MESSAGE_BYTES = 4 * 1024 * 1024
 # Names and view ids are shown or looked up, never trusted: bounded and plain.
 MAX_NAME_CHARS = 64
 MAX_VIEW_CHARS = 64
+MAX_BANDS = 16
+
+Bands = dict[str, tuple[float, float, float, float]]  # output -> (p10, p50, p90, point)
 
 
 def encode(message: dict[str, Any]) -> bytes:
@@ -71,6 +78,7 @@ class PresenterState:
     view: str = "tab-results"           # the active results pane's id
     stop: int | None = None             # the tour stop's index, if touring
     baseline: Scenario | None = None    # the pinned baseline's scenario
+    bands: Bands | None = None          # the scenario's P10/P90 strip figures, if sampled
 
     def to_wire(self) -> dict[str, Any]:
         return {
@@ -78,6 +86,7 @@ class PresenterState:
             "view": self.view,
             "stop": self.stop,
             "baseline": preset_to_dict(self.baseline) if self.baseline is not None else None,
+            "bands": {name: list(band) for name, band in self.bands.items()} if self.bands else None,
         }
 
     @classmethod
@@ -97,4 +106,19 @@ class PresenterState:
             view=view,
             stop=stop,
             baseline=preset_from_dict(baseline, "presenter baseline") if isinstance(baseline, dict) else None,
+            bands=_bands_from_wire(data.get("bands")),
         )
+
+
+def _bands_from_wire(data: Any) -> Bands | None:
+    """The bands in a state, or None if they are not output -> four finite numbers (a
+    follower then samples its own)."""
+    if not isinstance(data, dict) or not 0 < len(data) <= MAX_BANDS:
+        return None
+    bands: Bands = {}
+    for name, band in data.items():
+        if not (isinstance(name, str) and len(name) <= MAX_NAME_CHARS and isinstance(band, list) and len(band) == 4
+                and all(isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x) for x in band)):
+            return None
+        bands[name] = (float(band[0]), float(band[1]), float(band[2]), float(band[3]))
+    return bands

@@ -155,3 +155,29 @@ async def test_a_follower_goes_to_the_presenters_tour_stop(relay, in_repo_root):
         await f_pilot.press("pagedown")  # the follower's own tour keys are refused while following
         await f_pilot.pause()
         assert follower.session.stop_index == 1 and presenter.session.stop_index == 1
+
+
+async def test_followers_show_the_presenters_p10_p90_figures_without_sampling_again(relay, monkeypatch):
+    from whatif.engine.analysis import uncertainty
+    from whatif.tui import follow
+
+    monkeypatch.setattr(follow, "BANDS_WAIT_S", 10.0)  # a slow machine: the state waits for them
+    sampled = []  # the results whose Monte Carlo ran (both apps run in this process)
+    real = uncertainty.monte_carlo
+    monkeypatch.setattr(uncertainty, "monte_carlo", lambda scenario, base=None, **kw: (
+        sampled.append(base), real(scenario, base, **kw))[1])
+    presenter = WhatifApp(relay_env=relay.child_env("presenter"))
+    follower = WhatifApp(relay_env=relay.child_env("follower"))
+    async with presenter.run_test(size=(120, 40)) as p_pilot, follower.run_test(size=(120, 40)) as f_pilot:
+        await until(lambda: follower.follow.states_applied >= 1, "first state")
+        await type_into(p_pilot, "f-cluster-count", "4096")
+        strip = lambda app: str(app.query_one("#uncertainty-strip", Static).render())  # noqa: E731
+        await until(lambda: follower.session.scenario.cluster.count == 4096 and
+                    strip(follower).startswith("P10/P50/P90:") and strip(presenter).startswith("P10/P50/P90:"),
+                    "strips sampled")
+        await f_pilot.pause()
+        assert strip(follower) == strip(presenter)  # the same figures, from the presenter's samples
+        assert not any(r is follower.session.result for r in sampled)
+        assert any(r is presenter.session.result for r in sampled)
+        assert follower.follow.latest.bands is not None
+        assert set(follower.follow.latest.bands) == set(uncertainty.HEADLINE)

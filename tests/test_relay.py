@@ -163,3 +163,16 @@ async def test_a_line_over_the_limit_disconnects_its_sender(in_root):
         presenter.writer.write(b"{" + b" " * (MAX_MESSAGE_BYTES + 10))
         assert await presenter.closed()
         assert not relay.presenter_connected
+
+
+def test_a_states_p10_p90_bands_travel_and_bad_ones_are_dropped():
+    scenario = load_preset("presets/default.toml")
+    bands = {"training_days": (70.5, 80.0, 91.25, 79.0), "cost_usd": (1e8, 1.2e8, 1.5e8, 1.1e8)}
+    wire = json.loads(json.dumps(PresenterState(scenario, bands=bands).to_wire()))
+    assert PresenterState.from_wire(wire).bands == bands
+    for bad in ({"training_days": [1, 2, 3]}, {"training_days": [1, 2, 3, "4"]}, {"training_days": [1, 2, 3, True]},
+                {"x" * 100: [1, 2, 3, 4]}, [[1, 2, 3, 4]], {}, {f"o{i}": [1, 2, 3, 4] for i in range(17)}):
+        wire["bands"] = bad
+        assert PresenterState.from_wire(wire).bands is None  # the follower samples its own
+    wire["bands"] = {"training_days": [1, 2, float("nan"), 4]}
+    assert PresenterState.from_wire(wire).bands is None

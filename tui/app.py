@@ -332,6 +332,11 @@ class WhatifApp(App):
         if not (self._mounted and self.is_running and self.screen_stack):
             return
         self._static("#status").set_class(self.follow is not None, "-following")
+        # A follower cannot type into the fields: a blinking cursor would only cost a frame
+        # twice a second in every follower's app (twenty of them on a small server).
+        following = self.follow is not None and self.follow.following
+        for field in self.panels.query(Input):
+            field.cursor_blink = not following
         self._show_errors()
         self._update_title()
         self.refresh_bindings()

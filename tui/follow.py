@@ -20,6 +20,7 @@ app is on its own and nothing here runs.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Literal, Protocol
@@ -38,6 +39,9 @@ if TYPE_CHECKING:
 
 Mode = Literal["presenting", "following", "branched"]
 BRANCH_KEY = "F8"  # shown in messages; the binding is follow.branch in tui/app.py
+# How long a presenter's state waits for its P10/P90 figures (sampled ~40 ms after a new
+# result, once the keys pause): longer only while the presenter types without a pause.
+BANDS_WAIT_S = 0.2
 
 
 class FollowHost(Protocol):
@@ -69,6 +73,7 @@ class FollowLink:
         self._socket_path = socket_path
         self._token = token
         self._changed = asyncio.Event()
+        self._sampled = asyncio.Event()  # the presenter's Monte Carlo of a result ran
         self._last_sent: bytes | None = None
         self._task: asyncio.Task[None] | None = None
 
@@ -89,6 +94,9 @@ class FollowLink:
             session.subscribe(self._session_changed)
         workspace.on_added(lambda session: session.subscribe(self._session_changed))
         workspace.subscribe(self._tabs_changed)
+        if self.role == "presenter":
+            from whatif.tui.widgets.uncertainty import on_sampled
+            on_sampled(self._monte_carlo_ran)
         try:
             tabs = self.app.query_one("#tabs", TabbedContent)
         except NoMatches:
@@ -101,6 +109,9 @@ class FollowLink:
         """The app is ending: hang up (a presenter's followers are told it left)."""
         if self._task is not None:
             self._task.cancel()
+        if self.role == "presenter":
+            from whatif.tui.widgets.uncertainty import on_sampled
+            on_sampled(self._monte_carlo_ran, remove=True)
 
     async def _run(self) -> None:
         try:
@@ -137,6 +148,10 @@ class FollowLink:
         if self.role == "presenter":
             self._changed.set()
 
+    def _monte_carlo_ran(self, _result: object) -> None:
+        self._sampled.set()
+        self._changed.set()  # a state sent without them (the wait timed out) goes again with them
+
     def _view_changed(self, _active: str) -> None:
         if self.role == "presenter":
             self._changed.set()
@@ -147,15 +162,30 @@ class FollowLink:
             view = self.app.query_one("#tabs", TabbedContent).active or "tab-results"
         except NoMatches:
             view = "tab-results"
+        from whatif.tui.widgets.uncertainty import sampled_bands
+
         return PresenterState(scenario=session.scenario, view=view,
                               stop=session.stop_index if session.tour is not None else None,
-                              baseline=session.baseline.scenario if session.baseline is not None else None)
+                              baseline=session.baseline.scenario if session.baseline is not None else None,
+                              bands=sampled_bands(session.result))
 
     async def _send_states(self, writer: asyncio.StreamWriter) -> None:
+        from whatif.tui.widgets.uncertainty import sampled
+
         self._changed.set()  # the state as it is now, for followers already waiting
         while True:
             await self._changed.wait()
             self._changed.clear()
+            # A new result's P10/P90 figures follow it by ~40 ms (UncertaintyStrip): wait for
+            # them (a while at most), so followers get one state with them and need neither
+            # their own Monte Carlo nor a frame of their own for the strip.
+            deadline = asyncio.get_running_loop().time() + BANDS_WAIT_S
+            while not sampled(self.app.session.result) \
+                    and (left_s := deadline - asyncio.get_running_loop().time()) > 0:
+                self._sampled.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._sampled.wait(), left_s)
+                self._changed.clear()  # what changed meanwhile goes out with this state
             line = encode({"type": "state", "state": self.current_state().to_wire()})
             if line != self._last_sent:
                 writer.write(line)
@@ -194,6 +224,10 @@ class FollowLink:
         except WhatifError as exc:
             self.app.notify(f"{exc}", title="Presenter's state not shown", severity="warning", timeout=6)
             return
+        if state.bands:
+            from whatif.tui.widgets.uncertainty import give_bands
+            # Before the strip is updated (the frame after the headline's): it shows them at once.
+            give_bands(self.app.session.result, state.bands)
         self.states_applied += 1
         self._show_view(state.view)
 

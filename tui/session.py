@@ -249,6 +249,7 @@ class EditSession:
         """Replace the scenario (an opened preset, a tour stop). Raises WhatifError if the
         engine rejects it; nothing changes then. Starts a new history."""
         result = evaluate(scenario, self.catalog)
+        had_errors = bool(self.errors)
         self.scenario, self.result, self.path = scenario, result, path
         self._saved = scenario
         self.pending.clear()
@@ -256,7 +257,10 @@ class EditSession:
         self._undo.clear()
         self._redo.clear()
         self._typing_key = None
-        self._notify(Change(result=True, fields=True, errors=True, title=True, tour=self.tour is not None))
+        # errors only if some were shown: their repaint includes the status line, at the
+        # screen's bottom, which made a follower's first frame (a presenter's state is
+        # loaded here) span the whole screen; the status follows with the second frame.
+        self._notify(Change(result=True, fields=True, errors=had_errors, title=True, tour=self.tour is not None))
 
     def mirror(self, scenario: Scenario, *, baseline: Scenario | None = None, stop_index: int | None = None) -> None:
         """Show someone else's scenario as it is (a presenter's, followed live): loaded as if

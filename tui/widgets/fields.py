@@ -462,24 +462,34 @@ class InputPanels(Vertical):
 
     # ------------------------------------------------------------------ data from above
     def show_values(self, scenario: Scenario) -> None:
-        """Put the scenario's values in every built field (after a load, an undo, a goal seek)."""
+        """Put the scenario's values in every built field (after a load, an undo, a goal seek).
+        A field that already shows its value is left alone: a presenter's keystroke mirrored
+        by a follower changes one field, and repainting them all made the follower's frame
+        span the whole screen."""
+        chips_changed = scenario.chips != self.scenario.chips
         self.scenario = scenario
         for key in FIELDS:
-            self._set_field(key, scenario.get(key))
+            self._set_field(key, scenario.get(key), chips_changed)
 
-    def _set_field(self, key: str, value: Any) -> None:
+    def _set_field(self, key: str, value: Any, chips_changed: bool = True) -> None:
         widget = self.editor(key)
         if widget is None:
             return  # a section not opened yet: filled when it opens
         if isinstance(widget, ChipField):
-            # Inline [chips] of the preset are pickable too.
-            widget.catalog = self.catalog.with_chips(self.scenario.chips, origin=INLINE_PRESET)
+            if chips_changed:  # inline [chips] of the preset are pickable too
+                widget.catalog = self.catalog.with_chips(self.scenario.chips, origin=INLINE_PRESET)
+            elif widget.value == value:
+                return
             widget.value = value
         elif isinstance(widget, PickerField):
-            widget.value = value
+            if widget.value != value:
+                widget.value = value
         else:
+            text = format_value(value)
+            if widget.value == text:
+                return
             with widget.prevent(Input.Changed):
-                widget.value = format_value(value)
+                widget.value = text
                 widget.select_all()  # put in by the app (undo, goal seek, a load): typing replaces it
 
     def texts(self, keys: Iterable[str]) -> dict[str, str]:

@@ -7,6 +7,7 @@ runs once per result (10,000 draws by default, ~4 ms) and is shared by the two w
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -19,7 +20,7 @@ from whatif.tui.widgets.base import ResultView, content_width
 from whatif.tui.widgets.results import set_text
 
 if TYPE_CHECKING:
-    from whatif.engine.analysis.uncertainty import MonteCarlo
+    from whatif.engine.analysis.uncertainty import Band, MonteCarlo
 
 # engine.analysis.uncertainty (and numpy.random under it) is imported on first use, after
 # the first frame: the strip's first samples are drawn once the app is on screen.
@@ -32,6 +33,11 @@ STRIP_NAMES: dict[str, str] = {"training_days": "time", "cost_usd": "cost", "fac
 # (result, its Monte Carlo): holding the result itself (not its id) so a new result can
 # never be mistaken for a freed one at the same address.
 _cache: tuple[Result, MonteCarlo | str] | None = None
+# (result, the strip's bands for it) as a presenter computed them (tui.follow): a follower
+# shows them instead of drawing the same seeded samples again, one Monte Carlo per follower.
+_given: tuple[Result, dict[str, Band]] | None = None
+# Called with each result whose Monte Carlo ran (a presenter then sends its bands).
+_sampled: list[Callable[[Result], object]] = []
 
 
 def monte_carlo_for(result: Result) -> MonteCarlo | str:
@@ -46,12 +52,55 @@ def monte_carlo_for(result: Result) -> MonteCarlo | str:
     except WhatifError as exc:
         mc = str(exc)
     _cache = (result, mc)
+    for callback in _sampled:
+        callback(result)
     return mc
 
 
-def band_text(name: str, mc: MonteCarlo) -> str:
+def on_sampled(callback: Callable[[Result], object], remove: bool = False) -> None:
+    """Call `callback` with each result whose Monte Carlo ran (or could not: no bands then);
+    `remove`: no longer."""
+    if not remove:
+        _sampled.append(callback)
+    elif callback in _sampled:
+        _sampled.remove(callback)
+
+
+def sampled(result: Result) -> bool:
+    """True if the Monte Carlo of `result` ran (or could not run)."""
+    return _cache is not None and _cache[0] is result
+
+
+def sampled_bands(result: Result) -> dict[str, tuple[float, float, float, float]] | None:
+    """The headline bands of `result` if its Monte Carlo already ran (never runs it)."""
+    if not sampled(result) or isinstance(_cache[1], str):  # type: ignore[index]
+        return None
+    from whatif.engine.analysis.uncertainty import HEADLINE
+
+    bands = _cache[1].bands
+    return {name: (b.p10, b.p50, b.p90, b.point) for name in HEADLINE if (b := bands.get(name)) is not None}
+
+
+def give_bands(result: Result, bands: Mapping[str, tuple[float, float, float, float]]) -> None:
+    """Show `bands` (another app's Monte Carlo of the same scenario) in the strip for `result`."""
+    global _given
+    from whatif.engine.analysis.uncertainty import HEADLINE, Band
+
+    if all(name in bands for name in HEADLINE):
+        _given = (result, {name: Band(*bands[name]) for name in HEADLINE})
+
+
+def strip_bands(result: Result) -> dict[str, Band] | str:
+    """The strip's bands of `result`: given by a presenter, else from the Monte Carlo."""
+    if _given is not None and _given[0] is result:
+        return _given[1]
+    mc = monte_carlo_for(result)
+    return mc if isinstance(mc, str) else mc.bands
+
+
+def band_text(name: str, bands: Mapping[str, Band]) -> str:
     """'71.8/81.4/90.1 days' style P10/P50/P90 of one output (the unit once, at the end)."""
-    band = mc.bands[name]
+    band = bands[name]
     texts = [fmt(name, band.p10), fmt(name, band.p50), fmt(name, band.p90)]
     units = {t.rpartition(" ")[2] for t in texts if " " in t}
     if len(units) == 1 and all(" " in t for t in texts):        # same unit word: show it once
@@ -77,8 +126,8 @@ class UncertaintyStrip(ResultView, Static):
         self._shown: Result | None = None
 
     def update_result(self, result: Result, baseline: Result | None) -> None:
-        if _cache is not None and _cache[0] is result:
-            self._show(result)  # the samples already exist: no reason to wait
+        if (_cache is not None and _cache[0] is result) or (_given is not None and _given[0] is result):
+            self._show(result)  # the samples already exist (or the presenter's): no reason to wait
             return
         self._waiting = result
         if not self._started:
@@ -110,14 +159,14 @@ class UncertaintyStrip(ResultView, Static):
     def _text_for(self, result: Result) -> str:
         from whatif.engine.analysis.uncertainty import HEADLINE
 
-        mc = monte_carlo_for(result)
-        if isinstance(mc, str):
-            return f"P10/P50/P90: not available ({mc})"
+        bands = strip_bands(result)
+        if isinstance(bands, str):
+            return f"P10/P50/P90: not available ({bands})"
         # Time and cost always; more figures while they fit on two lines.
         room = 2 * max(content_width(self) - 2, 40)
         text = "P10/P50/P90:"
         for i, name in enumerate(HEADLINE):
-            part = f"{' ·' if i else ''} {STRIP_NAMES[name]} {band_text(name, mc)}"
+            part = f"{' ·' if i else ''} {STRIP_NAMES[name]} {band_text(name, bands)}"
             if i >= 2 and len(text) + len(part) > room:
                 break
             text += part
