@@ -38,7 +38,7 @@ async def _go_to_count_field(window: TerminalWindow) -> None:
     window.send(b"\x10")
     await window.until_text("Search for commands")
     window.send(b"Go to field: Chips")
-    await window.until_text("cluster.count")
+    await window.until_text("number of accelerators")  # the palette lists the field
     window.send(b"\r")
     await asyncio.sleep(0.5)
     window.send(b"\x05")  # ctrl+e: end of the text

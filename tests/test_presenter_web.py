@@ -27,7 +27,7 @@ async def _go_to_count_field(visitor: WebVisitor) -> None:
     await visitor.send("\x10")
     await visitor.until_text("Search for commands")
     await visitor.send("Go to field: Chips")
-    await visitor.until_text("cluster.count")
+    await visitor.until_text("number of accelerators")  # the palette lists the field
     await visitor.send("\r")
     await asyncio.sleep(0.5)
     await visitor.send("\x05")  # ctrl+e: end of the text

@@ -49,7 +49,7 @@ async def test_a_visitor_sees_the_results_edits_the_chip_count_and_saves_into_th
     await browser.press("p", ctrl=True)  # the command palette: go to the chip count
     await browser.until_text("Search for commands")
     await browser.type("Go to field: Chips")
-    await browser.until_text("cluster.count")
+    await browser.until_text("number of accelerators")  # the palette lists the field
     await browser.press("enter")
     await browser.until(lambda text: "Go to field" not in text)  # the palette closed, the field has focus
     await browser.press("e", ctrl=True)  # the end of the field

@@ -221,6 +221,7 @@ async def _two_roles(server: WebDemoServer) -> None:
         environ = Path(f"/proc/{presenter.app.process.pid}/environ").read_bytes()
         assert presenter.role == "presenter" and b"WHATIF_TEST_ROLE=presenter\0" in environ
         await ws.close()
+        assert await wait_until(lambda: not server.sessions, 20)  # the presenter's session has ended
     finally:
         await session.close()
     visitor = await WebVisitor.connect(server.port)  # visitors are unchanged
