@@ -18,6 +18,20 @@ import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
+# The origin label of chips defined inline in a preset (`[chips.KEY]`); any other label is a
+# user file's path. engine.resolve turns the first into kind "input", the others into "user".
+# Here, not in engine.catalog, so the app's fields use it without importing pydantic.
+INLINE_PRESET = "preset [chips]"
+
+
+def region_price_usd_per_mwh(region: Any, usd_per_eur: float) -> float:
+    """A catalog region's electricity price in USD (engine.catalog.Region, or its plain
+    copy in engine.opening): its USD price, else its EUR price converted."""
+    if region.usd_per_mwh is not None:
+        return region.usd_per_mwh
+    assert region.eur_per_mwh is not None, f"region {region.key} has no price"
+    return region.eur_per_mwh * usd_per_eur
+
 Kind = Literal["number", "share", "count", "choice"]
 # Where a choice's options come from: a catalog (chips, cooling types, regions) or a fixed list.
 ChoiceSource = Literal["chips", "cooling", "regions"] | tuple[str, ...]
