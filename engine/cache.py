@@ -93,11 +93,17 @@ def load(kind: str, entry: str) -> object | None:
     (or the cache is off)."""
     if not enabled():
         return None
+    path = cache_dir() / f"{kind}-{entry}.pickle"
     try:
-        with open(cache_dir() / f"{kind}-{entry}.pickle", "rb") as handle:
-            return pickle.load(handle)
+        with open(path, "rb") as handle:
+            value = pickle.load(handle)
     except Exception:  # absent, unreadable or from an incompatible build: rebuild it
         return None
+    try:
+        os.utime(path)  # pruning removes the least recently used entries, not the oldest
+    except OSError:
+        pass
+    return value
 
 
 def store(kind: str, entry: str, value: object) -> None:
