@@ -38,6 +38,17 @@ ChoiceSource = Literal["chips", "cooling", "regions"] | tuple[str, ...]
 PRECISIONS: tuple[str, ...] = ("bf16", "fp16", "fp8", "fp4")
 MODES: tuple[str, ...] = ("rent", "own")
 RECOMPUTE: tuple[str, ...] = ("none", "selective", "full")
+# The step model's (engine.step) parts of a step and its layout, by name.
+PARTS: tuple[str, ...] = ("model_flops", "matmul", "attention", "memory_bound", "overhead", "tp_comm", "expert_a2a",
+                          "recompute", "stage_imbalance", "pp_bubble", "pp_p2p", "dp_comm", "idle_chips")
+PART_LABELS: dict[str, str] = {
+    "model_flops": "model FLOPs", "matmul": "matmul efficiency", "attention": "attention", "memory_bound":
+    "memory-bound ops", "overhead": "per-layer overhead", "tp_comm": "TP collectives", "expert_a2a":
+    "expert all-to-all", "recompute": "recompute", "stage_imbalance": "stage imbalance", "pp_bubble":
+    "pipeline bubble", "pp_p2p": "pipeline p2p", "dp_comm": "DP gradient reduce", "idle_chips": "idle chips",
+}
+LAYOUT_KEYS: tuple[str, ...] = ("tp", "pp", "dp", "ep", "micro_batch", "global_batch_tokens", "recompute",
+                                "zero_stage")
 ON_OFF: tuple[str, ...] = ("on", "off")
 GROUP_NAMES: tuple[str, ...] = ("workload", "cluster", "facility", "economics")
 # A strict lower bound (gt=0) becomes this much above it for ranges the analyses search.
