@@ -79,15 +79,37 @@ def cached(kind: str, sources: Iterable[str | Path], build: Callable[[], T], con
     Exceptions of `build` pass through and are never cached."""
     if not enabled():
         return build()
-    path = cache_dir() / f"{kind}-{key(kind, sources, content)}.pickle"
+    entry = key(kind, sources, content)
+    found = load(kind, entry)
+    if found is not None:
+        return found
+    value = build()
+    store(kind, entry, value)
+    return value
+
+
+def load(kind: str, entry: str) -> object | None:
+    """The value stored under key `entry` (from `key(kind, ...)`), or None if there is none
+    (or the cache is off)."""
+    if not enabled():
+        return None
+    path = cache_dir() / f"{kind}-{entry}.pickle"
     try:
         with open(path, "rb") as handle:
-            return pickle.load(handle)
+            value = pickle.load(handle)
     except Exception:  # absent, unreadable or from an incompatible build: rebuild it
+        return None
+    try:
+        os.utime(path)  # pruning removes the least recently used entries, not the oldest
+    except OSError:
         pass
-    value = build()
-    _store(path, value)
     return value
+
+
+def store(kind: str, entry: str, value: object) -> None:
+    """Keep `value` under key `entry` (nothing when the cache is off)."""
+    if enabled():
+        _store(cache_dir() / f"{kind}-{entry}.pickle", value)
 
 
 def _store(path: Path, value: object) -> None:

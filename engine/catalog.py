@@ -21,14 +21,11 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
 from whatif.engine import settings
 from whatif.engine.errors import WhatifError, unknown_choice
-from whatif.engine.inputs import PRECISIONS
+from whatif.engine.inputs import INLINE_PRESET, PRECISIONS, region_price_usd_per_mwh  # noqa: F401 (INLINE_PRESET: named here too)
 from whatif.engine.validation import format_validation_error
 
 Precision = Literal[PRECISIONS]  # type: ignore[valid-type]
 USER_CHIPS_ENV = settings.USER_CHIPS_ENV
-# The origin label of chips defined inline in a preset (`[chips.KEY]`); any other label is a
-# user file's path. engine.resolve turns the first into kind "input", the others into "user".
-INLINE_PRESET = "preset [chips]"
 
 
 class _Entry(BaseModel):
@@ -154,10 +151,7 @@ class Region(_Entry):
     sources: str
 
     def price_usd_per_mwh(self, usd_per_eur: float) -> float:
-        if self.usd_per_mwh is not None:
-            return self.usd_per_mwh
-        assert self.eur_per_mwh is not None, f"region {self.key} has no price"
-        return self.eur_per_mwh * usd_per_eur
+        return region_price_usd_per_mwh(self, usd_per_eur)
 
 
 class Catalog:

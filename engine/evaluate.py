@@ -7,13 +7,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import numpy as np
-
-from whatif.engine.model import compute
-from whatif.engine.step import LAYOUT_KEYS, PARTS, RECOMPUTE
+from whatif.engine.inputs import LAYOUT_KEYS, PARTS, RECOMPUTE
 from whatif.engine.warnings import ScenarioWarning, Subject, build_warnings
 
 if TYPE_CHECKING:
+    import numpy as np
+
     # Types only: a cached preset's plain inputs (engine.prepared) are evaluated with this
     # module and must not import pydantic, which the scenario and the catalog are built on.
     from numpy.typing import ArrayLike  # numpy.typing costs ~3 ms to import
@@ -128,6 +127,9 @@ def evaluate_resolved(scenario: Scenario, resolved: Resolved) -> Result:
 
 def evaluate_inputs(inputs: Mapping[str, float], subject: Subject) -> tuple[dict[str, float], list[ScenarioWarning]]:
     """Every computed value of one scenario's resolved `inputs` as floats, and its warnings."""
+    # Here, not at the top: with numpy, which the app's first frame does without.
+    from whatif.engine.model import compute
+
     values = {k: float(v) for k, v in compute(inputs).items()}
     return values, build_warnings(values, inputs, subject)
 
@@ -140,6 +142,10 @@ def evaluate_batch(resolved: Resolved, outputs: Sequence[str] | None = None, **c
                    ) -> dict[str, np.ndarray]:
     """Compute with some resolved inputs replaced by arrays (e.g. count=np.arange(...)).
     Every output (at least `outputs`, when given) comes back as an array of the broadcast shape."""
+    import numpy as np
+
+    from whatif.engine.model import compute
+
     unknown = set(columns) - set(resolved.values)
     if unknown:
         raise KeyError(f"not model inputs: {', '.join(sorted(unknown))}")
@@ -151,12 +157,15 @@ def evaluate_batch(resolved: Resolved, outputs: Sequence[str] | None = None, **c
 
 def stack_inputs(resolved: Sequence[Resolved]) -> dict[str, np.ndarray]:
     """Column arrays of several resolved scenarios (different chips, cooling...), for compute()."""
+    import numpy as np
+
     names = resolved[0].values.keys()
     return {k: np.array([r.values[k] for r in resolved], dtype=float) for k in names}
 
 
 def evaluate_many(scenarios: Sequence[Scenario], catalog: Catalog | None = None) -> dict[str, np.ndarray]:
     """Vectorised evaluation of whole scenarios; row i equals evaluate(scenarios[i])."""
+    from whatif.engine.model import compute
     from whatif.engine.resolve import resolve
 
     return compute(stack_inputs([resolve(s, catalog) for s in scenarios]))

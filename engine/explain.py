@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from whatif.engine.evaluate import Result
 from whatif.engine.errors import WhatifError, unknown_choice
-from whatif.engine.resolve import Origin
+from whatif.engine.origin import Origin
 from whatif.engine.units import QUANTITIES, fmt
 
 

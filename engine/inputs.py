@@ -18,12 +18,37 @@ import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
+# The origin label of chips defined inline in a preset (`[chips.KEY]`); any other label is a
+# user file's path. engine.resolve turns the first into kind "input", the others into "user".
+# Here, not in engine.catalog, so the app's fields use it without importing pydantic.
+INLINE_PRESET = "preset [chips]"
+
+
+def region_price_usd_per_mwh(region: Any, usd_per_eur: float) -> float:
+    """A catalog region's electricity price in USD (engine.catalog.Region, or its plain
+    copy in engine.opening): its USD price, else its EUR price converted."""
+    if region.usd_per_mwh is not None:
+        return region.usd_per_mwh
+    assert region.eur_per_mwh is not None, f"region {region.key} has no price"
+    return region.eur_per_mwh * usd_per_eur
+
 Kind = Literal["number", "share", "count", "choice"]
 # Where a choice's options come from: a catalog (chips, cooling types, regions) or a fixed list.
 ChoiceSource = Literal["chips", "cooling", "regions"] | tuple[str, ...]
 PRECISIONS: tuple[str, ...] = ("bf16", "fp16", "fp8", "fp4")
 MODES: tuple[str, ...] = ("rent", "own")
 RECOMPUTE: tuple[str, ...] = ("none", "selective", "full")
+# The step model's (engine.step) parts of a step and its layout, by name.
+PARTS: tuple[str, ...] = ("model_flops", "matmul", "attention", "memory_bound", "overhead", "tp_comm", "expert_a2a",
+                          "recompute", "stage_imbalance", "pp_bubble", "pp_p2p", "dp_comm", "idle_chips")
+PART_LABELS: dict[str, str] = {
+    "model_flops": "model FLOPs", "matmul": "matmul efficiency", "attention": "attention", "memory_bound":
+    "memory-bound ops", "overhead": "per-layer overhead", "tp_comm": "TP collectives", "expert_a2a":
+    "expert all-to-all", "recompute": "recompute", "stage_imbalance": "stage imbalance", "pp_bubble":
+    "pipeline bubble", "pp_p2p": "pipeline p2p", "dp_comm": "DP gradient reduce", "idle_chips": "idle chips",
+}
+LAYOUT_KEYS: tuple[str, ...] = ("tp", "pp", "dp", "ep", "micro_batch", "global_batch_tokens", "recompute",
+                                "zero_stage")
 ON_OFF: tuple[str, ...] = ("on", "off")
 GROUP_NAMES: tuple[str, ...] = ("workload", "cluster", "facility", "economics")
 # A strict lower bound (gt=0) becomes this much above it for ranges the analyses search.

@@ -24,11 +24,13 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from whatif.engine.errors import WhatifError
 from whatif.engine.presets import preset_from_dict, preset_to_dict
-from whatif.engine.scenario import Scenario
+
+if TYPE_CHECKING:  # a type only: the app reads RELAY_SOCKET_ENV before its first frame, pydantic after
+    from whatif.engine.scenario import Scenario
 
 RELAY_SOCKET_ENV = "WHATIF_RELAY_SOCKET"
 RELAY_TOKEN_ENV = "WHATIF_RELAY_TOKEN"

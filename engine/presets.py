@@ -39,7 +39,7 @@ def user_presets_dir() -> Path:
     env = os.environ.get(USER_PRESETS_ENV)
     if env:
         return Path(env).expanduser()
-    from whatif.engine.settings import config_dir
+    from whatif.engine.paths import config_dir
     return config_dir() / "presets"
 
 

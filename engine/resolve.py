@@ -10,29 +10,14 @@ import functools
 import math
 import typing
 from dataclasses import dataclass, field
-from typing import Literal
 
 from whatif.engine.catalog import INLINE_PRESET, Catalog, Chip, Cooling, Region, load_catalog
 from whatif.engine.inputs import INPUTS, RECOMPUTE
+from whatif.engine.origin import ORIGIN_KINDS, Origin, OriginKind  # noqa: F401 (named here too)
 from whatif.engine.scenario import Scenario
 from whatif.engine.shapes import SHAPE_FIELDS, shape_for
 
-OriginKind = Literal["input", "user", "default", "catalog", "estimate", "auto", "derived"]
-ORIGIN_KINDS: tuple[str, ...] = typing.get_args(OriginKind)  # for UIs that label every kind
 NAN = math.nan
-
-
-@dataclass(frozen=True)
-class Origin:
-    """Where a resolved number came from. `kind`: input (the scenario set it, also in its
-    inline `[chips.KEY]`), user (the user's own catalog entry: config.toml or chips.toml;
-    `source` names the file, table and field), catalog (shipped chip, cooling or region
-    data), default (a model constant), estimate (a default that
-    is itself an estimate), auto (estimated by the model, e.g. MFU), derived (computed
-    from other inputs, e.g. FLOPs = 6ND)."""
-
-    kind: OriginKind
-    source: str = ""
 
 
 @dataclass

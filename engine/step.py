@@ -27,17 +27,9 @@ import numpy as np
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike  # numpy.typing costs ~3 ms to import: types only
 
-RECOMPUTE: tuple[str, ...] = ("none", "selective", "full")
-PARTS: tuple[str, ...] = ("model_flops", "matmul", "attention", "memory_bound", "overhead", "tp_comm", "expert_a2a",
-                          "recompute", "stage_imbalance", "pp_bubble", "pp_p2p", "dp_comm", "idle_chips")
-PART_LABELS: dict[str, str] = {
-    "model_flops": "model FLOPs", "matmul": "matmul efficiency", "attention": "attention", "memory_bound":
-    "memory-bound ops", "overhead": "per-layer overhead", "tp_comm": "TP collectives", "expert_a2a":
-    "expert all-to-all", "recompute": "recompute", "stage_imbalance": "stage imbalance", "pp_bubble":
-    "pipeline bubble", "pp_p2p": "pipeline p2p", "dp_comm": "DP gradient reduce", "idle_chips": "idle chips",
-}
-LAYOUT_KEYS: tuple[str, ...] = ("tp", "pp", "dp", "ep", "micro_batch", "global_batch_tokens", "recompute",
-                                "zero_stage")
+# Names of the model's parts and layout: in engine.inputs, which the app reads before numpy is imported.
+from whatif.engine.inputs import LAYOUT_KEYS, PART_LABELS, PARTS, RECOMPUTE  # noqa: E402,F401
+
 _PP = (1, 2, 3, 4, 5, 6, 8, 10, 12, 16, 20, 24, 25, 32, 40, 48, 50, 64, 80, 96, 100, 128)
 _MB = (1, 2, 4)
 _MB_TOKENS = 8192.0

@@ -46,14 +46,9 @@ from textual.screen import ModalScreen, Screen
 from textual.widget import Widget
 from textual.widgets import Input, Static, TabbedContent, TabPane, Tabs
 
-from whatif.engine.claims import check_claims
 from whatif.engine.errors import WhatifError, did_you_mean
 from whatif.engine.inputs import BY_KEY
 from whatif.engine.presets import default_preset_path
-from whatif.engine.scenario import Scenario
-from whatif.engine.settings import save_theme
-from whatif.engine.user import load_settings
-from whatif.engine.tours import Tour
 from whatif.engine.units import QUANTITIES
 from whatif.tui.commands import WhatifCommands
 from whatif.tui.files import FileFlows
@@ -70,6 +65,11 @@ from whatif.tui.widgets.uncertainty import UncertaintyStrip
 from whatif.tui.words import in_words
 
 if TYPE_CHECKING:
+    # Types only: opened from a cached opening (engine.opening), the app draws its first
+    # frame before pydantic, which these are built on, is imported.
+    from whatif.engine.opening import Opening
+    from whatif.engine.scenario import Scenario
+    from whatif.engine.tours import Tour
     from whatif.tui.follow import FollowLink
     from whatif.tui.recovery import Recovered
     from whatif.tui.screens.compare import CompareScreen
@@ -184,20 +184,26 @@ class WhatifApp(App):
     def __init__(self, path: str | Path | None = None, *, tour: Tour | None = None,
                  scenario: Scenario | None = None, session: EditSession | None = None,
                  more: Sequence[str | Path] = (), placeholder: bool | None = None,
-                 relay_env: Mapping[str, str] | None = None) -> None:
+                 relay_env: Mapping[str, str] | None = None, opening: Opening | None = None) -> None:
         """Open `session`, or a new one on `scenario`, the first stop of `tour` or the preset
         at `path` (default: the default preset), and the presets at `more` in further tabs.
         `placeholder`: the first tab is the default preset the user did not ask for (an open
         replaces it); by default when none of path, scenario, tour or session is given.
         `relay_env`: a presenter relay's variables (engine.presenter; default: this process's
-        environment). Raises WhatifError for a preset that does not load (before any screen
-        is drawn)."""
+        environment). `opening`: the preset at `path` and the user's settings as plain data
+        from the start-up cache (engine.opening), the models built after the first frame.
+        Raises WhatifError for a preset that does not load (before any screen is drawn)."""
         super().__init__()
         if placeholder is None:
             placeholder = path is None and scenario is None and tour is None and session is None
         # The user's config: theme, keymap and catalog entries. A bad file is reported once
         # the screen is up; the app then runs on the defaults.
-        self.settings = load_settings()
+        if opening is not None:
+            self.settings = opening.settings
+            session = EditSession.from_opening(opening)
+        else:
+            from whatif.engine.user import load_settings
+            self.settings = load_settings()
         if session is None:
             catalog = self.settings.catalog
             if tour is not None:
@@ -387,6 +393,7 @@ class WhatifApp(App):
         if self.theme != self._saved_theme:  # picked by the user: remembered for the next start
             self._saved_theme = self.theme
             try:
+                from whatif.engine.settings import save_theme
                 save_theme(self.theme)
             except WhatifError as exc:
                 self.notify(str(exc), title="Theme not saved", severity="warning", timeout=8)
@@ -633,7 +640,7 @@ class WhatifApp(App):
         unbuilt (a table and three texts less to build before the first frame)."""
         if self._claims_view_mounted:
             return
-        if check_claims(self.session.result):
+        if self.session.has_claims():
             from whatif.tui.widgets.claims import ClaimsView
             self._claims_view_mounted = True
             self.query_one("#tab-claims", TabPane).mount(ClaimsView(id="claims"))

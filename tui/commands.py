@@ -13,7 +13,6 @@ from typing import Any, Protocol, cast
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from whatif.engine.explain import explainable
 from whatif.engine.inputs import INPUTS
 from whatif.engine.units import QUANTITIES
 from whatif.tui.words import output_words
@@ -37,6 +36,8 @@ class WhatifCommands(Provider):
 
     def commands(self) -> Iterator[tuple[str, Callable[[], object], str]]:
         """(text, what it does, help) for every entry."""
+        from whatif.engine.explain import explainable  # resolves with the models: not before the first frame
+
         host = cast(CommandHost, self.app)
         for binding in host.palette_bindings():
             yield (binding.description, lambda a=binding.action: host.run_action(a),

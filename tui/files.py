@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from whatif.engine.atomic import write_atomic
 from whatif.engine.errors import WhatifError
-from whatif.engine.settings import DEMO_ENV
+from whatif.engine.paths import DEMO_ENV
 from whatif.engine.presets import (dumps_preset, list_presets, load_preset, save_preset, shipped_presets_dir,
                                    user_presets_dir)
 

@@ -7,6 +7,7 @@ import argparse
 import gc
 import os
 import sys
+from pathlib import Path
 
 # What opening the app imports before its first frame, and just after it: a server that
 # forks visitors' apps from one preloaded process imports these there (whatif serve-ssh).
@@ -67,17 +68,25 @@ def launch(argv: list[str]) -> int:
     # (~0.6 s) would be for nothing. Without a terminal the app would draw escape codes
     # into a file or pipe and wait for keys that never come.
     try:
-        tour = scenario = path = None
+        tour = scenario = path = opening = None
+        text, stamp = "", ""
         more: list[str] = []
         if args.tour:
             from whatif.engine.tours import load_tour
             tour = load_tour(args.tour)  # the app opens its first stop
         else:
-            from whatif.engine.presets import default_preset_path, load_preset
-            path, *more = args.preset or [default_preset_path()]
-            scenario = load_preset(path)
-            for other in more:  # every problem before the terminal is taken over
-                load_preset(other)
+            if len(args.preset) <= 1:  # a preset opened before: its plain copy (no pydantic before the frame)
+                from whatif.engine.opening import load as load_opening
+                opening, stamp = load_opening(Path(args.preset[0]) if args.preset else None)
+            if opening is not None:
+                path = opening.path
+            else:
+                from whatif.engine.presets import default_preset_path, parse_preset, read_preset_text
+                path, *more = args.preset or [default_preset_path()]
+                text = read_preset_text(path)
+                scenario = parse_preset(text, str(path))
+                for other in more:  # every problem before the terminal is taken over
+                    parse_preset(read_preset_text(other), str(other))
     except WhatifError as exc:
         gc.enable()
         print(f"whatif: {exc}", file=sys.stderr)
@@ -94,12 +103,16 @@ def launch(argv: list[str]) -> int:
         return EXIT_ERROR
     try:
         from whatif.tui.app import WhatifApp
-        app = WhatifApp(path, tour=tour, scenario=scenario, more=more, placeholder=not args.preset and not args.tour)
+        app = WhatifApp(path, tour=tour, scenario=scenario, more=more, placeholder=not args.preset and not args.tour,
+                        opening=opening)
     except WhatifError as exc:
         gc.enable()
         print(f"whatif: {exc}", file=sys.stderr)
         return EXIT_ERROR
     app.after_first_frame = _resume_collection
+    if stamp and opening is None and scenario is not None and not more:
+        app.after_first_frame = lambda: (_resume_collection(), _keep_opening(app, stamp, scenario, Path(path), text,
+                                                                             not args.preset))
     # Textual hands each frame to its writer thread, which then waits for the GIL while this
     # thread goes on with what is queued after the first frame (the Monte Carlo, validators):
     # up to the 5 ms switch interval, often twice. The first frame reached the terminal a
@@ -115,6 +128,16 @@ def launch(argv: list[str]) -> int:
 
 _DEFAULT_SWITCH_S = sys.getswitchinterval()
 _FIRST_FRAME_SWITCH_S = 0.0005
+
+
+def _keep_opening(app, stamp: str, scenario, path: Path, text: str, default: bool) -> None:
+    """Opened the full way: keep the opening's plain copy, so the next start with the same
+    files draws its first frame from it (engine.opening). Only while the app still shows
+    the scenario as it was read."""
+    session = app.session
+    if len(app.workspace) == 1 and session.scenario is scenario and not session.dirty and session.baseline is None:
+        from whatif.engine.opening import store
+        store(stamp, app.settings, scenario, session.result, path, text, default)
 
 
 def _resume_collection() -> None:

@@ -46,7 +46,7 @@ def recovery_dir(demo: bool) -> Path:
         from whatif.engine.presets import user_presets_dir
 
         return user_presets_dir() / ".recovery"
-    from whatif.engine.settings import state_dir
+    from whatif.engine.paths import state_dir
 
     return state_dir() / "recovery"
 

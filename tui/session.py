@@ -19,13 +19,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from whatif.engine.catalog import Catalog, load_catalog
+from typing import TYPE_CHECKING
+
 from whatif.engine.errors import WhatifError
 from whatif.engine.evaluate import Result, evaluate
 from whatif.engine.inputs import BY_KEY, INCOMPLETE
 from whatif.engine.presets import load_preset
-from whatif.engine.scenario import Scenario
-from whatif.engine.tours import Tour
+
+if TYPE_CHECKING:
+    # Types only: a session opened from plain data (engine.opening) draws the app's first
+    # frame before pydantic, which the scenario and the catalog are built on, is imported.
+    from whatif.engine.catalog import Catalog
+    from whatif.engine.opening import Opening
+    from whatif.engine.scenario import Scenario
+    from whatif.engine.tours import Tour
 
 HISTORY_LIMIT = 200
 
@@ -52,13 +59,17 @@ class EditSession:
     """The scenario being edited, its result, pending edits, errors, baseline and file."""
 
     def __init__(self, scenario: Scenario, path: Path | None = None, *, tour: Tour | None = None,
-                 catalog: Catalog | None = None) -> None:
-        self.catalog = catalog or load_catalog()
+                 catalog: Catalog | None = None, result: Result | None = None) -> None:
+        if catalog is None:
+            from whatif.engine.catalog import load_catalog
+            catalog = load_catalog()
+        self.catalog = catalog
         self.tour = tour
         self.stop_index = 0
         self.path = path
         self.scenario = scenario
-        self.result: Result = evaluate(scenario, self.catalog)
+        self.result: Result = evaluate(scenario, self.catalog) if result is None else result
+        self._opening: Opening | None = None  # plain data standing in for the models (from_opening)
         self.baseline: Result | None = None
         self.pending: dict[str, Any] = {}     # edits the engine has not accepted (yet)
         self.errors: dict[str, str] = {}      # key -> why its pending edit is not accepted
@@ -75,6 +86,28 @@ class EditSession:
         return cls(load_preset(path), path, catalog=catalog)
 
     @classmethod
+    def from_opening(cls, opening: Opening) -> EditSession:
+        """A session on a cached opening's plain copies (engine.opening), enough to show it;
+        the real scenario, catalog and result replace them at `warm_up` or the first change."""
+        session = cls(opening.scenario, opening.path, catalog=opening.settings.catalog, result=opening.result)
+        session._opening = opening
+        return session
+
+    def _make_real(self) -> None:
+        """Replace the opening's plain copies with the real objects (validated models)."""
+        opening, self._opening = self._opening, None
+        if opening is None:
+            return
+        real = opening.anchor.real()
+        if self.catalog is opening.settings.catalog:
+            self.catalog = real.settings.catalog
+        for name in ("scenario", "_saved"):
+            if getattr(self, name) is opening.scenario:
+                setattr(self, name, real.scenario)
+        if self.result is opening.result:
+            self.result = real.result
+
+    @classmethod
     def for_tour(cls, tour: Tour, *, catalog: Catalog | None = None) -> EditSession:
         first = tour.stops[0].path
         return cls(load_preset(first), first, tour=tour, catalog=catalog)
@@ -83,8 +116,8 @@ class EditSession:
         """A new session on this one's scenario (a duplicated tab): same edits, pending
         edits and baseline, no file and a fresh history. Unsaved here means unsaved there:
         it is dirty against the same saved scenario, so closing the original loses nothing."""
-        twin = EditSession(self.scenario, None, catalog=self.catalog)
-        twin.result = self.result  # already evaluated: a copy recomputes nothing
+        self._make_real()
+        twin = EditSession(self.scenario, None, catalog=self.catalog, result=self.result)  # recomputes nothing
         twin._saved = self._saved
         twin.baseline = self.baseline
         twin.pending = dict(self.pending)
@@ -118,8 +151,17 @@ class EditSession:
             callback(change)
 
     def warm_up(self) -> None:
-        """Build the validators an edit needs (pydantic builds them on first use)."""
+        """Build the real objects of an opening from plain data, and the validators an edit
+        needs (pydantic builds them on first use)."""
+        self._make_real()
         self.scenario.with_values({})
+
+    def has_claims(self) -> bool:
+        """The scenario makes claims (engine.claims) to check against the result."""
+        if self._opening is not None:
+            return self._opening.has_claims
+        from whatif.engine.claims import check_claims
+        return bool(check_claims(self.result))
 
     # ------------------------------------------------------------------ edits
     def edit(self, key: str, value: Any) -> None:
@@ -130,7 +172,8 @@ class EditSession:
             # Back to the current value (or a widget echoing it): nothing to apply for this key.
             if self.pending.pop(key, None) is None and key not in self.errors:
                 return
-        else:
+        self._make_real()
+        if value != self.scenario.get(key):
             self.pending[key] = value
         self._apply_pending()
 
@@ -177,6 +220,7 @@ class EditSession:
     def apply_values(self, values: dict[str, Any]) -> Result:
         """Set inputs ('group.key' -> value) all at once, validated by the engine (goal seek,
         the palette). Raises WhatifError and changes nothing if they are not accepted."""
+        self._make_real()
         candidate = self.scenario.with_values(values)
         result = evaluate(candidate, self.catalog)
         self._remember()
@@ -193,6 +237,7 @@ class EditSession:
 
     def set_details(self, **details: str | None) -> None:
         """Change the preset's name, description or source (saved with it; undoable)."""
+        self._make_real()
         changed = {k: v for k, v in details.items() if getattr(self.scenario, k) != v}
         if changed:
             self._remember()
@@ -210,9 +255,11 @@ class EditSession:
     def undo(self) -> bool:
         """Back to the scenario before the last accepted change; False if there is none.
         Pending (invalid) edits are dropped: the fields show the restored values."""
+        self._make_real()
         return self._step(self._undo, self._redo)
 
     def redo(self) -> bool:
+        self._make_real()
         return self._step(self._redo, self._undo)
 
     def _step(self, source: list[_Snapshot], target: list[_Snapshot]) -> bool:
@@ -229,6 +276,7 @@ class EditSession:
 
     def revert(self) -> bool:
         """Back to the scenario as last opened or saved (undoable); False if nothing changed."""
+        self._make_real()
         if not self.dirty or self._saved is None:
             return False
         self._remember()
@@ -241,6 +289,7 @@ class EditSession:
     # ------------------------------------------------------------------ baseline
     def toggle_baseline(self) -> None:
         """Pin the current result as the baseline every figure is compared with, or unpin."""
+        self._make_real()
         self.baseline = self.result if self.baseline is None else None
         self._notify(Change(result=True, baseline=True))
 
@@ -248,6 +297,7 @@ class EditSession:
     def load(self, scenario: Scenario, path: Path | None) -> None:
         """Replace the scenario (an opened preset, a tour stop). Raises WhatifError if the
         engine rejects it; nothing changes then. Starts a new history."""
+        self._make_real()
         result = evaluate(scenario, self.catalog)
         had_errors = bool(self.errors)
         self.scenario, self.result, self.path = scenario, result, path
@@ -266,6 +316,7 @@ class EditSession:
         """Show someone else's scenario as it is (a presenter's, followed live): loaded as if
         opened, so it is not unsaved here, with their baseline and tour stop. Raises
         WhatifError if the engine rejects either scenario; nothing changes then."""
+        self._make_real()
         baseline_result = None
         if baseline is not None:
             same = self.baseline is not None and self.baseline.scenario == baseline
@@ -290,6 +341,7 @@ class EditSession:
         """Take back edits from a recovery file: `scenario` (with `pending` invalid edits
         re-typed), made to the preset at `source`. It stays unsaved: dirty against the file
         as it is on disk now. Raises WhatifError (nothing changes) if the engine rejects it."""
+        self._make_real()
         self.load(scenario, source)
         try:
             self._saved = load_preset(source) if source is not None else None
@@ -304,10 +356,12 @@ class EditSession:
 
     def open(self, path: Path) -> None:
         """Load the preset at `path`; raises WhatifError naming the file and key."""
+        self._make_real()
         self.load(load_preset(path), path)
 
     def saved_as(self, path: Path) -> None:
         """The scenario was written to `path`: it is now the file's content."""
+        self._make_real()
         self.path = path
         self._saved = self.scenario
         self._notify(Change(title=True))
@@ -318,6 +372,7 @@ class EditSession:
 
     def go_stop(self, index: int) -> None:
         """Open stop `index` of the tour; raises WhatifError (nothing changes) if it does not load."""
+        self._make_real()
         if self.tour is None or not 0 <= index < len(self.tour.stops):
             return
         path = self.tour.stops[index].path

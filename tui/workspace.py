@@ -19,9 +19,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 from whatif.engine.analysis.compare import Column, Comparison, short_names
-from whatif.engine.catalog import Catalog
+from typing import TYPE_CHECKING
 from whatif.engine.presets import default_preset_path
 from whatif.tui.session import EditSession
+
+if TYPE_CHECKING:
+    from whatif.engine.catalog import Catalog
 
 
 class Workspace:

@@ -10,11 +10,14 @@ import math
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from whatif.engine.errors import WhatifError
 from whatif.engine.evaluate import NUMERIC_OUTPUTS, Result, evaluate
-from whatif.engine.scenario import Scenario
 from whatif.engine.units import QUANTITIES, fmt, fmt_delta
+
+if TYPE_CHECKING:  # a type only: the app's first frame comes before pydantic's import
+    from whatif.engine.scenario import Scenario
 
 MIN_COLUMNS, MAX_COLUMNS = 2, 6
 # Inputs shown above the outputs so a reader sees what differs between the columns.

@@ -24,7 +24,7 @@ from textual.widgets import Button, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from whatif.engine.explain import Explanation
-from whatif.engine.resolve import Origin
+from whatif.engine.origin import Origin
 from whatif.engine.units import fmt
 from whatif.tui.widgets.ordered_keys import InOrderInput  # ctrl+u, backspace in order with typing
 

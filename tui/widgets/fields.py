@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import events, on
@@ -21,15 +21,17 @@ from textual.containers import Vertical
 from textual.widget import Widget
 from textual.widgets import Input, Static
 
-from whatif.engine.catalog import INLINE_PRESET, Catalog
 from whatif.engine.evaluate import Result
-from whatif.engine.scenario import Scenario
-from whatif.engine.inputs import GROUP_NAMES, INPUTS, Input as InputRow, inputs_of
+from whatif.engine.inputs import GROUP_NAMES, INLINE_PRESET, INPUTS, Input as InputRow, inputs_of
 from whatif.engine.units import fmt
 from whatif.tui.widgets.base import content_width
 from whatif.tui.widgets.ordered_keys import InOrderInput, keep_key_order
 from whatif.tui.widgets.results import set_text
 from whatif.tui.words import MODE_WORDS, field_tooltip
+
+if TYPE_CHECKING:  # types only: the first frame is drawn before pydantic is imported
+    from whatif.engine.catalog import Catalog
+    from whatif.engine.scenario import Scenario
 
 # Panel titles and the title of each panel's folded section of less-used inputs.
 PANEL_TITLES: dict[str, tuple[str, str]] = {
