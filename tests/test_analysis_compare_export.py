@@ -116,6 +116,7 @@ def test_write_atomic_never_clobbers_without_consent(tmp_path):
     (["Llama 405B on H100", "Llama 405B on B200"], ["H100", "B200"]),
     (["same", "same"], ["same", "same"]),
     (["My 70B run", "My 70B run"], ["My 70B run", "My 70B run"]),   # a tab and its copy: not "run", "run"
+    (["Llama 3.1 405B class on 16,384 H100"] * 2, ["H100", "H100"]),  # too long for a header: its last word
     (["only"], ["only"]),
 ])
 def test_short_names_drop_a_shared_leading_phrase(names, short):

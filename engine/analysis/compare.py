@@ -107,11 +107,17 @@ def unique_names(names: Sequence[str]) -> list[str]:
     return out
 
 
+SHORT_ENOUGH = 24  # characters: a name this short fits a column header whole
+
+
 def short_names(names: Sequence[str]) -> list[str]:
     """Drop a shared leading phrase ('Chip shoot-out: NVIDIA B200', 'Chip shoot-out: AMD
     MI355X' -> 'NVIDIA B200', 'AMD MI355X') so narrow column headers keep what differs."""
-    if len(names) < 2 or len(set(names)) == 1:   # the same name twice: cutting leaves its last word
+    if len(names) < 2:
         return list(names)
+    if len(set(names)) == 1 and len(names[0]) <= SHORT_ENOUGH:
+        return list(names)   # 'My 70B run' twice: cutting would leave 'run' twice
+    # The same long name: its last word is what a column can show ('H100', 'H100 (2)').
     prefix = os.path.commonprefix(list(names))
     cut = max(prefix.rfind(" "), prefix.rfind(":") + 1)   # only cut at a word boundary
     if cut < 4 or any(len(n) <= cut + 1 for n in names):
