@@ -23,21 +23,15 @@ def in_repo_root(monkeypatch, request):
     monkeypatch.chdir(request.config.rootpath)
 
 
-@pytest.fixture
-async def serve(tmp_path):
-    """Start SSH demo servers on free loopback ports (the real app unless `app=` says
-    otherwise); every one is closed after the test."""
+async def _servers(make):
+    """Yield a `start(app, **options)` that builds a server with `make`, starts it and
+    closes every one it started once the test is over."""
     import asyncio
-
-    from fixtures.ssh_visitor import REAL_APP
-    from whatif.serve.ssh.config import ServeConfig
-    from whatif.serve.ssh.server import DemoServer
 
     servers: list = []
 
-    async def start(app=REAL_APP, **options):
-        options.setdefault("host_key_path", tmp_path / "host_key")
-        server = DemoServer(ServeConfig(app=app, host="127.0.0.1", port=0, **options))
+    async def start(*app, **options):
+        server = make(*app, **options)
         await server.start()
         servers.append(server)
         return server
@@ -45,26 +39,34 @@ async def serve(tmp_path):
     yield start
     for server in servers:
         await asyncio.wait_for(server.close(), 20)
+
+
+@pytest.fixture
+async def serve(tmp_path):
+    """Start SSH demo servers on free loopback ports (the real app unless `app=` says
+    otherwise); every one is closed after the test."""
+    from fixtures.ssh_visitor import REAL_APP
+    from whatif.serve.ssh.config import ServeConfig
+    from whatif.serve.ssh.server import DemoServer
+
+    def make(app=REAL_APP, **options):
+        options.setdefault("host_key_path", tmp_path / "host_key")
+        return DemoServer(ServeConfig(app=app, host="127.0.0.1", port=0, **options))
+
+    async for start in _servers(make):
+        yield start
 
 
 @pytest.fixture
 async def serve_web():
     """Start web demo servers on free loopback ports (the tests' tiny app unless `app=`
     says otherwise); every one is closed after the test."""
-    import asyncio
-
     from fixtures.ssh_visitor import FIXTURE_APP
     from whatif.serve.web.config import WebConfig
     from whatif.serve.web.server import WebDemoServer
 
-    servers: list = []
+    def make(app=FIXTURE_APP, **options):
+        return WebDemoServer(WebConfig(app=app, host="127.0.0.1", port=0, **options))
 
-    async def start(app=FIXTURE_APP, **options):
-        server = WebDemoServer(WebConfig(app=app, host="127.0.0.1", port=0, **options))
-        await server.start()
-        servers.append(server)
-        return server
-
-    yield start
-    for server in servers:
-        await asyncio.wait_for(server.close(), 20)
+    async for start in _servers(make):
+        yield start
