@@ -378,14 +378,3 @@ def test_tab_names_shorten_evenly_and_keep_their_marks():
     assert tab_texts(items, 80) == ([" 1 NVIDIA B200 ● ", " 2 AMD MI355X ◆ "], 11)
     texts, room = tab_texts(items, 30)
     assert texts == [" 1 NVIDIA… ● ", " 2 AMD MI3… ◆ "] and sum(len(t) + 1 for t in texts) <= 30
-
-
-async def test_opening_a_file_already_open_goes_to_its_tab_instead_of_a_second_copy():
-    app = WhatifApp(H100, more=[B200])
-    async with app.run_test(size=(120, 40)) as pilot:
-        app.workspace.activate(1)
-        await pilot.pause()
-        assert app.session.path == B200
-        app.files.open_path(H100)
-        await pilot.pause()
-        assert len(app.workspace) == 2 and app.workspace.active_index == 0 and app.session.path == H100

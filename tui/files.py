@@ -172,11 +172,6 @@ class FileFlows:
     def open_path(self, path: Path | None) -> None:
         if path is None:
             return
-        already = self.workspace.index_of(path)
-        if already is not None:  # a second tab of one file would save over the first's edits
-            self.workspace.activate(already)
-            self.app.notify(f"{Path(path).name} is open in tab {already + 1}", timeout=4)
-            return
         try:
             self.workspace.open(path)
         except WhatifError as exc:

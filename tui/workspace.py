@@ -120,14 +120,6 @@ class Workspace:
         """The preset at `path` in a new tab; raises WhatifError (no tab added) if it does not load."""
         return self.add(EditSession.from_file(path, catalog=self.catalog))
 
-    def index_of(self, path: str | Path) -> int | None:
-        """The tab showing the file at `path`, if one does."""
-        wanted = Path(path).resolve()
-        for index, session in enumerate(self.sessions):
-            if session.path is not None and session.tour is None and Path(session.path).resolve() == wanted:
-                return index
-        return None
-
     def duplicate(self) -> EditSession:
         """A copy of the active tab beside it (its edits, unsaved, and no file)."""
         twin = self.active.copy()
