@@ -1,4 +1,4 @@
-"""Small builders shared by engine tests."""
+"""Small builders and waits shared by the tests."""
 
 from __future__ import annotations
 
@@ -38,3 +38,13 @@ def screen_text(app: Any, width: int = 120) -> str:
     for widget in app.screen.query(Static):
         console.print(widget.content)
     return console.export_text()
+
+
+async def pause_until(pilot: Any, predicate: Any, pauses: int = 100) -> None:
+    """Pause the app until `predicate()` holds. Views that follow the headline figures are
+    updated a frame later, and how many pauses that takes depends on the machine's load."""
+    for _ in range(pauses):
+        if predicate():
+            return
+        await pilot.pause()
+    assert predicate(), f"still false after {pauses} pauses"
