@@ -48,3 +48,8 @@ async def pause_until(pilot: Any, predicate: Any, pauses: int = 100) -> None:
             return
         await pilot.pause()
     assert predicate(), f"still false after {pauses} pauses"
+
+
+async def views_caught_up(pilot: Any) -> None:
+    """Pause until the views that follow the headline figures show the current result."""
+    await pause_until(pilot, lambda: pilot.app.views_current)

@@ -21,6 +21,7 @@ from whatif.tui.screens.help import HelpScreen, widget_bindings
 from whatif.tui.widgets.base import ResultView
 from whatif.tui.widgets.fields import ChoiceField, FieldRow, MoreFields
 from whatif.tui.widgets.results import DetailTable, HeadlineCard
+from tests.helpers import views_caught_up
 
 SIZE = (120, 40)
 
@@ -56,6 +57,7 @@ async def test_typing_a_count_recomputes_days_and_cost_to_engine_values():
         assert card_text(app, "training_days") == fmt("training_days", expected["training_days"])
         assert card_text(app, "training_days") != before
         assert card_text(app, "cost_usd") == fmt("cost_usd", expected["cost_usd"])
+        await views_caught_up(pilot)
         assert cell(app, "chip_hours", "value") == fmt("chip_hours", expected["chip_hours"])
         assert app.session.result.values["cost_usd"] == pytest.approx(expected["cost_usd"])
         assert "modified" in app.sub_title
@@ -128,9 +130,11 @@ async def test_mfu_shows_auto_until_overridden_and_clearing_returns_to_auto():
         assert field.placeholder == f"auto {fmt('mfu', app.session.result['mfu_auto'])}"
         await type_into(pilot, "f-cluster-mfu", "45%")
         assert app.session.scenario.cluster.mfu == pytest.approx(0.45)
+        await views_caught_up(pilot)
         assert cell(app, "mfu", "note") == "yours"
         await type_into(pilot, "f-cluster-mfu", "")
         assert app.session.scenario.cluster.mfu is None
+        await views_caught_up(pilot)
         assert cell(app, "mfu", "note") == "auto"
 
 
@@ -146,11 +150,13 @@ async def test_pinned_baseline_shows_deltas_until_unpinned():
                                                              old["training_days"])
         assert card_delta(app, "training_days").startswith("+")
         absolute, percent = fmt_delta("cost_usd", new["cost_usd"], old["cost_usd"]).rstrip(")").split(" (")
+        await views_caught_up(pilot)
         assert cell(app, "cost_usd", "delta") == f"{percent} {absolute}"  # the table puts % first
         assert app.query_one("#card-training_days", HeadlineCard).direction == 1  # longer: worse
         assert app.query_one("#card-facility_mw", HeadlineCard).direction == -1  # fewer MW: better
         await pilot.press("ctrl+b")
         assert app.session.baseline is None
+        await views_caught_up(pilot)
         assert cell(app, "cost_usd", "delta") == ""
         assert card_delta(app, "training_days") == ""
 

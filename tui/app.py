@@ -583,6 +583,12 @@ class WhatifApp(App):
                      f"{r.region.key} · {r.mode}")
         return " │ ".join(parts)
 
+    @property
+    def views_current(self) -> bool:
+        """Whether every view shows the current result: the table, warnings and hints that
+        follow the headline figures by a frame have been brought up to date."""
+        return not self._followers_pending
+
     def result_views(self) -> list[ResultView]:
         """Every mounted ResultView on the main screen (panes added later included)."""
         screen = self.screen_stack[0] if self.screen_stack else self.screen
