@@ -366,6 +366,13 @@ class EditSession:
         self._saved = self.scenario
         self._notify(Change(title=True))
 
+    def file_rewritten(self, scenario: Scenario) -> None:
+        """Another tab saved `scenario` to this tab's file: this tab's scenario stays as it
+        is, unsaved against the file's new content unless they are the same."""
+        self._make_real()
+        self._saved = scenario
+        self._notify(Change(title=True))
+
     # ------------------------------------------------------------------ tour
     def can_go(self, step: int) -> bool:
         return self.tour is not None and 0 <= self.stop_index + step < len(self.tour.stops)
