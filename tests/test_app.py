@@ -450,6 +450,25 @@ async def test_chip_picker_filters_and_escape_keeps_the_chip():
         assert app.session.scenario.cluster.chip == "h100" and not app.session.dirty
 
 
+async def test_chip_picker_at_80x24_gives_each_chip_one_line_with_its_figures_whole():
+    from whatif.tui.screens.chip_picker import ChipPicker
+
+    app = WhatifApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.click("#f-cluster-chip")
+        await pilot.pause()
+        picker = app.screen
+        assert isinstance(picker, ChipPicker)
+        chips = picker.query_one("#chip-list")
+        lines = [chips.render_line(y).text for y in range(chips.size.height)]
+        catalog = app.session.catalog
+        assert [line.split()[0] for line in lines] == [o.id for o in chips.options][:len(lines)]
+        h100 = next(line for line in lines if line.split()[0] == "h100")
+        assert "989 TF ·  80 GB ·  700 W" in h100 and "NVIDIA H100" in h100
+        estimated = next(line for line in lines if catalog.chips[line.split()[0]].estimate)
+        assert " est. " in estimated
+
+
 async def test_one_click_on_a_result_row_explains_it():
     app = WhatifApp()
     async with app.run_test(size=SIZE) as pilot:
