@@ -116,7 +116,7 @@ async def test_out_of_range_and_empty_required_field_name_what_is_allowed():
     app = WhatifApp()
     async with app.run_test(size=SIZE) as pilot:
         await type_into(pilot, "f-facility-pue", "0.5")
-        assert "must be >= 1" in app.session.errors["facility.pue"]
+        assert "must be at least 1" in app.session.errors["facility.pue"]
         await type_into(pilot, "f-workload-params-b", "")
         assert app.session.errors["workload.params_b"].startswith("required")
         assert app.session.stale

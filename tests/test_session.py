@@ -50,7 +50,7 @@ def test_a_bad_value_is_kept_pending_with_its_reason_and_the_last_good_result_st
     assert changes[-1].errors and not changes[-1].result
     session.edit("facility.pue", 0.9)                   # a second bad field: both are listed
     assert set(session.errors) == {"cluster.count", "facility.pue"}
-    assert session.errors["facility.pue"] == "0.9 is out of range; must be >= 1.0"
+    assert session.errors["facility.pue"] == "0.9 is out of range; must be at least 1"
     session.edit("cluster.count", 1024)                 # fixing one applies it, the other stays
     assert session.scenario.cluster.count == 1024 and set(session.errors) == {"facility.pue"}
     session.edit("facility.pue", None)                  # back to the default clears the last

@@ -160,10 +160,10 @@ def test_explain_output_shows_the_user_kind_and_file(config, capsys):
     ('[keymap]\n"preset.save" = 3\n', "keymap.preset.save: expected text, got 3"),
     ("keymap = 3\n", "keymap: expected a table, got 3"),
     ("[chips.h100]\nrent_usd_per_chip_hour = -1.0\n", "chips.h100.rent_usd_per_chip_hour: -1.0 is out of range; "
-                                                      "must be >= 0"),
+                                                      "must be at least 0"),
     ("[chips.h100]\nrent_usd_per_chiphour = 1.0\n", "chips.h100.rent_usd_per_chiphour: unknown key (did you mean "
                                                   "'rent_usd_per_chip_hour'?); allowed: capex_basis"),
-    ("[cooling.air]\npue = 0.5\n", "cooling.air.pue: 0.5 is out of range; must be >= 1"),
+    ("[cooling.air]\npue = 0.5\n", "cooling.air.pue: 0.5 is out of range; must be at least 1"),
     ("[regions.x]\nname = 'X'\n", "regions.x: a new region needs grid_g_per_kwh, sources (missing)"),
     ("theme = \n", "not valid TOML"),
 ])
