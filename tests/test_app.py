@@ -11,7 +11,7 @@ from textual import events
 from textual.widgets import Input, Static, TabbedContent
 
 from whatif.engine.evaluate import evaluate
-from whatif.engine.presets import default_preset_path, load_preset, save_preset
+from whatif.engine.presets import default_preset_path, load_preset, save_preset, shipped_presets_dir
 from whatif.engine.units import fmt, fmt_delta
 from whatif.tui.app import WhatifApp
 from whatif.tui.commands import WhatifCommands
@@ -136,6 +136,24 @@ async def test_mfu_shows_auto_until_overridden_and_clearing_returns_to_auto():
         assert app.session.scenario.cluster.mfu is None
         await views_caught_up(pilot)
         assert cell(app, "mfu", "note") == "auto"
+
+
+async def test_a_share_the_preset_sets_reads_as_a_percentage_and_parses_back_the_same():
+    from whatif.engine.inputs import BY_KEY
+    from whatif.tui.widgets.fields import format_value
+
+    app = WhatifApp(shipped_presets_dir() / "published-bloom-176b.toml")  # mfu = 0.3182, goodput = 1.0
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert app.query_one("#f-cluster-mfu", Input).value == "31.82 %"
+        assert app.query_one("#f-cluster-goodput", Input).value == "100 %"
+        await pilot.click("#f-cluster-mfu")
+        await pilot.press("tab")
+        await pilot.pause()
+        assert not app.session.dirty and app.session.scenario.cluster.mfu == 0.3182
+    for share in [spec for spec in BY_KEY.values() if spec.kind == "share"]:
+        for value in (0.3182, 1.0, 0.000123, 0.5 + 1e-9):
+            assert share.parse(format_value(value, share)) == pytest.approx(value, rel=1e-9, abs=0)
 
 
 async def test_pinned_baseline_shows_deltas_until_unpinned():

@@ -42,14 +42,17 @@ FIELDS: dict[str, InputRow] = {spec.key: spec for spec in INPUTS}
 BY_WIDGET_ID: dict[str, InputRow] = {spec.widget_id: spec for spec in INPUTS}
 
 
-def format_value(value: Any) -> str:
-    """A scenario value as editable text: 405 not 405.0, 1e+26 stays short."""
+def format_value(value: Any, spec: InputRow | None = None) -> str:
+    """A scenario value as editable text: 405 not 405.0, 1e+26 stays short, and a share as
+    the percentage its hint shows ('31.82 %', not '0.3182'; it parses back the same)."""
     if value is None:
         return ""
     if isinstance(value, bool) or isinstance(value, str):
         return str(value)
     if isinstance(value, int):
         return str(value)
+    if spec is not None and spec.kind == "share":
+        return f"{value * 100:.10g} %"
     return f"{value:.10g}"
 
 
@@ -325,7 +328,7 @@ class FieldRow(Widget):
             yield ChoiceField(spec.short, choice_options(spec, self.catalog), self.initial,
                               spec.blank, id=spec.widget_id, classes="field-editor")
         else:
-            yield FieldInput(format_value(self.initial), id=spec.widget_id, compact=True, select_on_focus=True,
+            yield FieldInput(format_value(self.initial, spec), id=spec.widget_id, compact=True, select_on_focus=True,
                         classes="field-editor", tooltip=field_tooltip(spec))
 
     def set_error(self, message: str | None) -> None:
@@ -487,7 +490,7 @@ class InputPanels(Vertical):
             if widget.value != value:
                 widget.value = value
         else:
-            text = format_value(value)
+            text = format_value(value, FIELDS[key])
             if widget.value == text:
                 return
             with widget.prevent(Input.Changed):
