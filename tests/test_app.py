@@ -193,6 +193,9 @@ async def test_save_as_then_reopen_gives_the_same_scenario(tmp_path, monkeypatch
         name_input = app.screen.query_one("#save-name", Input)
         assert name_input.value == "Llama 3.1 405B class on 16,384 H100"
         name_input.value = "Llama 3.1 405B class on 4,096 H100 at PUE 1.2"
+        description_input = app.screen.query_one("#save-description", Input)
+        assert description_input.value.startswith("A modern frontier pre-training run: 405B")
+        description_input.value = "The 405B run on a quarter of the chips"
         path_input.focus()
         await pilot.press("enter")
         await pilot.pause()
@@ -203,6 +206,7 @@ async def test_save_as_then_reopen_gives_the_same_scenario(tmp_path, monkeypatch
         assert app.title == "Llama 3.1 405B class on 4,096 H100 at PUE 1.2"
         scenario = app.session.scenario
         assert scenario.name == "Llama 3.1 405B class on 4,096 H100 at PUE 1.2"
+        assert scenario.description == "The 405B run on a quarter of the chips"
 
     reopened = WhatifApp(saved)
     async with reopened.run_test(size=SIZE) as pilot:

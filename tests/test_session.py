@@ -131,11 +131,12 @@ def test_files_load_save_and_dirty(tmp_path):
     assert session.path == other                         # nothing changed
 
 
-def test_rename_is_saved_with_the_scenario():
+def test_new_details_are_saved_with_the_scenario_and_undo_in_one_step():
     session, _ = session_with_log()
-    session.rename("Mine")
+    session.set_details(name="Mine", description="On fewer chips")
     assert session.scenario.name == "Mine" and session.result.scenario.name == "Mine" and session.dirty
-    assert session.undo() and session.scenario.name == ""
+    assert session.scenario.description == "On fewer chips"
+    assert session.undo() and session.scenario.name == "" and session.scenario.description == ""
 
 
 def test_the_session_imports_no_textual():

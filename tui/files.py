@@ -191,15 +191,16 @@ class FileFlows:
         stem = path.stem if path else _slug(self.session.scenario.name) or "scenario"
         suggestion = path if path and path.parent.resolve() == folder.resolve() else folder / f"{stem}.toml"
         policy = self.policy
+        scenario = self.session.scenario
         screen = SaveAsScreen(suggestion, folder, policy.demo, lambda text: policy.target(text, suffix=".toml"),
-                              self.session.scenario.name)
+                              scenario.name, scenario.description)
         self.app.push_screen(screen, self._save_target)
 
-    def _save_target(self, answer: tuple[Path, str] | None) -> None:
+    def _save_target(self, answer: tuple[Path, str, str] | None) -> None:
         if answer is None:
             return
-        path, name = answer
-        self.session.rename(name)
+        path, name, description = answer
+        self.session.set_details(name=name, description=description)
         self._save_over(path)
 
     def _save_over(self, path: Path) -> None:

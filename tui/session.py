@@ -231,10 +231,6 @@ class EditSession:
         self._notify(Change(result=True, fields=True, errors=True, title=True))
         return result
 
-    def rename(self, name: str) -> None:
-        """Give the scenario a new name (saved with it)."""
-        self.set_details(name=name)
-
     def set_details(self, **details: str | None) -> None:
         """Change the preset's name, description or source (saved with it; undoable)."""
         self._make_real()

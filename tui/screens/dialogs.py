@@ -251,14 +251,15 @@ class PresetPicker(FilterDialog):
 class SaveAsScreen(Dialog):
     """Ask for a file name (relative names go to the user's preset folder) and the preset's
     name, which an edited scenario has often outgrown ("... on 16,384 H100" after a switch
-    to B200). Dismisses with (path, name) or None. `resolve` (the app's write policy) turns
-    the typed name into a path, or says why it may not be written."""
+    to B200), and its description, which says so too ("... 15.6T tokens ..."). Dismisses
+    with (path, name, description) or None. `resolve` (the app's write policy) turns the
+    typed name into a path, or says why it may not be written."""
 
     def __init__(self, suggestion: Path, folder: Path, demo: bool, resolve: Callable[[str], Path | str],
-                 name: str = "") -> None:
+                 name: str = "", description: str = "") -> None:
         super().__init__()
-        self.suggestion, self.folder, self.demo, self.resolve, self.preset_name = (
-            suggestion, folder, demo, resolve, name)
+        self.suggestion, self.folder, self.demo, self.resolve = suggestion, folder, demo, resolve
+        self.preset_name, self.description = name, description
 
     def compose(self) -> ComposeResult:
         folder = self.folder
@@ -276,6 +277,8 @@ class SaveAsScreen(Dialog):
             yield Static("", id="save-error", classes="field-error")
             yield Label("Preset name")
             yield InOrderInput(self.preset_name, id="save-name", select_on_focus=False)
+            yield Label("Description")
+            yield InOrderInput(self.description, id="save-description", select_on_focus=False)
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Save", variant="primary", id="save")
                 yield Button("Show TOML", id="show-toml")
@@ -291,7 +294,8 @@ class SaveAsScreen(Dialog):
             error.update(target)
             error.add_class("-invalid")
             return
-        self.dismiss((target, self.query_one("#save-name", Input).value.strip()))
+        self.dismiss((target, self.query_one("#save-name", Input).value.strip(),
+                      self.query_one("#save-description", Input).value.strip()))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
