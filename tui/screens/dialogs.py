@@ -44,9 +44,39 @@ class Dialog(ModalScreen):
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="dialog.cancel")]
     CANCEL_VALUE: object = None
+    _keys_ahead: list[tuple[str, str | None]] | None = None   # typed before it was up
 
     def action_cancel(self) -> None:
         self.dismiss(self.CANCEL_VALUE)
+
+    def type_ahead(self, event: events.Key) -> None:
+        """A key typed in one burst with the one that opened this dialog. Keys of a burst are
+        all delivered before a binding runs (textual #6605), so it reached the widget left
+        behind: it acts here, in order, once the dialog is up and has set its focus."""
+        if self._keys_ahead is None:
+            self._keys_ahead = []
+            if self.is_mounted:
+                self.call_after_refresh(self._replay_keys)
+        self._keys_ahead.append((event.key, event.character))
+
+    def _on_mount(self) -> None:
+        if self._keys_ahead:  # runs after the subclass's on_mount, which sets the focus
+            self.call_after_refresh(self._replay_keys)
+
+    def _replay_keys(self) -> None:
+        keys, self._keys_ahead = self._keys_ahead or [], None
+        if self.app.screen is not self:
+            return  # closed meanwhile: the keys were for a dialog that is gone
+        for key, character in keys:
+            if not self.take_key(key, character):
+                # Through the app, as if typed now: a key handed to a widget skips the bindings.
+                self.app.post_message(events.Key(key, character))
+
+    def take_key(self, key: str, character: str | None) -> bool:
+        """Act on a key typed ahead now, in order with the others; False leaves it to the
+        app. Posted to the app, Enter's binding ran before the characters ahead of it were
+        typed (textual #6605 again), so dialogs with a list take their keys here."""
+        return False
 
 
 class FilterDialog(Dialog):
@@ -121,11 +151,27 @@ class FilterDialog(Dialog):
         if event.input.id != self.FILTER_ID:
             return
         event.stop()
+        self._pick_highlighted()
+
+    def _pick_highlighted(self) -> None:
         options = self.options
         if options.highlighted is not None and options.option_count:
             option = options.get_option_at_index(options.highlighted)
             if option.id and not option.disabled:
                 self.pick(option.id)
+
+    def take_key(self, key: str, character: str | None) -> bool:
+        if key == "enter":
+            self._pick_highlighted()
+        elif key in ("down", "up"):
+            self.action_move(1 if key == "down" else -1)
+        elif character is not None and character.isprintable():
+            self.filter.focus()
+            self.filter.insert_text_at_cursor(character)
+            self.refilter(self.filter.value)  # now: the Enter behind it picks from this list
+        else:
+            return False
+        return True
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()

@@ -8,7 +8,7 @@ PickerField.Changed); the app hands them to the editing session, which validates
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
@@ -32,6 +32,7 @@ from whatif.tui.words import MODE_WORDS, field_tooltip
 if TYPE_CHECKING:  # types only: the first frame is drawn before pydantic is imported
     from whatif.engine.catalog import Catalog
     from whatif.engine.scenario import Scenario
+    from whatif.tui.screens.dialogs import Dialog
 
 # Panel titles and the title of each panel's folded section of less-used inputs.
 PANEL_TITLES: dict[str, tuple[str, str]] = {
@@ -165,18 +166,46 @@ class PickerField(Widget, can_focus=True):
             self.value = value
             self.post_message(self.Changed(self, value))
 
+    # A character typed here opens the picker with it as the start of its filter.
+    opens_on_typing = False
+    _picker: Dialog | None = None   # the picker this field opened, until it closes
+
     def on_click(self) -> None:
         self.action_open()
 
     def _on_key(self, event: events.Key) -> None:
-        keep_key_order(self, event)
+        if self._picker is not None:
+            # Typed in one burst with the key that opened it: the picker's (textual #6605).
+            event.stop()
+            event.prevent_default()
+            self._picker.type_ahead(event)
+            return
+        if keep_key_order(self, event):
+            return
+        typed = self.opens_on_typing and event.is_printable and event.character is not None
+        if event.key in ("enter", "space") or typed:
+            # At once, not by the binding: the keys behind this one then go to the picker.
+            event.stop()
+            event.prevent_default()
+            self.action_open()
+            if typed and self._picker is not None:
+                self._picker.type_ahead(event)
+
+    def open_picker(self, picker: Dialog, on_pick: Callable[[Any], object]) -> None:
+        def closed(answer: Any) -> None:
+            self._picker = None
+            on_pick(answer)
+        self._picker = picker
+        self.app.push_screen(picker, closed)
 
     def action_open(self) -> None:
         raise NotImplementedError
 
 
 class ChipField(PickerField):
-    """The chip in one line; Enter or a click opens the searchable chip picker."""
+    """The chip in one line; Enter, a click or typing opens the searchable chip picker."""
+
+    opens_on_typing = True
 
     def __init__(self, catalog: Catalog, value: str, **kwargs: Any) -> None:
         super().__init__(value, **kwargs)
@@ -190,7 +219,7 @@ class ChipField(PickerField):
 
     def action_open(self) -> None:
         from whatif.tui.screens.chip_picker import ChipPicker
-        self.app.push_screen(ChipPicker(self.catalog, self._value or ""), lambda key: key and self.pick(key))
+        self.open_picker(ChipPicker(self.catalog, self._value or ""), lambda key: key and self.pick(key))
 
 
 class ChoiceField(PickerField):
@@ -242,8 +271,8 @@ class ChoiceField(PickerField):
 
     def action_open(self) -> None:
         from whatif.tui.screens.choice_picker import ChoicePicker
-        self.app.push_screen(ChoicePicker(self.title, self.choices(), self._value),
-                             lambda picked: picked is not None and self.pick(picked[0]))
+        self.open_picker(ChoicePicker(self.title, self.choices(), self._value),
+                         lambda picked: picked is not None and self.pick(picked[0]))
 
     def action_step(self, step: int) -> None:
         values = [value for _, value in self.choices()]
