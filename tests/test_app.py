@@ -731,3 +731,17 @@ async def test_a_terminal_below_80x24_is_told_so():
         await pilot.resize_terminal(80, 24)
         await pilot.pause()
         assert not notice.display
+
+
+async def test_a_default_choice_too_long_for_its_field_shows_the_value_whole():
+    app = WhatifApp(shipped_presets_dir() / "article-gpt4.toml")  # sets no region
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        region = app.query_one("#f-facility-region", ChoiceField)
+        assert region.value is None and region.prompt == "us-average (default)"
+        assert region.render().plain.split() == ["us-average", "▼"]
+    app = WhatifApp(shipped_presets_dir() / "article-gpt4.toml")
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.pause()
+        assert app.query_one("#f-facility-region", ChoiceField).render().plain.split() == [
+            "us-average", "(default)", "▼"]

@@ -263,7 +263,12 @@ class ChoiceField(PickerField):
 
     def render(self) -> Text:
         width = content_width(self)
-        text = Text(self.label(), no_wrap=True, overflow="ellipsis")
+        label = self.label()
+        if self._value is None and len(label) > width - 2 and " (" in label:
+            # 'us-average (default)' cut to 'us-average (d…' at 80 columns: the value whole
+            # tells more; the list still says which entry is the default.
+            label = label.partition(" (")[0]
+        text = Text(label, no_wrap=True, overflow="ellipsis")
         text.truncate(max(width - 2, 1), overflow="ellipsis")
         text.pad_right(max(width - text.cell_len - 1, 1))
         text.append("▼")
