@@ -108,8 +108,9 @@ def choice_options(spec: InputRow, catalog: Catalog) -> list[tuple[str, str]]:
         # Price, carbon and whether a figure stands in for a missing one: what a region changes.
         usd_per_eur = catalog.defaults["money"]["usd_per_eur"]
         width = max(len(k) for k in catalog.regions)
-        return [(f"{k:<{width}}  ${r.price_usd_per_mwh(usd_per_eur):,.0f}/MWh  {r.grid_g_per_kwh:,.0f} g/kWh"
-                 f"{_proxy_words(r.estimated)}", k)
+        # In columns, so prices and carbon compare down the list.
+        return [(f"{k:<{width}}  {'$' + format(r.price_usd_per_mwh(usd_per_eur), ',.0f'):>5}/MWh"
+                 f"  {r.grid_g_per_kwh:>5,.0f} g/kWh{_proxy_words(r.estimated)}", k)
                 for k, r in catalog.regions.items()]
     if isinstance(spec.choices, tuple):
         return [(value, value) for value in spec.choices]
