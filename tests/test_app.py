@@ -656,7 +656,7 @@ async def test_inputs_say_when_the_mode_ignores_them_and_regions_show_what_they_
     app = WhatifApp()
     async with app.run_test(size=SIZE) as pilot:
         price = app.query_one("#f-economics-chip-capex-usd", Input)
-        assert price.placeholder == "not used when renting"
+        assert price.placeholder == "unused: renting"
         app.session.apply_values({"economics.mode": "own"})
         await pilot.pause()
         assert price.placeholder == "29,000 catalog"

@@ -73,7 +73,7 @@ def hint(spec: InputRow, result: Result) -> str:
     """Placeholder for an empty field: the value the model uses and where it comes from,
     or that the current economics mode does not use it."""
     if spec.mode is not None and result.resolved.mode != spec.mode:
-        return f"not used when {MODE_WORDS[result.resolved.mode]}"
+        return f"unused: {MODE_WORDS[result.resolved.mode]}"  # fits the field at 80 columns
     if spec.auto is not None:
         return f"auto {fmt(spec.auto, result.values[spec.auto])}"
     value = result.resolved.values.get(spec.name, math.nan)
