@@ -10,7 +10,7 @@ import stat
 import pytest
 
 from whatif.cli.main import main as cli_main
-from whatif.engine import settings, user
+from whatif.engine import paths, settings, user
 from whatif.engine.catalog import load_catalog, shipped_catalog
 from whatif.engine.errors import WhatifError
 from whatif.engine.evaluate import evaluate
@@ -41,18 +41,18 @@ def test_paths_follow_xdg_and_the_overrides(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "cfg"))
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "st"))
     monkeypatch.delenv("WHATIF_USER_PRESETS")
-    assert settings.config_path() == tmp_path / "cfg" / "whatif" / "config.toml"
-    assert settings.user_chips_path() == tmp_path / "cfg" / "whatif" / "chips.toml"
+    assert paths.config_path() == tmp_path / "cfg" / "whatif" / "config.toml"
+    assert paths.user_chips_path() == tmp_path / "cfg" / "whatif" / "chips.toml"
     assert user_presets_dir() == tmp_path / "cfg" / "whatif" / "presets"
-    assert settings.state_dir() == tmp_path / "st" / "whatif"
+    assert paths.state_dir() == tmp_path / "st" / "whatif"
     monkeypatch.setenv("WHATIF_CONFIG", str(tmp_path / "elsewhere.toml"))
-    assert settings.config_path() == tmp_path / "elsewhere.toml"
+    assert paths.config_path() == tmp_path / "elsewhere.toml"
 
 
 def test_host_key_path_is_the_ssh_servers_default():
     from whatif.serve.ssh.server import default_host_key_path
 
-    assert settings.host_key_path() == default_host_key_path()
+    assert paths.host_key_path() == default_host_key_path()
 
 
 # ------------------------------------------------------- origins of user values
