@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
 from whatif.engine import paths, settings
 from whatif.engine.errors import WhatifError, unknown_choice
-from whatif.engine.inputs import INLINE_PRESET, PRECISIONS, region_price_usd_per_mwh  # noqa: F401 (INLINE_PRESET: named here too)
+from whatif.engine.inputs import PRECISIONS, region_price_usd_per_mwh
 from whatif.engine.validation import format_validation_error
 
 Precision = Literal[PRECISIONS]  # type: ignore[valid-type]

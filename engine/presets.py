@@ -129,7 +129,8 @@ def check_references(scenario: Scenario, origin: str | None) -> Scenario:
     """`scenario` if the catalog knows its chip, cooling type and region and its inline
     [chips.*] are valid; else a WhatifError naming `origin` (the file, or --set), the key and
     what is allowed. Resolving knows these problems, but not which file they came from."""
-    from whatif.engine.catalog import INLINE_PRESET, load_catalog
+    from whatif.engine.catalog import load_catalog
+    from whatif.engine.inputs import INLINE_PRESET
     from whatif.engine.resolve import resolve
 
     try:
