@@ -279,7 +279,7 @@ async def test_save_asks_before_overwriting_an_existing_file(tmp_path, monkeypat
         assert load_preset(target).cluster.count == 16384  # untouched
         await pilot.press("ctrl+s")
         await pilot.pause()
-        await pilot.click("#yes")
+        await pilot.press("left", "enter")  # the arrow goes to the button on its left: Overwrite
         await pilot.pause()
         assert load_preset(target).cluster.count == 2048
         await type_into(pilot, "f-cluster-count", "2049")

@@ -184,6 +184,11 @@ class ConfirmScreen(Dialog):
 
     CANCEL_VALUE = False
     FOCUSED = "no"  # the button Enter presses at first
+    # Only buttons here: the arrows move between them, as people try first (Tab does too).
+    BINDINGS = [
+        Binding("left", "app.focus_previous", "Previous button", id="dialog.previous_button", show=False),
+        Binding("right", "app.focus_next", "Next button", id="dialog.next_button", show=False),
+    ]
 
     def __init__(self, question: str, yes: str = "Yes", no: str = "Cancel") -> None:
         super().__init__()
