@@ -97,6 +97,11 @@ def _where(cond, a, b):
     return np.where(cond, a, b)
 
 
+def _any(flags) -> bool:
+    """np.any, but one scenario's flag is read as it is (np.any of a bool costs ~5 us)."""
+    return bool(flags) if isinstance(flags, bool | np.bool_) else bool(flags.any())
+
+
 def _gemm_seconds_per_flop(m, k, n, peak, bw, nbytes, eff_max):
     """Time per FLOP of an M x K x N matmul: compute at eff_max of peak plus its operand and
     result traffic at HBM bandwidth (a roofline sum; docs/model.md §16.2)."""
@@ -492,47 +497,55 @@ def _fast_choice(x: Mapping[str, ArrayLike], tp: np.ndarray, pp: np.ndarray, mb:
         """Per-scenario constants to rows (the sweep's single scenario broadcasts as is)."""
         return a[gid] if gid is not None and isinstance(a, np.ndarray) and a.ndim == 2 and a.shape[0] > 1 else a
 
-    n = np.broadcast_to(np.asarray(x["count"], dtype=float), shape).reshape(-1, 1)
+    # One scenario: the count is a float, so every array below is one row of candidates, (C,)
+    # against (C,), numpy's cheapest case; a batch: (rows, 1) against (C,).
+    n = float(x["count"]) if not shape else np.broadcast_to(np.asarray(x["count"], dtype=float), shape).reshape(-1, 1)
+    rows = 1 if not shape else n.shape[0]
     dp = np.floor(n / tpp + 1e-9)
-    q = np.maximum(at(c["batch_law"]), dp * at(smb)) / dp
-    micro = np.maximum(at(c["batch_law"]), dp * at(smb)) / (at(c["seq"]) * dp * mb)  # as _terms rounds it
+    batch = np.maximum(at(c["batch_law"]), dp * at(smb))
+    q = batch / dp
+    micro = batch / (at(c["seq"]) * dp * mb)  # as _terms rounds it
     inv_dp = 1.0 / dp
     local_r = at(local)
     used_in = tpp * dp <= at(c["domain"])
     dp_base = np.where(dp > 1, 4.0 * (dp - 1) * inv_dp * local_r / np.where(used_in, at(dp_link), at(dp_link_out)),
                        0.0)
     valid = at(c["valid"]) & (dp >= 1) & (micro >= 1.0 - 1e-9)
-    if np.any(ep_div):
+    if _any(ep_div):
         valid = valid & np.where(at(ep_div), np.mod(dp, ep) == 0, True)
     w, o = at(_STATE_BYTES[0] * local), at(_STATE_BYTES[2] * local)
-    states = (w + w + o / dp, w / dp + w / dp + o / dp)   # ZeRO 1, 3: weights + grads + optimizer states
+    w_dp, o_dp = w / dp, o / dp
+    states = (w + w + o_dp, w_dp + w_dp + o_dp)   # ZeRO 1, 3: weights + grads + optimizer states
     stages = np.minimum(pp, micro)
     usable_r, opt = at(usable), at(optimizer) * inv_dp
-    if gid is None and n.shape[0] >= _PRUNE_ROWS:
+    if gid is None and rows >= _PRUNE_ROWS:
         found = _pruned(q, opt, dp_base, stages, states, valid, per_token, fixed, window, act, vocab_act, usable,
                         shape)
         return None if found is None else (*found, c)
+    dp_z = (dp_base, dp_base * 1.5)  # the exposed reduce under ZeRO 1 and 3 (x 1.0 is exact)
     scores = []
     for k in range(3):
         base = q * at(per_token[k]) + at(fixed[k]) + opt
         activations = at(act[k]) * stages + at(vocab_act)
         w = at(window[k])
-        for z, states_z in zip((1.0, 1.5), states):
-            step = base + np.maximum(0.0, dp_base * z - w)
+        for reduce_z, states_z in zip(dp_z, states):
+            step = base + np.maximum(0.0, reduce_z - w)
             memory = states_z + activations
             scores.append(np.where(memory <= usable_r, step, _BIG * (1.0 + memory / 1e9)))
-    score = np.stack(scores, axis=-1)
-    score = np.where(valid[..., None], score, np.inf).reshape(n.shape[0], -1)
-    best = np.argmin(score, axis=1)
-    low = score[np.arange(best.size), best]
-    if np.isnan(score).any() or not np.isfinite(low).all():
+    # (pair, row, candidate). The fastest candidate first (the lowest index of equal ones),
+    # then its fastest pair: the order of an argmin over (candidate, pair), as _combo's search.
+    score = np.array(scores).reshape(len(scores), rows, -1)
+    per_candidate = np.where(valid, score.min(axis=0), np.inf)
+    ci = np.argmin(per_candidate, axis=1)
+    every = np.arange(rows)
+    low = per_candidate[every, ci]
+    if not np.isfinite(low).all():  # argmin finds a NaN first: NaN scores end here too
         return None
+    ki = np.argmin(score[:, every, ci], axis=0)
     # Step times here are rounded differently from _combo's: where another candidate comes
     # within 1e-12 of the best, the reference decides (the pairs of one candidate tie only
     # exactly, as in _combo: ZeRO 1 and 3 with the reduce hidden).
-    per_candidate = score.reshape(n.shape[0], -1, len(scores)).min(axis=2)
-    near = np.count_nonzero(per_candidate <= (low * (1.0 + _NEAR_TIE))[:, None], axis=1) > 1
-    ci, ki = np.divmod(best, len(scores))
+    near = (per_candidate <= (low * (1.0 + _NEAR_TIE))[:, None]).sum(axis=1) > 1
     return ci.reshape(shape), ki.reshape(shape), (near & (low < _BIG)).reshape(shape), c
 
 
