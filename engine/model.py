@@ -16,7 +16,7 @@ import numpy as np
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike  # numpy.typing costs ~3 ms to import: types only
 
-from whatif.engine.step import step_model
+from whatif.engine.step import step_model, where
 
 HOURS_PER_YEAR = 8760.0
 SECONDS_PER_DAY = 86400.0
@@ -33,7 +33,7 @@ def checkpoint_interval_minutes(mtti_minutes: ArrayLike, checkpoint_minutes: Arr
     takes longer than half of it."""
     s = np.divide(checkpoint_minutes, 2.0 * mtti_minutes)
     higher_order = np.sqrt(2.0 * checkpoint_minutes * mtti_minutes) * (1.0 + np.sqrt(s) / 3.0 + s / 9.0) - checkpoint_minutes
-    return np.where(s < 1.0, higher_order, mtti_minutes)
+    return where(s < 1.0, higher_order, mtti_minutes)
 
 
 def goodput_model(count: ArrayLike, mtti_chip_hours: ArrayLike, checkpoint_minutes: ArrayLike,
@@ -110,11 +110,11 @@ def _compute(x: Mapping[str, ArrayLike], want: frozenset[str] | None = None) -> 
     out.update(step)
     mfu_auto = step["mfu_step"]
     mfu_estimated = np.isnan(x["mfu_in"])
-    mfu = np.where(mfu_estimated, mfu_auto, x["mfu_in"])
+    mfu = where(mfu_estimated, mfu_auto, x["mfu_in"])
     goodput_auto = goodput_model(n, x["mtti_chip_hours"], x["checkpoint_minutes"],
                                  x["restart_minutes"], x["planned_downtime"])
     goodput_estimated = np.isnan(x["goodput_in"])
-    goodput = np.where(goodput_estimated, goodput_auto, x["goodput_in"])
+    goodput = where(goodput_estimated, goodput_auto, x["goodput_in"])
     steady_s = flops / (n * peak_flops_per_chip * mfu)
     wall_s = steady_s / goodput
     wall_h = wall_s / 3600.0
@@ -141,7 +141,7 @@ def _compute(x: Mapping[str, ArrayLike], want: frozenset[str] | None = None) -> 
     chip_kw_in_server = kw * server_share
     servers_per_rack = np.floor(x["max_rack_kw"] / (x["chips_per_server"] * chip_kw_in_server))
     fixed = x["fixed_rack_chips"] > 0
-    chips_per_rack = np.where(fixed, x["fixed_rack_chips"], np.maximum(servers_per_rack, 1.0) * x["chips_per_server"])
+    chips_per_rack = where(fixed, x["fixed_rack_chips"], np.maximum(servers_per_rack, 1.0) * x["chips_per_server"])
     racks = np.ceil(n / chips_per_rack)
     out.update(it_mw=it_mw, facility_mw=facility_mw, it_mw_avg=it_mw_avg, chips_per_rack=chips_per_rack,
                rack_kw=chips_per_rack * chip_kw_in_server, racks=racks, floor_m2=racks * x["floor_m2_per_rack"])
@@ -196,7 +196,7 @@ def _compute(x: Mapping[str, ArrayLike], want: frozenset[str] | None = None) -> 
         rent_full_year = n * HOURS_PER_YEAR * x["rent_usd_per_chip_hour"]
         energy_full_year = out["facility_mw_avg"] * HOURS_PER_YEAR * x["electricity_usd_per_mwh"]
         margin = rent_full_year - energy_full_year
-        out["breakeven_utilisation"] = np.where(margin > 0, out["own_fixed_usd_per_year"] / margin, np.inf)
+        out["breakeven_utilisation"] = where(margin > 0, out["own_fixed_usd_per_year"] / margin, np.inf)
     if want is not None:
         return out
 

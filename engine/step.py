@@ -90,8 +90,9 @@ def _candidates_of(x: Mapping[str, ArrayLike]) -> tuple[np.ndarray, ...]:
     return _candidates(tuple(sorted(tp)), tuple(sorted(pp)), tuple(sorted(mb)), tuple(sorted(ep)))
 
 
-def _where(cond, a, b):
-    """np.where, but one scenario's flag (MoE, fused attention) picks without building arrays."""
+def where(cond, a, b):
+    """np.where, but one scenario's flag (MoE, fused attention, an estimated MFU) picks without
+    building arrays: np.where makes a 0-d array, and each operation on one costs ~5x a float's."""
     if isinstance(cond, bool | np.bool_):
         return a if cond else b
     return np.where(cond, a, b)
@@ -236,7 +237,7 @@ def _cached_outputs(key: tuple[float | None, ...]) -> dict[str, np.ndarray]:
 def _cached(key: tuple[float | None, ...]) -> dict[str, np.ndarray]:
     """One scenario's search, memoised on its step inputs (NaN, "auto", keyed as None): a
     keystroke that changes the PUE, a price or the region reuses the layout."""
-    return {k: v.copy() for k, v in _cached_outputs(key).items()}
+    return dict(_cached_outputs(key))  # numpy scalars: immutable, no copy needed
 
 
 def _columns(x: Mapping[str, ArrayLike]):
@@ -324,7 +325,7 @@ def _constants(col, tp, pp, mb, ep) -> dict:
     domain = col("scaleup_domain")
     up_bw = col("scaleup_bw_gbps") * 1e9 / 2.0  # catalog: bidirectional aggregate; one direction
     out_bw = col("scaleout_bw_gbps") * 1e9
-    up_bw = _where(np.isfinite(up_bw), up_bw, out_bw)
+    up_bw = where(np.isfinite(up_bw), up_bw, out_bw)
     nbytes = col("gemm_bytes")
     eff_max, attn_eff = col("step_gemm_efficiency"), col("step_attention_efficiency")
     coll_eff, overlap = col("step_collective_efficiency"), col("step_comm_overlap")
@@ -338,11 +339,11 @@ def _constants(col, tp, pp, mb, ep) -> dict:
     law = col("batch_law_coefficient") * col("flops") ** col("batch_law_exponent")
     batch_law = np.round(np.maximum(np.minimum(law, col("batch_tokens_max")), 1.0) / seq) * seq
     valid = (pp <= layers) & ((tp <= np.maximum(domain, 1.0)) | ~np.isnan(col("tp_in")))
-    valid = valid & _where(moe, np.mod(experts, ep) == 0, ep == 1) & (np.mod(heads, tp) == 0)
+    valid = valid & where(moe, np.mod(experts, ep) == 0, ep == 1) & (np.mod(heads, tp) == 0)
 
     # Parameters: MoE experts from total vs active (inactive = (E - k) / E of the experts).
     dense = moe is False or isinstance(moe, np.bool_) and not moe  # one dense scenario: no expert terms
-    expert_params = 0.0 if dense else _where(
+    expert_params = 0.0 if dense else where(
         moe, np.clip((big_n - active) * experts / np.maximum(experts - top_k, 1.0), 0.0, big_n), 0.0)
     expert_active = expert_params * top_k / np.maximum(experts, 1.0)
     local_params = ((big_n - expert_params) / (tp * pp) + expert_params / (ep * tp * pp)) * imbalance
@@ -362,12 +363,12 @@ def _constants(col, tp, pp, mb, ep) -> dict:
         + _gemm_seconds_per_flop(tokens_expert, f_expert / tp, h, peak, hbm_bw, nbytes, eff_max))
     share_proj = np.minimum(layers * (2 * h * h + 2 * h * kv * head_dim) / active, 1.0)
     share_exp = np.minimum(expert_active / active, 1.0 - share_proj)
-    spf = share_proj * spf_proj + share_exp * _where(moe, spf_exp, 0.0) + (1 - share_proj - share_exp) * spf_mlp
+    spf = share_proj * spf_proj + share_exp * where(moe, spf_exp, 0.0) + (1 - share_proj - share_exp) * spf_mlp
 
     # Seconds per token of batch / used chips of the per-layer terms (before recompute and imbalance).
     flash = col("flash_attention") > 0.5
-    causal = _where(flash, col("step_attention_causal"), 1.0)  # unfused kernels compute the whole score matrix
-    scores = _where(flash, 0.0, col("step_score_passes") * heads * seq)  # materialised scores, elements
+    causal = where(flash, col("step_attention_causal"), 1.0)  # unfused kernels compute the whole score matrix
+    scores = where(flash, 0.0, col("step_score_passes") * heads * seq)  # materialised scores, elements
     # Seconds per layer x micro-batch visit: launch overhead, TP collectives, expert all-to-all.
     act_bytes = tokens_mb * h * 2.0
     tp_bw = np.where(tp <= domain, up_bw, out_bw) * coll_eff
@@ -383,7 +384,7 @@ def _constants(col, tp, pp, mb, ep) -> dict:
         domains = np.maximum(ep * tp / domain, 1.0)
         remote = np.where(domains > 1, domains * (1 - (1 - 1 / domains) ** top_k) * (domains - 1) / domains, 0.0)
         local = np.where(domains > 1, top_k / domains, top_k * (ep - 1) / ep)
-        a2a_v = _where(moe & (ep > 1), 4.0 * (remote * token_bytes / (out_bw * coll_eff)
+        a2a_v = where(moe & (ep > 1), 4.0 * (remote * token_bytes / (out_bw * coll_eff)
                                                 + local * token_bytes / (up_bw * coll_eff) + latency), 0.0)
     v = np.where(pp > 1, np.minimum(stage_layers, vmax), 1.0)
     pp_bw = np.where(tp * pp <= domain, up_bw, out_bw) * coll_eff
@@ -412,21 +413,21 @@ def _terms(col, tp, pp, mb, ep, constants: dict | None = None) -> dict:
     dp = np.floor(n / (tp * pp) + 1e-9)
     used = tp * pp * dp  # chips doing steps; n - used idle
     batch_in = col("global_batch_tokens_in")
-    batch = _where(np.isnan(batch_in), np.maximum(c["batch_law"], dp * mb * seq), batch_in)
+    batch = where(np.isnan(batch_in), np.maximum(c["batch_law"], dp * mb * seq), batch_in)
     micro = batch / (seq * dp * mb)  # micro-batches per replica per step
-    valid = c["valid"] & (dp >= 1) & (micro >= 1.0 - 1e-9) & _where(c["moe"], np.mod(dp, ep) == 0, True)
+    valid = c["valid"] & (dp >= 1) & (micro >= 1.0 - 1e-9) & where(c["moe"], np.mod(dp, ep) == 0, True)
     pinned = True  # candidates agreeing with every pin, whether or not they are valid
     for name, cand in (("tp_in", tp), ("pp_in", pp), ("micro_batch_in", mb), ("ep_in", ep), ("dp_in", dp)):
         pin = col(name)
         pinned = pinned & (np.isnan(pin) | (np.abs(cand - pin) < 1e-9))
     per_chip = batch / used  # tokens of the batch per chip doing steps
     steps_ml = c["stage_layers"] * micro  # layer x micro-batch visits per step on one chip
-    dp_bw = _where(used <= c["domain"], c["up_bw"], c["out_bw"]) * c["coll_eff"]
+    dp_bw = where(used <= c["domain"], c["up_bw"], c["out_bw"]) * c["coll_eff"]
     c.update(ideal=c["ideal_u"] * per_chip, matmul=c["matmul_u"] * per_chip, attention=c["attention_u"] * per_chip,
              memory=c["memory_u"] * per_chip, scores_time=c["scores_u"] * per_chip,
              overhead=c["overhead_v"] * steps_ml, tp_comm=c["tp_v"] * steps_ml, a2a=c["a2a_v"] * steps_ml,
              p2p=c["p2p_m"] * micro, micro=micro, dp=dp, batch=batch, busy=used / n,
-             dp_base=_where(dp > 1, 2.0 * (dp - 1) / dp * 2.0 * c["local_params"] / dp_bw, 0.0),
+             dp_base=where(dp > 1, 2.0 * (dp - 1) / dp * 2.0 * c["local_params"] / dp_bw, 0.0),
              valid=valid & pinned, pinned=pinned)
     return c
 
@@ -473,7 +474,7 @@ def _fast_choice(x: Mapping[str, ArrayLike], tp: np.ndarray, pp: np.ndarray, mb:
     tpp, smb = tp * pp, c["seq"] * mb
     u_none = (c["matmul_u"] + c["attention_u"] + c["memory_u"]) / tpp \
         + (c["overhead_v"] + c["tp_v"] + c["a2a_v"]) * c["stage_layers"] / smb
-    extra_sel = _where(c["flash"], c["memory_u"], c["attention_u"] + c["scores_u"]) / (3.0 * tpp)
+    extra_sel = where(c["flash"], c["memory_u"], c["attention_u"] + c["scores_u"]) / (3.0 * tpp)
     a_rc = [u * c["imbalance"] for u in (u_none, u_none + extra_sel, u_none * (4.0 / 3.0))]
     bubble = (pp - 1) / c["v"] * smb
     per_token = [a + c["p2p_m"] / smb for a in a_rc]          # x Q: compute and p2p
@@ -482,9 +483,9 @@ def _fast_choice(x: Mapping[str, ArrayLike], tp: np.ndarray, pp: np.ndarray, mb:
     # Memory in _combo's exact operations and order: where nothing fits, the least memory
     # wins, and layouts that tie in exact arithmetic (pp 1 x dp 30 and pp 5 x dp 6 under
     # ZeRO 3 and full recompute) must break the tie the same way.
-    unfused = _where(c["flash"], 0.0, 5.0 * c["heads"] * c["seq"] / c["h"])
+    unfused = where(c["flash"], 0.0, 5.0 * c["heads"] * c["seq"] / c["h"])
     act = [(34.0 + unfused) * c["sbh"] / tp * c["stage_layers"],
-           _where(c["flash"], *_PER_LAYER_SELECTIVE) * c["sbh"] / tp * c["stage_layers"],
+           where(c["flash"], *_PER_LAYER_SELECTIVE) * c["sbh"] / tp * c["stage_layers"],
            _PER_LAYER_FULL * c["sbh"] / tp * c["stage_layers"]]
     vocab_act = 4.0 * c["tokens_mb"] * c["vocab"] / tp
     local, usable = c["local_params"], c["usable"]
@@ -743,8 +744,8 @@ def _outputs(col, tp, pp, mb, ep, ci, ki, rc_all, zero_all, shape, constants: di
     for name in PARTS[:-1]:  # shares of the chips' time: the busy ones' step, then the idle ones
         out["part_" + name] = t["part_" + name] / step_s * chosen["busy"]
     out["part_idle_chips"] = 1.0 - chosen["busy"]
-    if not shape:
-        return {k: np.array(val, dtype=float) for k, val in out.items()}
+    if not shape:  # numpy scalars, not 0-d arrays: what follows computes on them (engine.model)
+        return {k: np.float64(val) for k, val in out.items()}
     return {k: np.array(np.broadcast_to(np.asarray(val, dtype=float), shape)) for k, val in out.items()}
 
 
@@ -757,24 +758,24 @@ def _combo(c: dict, rc: ArrayLike, zero: ArrayLike, parts: bool = True) -> dict:
     # Selective: fused attention - keep the matmul inputs, re-run norms and activation functions
     # (memory-bound); unfused - Korthikanti et al.'s selective, re-run the attention core.
     per_layer_work = c["matmul"] + c["attention"] + c["memory"] + c["overhead"] + c["tp_comm"] + c["a2a"]
-    rc_extra = (_where(full, per_layer_work / 3.0, 0.0)
-                + _where(sel, _where(flash, c["memory"] / 3.0, (c["attention"] + c["scores_time"]) / 3.0), 0.0))
+    rc_extra = (where(full, per_layer_work / 3.0, 0.0)
+                + where(sel, where(flash, c["memory"] / 3.0, (c["attention"] + c["scores_time"]) / 3.0), 0.0))
     layer_sum = per_layer_work + rc_extra
     compute = layer_sum * c["imbalance"]
     bubble = (c["pp"] - 1) / (c["v"] * c["micro"]) * compute
     window = compute / c["micro"] * (2.0 / 3.0)  # the last micro-batch's backward
-    dp_exposed = np.maximum(0.0, c["dp_base"] * _where(zero == 3, 1.5, 1.0) - c["overlap"] * window)
-    optimizer = 28.0 * c["local_params"] / _where(zero >= 1, c["dp"], 1.0) / c["hbm_bw"]
+    dp_exposed = np.maximum(0.0, c["dp_base"] * where(zero == 3, 1.5, 1.0) - c["overlap"] * window)
+    optimizer = 28.0 * c["local_params"] / where(zero >= 1, c["dp"], 1.0) / c["hbm_bw"]
     step = compute + bubble + c["p2p"] + dp_exposed + optimizer
 
     # Memory per chip (Korthikanti et al. 2022 activations; ZeRO sharding of the states).
     w, g, o = (b * c["local_params"] for b in _STATE_BYTES)
     dp = c["dp"]
-    weights, grads, states_o = _where(zero >= 3, w / dp, w), _where(zero >= 2, g / dp, g), \
-        _where(zero >= 1, o / dp, o)
+    weights, grads, states_o = where(zero >= 3, w / dp, w), where(zero >= 2, g / dp, g), \
+        where(zero >= 1, o / dp, o)
     sbh, tp = c["sbh"], c["tp"]
-    unfused = _where(flash, 0.0, 5.0 * c["heads"] * c["seq"] / c["h"])
-    per_layer = _where(full, 2.0, _where(sel, _where(flash, 18.0, 34.0), 34.0 + unfused)) * sbh / tp
+    unfused = where(flash, 0.0, 5.0 * c["heads"] * c["seq"] / c["h"])
+    per_layer = where(full, 2.0, where(sel, where(flash, 18.0, 34.0), 34.0 + unfused)) * sbh / tp
     activations = per_layer * c["stage_layers"] * np.minimum(c["pp"], c["micro"]) + 4.0 * c["tokens_mb"] * c["vocab"] / tp
     memory_bytes = weights + grads + states_o + activations
     if not parts:
