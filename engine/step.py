@@ -475,11 +475,12 @@ def _fast_choice(x: Mapping[str, ArrayLike], tp: np.ndarray, pp: np.ndarray, mb:
     u_none = (c["matmul_u"] + c["attention_u"] + c["memory_u"]) / tpp \
         + (c["overhead_v"] + c["tp_v"] + c["a2a_v"]) * c["stage_layers"] / smb
     extra_sel = where(c["flash"], c["memory_u"], c["attention_u"] + c["scores_u"]) / (3.0 * tpp)
-    a_rc = [u * c["imbalance"] for u in (u_none, u_none + extra_sel, u_none * (4.0 / 3.0))]
+    # The three recompute settings stacked on a first axis: one numpy call does all three.
+    a_rc = np.array([u_none, u_none + extra_sel, u_none * (4.0 / 3.0)]) * c["imbalance"]
     bubble = (pp - 1) / c["v"] * smb
-    per_token = [a + c["p2p_m"] / smb for a in a_rc]          # x Q: compute and p2p
-    fixed = [bubble * a for a in a_rc]                         # the bubble
-    window = [c["overlap"] * (2.0 / 3.0) * smb * a for a in a_rc]   # DP reduce hidden behind it
+    per_token = a_rc + c["p2p_m"] / smb                        # x Q: compute and p2p
+    fixed = bubble * a_rc                                      # the bubble
+    window = c["overlap"] * (2.0 / 3.0) * smb * a_rc           # DP reduce hidden behind it
     # Memory in _combo's exact operations and order: where nothing fits, the least memory
     # wins, and layouts that tie in exact arithmetic (pp 1 x dp 30 and pp 5 x dp 6 under
     # ZeRO 3 and full recompute) must break the tie the same way.
@@ -497,6 +498,12 @@ def _fast_choice(x: Mapping[str, ArrayLike], tp: np.ndarray, pp: np.ndarray, mb:
     def at(a):
         """Per-scenario constants to rows (the sweep's single scenario broadcasts as is)."""
         return a[gid] if gid is not None and isinstance(a, np.ndarray) and a.ndim == 2 and a.shape[0] > 1 else a
+
+    def at_rc(a):
+        """at() of the recompute-stacked constants: (3, C) or (3, scenarios, C) to (3, rows, C)."""
+        if a.ndim == 3:
+            return a[:, gid] if gid is not None and a.shape[1] > 1 else a
+        return a[:, None] if shape else a
 
     # One scenario: the count is a float, so every array below is one row of candidates, (C,)
     # against (C,), numpy's cheapest case; a batch: (rows, 1) against (C,).
@@ -524,18 +531,17 @@ def _fast_choice(x: Mapping[str, ArrayLike], tp: np.ndarray, pp: np.ndarray, mb:
                         shape)
         return None if found is None else (*found, c)
     dp_z = (dp_base, dp_base * 1.5)  # the exposed reduce under ZeRO 1 and 3 (x 1.0 is exact)
+    base = q * at_rc(per_token) + at_rc(fixed) + opt
+    activations = np.array([at(a) * stages + at(vocab_act) for a in act])
+    hidden = at_rc(window)
     scores = []
-    for k in range(3):
-        base = q * at(per_token[k]) + at(fixed[k]) + opt
-        activations = at(act[k]) * stages + at(vocab_act)
-        w = at(window[k])
-        for reduce_z, states_z in zip(dp_z, states):
-            step = base + np.maximum(0.0, reduce_z - w)
-            memory = states_z + activations
-            scores.append(np.where(memory <= usable_r, step, _BIG * (1.0 + memory / 1e9)))
+    for reduce_z, states_z in zip(dp_z, states):
+        step = base + np.maximum(0.0, reduce_z - hidden)
+        memory = states_z + activations
+        scores.append(np.where(memory <= usable_r, step, _BIG * (1.0 + memory / 1e9)))
     # (pair, row, candidate). The fastest candidate first (the lowest index of equal ones),
     # then its fastest pair: the order of an argmin over (candidate, pair), as _combo's search.
-    score = np.array(scores).reshape(len(scores), rows, -1)
+    score = np.array(scores).swapaxes(0, 1).reshape(6, rows, -1)  # pairs recompute major, as _pairs
     per_candidate = np.where(valid, score.min(axis=0), np.inf)
     ci = np.argmin(per_candidate, axis=1)
     every = np.arange(rows)
