@@ -36,18 +36,22 @@ _MB_TOKENS = 8192.0
 _ZERO = (1, 3)
 _STATE_BYTES = (2.0, 2.0, 12.0)  # bf16 weights, bf16 grads, fp32 master + Adam m, v (ZeRO paper)
 _BIG = 1e30
+# isinstance() against a tuple: `float | int` builds a union object at every call, and the
+# search asks ~270 times per scenario.
+_SCALARS = (float, int)
+_FLAGS = (bool, np.bool_)
 
 
 def _pins(x: Mapping[str, ArrayLike], name: str) -> list[float]:
     v = x[name]
-    if isinstance(v, float | int):
+    if isinstance(v, _SCALARS):
         return [float(v)] if v == v else []
     v = np.asarray(v, dtype=float)
     return sorted({float(p) for p in np.unique(v[np.isfinite(v)])})
 
 
 def _max(v: ArrayLike) -> float:
-    return float(v) if isinstance(v, float | int) else float(np.nanmax(np.asarray(v, dtype=float)))
+    return float(v) if isinstance(v, _SCALARS) else float(np.nanmax(np.asarray(v, dtype=float)))
 
 
 @functools.lru_cache(maxsize=64)
@@ -62,7 +66,7 @@ def candidates(x: Mapping[str, ArrayLike]) -> tuple[np.ndarray, ...]:
     domain (TP), a set of pipeline depths that divide common chip counts, micro-batches 1-4,
     expert-parallel powers of two up to the expert count; pinned values are added."""
     values = tuple(x[k] for k in _CANDIDATE_INPUTS)
-    if all(isinstance(v, float | int) for v in values):  # one scenario (or a sweep of the count)
+    if all(isinstance(v, _SCALARS) for v in values):  # one scenario (or a sweep of the count)
         return _scalar_candidates(*(None if v != v else float(v) for v in values))
     return _candidates_of(x)
 
@@ -93,14 +97,14 @@ def _candidates_of(x: Mapping[str, ArrayLike]) -> tuple[np.ndarray, ...]:
 def where(cond, a, b):
     """np.where, but one scenario's flag (MoE, fused attention, an estimated MFU) picks without
     building arrays: np.where makes a 0-d array, and each operation on one costs ~5x a float's."""
-    if isinstance(cond, bool | np.bool_):
+    if isinstance(cond, _FLAGS):
         return a if cond else b
     return np.where(cond, a, b)
 
 
 def _any(flags) -> bool:
     """np.any, but one scenario's flag is read as it is (np.any of a bool costs ~5 us)."""
-    return bool(flags) if isinstance(flags, bool | np.bool_) else bool(flags.any())
+    return bool(flags) if isinstance(flags, _FLAGS) else bool(flags.any())
 
 
 def _gemm_seconds_per_flop(m, k, n, peak, bw, nbytes, eff_max):
@@ -121,7 +125,7 @@ def step_model(x: Mapping[str, ArrayLike]) -> dict[str, np.ndarray]:
         # The count last: deduplicated rows then come sorted by scenario, then count, and a
         # chunk of them holds few distinct scenarios (the fast search handles each at once).
         arrays = {k: np.asarray(x[k], dtype=float) for k in (*_STEP_INPUTS[1:], "count")
-                  if not isinstance(x[k], float | int) and np.ndim(x[k])}
+                  if not isinstance(x[k], _SCALARS) and np.ndim(x[k])}
         shape = np.broadcast_shapes(*(a.shape for a in arrays.values())) if arrays else ()
         # A column that holds one value (a plan's stacked catalog constants) is a scalar: the
         # table to dedupe, key and search is then only as wide as what varies.
@@ -244,7 +248,7 @@ def _columns(x: Mapping[str, ArrayLike]):
     def col(name: str) -> float | np.ndarray:
         """A scalar stays a Python float (fast); an array gets the two candidate axes."""
         v = x[name]
-        if isinstance(v, float | int):
+        if isinstance(v, _SCALARS):
             return float(v)
         a = np.asarray(v, dtype=float)
         return a.reshape(a.shape + (1, 1)) if a.ndim else float(a)
@@ -276,7 +280,7 @@ def step_model_exhaustive(x: Mapping[str, ArrayLike]) -> dict[str, np.ndarray]:
 
 def _step_model(x: Mapping[str, ArrayLike], exhaustive: bool = False) -> dict[str, np.ndarray]:
     tp, pp, mb, ep = candidates(x)
-    arrays = [k for k in _STEP_INPUTS if not isinstance(x[k], float | int)]
+    arrays = [k for k in _STEP_INPUTS if not isinstance(x[k], _SCALARS)]
     shape = np.broadcast_shapes(*(np.shape(x[k]) for k in arrays)) if arrays else ()
 
     col = _columns(x)
@@ -289,7 +293,7 @@ def _step_model(x: Mapping[str, ArrayLike], exhaustive: bool = False) -> dict[st
         else:  # near ties: the reference's choice on those rows
             ci, ki, redo = choice[:3]
             rows = np.flatnonzero(redo)
-            sub = {k: v if isinstance(v, float | int) else np.asarray(v)[rows] for k, v in x.items()}
+            sub = {k: v if isinstance(v, _SCALARS) else np.asarray(v)[rows] for k, v in x.items()}
             _, _, _, _, ci[rows], ki[rows] = _reference_choice(_columns(sub), tp, pp, mb, ep, rows.shape, rc_all,
                                                                zero_all, prune=False)
     constants = None
@@ -413,13 +417,13 @@ def _terms(col, tp, pp, mb, ep, constants: dict | None = None) -> dict:
     dp = np.floor(n / (tp * pp) + 1e-9)
     used = tp * pp * dp  # chips doing steps; n - used idle
     batch_in = col("global_batch_tokens_in")
-    batch = where(np.isnan(batch_in), np.maximum(c["batch_law"], dp * mb * seq), batch_in)
+    batch = where(batch_in != batch_in, np.maximum(c["batch_law"], dp * mb * seq), batch_in)  # NaN: the batch law
     micro = batch / (seq * dp * mb)  # micro-batches per replica per step
     valid = c["valid"] & (dp >= 1) & (micro >= 1.0 - 1e-9) & where(c["moe"], np.mod(dp, ep) == 0, True)
     pinned = True  # candidates agreeing with every pin, whether or not they are valid
     for name, cand in (("tp_in", tp), ("pp_in", pp), ("micro_batch_in", mb), ("ep_in", ep), ("dp_in", dp)):
         pin = col(name)
-        pinned = pinned & (np.isnan(pin) | (np.abs(cand - pin) < 1e-9))
+        pinned = pinned & ((pin != pin) | (abs(cand - pin) < 1e-9))  # NaN: not pinned (np.isnan, cheaper on floats)
     per_chip = batch / used  # tokens of the batch per chip doing steps
     steps_ml = c["stage_layers"] * micro  # layer x micro-batch visits per step on one chip
     dp_bw = where(used <= c["domain"], c["up_bw"], c["out_bw"]) * c["coll_eff"]
@@ -439,7 +443,7 @@ _PER_LAYER_FULL, _PER_LAYER_SELECTIVE = 2.0, (18.0, 34.0)  # activations x sbh /
 
 def _unpinned(x: Mapping[str, ArrayLike]) -> bool:
     """No part of the layout pinned anywhere in the batch: the fast search applies."""
-    return all(isinstance(v := x[k], float | int) and v != v for k in _PINS)
+    return all(isinstance(v := x[k], _SCALARS) and v != v for k in _PINS)
 
 
 def _fast_choice(x: Mapping[str, ArrayLike], tp: np.ndarray, pp: np.ndarray, mb: np.ndarray, ep: np.ndarray,
@@ -453,7 +457,7 @@ def _fast_choice(x: Mapping[str, ArrayLike], tp: np.ndarray, pp: np.ndarray, mb:
     not depend on dp at all. Same scores, same tie order (lowest candidate, then pair), so the
     same layout up to float rounding (tests/test_step.py checks it against the reference).
     None when a row needs the reference's fallbacks (no valid layout, a NaN input)."""
-    varying = [k for k in _STEP_INPUTS if k != "count" and not isinstance(x[k], float | int)]
+    varying = [k for k in _STEP_INPUTS if k != "count" and not isinstance(x[k], _SCALARS)]
     if varying:
         table = np.stack([np.broadcast_to(np.asarray(x[k], dtype=float), shape).ravel() for k in varying], axis=1)
         groups, gid = _unique_rows(table)
@@ -465,7 +469,7 @@ def _fast_choice(x: Mapping[str, ArrayLike], tp: np.ndarray, pp: np.ndarray, mb:
 
     def gcol(name: str) -> float | np.ndarray:
         v = g[name]
-        return float(v) if isinstance(v, float | int) else np.asarray(v, dtype=float).reshape(-1, 1)
+        return float(v) if isinstance(v, _SCALARS) else np.asarray(v, dtype=float).reshape(-1, 1)
 
     if constants is None and gid is None:  # one scenario: its constants outlive a count change
         constants = _scenario_constants(x, tp, pp, mb, ep)
@@ -718,7 +722,8 @@ def _outputs(col, tp, pp, mb, ep, ci, ki, rc_all, zero_all, shape, constants: di
     else:
         i = int(ci)
         if constants is not None:
-            constants = {k: v[..., i] if isinstance(v, np.ndarray) and v.ndim and v.shape[-1] == tp.shape[0] else v
+            per_candidate = tp.shape[:1]
+            constants = {k: v[i] if type(v) is np.ndarray and v.shape == per_candidate else v
                          for k, v in constants.items()}
         chosen = _terms(col, *(float(a[i, 0]) for a in (tp, pp, mb, ep)), constants=constants)
 
