@@ -350,7 +350,9 @@ def _constants(col, tp, pp, mb, ep) -> dict:
     expert_params = 0.0 if dense else where(
         moe, np.clip((big_n - active) * experts / np.maximum(experts - top_k, 1.0), 0.0, big_n), 0.0)
     expert_active = expert_params * top_k / np.maximum(experts, 1.0)
-    local_params = ((big_n - expert_params) / (tp * pp) + expert_params / (ep * tp * pp)) * imbalance
+    tpp = tp * pp
+    shared = (big_n - expert_params) / tpp
+    local_params = (shared if dense else shared + expert_params / (ep * tp * pp)) * imbalance  # dense: + 0 exactly
     f_expert = expert_params / np.maximum(layers * experts * (gated + 2.0) * h, 1.0)
 
     # Time per model FLOP of the matmuls, by class (attention projections, dense MLP, experts).
@@ -361,10 +363,11 @@ def _constants(col, tp, pp, mb, ep) -> dict:
                       + _gemm_seconds_per_flop(tokens_mb, h / tp, h, peak, hbm_bw, nbytes, eff_max))
     spf_mlp = 0.5 * (_gemm_seconds_per_flop(tokens_mb, h, up_mats * f / tp, peak, hbm_bw, nbytes, eff_max)
                      + _gemm_seconds_per_flop(tokens_mb, f / tp, h, peak, hbm_bw, nbytes, eff_max))
-    tokens_expert = tokens_mb * top_k * ep / np.maximum(experts, 1.0)
-    spf_exp = 0.0 if dense else 0.5 * (
-        _gemm_seconds_per_flop(tokens_expert, h, up_mats * f_expert / tp, peak, hbm_bw, nbytes, eff_max)
-        + _gemm_seconds_per_flop(tokens_expert, f_expert / tp, h, peak, hbm_bw, nbytes, eff_max))
+    spf_exp = 0.0
+    if not dense:
+        tokens_expert = tokens_mb * top_k * ep / np.maximum(experts, 1.0)
+        spf_exp = 0.5 * (_gemm_seconds_per_flop(tokens_expert, h, up_mats * f_expert / tp, peak, hbm_bw, nbytes, eff_max)
+                         + _gemm_seconds_per_flop(tokens_expert, f_expert / tp, h, peak, hbm_bw, nbytes, eff_max))
     share_proj = np.minimum(layers * (2 * h * h + 2 * h * kv * head_dim) / active, 1.0)
     share_exp = np.minimum(expert_active / active, 1.0 - share_proj)
     spf = share_proj * spf_proj + share_exp * where(moe, spf_exp, 0.0) + (1 - share_proj - share_exp) * spf_mlp
@@ -391,7 +394,7 @@ def _constants(col, tp, pp, mb, ep) -> dict:
         a2a_v = where(moe & (ep > 1), 4.0 * (remote * token_bytes / (out_bw * coll_eff)
                                                 + local * token_bytes / (up_bw * coll_eff) + latency), 0.0)
     v = np.where(pp > 1, np.minimum(stage_layers, vmax), 1.0)
-    pp_bw = np.where(tp * pp <= domain, up_bw, out_bw) * coll_eff
+    pp_bw = np.where(tpp <= domain, up_bw, out_bw) * coll_eff
     # Point-to-point sends overlap with the next micro-batch's compute, as the DP reduce does.
     p2p_m = np.where(pp > 1, 2.0 * v * (act_bytes / tp / pp_bw + latency), 0.0) * (1.0 - overlap)
     return dict(
