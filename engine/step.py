@@ -474,32 +474,14 @@ def _fast_choice(x: Mapping[str, ArrayLike], tp: np.ndarray, pp: np.ndarray, mb:
         v = g[name]
         return float(v) if isinstance(v, _SCALARS) else np.asarray(v, dtype=float).reshape(-1, 1)
 
+    terms = None
     if constants is None and gid is None:  # one scenario: its constants outlive a count change
-        constants = _scenario_constants(x, tp, pp, mb, ep)
+        constants, terms = _scenario_constants(x, tp, pp, mb, ep, with_terms=True)
     tp, pp, mb, ep = (a[:, 0] for a in (tp, pp, mb, ep))
     c = constants if constants is not None else _constants(gcol, tp, pp, mb, ep)
-    tpp, smb = tp * pp, c["seq"] * mb
-    u_none = (c["matmul_u"] + c["attention_u"] + c["memory_u"]) / tpp \
-        + (c["overhead_v"] + c["tp_v"] + c["a2a_v"]) * c["stage_layers"] / smb
-    extra_sel = where(c["flash"], c["memory_u"], c["attention_u"] + c["scores_u"]) / (3.0 * tpp)
-    # The three recompute settings stacked on a first axis: one numpy call does all three.
-    a_rc = np.array([u_none, u_none + extra_sel, u_none * (4.0 / 3.0)]) * c["imbalance"]
-    bubble = (pp - 1) / c["v"] * smb
-    per_token = a_rc + c["p2p_m"] / smb                        # x Q: compute and p2p
-    fixed = bubble * a_rc                                      # the bubble
-    window = c["overlap"] * (2.0 / 3.0) * smb * a_rc           # DP reduce hidden behind it
-    # Memory in _combo's exact operations and order: where nothing fits, the least memory
-    # wins, and layouts that tie in exact arithmetic (pp 1 x dp 30 and pp 5 x dp 6 under
-    # ZeRO 3 and full recompute) must break the tie the same way.
-    unfused = where(c["flash"], 0.0, 5.0 * c["heads"] * c["seq"] / c["h"])
-    act = [(34.0 + unfused) * c["sbh"] / tp * c["stage_layers"],
-           where(c["flash"], *_PER_LAYER_SELECTIVE) * c["sbh"] / tp * c["stage_layers"],
-           _PER_LAYER_FULL * c["sbh"] / tp * c["stage_layers"]]
-    vocab_act = 4.0 * c["tokens_mb"] * c["vocab"] / tp
+    tpp, smb, per_token, fixed, window, act, vocab_act, dp_link, dp_link_out, optimizer = \
+        terms or _search_terms(c, tp, pp, mb)
     local, usable = c["local_params"], c["usable"]
-    dp_link = c["coll_eff"] * np.where(tpp <= c["domain"], c["up_bw"], c["out_bw"])  # used <= domain needs tp pp <= it
-    dp_link_out = c["coll_eff"] * c["out_bw"]
-    optimizer = 28.0 * local / c["hbm_bw"]
     ep_div = c["moe"]
 
     def at(a):
@@ -563,6 +545,34 @@ def _fast_choice(x: Mapping[str, ArrayLike], tp: np.ndarray, pp: np.ndarray, mb:
     return ci.reshape(shape), ki.reshape(shape), (near & (low < _BIG)).reshape(shape), c
 
 
+def _search_terms(c: dict, tp: np.ndarray, pp: np.ndarray, mb: np.ndarray) -> tuple:
+    """What _fast_choice scores candidates with that the chip count leaves alone, from their
+    _constants `c`: step time per token and bubble and hidden DP window per recompute setting
+    (stacked on a first axis), activations per setting, links, optimizer step."""
+    tpp, smb = tp * pp, c["seq"] * mb
+    u_none = (c["matmul_u"] + c["attention_u"] + c["memory_u"]) / tpp \
+        + (c["overhead_v"] + c["tp_v"] + c["a2a_v"]) * c["stage_layers"] / smb
+    extra_sel = where(c["flash"], c["memory_u"], c["attention_u"] + c["scores_u"]) / (3.0 * tpp)
+    # The three recompute settings stacked on a first axis: one numpy call does all three.
+    a_rc = np.array([u_none, u_none + extra_sel, u_none * (4.0 / 3.0)]) * c["imbalance"]
+    bubble = (pp - 1) / c["v"] * smb
+    per_token = a_rc + c["p2p_m"] / smb                        # x Q: compute and p2p
+    fixed = bubble * a_rc                                      # the bubble
+    window = c["overlap"] * (2.0 / 3.0) * smb * a_rc           # DP reduce hidden behind it
+    # Memory in _combo's exact operations and order: where nothing fits, the least memory
+    # wins, and layouts that tie in exact arithmetic (pp 1 x dp 30 and pp 5 x dp 6 under
+    # ZeRO 3 and full recompute) must break the tie the same way.
+    unfused = where(c["flash"], 0.0, 5.0 * c["heads"] * c["seq"] / c["h"])
+    act = [(34.0 + unfused) * c["sbh"] / tp * c["stage_layers"],
+           where(c["flash"], *_PER_LAYER_SELECTIVE) * c["sbh"] / tp * c["stage_layers"],
+           _PER_LAYER_FULL * c["sbh"] / tp * c["stage_layers"]]
+    vocab_act = 4.0 * c["tokens_mb"] * c["vocab"] / tp
+    dp_link = c["coll_eff"] * np.where(tpp <= c["domain"], c["up_bw"], c["out_bw"])  # used <= domain needs tp pp <= it
+    dp_link_out = c["coll_eff"] * c["out_bw"]
+    optimizer = 28.0 * c["local_params"] / c["hbm_bw"]
+    return tpp, smb, per_token, fixed, window, act, vocab_act, dp_link, dp_link_out, optimizer
+
+
 _PRUNE_ROWS = 16  # fewer rows (one scenario): the dense search is fewer numpy calls
 _NEAR_TIE = 1e-12  # relative gap under which the exhaustive search decides (rounding differs)
 
@@ -621,19 +631,25 @@ def _pruned(q, opt, dp_base, stages, states, valid, per_token, fixed, window, ac
     return ci.reshape(shape), ki.reshape(shape), (near & (low < _BIG)).reshape(shape)
 
 
-_CONSTANTS_MEMORY: dict[bytes, dict] = {}  # one scenario's _constants on all candidates, by its inputs
+_CONSTANTS_MEMORY: dict[bytes, list] = {}  # one scenario's [_constants, _search_terms] on all candidates
 
 
-def _scenario_constants(x: Mapping[str, ArrayLike], tp, pp, mb, ep) -> dict:
+def _scenario_constants(x: Mapping[str, ArrayLike], tp, pp, mb, ep, with_terms: bool = False):
     """_constants of one scenario (scalar inputs but the count) on the (C, 1) candidates,
-    remembered: a plan meets each chip again in every zoom stage and chunk."""
+    remembered: a plan meets each chip again in every zoom stage and chunk. `with_terms`:
+    (constants, their _search_terms), both remembered (a count change in the app)."""
     key = np.array([x[k] for k in _STEP_INPUTS[1:]], dtype=float).tobytes() + tp.tobytes() + pp.tobytes() \
         + mb.tobytes() + ep.tobytes()
     if key not in _CONSTANTS_MEMORY:
         if len(_CONSTANTS_MEMORY) >= 512:
             _CONSTANTS_MEMORY.clear()
-        _CONSTANTS_MEMORY[key] = _constants(_columns(x), tp[:, 0], pp[:, 0], mb[:, 0], ep[:, 0])
-    return _CONSTANTS_MEMORY[key]
+        _CONSTANTS_MEMORY[key] = [_constants(_columns(x), tp[:, 0], pp[:, 0], mb[:, 0], ep[:, 0]), None]
+    entry = _CONSTANTS_MEMORY[key]
+    if not with_terms:
+        return entry[0]
+    if entry[1] is None:
+        entry[1] = _search_terms(entry[0], tp[:, 0], pp[:, 0], mb[:, 0])
+    return entry[0], entry[1]
 
 
 def _by_scenario(x, tp, pp, mb, ep, shape, varying, groups, gid):
