@@ -8,6 +8,7 @@ NaN propagates "not available" (e.g. no published price) instead of raising.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection, Mapping
 from typing import TYPE_CHECKING
 
@@ -79,11 +80,20 @@ def _needed(outputs: Collection[str] | None, own: ArrayLike) -> frozenset[str] |
     """`outputs` and everything they are computed from (None: everything). Warning flags and
     feasibility values read across all sections: asking for any means asking for all. With one
     mode for every row (`own` a scalar: a Monte Carlo), the cost needs only that mode's cost."""
-    if outputs is None or any(o.startswith("warn_") or o in _FLAG_VALUES for o in outputs):
+    if outputs is None:
+        return None
+    return _closure(frozenset(outputs), None if np.ndim(own) else bool(own > 0.5))
+
+
+@functools.lru_cache(maxsize=64)
+def _closure(outputs: frozenset[str], own: bool | None) -> frozenset[str] | None:
+    """_needed, remembered (a Monte Carlo asks the same outputs of every chunk); `own` None:
+    modes vary by row."""
+    if any(o.startswith("warn_") or o in _FLAG_VALUES for o in outputs):
         return None
     needs = _NEEDS
-    if np.ndim(own) == 0:
-        needs = {**_NEEDS, "cost_usd": ("own_cost_usd" if own > 0.5 else "rent_cost_usd",)}
+    if own is not None:
+        needs = {**_NEEDS, "cost_usd": ("own_cost_usd" if own else "rent_cost_usd",)}
     want, todo = set(), list(outputs)
     while todo:
         name = todo.pop()

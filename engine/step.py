@@ -124,8 +124,8 @@ def step_model(x: Mapping[str, ArrayLike]) -> dict[str, np.ndarray]:
     with np.errstate(all="ignore"):
         # The count last: deduplicated rows then come sorted by scenario, then count, and a
         # chunk of them holds few distinct scenarios (the fast search handles each at once).
-        arrays = {k: np.asarray(x[k], dtype=float) for k in (*_STEP_INPUTS[1:], "count")
-                  if not isinstance(x[k], _SCALARS) and np.ndim(x[k])}
+        arrays = {k: np.asarray(v, dtype=float) for k in _COUNT_LAST
+                  if not isinstance(v := x[k], _SCALARS) and np.ndim(v)}
         shape = np.broadcast_shapes(*(a.shape for a in arrays.values())) if arrays else ()
         # A column that holds one value (a plan's stacked catalog constants) is a scalar: the
         # table to dedupe, key and search is then only as wide as what varies.
@@ -133,7 +133,7 @@ def step_model(x: Mapping[str, ArrayLike]) -> dict[str, np.ndarray]:
         for k in [k for k, a in arrays.items() if a.size and _constant(a)]:
             x[k] = float(arrays.pop(k).flat[0])
         if not arrays:
-            out = _cached(tuple(None if x[k] != x[k] else float(x[k]) for k in _STEP_INPUTS))
+            out = _cached(tuple([None if v != v else float(v) for v in map(x.__getitem__, _STEP_INPUTS)]))
             return out if not shape else {k: np.broadcast_to(v, shape).copy() for k, v in out.items()}
         table = np.stack([np.broadcast_to(a, shape).ravel() for a in arrays.values()], axis=1)
         scalars = tuple(None if k in arrays else float(x[k]) for k in _STEP_INPUTS)
@@ -832,3 +832,4 @@ _STEP_INPUTS: tuple[str, ...] = (
     "batch_law_coefficient", "batch_law_exponent", "batch_tokens_max",
 )
 STEP_INPUTS = _STEP_INPUTS
+_COUNT_LAST = (*_STEP_INPUTS[1:], "count")
