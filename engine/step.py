@@ -460,7 +460,7 @@ def _fast_choice(x: Mapping[str, ArrayLike], tp: np.ndarray, pp: np.ndarray, mb:
     not depend on dp at all. Same scores, same tie order (lowest candidate, then pair), so the
     same layout up to float rounding (tests/test_step.py checks it against the reference).
     None when a row needs the reference's fallbacks (no valid layout, a NaN input)."""
-    varying = [k for k in _STEP_INPUTS if k != "count" and not isinstance(x[k], _SCALARS)]
+    varying = [k for k in _STEP_INPUTS if k != "count" and not isinstance(x[k], _SCALARS)] if shape else []
     if varying:
         table = np.stack([np.broadcast_to(np.asarray(x[k], dtype=float), shape).ravel() for k in varying], axis=1)
         groups, gid = _unique_rows(table)
