@@ -88,7 +88,8 @@ def main(argv: list[str]) -> None:
     with tempfile.TemporaryDirectory() as folder:
         os.environ["WHATIF_CACHE_DIR"] = str(Path(folder) / "cache")
         ref, this = cases(import_revision(rev, Path(folder))), cases("whatif")
-        print(f"{'case':<8} {rev + ' (ms)':>12} {'this (ms)':>11} {'this / ' + rev:>12}   load {os.getloadavg()[0]:.1f}")
+        load = os.getloadavg()[0]
+        print(f"{'case':<8} {rev + ' (ms)':>12} {'this (ms)':>11} {'this / ' + rev:>12}   load {load:.1f}")
         for name in names:
             a, b = side_by_side(ref[name], this[name], CALLS[name])
             print(f"{name:<8} {a * 1000:12.3f} {b * 1000:11.3f} {b / a:12.2f}", flush=True)

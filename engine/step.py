@@ -366,8 +366,9 @@ def _constants(col, tp, pp, mb, ep) -> dict:
     spf_exp = 0.0
     if not dense:
         tokens_expert = tokens_mb * top_k * ep / np.maximum(experts, 1.0)
-        spf_exp = 0.5 * (_gemm_seconds_per_flop(tokens_expert, h, up_mats * f_expert / tp, peak, hbm_bw, nbytes, eff_max)
-                         + _gemm_seconds_per_flop(tokens_expert, f_expert / tp, h, peak, hbm_bw, nbytes, eff_max))
+        spf_exp = 0.5 * (
+            _gemm_seconds_per_flop(tokens_expert, h, up_mats * f_expert / tp, peak, hbm_bw, nbytes, eff_max)
+            + _gemm_seconds_per_flop(tokens_expert, f_expert / tp, h, peak, hbm_bw, nbytes, eff_max))
     share_proj = np.minimum(layers * (2 * h * h + 2 * h * kv * head_dim) / active, 1.0)
     share_exp = np.minimum(expert_active / active, 1.0 - share_proj)
     spf = share_proj * spf_proj + share_exp * where(moe, spf_exp, 0.0) + (1 - share_proj - share_exp) * spf_mlp
