@@ -341,7 +341,8 @@ def _constants(col, tp, pp, mb, ep) -> dict:
     imbalance = stage_layers * pp / layers
     moe = experts > 1.0
     law = col("batch_law_coefficient") * col("flops") ** col("batch_law_exponent")
-    batch_law = np.round(np.maximum(np.minimum(law, col("batch_tokens_max")), 1.0) / seq) * seq
+    # np.rint is np.round to 0 decimals (half to even), without its Python-level wrapper.
+    batch_law = np.rint(np.maximum(np.minimum(law, col("batch_tokens_max")), 1.0) / seq) * seq
     valid = (pp <= layers) & ((tp <= np.maximum(domain, 1.0)) | ~np.isnan(col("tp_in")))
     valid = valid & where(moe, np.mod(experts, ep) == 0, ep == 1) & (np.mod(heads, tp) == 0)
 
@@ -533,16 +534,16 @@ def _fast_choice(x: Mapping[str, ArrayLike], tp: np.ndarray, pp: np.ndarray, mb:
     # then its fastest pair: the order of an argmin over (candidate, pair), as _combo's search.
     score = np.array(scores).swapaxes(0, 1).reshape(6, rows, -1)  # pairs recompute major, as _pairs
     per_candidate = np.where(valid, score.min(axis=0), np.inf)
-    ci = np.argmin(per_candidate, axis=1)
+    ci = per_candidate.argmin(axis=1)  # the methods: np.argmin and .sum() wrap them in Python
     every = np.arange(rows)
     low = per_candidate[every, ci]
     if not np.isfinite(low).all():  # argmin finds a NaN first: NaN scores end here too
         return None
-    ki = np.argmin(score[:, every, ci], axis=0)
+    ki = score[:, every, ci].argmin(axis=0)
     # Step times here are rounded differently from _combo's: where another candidate comes
     # within 1e-12 of the best, the reference decides (the pairs of one candidate tie only
     # exactly, as in _combo: ZeRO 1 and 3 with the reduce hidden).
-    near = (per_candidate <= (low * (1.0 + _NEAR_TIE))[:, None]).sum(axis=1) > 1
+    near = np.add.reduce(per_candidate <= (low * (1.0 + _NEAR_TIE))[:, None], axis=1) > 1
     return ci.reshape(shape), ki.reshape(shape), (near & (low < _BIG)).reshape(shape), c
 
 
@@ -763,7 +764,7 @@ def _outputs(col, tp, pp, mb, ep, ci, ki, rc_all, zero_all, shape, constants: di
     out = {
         # MFU over every chip paid for: the idle ones count against it.
         "step_time_s": step_s, "mfu_step": chosen["ideal"] / step_s * chosen["busy"],
-        "idle_chips": np.round(pick(n) * (1.0 - chosen["busy"])),
+        "idle_chips": np.rint(pick(n) * (1.0 - chosen["busy"])),
         "layout_tp": chosen["tp"], "layout_pp": chosen["pp"], "layout_dp": chosen["dp"], "layout_ep": chosen["ep"],
         "layout_micro_batch": chosen["mb"], "layout_global_batch_tokens": chosen["batch"],
         "layout_recompute": rc_sel, "layout_zero_stage": zero_sel, "layout_valid": ok,
