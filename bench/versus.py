@@ -12,6 +12,7 @@ Run: `.venv/bin/python bench/versus.py [REV] [CASE ...]`. Cases (default all):
   count   evaluate() after a count change (the layout re-searched, the scenario's constants kept)
   warm    evaluate() with the layout remembered
   mc      Monte Carlo, 100,000 samples, the 5 headline outputs (target <= 20 ms)
+  mc_app  Monte Carlo as the app runs it: 10,000 samples, every output
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 REFERENCE = "whatif_ref"
-CALLS = {"cold": 1500, "count": 1000, "warm": 1000, "mc": 40}
+CALLS = {"cold": 1500, "count": 1000, "warm": 1000, "mc": 100, "mc_app": 200}
 
 
 def import_revision(rev: str, folder: Path) -> str:
@@ -66,6 +67,7 @@ def cases(package: str) -> dict:
         "count": lambda: evaluate(next(changed)),
         "warm": lambda: evaluate(scenario),
         "mc": lambda: uncertainty.monte_carlo(scenario, base, samples=100_000, outputs=uncertainty.HEADLINE),
+        "mc_app": lambda: uncertainty.monte_carlo(scenario, base, samples=10_000),
     }
 
 
