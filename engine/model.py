@@ -82,11 +82,11 @@ def _needed(outputs: Collection[str] | None, own: ArrayLike) -> frozenset[str] |
     mode for every row (`own` a scalar: a Monte Carlo), the cost needs only that mode's cost."""
     if outputs is None:
         return None
-    return _closure(frozenset(outputs), None if np.ndim(own) else bool(own > 0.5))
+    return _needed_of(frozenset(outputs), None if np.ndim(own) else bool(own > 0.5))
 
 
 @functools.lru_cache(maxsize=64)
-def _closure(outputs: frozenset[str], own: bool | None) -> frozenset[str] | None:
+def _needed_of(outputs: frozenset[str], own: bool | None) -> frozenset[str] | None:
     """_needed, remembered (a Monte Carlo asks the same outputs of every chunk); `own` None:
     modes vary by row."""
     if any(o.startswith("warn_") or o in _FLAG_VALUES for o in outputs):
