@@ -8,6 +8,7 @@ NaN propagates "not available" (e.g. no published price) instead of raising.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection, Mapping
 from typing import TYPE_CHECKING
 
@@ -16,7 +17,7 @@ import numpy as np
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike  # numpy.typing costs ~3 ms to import: types only
 
-from whatif.engine.step import step_model
+from whatif.engine.step import step_model, where
 
 HOURS_PER_YEAR = 8760.0
 SECONDS_PER_DAY = 86400.0
@@ -33,7 +34,7 @@ def checkpoint_interval_minutes(mtti_minutes: ArrayLike, checkpoint_minutes: Arr
     takes longer than half of it."""
     s = np.divide(checkpoint_minutes, 2.0 * mtti_minutes)
     higher_order = np.sqrt(2.0 * checkpoint_minutes * mtti_minutes) * (1.0 + np.sqrt(s) / 3.0 + s / 9.0) - checkpoint_minutes
-    return np.where(s < 1.0, higher_order, mtti_minutes)
+    return where(s < 1.0, higher_order, mtti_minutes)
 
 
 def goodput_model(count: ArrayLike, mtti_chip_hours: ArrayLike, checkpoint_minutes: ArrayLike,
@@ -79,11 +80,20 @@ def _needed(outputs: Collection[str] | None, own: ArrayLike) -> frozenset[str] |
     """`outputs` and everything they are computed from (None: everything). Warning flags and
     feasibility values read across all sections: asking for any means asking for all. With one
     mode for every row (`own` a scalar: a Monte Carlo), the cost needs only that mode's cost."""
-    if outputs is None or any(o.startswith("warn_") or o in _FLAG_VALUES for o in outputs):
+    if outputs is None:
+        return None
+    return _needed_of(frozenset(outputs), None if np.ndim(own) else bool(own > 0.5))
+
+
+@functools.lru_cache(maxsize=64)
+def _needed_of(outputs: frozenset[str], own: bool | None) -> frozenset[str] | None:
+    """_needed, remembered (a Monte Carlo asks the same outputs of every chunk); `own` None:
+    modes vary by row."""
+    if any(o.startswith("warn_") or o in _FLAG_VALUES for o in outputs):
         return None
     needs = _NEEDS
-    if np.ndim(own) == 0:
-        needs = {**_NEEDS, "cost_usd": ("own_cost_usd" if own > 0.5 else "rent_cost_usd",)}
+    if own is not None:
+        needs = {**_NEEDS, "cost_usd": ("own_cost_usd" if own else "rent_cost_usd",)}
     want, todo = set(), list(outputs)
     while todo:
         name = todo.pop()
@@ -110,11 +120,11 @@ def _compute(x: Mapping[str, ArrayLike], want: frozenset[str] | None = None) -> 
     out.update(step)
     mfu_auto = step["mfu_step"]
     mfu_estimated = np.isnan(x["mfu_in"])
-    mfu = np.where(mfu_estimated, mfu_auto, x["mfu_in"])
+    mfu = where(mfu_estimated, mfu_auto, x["mfu_in"])
     goodput_auto = goodput_model(n, x["mtti_chip_hours"], x["checkpoint_minutes"],
                                  x["restart_minutes"], x["planned_downtime"])
     goodput_estimated = np.isnan(x["goodput_in"])
-    goodput = np.where(goodput_estimated, goodput_auto, x["goodput_in"])
+    goodput = where(goodput_estimated, goodput_auto, x["goodput_in"])
     steady_s = flops / (n * peak_flops_per_chip * mfu)
     wall_s = steady_s / goodput
     wall_h = wall_s / 3600.0
@@ -141,7 +151,7 @@ def _compute(x: Mapping[str, ArrayLike], want: frozenset[str] | None = None) -> 
     chip_kw_in_server = kw * server_share
     servers_per_rack = np.floor(x["max_rack_kw"] / (x["chips_per_server"] * chip_kw_in_server))
     fixed = x["fixed_rack_chips"] > 0
-    chips_per_rack = np.where(fixed, x["fixed_rack_chips"], np.maximum(servers_per_rack, 1.0) * x["chips_per_server"])
+    chips_per_rack = where(fixed, x["fixed_rack_chips"], np.maximum(servers_per_rack, 1.0) * x["chips_per_server"])
     racks = np.ceil(n / chips_per_rack)
     out.update(it_mw=it_mw, facility_mw=facility_mw, it_mw_avg=it_mw_avg, chips_per_rack=chips_per_rack,
                rack_kw=chips_per_rack * chip_kw_in_server, racks=racks, floor_m2=racks * x["floor_m2_per_rack"])
@@ -196,7 +206,7 @@ def _compute(x: Mapping[str, ArrayLike], want: frozenset[str] | None = None) -> 
         rent_full_year = n * HOURS_PER_YEAR * x["rent_usd_per_chip_hour"]
         energy_full_year = out["facility_mw_avg"] * HOURS_PER_YEAR * x["electricity_usd_per_mwh"]
         margin = rent_full_year - energy_full_year
-        out["breakeven_utilisation"] = np.where(margin > 0, out["own_fixed_usd_per_year"] / margin, np.inf)
+        out["breakeven_utilisation"] = where(margin > 0, out["own_fixed_usd_per_year"] / margin, np.inf)
     if want is not None:
         return out
 

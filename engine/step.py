@@ -36,18 +36,22 @@ _MB_TOKENS = 8192.0
 _ZERO = (1, 3)
 _STATE_BYTES = (2.0, 2.0, 12.0)  # bf16 weights, bf16 grads, fp32 master + Adam m, v (ZeRO paper)
 _BIG = 1e30
+# isinstance() against a tuple: `float | int` builds a union object at every call, and the
+# search asks ~270 times per scenario.
+_SCALARS = (float, int)
+_FLAGS = (bool, np.bool_)
 
 
 def _pins(x: Mapping[str, ArrayLike], name: str) -> list[float]:
     v = x[name]
-    if isinstance(v, float | int):
+    if isinstance(v, _SCALARS):
         return [float(v)] if v == v else []
     v = np.asarray(v, dtype=float)
     return sorted({float(p) for p in np.unique(v[np.isfinite(v)])})
 
 
 def _max(v: ArrayLike) -> float:
-    return float(v) if isinstance(v, float | int) else float(np.nanmax(np.asarray(v, dtype=float)))
+    return float(v) if isinstance(v, _SCALARS) else float(np.nanmax(np.asarray(v, dtype=float)))
 
 
 @functools.lru_cache(maxsize=64)
@@ -62,7 +66,7 @@ def candidates(x: Mapping[str, ArrayLike]) -> tuple[np.ndarray, ...]:
     domain (TP), a set of pipeline depths that divide common chip counts, micro-batches 1-4,
     expert-parallel powers of two up to the expert count; pinned values are added."""
     values = tuple(x[k] for k in _CANDIDATE_INPUTS)
-    if all(isinstance(v, float | int) for v in values):  # one scenario (or a sweep of the count)
+    if all(isinstance(v, _SCALARS) for v in values):  # one scenario (or a sweep of the count)
         return _scalar_candidates(*(None if v != v else float(v) for v in values))
     return _candidates_of(x)
 
@@ -90,11 +94,17 @@ def _candidates_of(x: Mapping[str, ArrayLike]) -> tuple[np.ndarray, ...]:
     return _candidates(tuple(sorted(tp)), tuple(sorted(pp)), tuple(sorted(mb)), tuple(sorted(ep)))
 
 
-def _where(cond, a, b):
-    """np.where, but one scenario's flag (MoE, fused attention) picks without building arrays."""
-    if isinstance(cond, bool | np.bool_):
+def where(cond, a, b):
+    """np.where, but one scenario's flag (MoE, fused attention, an estimated MFU) picks without
+    building arrays: np.where makes a 0-d array, and each operation on one costs ~5x a float's."""
+    if isinstance(cond, _FLAGS):
         return a if cond else b
     return np.where(cond, a, b)
+
+
+def _any(flags) -> bool:
+    """np.any, but one scenario's flag is read as it is (np.any of a bool costs ~5 us)."""
+    return bool(flags) if isinstance(flags, _FLAGS) else bool(flags.any())
 
 
 def _gemm_seconds_per_flop(m, k, n, peak, bw, nbytes, eff_max):
@@ -114,8 +124,8 @@ def step_model(x: Mapping[str, ArrayLike]) -> dict[str, np.ndarray]:
     with np.errstate(all="ignore"):
         # The count last: deduplicated rows then come sorted by scenario, then count, and a
         # chunk of them holds few distinct scenarios (the fast search handles each at once).
-        arrays = {k: np.asarray(x[k], dtype=float) for k in (*_STEP_INPUTS[1:], "count")
-                  if not isinstance(x[k], float | int) and np.ndim(x[k])}
+        arrays = {k: np.asarray(v, dtype=float) for k in _COUNT_LAST
+                  if not isinstance(v := x[k], _SCALARS) and np.ndim(v)}
         shape = np.broadcast_shapes(*(a.shape for a in arrays.values())) if arrays else ()
         # A column that holds one value (a plan's stacked catalog constants) is a scalar: the
         # table to dedupe, key and search is then only as wide as what varies.
@@ -123,7 +133,7 @@ def step_model(x: Mapping[str, ArrayLike]) -> dict[str, np.ndarray]:
         for k in [k for k, a in arrays.items() if a.size and _constant(a)]:
             x[k] = float(arrays.pop(k).flat[0])
         if not arrays:
-            out = _cached(tuple(None if x[k] != x[k] else float(x[k]) for k in _STEP_INPUTS))
+            out = _cached(tuple([None if v != v else float(v) for v in map(x.__getitem__, _STEP_INPUTS)]))
             return out if not shape else {k: np.broadcast_to(v, shape).copy() for k, v in out.items()}
         table = np.stack([np.broadcast_to(a, shape).ravel() for a in arrays.values()], axis=1)
         scalars = tuple(None if k in arrays else float(x[k]) for k in _STEP_INPUTS)
@@ -231,14 +241,14 @@ def _cached_outputs(key: tuple[float | None, ...]) -> dict[str, np.ndarray]:
 def _cached(key: tuple[float | None, ...]) -> dict[str, np.ndarray]:
     """One scenario's search, memoised on its step inputs (NaN, "auto", keyed as None): a
     keystroke that changes the PUE, a price or the region reuses the layout."""
-    return {k: v.copy() for k, v in _cached_outputs(key).items()}
+    return dict(_cached_outputs(key))  # numpy scalars: immutable, no copy needed
 
 
 def _columns(x: Mapping[str, ArrayLike]):
     def col(name: str) -> float | np.ndarray:
         """A scalar stays a Python float (fast); an array gets the two candidate axes."""
         v = x[name]
-        if isinstance(v, float | int):
+        if isinstance(v, _SCALARS):
             return float(v)
         a = np.asarray(v, dtype=float)
         return a.reshape(a.shape + (1, 1)) if a.ndim else float(a)
@@ -270,7 +280,7 @@ def step_model_exhaustive(x: Mapping[str, ArrayLike]) -> dict[str, np.ndarray]:
 
 def _step_model(x: Mapping[str, ArrayLike], exhaustive: bool = False) -> dict[str, np.ndarray]:
     tp, pp, mb, ep = candidates(x)
-    arrays = [k for k in _STEP_INPUTS if not isinstance(x[k], float | int)]
+    arrays = [k for k in _STEP_INPUTS if not isinstance(x[k], _SCALARS)]
     shape = np.broadcast_shapes(*(np.shape(x[k]) for k in arrays)) if arrays else ()
 
     col = _columns(x)
@@ -283,7 +293,7 @@ def _step_model(x: Mapping[str, ArrayLike], exhaustive: bool = False) -> dict[st
         else:  # near ties: the reference's choice on those rows
             ci, ki, redo = choice[:3]
             rows = np.flatnonzero(redo)
-            sub = {k: v if isinstance(v, float | int) else np.asarray(v)[rows] for k, v in x.items()}
+            sub = {k: v if isinstance(v, _SCALARS) else np.asarray(v)[rows] for k, v in x.items()}
             _, _, _, _, ci[rows], ki[rows] = _reference_choice(_columns(sub), tp, pp, mb, ep, rows.shape, rc_all,
                                                                zero_all, prune=False)
     constants = None
@@ -319,7 +329,7 @@ def _constants(col, tp, pp, mb, ep) -> dict:
     domain = col("scaleup_domain")
     up_bw = col("scaleup_bw_gbps") * 1e9 / 2.0  # catalog: bidirectional aggregate; one direction
     out_bw = col("scaleout_bw_gbps") * 1e9
-    up_bw = _where(np.isfinite(up_bw), up_bw, out_bw)
+    up_bw = where(np.isfinite(up_bw), up_bw, out_bw)
     nbytes = col("gemm_bytes")
     eff_max, attn_eff = col("step_gemm_efficiency"), col("step_attention_efficiency")
     coll_eff, overlap = col("step_collective_efficiency"), col("step_comm_overlap")
@@ -331,16 +341,19 @@ def _constants(col, tp, pp, mb, ep) -> dict:
     imbalance = stage_layers * pp / layers
     moe = experts > 1.0
     law = col("batch_law_coefficient") * col("flops") ** col("batch_law_exponent")
-    batch_law = np.round(np.maximum(np.minimum(law, col("batch_tokens_max")), 1.0) / seq) * seq
+    # np.rint is np.round to 0 decimals (half to even), without its Python-level wrapper.
+    batch_law = np.rint(np.maximum(np.minimum(law, col("batch_tokens_max")), 1.0) / seq) * seq
     valid = (pp <= layers) & ((tp <= np.maximum(domain, 1.0)) | ~np.isnan(col("tp_in")))
-    valid = valid & _where(moe, np.mod(experts, ep) == 0, ep == 1) & (np.mod(heads, tp) == 0)
+    valid = valid & where(moe, np.mod(experts, ep) == 0, ep == 1) & (np.mod(heads, tp) == 0)
 
     # Parameters: MoE experts from total vs active (inactive = (E - k) / E of the experts).
     dense = moe is False or isinstance(moe, np.bool_) and not moe  # one dense scenario: no expert terms
-    expert_params = 0.0 if dense else _where(
+    expert_params = 0.0 if dense else where(
         moe, np.clip((big_n - active) * experts / np.maximum(experts - top_k, 1.0), 0.0, big_n), 0.0)
     expert_active = expert_params * top_k / np.maximum(experts, 1.0)
-    local_params = ((big_n - expert_params) / (tp * pp) + expert_params / (ep * tp * pp)) * imbalance
+    tpp = tp * pp
+    shared = (big_n - expert_params) / tpp
+    local_params = (shared if dense else shared + expert_params / (ep * tp * pp)) * imbalance  # dense: + 0 exactly
     f_expert = expert_params / np.maximum(layers * experts * (gated + 2.0) * h, 1.0)
 
     # Time per model FLOP of the matmuls, by class (attention projections, dense MLP, experts).
@@ -351,18 +364,20 @@ def _constants(col, tp, pp, mb, ep) -> dict:
                       + _gemm_seconds_per_flop(tokens_mb, h / tp, h, peak, hbm_bw, nbytes, eff_max))
     spf_mlp = 0.5 * (_gemm_seconds_per_flop(tokens_mb, h, up_mats * f / tp, peak, hbm_bw, nbytes, eff_max)
                      + _gemm_seconds_per_flop(tokens_mb, f / tp, h, peak, hbm_bw, nbytes, eff_max))
-    tokens_expert = tokens_mb * top_k * ep / np.maximum(experts, 1.0)
-    spf_exp = 0.0 if dense else 0.5 * (
-        _gemm_seconds_per_flop(tokens_expert, h, up_mats * f_expert / tp, peak, hbm_bw, nbytes, eff_max)
-        + _gemm_seconds_per_flop(tokens_expert, f_expert / tp, h, peak, hbm_bw, nbytes, eff_max))
+    spf_exp = 0.0
+    if not dense:
+        tokens_expert = tokens_mb * top_k * ep / np.maximum(experts, 1.0)
+        spf_exp = 0.5 * (
+            _gemm_seconds_per_flop(tokens_expert, h, up_mats * f_expert / tp, peak, hbm_bw, nbytes, eff_max)
+            + _gemm_seconds_per_flop(tokens_expert, f_expert / tp, h, peak, hbm_bw, nbytes, eff_max))
     share_proj = np.minimum(layers * (2 * h * h + 2 * h * kv * head_dim) / active, 1.0)
     share_exp = np.minimum(expert_active / active, 1.0 - share_proj)
-    spf = share_proj * spf_proj + share_exp * _where(moe, spf_exp, 0.0) + (1 - share_proj - share_exp) * spf_mlp
+    spf = share_proj * spf_proj + share_exp * where(moe, spf_exp, 0.0) + (1 - share_proj - share_exp) * spf_mlp
 
     # Seconds per token of batch / used chips of the per-layer terms (before recompute and imbalance).
     flash = col("flash_attention") > 0.5
-    causal = _where(flash, col("step_attention_causal"), 1.0)  # unfused kernels compute the whole score matrix
-    scores = _where(flash, 0.0, col("step_score_passes") * heads * seq)  # materialised scores, elements
+    causal = where(flash, col("step_attention_causal"), 1.0)  # unfused kernels compute the whole score matrix
+    scores = where(flash, 0.0, col("step_score_passes") * heads * seq)  # materialised scores, elements
     # Seconds per layer x micro-batch visit: launch overhead, TP collectives, expert all-to-all.
     act_bytes = tokens_mb * h * 2.0
     tp_bw = np.where(tp <= domain, up_bw, out_bw) * coll_eff
@@ -378,10 +393,10 @@ def _constants(col, tp, pp, mb, ep) -> dict:
         domains = np.maximum(ep * tp / domain, 1.0)
         remote = np.where(domains > 1, domains * (1 - (1 - 1 / domains) ** top_k) * (domains - 1) / domains, 0.0)
         local = np.where(domains > 1, top_k / domains, top_k * (ep - 1) / ep)
-        a2a_v = _where(moe & (ep > 1), 4.0 * (remote * token_bytes / (out_bw * coll_eff)
+        a2a_v = where(moe & (ep > 1), 4.0 * (remote * token_bytes / (out_bw * coll_eff)
                                                 + local * token_bytes / (up_bw * coll_eff) + latency), 0.0)
     v = np.where(pp > 1, np.minimum(stage_layers, vmax), 1.0)
-    pp_bw = np.where(tp * pp <= domain, up_bw, out_bw) * coll_eff
+    pp_bw = np.where(tpp <= domain, up_bw, out_bw) * coll_eff
     # Point-to-point sends overlap with the next micro-batch's compute, as the DP reduce does.
     p2p_m = np.where(pp > 1, 2.0 * v * (act_bytes / tp / pp_bw + latency), 0.0) * (1.0 - overlap)
     return dict(
@@ -407,21 +422,21 @@ def _terms(col, tp, pp, mb, ep, constants: dict | None = None) -> dict:
     dp = np.floor(n / (tp * pp) + 1e-9)
     used = tp * pp * dp  # chips doing steps; n - used idle
     batch_in = col("global_batch_tokens_in")
-    batch = _where(np.isnan(batch_in), np.maximum(c["batch_law"], dp * mb * seq), batch_in)
+    batch = where(batch_in != batch_in, np.maximum(c["batch_law"], dp * mb * seq), batch_in)  # NaN: the batch law
     micro = batch / (seq * dp * mb)  # micro-batches per replica per step
-    valid = c["valid"] & (dp >= 1) & (micro >= 1.0 - 1e-9) & _where(c["moe"], np.mod(dp, ep) == 0, True)
+    valid = c["valid"] & (dp >= 1) & (micro >= 1.0 - 1e-9) & where(c["moe"], np.mod(dp, ep) == 0, True)
     pinned = True  # candidates agreeing with every pin, whether or not they are valid
     for name, cand in (("tp_in", tp), ("pp_in", pp), ("micro_batch_in", mb), ("ep_in", ep), ("dp_in", dp)):
         pin = col(name)
-        pinned = pinned & (np.isnan(pin) | (np.abs(cand - pin) < 1e-9))
+        pinned = pinned & ((pin != pin) | (abs(cand - pin) < 1e-9))  # NaN: not pinned (np.isnan, cheaper on floats)
     per_chip = batch / used  # tokens of the batch per chip doing steps
     steps_ml = c["stage_layers"] * micro  # layer x micro-batch visits per step on one chip
-    dp_bw = _where(used <= c["domain"], c["up_bw"], c["out_bw"]) * c["coll_eff"]
+    dp_bw = where(used <= c["domain"], c["up_bw"], c["out_bw"]) * c["coll_eff"]
     c.update(ideal=c["ideal_u"] * per_chip, matmul=c["matmul_u"] * per_chip, attention=c["attention_u"] * per_chip,
              memory=c["memory_u"] * per_chip, scores_time=c["scores_u"] * per_chip,
              overhead=c["overhead_v"] * steps_ml, tp_comm=c["tp_v"] * steps_ml, a2a=c["a2a_v"] * steps_ml,
              p2p=c["p2p_m"] * micro, micro=micro, dp=dp, batch=batch, busy=used / n,
-             dp_base=_where(dp > 1, 2.0 * (dp - 1) / dp * 2.0 * c["local_params"] / dp_bw, 0.0),
+             dp_base=where(dp > 1, 2.0 * (dp - 1) / dp * 2.0 * c["local_params"] / dp_bw, 0.0),
              valid=valid & pinned, pinned=pinned)
     return c
 
@@ -433,7 +448,7 @@ _PER_LAYER_FULL, _PER_LAYER_SELECTIVE = 2.0, (18.0, 34.0)  # activations x sbh /
 
 def _unpinned(x: Mapping[str, ArrayLike]) -> bool:
     """No part of the layout pinned anywhere in the batch: the fast search applies."""
-    return all(isinstance(v := x[k], float | int) and v != v for k in _PINS)
+    return all(isinstance(v := x[k], _SCALARS) and v != v for k in _PINS)
 
 
 def _fast_choice(x: Mapping[str, ArrayLike], tp: np.ndarray, pp: np.ndarray, mb: np.ndarray, ep: np.ndarray,
@@ -447,7 +462,7 @@ def _fast_choice(x: Mapping[str, ArrayLike], tp: np.ndarray, pp: np.ndarray, mb:
     not depend on dp at all. Same scores, same tie order (lowest candidate, then pair), so the
     same layout up to float rounding (tests/test_step.py checks it against the reference).
     None when a row needs the reference's fallbacks (no valid layout, a NaN input)."""
-    varying = [k for k in _STEP_INPUTS if k != "count" and not isinstance(x[k], float | int)]
+    varying = [k for k in _STEP_INPUTS if k != "count" and not isinstance(x[k], _SCALARS)] if shape else []
     if varying:
         table = np.stack([np.broadcast_to(np.asarray(x[k], dtype=float), shape).ravel() for k in varying], axis=1)
         groups, gid = _unique_rows(table)
@@ -459,81 +474,105 @@ def _fast_choice(x: Mapping[str, ArrayLike], tp: np.ndarray, pp: np.ndarray, mb:
 
     def gcol(name: str) -> float | np.ndarray:
         v = g[name]
-        return float(v) if isinstance(v, float | int) else np.asarray(v, dtype=float).reshape(-1, 1)
+        return float(v) if isinstance(v, _SCALARS) else np.asarray(v, dtype=float).reshape(-1, 1)
 
+    terms = None
     if constants is None and gid is None:  # one scenario: its constants outlive a count change
-        constants = _scenario_constants(x, tp, pp, mb, ep)
+        constants, terms = _scenario_constants(x, tp, pp, mb, ep, with_terms=True)
     tp, pp, mb, ep = (a[:, 0] for a in (tp, pp, mb, ep))
     c = constants if constants is not None else _constants(gcol, tp, pp, mb, ep)
-    tpp, smb = tp * pp, c["seq"] * mb
-    u_none = (c["matmul_u"] + c["attention_u"] + c["memory_u"]) / tpp \
-        + (c["overhead_v"] + c["tp_v"] + c["a2a_v"]) * c["stage_layers"] / smb
-    extra_sel = _where(c["flash"], c["memory_u"], c["attention_u"] + c["scores_u"]) / (3.0 * tpp)
-    a_rc = [u * c["imbalance"] for u in (u_none, u_none + extra_sel, u_none * (4.0 / 3.0))]
-    bubble = (pp - 1) / c["v"] * smb
-    per_token = [a + c["p2p_m"] / smb for a in a_rc]          # x Q: compute and p2p
-    fixed = [bubble * a for a in a_rc]                         # the bubble
-    window = [c["overlap"] * (2.0 / 3.0) * smb * a for a in a_rc]   # DP reduce hidden behind it
-    # Memory in _combo's exact operations and order: where nothing fits, the least memory
-    # wins, and layouts that tie in exact arithmetic (pp 1 x dp 30 and pp 5 x dp 6 under
-    # ZeRO 3 and full recompute) must break the tie the same way.
-    unfused = _where(c["flash"], 0.0, 5.0 * c["heads"] * c["seq"] / c["h"])
-    act = [(34.0 + unfused) * c["sbh"] / tp * c["stage_layers"],
-           _where(c["flash"], *_PER_LAYER_SELECTIVE) * c["sbh"] / tp * c["stage_layers"],
-           _PER_LAYER_FULL * c["sbh"] / tp * c["stage_layers"]]
-    vocab_act = 4.0 * c["tokens_mb"] * c["vocab"] / tp
+    tpp, smb, per_token, fixed, window, act, vocab_act, dp_link, dp_link_out, optimizer = \
+        terms or _search_terms(c, tp, pp, mb)
     local, usable = c["local_params"], c["usable"]
-    dp_link = c["coll_eff"] * np.where(tpp <= c["domain"], c["up_bw"], c["out_bw"])  # used <= domain needs tp pp <= it
-    dp_link_out = c["coll_eff"] * c["out_bw"]
-    optimizer = 28.0 * local / c["hbm_bw"]
     ep_div = c["moe"]
 
     def at(a):
         """Per-scenario constants to rows (the sweep's single scenario broadcasts as is)."""
         return a[gid] if gid is not None and isinstance(a, np.ndarray) and a.ndim == 2 and a.shape[0] > 1 else a
 
-    n = np.broadcast_to(np.asarray(x["count"], dtype=float), shape).reshape(-1, 1)
+    def at_rc(a):
+        """at() of the recompute-stacked constants: (3, C) or (3, scenarios, C) to (3, rows, C)."""
+        if a.ndim == 3:
+            return a[:, gid] if gid is not None and a.shape[1] > 1 else a
+        return a[:, None] if shape else a
+
+    # One scenario: the count is a float, so every array below is one row of candidates, (C,)
+    # against (C,), numpy's cheapest case; a batch: (rows, 1) against (C,).
+    n = float(x["count"]) if not shape else np.broadcast_to(np.asarray(x["count"], dtype=float), shape).reshape(-1, 1)
+    rows = 1 if not shape else n.shape[0]
     dp = np.floor(n / tpp + 1e-9)
-    q = np.maximum(at(c["batch_law"]), dp * at(smb)) / dp
-    micro = np.maximum(at(c["batch_law"]), dp * at(smb)) / (at(c["seq"]) * dp * mb)  # as _terms rounds it
+    batch = np.maximum(at(c["batch_law"]), dp * at(smb))
+    q = batch / dp
+    micro = batch / (at(c["seq"]) * dp * mb)  # as _terms rounds it
     inv_dp = 1.0 / dp
     local_r = at(local)
     used_in = tpp * dp <= at(c["domain"])
     dp_base = np.where(dp > 1, 4.0 * (dp - 1) * inv_dp * local_r / np.where(used_in, at(dp_link), at(dp_link_out)),
                        0.0)
     valid = at(c["valid"]) & (dp >= 1) & (micro >= 1.0 - 1e-9)
-    if np.any(ep_div):
+    if _any(ep_div):
         valid = valid & np.where(at(ep_div), np.mod(dp, ep) == 0, True)
     w, o = at(_STATE_BYTES[0] * local), at(_STATE_BYTES[2] * local)
-    states = (w + w + o / dp, w / dp + w / dp + o / dp)   # ZeRO 1, 3: weights + grads + optimizer states
+    w_dp, o_dp = w / dp, o / dp
+    states = (w + w + o_dp, w_dp + w_dp + o_dp)   # ZeRO 1, 3: weights + grads + optimizer states
     stages = np.minimum(pp, micro)
     usable_r, opt = at(usable), at(optimizer) * inv_dp
-    if gid is None and n.shape[0] >= _PRUNE_ROWS:
+    if gid is None and rows >= _PRUNE_ROWS:
         found = _pruned(q, opt, dp_base, stages, states, valid, per_token, fixed, window, act, vocab_act, usable,
                         shape)
         return None if found is None else (*found, c)
+    dp_z = (dp_base, dp_base * 1.5)  # the exposed reduce under ZeRO 1 and 3 (x 1.0 is exact)
+    base = q * at_rc(per_token) + at_rc(fixed) + opt
+    activations = np.array([at(a) * stages + at(vocab_act) for a in act])
+    hidden = at_rc(window)
     scores = []
-    for k in range(3):
-        base = q * at(per_token[k]) + at(fixed[k]) + opt
-        activations = at(act[k]) * stages + at(vocab_act)
-        w = at(window[k])
-        for z, states_z in zip((1.0, 1.5), states):
-            step = base + np.maximum(0.0, dp_base * z - w)
-            memory = states_z + activations
-            scores.append(np.where(memory <= usable_r, step, _BIG * (1.0 + memory / 1e9)))
-    score = np.stack(scores, axis=-1)
-    score = np.where(valid[..., None], score, np.inf).reshape(n.shape[0], -1)
-    best = np.argmin(score, axis=1)
-    low = score[np.arange(best.size), best]
-    if np.isnan(score).any() or not np.isfinite(low).all():
+    for reduce_z, states_z in zip(dp_z, states):
+        step = base + np.maximum(0.0, reduce_z - hidden)
+        memory = states_z + activations
+        scores.append(np.where(memory <= usable_r, step, _BIG * (1.0 + memory / 1e9)))
+    # (pair, row, candidate). The fastest candidate first (the lowest index of equal ones),
+    # then its fastest pair: the order of an argmin over (candidate, pair), as _combo's search.
+    score = np.array(scores).swapaxes(0, 1).reshape(6, rows, -1)  # pairs recompute major, as _pairs
+    per_candidate = np.where(valid, score.min(axis=0), np.inf)
+    ci = per_candidate.argmin(axis=1)  # the methods: np.argmin and .sum() wrap them in Python
+    every = np.arange(rows)
+    low = per_candidate[every, ci]
+    if not np.isfinite(low).all():  # argmin finds a NaN first: NaN scores end here too
         return None
+    ki = score[:, every, ci].argmin(axis=0)
     # Step times here are rounded differently from _combo's: where another candidate comes
     # within 1e-12 of the best, the reference decides (the pairs of one candidate tie only
     # exactly, as in _combo: ZeRO 1 and 3 with the reduce hidden).
-    per_candidate = score.reshape(n.shape[0], -1, len(scores)).min(axis=2)
-    near = np.count_nonzero(per_candidate <= (low * (1.0 + _NEAR_TIE))[:, None], axis=1) > 1
-    ci, ki = np.divmod(best, len(scores))
+    near = np.add.reduce(per_candidate <= (low * (1.0 + _NEAR_TIE))[:, None], axis=1) > 1
     return ci.reshape(shape), ki.reshape(shape), (near & (low < _BIG)).reshape(shape), c
+
+
+def _search_terms(c: dict, tp: np.ndarray, pp: np.ndarray, mb: np.ndarray) -> tuple:
+    """What _fast_choice scores candidates with that the chip count leaves alone, from their
+    _constants `c`: step time per token and bubble and hidden DP window per recompute setting
+    (stacked on a first axis), activations per setting, links, optimizer step."""
+    tpp, smb = tp * pp, c["seq"] * mb
+    u_none = (c["matmul_u"] + c["attention_u"] + c["memory_u"]) / tpp \
+        + (c["overhead_v"] + c["tp_v"] + c["a2a_v"]) * c["stage_layers"] / smb
+    extra_sel = where(c["flash"], c["memory_u"], c["attention_u"] + c["scores_u"]) / (3.0 * tpp)
+    # The three recompute settings stacked on a first axis: one numpy call does all three.
+    a_rc = np.array([u_none, u_none + extra_sel, u_none * (4.0 / 3.0)]) * c["imbalance"]
+    bubble = (pp - 1) / c["v"] * smb
+    per_token = a_rc + c["p2p_m"] / smb                        # x Q: compute and p2p
+    fixed = bubble * a_rc                                      # the bubble
+    window = c["overlap"] * (2.0 / 3.0) * smb * a_rc           # DP reduce hidden behind it
+    # Memory in _combo's exact operations and order: where nothing fits, the least memory
+    # wins, and layouts that tie in exact arithmetic (pp 1 x dp 30 and pp 5 x dp 6 under
+    # ZeRO 3 and full recompute) must break the tie the same way.
+    unfused = where(c["flash"], 0.0, 5.0 * c["heads"] * c["seq"] / c["h"])
+    act = [(34.0 + unfused) * c["sbh"] / tp * c["stage_layers"],
+           where(c["flash"], *_PER_LAYER_SELECTIVE) * c["sbh"] / tp * c["stage_layers"],
+           _PER_LAYER_FULL * c["sbh"] / tp * c["stage_layers"]]
+    vocab_act = 4.0 * c["tokens_mb"] * c["vocab"] / tp
+    dp_link = c["coll_eff"] * np.where(tpp <= c["domain"], c["up_bw"], c["out_bw"])  # used <= domain needs tp pp <= it
+    dp_link_out = c["coll_eff"] * c["out_bw"]
+    optimizer = 28.0 * c["local_params"] / c["hbm_bw"]
+    return tpp, smb, per_token, fixed, window, act, vocab_act, dp_link, dp_link_out, optimizer
 
 
 _PRUNE_ROWS = 16  # fewer rows (one scenario): the dense search is fewer numpy calls
@@ -594,19 +633,25 @@ def _pruned(q, opt, dp_base, stages, states, valid, per_token, fixed, window, ac
     return ci.reshape(shape), ki.reshape(shape), (near & (low < _BIG)).reshape(shape)
 
 
-_CONSTANTS_MEMORY: dict[bytes, dict] = {}  # one scenario's _constants on all candidates, by its inputs
+_CONSTANTS_MEMORY: dict[bytes, list] = {}  # one scenario's [_constants, _search_terms] on all candidates
 
 
-def _scenario_constants(x: Mapping[str, ArrayLike], tp, pp, mb, ep) -> dict:
+def _scenario_constants(x: Mapping[str, ArrayLike], tp, pp, mb, ep, with_terms: bool = False):
     """_constants of one scenario (scalar inputs but the count) on the (C, 1) candidates,
-    remembered: a plan meets each chip again in every zoom stage and chunk."""
+    remembered: a plan meets each chip again in every zoom stage and chunk. `with_terms`:
+    (constants, their _search_terms), both remembered (a count change in the app)."""
     key = np.array([x[k] for k in _STEP_INPUTS[1:]], dtype=float).tobytes() + tp.tobytes() + pp.tobytes() \
         + mb.tobytes() + ep.tobytes()
     if key not in _CONSTANTS_MEMORY:
         if len(_CONSTANTS_MEMORY) >= 512:
             _CONSTANTS_MEMORY.clear()
-        _CONSTANTS_MEMORY[key] = _constants(_columns(x), tp[:, 0], pp[:, 0], mb[:, 0], ep[:, 0])
-    return _CONSTANTS_MEMORY[key]
+        _CONSTANTS_MEMORY[key] = [_constants(_columns(x), tp[:, 0], pp[:, 0], mb[:, 0], ep[:, 0]), None]
+    entry = _CONSTANTS_MEMORY[key]
+    if not with_terms:
+        return entry[0]
+    if entry[1] is None:
+        entry[1] = _search_terms(entry[0], tp[:, 0], pp[:, 0], mb[:, 0])
+    return entry[0], entry[1]
 
 
 def _by_scenario(x, tp, pp, mb, ep, shape, varying, groups, gid):
@@ -698,7 +743,8 @@ def _outputs(col, tp, pp, mb, ep, ci, ki, rc_all, zero_all, shape, constants: di
     else:
         i = int(ci)
         if constants is not None:
-            constants = {k: v[..., i] if isinstance(v, np.ndarray) and v.ndim and v.shape[-1] == tp.shape[0] else v
+            per_candidate = tp.shape[:1]
+            constants = {k: v[i] if type(v) is np.ndarray and v.shape == per_candidate else v
                          for k, v in constants.items()}
         chosen = _terms(col, *(float(a[i, 0]) for a in (tp, pp, mb, ep)), constants=constants)
 
@@ -718,7 +764,7 @@ def _outputs(col, tp, pp, mb, ep, ci, ki, rc_all, zero_all, shape, constants: di
     out = {
         # MFU over every chip paid for: the idle ones count against it.
         "step_time_s": step_s, "mfu_step": chosen["ideal"] / step_s * chosen["busy"],
-        "idle_chips": np.round(pick(n) * (1.0 - chosen["busy"])),
+        "idle_chips": np.rint(pick(n) * (1.0 - chosen["busy"])),
         "layout_tp": chosen["tp"], "layout_pp": chosen["pp"], "layout_dp": chosen["dp"], "layout_ep": chosen["ep"],
         "layout_micro_batch": chosen["mb"], "layout_global_batch_tokens": chosen["batch"],
         "layout_recompute": rc_sel, "layout_zero_stage": zero_sel, "layout_valid": ok,
@@ -730,8 +776,8 @@ def _outputs(col, tp, pp, mb, ep, ci, ki, rc_all, zero_all, shape, constants: di
     for name in PARTS[:-1]:  # shares of the chips' time: the busy ones' step, then the idle ones
         out["part_" + name] = t["part_" + name] / step_s * chosen["busy"]
     out["part_idle_chips"] = 1.0 - chosen["busy"]
-    if not shape:
-        return {k: np.array(val, dtype=float) for k, val in out.items()}
+    if not shape:  # numpy scalars, not 0-d arrays: what follows computes on them (engine.model)
+        return {k: np.float64(val) for k, val in out.items()}
     return {k: np.array(np.broadcast_to(np.asarray(val, dtype=float), shape)) for k, val in out.items()}
 
 
@@ -744,24 +790,24 @@ def _combo(c: dict, rc: ArrayLike, zero: ArrayLike, parts: bool = True) -> dict:
     # Selective: fused attention - keep the matmul inputs, re-run norms and activation functions
     # (memory-bound); unfused - Korthikanti et al.'s selective, re-run the attention core.
     per_layer_work = c["matmul"] + c["attention"] + c["memory"] + c["overhead"] + c["tp_comm"] + c["a2a"]
-    rc_extra = (_where(full, per_layer_work / 3.0, 0.0)
-                + _where(sel, _where(flash, c["memory"] / 3.0, (c["attention"] + c["scores_time"]) / 3.0), 0.0))
+    rc_extra = (where(full, per_layer_work / 3.0, 0.0)
+                + where(sel, where(flash, c["memory"] / 3.0, (c["attention"] + c["scores_time"]) / 3.0), 0.0))
     layer_sum = per_layer_work + rc_extra
     compute = layer_sum * c["imbalance"]
     bubble = (c["pp"] - 1) / (c["v"] * c["micro"]) * compute
     window = compute / c["micro"] * (2.0 / 3.0)  # the last micro-batch's backward
-    dp_exposed = np.maximum(0.0, c["dp_base"] * _where(zero == 3, 1.5, 1.0) - c["overlap"] * window)
-    optimizer = 28.0 * c["local_params"] / _where(zero >= 1, c["dp"], 1.0) / c["hbm_bw"]
+    dp_exposed = np.maximum(0.0, c["dp_base"] * where(zero == 3, 1.5, 1.0) - c["overlap"] * window)
+    optimizer = 28.0 * c["local_params"] / where(zero >= 1, c["dp"], 1.0) / c["hbm_bw"]
     step = compute + bubble + c["p2p"] + dp_exposed + optimizer
 
     # Memory per chip (Korthikanti et al. 2022 activations; ZeRO sharding of the states).
     w, g, o = (b * c["local_params"] for b in _STATE_BYTES)
     dp = c["dp"]
-    weights, grads, states_o = _where(zero >= 3, w / dp, w), _where(zero >= 2, g / dp, g), \
-        _where(zero >= 1, o / dp, o)
+    weights, grads, states_o = where(zero >= 3, w / dp, w), where(zero >= 2, g / dp, g), \
+        where(zero >= 1, o / dp, o)
     sbh, tp = c["sbh"], c["tp"]
-    unfused = _where(flash, 0.0, 5.0 * c["heads"] * c["seq"] / c["h"])
-    per_layer = _where(full, 2.0, _where(sel, _where(flash, 18.0, 34.0), 34.0 + unfused)) * sbh / tp
+    unfused = where(flash, 0.0, 5.0 * c["heads"] * c["seq"] / c["h"])
+    per_layer = where(full, 2.0, where(sel, where(flash, 18.0, 34.0), 34.0 + unfused)) * sbh / tp
     activations = per_layer * c["stage_layers"] * np.minimum(c["pp"], c["micro"]) + 4.0 * c["tokens_mb"] * c["vocab"] / tp
     memory_bytes = weights + grads + states_o + activations
     if not parts:
@@ -788,3 +834,4 @@ _STEP_INPUTS: tuple[str, ...] = (
     "batch_law_coefficient", "batch_law_exponent", "batch_tokens_max",
 )
 STEP_INPUTS = _STEP_INPUTS
+_COUNT_LAST = (*_STEP_INPUTS[1:], "count")

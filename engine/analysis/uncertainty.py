@@ -151,8 +151,8 @@ def draw(rng: np.random.Generator, r: InputRange, size: int, distribution: str,
     """`size` draws from low..high peaking at likely; a constant when the range is a point.
     Triangular draws are the inverse CDF of one uniform each, numpy's own formula (its
     Generator.triangular) vectorised in place: the same numbers, bit for bit, faster.
-    `scratch`: two float arrays and a bool array of at least `size` to work in (a chunked
-    run reuses them; the result is then the first)."""
+    `scratch`: a float array for the result, a float and an int64 array to work in, each of
+    at least `size` (a chunked run reuses them: fresh memory costs a page fault per 4 kB)."""
     if r.high - r.low <= 1e-12 * max(abs(r.high), 1.0):
         return np.full(size, r.likely)
     span = r.high - r.low
@@ -160,10 +160,10 @@ def draw(rng: np.random.Generator, r: InputRange, size: int, distribution: str,
         a = 1.0 + 4.0 * (r.likely - r.low) / span
         b = 1.0 + 4.0 * (r.high - r.likely) / span
         return r.low + span * rng.beta(a, b, size)
-    u, rising, left = (s[:size] for s in scratch) if scratch else (np.empty(size), np.empty(size),
-                                                                   np.empty(size, dtype=bool))
+    u, rising, mask = (s[:size] for s in scratch) if scratch else (np.empty(size), np.empty(size),
+                                                                   np.empty(size, dtype=np.int64))
     rng.random(out=u)
-    np.less_equal(u, (r.likely - r.low) / span, out=left)
+    np.less_equal(u, (r.likely - r.low) / span, out=mask, casting="unsafe")   # 1 below the mode
     np.multiply(u, (r.likely - r.low) * span, out=rising)
     np.sqrt(rising, out=rising)
     rising += r.low
@@ -171,7 +171,13 @@ def draw(rng: np.random.Generator, r: InputRange, size: int, distribution: str,
     u *= (r.high - r.likely) * span
     falling = np.sqrt(u, out=u)
     np.subtract(r.high, falling, out=falling)
-    np.copyto(falling, rising, where=left)
+    # Pick rising below the mode, falling above, on the bits: falling ^ ((rising ^ falling) & -1)
+    # is rising, & 0 keeps falling. Exact, in place, and ~3x cheaper than a masked copy.
+    np.negative(mask, out=mask)
+    bits, other = falling.view(np.int64), rising.view(np.int64)
+    np.bitwise_xor(other, bits, out=other)
+    np.bitwise_and(other, mask, out=other)
+    np.bitwise_xor(bits, other, out=bits)
     return falling
 
 
@@ -198,11 +204,12 @@ def monte_carlo(scenario: Scenario, base: Result | None = None, samples: int | N
     x = dict(base.resolved.values)
     values: dict[str, np.ndarray] = {}
     rows = min(n, _CHUNK)
-    scratch = [(np.empty(rows), np.empty(rows), np.empty(rows, dtype=bool)) for _ in drawn]
+    work, mask = np.empty(rows), np.empty(rows, dtype=np.int64)
+    scratch = [(np.empty(rows), work, mask) for _ in drawn]
     for start in range(0, n, _CHUNK):
         size = min(_CHUNK, n - start)
-        for (r, spec, rng), work in zip(drawn, scratch):
-            sample = draw(rng, r, size, table.distribution, work)
+        for (r, spec, rng), sample_scratch in zip(drawn, scratch):
+            sample = draw(rng, r, size, table.distribution, sample_scratch)
             # Clip only ranges that reach past the valid interval.
             x[spec.name] = clip(spec, sample) if r.low < spec.low or r.high > spec.high else sample
         chunk = compute(x, outputs)
