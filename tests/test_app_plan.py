@@ -115,3 +115,24 @@ async def test_compare_view_explains_the_selected_column_with_shares_that_add_up
         _, splits = explain(SCENARIO, other)
         cost = next(s for s in splits if s.output == "cost_usd")
         assert sum(cost.shares.values()) == pytest.approx(cost.total)
+
+
+async def test_at_80x24_every_constraint_is_on_screen_and_the_table_keeps_cost_and_mw_whole():
+    from whatif.engine.units import fmt
+
+    app = WhatifApp(scenario=SCENARIO)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f7")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, PlanScreen)
+        for widget_id in ("plan-cap", "plan-deadline", "plan-budget", "plan-max", "plan-objective"):
+            region = screen.query_one(f"#{widget_id}").region
+            assert region.width > 0 and region.right <= 80, widget_id  # one row put the last two off-screen
+        table = screen.query_one("#plan-table", PlanTable)
+        await pilot.pause()
+        lines = [table.render_line(y).text for y in range(table.size.height)]
+        assert lines[0].split()[:6] == ["Chip", "Cooling", "Chips", "Days", "Cost", "MW"]
+        best = screen.plan.options[0]
+        assert lines[1].rstrip().endswith(fmt("facility_mw", best.figures["facility_mw"]))
+        assert fmt("training_days", best.figures["training_days"]).removesuffix(" days") in lines[1]

@@ -23,6 +23,7 @@ from whatif.engine.analysis.plan import OBJECTIVES, Option, Plan, Prepared, limi
 from whatif.engine.errors import WhatifError
 from whatif.engine.evaluate import Result
 from whatif.engine.units import fmt
+from whatif.tui.widgets.base import content_width
 from whatif.tui.widgets.fields import FieldInput  # no screen-wide layout pass per keystroke
 from whatif.tui.widgets.keybar import KeyBar
 from whatif.tui.widgets.results import set_text
@@ -36,6 +37,7 @@ FIELDS: tuple[tuple[str, str, str], ...] = (
     ("plan-max", "Max chips", "max_chips"),
 )
 SCATTER_W, SCATTER_H = 44, 12
+SCATTER_LABEL_W = 9  # the cost labels and the axis left of the points
 
 
 class PlanTable(ResultTable):
@@ -52,21 +54,28 @@ class PlanTable(ResultTable):
 
         self.set_rows([Row(str(k), {
             "chip": Text(o.chip), "cooling": Text(o.cooling), "count": right(f"{o.count:,}"),
-            "days": right(fmt("training_days", o.figures["training_days"])),
+            # The unit is in the header: five columns more for cost and MW at 80 columns.
+            "days": right(fmt("training_days", o.figures["training_days"]).removesuffix(" days")),
             "cost": right(fmt("cost_usd", o.figures["cost_usd"])), "mw": right(fmt("facility_mw", o.figures["facility_mw"])),
             "co2": right(fmt("co2_t", o.figures["co2_t"])), "binding": Text(o.binding.split(":")[0])})
             for k, o in enumerate(options)])
 
 
 class PlanScreen(Screen[dict | None]):
+    # One line of compact fields, in two rows below 120 columns (at 80 one row put Max chips
+    # and Minimise off the screen), and a narrower scatter there so the table keeps days,
+    # cost and MW. Here rather than in app.tcss: parsed only when the view first opens.
     DEFAULT_CSS = """
-    PlanScreen #plan-bar { height: 3; }
-    PlanScreen #plan-bar Label { padding: 1 1 0 1; }
+    PlanScreen #plan-bar { height: 1; margin: 1 0; }
+    PlanScreen #plan-bar Label { padding: 0 1; }
     PlanScreen #plan-bar Input { width: 14; }
     PlanScreen #plan-bar Select { width: 18; }
+    PlanScreen.-narrow #plan-bar { layout: grid; grid-size: 6; grid-columns: auto 12 auto 12 auto 1fr; height: 2; }
+    PlanScreen.-narrow #plan-bar Input { width: 12; }
     PlanScreen #plan-body { height: 1fr; }
     PlanScreen #plan-table { width: 1fr; }
-    PlanScreen #plan-scatter { width: 48; padding: 0 1; }
+    PlanScreen #plan-scatter { width: 54; padding: 0 1; }
+    PlanScreen.-narrow #plan-scatter { width: 28; }
     PlanScreen #plan-status { height: auto; max-height: 3; padding: 0 1; }
     PlanScreen #plan-status.-error { color: $error; }
     """
@@ -93,9 +102,10 @@ class PlanScreen(Screen[dict | None]):
                 yield Label(label)
                 value = self.start[name]
                 yield FieldInput("" if value is None else f"{value:g}", placeholder="none", id=widget_id,
-                                 select_on_focus=False)
+                                 select_on_focus=False, compact=True)
             yield Label("Minimise")
-            yield Select([(k, k) for k in OBJECTIVES], value=self.objective, allow_blank=False, id="plan-objective")
+            yield Select([(k, k) for k in OBJECTIVES], value=self.objective, allow_blank=False, id="plan-objective",
+                         compact=True)
         with Horizontal(id="plan-body"):
             yield PlanTable(id="plan-table")
             yield Static("", id="plan-scatter")
@@ -154,7 +164,16 @@ class PlanScreen(Screen[dict | None]):
 
     def _fill(self, result: Plan) -> None:
         self.query_one("#plan-table", PlanTable).show(result.options)
-        set_text(self.query_one("#plan-scatter", Static), scatter(result.pareto, self.result))
+        self._draw_scatter()
+
+    def _draw_scatter(self) -> None:
+        box = self.query_one("#plan-scatter", Static)
+        width = content_width(box) - SCATTER_LABEL_W
+        if self.plan is not None:
+            set_text(box, scatter(self.plan.pareto, self.result, width if width > 10 else SCATTER_W))
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._draw_scatter)  # the scatter as wide as its box now is
 
     # ------------------------------------------------------------- events
     @on(Input.Changed)
@@ -223,6 +242,8 @@ def scatter(front: list[Option], current: Result, width: int = SCATTER_W, height
         text.append("\n")
     text.append(" " * 8 + "└" + "─" * width + "\n", style="dim")
     left, right = fmt("training_days", x0), fmt("training_days", x1)
+    if len(left) + len(right) + 1 > width:  # a narrow scatter: the title names the axis
+        left, right = left.removesuffix(" days"), right.removesuffix(" days")
     text.append(" " * 9 + left + " " * max(1, width - len(left) - len(right)) + right + "\n", style="dim")
     scales = ", ".join(n for n, log in (("days", logx), ("cost", logy)) if log)
     if scales:

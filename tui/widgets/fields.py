@@ -102,7 +102,7 @@ def choice_options(spec: InputRow, catalog: Catalog) -> list[tuple[str, str]]:
     if spec.choices == "cooling":
         # What a cooling type changes: the PUE and how dense a rack may be.
         width = max(len(k) for k in catalog.cooling)
-        return [(f"{k:<{width}}  PUE {c.pue:g}  up to {c.max_rack_kw:,.0f} kW/rack", k)
+        return [(f"{k:<{width}}  PUE {format(c.pue, 'g'):<5} up to {c.max_rack_kw:>4,.0f} kW/rack", k)
                 for k, c in catalog.cooling.items()]
     if spec.choices == "regions":
         # Price, carbon and whether a figure stands in for a missing one: what a region changes.
