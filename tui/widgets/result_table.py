@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rich.cells import cell_len
+from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual import events
@@ -198,18 +200,22 @@ class ResultTable(ScrollView, can_focus=True):
         cached = self._lines.get(index)
         if cached is not None and cached[0] == signature:
             return cached[1]
-        if row.section:  # a heading spans the columns
-            text = row.cells[self.COLUMNS[0][0]].copy()
-            text.truncate(width, overflow="ellipsis")
-        else:
-            text = Text(no_wrap=True)
-            self._append_cells(text, row.cells)
         style = self.rich_style
         if row.section:
             style += self.get_component_rich_style("result-table--section")
         if cursor:
             style += self.get_component_rich_style("result-table--cursor")
-        strip = self._strip(text, style, width)
+        segments = None if row.section else self._cell_segments(row.cells)
+        if segments is not None:
+            strip = Strip(segments).apply_style(style).extend_cell_length(width, style).crop(0, width)
+        else:
+            if row.section:  # a heading spans the columns
+                text = row.cells[self.COLUMNS[0][0]].copy()
+                text.truncate(width, overflow="ellipsis")
+            else:
+                text = Text(no_wrap=True)
+                self._append_cells(text, row.cells)
+            strip = self._strip(text, style, width)
         self._lines[index] = (signature, strip)
         return strip
 
@@ -230,6 +236,38 @@ class ResultTable(ScrollView, can_focus=True):
             else:
                 line.append_text(cell)
                 line.append(" " * (width - cell.cell_len))
+
+    def _cell_segments(self, cells: dict[str, Text]) -> list[Segment] | None:
+        """The row's cells as one segment each, cut and padded to their columns, as
+        _append_cells lays them out; None if a cell has spans (styled parts: that path
+        handles them). Rendering the line's Text through the console instead cost most of a
+        keystroke's table repaint (a count edit changes a dozen rows)."""
+        segments: list[Segment] = []
+        get_style = self.app.console.get_style
+        for column, _ in self.COLUMNS:
+            width = self._widths.get(column, 0)
+            if width <= 0:
+                continue
+            cell = cells.get(column)
+            if cell is None:
+                plain, style, right = "", Style.null(), False
+            elif cell.spans:
+                return None
+            else:
+                plain, style, right = cell.plain, cell.style, cell.justify == "right"
+            if cell_len(plain) > width:
+                cut = Text(plain)
+                cut.truncate(width, overflow="ellipsis")
+                plain = cut.plain
+            padding = " " * (width - cell_len(plain))
+            if segments:
+                segments.append(Segment(" "))
+            if padding and right:
+                segments.append(Segment(padding))
+            segments.append(Segment(plain, get_style(style) if isinstance(style, str) else style))
+            if padding and not right:
+                segments.append(Segment(padding))
+        return segments
 
     def _strip(self, text: Text, style: Style, width: int) -> Strip:
         segments = list(text.render(self.app.console))
