@@ -297,6 +297,18 @@ class FieldInput(InOrderInput):
         super()._watch_value(value)
 
 
+class PanelInput(FieldInput):
+    """A scenario field's editor: the typed character and the result of its edit go out in
+    one frame (tui.widgets.frame_hold): the screen waits until the app applied the edit."""
+
+    def _watch_value(self, value: str) -> None:
+        if not self._is_prevented(Input.Changed):  # values the app puts in send no edit
+            hold = getattr(self.app, "frame_hold", None)
+            if hold is not None:
+                hold.hold()
+        super()._watch_value(value)
+
+
 class FieldRow(Widget):
     """Label and editor on one line, the error message (if any) under them. The row draws
     its label itself and the editor sits to its right (margin in app.tcss): a Label widget
@@ -325,8 +337,8 @@ class FieldRow(Widget):
             yield ChoiceField(spec.short, choice_options(spec, self.catalog), self.initial,
                               spec.blank, id=spec.widget_id, classes="field-editor")
         else:
-            yield FieldInput(format_value(self.initial), id=spec.widget_id, compact=True, select_on_focus=True,
-                        classes="field-editor", tooltip=field_tooltip(spec))
+            yield PanelInput(format_value(self.initial), id=spec.widget_id, compact=True, select_on_focus=True,
+                             classes="field-editor", tooltip=field_tooltip(spec))
 
     def set_error(self, message: str | None) -> None:
         """Show or clear the message under the field. The message line is mounted only when
