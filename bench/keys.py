@@ -93,6 +93,7 @@ class Tmux:
                        check=True)
         self.pid = int(subprocess.run([*self.base, "display-message", "-p", "-t", name, "#{pane_pid}"],
                                       capture_output=True, text=True, check=True).stdout)
+        self.control: Control | None = None  # set by watch()
 
     def cpu_seconds(self) -> float:
         """CPU time the app's process has used (user + system): less sensitive to the
@@ -100,14 +101,30 @@ class Tmux:
         fields = Path(f"/proc/{self.pid}/stat").read_text().rpartition(")")[2].split()
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
+        self.control: Control | None = None
+
+    def watch(self) -> None:
+        """From now on talk to tmux through a control-mode client (see Control)."""
+        self.control = Control(self.base, self.target)
+
     def screen(self) -> str:
+        if self.control is not None:
+            return self.control.command(f"capture-pane -p -t {self.target}")
         return subprocess.run([*self.base, "capture-pane", "-p", "-t", self.target],
                               capture_output=True, text=True).stdout
 
     def send(self, key: str) -> float:
         start = time.perf_counter()
-        subprocess.run([*self.base, "send-keys", "-t", self.target, key], check=True)
+        if self.control is not None:
+            self.control.command(f"send-keys -t {self.target} {key}")
+        else:
+            subprocess.run([*self.base, "send-keys", "-t", self.target, key], check=True)
         return start
+
+    def next_output(self, deadline: float) -> None:
+        """Wait for the app's next output (control mode), or poll at once (polling mode)."""
+        if self.control is not None:
+            self.control.wait_output(deadline)
 
     def wait_for(self, text: str, timeout: float = 20.0) -> float:
         deadline = time.perf_counter() + timeout
@@ -136,7 +153,72 @@ class Tmux:
             for stage in self.stages:
                 if stage not in seen and STAGES[stage](lines, days, count):
                     seen[stage] = now - sent
+            if len(seen) < len(self.stages):
+                self.next_output(deadline)
         return seen
+
+
+class Control:
+    """A tmux control-mode client on one session: commands (capture-pane, send-keys) go
+    over its pipe, and tmux tells it when the pane has new output (%output). The screen is
+    then read only when the app wrote something, where polling ran a tmux client process
+    after another and took most of a core from the two apps being measured (more from the
+    one with more work per key)."""
+
+    def __init__(self, base: list[str], session: str) -> None:
+        self.proc = subprocess.Popen([*base, "-C", "attach-session", "-f", "ignore-size", "-t", session],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=0)
+        self._buffer = b""
+        self._output = False   # output seen since the last wait_output
+        self.command("display-message -p ready")  # past the attach's own replies
+
+    def _line(self, deadline: float) -> str | None:
+        import select
+
+        assert self.proc.stdout is not None
+        while b"\n" not in self._buffer:
+            left = deadline - time.perf_counter()
+            if left <= 0 or not select.select([self.proc.stdout], [], [], left)[0]:
+                return None
+            chunk = os.read(self.proc.stdout.fileno(), 65536)
+            if not chunk:
+                raise RuntimeError("tmux control client ended")
+            self._buffer += chunk
+        line, _, self._buffer = self._buffer.partition(b"\n")
+        text = line.decode("utf-8", "replace")
+        if text.startswith("%output "):
+            self._output = True
+        return text
+
+    def command(self, command: str, timeout: float = 10.0) -> str:
+        """Run a tmux command; its output (between %begin and %end)."""
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(command.encode() + b"\n")
+        deadline = time.perf_counter() + timeout
+        lines: list[str] | None = None
+        while True:
+            line = self._line(deadline)
+            if line is None:
+                raise TimeoutError(f"tmux did not answer {command!r}")
+            if lines is None:
+                if line.startswith("%begin"):
+                    lines = []
+            elif line.startswith(("%end", "%error")):
+                if line.startswith("%error"):
+                    raise RuntimeError(f"tmux {command!r}: {lines}")
+                return "\n".join(lines) + "\n"
+            else:
+                lines.append(line)
+
+    def wait_output(self, deadline: float) -> None:
+        while not self._output:
+            if self._line(deadline) is None:
+                return
+        self._output = False
+
+    def close(self) -> None:
+        self.proc.kill()
+        self.proc.wait()
 
 
 CARD_TITLE = "Training time"  # the first headline card's title and the table row's label
@@ -204,6 +286,9 @@ def main() -> int:
     parser.add_argument("--keys", type=int, default=20, help="digit keys timed in each app")
     parser.add_argument("--size", default="80x24", help="terminal COLUMNSxROWS")
     parser.add_argument("--baseline", type=Path, help="also time the app of this source tree")
+    parser.add_argument("--poll", action="store_true",
+                        help="read the screen by running capture-pane again and again (the first "
+                             "versions' method), not when a control-mode client reports output")
     args = parser.parse_args()
     columns, rows = (int(v) for v in args.size.split("x"))
     for package in ("whatif", "engine", "cli", "tui", "serve"):
@@ -238,6 +323,9 @@ def main() -> int:
         for app in apps.values():
             app.send("End")
         time.sleep(0.3)
+        if not args.poll:
+            for app in apps.values():
+                app.watch()
         # key kind -> app -> stage -> milliseconds
         timings: dict[str, dict[str, dict[str, list[float]]]] = {
             kind: {name: {stage: [] for stage in app.stages} for name, app in apps.items()}
@@ -261,9 +349,13 @@ def main() -> int:
             apps["minimal"].screen()
             floor.append((time.perf_counter() - begin) * 1000)
     finally:
+        for app in locals().get("apps", {}).values():
+            if app.control is not None:
+                app.control.close()
         subprocess.run(["tmux", "-L", socket, "kill-server"], capture_output=True)
     load = os.getloadavg()
-    print(f"tmux {columns}x{rows}, {os.cpu_count()} CPUs, load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}")
+    print(f"tmux {columns}x{rows}, screen read {'by polling' if args.poll else 'on output (control mode)'}, "
+          f"{os.cpu_count()} CPUs, load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}")
     for kind, samples in timings.items():
         minimal = samples["minimal"]["headline"]
         m = statistics.median(minimal)
@@ -274,7 +366,7 @@ def main() -> int:
                 print(f"  {name} {stage:>8}: median {w:.1f} ms (n={len(ms)}), ratio {w / m:.2f}x")
     print("CPU per key (backspace and digit alike, process user+system): "
           + ", ".join(f"{name} {ms:.1f} ms" for name, ms in cpu_ms.items()))
-    print(f"polling floor: one capture-pane round trip median {statistics.median(floor):.1f} ms")
+    print(f"one screen read (capture-pane) median {statistics.median(floor):.1f} ms")
     return 0
 
 
