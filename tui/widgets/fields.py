@@ -302,7 +302,9 @@ class PanelInput(FieldInput):
     one frame (tui.widgets.frame_hold): the screen waits until the app applied the edit."""
 
     def _watch_value(self, value: str) -> None:
-        if not self._is_prevented(Input.Changed):  # values the app puts in send no edit
+        # Typed (the field has the focus), not put in by the app (which sends no edit) nor
+        # the value the field is built with.
+        if self.has_focus and not self._is_prevented(Input.Changed):
             hold = getattr(self.app, "frame_hold", None)
             if hold is not None:
                 hold.hold()

@@ -18,6 +18,8 @@ from __future__ import annotations
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING
 
+from textual.app import ScreenStackError
+
 if TYPE_CHECKING:
     from textual.app import App
     from textual.timer import Timer
@@ -62,4 +64,7 @@ class FrameHold:
             self._timer = None
         batch.__exit__(None, None, None)
         # The screen went idle while held and skipped its frame: let it look again.
-        self.app.screen.check_idle()
+        try:
+            self.app.screen.check_idle()
+        except ScreenStackError:  # the app is closing
+            pass
