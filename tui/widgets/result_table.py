@@ -12,6 +12,7 @@ RowSelected). A click selects the row under the pointer.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from rich.cells import cell_len
@@ -123,8 +124,7 @@ class ResultTable(ScrollView, can_focus=True):
         if not changed:
             return
         if not self._refit():
-            for index in changed:
-                self._refresh_row(index)
+            self._refresh_rows(changed)
 
     def get_cell(self, row_key: str, column: str) -> Text:
         return self.rows[self._index[row_key]].cells.get(column, Text(""))
@@ -180,9 +180,16 @@ class ResultTable(ScrollView, can_focus=True):
         self._refit(force=True)
 
     def _refresh_row(self, index: int) -> None:
-        y = index + 1 - self.scroll_offset.y
-        if 1 <= y < self.size.height:
-            self.refresh(Region(0, y, self.size.width, 1))
+        self._refresh_rows((index,))
+
+    def _refresh_rows(self, indexes: Iterable[int]) -> None:
+        """Repaint the rows on screen among `indexes` (one refresh: a call per row cost as
+        much as painting it)."""
+        width, height = self.size
+        top = self.scroll_offset.y
+        regions = [Region(0, y, width, 1) for y in (index + 1 - top for index in indexes) if 1 <= y < height]
+        if regions:
+            self.refresh(*regions)
 
     # -------------------------------------------------------------- render
     def render_line(self, y: int) -> Strip:
