@@ -62,21 +62,23 @@ def split_figure(name: str, value: float) -> tuple[str, str]:
     return number, _SCALE_WORDS.get(unit, unit)
 
 
+def _glyph_rows(glyphs: list[str]) -> dict[str, tuple[str, str, str]]:
+    return {character: tuple(glyphs[3 * index + row].ljust(3) for row in range(3))  # type: ignore[misc]
+            for index, character in enumerate(DIGITS)}
+
+
+# character -> its three rows, plain and bold (Textual's Digits glyphs).
+_GLYPHS = {False: _glyph_rows(DIGITS3X3), True: _glyph_rows(DIGITS3X3_BOLD)}
+
+
 def digit_rows(text: str, bold: bool = False) -> tuple[str, str, str]:
     """`text` in Textual's 3x3 large digits (its Digits renderable's glyphs), as three lines
     of plain text: drawn as one Text with the card's other lines, not through a Rich console
     (a card's render took ~1.5 ms so, six of them every keystroke)."""
-    glyphs = DIGITS3X3_BOLD if bold else DIGITS3X3
-    rows: tuple[list[str], list[str], list[str]] = ([], [], [])
-    for character in text.translate(DigitsRenderable.REPLACEMENTS):
-        index = DIGITS.find(character)
-        if index < 0:  # not a digit glyph: the character itself on the bottom line
-            pieces = (" ", " ", character)
-        else:
-            pieces = tuple(glyphs[3 * index + row].ljust(3) for row in range(3))
-        for row, piece in zip(rows, pieces):
-            row.append(piece)
-    return "".join(rows[0]), "".join(rows[1]), "".join(rows[2])
+    glyphs = _GLYPHS[bold]
+    # A character without a glyph stands on the bottom line, as in Digits.
+    pieces = [glyphs.get(c) or (" ", " ", c) for c in text.translate(DigitsRenderable.REPLACEMENTS)]
+    return "".join(p[0] for p in pieces), "".join(p[1] for p in pieces), "".join(p[2] for p in pieces)
 
 
 _STYLES: dict[tuple[str, str, bool], Style] = {}
