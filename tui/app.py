@@ -608,7 +608,9 @@ class WhatifApp(App):
         new headline figures (update_at_once False: the table, warnings, P10/P90 strip), which
         come with the fields' hints and the status line (_show_followers). Textual redraws
         every widget inside the box around a frame's changes: the table, the hints (left
-        column) and the status (bottom line) stretched it from the figures to the whole screen."""
+        column) and the status (bottom line) stretched it from the figures to the whole screen.
+        A typed key's frame waits for this call (frame_hold), so the figures go out with the
+        typed character, at once."""
         self._sync_claims_pane()
         self._update_views(at_once=True)
         if not self._followers_pending:
