@@ -566,16 +566,18 @@ class InputPanels(Vertical):
             widget.focus()
 
     # ------------------------------------------------------------------ edits going up
+    # Edited goes to the app itself: no container between handles it, and each it passed
+    # through cost a message dispatch on the keystroke's way to its frame.
     @on(Input.Changed, ".field-editor")
     def _typed(self, event: Input.Changed) -> None:
         event.stop()
         spec = BY_WIDGET_ID[event.input.id or ""]
-        self.post_message(self.Edited(spec.key, spec.parse(event.value)))
+        self.app.post_message(self.Edited(spec.key, spec.parse(event.value)))
 
     @on(PickerField.Changed)
     def _picked(self, event: PickerField.Changed) -> None:
         event.stop()
-        self.post_message(self.Edited(BY_WIDGET_ID[event.field.id or ""].key, event.value))
+        self.app.post_message(self.Edited(BY_WIDGET_ID[event.field.id or ""].key, event.value))
 
     @on(MoreFields.Filled)
     def _section_filled(self, event: MoreFields.Filled) -> None:
