@@ -19,13 +19,13 @@ from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
-from whatif.engine import settings
+from whatif.engine import paths, settings
 from whatif.engine.errors import WhatifError, unknown_choice
-from whatif.engine.inputs import INLINE_PRESET, PRECISIONS, region_price_usd_per_mwh  # noqa: F401 (INLINE_PRESET: named here too)
+from whatif.engine.inputs import PRECISIONS, region_price_usd_per_mwh
 from whatif.engine.validation import format_validation_error
 
 Precision = Literal[PRECISIONS]  # type: ignore[valid-type]
-USER_CHIPS_ENV = settings.USER_CHIPS_ENV
+USER_CHIPS_ENV = paths.USER_CHIPS_ENV
 
 
 class _Entry(BaseModel):
@@ -249,7 +249,7 @@ def _read_data(name: str) -> dict[str, Any]:
 
 
 def user_chips_path() -> Path:
-    return settings.user_chips_path()
+    return paths.user_chips_path()
 
 
 @functools.cache
@@ -261,11 +261,11 @@ def shipped_catalog() -> Catalog:
 
 def load_catalog(user_path: Path | None = None) -> Catalog:
     """The shipped catalog with the user's files merged in: chips.toml (`user_path`, else
-    settings.user_chips_path()), then config.toml's catalog tables. Re-read when a file
+    paths.user_chips_path()), then config.toml's catalog tables. Re-read when a file
     changes. Raises WhatifError naming the file and key of a problem."""
-    chips = Path(user_path) if user_path is not None else settings.user_chips_path()
-    config = settings.config_path()
-    return _with_user_files(str(chips), settings.mtime(chips), str(config), settings.mtime(config))
+    chips = Path(user_path) if user_path is not None else paths.user_chips_path()
+    config = paths.config_path()
+    return _with_user_files(str(chips), paths.mtime(chips), str(config), paths.mtime(config))
 
 
 _DATA = Path(__file__).with_name("data")  # the package data read below (for the cache key)

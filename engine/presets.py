@@ -52,7 +52,8 @@ def default_preset_path() -> Path:
     preset name), else the shipped default.toml. Never raises: a bad config falls back to
     the shipped file (engine.user.load_settings().problem says why)."""
     from whatif.engine.catalog import load_catalog
-    from whatif.engine.settings import config_path, read_config
+    from whatif.engine.paths import config_path
+    from whatif.engine.settings import read_config
 
     try:
         load_catalog()  # a bad user file anywhere: the app runs on the defaults (engine.user)
@@ -128,7 +129,8 @@ def check_references(scenario: Scenario, origin: str | None) -> Scenario:
     """`scenario` if the catalog knows its chip, cooling type and region and its inline
     [chips.*] are valid; else a WhatifError naming `origin` (the file, or --set), the key and
     what is allowed. Resolving knows these problems, but not which file they came from."""
-    from whatif.engine.catalog import INLINE_PRESET, load_catalog
+    from whatif.engine.catalog import load_catalog
+    from whatif.engine.inputs import INLINE_PRESET
     from whatif.engine.resolve import resolve
 
     try:

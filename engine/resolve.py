@@ -11,9 +11,9 @@ import math
 import typing
 from dataclasses import dataclass, field
 
-from whatif.engine.catalog import INLINE_PRESET, Catalog, Chip, Cooling, Region, load_catalog
-from whatif.engine.inputs import INPUTS, RECOMPUTE
-from whatif.engine.origin import ORIGIN_KINDS, Origin, OriginKind  # noqa: F401 (named here too)
+from whatif.engine.catalog import Catalog, Chip, Cooling, Region, load_catalog
+from whatif.engine.inputs import INLINE_PRESET, INPUTS, RECOMPUTE
+from whatif.engine.origin import Origin, OriginKind
 from whatif.engine.scenario import Scenario
 from whatif.engine.shapes import SHAPE_FIELDS, shape_for
 

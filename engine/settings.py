@@ -1,6 +1,6 @@
 """The user's files: where they are and what they say.
 
-Paths (engine.paths, re-exported here; platformdirs: on Linux XDG_CONFIG_HOME / XDG_STATE_HOME):
+Paths (engine.paths, which has no pydantic; platformdirs: on Linux XDG_CONFIG_HOME / XDG_STATE_HOME):
 
 - `config_path()`: the config file, `<user config dir>/config.toml` (Linux
   `~/.config/whatif/config.toml`), or the file in $WHATIF_CONFIG.
@@ -46,9 +46,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from whatif.engine.errors import WhatifError
-# The paths live in engine.paths (no pydantic there); they are part of this module's interface.
-from whatif.engine.paths import (APP_NAME, CONFIG_ENV, DEMO_ENV, USER_CHIPS_ENV, config_dir,  # noqa: F401
-                                 config_path, host_key_path, mtime, state_dir, user_chips_path)
+from whatif.engine.paths import config_path, mtime
 from whatif.engine.validation import format_validation_error
 
 CATALOG_TABLES = ("chips", "cooling", "regions")

@@ -15,7 +15,8 @@ from pathlib import Path
 from whatif.engine.catalog import Catalog, load_catalog, shipped_catalog
 from whatif.engine.errors import WhatifError
 from whatif.engine.presets import resolve_default_preset
-from whatif.engine.settings import config_path, mtime, read_config, user_chips_path
+from whatif.engine.paths import config_path, mtime, user_chips_path
+from whatif.engine.settings import read_config
 
 
 @dataclass(frozen=True)

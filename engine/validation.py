@@ -42,9 +42,12 @@ def _describe(err: dict[str, Any], model: type[BaseModel]) -> str:
     if kind == "finite_number":
         return f"expected a finite number, got {shown}"
     if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
-        op = {"greater_than": ">", "greater_than_equal": ">=", "less_than": "<", "less_than_equal": "<="}[kind]
+        words = {"greater_than": "more than", "greater_than_equal": "at least",
+                 "less_than": "less than", "less_than_equal": "at most"}[kind]
         bound = next(iter(ctx.values()), "?")
-        return f"{shown} is out of range; must be {op} {bound}"
+        if isinstance(bound, (int, float)) and not isinstance(bound, bool):
+            bound = f"{bound:g}"  # '1', not '1.0': the bound as a person writes it
+        return f"{shown} is out of range; must be {words} {bound}"
     if kind == "literal_error":
         return f"{shown} is not allowed; allowed: {ctx.get('expected', '?')}"
     if kind in ("bool_parsing", "bool_type"):

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from whatif.engine.presets import USER_PRESETS_ENV
-from whatif.engine.settings import DEMO_ENV
+from whatif.engine.paths import DEMO_ENV
 
 # XDG base directories, each a subfolder of the session folder.
 _XDG_HOMES = {"XDG_CONFIG_HOME": "config", "XDG_STATE_HOME": "state", "XDG_DATA_HOME": "data",

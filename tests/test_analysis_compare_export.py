@@ -11,9 +11,10 @@ import pytest
 
 from whatif.engine.analysis.compare import compare
 from whatif.engine.analysis.export import (
-    compare_csv, compare_json, compare_markdown, compare_text, export_result, write_atomic,
+    compare_csv, compare_json, compare_markdown, compare_text, export_result,
 )
 from whatif.engine.analysis.uncertainty import monte_carlo
+from whatif.engine.atomic import write_atomic
 from whatif.engine.errors import WhatifError
 from whatif.engine.evaluate import NUMERIC_OUTPUTS, evaluate
 from tests.helpers import make_scenario

@@ -11,7 +11,7 @@ from textual import events
 from textual.widgets import Input, Static, TabbedContent
 
 from whatif.engine.evaluate import evaluate
-from whatif.engine.presets import default_preset_path, load_preset, save_preset
+from whatif.engine.presets import default_preset_path, load_preset, save_preset, shipped_presets_dir
 from whatif.engine.units import fmt, fmt_delta
 from whatif.tui.app import WhatifApp
 from whatif.tui.commands import WhatifCommands
@@ -116,7 +116,7 @@ async def test_out_of_range_and_empty_required_field_name_what_is_allowed():
     app = WhatifApp()
     async with app.run_test(size=SIZE) as pilot:
         await type_into(pilot, "f-facility-pue", "0.5")
-        assert "must be >= 1" in app.session.errors["facility.pue"]
+        assert "must be at least 1" in app.session.errors["facility.pue"]
         await type_into(pilot, "f-workload-params-b", "")
         assert app.session.errors["workload.params_b"].startswith("required")
         assert app.session.stale
@@ -136,6 +136,24 @@ async def test_mfu_shows_auto_until_overridden_and_clearing_returns_to_auto():
         assert app.session.scenario.cluster.mfu is None
         await views_caught_up(pilot)
         assert cell(app, "mfu", "note") == "auto"
+
+
+async def test_a_share_the_preset_sets_reads_as_a_percentage_and_parses_back_the_same():
+    from whatif.engine.inputs import BY_KEY
+    from whatif.tui.widgets.fields import format_value
+
+    app = WhatifApp(shipped_presets_dir() / "published-bloom-176b.toml")  # mfu = 0.3182, goodput = 1.0
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert app.query_one("#f-cluster-mfu", Input).value == "31.82 %"
+        assert app.query_one("#f-cluster-goodput", Input).value == "100 %"
+        await pilot.click("#f-cluster-mfu")
+        await pilot.press("tab")
+        await pilot.pause()
+        assert not app.session.dirty and app.session.scenario.cluster.mfu == 0.3182
+    for share in [spec for spec in BY_KEY.values() if spec.kind == "share"]:
+        for value in (0.3182, 1.0, 0.000123, 0.5 + 1e-9):
+            assert share.parse(format_value(value, share)) == pytest.approx(value, rel=1e-9, abs=0)
 
 
 async def test_pinned_baseline_shows_deltas_until_unpinned():
@@ -175,6 +193,9 @@ async def test_save_as_then_reopen_gives_the_same_scenario(tmp_path, monkeypatch
         name_input = app.screen.query_one("#save-name", Input)
         assert name_input.value == "Llama 3.1 405B class on 16,384 H100"
         name_input.value = "Llama 3.1 405B class on 4,096 H100 at PUE 1.2"
+        description_input = app.screen.query_one("#save-description", Input)
+        assert description_input.value.startswith("A modern frontier pre-training run: 405B")
+        description_input.value = "The 405B run on a quarter of the chips"
         path_input.focus()
         await pilot.press("enter")
         await pilot.pause()
@@ -185,6 +206,7 @@ async def test_save_as_then_reopen_gives_the_same_scenario(tmp_path, monkeypatch
         assert app.title == "Llama 3.1 405B class on 4,096 H100 at PUE 1.2"
         scenario = app.session.scenario
         assert scenario.name == "Llama 3.1 405B class on 4,096 H100 at PUE 1.2"
+        assert scenario.description == "The 405B run on a quarter of the chips"
 
     reopened = WhatifApp(saved)
     async with reopened.run_test(size=SIZE) as pilot:
@@ -257,7 +279,7 @@ async def test_save_asks_before_overwriting_an_existing_file(tmp_path, monkeypat
         assert load_preset(target).cluster.count == 16384  # untouched
         await pilot.press("ctrl+s")
         await pilot.pause()
-        await pilot.click("#yes")
+        await pilot.press("left", "enter")  # the arrow goes to the button on its left: Overwrite
         await pilot.pause()
         assert load_preset(target).cluster.count == 2048
         await type_into(pilot, "f-cluster-count", "2049")
@@ -450,6 +472,25 @@ async def test_chip_picker_filters_and_escape_keeps_the_chip():
         assert app.session.scenario.cluster.chip == "h100" and not app.session.dirty
 
 
+async def test_chip_picker_at_80x24_gives_each_chip_one_line_with_its_figures_whole():
+    from whatif.tui.screens.chip_picker import ChipPicker
+
+    app = WhatifApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.click("#f-cluster-chip")
+        await pilot.pause()
+        picker = app.screen
+        assert isinstance(picker, ChipPicker)
+        chips = picker.query_one("#chip-list")
+        lines = [chips.render_line(y).text for y in range(chips.size.height)]
+        catalog = app.session.catalog
+        assert [line.split()[0] for line in lines] == [o.id for o in chips.options][:len(lines)]
+        h100 = next(line for line in lines if line.split()[0] == "h100")
+        assert "989 TF ·  80 GB ·  700 W" in h100 and "NVIDIA H100" in h100
+        estimated = next(line for line in lines if catalog.chips[line.split()[0]].estimate)
+        assert " est. " in estimated
+
+
 async def test_one_click_on_a_result_row_explains_it():
     app = WhatifApp()
     async with app.run_test(size=SIZE) as pilot:
@@ -615,7 +656,7 @@ async def test_inputs_say_when_the_mode_ignores_them_and_regions_show_what_they_
     app = WhatifApp()
     async with app.run_test(size=SIZE) as pilot:
         price = app.query_one("#f-economics-chip-capex-usd", Input)
-        assert price.placeholder == "not used when renting"
+        assert price.placeholder == "unused: renting"
         app.session.apply_values({"economics.mode": "own"})
         await pilot.pause()
         assert price.placeholder == "29,000 catalog"
@@ -690,3 +731,17 @@ async def test_a_terminal_below_80x24_is_told_so():
         await pilot.resize_terminal(80, 24)
         await pilot.pause()
         assert not notice.display
+
+
+async def test_a_default_choice_too_long_for_its_field_shows_the_value_whole():
+    app = WhatifApp(shipped_presets_dir() / "article-gpt4.toml")  # sets no region
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        region = app.query_one("#f-facility-region", ChoiceField)
+        assert region.value is None and region.prompt == "us-average (default)"
+        assert region.render().plain.split() == ["us-average", "▼"]
+    app = WhatifApp(shipped_presets_dir() / "article-gpt4.toml")
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.pause()
+        assert app.query_one("#f-facility-region", ChoiceField).render().plain.split() == [
+            "us-average", "(default)", "▼"]

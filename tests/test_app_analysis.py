@@ -268,6 +268,19 @@ async def test_goal_seek_target_takes_a_burst_of_editing_keys_in_order():
         assert ("Chips", "cluster.count") in app.screen.query_one("#goal-key", Select)._options   # words, not keys
 
 
+async def test_goal_seek_opens_with_its_target_selected_so_typing_replaces_it():
+    app = WhatifApp(scenario=SCENARIO)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("ctrl+g")
+        await pilot.pause()
+        target = app.screen.query_one("#goal-target", Input)
+        assert app.focused is target and target.value not in ("", "30")
+        await pilot.press("3", "0")
+        await pilot.pause()
+        assert target.value == "30"
+        assert "<= 30.0 days" in str(app.screen.query_one("#goal-answer", Static).render())
+
+
 async def test_the_p10_p90_line_says_it_is_updating_until_new_samples_are_in():
     strip = UncertaintyStrip(id="strip")
     app = ViewHost(strip)

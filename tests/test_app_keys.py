@@ -227,3 +227,29 @@ async def test_tabs_over_choice_fields_and_a_value_in_one_burst_reach_the_chips_
         await pilot.pause()
         assert app.session.scenario.workload.params_b == 70
         assert app.session.scenario.cluster.count == 2048
+
+
+async def test_keys_typed_with_the_one_that_opens_a_picker_reach_the_picker():
+    """Enter on the chip field then 'gb3' in one burst: the picker opened empty, the three
+    characters went to the field left behind. Typed on the chip field itself, a character
+    opens the picker with it as the start of the filter."""
+    from whatif.tui.screens.chip_picker import ChipPicker
+    from whatif.tui.screens.choice_picker import ChoicePicker
+
+    app = WhatifApp()
+    async with app.run_test(size=SIZE) as pilot:
+        app.query_one("#f-cluster-chip").focus()
+        await pilot.pause()
+        await burst(pilot, "enter", *"gb3")
+        picker = app.screen
+        assert isinstance(picker, ChipPicker) and picker.query_one("#chip-search", Input).value == "gb3"
+        assert option_ids(picker, "chip-list") == ["gb300"]
+        await burst(pilot, "enter")
+        assert app.session.scenario.cluster.chip == "gb300"
+        await burst(pilot, *"mi3", "enter")  # typed on the field: the picker opens filtered
+        assert app.session.scenario.cluster.chip == "mi300x"
+        app.query_one("#f-economics-mode").focus()
+        await pilot.pause()
+        before = app.session.scenario.economics.mode
+        await burst(pilot, "enter", "down", "enter")
+        assert not isinstance(app.screen, ChoicePicker) and app.session.scenario.economics.mode != before

@@ -95,7 +95,7 @@ async def test_unsaved_edits_reach_a_recovery_file_and_a_save_removes_it(tmp_pat
     monkeypatch.setattr(app_module, "RECOVERY_DELAY_S", 0.05)
     app = WhatifApp()
     async with app.run_test(size=SIZE) as pilot:
-        from whatif.engine.settings import state_dir
+        from whatif.engine.paths import state_dir
 
         assert app.recovery.folder == state_dir() / "recovery"
         edited = await _edit_params(pilot, app)

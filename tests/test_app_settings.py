@@ -6,7 +6,7 @@ from __future__ import annotations
 import tomllib
 
 from tests.helpers import screen_text
-from whatif.engine.settings import config_path
+from whatif.engine.paths import config_path
 from whatif.tui.app import WhatifApp
 from whatif.tui.screens.dialogs import PresetPicker
 from whatif.tui.screens.help import HelpScreen

@@ -10,7 +10,7 @@ import pytest
 from textual.widgets import Input, Static
 
 from whatif.engine.evaluate import evaluate
-from whatif.engine.presets import default_preset_path, load_preset, shipped_presets_dir
+from whatif.engine.presets import default_preset_path, load_preset, save_preset, shipped_presets_dir
 from whatif.engine.units import fmt, fmt_delta
 from whatif.tui.app import WhatifApp
 from whatif.tui.screens.compare_tabs import TabsCompareScreen
@@ -239,6 +239,35 @@ async def test_duplicate_tab_carries_the_edits_and_close_asks_only_when_unsaved(
         await pilot.press("end", "ctrl+w")
         await pilot.pause()
         assert app.query_one("#f-cluster-count", Input).value == "" and len(app.workspace) == 1
+
+
+async def test_saving_a_file_another_tab_has_open_asks_and_leaves_that_tab_unsaved(tmp_path, monkeypatch):
+    monkeypatch.setenv("WHATIF_USER_PRESETS", str(tmp_path))
+    target = tmp_path / "plan.toml"
+    save_preset(SCENARIO, target)
+    app = WhatifApp(target)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await type_into(pilot, "f-cluster-count", "2000")
+        await open_preset(pilot, target)  # the saved file beside its edited tab
+        first, second = app.workspace.sessions
+        assert app.session is second and second.scenario.cluster.count == 1024
+        await type_into(pilot, "f-cluster-count", "4096")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen) and "also open in tab 1." in app.screen.question
+        await pilot.press("escape")
+        await pilot.pause()
+        assert load_preset(target).cluster.count == 1024  # untouched
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        await pilot.click("#yes")
+        await pilot.pause()
+        assert load_preset(target).cluster.count == 4096 and not second.dirty
+        # The first tab keeps its own edit, and it is unsaved against the file as it now is.
+        assert first.scenario.cluster.count == 2000 and first.dirty
+        app.workspace.activate(0)
+        await pilot.pause()
+        assert first.revert() and first.scenario.cluster.count == 4096
 
 
 async def test_quit_asks_when_a_tab_that_is_not_shown_is_unsaved():

@@ -19,7 +19,7 @@ from whatif.engine.evaluate import evaluate, evaluate_inputs, output_dict
 from whatif.engine.prepared import prepare
 from whatif.engine.presets import load_preset, parse_preset
 from whatif.engine.report import render_result, render_values
-from whatif.engine.settings import config_path
+from whatif.engine.paths import config_path
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -163,9 +163,9 @@ def test_the_presets_own_and_the_users_chips_are_planned_too(tmp_path, monkeypat
     s = load_preset("presets/chips-article-gaudi4.toml")           # inline [chips.article-gaudi4], fp8
     result = plan(s, limits_from(100))
     assert "article-gaudi4" in {o.chip for o in result.options} | set(result.excluded)
-    from whatif.engine import settings
+    from whatif.engine import paths
 
-    config = settings.config_path()
+    config = paths.config_path()
     config.parent.mkdir(parents=True, exist_ok=True)
     config.write_text('[chips.my-chip]\nname = "My chip"\nhbm_gb = 96.0\nit_kw_per_chip = 1.0\n'
                       'rent_usd_per_chip_hour = 1.0\n[chips.my-chip.dense_tflops]\nbf16 = 800.0\n')

@@ -34,7 +34,7 @@ def test_default_preset_loads():
 
 @pytest.mark.parametrize("text, expected", [
     (GOOD.replace("count = 2048", "cout = 2048"), "x.toml: cluster.cout: unknown key (did you mean 'count'?)"),
-    (GOOD.replace("count = 2048", "count = -5"), "x.toml: cluster.count: -5 is out of range; must be >= 1"),
+    (GOOD.replace("count = 2048", "count = -5"), "x.toml: cluster.count: -5 is out of range; must be at least 1"),
     (GOOD.replace("count = 2048", 'count = "many"'), "x.toml: cluster.count: expected a whole number, got 'many'"),
     (GOOD.replace("schema = 1", "schema = 2"), "x.toml: schema: schema 2 is not supported"),
     (GOOD.replace("schema = 1\n", ""), "x.toml: schema: missing 'schema = 1'"),
@@ -91,7 +91,7 @@ def test_failed_write_leaves_the_old_file(tmp_path, monkeypatch):
 def test_with_values_validates_and_names_the_key():
     s = make_scenario()
     assert s.with_values({"cluster.count": 32768}).cluster.count == 32768
-    with pytest.raises(WhatifError, match=r"cluster.mfu: 1.5 is out of range; must be <= 1"):
+    with pytest.raises(WhatifError, match=r"cluster.mfu: 1.5 is out of range; must be at most 1"):
         s.with_values({"cluster.mfu": 1.5})
     with pytest.raises(WhatifError, match=r"unknown facility key 'pu' \(did you mean 'pue'\?\)"):
         s.with_values({"facility.pu": 1.2})

@@ -50,7 +50,7 @@ def test_a_bad_value_is_kept_pending_with_its_reason_and_the_last_good_result_st
     assert changes[-1].errors and not changes[-1].result
     session.edit("facility.pue", 0.9)                   # a second bad field: both are listed
     assert set(session.errors) == {"cluster.count", "facility.pue"}
-    assert session.errors["facility.pue"] == "0.9 is out of range; must be >= 1.0"
+    assert session.errors["facility.pue"] == "0.9 is out of range; must be at least 1"
     session.edit("cluster.count", 1024)                 # fixing one applies it, the other stays
     assert session.scenario.cluster.count == 1024 and set(session.errors) == {"facility.pue"}
     session.edit("facility.pue", None)                  # back to the default clears the last
@@ -131,11 +131,12 @@ def test_files_load_save_and_dirty(tmp_path):
     assert session.path == other                         # nothing changed
 
 
-def test_rename_is_saved_with_the_scenario():
+def test_new_details_are_saved_with_the_scenario_and_undo_in_one_step():
     session, _ = session_with_log()
-    session.rename("Mine")
+    session.set_details(name="Mine", description="On fewer chips")
     assert session.scenario.name == "Mine" and session.result.scenario.name == "Mine" and session.dirty
-    assert session.undo() and session.scenario.name == ""
+    assert session.scenario.description == "On fewer chips"
+    assert session.undo() and session.scenario.name == "" and session.scenario.description == ""
 
 
 def test_the_session_imports_no_textual():

@@ -10,7 +10,7 @@ import stat
 import pytest
 
 from whatif.cli.main import main as cli_main
-from whatif.engine import settings, user
+from whatif.engine import paths, settings, user
 from whatif.engine.catalog import load_catalog, shipped_catalog
 from whatif.engine.errors import WhatifError
 from whatif.engine.evaluate import evaluate
@@ -41,18 +41,18 @@ def test_paths_follow_xdg_and_the_overrides(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "cfg"))
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "st"))
     monkeypatch.delenv("WHATIF_USER_PRESETS")
-    assert settings.config_path() == tmp_path / "cfg" / "whatif" / "config.toml"
-    assert settings.user_chips_path() == tmp_path / "cfg" / "whatif" / "chips.toml"
+    assert paths.config_path() == tmp_path / "cfg" / "whatif" / "config.toml"
+    assert paths.user_chips_path() == tmp_path / "cfg" / "whatif" / "chips.toml"
     assert user_presets_dir() == tmp_path / "cfg" / "whatif" / "presets"
-    assert settings.state_dir() == tmp_path / "st" / "whatif"
+    assert paths.state_dir() == tmp_path / "st" / "whatif"
     monkeypatch.setenv("WHATIF_CONFIG", str(tmp_path / "elsewhere.toml"))
-    assert settings.config_path() == tmp_path / "elsewhere.toml"
+    assert paths.config_path() == tmp_path / "elsewhere.toml"
 
 
 def test_host_key_path_is_the_ssh_servers_default():
     from whatif.serve.ssh.server import default_host_key_path
 
-    assert settings.host_key_path() == default_host_key_path()
+    assert paths.host_key_path() == default_host_key_path()
 
 
 # ------------------------------------------------------- origins of user values
@@ -160,10 +160,10 @@ def test_explain_output_shows_the_user_kind_and_file(config, capsys):
     ('[keymap]\n"preset.save" = 3\n', "keymap.preset.save: expected text, got 3"),
     ("keymap = 3\n", "keymap: expected a table, got 3"),
     ("[chips.h100]\nrent_usd_per_chip_hour = -1.0\n", "chips.h100.rent_usd_per_chip_hour: -1.0 is out of range; "
-                                                      "must be >= 0"),
+                                                      "must be at least 0"),
     ("[chips.h100]\nrent_usd_per_chiphour = 1.0\n", "chips.h100.rent_usd_per_chiphour: unknown key (did you mean "
                                                   "'rent_usd_per_chip_hour'?); allowed: capex_basis"),
-    ("[cooling.air]\npue = 0.5\n", "cooling.air.pue: 0.5 is out of range; must be >= 1"),
+    ("[cooling.air]\npue = 0.5\n", "cooling.air.pue: 0.5 is out of range; must be at least 1"),
     ("[regions.x]\nname = 'X'\n", "regions.x: a new region needs grid_g_per_kwh, sources (missing)"),
     ("theme = \n", "not valid TOML"),
 ])

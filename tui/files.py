@@ -182,7 +182,7 @@ class FileFlows:
         if path is None or not self.policy.may_save_in_place(path):
             self.save_as()
             return
-        self.confirm_overwrite(path, lambda: self._write_preset(path))
+        self._save_over(path)
 
     def save_as(self) -> None:
         from whatif.tui.screens.dialogs import SaveAsScreen
@@ -191,16 +191,39 @@ class FileFlows:
         stem = path.stem if path else _slug(self.session.scenario.name) or "scenario"
         suggestion = path if path and path.parent.resolve() == folder.resolve() else folder / f"{stem}.toml"
         policy = self.policy
+        scenario = self.session.scenario
         screen = SaveAsScreen(suggestion, folder, policy.demo, lambda text: policy.target(text, suffix=".toml"),
-                              self.session.scenario.name)
+                              scenario.name, scenario.description)
         self.app.push_screen(screen, self._save_target)
 
-    def _save_target(self, answer: tuple[Path, str] | None) -> None:
+    def _save_target(self, answer: tuple[Path, str, str] | None) -> None:
         if answer is None:
             return
-        path, name = answer
-        self.session.rename(name)
-        self.confirm_overwrite(path, lambda: self._write_preset(path))
+        path, name, description = answer
+        self.session.set_details(name=name, description=description)
+        self._save_over(path)
+
+    def _save_over(self, path: Path) -> None:
+        """Write the active tab to `path`, after a yes if another tab has that file open (its
+        edits stay, unsaved against the new file) or else if it would overwrite a file."""
+        others = self.workspace.sharing_file(self.session, path)
+        if not others:
+            self.confirm_overwrite(path, lambda: self._write_preset(path))
+            return
+        from whatif.tui.screens.dialogs import ConfirmScreen
+
+        numbers = [self.workspace.index(s) + 1 for s in others]  # the strip numbers its tabs
+        if len(others) == 1:
+            where, kept = f"tab {numbers[0]}", "That tab keeps its values, unsaved"
+        else:
+            where, kept = "tabs " + ", ".join(map(str, numbers)), "Those tabs keep their values, unsaved"
+        question = f"{path.name} is also open in {where}.\nSave this tab over it? {kept}."
+
+        def answer(yes: bool | None) -> None:
+            if yes:  # this question said it writes over the file: no second one
+                self.policy.confirmed(path)
+                self._write_preset(path)
+        self.app.push_screen(ConfirmScreen(question, yes="Save over it", no="Cancel"), answer)
 
     def _write(self, path: Path, write: Callable[[], Path], title: str) -> Path | None:
         """Run `write`; a file error becomes a message titled `title` (None then)."""
@@ -219,6 +242,8 @@ class FileFlows:
         written = self._write(path, lambda: save_preset(self.session.scenario, path, overwrite=True), "Not saved")
         if written is None:
             return
+        for other in self.workspace.sharing_file(self.session, written):
+            other.file_rewritten(self.session.scenario)
         self.session.saved_as(written)
         invalid = len(self.session.errors)
         unsaved = f" ({invalid} invalid field(s) not saved)" if invalid else ""

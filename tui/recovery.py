@@ -7,7 +7,7 @@ deliberate discard removes the file. Each running app holds an advisory lock on 
 start, a recovery file whose lock can be taken was left by an app that is gone: the app
 offers to restore it (restore / discard).
 
-The folder is the user's state folder (engine.settings.state_dir(), Linux
+The folder is the user's state folder (engine.paths.state_dir(), Linux
 ~/.local/state/whatif/recovery); in a demo session (WHATIF_DEMO=1) it is `.recovery` in the
 session's own folder (the user preset folder), where a visitor's app may write.
 

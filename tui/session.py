@@ -231,10 +231,6 @@ class EditSession:
         self._notify(Change(result=True, fields=True, errors=True, title=True))
         return result
 
-    def rename(self, name: str) -> None:
-        """Give the scenario a new name (saved with it)."""
-        self.set_details(name=name)
-
     def set_details(self, **details: str | None) -> None:
         """Change the preset's name, description or source (saved with it; undoable)."""
         self._make_real()
@@ -364,6 +360,13 @@ class EditSession:
         self._make_real()
         self.path = path
         self._saved = self.scenario
+        self._notify(Change(title=True))
+
+    def file_rewritten(self, scenario: Scenario) -> None:
+        """Another tab saved `scenario` to this tab's file: this tab's scenario stays as it
+        is, unsaved against the file's new content unless they are the same."""
+        self._make_real()
+        self._saved = scenario
         self._notify(Change(title=True))
 
     # ------------------------------------------------------------------ tour

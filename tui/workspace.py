@@ -62,6 +62,13 @@ class Workspace:
     def dirty_sessions(self) -> list[EditSession]:
         return [s for s in self.sessions if s.dirty]
 
+    def sharing_file(self, session: EditSession, path: Path) -> list[EditSession]:
+        """The other tabs that have the file at `path` open: a save from `session` writes
+        over what they show as saved."""
+        target = path.resolve()
+        return [s for s in self.sessions
+                if s is not session and s.path is not None and s.path.resolve() == target]
+
     def label(self, index: int) -> str:
         """A tab's name: the scenario's name, else its file's name; '(copy)' after a
         duplicate's until it is saved."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from whatif.engine.catalog import PRECISIONS, load_catalog
-from whatif.engine.settings import config_path, user_chips_path
+from whatif.engine.paths import config_path, user_chips_path
 from whatif.cli.commands.common import print_json
 
 

@@ -22,7 +22,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def collect() -> dict[str, Any]:
     """Paths and effective settings, JSON-ready."""
     from whatif.engine.presets import shipped_default_preset_path, user_presets_dir
-    from whatif.engine.settings import host_key_path, state_dir
+    from whatif.engine.paths import host_key_path, state_dir
     from whatif.engine.user import read_settings
 
     s = read_settings()

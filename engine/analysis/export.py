@@ -16,7 +16,6 @@ import json
 
 from whatif.engine.analysis.compare import SETUP_ROWS, Comparison, finite_or_none
 from whatif.engine.analysis.uncertainty import MonteCarlo
-from whatif.engine.atomic import write_atomic  # noqa: F401  (re-exported for the app)
 from whatif.engine.errors import WhatifError
 from whatif.engine.evaluate import NUMERIC_OUTPUTS, Result
 from whatif.engine.inputs import INPUTS

@@ -32,9 +32,10 @@ from datetime import date
 
 import numpy as np
 
-from whatif.engine.catalog import INLINE_PRESET, Catalog, load_catalog
+from whatif.engine.catalog import Catalog, load_catalog
 from whatif.engine.errors import WhatifError, unknown_choice
 from whatif.engine.evaluate import stack_inputs
+from whatif.engine.inputs import INLINE_PRESET
 from whatif.engine.model import compute
 from whatif.engine.resolve import Resolved, resolve
 from whatif.engine.scenario import Scenario

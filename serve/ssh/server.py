@@ -21,7 +21,7 @@ from typing import Any
 
 import asyncssh
 
-from whatif.engine.settings import host_key_path
+from whatif.engine.paths import host_key_path
 
 from whatif.serve.limits import AuthThrottle, Seats, address_key, password_matches
 from whatif.serve.relay import Relay

@@ -39,12 +39,13 @@ def chip_line(key: str, chip: Chip, width: int) -> Text:
     peak = chip.dense_tflops.get("bf16") or max(chip.dense_tflops.values())
     hbm = f"{chip.hbm_gb:.0f} GB" if chip.hbm_gb else "? GB"
     tdp = f"{chip.tdp_w:.0f} W" if chip.tdp_w else "? W"
+    # Figures in fixed columns before the name, which the list cuts to its width: after a
+    # long name they wrapped to a second line at 80 columns and half the chips fell off.
     text = Text()
     text.append(f"{key:<{width}}", style="bold")
+    text.append(f"  {peak:>6,.0f} TF · {hbm:>6} · {tdp:>6}", style="dim")
+    text.append("  est." if chip.estimate else "      ", style="italic")
     text.append(f"  {chip.name}")
-    text.append(f"  {peak:,.0f} TF bf16 · {hbm} · {tdp}", style="dim")
-    if chip.estimate:
-        text.append("  estimate", style="italic")
     return text
 
 
@@ -60,7 +61,7 @@ class ChipPicker(FilterDialog):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog wide", id="chip-picker") as box:
-            box.border_title = "Choose a chip"
+            box.border_title = "Choose a chip (dense bf16 TFLOP/s · HBM · TDP)"
             box.border_subtitle = "type to filter · ↑↓ move · Enter pick · Esc clear, cancel"
             yield InOrderInput(placeholder="filter by key, name or vendor (b200, mi3, tpu, nvidia...)", id="chip-search",
                         select_on_focus=False)
@@ -81,4 +82,5 @@ class ChipPicker(FilterDialog):
         options.add_options([Option(chip_line(k, self.catalog.chips[k], self.key_width), id=k) for k in keys])
         if keys:
             options.highlighted = 0
-        self.query_one("#chip-count", Static).update(f"{len(keys)} of {len(self.catalog.chips)} chips")
+        self.query_one("#chip-count", Static).update(
+            f"{len(keys)} of {len(self.catalog.chips)} chips · est.: estimated specs, not a datasheet's")

@@ -42,5 +42,19 @@ class ChoicePicker(Dialog):
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
-        picked = event.option.id
+        self._pick(event.option.id)
+
+    def _pick(self, picked: str | None) -> None:
         self.dismiss((None if picked == BLANK_ID else picked,))
+
+    def take_key(self, key: str, character: str | None) -> bool:
+        options = self.query_one(OptionList)
+        if key == "down":
+            options.action_cursor_down()
+        elif key == "up":
+            options.action_cursor_up()
+        elif key == "enter" and options.highlighted is not None:
+            self._pick(options.get_option_at_index(options.highlighted).id)
+        else:
+            return False
+        return True

@@ -44,9 +44,39 @@ class Dialog(ModalScreen):
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="dialog.cancel")]
     CANCEL_VALUE: object = None
+    _keys_ahead: list[tuple[str, str | None]] | None = None   # typed before it was up
 
     def action_cancel(self) -> None:
         self.dismiss(self.CANCEL_VALUE)
+
+    def type_ahead(self, event: events.Key) -> None:
+        """A key typed in one burst with the one that opened this dialog. Keys of a burst are
+        all delivered before a binding runs (textual #6605), so it reached the widget left
+        behind: it acts here, in order, once the dialog is up and has set its focus."""
+        if self._keys_ahead is None:
+            self._keys_ahead = []
+            if self.is_mounted:
+                self.call_after_refresh(self._replay_keys)
+        self._keys_ahead.append((event.key, event.character))
+
+    def _on_mount(self) -> None:
+        if self._keys_ahead:  # runs after the subclass's on_mount, which sets the focus
+            self.call_after_refresh(self._replay_keys)
+
+    def _replay_keys(self) -> None:
+        keys, self._keys_ahead = self._keys_ahead or [], None
+        if self.app.screen is not self:
+            return  # closed meanwhile: the keys were for a dialog that is gone
+        for key, character in keys:
+            if not self.take_key(key, character):
+                # Through the app, as if typed now: a key handed to a widget skips the bindings.
+                self.app.post_message(events.Key(key, character))
+
+    def take_key(self, key: str, character: str | None) -> bool:
+        """Act on a key typed ahead now, in order with the others; False leaves it to the
+        app. Posted to the app, Enter's binding ran before the characters ahead of it were
+        typed (textual #6605 again), so dialogs with a list take their keys here."""
+        return False
 
 
 class FilterDialog(Dialog):
@@ -121,11 +151,27 @@ class FilterDialog(Dialog):
         if event.input.id != self.FILTER_ID:
             return
         event.stop()
+        self._pick_highlighted()
+
+    def _pick_highlighted(self) -> None:
         options = self.options
         if options.highlighted is not None and options.option_count:
             option = options.get_option_at_index(options.highlighted)
             if option.id and not option.disabled:
                 self.pick(option.id)
+
+    def take_key(self, key: str, character: str | None) -> bool:
+        if key == "enter":
+            self._pick_highlighted()
+        elif key in ("down", "up"):
+            self.action_move(1 if key == "down" else -1)
+        elif character is not None and character.isprintable():
+            self.filter.focus()
+            self.filter.insert_text_at_cursor(character)
+            self.refilter(self.filter.value)  # now: the Enter behind it picks from this list
+        else:
+            return False
+        return True
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
@@ -138,6 +184,11 @@ class ConfirmScreen(Dialog):
 
     CANCEL_VALUE = False
     FOCUSED = "no"  # the button Enter presses at first
+    # Only buttons here: the arrows move between them, as people try first (Tab does too).
+    BINDINGS = [
+        Binding("left", "app.focus_previous", "Previous button", id="dialog.previous_button", show=False),
+        Binding("right", "app.focus_next", "Next button", id="dialog.next_button", show=False),
+    ]
 
     def __init__(self, question: str, yes: str = "Yes", no: str = "Cancel") -> None:
         super().__init__()
@@ -251,14 +302,15 @@ class PresetPicker(FilterDialog):
 class SaveAsScreen(Dialog):
     """Ask for a file name (relative names go to the user's preset folder) and the preset's
     name, which an edited scenario has often outgrown ("... on 16,384 H100" after a switch
-    to B200). Dismisses with (path, name) or None. `resolve` (the app's write policy) turns
-    the typed name into a path, or says why it may not be written."""
+    to B200), and its description, which says so too ("... 15.6T tokens ..."). Dismisses
+    with (path, name, description) or None. `resolve` (the app's write policy) turns the
+    typed name into a path, or says why it may not be written."""
 
     def __init__(self, suggestion: Path, folder: Path, demo: bool, resolve: Callable[[str], Path | str],
-                 name: str = "") -> None:
+                 name: str = "", description: str = "") -> None:
         super().__init__()
-        self.suggestion, self.folder, self.demo, self.resolve, self.preset_name = (
-            suggestion, folder, demo, resolve, name)
+        self.suggestion, self.folder, self.demo, self.resolve = suggestion, folder, demo, resolve
+        self.preset_name, self.description = name, description
 
     def compose(self) -> ComposeResult:
         folder = self.folder
@@ -276,6 +328,8 @@ class SaveAsScreen(Dialog):
             yield Static("", id="save-error", classes="field-error")
             yield Label("Preset name")
             yield InOrderInput(self.preset_name, id="save-name", select_on_focus=False)
+            yield Label("Description")
+            yield InOrderInput(self.description, id="save-description", select_on_focus=False)
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Save", variant="primary", id="save")
                 yield Button("Show TOML", id="show-toml")
@@ -291,7 +345,8 @@ class SaveAsScreen(Dialog):
             error.update(target)
             error.add_class("-invalid")
             return
-        self.dismiss((target, self.query_one("#save-name", Input).value.strip()))
+        self.dismiss((target, self.query_one("#save-name", Input).value.strip(),
+                      self.query_one("#save-description", Input).value.strip()))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()

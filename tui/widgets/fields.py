@@ -8,7 +8,7 @@ PickerField.Changed); the app hands them to the editing session, which validates
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
@@ -32,6 +32,7 @@ from whatif.tui.words import MODE_WORDS, field_tooltip
 if TYPE_CHECKING:  # types only: the first frame is drawn before pydantic is imported
     from whatif.engine.catalog import Catalog
     from whatif.engine.scenario import Scenario
+    from whatif.tui.screens.dialogs import Dialog
 
 # Panel titles and the title of each panel's folded section of less-used inputs.
 PANEL_TITLES: dict[str, tuple[str, str]] = {
@@ -42,14 +43,17 @@ FIELDS: dict[str, InputRow] = {spec.key: spec for spec in INPUTS}
 BY_WIDGET_ID: dict[str, InputRow] = {spec.widget_id: spec for spec in INPUTS}
 
 
-def format_value(value: Any) -> str:
-    """A scenario value as editable text: 405 not 405.0, 1e+26 stays short."""
+def format_value(value: Any, spec: InputRow | None = None) -> str:
+    """A scenario value as editable text: 405 not 405.0, 1e+26 stays short, and a share as
+    the percentage its hint shows ('31.82 %', not '0.3182'; it parses back the same)."""
     if value is None:
         return ""
     if isinstance(value, bool) or isinstance(value, str):
         return str(value)
     if isinstance(value, int):
         return str(value)
+    if spec is not None and spec.kind == "share":
+        return f"{value * 100:.10g} %"
     return f"{value:.10g}"
 
 
@@ -69,7 +73,7 @@ def hint(spec: InputRow, result: Result) -> str:
     """Placeholder for an empty field: the value the model uses and where it comes from,
     or that the current economics mode does not use it."""
     if spec.mode is not None and result.resolved.mode != spec.mode:
-        return f"not used when {MODE_WORDS[result.resolved.mode]}"
+        return f"unused: {MODE_WORDS[result.resolved.mode]}"  # fits the field at 80 columns
     if spec.auto is not None:
         return f"auto {fmt(spec.auto, result.values[spec.auto])}"
     value = result.resolved.values.get(spec.name, math.nan)
@@ -104,8 +108,9 @@ def choice_options(spec: InputRow, catalog: Catalog) -> list[tuple[str, str]]:
         # Price, carbon and whether a figure stands in for a missing one: what a region changes.
         usd_per_eur = catalog.defaults["money"]["usd_per_eur"]
         width = max(len(k) for k in catalog.regions)
-        return [(f"{k:<{width}}  ${r.price_usd_per_mwh(usd_per_eur):,.0f}/MWh  {r.grid_g_per_kwh:,.0f} g/kWh"
-                 f"{_proxy_words(r.estimated)}", k)
+        # In columns, so prices and carbon compare down the list.
+        return [(f"{k:<{width}}  {'$' + format(r.price_usd_per_mwh(usd_per_eur), ',.0f'):>5}/MWh"
+                 f"  {r.grid_g_per_kwh:>5,.0f} g/kWh{_proxy_words(r.estimated)}", k)
                 for k, r in catalog.regions.items()]
     if isinstance(spec.choices, tuple):
         return [(value, value) for value in spec.choices]
@@ -162,18 +167,46 @@ class PickerField(Widget, can_focus=True):
             self.value = value
             self.post_message(self.Changed(self, value))
 
+    # A character typed here opens the picker with it as the start of its filter.
+    opens_on_typing = False
+    _picker: Dialog | None = None   # the picker this field opened, until it closes
+
     def on_click(self) -> None:
         self.action_open()
 
     def _on_key(self, event: events.Key) -> None:
-        keep_key_order(self, event)
+        if self._picker is not None:
+            # Typed in one burst with the key that opened it: the picker's (textual #6605).
+            event.stop()
+            event.prevent_default()
+            self._picker.type_ahead(event)
+            return
+        if keep_key_order(self, event):
+            return
+        typed = self.opens_on_typing and event.is_printable and event.character is not None
+        if event.key in ("enter", "space") or typed:
+            # At once, not by the binding: the keys behind this one then go to the picker.
+            event.stop()
+            event.prevent_default()
+            self.action_open()
+            if typed and self._picker is not None:
+                self._picker.type_ahead(event)
+
+    def open_picker(self, picker: Dialog, on_pick: Callable[[Any], object]) -> None:
+        def closed(answer: Any) -> None:
+            self._picker = None
+            on_pick(answer)
+        self._picker = picker
+        self.app.push_screen(picker, closed)
 
     def action_open(self) -> None:
         raise NotImplementedError
 
 
 class ChipField(PickerField):
-    """The chip in one line; Enter or a click opens the searchable chip picker."""
+    """The chip in one line; Enter, a click or typing opens the searchable chip picker."""
+
+    opens_on_typing = True
 
     def __init__(self, catalog: Catalog, value: str, **kwargs: Any) -> None:
         super().__init__(value, **kwargs)
@@ -187,7 +220,7 @@ class ChipField(PickerField):
 
     def action_open(self) -> None:
         from whatif.tui.screens.chip_picker import ChipPicker
-        self.app.push_screen(ChipPicker(self.catalog, self._value or ""), lambda key: key and self.pick(key))
+        self.open_picker(ChipPicker(self.catalog, self._value or ""), lambda key: key and self.pick(key))
 
 
 class ChoiceField(PickerField):
@@ -231,7 +264,12 @@ class ChoiceField(PickerField):
 
     def render(self) -> Text:
         width = content_width(self)
-        text = Text(self.label(), no_wrap=True, overflow="ellipsis")
+        label = self.label()
+        if self._value is None and len(label) > width - 2 and " (" in label:
+            # 'us-average (default)' cut to 'us-average (d…' at 80 columns: the value whole
+            # tells more; the list still says which entry is the default.
+            label = label.partition(" (")[0]
+        text = Text(label, no_wrap=True, overflow="ellipsis")
         text.truncate(max(width - 2, 1), overflow="ellipsis")
         text.pad_right(max(width - text.cell_len - 1, 1))
         text.append("▼")
@@ -239,8 +277,8 @@ class ChoiceField(PickerField):
 
     def action_open(self) -> None:
         from whatif.tui.screens.choice_picker import ChoicePicker
-        self.app.push_screen(ChoicePicker(self.title, self.choices(), self._value),
-                             lambda picked: picked is not None and self.pick(picked[0]))
+        self.open_picker(ChoicePicker(self.title, self.choices(), self._value),
+                         lambda picked: picked is not None and self.pick(picked[0]))
 
     def action_step(self, step: int) -> None:
         values = [value for _, value in self.choices()]
@@ -339,7 +377,7 @@ class FieldRow(Widget):
             yield ChoiceField(spec.short, choice_options(spec, self.catalog), self.initial,
                               spec.blank, id=spec.widget_id, classes="field-editor")
         else:
-            yield PanelInput(format_value(self.initial), id=spec.widget_id, compact=True, select_on_focus=True,
+            yield PanelInput(format_value(self.initial, spec), id=spec.widget_id, compact=True, select_on_focus=True,
                              classes="field-editor", tooltip=field_tooltip(spec))
 
     def set_error(self, message: str | None) -> None:
@@ -501,7 +539,7 @@ class InputPanels(Vertical):
             if widget.value != value:
                 widget.value = value
         else:
-            text = format_value(value)
+            text = format_value(value, FIELDS[key])
             if widget.value == text:
                 return
             with widget.prevent(Input.Changed):
