@@ -18,12 +18,14 @@ one Label):
   the app defers them while keys come in, by design slower).
 
 What the two share, and so cancels in the ratio only partly: one send-keys and at least one
-capture-pane per key (their round trip is printed as the polling floor).
+capture-pane per key (a screen read's round trip is printed). The screen is read when tmux
+reports the app's output (a control-mode client, class Control); --poll reads it again and
+again instead, as the first versions did, which took most of a core from the apps.
 
 --baseline DIR also times the app of another source tree in the same rounds (before/after
 figures under the same load), e.g. `git archive main | tar -x -C DIR`.
 
-Usage: .venv/bin/python bench/keys.py [--keys 20] [--size 80x24] [--baseline DIR]
+Usage: .venv/bin/python bench/keys.py [--keys 20] [--size 80x24] [--baseline DIR] [--poll]
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from __future__ import annotations
 import argparse
 import compileall
 import os
+import select
 import statistics
 import subprocess
 import sys
@@ -100,8 +103,6 @@ class Tmux:
         machine's load than the latency."""
         fields = Path(f"/proc/{self.pid}/stat").read_text().rpartition(")")[2].split()
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-        self.control: Control | None = None
 
     def watch(self) -> None:
         """From now on talk to tmux through a control-mode client (see Control)."""
@@ -173,8 +174,6 @@ class Control:
         self.command("display-message -p ready")  # past the attach's own replies
 
     def _line(self, deadline: float) -> str | None:
-        import select
-
         assert self.proc.stdout is not None
         while b"\n" not in self._buffer:
             left = deadline - time.perf_counter()
@@ -356,6 +355,10 @@ def main() -> int:
     load = os.getloadavg()
     print(f"tmux {columns}x{rows}, screen read {'by polling' if args.poll else 'on output (control mode)'}, "
           f"{os.cpu_count()} CPUs, load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}")
+    # Both kinds together too: the minimal app draws a digit in one frame and a backspace (a
+    # binding, handled a step later) in two, so each kind alone flatters or blames one side.
+    timings["any"] = {name: {stage: timings["digit"][name][stage] + timings["backspace"][name][stage]
+                             for stage in stages} for name, stages in timings["digit"].items()}
     for kind, samples in timings.items():
         minimal = samples["minimal"]["headline"]
         m = statistics.median(minimal)
