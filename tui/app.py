@@ -57,6 +57,7 @@ from whatif.tui.session import Change, EditSession
 from whatif.tui.workspace import Workspace
 from whatif.tui.widgets.base import ResultView, ResultViewMounted
 from whatif.tui.widgets.fields import InputPanels
+from whatif.tui.widgets.frame_hold import FrameHold
 from whatif.tui.widgets.keybar import KeyBar
 from whatif.tui.widgets.results import DetailTable, Headline, WarningsView, can_explain, set_text
 from whatif.tui.widgets.tabstrip import TabItem, TabStrip
@@ -229,6 +230,8 @@ class WhatifApp(App):
         self._widgets: dict[str, Widget] = {}
         self._deferred: set[ResultView] = set()
         self._followers_pending = False
+        # A typed key's frame waits for its edit's result (tui.widgets.frame_hold).
+        self.frame_hold = FrameHold(self)
         self._claims_view_mounted = False
         self._claims_tab_hidden = False
         self._tour_notes_open = False
@@ -542,6 +545,12 @@ class WhatifApp(App):
     @on(InputPanels.Edited)
     def _edited(self, event: InputPanels.Edited) -> None:
         event.stop()
+        try:
+            self._apply_edit(event)
+        finally:
+            self.frame_hold.release()  # the typed key and its result: one frame
+
+    def _apply_edit(self, event: InputPanels.Edited) -> None:
         if self.follow is not None and event.value != self.session.scenario.get(event.key) \
                 and self.follow.refuses_edit():
             self.panels.show_values(self.session.scenario)  # the typed text goes; the presenter's stays
@@ -599,7 +608,9 @@ class WhatifApp(App):
         new headline figures (update_at_once False: the table, warnings, P10/P90 strip), which
         come with the fields' hints and the status line (_show_followers). Textual redraws
         every widget inside the box around a frame's changes: the table, the hints (left
-        column) and the status (bottom line) stretched it from the figures to the whole screen."""
+        column) and the status (bottom line) stretched it from the figures to the whole screen.
+        A typed key's frame waits for this call (frame_hold), so the figures go out with the
+        typed character, at once."""
         self._sync_claims_pane()
         self._update_views(at_once=True)
         if not self._followers_pending:

@@ -335,6 +335,20 @@ class FieldInput(InOrderInput):
         super()._watch_value(value)
 
 
+class PanelInput(FieldInput):
+    """A scenario field's editor: the typed character and the result of its edit go out in
+    one frame (tui.widgets.frame_hold): the screen waits until the app applied the edit."""
+
+    def _watch_value(self, value: str) -> None:
+        # Typed (the field has the focus), not put in by the app (which sends no edit) nor
+        # the value the field is built with.
+        if self.has_focus and not self._is_prevented(Input.Changed):
+            hold = getattr(self.app, "frame_hold", None)
+            if hold is not None:
+                hold.hold()
+        super()._watch_value(value)
+
+
 class FieldRow(Widget):
     """Label and editor on one line, the error message (if any) under them. The row draws
     its label itself and the editor sits to its right (margin in app.tcss): a Label widget
@@ -363,8 +377,8 @@ class FieldRow(Widget):
             yield ChoiceField(spec.short, choice_options(spec, self.catalog), self.initial,
                               spec.blank, id=spec.widget_id, classes="field-editor")
         else:
-            yield FieldInput(format_value(self.initial, spec), id=spec.widget_id, compact=True, select_on_focus=True,
-                        classes="field-editor", tooltip=field_tooltip(spec))
+            yield PanelInput(format_value(self.initial, spec), id=spec.widget_id, compact=True, select_on_focus=True,
+                             classes="field-editor", tooltip=field_tooltip(spec))
 
     def set_error(self, message: str | None) -> None:
         """Show or clear the message under the field. The message line is mounted only when
@@ -590,16 +604,18 @@ class InputPanels(Vertical):
             widget.focus()
 
     # ------------------------------------------------------------------ edits going up
+    # Edited goes to the app itself: no container between handles it, and each it passed
+    # through cost a message dispatch on the keystroke's way to its frame.
     @on(Input.Changed, ".field-editor")
     def _typed(self, event: Input.Changed) -> None:
         event.stop()
         spec = BY_WIDGET_ID[event.input.id or ""]
-        self.post_message(self.Edited(spec.key, spec.parse(event.value)))
+        self.app.post_message(self.Edited(spec.key, spec.parse(event.value)))
 
     @on(PickerField.Changed)
     def _picked(self, event: PickerField.Changed) -> None:
         event.stop()
-        self.post_message(self.Edited(BY_WIDGET_ID[event.field.id or ""].key, event.value))
+        self.app.post_message(self.Edited(BY_WIDGET_ID[event.field.id or ""].key, event.value))
 
     @on(MoreFields.Filled)
     def _section_filled(self, event: MoreFields.Filled) -> None:

@@ -12,8 +12,11 @@ RowSelected). A click selects the row under the pointer.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
+from rich.cells import cell_len
+from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual import events
@@ -121,8 +124,7 @@ class ResultTable(ScrollView, can_focus=True):
         if not changed:
             return
         if not self._refit():
-            for index in changed:
-                self._refresh_row(index)
+            self._refresh_rows(changed)
 
     def get_cell(self, row_key: str, column: str) -> Text:
         return self.rows[self._index[row_key]].cells.get(column, Text(""))
@@ -178,9 +180,16 @@ class ResultTable(ScrollView, can_focus=True):
         self._refit(force=True)
 
     def _refresh_row(self, index: int) -> None:
-        y = index + 1 - self.scroll_offset.y
-        if 1 <= y < self.size.height:
-            self.refresh(Region(0, y, self.size.width, 1))
+        self._refresh_rows((index,))
+
+    def _refresh_rows(self, indexes: Iterable[int]) -> None:
+        """Repaint the rows on screen among `indexes` (one refresh: a call per row cost as
+        much as painting it)."""
+        width, height = self.size
+        top = self.scroll_offset.y
+        regions = [Region(0, y, width, 1) for y in (index + 1 - top for index in indexes) if 1 <= y < height]
+        if regions:
+            self.refresh(*regions)
 
     # -------------------------------------------------------------- render
     def render_line(self, y: int) -> Strip:
@@ -198,18 +207,22 @@ class ResultTable(ScrollView, can_focus=True):
         cached = self._lines.get(index)
         if cached is not None and cached[0] == signature:
             return cached[1]
-        if row.section:  # a heading spans the columns
-            text = row.cells[self.COLUMNS[0][0]].copy()
-            text.truncate(width, overflow="ellipsis")
-        else:
-            text = Text(no_wrap=True)
-            self._append_cells(text, row.cells)
         style = self.rich_style
         if row.section:
             style += self.get_component_rich_style("result-table--section")
         if cursor:
             style += self.get_component_rich_style("result-table--cursor")
-        strip = self._strip(text, style, width)
+        segments = None if row.section else self._cell_segments(row.cells)
+        if segments is not None:
+            strip = Strip(segments).apply_style(style).extend_cell_length(width, style).crop(0, width)
+        else:
+            if row.section:  # a heading spans the columns
+                text = row.cells[self.COLUMNS[0][0]].copy()
+                text.truncate(width, overflow="ellipsis")
+            else:
+                text = Text(no_wrap=True)
+                self._append_cells(text, row.cells)
+            strip = self._strip(text, style, width)
         self._lines[index] = (signature, strip)
         return strip
 
@@ -230,6 +243,38 @@ class ResultTable(ScrollView, can_focus=True):
             else:
                 line.append_text(cell)
                 line.append(" " * (width - cell.cell_len))
+
+    def _cell_segments(self, cells: dict[str, Text]) -> list[Segment] | None:
+        """The row's cells as one segment each, cut and padded to their columns, as
+        _append_cells lays them out; None if a cell has spans (styled parts: that path
+        handles them). Rendering the line's Text through the console instead cost most of a
+        keystroke's table repaint (a count edit changes a dozen rows)."""
+        segments: list[Segment] = []
+        get_style = self.app.console.get_style
+        for column, _ in self.COLUMNS:
+            width = self._widths.get(column, 0)
+            if width <= 0:
+                continue
+            cell = cells.get(column)
+            if cell is None:
+                plain, style, right = "", Style.null(), False
+            elif cell.spans:
+                return None
+            else:
+                plain, style, right = cell.plain, cell.style, cell.justify == "right"
+            if cell_len(plain) > width:
+                cut = Text(plain)
+                cut.truncate(width, overflow="ellipsis")
+                plain = cut.plain
+            padding = " " * (width - cell_len(plain))
+            if segments:
+                segments.append(Segment(" "))
+            if padding and right:
+                segments.append(Segment(padding))
+            segments.append(Segment(plain, get_style(style) if isinstance(style, str) else style))
+            if padding and not right:
+                segments.append(Segment(padding))
+        return segments
 
     def _strip(self, text: Text, style: Style, width: int) -> Strip:
         segments = list(text.render(self.app.console))

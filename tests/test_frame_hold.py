@@ -1,0 +1,83 @@
+"""A typed key and the figures it brings go out in one frame (tui/widgets/frame_hold.py):
+no frame shows the new text in the field beside the old figures, and a hold whose edit
+never comes ends by itself."""
+
+from __future__ import annotations
+
+import asyncio
+
+from textual.screen import Screen
+from textual.widgets import Input
+
+from whatif.engine.evaluate import evaluate
+from whatif.engine.presets import default_preset_path, load_preset
+from whatif.engine.units import fmt
+from whatif.tui.app import WhatifApp
+from whatif.tui.widgets.frame_hold import MAX_HOLD_S, FrameHold
+from whatif.tui.widgets.results import HeadlineCard
+
+SIZE = (120, 40)
+
+
+def days_for(count: int) -> str:
+    scenario = load_preset(default_preset_path()).with_values({"cluster.count": count})
+    return fmt("training_days", evaluate(scenario)["training_days"])
+
+
+async def test_no_frame_shows_a_typed_count_beside_the_old_training_time(monkeypatch):
+    frames: list[tuple[str, str]] = []  # (count field, Training time card) as each frame drew them
+    app = WhatifApp()
+    draw = Screen._compositor_refresh
+
+    def recording(screen: Screen) -> None:
+        if screen is app.screen_stack[0]:
+            field = screen.query_one("#f-cluster-count", Input)
+            card = screen.query_one("#card-training_days", HeadlineCard)
+            frames.append((field.value, card.text))
+        draw(screen)
+
+    monkeypatch.setattr(Screen, "_compositor_refresh", recording)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        app.query_one("#f-cluster-count", Input).focus()
+        await pilot.press("end")
+        await pilot.pause()
+        frames.clear()
+        for key in ("backspace", "2", "backspace", "7"):
+            await pilot.press(key)
+            await pilot.pause(0.05)
+        assert app.query_one("#f-cluster-count", Input).value == "16387"
+    shown = {value for value, _ in frames}
+    assert {"1638", "16382", "16387"} <= shown                   # each edit had frames of its own
+    expected = {value: days_for(int(value)) for value in shown}
+    assert [(v, t) for v, t in frames if t != expected[v]] == []   # and never the last figure beside it
+
+
+async def test_a_hold_whose_edit_never_comes_ends_by_itself():
+    app = WhatifApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        hold = FrameHold(app)
+        hold.hold()
+        assert hold.held and app._batch_count == 1              # frames wait
+        await asyncio.sleep(MAX_HOLD_S + 0.1)
+        assert not hold.held and app._batch_count == 0          # and go on without the release
+        hold.release()                                           # a late release does nothing
+        assert app._batch_count == 0
+
+
+async def test_values_the_app_puts_in_hold_no_frame(monkeypatch):
+    holds: list[int] = []
+    monkeypatch.setattr(FrameHold, "hold", lambda self: holds.append(1))
+    app = WhatifApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        app.set_input_values({"cluster.count": 2048})           # goal seek, undo, a load: no edit message
+        await pilot.pause()
+        app.action_undo()
+        await pilot.pause()
+        assert holds == [] and app.query_one("#f-cluster-count", Input).value == "16384"
+        app.query_one("#f-cluster-count", Input).focus()
+        await pilot.press("end", "backspace")                   # typing holds, once per change
+        await pilot.pause()
+        assert holds == [1]
