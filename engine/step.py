@@ -146,11 +146,13 @@ def step_model(x: Mapping[str, ArrayLike]) -> dict[str, np.ndarray]:
 
 # Searched rows kept between calls, per batch prefix (names and scalar inputs): a plan re-run
 # for a new power cap or deadline, or a sweep moved back and forth, searches no layout twice.
-# A store holds the rows sorted by a hash (a dot product with fixed weights), the rows
-# themselves (a hit is checked exactly) and their outputs: a batch is looked up with a few
-# vectorised operations instead of a dict access per row.
-_ROW_MEMORY: dict[bytes, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+# A prefix keeps a few chunks (one per batch that searched rows), each sorted by a hash of
+# its rows (a dot product with fixed weights), with the rows themselves (a hit is checked
+# exactly) and their outputs: a batch is looked up with a few vectorised operations per
+# chunk instead of a dict access per row, and storing a batch copies only its own rows.
+_ROW_MEMORY: dict[bytes, list[tuple[np.ndarray, np.ndarray, np.ndarray]]] = {}
 _ROW_MEMORY_LIMIT = 50_000
+_ROW_MEMORY_CHUNKS = 16
 _OUTPUT_NAMES: list[str] = []
 
 
@@ -160,12 +162,17 @@ _TABLE_MEMORY: dict[bytes, dict[str, np.ndarray]] = {}  # whole batches: the sam
 def _rows_by_row(rows: np.ndarray, names: list[str], base: dict, prefix: bytes) -> dict[str, np.ndarray]:
     key = np.where(np.isnan(rows), -1.0, rows) @ _HASH_WEIGHTS[:rows.shape[1]]
     found = np.zeros(rows.shape[0], dtype=bool)
-    store = _ROW_MEMORY.get(prefix)
-    if store is not None and store[0].size:
-        keys, kept, outputs = store
+    chunks = _ROW_MEMORY.get(prefix, [])
+    stacked = None
+    for keys, kept, outputs in chunks:
         at = np.minimum(np.searchsorted(keys, key), keys.size - 1)
-        same = (kept[at] == rows) | (np.isnan(kept[at]) & np.isnan(rows))
-        found = (keys[at] == key) & same.all(axis=1)
+        hit = ~found & (keys[at] == key)
+        hit[hit] = ((kept[at[hit]] == rows[hit]) | (np.isnan(kept[at[hit]]) & np.isnan(rows[hit]))).all(axis=1)
+        if hit.any():
+            if stacked is None:
+                stacked = np.empty((rows.shape[0], outputs.shape[1]))
+            stacked[hit] = outputs[at[hit]]
+            found |= hit
     missing = np.flatnonzero(~found)
     if missing.size:
         todo = rows[missing]
@@ -178,20 +185,16 @@ def _rows_by_row(rows: np.ndarray, names: list[str], base: dict, prefix: bytes) 
         if not _OUTPUT_NAMES:
             _OUTPUT_NAMES.extend(computed)
         matrix = np.stack([computed[k] for k in _OUTPUT_NAMES], axis=1)
-    if not found.any():  # all searched now (a cold batch)
-        stacked = matrix if missing.size else np.empty((0, len(_OUTPUT_NAMES)))
-    else:
-        stacked = np.empty((rows.shape[0], len(_OUTPUT_NAMES)))
-        stacked[found] = outputs[at[found]]
-        if missing.size:
+        if stacked is None:   # all searched now (a cold batch)
+            stacked = matrix
+        else:
             stacked[missing] = matrix
-    if missing.size:
-        if store is None or store[0].size + missing.size > _ROW_MEMORY_LIMIT:
-            store = (np.empty(0), np.empty((0, rows.shape[1])), np.empty((0, len(_OUTPUT_NAMES))))
-        keys = np.concatenate([store[0], key[missing]])
-        order = np.argsort(keys, kind="stable")
-        _ROW_MEMORY[prefix] = (keys[order], np.concatenate([store[1], todo])[order],
-                               np.concatenate([store[2], matrix])[order])
+        if sum(c[0].size for c in chunks) + missing.size > _ROW_MEMORY_LIMIT or len(chunks) >= _ROW_MEMORY_CHUNKS:
+            chunks = []
+        order = np.argsort(key[missing])
+        _ROW_MEMORY[prefix] = [*chunks, (key[missing][order], todo[order], matrix[order])]
+    if stacked is None:
+        stacked = np.empty((0, len(_OUTPUT_NAMES)))
     return {k: stacked[:, j].copy() for j, k in enumerate(_OUTPUT_NAMES)}
 
 
@@ -205,8 +208,11 @@ def _dense_search(todo: np.ndarray, names: list[str], base: dict) -> bool:
     scenarios = [i for i, k in enumerate(names) if k != "count"]
     if not scenarios:
         return todo.shape[0] < _PRUNE_ROWS
-    groups, _ = _unique_rows(todo[:, scenarios])
-    return todo.shape[0] < 8 * groups.shape[0]
+    # The rows come sorted by scenario (step_model): count where the scenario changes (a NaN
+    # input counts as a change, which only errs towards chunks).
+    table = todo[:, scenarios]
+    distinct = 1 + int(np.count_nonzero((table[1:] != table[:-1]).any(axis=1)))
+    return todo.shape[0] < _BOUNDED_PER_SCENARIO * distinct
 
 
 _HASH_WEIGHTS = np.random.default_rng(0).uniform(1.0, 2.0, 64)  # >= the step inputs (44)
@@ -484,7 +490,7 @@ def _fast_choice(x: Mapping[str, ArrayLike], tp: np.ndarray, pp: np.ndarray, mb:
         g = {**x, **{k: groups[:, i] for i, k in enumerate(varying)}}
     else:
         groups, gid, g = None, None, x
-    many = rows >= (8 * groups.shape[0] if groups is not None else _PRUNE_ROWS)
+    many = rows >= (_BOUNDED_PER_SCENARIO * groups.shape[0] if groups is not None else _PRUNE_ROWS)
 
     def gcol(name: str) -> float | np.ndarray:
         v = g[name]
@@ -501,7 +507,8 @@ def _fast_choice(x: Mapping[str, ArrayLike], tp: np.ndarray, pp: np.ndarray, mb:
         found = _bounded(n, np.zeros(n.size, dtype=np.intp) if gid is None else gid, tp * pp, cand)
         return None if found is None else (*(a.reshape(shape) for a in found), None)
     width = tp.shape[0]
-    scores = _scores_at(n[:, None], (0 if gid is None else gid[:, None] * width) + np.arange(width), cand)
+    scores = np.moveaxis(_scores_at(n[:, None], (0 if gid is None else gid[:, None] * width) + np.arange(width),
+                                    cand), 0, -1)
     score = scores.reshape(n.size, -1)
     best = np.argmin(score, axis=1)
     low = score[np.arange(best.size), best]
@@ -551,6 +558,7 @@ def _candidate_terms(c: dict, tp: np.ndarray, pp: np.ndarray, mb: np.ndarray, ep
 
 
 _PRUNE_ROWS = 16  # fewer rows (one scenario): the dense search is fewer numpy calls
+_BOUNDED_PER_SCENARIO = 8  # counts per scenario (several scenarios) from which _bounded searches
 _NEAR_TIE = 1e-12  # relative gap under which the exhaustive search decides (rounding differs)
 
 
@@ -594,8 +602,9 @@ def _scores_at(n: np.ndarray, cell: np.ndarray, cand: dict) -> np.ndarray:
     tpp, smb, mb, local = g("tpp"), g("smb"), g("mb"), g("local")
     batch_law, usable = g("batch_law"), g("usable")
     dp = np.floor(n / tpp + 1e-9)
-    q = np.maximum(batch_law, dp * smb) / dp
-    micro = np.maximum(batch_law, dp * smb) / (g("seq") * dp * mb)
+    tokens = np.maximum(batch_law, dp * smb)
+    q = tokens / dp
+    micro = tokens / (g("seq") * dp * mb)
     inv_dp = 1.0 / dp
     used_in = tpp * dp <= g("domain")
     dp_base = np.where(dp > 1, 4.0 * (dp - 1) * inv_dp * local / np.where(used_in, g("dp_link"), g("dp_link_out")),
@@ -603,20 +612,22 @@ def _scores_at(n: np.ndarray, cell: np.ndarray, cand: dict) -> np.ndarray:
     valid = valid_in & (dp >= 1) & (micro >= 1.0 - 1e-9)
     if np.any(moe):
         valid = valid & np.where(moe > 0.5, np.mod(dp, g("ep")) == 0, True)
-    w, o = g("w"), g("o")
-    states = (w + w + o / dp, w / dp + w / dp + o / dp)   # ZeRO 1, 3: weights + grads + optimizer states
+    w, o = g("w") / dp, g("o") / dp
+    states = (g("w") + g("w") + o, w + w + o)   # ZeRO 1, 3: weights + grads + optimizer states
     stages = np.minimum(g("pp"), micro)
     opt = g("optimizer") * inv_dp
-    out = []
+    out = np.empty((6,) + np.broadcast_shapes(np.shape(n), np.shape(tpp)))
     for k in range(3):
         base = q * g(f"per_token{k}") + g(f"fixed{k}") + opt
         activations = g(f"act{k}") * stages + g("vocab_act")
         window = g(f"window{k}")
-        for z, states_z in zip((1.0, 1.5), states):
-            step = base + np.maximum(0.0, dp_base * z - window)
+        for z, states_z in enumerate(states):
+            score = out[2 * k + z]
+            np.add(base, np.maximum(0.0, (dp_base * 1.5 if z else dp_base) - window), out=score)
             memory = states_z + activations
-            out.append(np.where(memory <= usable, step, _BIG * (1.0 + memory / 1e9)))
-    return np.where(valid[..., None], np.stack(out, axis=-1), np.inf)
+            np.copyto(score, _BIG * (1.0 + memory / 1e9), where=~(memory <= usable))
+    out[:, ~valid] = np.inf
+    return out
 
 
 _SLACK = 1e-8  # relative: the bounds' own rounding (~1e-15) and dp's 1e-9 nudge, many times over
@@ -669,7 +680,7 @@ def _settings(cand: dict) -> tuple[list, list, list]:
 
 
 _BLOCK_ROWS = 16  # sorted counts of one scenario that share their bound's coefficients (_bounded),
-_BLOCK_SPAN = 0.5  # within about 2 % of each other (the bound at the largest holds for all)
+_BLOCK_SPAN = 0.25  # within about 25 % of each other: wider blocks bound looser, narrower cost more
 _TINY_COEFFICIENT = 1e-300  # instead of 0 where dp = 0 gives an infinite factor (0 x inf is NaN)
 
 
@@ -717,13 +728,7 @@ def _bounded(n: np.ndarray, gid: np.ndarray, tpp: np.ndarray, cand: dict
     if np.unique(bi).size < blocks:   # a block without any valid candidate: the reference decides
         return None
     coefficients = np.stack(_block_coefficients(cand, cell[bi, ci], low[bi], high[bi]))
-
-    def bound(counts, tpp, big_p, small_p, f, o, r_, w, least=None):
-        """The bound at `counts` (or at dp from `least` counts for the reduce)."""
-        inv = 1.0 / np.floor(counts / tpp + 1e-9)
-        inv_least = inv if least is None else 1.0 / np.floor(least / tpp + 1e-9)
-        return np.maximum(big_p * inv, small_p) + f + o * inv + np.maximum(0.0, (1.0 - inv_least) * r_ - w)
-    block_bound = bound(high[bi], tpp[ci], *coefficients, least=low[bi])
+    block_bound = _bound(high[bi], tpp[ci], coefficients, least=low[bi])
     if np.isnan(block_bound).any():
         return None
     # The guess: the lowest bound among candidates with dp >= 1 at the block's least count
@@ -734,7 +739,7 @@ def _bounded(n: np.ndarray, gid: np.ndarray, tpp: np.ndarray, cand: dict
     pick = np.minimum.reduceat(np.where(score == np.minimum.reduceat(score, segments)[bi], np.arange(bi.size),
                                         bi.size), segments)
     guess = ci[np.where(pick < bi.size, pick, segments)]
-    ceiling = _scores_at(counts, group * width + guess[block_of], cand).min(axis=-1)
+    ceiling = _scores_at(counts, group * width + guess[block_of], cand).min(axis=0)
     margin = (1.0 + _NEAR_TIE) * (1.0 + _SLACK) / (1.0 - _SLACK)
     threshold = ceiling * margin
     kept = np.flatnonzero(block_bound <= np.maximum.reduceat(threshold, start)[bi])
@@ -745,11 +750,11 @@ def _bounded(n: np.ndarray, gid: np.ndarray, tpp: np.ndarray, cand: dict
     pairs = np.argsort(row, kind="stable")   # by count, then candidate (they come by block, candidate)
     row, at = row[pairs], np.repeat(kept, size[b])[pairs]
     j = ci[at]
-    per_row = bound(counts[row], tpp[j], *np.take(coefficients, at, axis=1))
+    per_row = _bound(counts[row], tpp[j], np.take(coefficients, at, axis=1))
     first = np.searchsorted(row, np.arange(rows))
     lowest = np.minimum.reduceat(per_row, first)
     pick = np.minimum.reduceat(np.where(per_row == lowest[row], np.arange(row.size), row.size), first)
-    second = _scores_at(counts, group * width + j[pick], cand).min(axis=-1)
+    second = _scores_at(counts, group * width + j[pick], cand).min(axis=0)
     if np.isnan(ceiling).any() or np.isnan(second).any():
         return None
     threshold = np.minimum(threshold, second * margin)
@@ -758,7 +763,7 @@ def _bounded(n: np.ndarray, gid: np.ndarray, tpp: np.ndarray, cand: dict
     scores = _scores_at(counts[r], group[r] * width + j, cand)
     if np.isnan(scores).any():
         return None
-    per_candidate = scores.min(axis=1)
+    per_candidate = scores.min(axis=0)
     starts = np.searchsorted(r, np.arange(rows))
     low = np.minimum.reduceat(per_candidate, starts)
     if not np.isfinite(low).all():
@@ -767,8 +772,18 @@ def _bounded(n: np.ndarray, gid: np.ndarray, tpp: np.ndarray, cand: dict
     # Near ties (see _fast_choice): only survivors can be within _NEAR_TIE of the best.
     near = np.add.reduceat((per_candidate <= low[r] * (1.0 + _NEAR_TIE)).astype(np.intp), starts) > 1
     ci, ki, near_tie = np.empty(rows, dtype=np.intp), np.empty(rows, dtype=np.intp), np.empty(rows, dtype=bool)
-    ci[order], ki[order], near_tie[order] = j[best], np.argmin(scores[best], axis=1), near & (low < _BIG)
+    ci[order], ki[order], near_tie[order] = j[best], np.argmin(scores[:, best], axis=0), near & (low < _BIG)
     return ci, ki, near_tie
+
+
+def _bound(counts: np.ndarray, tpp: np.ndarray, coefficients: np.ndarray, least: np.ndarray | None = None
+           ) -> np.ndarray:
+    """_bounded's bound at `counts` from _block_coefficients' stacked (batch P, seq mb P, F,
+    optimizer, R, W); the reduce's dp from `least` counts where given (it grows with dp)."""
+    big_p, small_p, f, o, r_, w = coefficients
+    inv = 1.0 / np.floor(counts / tpp + 1e-9)
+    inv_least = inv if least is None else 1.0 / np.floor(least / tpp + 1e-9)
+    return np.maximum(big_p * inv, small_p) + f + o * inv + np.maximum(0.0, (1.0 - inv_least) * r_ - w)
 
 
 def _bound_table(cand: dict) -> np.ndarray:
