@@ -127,21 +127,27 @@ def step_model(x: Mapping[str, ArrayLike]) -> dict[str, np.ndarray]:
             return out if not shape else {k: np.broadcast_to(v, shape).copy() for k, v in out.items()}
         table = np.stack([np.broadcast_to(a, shape).ravel() for a in arrays.values()], axis=1)
         scalars = tuple(None if k in arrays else float(x[k]) for k in _STEP_INPUTS)
-        table_key = repr((tuple(arrays), scalars)).encode() + table.tobytes()
-        if table_key in _TABLE_MEMORY:  # the same batch again (a re-plan for another cap)
-            return {k: v.reshape(shape).copy() for k, v in _TABLE_MEMORY[table_key].items()}
-        if table.shape[0] > 64:
-            rows, inverse = _unique_rows(table, by_last=True)
+        # The batch keyed by its names, scalars, shape and a weighted sum of each column (hashing
+        # the whole table's bytes costs more than the lookup saves); a hit is checked exactly.
+        weights = _TABLE_WEIGHTS[:table.shape[0]] if table.shape[0] <= _TABLE_WEIGHTS.size else \
+            np.resize(_TABLE_WEIGHTS, table.shape[0])
+        table_key = repr((tuple(arrays), scalars, table.shape)).encode() + (np.nan_to_num(table, nan=-1.0).T @ weights
+                                                                         ).tobytes()
+        known = _TABLE_MEMORY.get(table_key)
+        if known is not None and np.array_equal(known[2], table, equal_nan=True):  # the same batch again
+            out, inverse = known[:2]
         else:
-            rows, inverse = table, None
-        base = {k: x[k] for k in _STEP_INPUTS}
-        out = _rows_by_row(rows, list(arrays), base, repr((tuple(arrays), scalars)).encode())
-        if inverse is not None:
-            out = {k: v[inverse] for k, v in out.items()}
-        if len(_TABLE_MEMORY) >= 8:
-            _TABLE_MEMORY.pop(next(iter(_TABLE_MEMORY)))
-        _TABLE_MEMORY[table_key] = out
-        return {k: v.reshape(shape).copy() for k, v in out.items()}
+            if table.shape[0] > 64:
+                rows, inverse = _unique_rows(table, by_last=True)
+            else:
+                rows, inverse = table, None
+            base = {k: x[k] for k in _STEP_INPUTS}
+            out = _rows_by_row(rows, list(arrays), base, repr((tuple(arrays), scalars)).encode())
+            if len(_TABLE_MEMORY) >= 8:
+                _TABLE_MEMORY.pop(next(iter(_TABLE_MEMORY)))
+            _TABLE_MEMORY[table_key] = out, inverse, table   # the distinct rows' outputs: expanded on the way out
+        # Fresh arrays for the caller (the remembered ones stay as they are).
+        return {k: (v[inverse] if inverse is not None else v.copy()).reshape(shape) for k, v in out.items()}
 
 
 # Searched rows kept between calls, per batch prefix (names and scalar inputs): a plan re-run
@@ -156,7 +162,9 @@ _ROW_MEMORY_CHUNKS = 16
 _OUTPUT_NAMES: list[str] = []
 
 
-_TABLE_MEMORY: dict[bytes, dict[str, np.ndarray]] = {}  # whole batches: the same grid, re-run
+# Whole batches, re-run (a re-plan for another cap): outputs of the distinct rows, the inverse, the table.
+_TABLE_MEMORY: dict[bytes, tuple[dict[str, np.ndarray], np.ndarray | None, np.ndarray]] = {}
+_TABLE_WEIGHTS = np.random.default_rng(1).uniform(1.0, 2.0, 65_536)
 
 
 def _rows_by_row(rows: np.ndarray, names: list[str], base: dict, prefix: bytes) -> dict[str, np.ndarray]:
@@ -170,8 +178,8 @@ def _rows_by_row(rows: np.ndarray, names: list[str], base: dict, prefix: bytes) 
         hit[hit] = ((kept[at[hit]] == rows[hit]) | (np.isnan(kept[at[hit]]) & np.isnan(rows[hit]))).all(axis=1)
         if hit.any():
             if stacked is None:
-                stacked = np.empty((rows.shape[0], outputs.shape[1]))
-            stacked[hit] = outputs[at[hit]]
+                stacked = np.empty((outputs.shape[0], rows.shape[0]))
+            stacked[:, hit] = outputs[:, at[hit]]
             found |= hit
     missing = np.flatnonzero(~found)
     if missing.size:
@@ -184,18 +192,18 @@ def _rows_by_row(rows: np.ndarray, names: list[str], base: dict, prefix: bytes) 
         computed = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
         if not _OUTPUT_NAMES:
             _OUTPUT_NAMES.extend(computed)
-        matrix = np.stack([computed[k] for k in _OUTPUT_NAMES], axis=1)
+        matrix = np.stack([computed[k] for k in _OUTPUT_NAMES])   # (outputs, rows): whole rows copied
         if stacked is None:   # all searched now (a cold batch)
             stacked = matrix
         else:
-            stacked[missing] = matrix
+            stacked[:, missing] = matrix
         if sum(c[0].size for c in chunks) + missing.size > _ROW_MEMORY_LIMIT or len(chunks) >= _ROW_MEMORY_CHUNKS:
             chunks = []
         order = np.argsort(key[missing])
-        _ROW_MEMORY[prefix] = [*chunks, (key[missing][order], todo[order], matrix[order])]
+        _ROW_MEMORY[prefix] = [*chunks, (key[missing][order], todo[order], matrix[:, order])]
     if stacked is None:
-        stacked = np.empty((0, len(_OUTPUT_NAMES)))
-    return {k: stacked[:, j].copy() for j, k in enumerate(_OUTPUT_NAMES)}
+        stacked = np.empty((len(_OUTPUT_NAMES), 0))
+    return {k: stacked[j] for j, k in enumerate(_OUTPUT_NAMES)}   # views of a fresh matrix (step_model copies out)
 
 
 def _dense_search(todo: np.ndarray, names: list[str], base: dict) -> bool:
@@ -725,7 +733,7 @@ def _bounded(n: np.ndarray, gid: np.ndarray, tpp: np.ndarray, cand: dict
     cell = group[start][:, None] * width + np.arange(width)
     bi, ci = np.nonzero((np.take(cand["packed"][cand["rows"]["valid"]], cell) > 0.5)
                         & (np.floor(high[:, None] / tpp + 1e-9) >= 1))
-    if np.unique(bi).size < blocks:   # a block without any valid candidate: the reference decides
+    if not np.bincount(bi, minlength=blocks).all():   # a block without a valid candidate: the reference decides
         return None
     coefficients = np.stack(_block_coefficients(cand, cell[bi, ci], low[bi], high[bi]))
     block_bound = _bound(high[bi], tpp[ci], coefficients, least=low[bi])
