@@ -747,7 +747,11 @@ def _bounded(n: np.ndarray, gid: np.ndarray, tpp: np.ndarray, cand: dict
     pick = np.minimum.reduceat(np.where(score == np.minimum.reduceat(score, segments)[bi], np.arange(bi.size),
                                         bi.size), segments)
     guess = ci[np.where(pick < bi.size, pick, segments)]
-    ceiling = _scores_at(counts, group * width + guess[block_of], cand).min(axis=0)
+    known_at = guess[block_of]                 # each count's candidate scored so far, and its scores
+    known = _scores_at(counts, group * width + known_at, cand)
+    ceiling = known.min(axis=0)
+    if np.isnan(ceiling).any():
+        return None
     margin = (1.0 + _NEAR_TIE) * (1.0 + _SLACK) / (1.0 - _SLACK)
     threshold = ceiling * margin
     kept = np.flatnonzero(block_bound <= np.maximum.reduceat(threshold, start)[bi])
@@ -759,16 +763,26 @@ def _bounded(n: np.ndarray, gid: np.ndarray, tpp: np.ndarray, cand: dict
     row, at = row[pairs], np.repeat(kept, size[b])[pairs]
     j = ci[at]
     per_row = _bound(counts[row], tpp[j], np.take(coefficients, at, axis=1))
-    first = np.searchsorted(row, np.arange(rows))
-    lowest = np.minimum.reduceat(per_row, first)
-    pick = np.minimum.reduceat(np.where(per_row == lowest[row], np.arange(row.size), row.size), first)
-    second = _scores_at(counts, group * width + j[pick], cand).min(axis=0)
-    if np.isnan(ceiling).any() or np.isnan(second).any():
-        return None
-    threshold = np.minimum(threshold, second * margin)
     keep = per_row <= threshold[row]
+    if np.count_nonzero(keep) > 2 * rows:
+        # The block's guess is far off at some counts: score each count's own lowest-bound
+        # candidate too, and keep the better upper bound.
+        first = np.searchsorted(row, np.arange(rows))
+        lowest = np.minimum.reduceat(per_row, first)
+        own = j[np.minimum.reduceat(np.where(per_row == lowest[row], np.arange(row.size), row.size), first)]
+        second = _scores_at(counts, group * width + own, cand)
+        if np.isnan(second).any():
+            return None
+        better = second.min(axis=0) < ceiling
+        known_at, known[:, better] = np.where(better, own, known_at), second[:, better]
+        threshold = np.minimum(threshold, second.min(axis=0) * margin)
+        keep = per_row <= threshold[row]
     r, j = row[keep], j[keep]
-    scores = _scores_at(counts[r], group[r] * width + j, cand)
+    # Pairs already scored (each count's guess) are not scored again: the same floats.
+    scored = j == known_at[r]
+    scores = np.empty((known.shape[0], r.size))
+    scores[:, scored] = known[:, r[scored]]
+    scores[:, ~scored] = _scores_at(counts[r[~scored]], group[r[~scored]] * width + j[~scored], cand)
     if np.isnan(scores).any():
         return None
     per_candidate = scores.min(axis=0)
