@@ -735,7 +735,7 @@ def _bounded(n: np.ndarray, gid: np.ndarray, tpp: np.ndarray, cand: dict
                         & (np.floor(high[:, None] / tpp + 1e-9) >= 1))
     if not np.bincount(bi, minlength=blocks).all():   # a block without a valid candidate: the reference decides
         return None
-    coefficients = np.stack(_block_coefficients(cand, cell[bi, ci], low[bi], high[bi]))
+    coefficients = _block_coefficients(cand, group[start][bi] * width + ci, low[bi], high[bi])
     block_bound = _bound(high[bi], tpp[ci], coefficients, least=low[bi])
     if np.isnan(block_bound).any():
         return None
@@ -809,40 +809,40 @@ def _bound(counts: np.ndarray, tpp: np.ndarray, coefficients: np.ndarray, least:
 
 
 def _bound_table(cand: dict) -> np.ndarray:
-    """_bounded's coefficients per (first setting that may fit, coefficient, scenario x
-    candidate): rows (batch P, seq mb P, F, optimizer, W, R at the scale-out link, R at the
+    """_bounded's coefficients per (coefficient, first setting that may fit x scenario x
+    candidate): rows (batch P, seq mb P, F, optimizer, R at the scale-out link, W, R at the
     faster link, tp pp + domain), the fourth setting standing for "none may fit" (the BIG
     score of the least memory: BIG (1 + (16 local / dp + least activations + vocab) / 1e9)).
     An invalid candidate's F is infinite."""
     p, f, w = _settings(cand)
     tiny = _TINY_COEFFICIENT
     local = cand["local"]
-    shape = local.shape
     least = np.minimum.reduce([cand[f"act{k}"] for k in range(3)])
     r_out = 4.0 * local / cand["dp_link_out"]
     r_fast = 4.0 * local / np.maximum(cand["dp_link"], cand["dp_link_out"])
     link_from = cand["tpp"] + cand["domain"]   # used > count - tp pp: past it, the scale-out link
-    table = np.empty((4, 8) + shape)
+    table = np.empty((4, 8) + local.shape)
     for k0 in range(3):
         table[k0] = np.broadcast_arrays(cand["batch_law"] * p[k0], cand["smb"] * p[k0], f[k0], cand["optimizer"],
-                                        w[k0], r_out, r_fast, link_from)
+                                        r_out, w[k0], r_fast, link_from)
     table[3] = np.broadcast_arrays(cand["batch_law"] * tiny, cand["smb"] * tiny,
                                    _BIG * (1.0 + (least + cand["vocab_act"]) / 1e9), _BIG * 16.0 * local / 1e9,
-                                   0.0, tiny, tiny, link_from)
+                                   tiny, 0.0, tiny, link_from)
     table[:, 2] = np.where(cand["valid"], table[:, 2], np.inf)
     return table.reshape(4, 8, -1).transpose(1, 0, 2).reshape(8, -1)
 
 
-def _block_coefficients(cand: dict, cell: np.ndarray, low: np.ndarray, high: np.ndarray
-                        ) -> tuple[np.ndarray, ...]:
-    """_bounded's (batch P, seq mb P, F, optimizer, R, W) per (block, candidate) pair, at
-    `cell` (scenario x candidates + candidate) for the blocks' least and largest counts: the
-    first setting that may fit at the largest count (_fit_counts are nested: count how many
-    may fit), R at the scale-out link once the least count leaves the scale-up domain."""
-    fit = cand["fit"][:, cell]
+def _block_coefficients(cand: dict, cell: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:
+    """_bounded's stacked (batch P, seq mb P, F, optimizer, R, W) per (block, candidate)
+    pair, at `cell` (scenario x candidates + candidate) for the blocks' least and largest
+    counts: the first setting that may fit at the largest count (_fit_counts are nested:
+    count how many may fit), R at the scale-out link once the least count leaves the
+    scale-up domain."""
+    fit = np.take(cand["fit"], cell, axis=1)
     k0 = 3 - ((high >= fit[0]).astype(np.intp) + (high >= fit[1]) + (high >= fit[2]))
-    big_p, small_p, f, o, w, r_out, r_fast, link_from = cand["table"][:, k0 * cand["local"].size + cell]
-    return big_p, small_p, f, o, np.where(low >= link_from, r_out, r_fast), w
+    table = np.take(cand["table"], k0 * cand["local"].size + cell, axis=1)
+    np.copyto(table[4], table[6], where=low < table[7])
+    return table[:6]
 
 
 _CONSTANTS_MEMORY: dict[bytes, dict] = {}  # _constants on all candidates, by the scenarios' inputs

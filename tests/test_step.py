@@ -401,7 +401,7 @@ def test_the_layout_bound_never_exceeds_a_candidates_exact_score(data):
         cell = np.broadcast_to(np.arange(width), exact.shape)
         whole = np.full((counts.size, 1), counts[0]), np.full((counts.size, 1), counts[-1])
         for low, high in (whole, (counts[:, None], counts[:, None])):
-            coefficients = np.stack(step._block_coefficients(cand, cell, low, high))
+            coefficients = step._block_coefficients(cand, cell, low, high)
             per_count = step._bound(counts[:, None], tpp, coefficients)
             at_block = step._bound(high, tpp, coefficients, least=low)
             scored = np.isfinite(exact)
