@@ -687,6 +687,7 @@ def _settings(cand: dict) -> tuple[list, list, list]:
     return p, f, w
 
 
+_CHUNK_PAIRS = 16_384  # (block, candidate) pairs bounded at once
 _BLOCK_ROWS = 16  # sorted counts of one scenario that share their bound's coefficients (_bounded),
 _BLOCK_SPAN = 0.25  # within about 25 % of each other: wider blocks bound looser, narrower cost more
 _TINY_COEFFICIENT = 1e-300  # instead of 0 where dp = 0 gives an infinite factor (0 x inf is NaN)
@@ -735,14 +736,22 @@ def _bounded(n: np.ndarray, gid: np.ndarray, tpp: np.ndarray, cand: dict
                         & (np.floor(high[:, None] / tpp + 1e-9) >= 1))
     if not np.bincount(bi, minlength=blocks).all():   # a block without a valid candidate: the reference decides
         return None
-    coefficients = _block_coefficients(cand, group[start][bi] * width + ci, low[bi], high[bi])
-    block_bound = _bound(high[bi], tpp[ci], coefficients, least=low[bi])
+    # In chunks of pairs whose temporaries stay in cache (fresh large arrays cost their page
+    # faults on this kind of machine).
+    coefficients, block_bound = np.empty((6, bi.size)), np.empty(bi.size)
+    usable_low = np.empty(bi.size, dtype=bool)
+    for a in range(0, bi.size, _CHUNK_PAIRS):
+        part = slice(a, a + _CHUNK_PAIRS)
+        b_, c_ = bi[part], ci[part]
+        coefficients[:, part] = _block_coefficients(cand, group[start][b_] * width + c_, low[b_], high[b_])
+        block_bound[part] = _bound(high[b_], tpp[c_], coefficients[:, part], least=low[b_])
+        usable_low[part] = low[b_] >= tpp[c_]       # dp >= 1 at the block's least count
     if np.isnan(block_bound).any():
         return None
     # The guess: the lowest bound among candidates with dp >= 1 at the block's least count
     # (any candidate of the block where none is).
     segments = np.searchsorted(bi, np.arange(blocks))
-    score = np.where(np.floor(low[bi] / tpp[ci] + 1e-9) >= 1, block_bound, np.inf)
+    score = np.where(usable_low, block_bound, np.inf)
     score = np.where(np.isinf(np.minimum.reduceat(score, segments))[bi], block_bound, score)
     pick = np.minimum.reduceat(np.where(score == np.minimum.reduceat(score, segments)[bi], np.arange(bi.size),
                                         bi.size), segments)
