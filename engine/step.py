@@ -216,11 +216,15 @@ def _dense_search(todo: np.ndarray, names: list[str], base: dict) -> bool:
     scenarios = [i for i, k in enumerate(names) if k != "count"]
     if not scenarios:
         return todo.shape[0] < _PRUNE_ROWS
-    # The rows come sorted by scenario (step_model): count where the scenario changes (a NaN
-    # input counts as a change, which only errs towards chunks).
-    table = todo[:, scenarios]
-    distinct = 1 + int(np.count_nonzero((table[1:] != table[:-1]).any(axis=1)))
-    return todo.shape[0] < _BOUNDED_PER_SCENARIO * distinct
+    return todo.shape[0] < _BOUNDED_PER_SCENARIO * int(np.count_nonzero(_runs(todo[:, scenarios])))
+
+
+def _runs(table: np.ndarray) -> np.ndarray:
+    """Where a row differs from the one before (NaN equal to NaN): step_model hands the
+    search its rows sorted by scenario, so these start its distinct scenarios (rows that
+    come unsorted only split a scenario into runs, each searched as its own, the same)."""
+    same = (table[1:] == table[:-1]) | (np.isnan(table[1:]) & np.isnan(table[:-1]))
+    return np.r_[True, ~same.all(axis=1)]
 
 
 _HASH_WEIGHTS = np.random.default_rng(0).uniform(1.0, 2.0, 64)  # >= the step inputs (44)
@@ -494,7 +498,8 @@ def _fast_choice(x: Mapping[str, ArrayLike], tp: np.ndarray, pp: np.ndarray, mb:
     rows = int(np.prod(shape)) if shape else 1
     if varying:
         table = np.stack([np.broadcast_to(np.asarray(x[k], dtype=float), shape).ravel() for k in varying], axis=1)
-        groups, gid = _unique_rows(table)
+        new = _runs(table)
+        groups, gid = table[new], np.cumsum(new) - 1
         g = {**x, **{k: groups[:, i] for i, k in enumerate(varying)}}
     else:
         groups, gid, g = None, None, x
