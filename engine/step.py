@@ -138,7 +138,7 @@ def step_model(x: Mapping[str, ArrayLike]) -> dict[str, np.ndarray]:
             out, inverse = known[:2]
         else:
             if table.shape[0] > 64:
-                rows, inverse = _unique_rows(table, by_last=True)
+                rows, inverse = _distinct_rows(arrays, shape, table)
             else:
                 rows, inverse = table, None
             base = {k: x[k] for k in _STEP_INPUTS}
@@ -148,6 +148,30 @@ def step_model(x: Mapping[str, ArrayLike]) -> dict[str, np.ndarray]:
             _TABLE_MEMORY[table_key] = out, inverse, table   # the distinct rows' outputs: expanded on the way out
         # Fresh arrays for the caller (the remembered ones stay as they are).
         return {k: (v[inverse] if inverse is not None else v.copy()).reshape(shape) for k, v in out.items()}
+
+
+def _distinct_rows(arrays: dict[str, np.ndarray], shape: tuple[int, ...], table: np.ndarray
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """_unique_rows(table, by_last=True) for step_model's table (the count last): where the
+    count varies over more of the batch than the scenario does (a plan: (rows, 1) scenarios
+    x (rows, counts) counts; a sweep), the scenarios are deduplicated at their own shape and
+    the (scenario, count) pairs by a sort of two keys, rather than hashing every row."""
+    scenario = {k: a for k, a in arrays.items() if k != "count"}
+    own = np.broadcast_shapes(*(a.shape for a in scenario.values())) if scenario else ()
+    if "count" not in arrays or math.prod(own) * 2 > table.shape[0]:
+        return _unique_rows(table, by_last=True)
+    if scenario:
+        kinds, kind = _unique_rows(np.stack([np.broadcast_to(a, own).ravel() for a in scenario.values()], axis=1))
+        ids = np.broadcast_to(kind.reshape(own), shape).ravel()
+    else:
+        kinds, ids = np.empty((1, 0)), np.zeros(table.shape[0], dtype=np.intp)
+    counts = table[:, -1]
+    order = np.lexsort((counts, ids))
+    ids_sorted, counts_sorted = ids[order], counts[order]
+    new = np.r_[True, (ids_sorted[1:] != ids_sorted[:-1]) | (counts_sorted[1:] != counts_sorted[:-1])]
+    inverse = np.empty(order.size, dtype=np.intp)
+    inverse[order] = np.cumsum(new) - 1
+    return np.column_stack([kinds[ids_sorted[new]], counts_sorted[new]]), inverse
 
 
 # Searched rows kept between calls, per batch prefix (names and scalar inputs): a plan re-run
