@@ -283,6 +283,7 @@ def forget() -> None:
     _TABLE_MEMORY.clear()
     _ROW_MEMORY.clear()
     _CONSTANTS_MEMORY.clear()
+    _GROUP_CONSTANTS.clear()
     _DERIVED.clear()
     _cached_outputs.cache_clear()
 
@@ -536,7 +537,7 @@ def _fast_choice(x: Mapping[str, ArrayLike], tp: np.ndarray, pp: np.ndarray, mb:
     if gid is None:  # one scenario: its constants outlive a count change
         c = _scenario_constants(x, tp, pp, mb, ep)
     else:
-        c = _group_constants(gcol, x, varying, groups, tp, pp, mb, ep)
+        c, groups, gid = _group_constants(gcol, x, varying, groups, gid, tp, pp, mb, ep)
     tp, pp, mb, ep = (a[:, 0] for a in (tp, pp, mb, ep))
     cand = _searched(c, tp, pp, mb, ep, 1 if groups is None else groups.shape[0])
     n = np.broadcast_to(np.asarray(x["count"], dtype=float), shape).ravel()
@@ -626,7 +627,7 @@ def _searched(c: dict, tp: np.ndarray, pp: np.ndarray, mb: np.ndarray, ep: np.nd
 
 
 def _scores_at(n: np.ndarray, cell: np.ndarray, cand: dict) -> np.ndarray:
-    """(..., 6) scores of the candidates at `cell` (scenario x candidates + candidate, into
+    """(6, ...) scores of the candidates at `cell` (scenario x candidates + candidate, into
     _searched's (scenarios, candidates) arrays) at counts `n`, pairs in _combo's order. The
     same operations in the same order wherever they run (densely on every candidate, or on
     a bound's survivors), so the very same floats."""
@@ -649,8 +650,8 @@ def _scores_at(n: np.ndarray, cell: np.ndarray, cand: dict) -> np.ndarray:
     valid = valid_in & (dp >= 1) & (micro >= 1.0 - 1e-9)
     if np.any(moe):
         valid = valid & np.where(moe > 0.5, np.mod(dp, g("ep")) == 0, True)
-    w, o = g("w") / dp, g("o") / dp
-    states = (g("w") + g("w") + o, w + w + o)   # ZeRO 1, 3: weights + grads + optimizer states
+    w_dp, o_dp = g("w") / dp, g("o") / dp
+    states = (g("w") + g("w") + o_dp, w_dp + w_dp + o_dp)   # ZeRO 1, 3: weights + grads + optimizer states
     stages = np.minimum(g("pp"), micro)
     opt = g("optimizer") * inv_dp
     out = np.empty((6,) + np.broadcast_shapes(np.shape(n), np.shape(tpp)))
@@ -717,7 +718,7 @@ def _settings(cand: dict) -> tuple[list, list, list]:
 
 
 _CHUNK_PAIRS = 16_384  # (block, candidate) pairs bounded at once
-_BLOCK_ROWS = 16  # sorted counts of one scenario that share their bound's coefficients (_bounded),
+_BLOCK_ROWS = 16  # at most so many sorted counts of one scenario share a bound's coefficients (_bounded),
 _BLOCK_SPAN = 0.25  # within about 25 % of each other: wider blocks bound looser, narrower cost more
 _TINY_COEFFICIENT = 1e-300  # instead of 0 where dp = 0 gives an infinite factor (0 x inf is NaN)
 
@@ -816,6 +817,8 @@ def _bounded(n: np.ndarray, gid: np.ndarray, tpp: np.ndarray, cand: dict
         threshold = np.minimum(threshold, second.min(axis=0) * margin)
         keep = per_row <= threshold[row]
     r, j = row[keep], j[keep]
+    if np.bincount(r, minlength=rows).min() == 0:   # a count left without a candidate (a NaN bound)
+        return None
     # Pairs already scored (each count's guess) are not scored again: the same floats.
     scored = j == known_at[r]
     scores = np.empty((known.shape[0], r.size))
@@ -883,7 +886,8 @@ def _block_coefficients(cand: dict, cell: np.ndarray, low: np.ndarray, high: np.
     return table[:6]
 
 
-_CONSTANTS_MEMORY: dict[bytes, dict] = {}  # _constants on all candidates, by the scenarios' inputs
+_CONSTANTS_MEMORY: dict[bytes, dict] = {}  # one scenario's _constants on all candidates, by its inputs
+_GROUP_CONSTANTS: dict[bytes, tuple[np.ndarray, dict]] = {}  # per batch kind: (scenarios, their _constants)
 
 
 def _scenario_constants(x: Mapping[str, ArrayLike], tp, pp, mb, ep) -> dict:
@@ -898,17 +902,25 @@ def _scenario_constants(x: Mapping[str, ArrayLike], tp, pp, mb, ep) -> dict:
     return _CONSTANTS_MEMORY[key]
 
 
-def _group_constants(gcol, x: Mapping[str, ArrayLike], varying: list[str], groups: np.ndarray, tp, pp, mb,
-                     ep) -> dict:
+def _group_constants(gcol, x: Mapping[str, ArrayLike], varying: list[str], groups: np.ndarray, gid: np.ndarray,
+                     tp, pp, mb, ep) -> tuple[dict, np.ndarray, np.ndarray]:
     """_constants of the distinct scenarios `groups` (a plan's chips) at once, (scenarios,
-    candidates), remembered: every zoom stage of a plan meets the same chips."""
-    key = repr([(k, x[k]) for k in _STEP_INPUTS[1:] if k not in varying] + varying).encode() + groups.tobytes() \
+    candidates), with the groups and each row's group they are for: remembered per batch
+    kind (names, scalar inputs, candidates), and reused while a batch's scenarios are among
+    the remembered ones (a plan's zoom stages meet the same chips, or some of them)."""
+    key = repr([(k, x[k]) for k in _STEP_INPUTS[1:] if k not in varying] + varying).encode() \
         + tp.tobytes() + pp.tobytes() + mb.tobytes() + ep.tobytes()
-    if key not in _CONSTANTS_MEMORY:
-        if len(_CONSTANTS_MEMORY) >= 512:
-            _CONSTANTS_MEMORY.clear()
-        _CONSTANTS_MEMORY[key] = _constants(gcol, tp[:, 0], pp[:, 0], mb[:, 0], ep[:, 0])
-    return _CONSTANTS_MEMORY[key]
+    known = _GROUP_CONSTANTS.get(key)
+    if known is not None and known[0].shape[1] == groups.shape[1]:
+        seen = known[0]
+        same = (groups[:, None, :] == seen[None, :, :]) | (np.isnan(groups[:, None, :]) & np.isnan(seen[None, :, :]))
+        match = same.all(axis=2)
+        if match.any(axis=1).all():
+            return known[1], seen, np.argmax(match, axis=1)[gid]
+    if len(_GROUP_CONSTANTS) >= 64:
+        _GROUP_CONSTANTS.clear()
+    _GROUP_CONSTANTS[key] = groups, _constants(gcol, tp[:, 0], pp[:, 0], mb[:, 0], ep[:, 0])
+    return _GROUP_CONSTANTS[key][1], groups, gid
 
 
 def _reference_choice(col, tp, pp, mb, ep, shape, rc_all, zero_all, prune: bool = True):
