@@ -104,13 +104,14 @@ def _gemm_seconds_per_flop(m, k, n, peak, bw, nbytes, eff_max):
     return 1.0 / (peak * eff_max) + nbytes * (m * k + k * n + m * n) / (bw * flops)
 
 
-_CHUNK_ROWS = 2048  # rows searched at once: bounds the (rows x candidates) arrays to some MB
+_CHUNK_ROWS = 2048  # rows searched densely at once: bounds the (rows x candidates) arrays to some MB
 
 
 def step_model(x: Mapping[str, ArrayLike]) -> dict[str, np.ndarray]:
     """The chosen layout, its memory per chip and its step-time parts, per scenario row.
     Rows that repeat (a Monte Carlo over prices, a sweep of PUE) are searched once; a big
-    batch of distinct rows is searched in chunks."""
+    batch of distinct rows is searched in chunks where every candidate of each is scored
+    (_dense_search), at once where a bound rules most out (_bounded)."""
     with np.errstate(all="ignore"):
         # The count last: deduplicated rows then come sorted by scenario, then count, and a
         # chunk of them holds few distinct scenarios (the fast search handles each at once).
@@ -221,7 +222,11 @@ def _rows_by_row(rows: np.ndarray, names: list[str], base: dict, prefix: bytes) 
             stacked = matrix
         else:
             stacked[:, missing] = matrix
-        if sum(c[0].size for c in chunks) + missing.size > _ROW_MEMORY_LIMIT or len(chunks) >= _ROW_MEMORY_CHUNKS:
+        if sum(c[0].size for kept_chunks in _ROW_MEMORY.values() for c in kept_chunks) + missing.size \
+                > _ROW_MEMORY_LIMIT:   # the limit holds for every prefix together, as it did per row
+            _ROW_MEMORY.clear()
+            chunks = []
+        elif len(chunks) >= _ROW_MEMORY_CHUNKS:
             chunks = []
         order = np.argsort(key[missing])
         _ROW_MEMORY[prefix] = [*chunks, (key[missing][order], todo[order], matrix[:, order])]
@@ -620,7 +625,7 @@ def _searched(c: dict, tp: np.ndarray, pp: np.ndarray, mb: np.ndarray, ep: np.nd
     if not cand["nan"]:
         cand["fit"] = np.stack(_fit_counts(cand)).reshape(3, -1)
         cand["table"] = _bound_table(cand)
-    if len(_DERIVED) >= 64:
+    if len(_DERIVED) >= 16:   # a plan's batches share one or two; a plan's are ~1.5 MB
         _DERIVED.clear()
     _DERIVED[id(c)] = (c, cand)
     return cand
@@ -917,7 +922,7 @@ def _group_constants(gcol, x: Mapping[str, ArrayLike], varying: list[str], group
         match = same.all(axis=2)
         if match.any(axis=1).all():
             return known[1], seen, np.argmax(match, axis=1)[gid]
-    if len(_GROUP_CONSTANTS) >= 64:
+    if len(_GROUP_CONSTANTS) >= 16:
         _GROUP_CONSTANTS.clear()
     _GROUP_CONSTANTS[key] = groups, _constants(gcol, tp[:, 0], pp[:, 0], mb[:, 0], ep[:, 0])
     return _GROUP_CONSTANTS[key][1], groups, gid
