@@ -529,7 +529,7 @@ def _unpinned(x: Mapping[str, ArrayLike]) -> bool:
 def _fast_choice(x: Mapping[str, ArrayLike], tp: np.ndarray, pp: np.ndarray, mb: np.ndarray, ep: np.ndarray,
                  shape: tuple[int, ...]) -> tuple | None:
     """The exhaustive search's choice, computed in closed form: every quantity of a candidate
-    that the chip count leaves alone (_constants, _search_terms) is computed once per
+    that the chip count leaves alone (_constants, _candidate_terms) is computed once per
     distinct scenario of the batch (a sweep of the count has one, a plan one per chip), then
     each (row, candidate, recompute, ZeRO) costs a few multiply-adds in dp = floor(count /
     (tp pp)). The step time is the same sum as _combo's, regrouped by what scales with
@@ -588,95 +588,115 @@ def _one_choice(x: Mapping[str, ArrayLike], tp: np.ndarray, pp: np.ndarray, mb: 
                 ) -> tuple | None:
     """_fast_choice of one scenario at one count (every input a scalar: evaluate()). The
     count is a float, so every array is one row of candidates, (C,) against (C,) or (3, C)
-    with the recompute settings stacked, numpy's cheapest case: ~20 calls in all, where
-    _scores_at's gathers from the packed (scenario, candidate) table would cost more than
-    the scoring. The same terms (_search_terms, remembered with the scenario's constants)
-    and the same operations in the same order as _scores_at's, so the same floats."""
+    with the recompute settings stacked, numpy's cheapest case; the terms are read straight
+    from the scenario's remembered _candidate_terms (no packed table, no gathers)."""
     c, terms = _scenario_constants(x, tp, pp, mb, ep, with_terms=True)
-    tp, pp, mb, ep = (a[:, 0] for a in (tp, pp, mb, ep))
-    tpp, smb, per_token, fixed, window, act, vocab_act, dp_link, dp_link_out, optimizer = terms
-    local = c["local_params"]
-    n = float(x["count"])
-    dp = np.floor(n / tpp + 1e-9)
-    batch = np.maximum(c["batch_law"], dp * smb)
-    q = batch / dp
-    micro = batch / (c["seq"] * dp * mb)  # as _terms rounds it
-    inv_dp = 1.0 / dp
-    used_in = tpp * dp <= c["domain"]
-    dp_base = np.where(dp > 1, 4.0 * (dp - 1) * inv_dp * local / np.where(used_in, dp_link, dp_link_out), 0.0)
-    valid = c["valid"] & (dp >= 1) & (micro >= 1.0 - 1e-9)
-    if _any(c["moe"]):
-        valid = valid & np.where(c["moe"], np.mod(dp, ep) == 0, True)
-    w, o = _STATE_BYTES[0] * local, _STATE_BYTES[2] * local
-    w_dp, o_dp = w / dp, o / dp
-    states = (w + w + o_dp, w_dp + w_dp + o_dp)   # ZeRO 1, 3: weights + grads + optimizer states
-    stages = np.minimum(pp, micro)
-    dp_z = (dp_base, dp_base * 1.5)  # the exposed reduce under ZeRO 1 and 3 (x 1.0 is exact)
-    base = q * per_token + fixed + optimizer * inv_dp
-    activations = np.array([a * stages + vocab_act for a in act])
-    scores = []
-    for reduce_z, states_z in zip(dp_z, states):
-        step = base + np.maximum(0.0, reduce_z - window)
-        memory = states_z + activations
-        scores.append(np.where(memory <= c["usable"], step, _BIG * (1.0 + memory / 1e9)))
-    # (pair, candidate). The fastest candidate first (the lowest index of equal ones), then
-    # its fastest pair: the order of an argmin over (candidate, pair), as _combo's search.
-    score = np.array(scores).swapaxes(0, 1).reshape(6, -1)  # pairs recompute major, as _pairs
-    per_candidate = np.where(valid, score.min(axis=0), np.inf)
+    score = _pair_scores(float(x["count"]), terms.__getitem__)   # (pair, candidate)
+    # The fastest candidate first (the lowest index of equal ones), then its fastest pair:
+    # the order of an argmin over (candidate, pair), as _combo's search.
+    per_candidate = score.min(axis=0)
     ci = per_candidate.argmin()  # the methods: np.argmin and .sum() wrap them in Python
     low = per_candidate[ci]
     if not np.isfinite(low):  # argmin finds a NaN first: NaN scores end here too
         return None
     ki = score[:, ci].argmin()
-    # Near ties: see _fast_choice.
-    near = np.add.reduce(per_candidate <= low * (1.0 + _NEAR_TIE)) > 1
+    near = np.add.reduce(per_candidate <= low * (1.0 + _NEAR_TIE)) > 1   # near ties: see _fast_choice
     return ci, ki, near & (low < _BIG), c
 
 
-def _search_terms(c: dict, tp: np.ndarray, pp: np.ndarray, mb: np.ndarray) -> tuple:
-    """What a candidate's score takes besides dp (the one table both _one_choice and, through
-    _candidate_terms, _scores_at score with), from the candidates' _constants `c`: the step
-    per token of Q = batch / dp (compute and p2p), the fixed bubble and the DP window hiding
-    the reduce per recompute setting (none, selective, full; stacked on a first axis),
-    activations per stage per setting, the DP links, the optimizer step."""
+def _stacked(*a: np.ndarray) -> np.ndarray:
+    """The recompute settings' arrays on a first axis (broadcast first where a batch's
+    scenarios make one wider than another)."""
+    return np.array(a if all(v.shape == a[0].shape for v in a) else np.broadcast_arrays(*a))
+
+
+_STACKED = ("per_token", "fixed", "window", "act")   # _candidate_terms' (setting, ...) arrays
+
+
+def _candidate_terms(c: dict, tp: np.ndarray, pp: np.ndarray, mb: np.ndarray, ep: np.ndarray) -> dict:
+    """What a candidate's score takes besides dp (_pair_scores), from the candidates'
+    _constants `c`: the step per token of Q = batch / dp (compute and p2p), the fixed bubble,
+    the DP window hiding the reduce and the activations per stage, per recompute setting
+    (none, selective, full: stacked on a first axis, _STACKED), and the memory, link and
+    validity terms. The one table both searches score with: one scenario's as it is
+    (_one_choice), a batch's packed by _searched."""
     tpp, smb = tp * pp, c["seq"] * mb
     u_none = (c["matmul_u"] + c["attention_u"] + c["memory_u"]) / tpp \
         + (c["overhead_v"] + c["tp_v"] + c["a2a_v"]) * c["stage_layers"] / smb
     extra_sel = where(c["flash"], c["memory_u"], c["attention_u"] + c["scores_u"]) / (3.0 * tpp)
-    # The three recompute settings stacked on a first axis: one numpy call does all three.
-    a_rc = np.array([u_none, u_none + extra_sel, u_none * (4.0 / 3.0)]) * c["imbalance"]
+    # The three recompute settings stacked: one numpy call does all three.
+    a_rc = _stacked(u_none, u_none + extra_sel, u_none * (4.0 / 3.0)) * c["imbalance"]
     bubble = (pp - 1) / c["v"] * smb
-    per_token = a_rc + c["p2p_m"] / smb                        # x Q: compute and p2p
-    fixed = bubble * a_rc                                      # the bubble
-    window = c["overlap"] * (2.0 / 3.0) * smb * a_rc           # DP reduce hidden behind it
     # Memory in _combo's exact operations and order: where nothing fits, the least memory
     # wins, and layouts that tie in exact arithmetic (pp 1 x dp 30 and pp 5 x dp 6 under
     # ZeRO 3 and full recompute) must break the tie the same way.
     unfused = where(c["flash"], 0.0, 5.0 * c["heads"] * c["seq"] / c["h"])
-    act = [(34.0 + unfused) * c["sbh"] / tp * c["stage_layers"],
-           where(c["flash"], *_PER_LAYER_SELECTIVE) * c["sbh"] / tp * c["stage_layers"],
-           _PER_LAYER_FULL * c["sbh"] / tp * c["stage_layers"]]
-    vocab_act = 4.0 * c["tokens_mb"] * c["vocab"] / tp
-    dp_link = c["coll_eff"] * np.where(tpp <= c["domain"], c["up_bw"], c["out_bw"])  # used <= domain needs tp pp <= it
-    dp_link_out = c["coll_eff"] * c["out_bw"]
-    optimizer = 28.0 * c["local_params"] / c["hbm_bw"]
-    return tpp, smb, per_token, fixed, window, act, vocab_act, dp_link, dp_link_out, optimizer
-
-
-def _candidate_terms(c: dict, tp: np.ndarray, pp: np.ndarray, mb: np.ndarray, ep: np.ndarray) -> dict:
-    """_search_terms by name, per setting k as `per_token{k}` and so on, with what else
-    _scores_at and _bounded read of the candidates (their memory, links, validity): the
-    rows of _searched's packed table."""
-    tpp, smb, per_token, fixed, window, act, vocab_act, dp_link, dp_link_out, optimizer = \
-        _search_terms(c, tp, pp, mb)
+    act = _stacked((34.0 + unfused) * c["sbh"] / tp * c["stage_layers"],
+                   where(c["flash"], *_PER_LAYER_SELECTIVE) * c["sbh"] / tp * c["stage_layers"],
+                   _PER_LAYER_FULL * c["sbh"] / tp * c["stage_layers"])
     local = c["local_params"]
-    out = dict(tpp=tpp, smb=smb, mb=mb, pp=pp, ep=ep, local=local, w=_STATE_BYTES[0] * local,
-               o=_STATE_BYTES[2] * local, optimizer=optimizer, valid=c["valid"], moe=c["moe"],
-               batch_law=c["batch_law"], seq=c["seq"], domain=c["domain"], usable=c["usable"],
-               vocab_act=vocab_act, dp_link=dp_link, dp_link_out=dp_link_out)
-    for k in range(3):
-        out[f"per_token{k}"], out[f"fixed{k}"], out[f"window{k}"], out[f"act{k}"] = \
-            per_token[k], fixed[k], window[k], act[k]
+    return dict(tpp=tpp, smb=smb, mb=mb, pp=pp, ep=ep, local=local, w=_STATE_BYTES[0] * local,
+                o=_STATE_BYTES[2] * local, optimizer=28.0 * local / c["hbm_bw"], valid=c["valid"], moe=c["moe"],
+                batch_law=c["batch_law"], seq=c["seq"], domain=c["domain"], usable=c["usable"],
+                vocab_act=4.0 * c["tokens_mb"] * c["vocab"] / tp,
+                # used <= domain needs tp pp <= it
+                dp_link=c["coll_eff"] * np.where(tpp <= c["domain"], c["up_bw"], c["out_bw"]),
+                dp_link_out=c["coll_eff"] * c["out_bw"],
+                per_token=a_rc + c["p2p_m"] / smb,                       # x Q: compute and p2p
+                fixed=bubble * a_rc,                                     # the bubble
+                window=c["overlap"] * (2.0 / 3.0) * smb * a_rc,          # DP reduce hidden behind it
+                act=act)
+
+
+def _pair_scores(n: float | np.ndarray, g) -> np.ndarray:
+    """(pair, ...) scores at counts `n` of the candidates whose _candidate_terms `g(name)`
+    gives, pairs in _combo's order (recompute major, as _pairs), invalid ones infinite.
+    The same operations in the same order wherever they run (one scenario's row, a batch
+    densely, a bound's survivors), so the very same floats."""
+    tpp, smb, mb, local = g("tpp"), g("smb"), g("mb"), g("local")
+    dp = np.floor(n / tpp + 1e-9)
+    tokens = np.maximum(g("batch_law"), dp * smb)
+    q = tokens / dp
+    micro = tokens / (g("seq") * dp * mb)  # as _terms rounds it
+    inv_dp = 1.0 / dp
+    used_in = tpp * dp <= g("domain")
+    dp_base = np.where(dp > 1, 4.0 * (dp - 1) * inv_dp * local / np.where(used_in, g("dp_link"), g("dp_link_out")),
+                       0.0)
+    valid = (g("valid") > 0.5) & (dp >= 1) & (micro >= 1.0 - 1e-9)
+    moe = g("moe")
+    if _any(moe):
+        valid = valid & np.where(moe > 0.5, np.mod(dp, g("ep")) == 0, True)
+    w, o = g("w"), g("o")
+    w_dp, o_dp = w / dp, o / dp
+    states = (w + w + o_dp, w_dp + w_dp + o_dp)   # ZeRO 1, 3: weights + grads + optimizer states
+    stages = np.minimum(g("pp"), micro)
+
+    def by_setting(name: str) -> np.ndarray:
+        """A (setting, ...) term, its first axis ahead of the counts' (n wider than the candidates)."""
+        a = g(name)
+        return a if a.ndim > q.ndim else a.reshape(a.shape[:1] + (1,) * (q.ndim + 1 - a.ndim) + a.shape[1:])
+    # In place where a batch's (setting, cell) temporaries would be fresh large arrays (the
+    # same operations, so the same floats).
+    base = q * by_setting("per_token")   # (setting, ...)
+    base += by_setting("fixed")
+    base += g("optimizer") * inv_dp
+    activations = by_setting("act") * stages
+    activations += g("vocab_act")
+    window, usable = by_setting("window"), g("usable")
+    out = np.empty((3, 2) + base.shape[1:])
+    memory, big = np.empty_like(base), np.empty_like(base)
+    for z, states_z in enumerate(states):   # ZeRO 1, 3: the exposed reduce x 1.0 (exact), x 1.5
+        score = out[:, z]
+        np.subtract(dp_base * 1.5 if z else dp_base, window, out=score)
+        np.maximum(0.0, score, out=score)
+        np.add(base, score, out=score)
+        np.add(states_z, activations, out=memory)
+        np.divide(memory, 1e9, out=big)
+        big += 1.0
+        big *= _BIG
+        np.copyto(score, big, where=~(memory <= usable))
+    out = out.reshape((6,) + base.shape[1:])
+    out[:, ~valid] = np.inf
     return out
 
 
@@ -689,18 +709,26 @@ _DERIVED: dict[int, tuple[dict, dict]] = {}   # id(constants) -> (constants, the
 
 
 def _searched(c: dict, tp: np.ndarray, pp: np.ndarray, mb: np.ndarray, ep: np.ndarray, scenarios: int) -> dict:
-    """_candidate_terms as (scenarios, candidates) arrays, packed into one matrix for
-    _scores_at's gathers ("packed", "rows"), with _bounded's tables; remembered with the
-    constants (the zoom stages of a plan search the same chips)."""
+    """_candidate_terms as (scenarios, candidates) arrays ((setting, scenarios, candidates)
+    for _STACKED, also as `per_token0`... for the bounds), packed into one matrix for
+    _scores_at's gathers ("packed", "rows": a row, or three rows' slice), with _bounded's
+    tables; remembered with the constants (the zoom stages of a plan search the same chips)."""
     entry = _DERIVED.get(id(c))
     if entry is not None and entry[0] is c:
         return entry[1]
     width = (scenarios, tp.shape[0])
-    cand = {k: np.broadcast_to(v, width) if isinstance(v, np.ndarray) else v
+    cand = {k: v if not isinstance(v, np.ndarray) else np.broadcast_to(v, width) if k not in _STACKED
+            else np.broadcast_to(v if v.ndim == 3 else v[:, None], (3, *width))
             for k, v in _candidate_terms(c, tp, pp, mb, ep).items()}
-    arrays = [k for k, v in cand.items() if isinstance(v, np.ndarray)]
-    cand["packed"] = np.stack([cand[k].astype(float).ravel() for k in arrays])
-    cand["rows"] = {k: i for i, k in enumerate(arrays)}
+    rows: list[np.ndarray] = []
+    cand["rows"] = {}
+    for k in [k for k, v in cand.items() if isinstance(v, np.ndarray)]:
+        a = cand[k].astype(float)
+        cand["rows"][k] = slice(len(rows), len(rows) + 3) if k in _STACKED else len(rows)
+        rows.extend(a.reshape(3, -1) if k in _STACKED else [a.ravel()])
+    cand["packed"] = np.stack(rows)
+    for k in _STACKED:
+        cand.update({f"{k}{i}": cand[k][i] for i in range(3)})
     cand["nan"] = bool(np.isnan(cand["packed"]).any()) or any(isinstance(v, float) and v != v for v in cand.values())
     if not cand["nan"]:
         cand["fit"] = np.stack(_fit_counts(cand)).reshape(3, -1)
@@ -712,45 +740,11 @@ def _searched(c: dict, tp: np.ndarray, pp: np.ndarray, mb: np.ndarray, ep: np.nd
 
 
 def _scores_at(n: np.ndarray, cell: np.ndarray, cand: dict) -> np.ndarray:
-    """(6, ...) scores of the candidates at `cell` (scenario x candidates + candidate, into
-    _searched's (scenarios, candidates) arrays) at counts `n`, pairs in _combo's order. The
-    same operations in the same order wherever they run (densely on every candidate, or on
-    a bound's survivors), so the very same floats."""
+    """(6, ...) _pair_scores of the candidates at `cell` (scenario x candidates + candidate,
+    into _searched's (scenarios, candidates) arrays) at counts `n`."""
     gathered = cand["packed"][:, cell]
     index = cand["rows"]
-
-    def g(name):
-        return gathered[index[name]] if name in index else cand[name]
-    valid_in, moe = g("valid") > 0.5, g("moe")
-    tpp, smb, mb, local = g("tpp"), g("smb"), g("mb"), g("local")
-    batch_law, usable = g("batch_law"), g("usable")
-    dp = np.floor(n / tpp + 1e-9)
-    tokens = np.maximum(batch_law, dp * smb)
-    q = tokens / dp
-    micro = tokens / (g("seq") * dp * mb)
-    inv_dp = 1.0 / dp
-    used_in = tpp * dp <= g("domain")
-    dp_base = np.where(dp > 1, 4.0 * (dp - 1) * inv_dp * local / np.where(used_in, g("dp_link"), g("dp_link_out")),
-                       0.0)
-    valid = valid_in & (dp >= 1) & (micro >= 1.0 - 1e-9)
-    if np.any(moe):
-        valid = valid & np.where(moe > 0.5, np.mod(dp, g("ep")) == 0, True)
-    w_dp, o_dp = g("w") / dp, g("o") / dp
-    states = (g("w") + g("w") + o_dp, w_dp + w_dp + o_dp)   # ZeRO 1, 3: weights + grads + optimizer states
-    stages = np.minimum(g("pp"), micro)
-    opt = g("optimizer") * inv_dp
-    out = np.empty((6,) + np.broadcast_shapes(np.shape(n), np.shape(tpp)))
-    for k in range(3):
-        base = q * g(f"per_token{k}") + g(f"fixed{k}") + opt
-        activations = g(f"act{k}") * stages + g("vocab_act")
-        window = g(f"window{k}")
-        for z, states_z in enumerate(states):
-            score = out[2 * k + z]
-            np.add(base, np.maximum(0.0, (dp_base * 1.5 if z else dp_base) - window), out=score)
-            memory = states_z + activations
-            np.copyto(score, _BIG * (1.0 + memory / 1e9), where=~(memory <= usable))
-    out[:, ~valid] = np.inf
-    return out
+    return _pair_scores(n, lambda name: gathered[index[name]] if name in index else cand[name])
 
 
 _SLACK = 1e-8  # relative: the bounds' own rounding (~1e-15) and dp's 1e-9 nudge, many times over
@@ -971,14 +965,14 @@ def _block_coefficients(cand: dict, cell: np.ndarray, low: np.ndarray, high: np.
     return table[:6]
 
 
-_CONSTANTS_MEMORY: dict[bytes, list] = {}  # one scenario's [_constants, _search_terms] on all candidates
+_CONSTANTS_MEMORY: dict[bytes, list] = {}  # one scenario's [_constants, _candidate_terms] on all candidates
 _GROUP_CONSTANTS: dict[bytes, tuple[np.ndarray, dict]] = {}  # per batch kind: (scenarios, their _constants)
 
 
 def _scenario_constants(x: Mapping[str, ArrayLike], tp, pp, mb, ep, with_terms: bool = False):
     """_constants of one scenario (scalar inputs but the count) on the (C, 1) candidates,
     remembered: a sweep meets the scenario again at other counts. `with_terms`:
-    (constants, their _search_terms), both remembered (a count change in the app)."""
+    (constants, their _candidate_terms), both remembered (a count change in the app)."""
     key = np.array([x[k] for k in _STEP_INPUTS[1:]], dtype=float).tobytes() + tp.tobytes() + pp.tobytes() \
         + mb.tobytes() + ep.tobytes()
     if key not in _CONSTANTS_MEMORY:
@@ -989,7 +983,7 @@ def _scenario_constants(x: Mapping[str, ArrayLike], tp, pp, mb, ep, with_terms: 
     if not with_terms:
         return entry[0]
     if entry[1] is None:
-        entry[1] = _search_terms(entry[0], tp[:, 0], pp[:, 0], mb[:, 0])
+        entry[1] = _candidate_terms(entry[0], tp[:, 0], pp[:, 0], mb[:, 0], ep[:, 0])
     return entry[0], entry[1]
 
 
