@@ -114,13 +114,14 @@ def _gemm_seconds_per_flop(m, k, n, peak, bw, nbytes, eff_max):
     return 1.0 / (peak * eff_max) + nbytes * (m * k + k * n + m * n) / (bw * flops)
 
 
-_CHUNK_ROWS = 2048  # rows searched at once: bounds the (rows x candidates) arrays to some MB
+_CHUNK_ROWS = 2048  # rows searched densely at once: bounds the (rows x candidates) arrays to some MB
 
 
 def step_model(x: Mapping[str, ArrayLike]) -> dict[str, np.ndarray]:
     """The chosen layout, its memory per chip and its step-time parts, per scenario row.
     Rows that repeat (a Monte Carlo over prices, a sweep of PUE) are searched once; a big
-    batch of distinct rows is searched in chunks."""
+    batch of distinct rows is searched in chunks where every candidate of each is scored
+    (_dense_search), at once where a bound rules most out (_bounded)."""
     with np.errstate(all="ignore"):
         # The count last: deduplicated rows then come sorted by scenario, then count, and a
         # chunk of them holds few distinct scenarios (the fast search handles each at once).
@@ -137,60 +138,132 @@ def step_model(x: Mapping[str, ArrayLike]) -> dict[str, np.ndarray]:
             return out if not shape else {k: np.broadcast_to(v, shape).copy() for k, v in out.items()}
         table = np.stack([np.broadcast_to(a, shape).ravel() for a in arrays.values()], axis=1)
         scalars = tuple(None if k in arrays else float(x[k]) for k in _STEP_INPUTS)
-        table_key = repr((tuple(arrays), scalars)).encode() + table.tobytes()
-        if table_key in _TABLE_MEMORY:  # the same batch again (a re-plan for another cap)
-            return {k: v.reshape(shape).copy() for k, v in _TABLE_MEMORY[table_key].items()}
-        if table.shape[0] > 64:
-            rows, inverse = _unique_rows(table, by_last=True)
+        # The batch keyed by its names, scalars, shape and a weighted sum of each column (hashing
+        # the whole table's bytes costs more than the lookup saves); a hit is checked exactly.
+        weights = _TABLE_WEIGHTS[:table.shape[0]] if table.shape[0] <= _TABLE_WEIGHTS.size else \
+            np.resize(_TABLE_WEIGHTS, table.shape[0])
+        table_key = repr((tuple(arrays), scalars, table.shape)).encode() + (np.nan_to_num(table, nan=-1.0).T @ weights
+                                                                         ).tobytes()
+        known = _TABLE_MEMORY.get(table_key)
+        if known is not None and np.array_equal(known[2], table, equal_nan=True):  # the same batch again
+            out, inverse = known[:2]
         else:
-            rows, inverse = table, None
-        base = {k: x[k] for k in _STEP_INPUTS}
-        out = _rows_by_row(rows, list(arrays), base, repr((tuple(arrays), scalars)).encode())
-        if inverse is not None:
-            out = {k: v[inverse] for k, v in out.items()}
-        if len(_TABLE_MEMORY) >= 8:
-            _TABLE_MEMORY.pop(next(iter(_TABLE_MEMORY)))
-        _TABLE_MEMORY[table_key] = out
-        return {k: v.reshape(shape).copy() for k, v in out.items()}
+            if table.shape[0] > 64:
+                rows, inverse = _distinct_rows(arrays, shape, table)
+            else:
+                rows, inverse = table, None
+            base = {k: x[k] for k in _STEP_INPUTS}
+            out = _rows_by_row(rows, list(arrays), base, repr((tuple(arrays), scalars)).encode())
+            if len(_TABLE_MEMORY) >= 8:
+                _TABLE_MEMORY.pop(next(iter(_TABLE_MEMORY)))
+            _TABLE_MEMORY[table_key] = out, inverse, table   # the distinct rows' outputs: expanded on the way out
+        # Fresh arrays for the caller (the remembered ones stay as they are).
+        return {k: (v[inverse] if inverse is not None else v.copy()).reshape(shape) for k, v in out.items()}
 
 
-# Searched rows kept between calls (row key -> outputs): a plan re-run for a new power cap or
-# deadline, or a sweep moved back and forth, searches no layout twice.
-_ROW_MEMORY: dict[bytes, np.ndarray] = {}
+def _distinct_rows(arrays: dict[str, np.ndarray], shape: tuple[int, ...], table: np.ndarray
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """_unique_rows(table, by_last=True) for step_model's table (the count last): where the
+    count varies over more of the batch than the scenario does (a plan: (rows, 1) scenarios
+    x (rows, counts) counts; a sweep), the scenarios are deduplicated at their own shape and
+    the (scenario, count) pairs by a sort of two keys, rather than hashing every row."""
+    scenario = {k: a for k, a in arrays.items() if k != "count"}
+    own = np.broadcast_shapes(*(a.shape for a in scenario.values())) if scenario else ()
+    if "count" not in arrays or math.prod(own) * 2 > table.shape[0]:
+        return _unique_rows(table, by_last=True)
+    if scenario:
+        kinds, kind = _unique_rows(np.stack([np.broadcast_to(a, own).ravel() for a in scenario.values()], axis=1))
+        ids = np.broadcast_to(kind.reshape(own), shape).ravel()
+    else:
+        kinds, ids = np.empty((1, 0)), np.zeros(table.shape[0], dtype=np.intp)
+    counts = table[:, -1]
+    order = np.lexsort((counts, ids))
+    ids_sorted, counts_sorted = ids[order], counts[order]
+    new = np.r_[True, (ids_sorted[1:] != ids_sorted[:-1]) | (counts_sorted[1:] != counts_sorted[:-1])]
+    inverse = np.empty(order.size, dtype=np.intp)
+    inverse[order] = np.cumsum(new) - 1
+    return np.column_stack([kinds[ids_sorted[new]], counts_sorted[new]]), inverse
+
+
+# Searched rows kept between calls, per batch prefix (names and scalar inputs): a plan re-run
+# for a new power cap or deadline, or a sweep moved back and forth, searches no layout twice.
+# A prefix keeps a few chunks (one per batch that searched rows), each sorted by a hash of
+# its rows (a dot product with fixed weights), with the rows themselves (a hit is checked
+# exactly) and their outputs: a batch is looked up with a few vectorised operations per
+# chunk instead of a dict access per row, and storing a batch copies only its own rows.
+_ROW_MEMORY: dict[bytes, list[tuple[np.ndarray, np.ndarray, np.ndarray]]] = {}
 _ROW_MEMORY_LIMIT = 50_000
+_ROW_MEMORY_CHUNKS = 16
 _OUTPUT_NAMES: list[str] = []
 
 
-_TABLE_MEMORY: dict[bytes, dict[str, np.ndarray]] = {}  # whole batches: the same grid, re-run
+# Whole batches, re-run (a re-plan for another cap): outputs of the distinct rows, the inverse, the table.
+_TABLE_MEMORY: dict[bytes, tuple[dict[str, np.ndarray], np.ndarray | None, np.ndarray]] = {}
+_TABLE_WEIGHTS = np.random.default_rng(1).uniform(1.0, 2.0, 65_536)
 
 
 def _rows_by_row(rows: np.ndarray, names: list[str], base: dict, prefix: bytes) -> dict[str, np.ndarray]:
-    keys = [prefix + row.tobytes() for row in rows]
-    found = [_ROW_MEMORY.get(key) for key in keys]
-    missing = [i for i, row in enumerate(found) if row is None]
-    if missing:
+    key = np.where(np.isnan(rows), -1.0, rows) @ _HASH_WEIGHTS[:rows.shape[1]]
+    found = np.zeros(rows.shape[0], dtype=bool)
+    chunks = _ROW_MEMORY.get(prefix, [])
+    stacked = None
+    for keys, kept, outputs in chunks:
+        at = np.minimum(np.searchsorted(keys, key), keys.size - 1)
+        hit = ~found & (keys[at] == key)
+        hit[hit] = ((kept[at[hit]] == rows[hit]) | (np.isnan(kept[at[hit]]) & np.isnan(rows[hit]))).all(axis=1)
+        if hit.any():
+            if stacked is None:
+                stacked = np.empty((outputs.shape[0], rows.shape[0]))
+            stacked[:, hit] = outputs[:, at[hit]]
+            found |= hit
+    missing = np.flatnonzero(~found)
+    if missing.size:
         todo = rows[missing]
         parts = []
-        for start in range(0, todo.shape[0], _CHUNK_ROWS):
-            chunk = todo[start:start + _CHUNK_ROWS]
+        step = _CHUNK_ROWS if _dense_search(todo, names, base) else todo.shape[0]
+        for start in range(0, todo.shape[0], step):
+            chunk = todo[start:start + step]
             parts.append(_step_model({**base, **{k: chunk[:, i] for i, k in enumerate(names)}}))
         computed = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
         if not _OUTPUT_NAMES:
             _OUTPUT_NAMES.extend(computed)
-        if len(_ROW_MEMORY) + len(missing) > _ROW_MEMORY_LIMIT:
+        matrix = np.stack([computed[k] for k in _OUTPUT_NAMES])   # (outputs, rows): whole rows copied
+        if stacked is None:   # all searched now (a cold batch)
+            stacked = matrix
+        else:
+            stacked[:, missing] = matrix
+        if sum(c[0].size for kept_chunks in _ROW_MEMORY.values() for c in kept_chunks) + missing.size \
+                > _ROW_MEMORY_LIMIT:   # the limit holds for every prefix together, as it did per row
             _ROW_MEMORY.clear()
-        matrix = np.stack([computed[k] for k in _OUTPUT_NAMES], axis=1)
-        for j, i in enumerate(missing):
-            _ROW_MEMORY[keys[i]] = matrix[j]
-    if len(missing) == len(keys):  # all searched now (a cold batch): no row-by-row stacking
-        stacked = matrix if keys else np.empty((0, len(_OUTPUT_NAMES)))
-    else:
-        stacked = np.empty((len(keys), len(_OUTPUT_NAMES)))
-        present = [i for i, row in enumerate(found) if row is not None]
-        stacked[present] = np.stack([found[i] for i in present])
-        if missing:
-            stacked[missing] = matrix
-    return {k: stacked[:, j].copy() for j, k in enumerate(_OUTPUT_NAMES)}
+            chunks = []
+        elif len(chunks) >= _ROW_MEMORY_CHUNKS:
+            chunks = []
+        order = np.argsort(key[missing])
+        _ROW_MEMORY[prefix] = [*chunks, (key[missing][order], todo[order], matrix[:, order])]
+    if stacked is None:
+        stacked = np.empty((len(_OUTPUT_NAMES), 0))
+    return {k: stacked[j] for j, k in enumerate(_OUTPUT_NAMES)}   # views of a fresh matrix (step_model copies out)
+
+
+def _dense_search(todo: np.ndarray, names: list[str], base: dict) -> bool:
+    """Whether these rows' search scores every (row, candidate) pair at once, so wants
+    chunks: the reference (pins, or exhaustive_search), or few counts per scenario. The
+    bounded search of many counts per scenario keeps only survivors: one batch, which then
+    meets each scenario's constants once."""
+    if _EXHAUSTIVE[0] or not _unpinned({**base, **{k: todo[:1, i] for i, k in enumerate(names)}}):
+        return True
+    scenarios = [i for i, k in enumerate(names) if k != "count"]
+    if not scenarios:
+        return todo.shape[0] < _PRUNE_ROWS
+    return todo.shape[0] < _BOUNDED_PER_SCENARIO * int(np.count_nonzero(_runs(todo[:, scenarios])))
+
+
+def _runs(table: np.ndarray) -> np.ndarray:
+    """Where a row differs from the one before (NaN equal to NaN): step_model hands the
+    search its rows sorted by scenario, so these start its distinct scenarios (rows that
+    come unsorted only split a scenario into runs, each searched as its own, the same)."""
+    same = (table[1:] == table[:-1]) | (np.isnan(table[1:]) & np.isnan(table[:-1]))
+    return np.r_[True, ~same.all(axis=1)]
 
 
 _HASH_WEIGHTS = np.random.default_rng(0).uniform(1.0, 2.0, 64)  # >= the step inputs (44)
@@ -225,6 +298,8 @@ def forget() -> None:
     _TABLE_MEMORY.clear()
     _ROW_MEMORY.clear()
     _CONSTANTS_MEMORY.clear()
+    _GROUP_CONSTANTS.clear()
+    _DERIVED.clear()
     _cached_outputs.cache_clear()
 
 
@@ -452,194 +527,452 @@ def _unpinned(x: Mapping[str, ArrayLike]) -> bool:
 
 
 def _fast_choice(x: Mapping[str, ArrayLike], tp: np.ndarray, pp: np.ndarray, mb: np.ndarray, ep: np.ndarray,
-                 shape: tuple[int, ...], constants: dict | None = None) -> tuple | None:
+                 shape: tuple[int, ...]) -> tuple | None:
     """The exhaustive search's choice, computed in closed form: every quantity of a candidate
-    that the chip count leaves alone (_constants) is computed once per distinct scenario of
-    the batch (a sweep of the count has one, a plan one per chip), then each (row, candidate,
-    recompute, ZeRO) costs a few multiply-adds in dp = floor(count / (tp pp)). The step time
-    is the same sum as _combo's, regrouped by what scales with batch / dp: compute =
-    Q A_rc with Q = batch / dp, the bubble (pp - 1) / v x mb seq x A_rc and the DP window do
-    not depend on dp at all. Same scores, same tie order (lowest candidate, then pair), so the
-    same layout up to float rounding (tests/test_step.py checks it against the reference).
-    None when a row needs the reference's fallbacks (no valid layout, a NaN input)."""
-    varying = [k for k in _STEP_INPUTS if k != "count" and not isinstance(x[k], _SCALARS)] if shape else []
+    that the chip count leaves alone (_constants, _candidate_terms) is computed once per
+    distinct scenario of the batch (a sweep of the count has one, a plan one per chip), then
+    each (row, candidate, recompute, ZeRO) costs a few multiply-adds in dp = floor(count /
+    (tp pp)). The step time is the same sum as _combo's, regrouped by what scales with
+    batch / dp: compute = Q A_rc with Q = batch / dp, the bubble (pp - 1) / v x mb seq x A_rc
+    and the DP window do not depend on dp at all. Same scores, same tie order (lowest
+    candidate, then pair), so the same layout up to float rounding (tests/test_step.py
+    checks it against the reference). One scenario at one count (evaluate()) is scored by
+    _one_choice; scenarios met at many counts (a sweep, a plan's chips) go to _bounded,
+    which scores only the candidates a cheap bound cannot rule out. None when a row needs
+    the reference's fallbacks (no valid layout, a NaN input)."""
+    if not shape:
+        return _one_choice(x, tp, pp, mb, ep)
+    varying = [k for k in _STEP_INPUTS if k != "count" and not isinstance(x[k], _SCALARS)]
+    rows = int(np.prod(shape))
     if varying:
         table = np.stack([np.broadcast_to(np.asarray(x[k], dtype=float), shape).ravel() for k in varying], axis=1)
-        groups, gid = _unique_rows(table)
-        if gid.size >= 8 * groups.shape[0]:
-            return _by_scenario(x, tp, pp, mb, ep, shape, varying, groups, gid)
+        new = _runs(table)
+        groups, gid = table[new], np.cumsum(new) - 1
         g = {**x, **{k: groups[:, i] for i, k in enumerate(varying)}}
     else:
-        gid, g = None, x
+        groups, gid, g = None, None, x
+    many = rows >= (_BOUNDED_PER_SCENARIO * groups.shape[0] if groups is not None else _PRUNE_ROWS)
 
     def gcol(name: str) -> float | np.ndarray:
         v = g[name]
         return float(v) if isinstance(v, _SCALARS) else np.asarray(v, dtype=float).reshape(-1, 1)
 
-    terms = None
-    if constants is None and gid is None:  # one scenario: its constants outlive a count change
-        constants, terms = _scenario_constants(x, tp, pp, mb, ep, with_terms=True)
+    if gid is None:  # one scenario: its constants outlive a count change
+        c = _scenario_constants(x, tp, pp, mb, ep)
+    else:
+        c, groups, gid = _group_constants(gcol, x, varying, groups, gid, tp, pp, mb, ep)
     tp, pp, mb, ep = (a[:, 0] for a in (tp, pp, mb, ep))
-    c = constants if constants is not None else _constants(gcol, tp, pp, mb, ep)
-    tpp, smb, per_token, fixed, window, act, vocab_act, dp_link, dp_link_out, optimizer = \
-        terms or _search_terms(c, tp, pp, mb)
-    local, usable = c["local_params"], c["usable"]
-    ep_div = c["moe"]
-
-    def at(a):
-        """Per-scenario constants to rows (the sweep's single scenario broadcasts as is)."""
-        return a[gid] if gid is not None and isinstance(a, np.ndarray) and a.ndim == 2 and a.shape[0] > 1 else a
-
-    def at_rc(a):
-        """at() of the recompute-stacked constants: (3, C) or (3, scenarios, C) to (3, rows, C)."""
-        if a.ndim == 3:
-            return a[:, gid] if gid is not None and a.shape[1] > 1 else a
-        return a[:, None] if shape else a
-
-    # One scenario: the count is a float, so every array below is one row of candidates, (C,)
-    # against (C,), numpy's cheapest case; a batch: (rows, 1) against (C,).
-    n = float(x["count"]) if not shape else np.broadcast_to(np.asarray(x["count"], dtype=float), shape).reshape(-1, 1)
-    rows = 1 if not shape else n.shape[0]
-    dp = np.floor(n / tpp + 1e-9)
-    batch = np.maximum(at(c["batch_law"]), dp * at(smb))
-    q = batch / dp
-    micro = batch / (at(c["seq"]) * dp * mb)  # as _terms rounds it
-    inv_dp = 1.0 / dp
-    local_r = at(local)
-    used_in = tpp * dp <= at(c["domain"])
-    dp_base = np.where(dp > 1, 4.0 * (dp - 1) * inv_dp * local_r / np.where(used_in, at(dp_link), at(dp_link_out)),
-                       0.0)
-    valid = at(c["valid"]) & (dp >= 1) & (micro >= 1.0 - 1e-9)
-    if _any(ep_div):
-        valid = valid & np.where(at(ep_div), np.mod(dp, ep) == 0, True)
-    w, o = at(_STATE_BYTES[0] * local), at(_STATE_BYTES[2] * local)
-    w_dp, o_dp = w / dp, o / dp
-    states = (w + w + o_dp, w_dp + w_dp + o_dp)   # ZeRO 1, 3: weights + grads + optimizer states
-    stages = np.minimum(pp, micro)
-    usable_r, opt = at(usable), at(optimizer) * inv_dp
-    if gid is None and rows >= _PRUNE_ROWS:
-        found = _pruned(q, opt, dp_base, stages, states, valid, per_token, fixed, window, act, vocab_act, usable,
-                        shape)
-        return None if found is None else (*found, c)
-    dp_z = (dp_base, dp_base * 1.5)  # the exposed reduce under ZeRO 1 and 3 (x 1.0 is exact)
-    base = q * at_rc(per_token) + at_rc(fixed) + opt
-    activations = np.array([at(a) * stages + at(vocab_act) for a in act])
-    hidden = at_rc(window)
-    scores = []
-    for reduce_z, states_z in zip(dp_z, states):
-        step = base + np.maximum(0.0, reduce_z - hidden)
-        memory = states_z + activations
-        scores.append(np.where(memory <= usable_r, step, _BIG * (1.0 + memory / 1e9)))
-    # (pair, row, candidate). The fastest candidate first (the lowest index of equal ones),
-    # then its fastest pair: the order of an argmin over (candidate, pair), as _combo's search.
-    score = np.array(scores).swapaxes(0, 1).reshape(6, rows, -1)  # pairs recompute major, as _pairs
-    per_candidate = np.where(valid, score.min(axis=0), np.inf)
-    ci = per_candidate.argmin(axis=1)  # the methods: np.argmin and .sum() wrap them in Python
-    every = np.arange(rows)
-    low = per_candidate[every, ci]
-    if not np.isfinite(low).all():  # argmin finds a NaN first: NaN scores end here too
+    cand = _searched(c, tp, pp, mb, ep, 1 if groups is None else groups.shape[0])
+    n = np.broadcast_to(np.asarray(x["count"], dtype=float), shape).ravel()
+    if many:
+        found = _bounded(n, np.zeros(n.size, dtype=np.intp) if gid is None else gid, tp * pp, cand)
+        return None if found is None else (*(a.reshape(shape) for a in found), None)
+    width = tp.shape[0]
+    scores = np.moveaxis(_scores_at(n[:, None], (0 if gid is None else gid[:, None] * width) + np.arange(width),
+                                    cand), 0, -1)
+    score = scores.reshape(n.size, -1)
+    best = np.argmin(score, axis=1)
+    low = score[np.arange(best.size), best]
+    if np.isnan(score).any() or not np.isfinite(low).all():
         return None
-    ki = score[:, every, ci].argmin(axis=0)
     # Step times here are rounded differently from _combo's: where another candidate comes
     # within 1e-12 of the best, the reference decides (the pairs of one candidate tie only
     # exactly, as in _combo: ZeRO 1 and 3 with the reduce hidden).
-    near = np.add.reduce(per_candidate <= (low * (1.0 + _NEAR_TIE))[:, None], axis=1) > 1
+    per_candidate = scores.min(axis=2)
+    near = np.count_nonzero(per_candidate <= (low * (1.0 + _NEAR_TIE))[:, None], axis=1) > 1
+    ci, ki = np.divmod(best, scores.shape[2])
     return ci.reshape(shape), ki.reshape(shape), (near & (low < _BIG)).reshape(shape), c
 
 
-def _search_terms(c: dict, tp: np.ndarray, pp: np.ndarray, mb: np.ndarray) -> tuple:
-    """What _fast_choice scores candidates with that the chip count leaves alone, from their
-    _constants `c`: step time per token and bubble and hidden DP window per recompute setting
-    (stacked on a first axis), activations per setting, links, optimizer step."""
+def _one_choice(x: Mapping[str, ArrayLike], tp: np.ndarray, pp: np.ndarray, mb: np.ndarray, ep: np.ndarray
+                ) -> tuple | None:
+    """_fast_choice of one scenario at one count (every input a scalar: evaluate()). The
+    count is a float, so every array is one row of candidates, (C,) against (C,) or (3, C)
+    with the recompute settings stacked, numpy's cheapest case; the terms are read straight
+    from the scenario's remembered _candidate_terms (no packed table, no gathers)."""
+    c, terms = _scenario_constants(x, tp, pp, mb, ep, with_terms=True)
+    score = _pair_scores(float(x["count"]), terms.__getitem__)   # (pair, candidate)
+    # The fastest candidate first (the lowest index of equal ones), then its fastest pair:
+    # the order of an argmin over (candidate, pair), as _combo's search.
+    per_candidate = score.min(axis=0)
+    ci = per_candidate.argmin()  # the methods: np.argmin and .sum() wrap them in Python
+    low = per_candidate[ci]
+    if not np.isfinite(low):  # argmin finds a NaN first: NaN scores end here too
+        return None
+    ki = score[:, ci].argmin()
+    near = np.add.reduce(per_candidate <= low * (1.0 + _NEAR_TIE)) > 1   # near ties: see _fast_choice
+    return ci, ki, near & (low < _BIG), c
+
+
+def _stacked(*a: np.ndarray) -> np.ndarray:
+    """The recompute settings' arrays on a first axis (broadcast first where a batch's
+    scenarios make one wider than another)."""
+    return np.array(a if all(v.shape == a[0].shape for v in a) else np.broadcast_arrays(*a))
+
+
+_STACKED = ("per_token", "fixed", "window", "act")   # _candidate_terms' (setting, ...) arrays
+
+
+def _candidate_terms(c: dict, tp: np.ndarray, pp: np.ndarray, mb: np.ndarray, ep: np.ndarray) -> dict:
+    """What a candidate's score takes besides dp (_pair_scores), from the candidates'
+    _constants `c`: the step per token of Q = batch / dp (compute and p2p), the fixed bubble,
+    the DP window hiding the reduce and the activations per stage, per recompute setting
+    (none, selective, full: stacked on a first axis, _STACKED), and the memory, link and
+    validity terms. The one table both searches score with: one scenario's as it is
+    (_one_choice), a batch's packed by _searched."""
     tpp, smb = tp * pp, c["seq"] * mb
     u_none = (c["matmul_u"] + c["attention_u"] + c["memory_u"]) / tpp \
         + (c["overhead_v"] + c["tp_v"] + c["a2a_v"]) * c["stage_layers"] / smb
     extra_sel = where(c["flash"], c["memory_u"], c["attention_u"] + c["scores_u"]) / (3.0 * tpp)
-    # The three recompute settings stacked on a first axis: one numpy call does all three.
-    a_rc = np.array([u_none, u_none + extra_sel, u_none * (4.0 / 3.0)]) * c["imbalance"]
+    # The three recompute settings stacked: one numpy call does all three.
+    a_rc = _stacked(u_none, u_none + extra_sel, u_none * (4.0 / 3.0)) * c["imbalance"]
     bubble = (pp - 1) / c["v"] * smb
-    per_token = a_rc + c["p2p_m"] / smb                        # x Q: compute and p2p
-    fixed = bubble * a_rc                                      # the bubble
-    window = c["overlap"] * (2.0 / 3.0) * smb * a_rc           # DP reduce hidden behind it
     # Memory in _combo's exact operations and order: where nothing fits, the least memory
     # wins, and layouts that tie in exact arithmetic (pp 1 x dp 30 and pp 5 x dp 6 under
     # ZeRO 3 and full recompute) must break the tie the same way.
     unfused = where(c["flash"], 0.0, 5.0 * c["heads"] * c["seq"] / c["h"])
-    act = [(34.0 + unfused) * c["sbh"] / tp * c["stage_layers"],
-           where(c["flash"], *_PER_LAYER_SELECTIVE) * c["sbh"] / tp * c["stage_layers"],
-           _PER_LAYER_FULL * c["sbh"] / tp * c["stage_layers"]]
-    vocab_act = 4.0 * c["tokens_mb"] * c["vocab"] / tp
-    dp_link = c["coll_eff"] * np.where(tpp <= c["domain"], c["up_bw"], c["out_bw"])  # used <= domain needs tp pp <= it
-    dp_link_out = c["coll_eff"] * c["out_bw"]
-    optimizer = 28.0 * c["local_params"] / c["hbm_bw"]
-    return tpp, smb, per_token, fixed, window, act, vocab_act, dp_link, dp_link_out, optimizer
+    act = _stacked((34.0 + unfused) * c["sbh"] / tp * c["stage_layers"],
+                   where(c["flash"], *_PER_LAYER_SELECTIVE) * c["sbh"] / tp * c["stage_layers"],
+                   _PER_LAYER_FULL * c["sbh"] / tp * c["stage_layers"])
+    local = c["local_params"]
+    return dict(tpp=tpp, smb=smb, mb=mb, pp=pp, ep=ep, local=local, w=_STATE_BYTES[0] * local,
+                o=_STATE_BYTES[2] * local, optimizer=28.0 * local / c["hbm_bw"], valid=c["valid"], moe=c["moe"],
+                batch_law=c["batch_law"], seq=c["seq"], domain=c["domain"], usable=c["usable"],
+                vocab_act=4.0 * c["tokens_mb"] * c["vocab"] / tp,
+                # used <= domain needs tp pp <= it
+                dp_link=c["coll_eff"] * np.where(tpp <= c["domain"], c["up_bw"], c["out_bw"]),
+                dp_link_out=c["coll_eff"] * c["out_bw"],
+                per_token=a_rc + c["p2p_m"] / smb,                       # x Q: compute and p2p
+                fixed=bubble * a_rc,                                     # the bubble
+                window=c["overlap"] * (2.0 / 3.0) * smb * a_rc,          # DP reduce hidden behind it
+                act=act)
+
+
+def _pair_scores(n: float | np.ndarray, g) -> np.ndarray:
+    """(pair, ...) scores at counts `n` of the candidates whose _candidate_terms `g(name)`
+    gives, pairs in _combo's order (recompute major, as _pairs), invalid ones infinite.
+    The same operations in the same order wherever they run (one scenario's row, a batch
+    densely, a bound's survivors), so the very same floats."""
+    tpp, smb, mb, local = g("tpp"), g("smb"), g("mb"), g("local")
+    dp = np.floor(n / tpp + 1e-9)
+    tokens = np.maximum(g("batch_law"), dp * smb)
+    q = tokens / dp
+    micro = tokens / (g("seq") * dp * mb)  # as _terms rounds it
+    inv_dp = 1.0 / dp
+    used_in = tpp * dp <= g("domain")
+    dp_base = np.where(dp > 1, 4.0 * (dp - 1) * inv_dp * local / np.where(used_in, g("dp_link"), g("dp_link_out")),
+                       0.0)
+    valid = (g("valid") > 0.5) & (dp >= 1) & (micro >= 1.0 - 1e-9)
+    moe = g("moe")
+    if _any(moe):
+        valid = valid & np.where(moe > 0.5, np.mod(dp, g("ep")) == 0, True)
+    w, o = g("w"), g("o")
+    w_dp, o_dp = w / dp, o / dp
+    states = (w + w + o_dp, w_dp + w_dp + o_dp)   # ZeRO 1, 3: weights + grads + optimizer states
+    stages = np.minimum(g("pp"), micro)
+
+    def by_setting(name: str) -> np.ndarray:
+        """A (setting, ...) term, its first axis ahead of the counts' (n wider than the candidates)."""
+        a = g(name)
+        return a if a.ndim > q.ndim else a.reshape(a.shape[:1] + (1,) * (q.ndim + 1 - a.ndim) + a.shape[1:])
+    # In place where a batch's (setting, cell) temporaries would be fresh large arrays (the
+    # same operations, so the same floats).
+    base = q * by_setting("per_token")   # (setting, ...)
+    base += by_setting("fixed")
+    base += g("optimizer") * inv_dp
+    activations = by_setting("act") * stages
+    activations += g("vocab_act")
+    window, usable = by_setting("window"), g("usable")
+    out = np.empty((3, 2) + base.shape[1:])
+    memory, big = np.empty_like(base), np.empty_like(base)
+    for z, states_z in enumerate(states):   # ZeRO 1, 3: the exposed reduce x 1.0 (exact), x 1.5
+        score = out[:, z]
+        np.subtract(dp_base * 1.5 if z else dp_base, window, out=score)
+        np.maximum(0.0, score, out=score)
+        np.add(base, score, out=score)
+        np.add(states_z, activations, out=memory)
+        np.divide(memory, 1e9, out=big)
+        big += 1.0
+        big *= _BIG
+        np.copyto(score, big, where=~(memory <= usable))
+    out = out.reshape((6,) + base.shape[1:])
+    out[:, ~valid] = np.inf
+    return out
 
 
 _PRUNE_ROWS = 16  # fewer rows (one scenario): the dense search is fewer numpy calls
+_BOUNDED_PER_SCENARIO = 8  # counts per scenario (several scenarios) from which _bounded searches
 _NEAR_TIE = 1e-12  # relative gap under which the exhaustive search decides (rounding differs)
 
 
-def _pruned(q, opt, dp_base, stages, states, valid, per_token, fixed, window, act, vocab_act, usable, shape):
-    """_fast_choice's argmin for one scenario at many counts, with exact pruning: per (row,
-    candidate) a lower bound of its best score - for each recompute setting, the step with
-    ZeRO 1's (the smaller) exposed DP reduce if its least-memory ZeRO stage fits; if none fits,
-    the exact least-memory score - then the exact scores of the one candidate with the
-    lowest bound (an upper bound of the row's best), and the exact scores only of the
-    candidates whose bound does not exceed it. Every operation on a candidate is the dense
-    one (same values, same rounding), so the choice and the tie order are the dense search's."""
-    rows = q.shape[0]
-    bound = np.inf
+_DERIVED: dict[int, tuple[dict, dict]] = {}   # id(constants) -> (constants, their _searched terms)
+
+
+def _searched(c: dict, tp: np.ndarray, pp: np.ndarray, mb: np.ndarray, ep: np.ndarray, scenarios: int) -> dict:
+    """_candidate_terms as (scenarios, candidates) arrays ((setting, scenarios, candidates)
+    for _STACKED, also as `per_token0`... for the bounds), packed into one matrix for
+    _scores_at's gathers ("packed", "rows": a row, or three rows' slice), with _bounded's
+    tables; remembered with the constants (the zoom stages of a plan search the same chips)."""
+    entry = _DERIVED.get(id(c))
+    if entry is not None and entry[0] is c:
+        return entry[1]
+    width = (scenarios, tp.shape[0])
+    cand = {k: v if not isinstance(v, np.ndarray) else np.broadcast_to(v, width) if k not in _STACKED
+            else np.broadcast_to(v if v.ndim == 3 else v[:, None], (3, *width))
+            for k, v in _candidate_terms(c, tp, pp, mb, ep).items()}
+    rows: list[np.ndarray] = []
+    cand["rows"] = {}
+    for k in [k for k, v in cand.items() if isinstance(v, np.ndarray)]:
+        a = cand[k].astype(float)
+        cand["rows"][k] = slice(len(rows), len(rows) + 3) if k in _STACKED else len(rows)
+        rows.extend(a.reshape(3, -1) if k in _STACKED else [a.ravel()])
+    cand["packed"] = np.stack(rows)
+    for k in _STACKED:
+        cand.update({f"{k}{i}": cand[k][i] for i in range(3)})
+    cand["nan"] = bool(np.isnan(cand["packed"]).any()) or any(isinstance(v, float) and v != v for v in cand.values())
+    if not cand["nan"]:
+        cand["fit"] = np.stack(_fit_counts(cand)).reshape(3, -1)
+        cand["table"] = _bound_table(cand)
+    if len(_DERIVED) >= 16:   # a plan's batches share one or two; a plan's are ~1.5 MB
+        _DERIVED.clear()
+    _DERIVED[id(c)] = (c, cand)
+    return cand
+
+
+def _scores_at(n: np.ndarray, cell: np.ndarray, cand: dict) -> np.ndarray:
+    """(6, ...) _pair_scores of the candidates at `cell` (scenario x candidates + candidate,
+    into _searched's (scenarios, candidates) arrays) at counts `n`."""
+    gathered = cand["packed"][:, cell]
+    index = cand["rows"]
+    return _pair_scores(n, lambda name: gathered[index[name]] if name in index else cand[name])
+
+
+_SLACK = 1e-8  # relative: the bounds' own rounding (~1e-15) and dp's 1e-9 nudge, many times over
+
+
+def _fit_counts(cand: dict) -> list[np.ndarray]:
+    """Per candidate and recompute setting, a chip count below which its least-memory layout
+    (ZeRO 3) cannot fit: memory = A / dp + act min(pp, max(Bq / dp, 1)) + vocab with
+    A = 16 local params bytes, Bq = batch / (seq mb), falls with dp, and is at least
+    A / dp + act (so dp >= A / (U - act)) and at least min(A / dp + act pp, (A + act Bq) / dp)
+    (so dp >= the lesser of those roots); the larger of the two limits is the exact root in
+    each of the three stretches of micro-batches. Memory is loosened by _SLACK first, and
+    dp <= count / (tp pp). Nested: a count past fit[k] may fit setting k or an earlier one."""
+    usable = cand["usable"] * (1.0 + _SLACK) - cand["vocab_act"]
+    a = 16.0 * cand["local"]
+    bq = cand["batch_law"] / cand["smb"]
+
+    def root(numerator, denominator):
+        return np.where(denominator > 0, numerator / np.where(denominator > 0, denominator, 1.0), np.inf)
+    out = []
     for k in range(3):
-        memory = states[1] + (act[k] * stages + vocab_act)      # ZeRO 3: the least memory of this setting
-        step = q * per_token[k] + fixed[k] + opt + np.maximum(0.0, dp_base - window[k])  # ZeRO 1's reduce
-        bound = np.minimum(bound, np.where(memory <= usable, step, np.inf))
-    bound = np.where(np.isfinite(bound), bound, _BIG * (1.0 + memory / 1e9))   # full recompute, ZeRO 3
-    bound = np.where(valid, bound, np.inf)
-    if np.isnan(bound).any():
+        act = cand[f"act{k}"]
+        dp_min = np.maximum(root(a, usable - act), np.minimum(root(a, usable - act * cand["pp"]),
+                                                              root(a + act * bq, usable)))
+        out.append(cand["tpp"] * (dp_min * (1.0 - _SLACK) - _SLACK))
+    out[1] = np.minimum(out[1], out[0])
+    out[2] = np.minimum(out[2], out[1])
+    return out
+
+
+def _settings(cand: dict) -> tuple[list, list, list]:
+    """Per candidate and first setting k0 that may fit, (P, F, W) such that every setting
+    k >= k0 steps at least q P + F + optimizer / dp + max(0, dp_base - W). More recompute
+    costs q dP + dF and hides at most dW more of the reduce; where dP, dF >= 0 and
+    dW <= seq mb dP (q >= seq mb), setting k0's own terms bound the later ones (the model's
+    settings are so: recompute adds time, the window is 2/3 overlap <= 1 of it); else
+    the least P and F and the largest W from k0 on."""
+    pt = [cand[f"per_token{k}"] for k in range(3)]
+    fx = [cand[f"fixed{k}"] for k in range(3)]
+    wd = [cand[f"window{k}"] for k in range(3)]
+    p, f, w = [], [], []
+    for k0 in range(3):
+        later = range(k0, 3)
+        ordered = np.logical_and.reduce([(pt[k] >= pt[k0]) & (fx[k] >= fx[k0])
+                                         & (wd[k] - wd[k0] <= cand["smb"] * (pt[k] - pt[k0])) for k in later])
+        p.append(np.where(ordered, pt[k0], np.minimum.reduce([pt[k] for k in later])))
+        f.append(np.where(ordered, fx[k0], np.minimum.reduce([fx[k] for k in later])))
+        w.append(np.where(ordered, wd[k0], np.maximum.reduce([wd[k] for k in later])))
+    return p, f, w
+
+
+_CHUNK_PAIRS = 16_384  # (block, candidate) pairs bounded at once
+_BLOCK_ROWS = 16  # at most so many sorted counts of one scenario share a bound's coefficients (_bounded),
+_BLOCK_SPAN = 0.25  # within about 25 % of each other: wider blocks bound looser, narrower cost more
+_TINY_COEFFICIENT = 1e-300  # instead of 0 where dp = 0 gives an infinite factor (0 x inf is NaN)
+
+
+def _bounded(n: np.ndarray, gid: np.ndarray, tpp: np.ndarray, cand: dict
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """_fast_choice's choice for scenarios `gid` (rows into cand's (scenarios, candidates)
+    arrays) at counts `n`, scoring few candidates exactly. A lower bound of a candidate's
+    best score at a count, in a dozen operations:
+    step >= max(batch / dp, seq mb) P + F + optimizer / dp + max(0, (1 - 1 / dp) R - W),
+    dp = floor(count / (tp pp)) as the search has it, (P, F, W) those of the first
+    recompute setting that may fit (_fit_counts, _settings) and R the DP reduce at its link
+    (_block_coefficients); where no setting may fit, the BIG score of the least memory.
+    Each scenario's sorted counts fall into blocks of at most _BLOCK_ROWS within _BLOCK_SPAN
+    of each other; per (block, candidate) the bound at the block's largest dp (and least dp
+    for the reduce, which grows with dp) is below the bound at every count of the block.
+    The block's candidate with the lowest one, scored exactly at each count, is an upper
+    bound of each count's best: only the (block, candidate) pairs whose bound does not
+    exceed the block's largest such upper bound get the bound per count; the count's own
+    lowest-bound candidate, scored exactly, tightens its upper bound; and only the (count,
+    candidate) pairs whose bound does not exceed it (within _NEAR_TIE and _SLACK) are
+    scored exactly. Every candidate that could be a count's best or a near tie is among
+    them, with the dense search's very floats, so the choice, its tie order and the near
+    ties are the dense search's."""
+    if cand["nan"]:
         return None
-
-    def exact(r: np.ndarray, j: np.ndarray) -> np.ndarray:
-        """(len(r), 6) scores of candidates j on rows r, pairs in _combo's order."""
-        def cand(a):
-            return a[j] if isinstance(a, np.ndarray) else a
-        q_, opt_, base_dp, stages_, s1, s3 = (a[r, j] for a in (q, opt, dp_base, stages, *states))
-        out = []
-        for k in range(3):
-            base = q_ * cand(per_token[k]) + cand(fixed[k]) + opt_
-            activations = cand(act[k]) * stages_ + cand(vocab_act)
-            w = cand(window[k])
-            for z, states_z in zip((1.0, 1.5), (s1, s3)):
-                step = base + np.maximum(0.0, base_dp * z - w)
-                memory = states_z + activations
-                out.append(np.where(memory <= usable, step, _BIG * (1.0 + memory / 1e9)))
-        return np.where(valid[r, j][:, None], np.stack(out, axis=1), np.inf)
-
-    every = np.arange(rows)
-    first_guess = np.argmin(bound, axis=1)
-    ceiling = exact(every, first_guess).min(axis=1)
-    r, j = np.nonzero(bound <= (ceiling * (1.0 + _NEAR_TIE))[:, None])
-    scores = exact(r, j)
+    rows, width = n.size, tpp.shape[0]
+    order = np.lexsort((n, gid))
+    counts, group = n[order], gid[order]
+    # Blocks: a new one where the scenario or the count's span bucket changes, and every
+    # _BLOCK_ROWS counts within one.
+    bucket = np.floor(np.log(np.maximum(counts, 1.0)) / math.log1p(_BLOCK_SPAN))
+    new = np.r_[True, (group[1:] != group[:-1]) | (bucket[1:] != bucket[:-1])]
+    run_start = np.maximum.accumulate(np.where(new, np.arange(rows), 0))
+    new |= (np.arange(rows) - run_start) % _BLOCK_ROWS == 0
+    start = np.flatnonzero(new)
+    size = np.diff(np.r_[start, rows])
+    block_of = np.cumsum(new) - 1
+    low, high = counts[start], counts[start + size - 1]
+    # The (block, candidate) pairs that may be valid somewhere in the block, by block then
+    # candidate: the rest score infinity at every count of it.
+    blocks = start.size
+    cell = group[start][:, None] * width + np.arange(width)
+    bi, ci = np.nonzero((np.take(cand["packed"][cand["rows"]["valid"]], cell) > 0.5)
+                        & (np.floor(high[:, None] / tpp + 1e-9) >= 1))
+    if not np.bincount(bi, minlength=blocks).all():   # a block without a valid candidate: the reference decides
+        return None
+    # In chunks of pairs whose temporaries stay in cache (fresh large arrays cost their page
+    # faults on this kind of machine).
+    coefficients, block_bound = np.empty((6, bi.size)), np.empty(bi.size)
+    usable_low = np.empty(bi.size, dtype=bool)
+    for a in range(0, bi.size, _CHUNK_PAIRS):
+        part = slice(a, a + _CHUNK_PAIRS)
+        b_, c_ = bi[part], ci[part]
+        coefficients[:, part] = _block_coefficients(cand, group[start][b_] * width + c_, low[b_], high[b_])
+        block_bound[part] = _bound(high[b_], tpp[c_], coefficients[:, part], least=low[b_])
+        usable_low[part] = low[b_] >= tpp[c_]       # dp >= 1 at the block's least count
+    if np.isnan(block_bound).any():
+        return None
+    # The guess: the lowest bound among candidates with dp >= 1 at the block's least count
+    # (any candidate of the block where none is).
+    segments = np.searchsorted(bi, np.arange(blocks))
+    score = np.where(usable_low, block_bound, np.inf)
+    score = np.where(np.isinf(np.minimum.reduceat(score, segments))[bi], block_bound, score)
+    pick = np.minimum.reduceat(np.where(score == np.minimum.reduceat(score, segments)[bi], np.arange(bi.size),
+                                        bi.size), segments)
+    guess = ci[np.where(pick < bi.size, pick, segments)]
+    known_at = guess[block_of]                 # each count's candidate scored so far, and its scores
+    known = _scores_at(counts, group * width + known_at, cand)
+    ceiling = known.min(axis=0)
+    if np.isnan(ceiling).any():
+        return None
+    margin = (1.0 + _NEAR_TIE) * (1.0 + _SLACK) / (1.0 - _SLACK)
+    threshold = ceiling * margin
+    kept = np.flatnonzero(block_bound <= np.maximum.reduceat(threshold, start)[bi])
+    b = bi[kept]
+    # Each surviving (block, candidate) at each count of the block, then by count.
+    offset = np.arange(int(size[b].sum())) - np.repeat(np.cumsum(size[b]) - size[b], size[b])
+    row = np.repeat(start[b], size[b]) + offset
+    pairs = np.argsort(row, kind="stable")   # by count, then candidate (they come by block, candidate)
+    row, at = row[pairs], np.repeat(kept, size[b])[pairs]
+    j = ci[at]
+    per_row = _bound(counts[row], tpp[j], np.take(coefficients, at, axis=1))
+    keep = per_row <= threshold[row]
+    if np.count_nonzero(keep) > 2 * rows:
+        # The block's guess is far off at some counts: score each count's own lowest-bound
+        # candidate too, and keep the better upper bound.
+        first = np.searchsorted(row, np.arange(rows))
+        lowest = np.minimum.reduceat(per_row, first)
+        own = j[np.minimum.reduceat(np.where(per_row == lowest[row], np.arange(row.size), row.size), first)]
+        second = _scores_at(counts, group * width + own, cand)
+        if np.isnan(second).any():
+            return None
+        better = second.min(axis=0) < ceiling
+        known_at, known[:, better] = np.where(better, own, known_at), second[:, better]
+        threshold = np.minimum(threshold, second.min(axis=0) * margin)
+        keep = per_row <= threshold[row]
+    r, j = row[keep], j[keep]
+    if np.bincount(r, minlength=rows).min() == 0:   # a count left without a candidate (a NaN bound)
+        return None
+    # Pairs already scored (each count's guess) are not scored again: the same floats.
+    scored = j == known_at[r]
+    scores = np.empty((known.shape[0], r.size))
+    scores[:, scored] = known[:, r[scored]]
+    scores[:, ~scored] = _scores_at(counts[r[~scored]], group[r[~scored]] * width + j[~scored], cand)
     if np.isnan(scores).any():
         return None
-    per_candidate = scores.min(axis=1)
-    starts = np.searchsorted(r, every)
+    per_candidate = scores.min(axis=0)
+    starts = np.searchsorted(r, np.arange(rows))
     low = np.minimum.reduceat(per_candidate, starts)
     if not np.isfinite(low).all():
         return None
     best = np.minimum.reduceat(np.where(per_candidate == low[r], np.arange(r.size), r.size), starts)
     # Near ties (see _fast_choice): only survivors can be within _NEAR_TIE of the best.
     near = np.add.reduceat((per_candidate <= low[r] * (1.0 + _NEAR_TIE)).astype(np.intp), starts) > 1
-    ci, ki = j[best], np.argmin(scores[best], axis=1)
-    return ci.reshape(shape), ki.reshape(shape), (near & (low < _BIG)).reshape(shape)
+    ci, ki, near_tie = np.empty(rows, dtype=np.intp), np.empty(rows, dtype=np.intp), np.empty(rows, dtype=bool)
+    ci[order], ki[order], near_tie[order] = j[best], np.argmin(scores[:, best], axis=0), near & (low < _BIG)
+    return ci, ki, near_tie
 
 
-_CONSTANTS_MEMORY: dict[bytes, list] = {}  # one scenario's [_constants, _search_terms] on all candidates
+def _bound(counts: np.ndarray, tpp: np.ndarray, coefficients: np.ndarray, least: np.ndarray | None = None
+           ) -> np.ndarray:
+    """_bounded's bound at `counts` from _block_coefficients' stacked (batch P, seq mb P, F,
+    optimizer, R, W); the reduce's dp from `least` counts where given (it grows with dp)."""
+    big_p, small_p, f, o, r_, w = coefficients
+    inv = 1.0 / np.floor(counts / tpp + 1e-9)
+    inv_least = inv if least is None else 1.0 / np.floor(least / tpp + 1e-9)
+    return np.maximum(big_p * inv, small_p) + f + o * inv + np.maximum(0.0, (1.0 - inv_least) * r_ - w)
+
+
+def _bound_table(cand: dict) -> np.ndarray:
+    """_bounded's coefficients per (coefficient, first setting that may fit x scenario x
+    candidate): rows (batch P, seq mb P, F, optimizer, R at the scale-out link, W, R at the
+    faster link, tp pp + domain), the fourth setting standing for "none may fit" (the BIG
+    score of the least memory: BIG (1 + (16 local / dp + least activations + vocab) / 1e9)).
+    An invalid candidate's F is infinite."""
+    p, f, w = _settings(cand)
+    tiny = _TINY_COEFFICIENT
+    local = cand["local"]
+    least = np.minimum.reduce([cand[f"act{k}"] for k in range(3)])
+    r_out = 4.0 * local / cand["dp_link_out"]
+    r_fast = 4.0 * local / np.maximum(cand["dp_link"], cand["dp_link_out"])
+    link_from = cand["tpp"] + cand["domain"]   # used > count - tp pp: past it, the scale-out link
+    table = np.empty((4, 8) + local.shape)
+    for k0 in range(3):
+        table[k0] = np.broadcast_arrays(cand["batch_law"] * p[k0], cand["smb"] * p[k0], f[k0], cand["optimizer"],
+                                        r_out, w[k0], r_fast, link_from)
+    table[3] = np.broadcast_arrays(cand["batch_law"] * tiny, cand["smb"] * tiny,
+                                   _BIG * (1.0 + (least + cand["vocab_act"]) / 1e9), _BIG * 16.0 * local / 1e9,
+                                   tiny, 0.0, tiny, link_from)
+    table[:, 2] = np.where(cand["valid"], table[:, 2], np.inf)
+    return table.reshape(4, 8, -1).transpose(1, 0, 2).reshape(8, -1)
+
+
+def _block_coefficients(cand: dict, cell: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:
+    """_bounded's stacked (batch P, seq mb P, F, optimizer, R, W) per (block, candidate)
+    pair, at `cell` (scenario x candidates + candidate) for the blocks' least and largest
+    counts: the first setting that may fit at the largest count (_fit_counts are nested:
+    count how many may fit), R at the scale-out link once the least count leaves the
+    scale-up domain."""
+    fit = np.take(cand["fit"], cell, axis=1)
+    k0 = 3 - ((high >= fit[0]).astype(np.intp) + (high >= fit[1]) + (high >= fit[2]))
+    table = np.take(cand["table"], k0 * cand["local"].size + cell, axis=1)
+    np.copyto(table[4], table[6], where=low < table[7])
+    return table[:6]
+
+
+_CONSTANTS_MEMORY: dict[bytes, list] = {}  # one scenario's [_constants, _candidate_terms] on all candidates
+_GROUP_CONSTANTS: dict[bytes, tuple[np.ndarray, dict]] = {}  # per batch kind: (scenarios, their _constants)
 
 
 def _scenario_constants(x: Mapping[str, ArrayLike], tp, pp, mb, ep, with_terms: bool = False):
     """_constants of one scenario (scalar inputs but the count) on the (C, 1) candidates,
-    remembered: a plan meets each chip again in every zoom stage and chunk. `with_terms`:
-    (constants, their _search_terms), both remembered (a count change in the app)."""
+    remembered: a sweep meets the scenario again at other counts. `with_terms`:
+    (constants, their _candidate_terms), both remembered (a count change in the app)."""
     key = np.array([x[k] for k in _STEP_INPUTS[1:]], dtype=float).tobytes() + tp.tobytes() + pp.tobytes() \
         + mb.tobytes() + ep.tobytes()
     if key not in _CONSTANTS_MEMORY:
@@ -650,34 +983,29 @@ def _scenario_constants(x: Mapping[str, ArrayLike], tp, pp, mb, ep, with_terms: 
     if not with_terms:
         return entry[0]
     if entry[1] is None:
-        entry[1] = _search_terms(entry[0], tp[:, 0], pp[:, 0], mb[:, 0])
+        entry[1] = _candidate_terms(entry[0], tp[:, 0], pp[:, 0], mb[:, 0], ep[:, 0])
     return entry[0], entry[1]
 
 
-def _by_scenario(x, tp, pp, mb, ep, shape, varying, groups, gid):
-    """_fast_choice one distinct scenario at a time (a plan's chip at its many counts): its
-    constants are then scalars, and candidates it can never use (beyond its scale-up domain,
-    deeper than its model or than its largest count) are left out."""
-    counts = np.broadcast_to(np.asarray(x["count"], dtype=float), shape).ravel()
-    ci, ki = np.empty(counts.size, dtype=np.intp), np.empty(counts.size, dtype=np.intp)
-    near = np.zeros(counts.size, dtype=bool)
-    for g in range(groups.shape[0]):
-        rows = np.flatnonzero(gid == g)
-        xg = {**x, **{k: float(groups[g, i]) for i, k in enumerate(varying)}, "count": counts[rows]}
-        moe = xg["experts"] > 1.0
-        keep = ((pp <= xg["layers"]) & (tp <= max(xg["scaleup_domain"], 1.0)) & (np.mod(xg["heads"], tp) == 0)
-                & (np.mod(xg["experts"], ep) == 0 if moe else ep == 1)
-                & (np.floor(counts[rows].max() / (tp * pp) + 1e-9) >= 1))   # dp >= 1 somewhere
-        index = np.flatnonzero(keep[:, 0])
-        if index.size == 0:
-            return None
-        constants = {k: v[index] if isinstance(v, np.ndarray) and v.shape == tp.shape[:1] else v
-                     for k, v in _scenario_constants(xg, tp, pp, mb, ep).items()}
-        found = _fast_choice(xg, tp[index], pp[index], mb[index], ep[index], rows.shape, constants)
-        if found is None:
-            return None
-        ci[rows], ki[rows], near[rows] = index[found[0]], found[1], found[2]
-    return ci.reshape(shape), ki.reshape(shape), near.reshape(shape), None
+def _group_constants(gcol, x: Mapping[str, ArrayLike], varying: list[str], groups: np.ndarray, gid: np.ndarray,
+                     tp, pp, mb, ep) -> tuple[dict, np.ndarray, np.ndarray]:
+    """_constants of the distinct scenarios `groups` (a plan's chips) at once, (scenarios,
+    candidates), with the groups and each row's group they are for: remembered per batch
+    kind (names, scalar inputs, candidates), and reused while a batch's scenarios are among
+    the remembered ones (a plan's zoom stages meet the same chips, or some of them)."""
+    key = repr([(k, x[k]) for k in _STEP_INPUTS[1:] if k not in varying] + varying).encode() \
+        + tp.tobytes() + pp.tobytes() + mb.tobytes() + ep.tobytes()
+    known = _GROUP_CONSTANTS.get(key)
+    if known is not None and known[0].shape[1] == groups.shape[1]:
+        seen = known[0]
+        same = (groups[:, None, :] == seen[None, :, :]) | (np.isnan(groups[:, None, :]) & np.isnan(seen[None, :, :]))
+        match = same.all(axis=2)
+        if match.any(axis=1).all():
+            return known[1], seen, np.argmax(match, axis=1)[gid]
+    if len(_GROUP_CONSTANTS) >= 16:
+        _GROUP_CONSTANTS.clear()
+    _GROUP_CONSTANTS[key] = groups, _constants(gcol, tp[:, 0], pp[:, 0], mb[:, 0], ep[:, 0])
+    return _GROUP_CONSTANTS[key][1], groups, gid
 
 
 def _reference_choice(col, tp, pp, mb, ep, shape, rc_all, zero_all, prune: bool = True):

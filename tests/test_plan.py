@@ -171,3 +171,23 @@ def test_the_presets_own_and_the_users_chips_are_planned_too(tmp_path, monkeypat
                       'rent_usd_per_chip_hour = 1.0\n[chips.my-chip.dense_tflops]\nbf16 = 800.0\n')
     result = plan(load_preset(PRESET), limits_from(100, 90))
     assert "my-chip" in {o.chip for o in result.options}
+
+
+@pytest.mark.parametrize("preset, limits, objective, options", [
+    (PRESET, limits_from(100, 90), "days", {}),
+    ("presets/cluster-100k-b200-liquid.toml", limits_from(60, None, 1.5e8), "cost", {}),
+    ("presets/article-deepseek-v3.toml", [], "co2", {"max_chips": 50_000, "coolings": ["air", "direct-liquid"]}),
+])
+def test_the_plan_is_the_same_through_the_exhaustive_layout_search(preset, limits, objective, options):
+    """The plan's layouts come from the bounded search (engine/step.py _bounded); through the
+    exhaustive reference search the best options, the front, the binding constraints and
+    every figure are the very same."""
+    from whatif.engine.step import exhaustive_search, forget
+
+    scenario = load_preset(preset)
+    forget()
+    fast = plan(scenario, limits, objective, **options)
+    with exhaustive_search():
+        reference = plan(scenario, limits, objective, **options)
+    assert fast.ok and fast.pareto
+    assert fast.as_dict() == reference.as_dict()

@@ -348,3 +348,81 @@ def test_rows_whose_best_layouts_nearly_tie_take_the_exhaustive_searchs_choice(m
     rows, whole_batch = calls[0]
     assert not whole_batch and 0 < rows[0] <= counts.size   # the near-tie rows went to the reference
     _assert_same_search(fast, step.step_model_exhaustive({**free, "count": counts}))
+
+
+# ------------------------------------------------------- the bounded search against the dense one
+def _counts_of_several(data) -> tuple[list[dict], list[int]]:
+    rows = [_random_scenario(data) for _ in range(data.draw(st.integers(1, 3)))]
+    counts = sorted(set(data.draw(st.lists(st.integers(1, 300_000), min_size=20, max_size=60))))
+    return rows, counts
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_the_bounded_search_gives_the_dense_searchs_outputs_bit_for_bit(monkeypatch, data):
+    """Many counts of one or several scenarios (a sweep, a plan's chips) go through the
+    bounded search (engine/step.py _bounded); scoring every candidate densely must give the
+    very same layouts and so the very same outputs."""
+    from whatif.engine import step
+
+    rows, counts = _counts_of_several(data)
+    batch = {k: np.array([r[k] for r in rows for _ in counts], dtype=float) for k in rows[0]}
+    batch["count"] = np.array(counts * len(rows), dtype=float)
+    step.forget()
+    bounded = step.step_model(batch)
+    with monkeypatch.context() as m:
+        m.setattr(step, "_PRUNE_ROWS", 10**9)
+        m.setattr(step, "_BOUNDED_PER_SCENARIO", 10**9)
+        step.forget()
+        dense = step.step_model(batch)
+    for key in dense:
+        np.testing.assert_array_equal(bounded[key], dense[key], err_msg=key)
+    _assert_same_search(bounded, step.step_model_exhaustive(batch))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_the_layout_bound_never_exceeds_a_candidates_exact_score(data):
+    """What makes the bounded search exact: its bound of a candidate at a count, from the
+    coefficients of a block of counts around it (and at the block's largest count with the
+    least for the reduce), is never above the candidate's exact best score there."""
+    from whatif.engine import step
+
+    x = _random_scenario(data)
+    counts = np.array(sorted(set(data.draw(st.lists(st.integers(1, 300_000), min_size=2, max_size=30)))),
+                      dtype=float)
+    tp, pp, mb, ep = step.candidates({**x, "count": counts})
+    cand = step._searched(step._scenario_constants(x, tp, pp, mb, ep), tp[:, 0], pp[:, 0], mb[:, 0], ep[:, 0], 1)
+    assert not cand["nan"]
+    tpp, width = tp[:, 0] * pp[:, 0], tp.shape[0]
+    with np.errstate(all="ignore"):
+        exact = step._scores_at(counts[:, None], np.arange(width), cand).min(axis=0)   # (counts, candidates)
+        cell = np.broadcast_to(np.arange(width), exact.shape)
+        whole = np.full((counts.size, 1), counts[0]), np.full((counts.size, 1), counts[-1])
+        for low, high in (whole, (counts[:, None], counts[:, None])):
+            coefficients = step._block_coefficients(cand, cell, low, high)
+            per_count = step._bound(counts[:, None], tpp, coefficients)
+            at_block = step._bound(high, tpp, coefficients, least=low)
+            scored = np.isfinite(exact)
+            assert np.all(per_count[scored] * (1.0 - step._SLACK) <= exact[scored])
+            assert np.all(at_block <= per_count)
+    assert np.isfinite(exact).any()
+
+
+def test_remembered_rows_come_back_as_searched():
+    """A batch that partly repeats an earlier one (a re-plan for another cap) takes the
+    remembered rows from the row memory and searches only the new ones: the same outputs as
+    searching it all afresh."""
+    from whatif.engine import step
+
+    free = {**HAND, "tp_in": NAN, "pp_in": NAN, "micro_batch_in": NAN, "global_batch_tokens_in": NAN,
+            "recompute_in": NAN, "zero_stage_in": NAN}
+    first, again = np.arange(8.0, 2048.0, 24.0), np.arange(8.0, 4096.0, 40.0)
+    step.forget()
+    step.step_model({**free, "count": first})
+    remembered = step.step_model({**free, "count": again})
+    step.forget()
+    fresh = step.step_model({**free, "count": again})
+    for key in fresh:
+        np.testing.assert_array_equal(remembered[key], fresh[key], err_msg=key)

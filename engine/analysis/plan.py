@@ -200,6 +200,7 @@ def prepare(scenario: Scenario, *, chips: Sequence[str] | None = None, coolings:
         home: str | None = resolve(scenario, catalog).cooling.key
     except WhatifError:
         home = scenario.facility.cooling
+    bound = bound_inputs(scenario)
     rows: list[Row] = []
     for chip in chip_keys:
         if by is not None:
@@ -211,7 +212,7 @@ def prepare(scenario: Scenario, *, chips: Sequence[str] | None = None, coolings:
                 excluded[chip] = f"not shipping by {by:%Y-%m} (available {entry['available']})"
                 continue
         try:
-            first = resolve(_with_choice(scenario, chip, cool_keys[0], home), catalog)
+            first = resolve(_with_choice(scenario, chip, cool_keys[0], home, bound), catalog)
         except WhatifError as exc:
             excluded[chip] = exc.detail
             continue
@@ -220,7 +221,8 @@ def prepare(scenario: Scenario, *, chips: Sequence[str] | None = None, coolings:
             excluded[chip] = reason
             continue
         for cooling in cool_keys:
-            r = first if cooling == cool_keys[0] else resolve(_with_choice(scenario, chip, cooling, home), catalog)
+            r = first if cooling == cool_keys[0] else resolve(_with_choice(scenario, chip, cooling, home, bound),
+                                                              catalog)
             unit = int(r.values["fixed_rack_chips"]) or int(r.values["chips_per_server"])
             rows.append(Row(chip, r.cooling.key, cooling, max(unit, 1), r))
     x = {k: v[:, None] for k, v in stack_inputs([r.resolved for r in rows]).items()} if rows else {}
@@ -235,23 +237,32 @@ CHIP_BOUND: tuple[str, ...] = ("facility.it_kw_per_chip", "economics.rent_usd_pe
 COOLING_BOUND: tuple[str, ...] = ("facility.pue", "facility.wue_l_per_kwh")
 
 
-def dropped_inputs(scenario: Scenario, chip: str, cooling: str | None, home: str | None) -> dict[str, None]:
+def dropped_inputs(scenario: Scenario, chip: str, cooling: str | None, home: str | None,
+                   bound: frozenset[str] | None = None) -> dict[str, None]:
     """The chip- and cooling-bound inputs the scenario sets that do not carry to this row
-    (`home`: the scenario's own cooling key, resolved): {key: None}, None = the catalog's."""
+    (`home`: the scenario's own cooling key, resolved): {key: None}, None = the catalog's.
+    `bound`: those the scenario sets (bound_inputs), when a caller has them at hand."""
+    bound = bound_inputs(scenario) if bound is None else bound
     out: dict[str, None] = {}
     if chip != scenario.cluster.chip:
-        out.update((k, None) for k in CHIP_BOUND if scenario.get(k) is not None)
+        out.update((k, None) for k in CHIP_BOUND if k in bound)
     if cooling is not None and cooling != home:
-        out.update((k, None) for k in COOLING_BOUND if scenario.get(k) is not None)
+        out.update((k, None) for k in COOLING_BOUND if k in bound)
     return out
 
 
-def _with_choice(scenario: Scenario, chip: str, cooling: str | None, home: str | None) -> Scenario:
+def bound_inputs(scenario: Scenario) -> frozenset[str]:
+    """The chip- and cooling-bound inputs the scenario sets (prepare asks once, not per row)."""
+    return frozenset(k for k in (*CHIP_BOUND, *COOLING_BOUND) if scenario.get(k) is not None)
+
+
+def _with_choice(scenario: Scenario, chip: str, cooling: str | None, home: str | None,
+                 bound: frozenset[str] | None = None) -> Scenario:
     """The scenario with another chip and cooling key (and its chip- or cooling-bound inputs
     dropped). Both are catalog keys checked above (resolve rejects what the catalog lacks),
     so the copy skips revalidating the scenario: a row costs a resolve, not a validation
     (same values as `with_values`)."""
-    dropped = dropped_inputs(scenario, chip, cooling, home)
+    dropped = dropped_inputs(scenario, chip, cooling, home, bound)
     cluster = {"chip": chip}
     facility = {"cooling": cooling, **{k.split(".")[1]: None for k in dropped if k.startswith("facility.")}}
     economics = {k.split(".")[1]: None for k in dropped if k.startswith("economics.")}
