@@ -59,8 +59,8 @@ from whatif.tui.widgets.base import ResultView, ResultViewMounted
 from whatif.tui.widgets.fields import InputPanels
 from whatif.tui.widgets.frame_hold import FrameHold
 from whatif.tui.widgets.keybar import KeyBar
-from whatif.tui.widgets.span_compositor import SpanCompositor
 from whatif.tui.widgets.results import DetailTable, Headline, WarningsView, can_explain, set_text
+from whatif.tui.widgets.span_compositor import SpanCompositor
 from whatif.tui.widgets.tabstrip import TabItem, TabStrip
 from whatif.tui.widgets.titlebar import TitleBar
 from whatif.tui.widgets.uncertainty import UncertaintyStrip
@@ -118,7 +118,8 @@ class MainScreen(Screen):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # A keystroke's frame renders the widgets it changes, not all near them (~40 at 80x24).
+        # A keystroke's frame renders the widgets it changes, not all near them (a count
+        # key's headline frame: 7 widgets, not 46 at 80x24).
         self._compositor = SpanCompositor()
 
     def _on_screen_resume(self, event: events.ScreenResume) -> None:
