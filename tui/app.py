@@ -60,6 +60,7 @@ from whatif.tui.widgets.fields import InputPanels
 from whatif.tui.widgets.frame_hold import FrameHold
 from whatif.tui.widgets.keybar import KeyBar
 from whatif.tui.widgets.results import DetailTable, Headline, WarningsView, can_explain, set_text
+from whatif.tui.widgets.span_compositor import SpanCompositor
 from whatif.tui.widgets.tabstrip import TabItem, TabStrip
 from whatif.tui.widgets.titlebar import TitleBar
 from whatif.tui.widgets.uncertainty import UncertaintyStrip
@@ -114,6 +115,12 @@ class MainScreen(Screen):
     # gave focus to the inputs' scroll container and then took it away, and each change
     # restyled every input row (~70 ms of start-up).
     AUTO_FOCUS = f"#{BY_KEY['workload.params_b'].widget_id}"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # A keystroke's frame renders the widgets it changes, not all near them (a count
+        # key's headline frame: 7 widgets, not 46 at 80x24).
+        self._compositor = SpanCompositor()
 
     def _on_screen_resume(self, event: events.ScreenResume) -> None:
         # Runs before Screen's own handler (which does the work) for the same event.
