@@ -253,3 +253,24 @@ async def test_keys_typed_with_the_one_that_opens_a_picker_reach_the_picker():
         before = app.session.scenario.economics.mode
         await burst(pilot, "enter", "down", "enter")
         assert not isinstance(app.screen, ChoicePicker) and app.session.scenario.economics.mode != before
+
+
+async def test_a_picker_closed_without_an_answer_gives_the_field_its_keys_back():
+    from whatif.tui.screens.choice_picker import ChoicePicker
+
+    app = WhatifApp()
+    async with app.run_test(size=SIZE) as pilot:
+        app.query_one("#f-economics-mode").focus()
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ChoicePicker)
+        app.pop_screen()  # closed without its callback (as the palette's guard may)
+        await pilot.pause()
+        before = app.session.scenario.economics.mode
+        await pilot.press("right")  # the field steps to the next mode, not into a dead picker
+        await pilot.pause()
+        assert app.session.scenario.economics.mode != before
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ChoicePicker)

@@ -175,6 +175,8 @@ class PickerField(Widget, can_focus=True):
         self.action_open()
 
     def _on_key(self, event: events.Key) -> None:
+        if self._picker is not None and self._picker not in self.app.screen_stack:
+            self._picker = None  # refused or closed without an answer: the keys are the field's again
         if self._picker is not None:
             # Typed in one burst with the key that opened it: the picker's (textual #6605).
             event.stop()
