@@ -164,7 +164,10 @@ def fmt(name: str, value: float | bool | None) -> str:
     if q.kind == "m3":
         return f"{_sig(v)} m3" if v < 1e6 else f"{_sig(v / 1e6)} million m3"
     if q.kind == "count":
-        text = f"{v:,.0f}" if abs(v) < 1e7 else f"{_sig(v / 1e6)} million" if abs(v) < 1e12 else _sci(v)
+        # Chip-hours are an estimate: 3 figures from a million on ('8.06 million h'; whole,
+        # the headline's large digits did not fit at 120x40). Counts of things stay whole longer.
+        whole_below = 1e6 if q.unit == "h" else 1e7
+        text = f"{v:,.0f}" if abs(v) < whole_below else f"{_sig(v / 1e6)} million" if abs(v) < 1e12 else _sci(v)
         return f"{text} {q.unit}".strip() if q.unit not in ("h", "m2") else f"{text} {q.unit}"
     return f"{_sig(v)} {q.unit}".strip()
 

@@ -150,3 +150,13 @@ def test_absurd_magnitudes_switch_to_scientific_notation():
     assert fmt("training_days", 1.2e9) == "1.2e9 days"
     assert fmt("racks", 3.3e13) == "3.3e13 racks"
     assert fmt("cost_usd", 84.0e6) == "$84.0M" and fmt("training_days", 85.7) == "85.7 days"
+
+
+def test_chip_hours_read_in_millions_from_a_million_and_counts_of_things_stay_whole():
+    from whatif.engine.units import fmt
+
+    assert fmt("chip_hours", 8_064_000) == "8.06 million h"      # whole, it did not fit a headline card
+    assert fmt("chip_hours", 999_999) == "999,999 h"
+    assert fmt("chip_hours", 30.84e6) == "30.8 million h"
+    assert fmt("racks", 5_000_000) == "5,000,000 racks"            # a count of things: whole to 10 million
+    assert fmt("racks", 12_000_000) == "12.0 million racks"
