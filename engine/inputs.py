@@ -127,8 +127,9 @@ class Input:
 
     def parse(self, text: str) -> Any:
         """Text as a person types it to a preset value: '' -> None (use the default),
-        '40%' or '40 %' -> 0.4 for shares, '32,768' -> 32768, '2e4', '1.5M', and '16k' chips
-        -> 16,384 (cluster sizes are binary). A number still being typed ('1e', '-', '.')
+        '40%', '40 %' or '40' -> 0.4 for shares (above 1, a share is a percentage),
+        '32,768' -> 32768, '2e4', '1.5M', and '16k' chips -> 16,384 (cluster sizes are
+        binary). A number still being typed ('1e', '-', '.')
         is INCOMPLETE, not an error. Other text is returned as it is, so validation names
         the problem in its own words."""
         cleaned = text.strip().replace(",", "").replace("_", "").replace(" ", "")
@@ -150,7 +151,9 @@ class Input:
             number = float(cleaned) * scale
         except ValueError:
             return INCOMPLETE if _HALF_TYPED.fullmatch(cleaned) else text.strip()
-        if percent:
+        if percent or (self.kind == "share" and 1.0 < number <= 100.0):
+            # A share above 1 can only be a percentage: '45' is 45 %, as typed on the way to
+            # '45%' (it read as 4,500 % and showed an error). '1' stays 100 %.
             number /= 100
         if self.integer and math.isfinite(number):
             return int(number) if number.is_integer() else number

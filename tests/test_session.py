@@ -162,6 +162,9 @@ def test_typed_magnitudes_are_read_in_the_fields_unit():
     assert BY_KEY["workload.tokens_t"].parse("500B") == pytest.approx(0.5)
     assert BY_KEY["economics.facility_capex_usd_per_mw"].parse("11.5M") == 11.5e6
     assert BY_KEY["cluster.mfu"].parse("40 %") == pytest.approx(0.4)
+    assert BY_KEY["cluster.mfu"].parse("45") == pytest.approx(0.45)   # above 1: a percentage
+    assert BY_KEY["cluster.mfu"].parse("0.45") == 0.45 and BY_KEY["cluster.mfu"].parse("1") == 1.0
+    assert BY_KEY["cluster.mfu"].parse("450") == 450.0                 # validation says why
     assert BY_KEY["cluster.count"].parse("2e4") == 20_000 and BY_KEY["cluster.count"].parse("1.5k") == 1536
     assert BY_KEY["cluster.count"].parse("16x") == "16x"                  # validation says why
     assert repr(BY_KEY["facility.pue"].parse("-")) == "INCOMPLETE"

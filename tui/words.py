@@ -18,7 +18,7 @@ MODE_WORDS = {"rent": "renting", "own": "owning"}
 _MAGNITUDE_UNITS = {"B", "T"}
 _HOW_TO_TYPE = {
     "count": "Type 16k for 16,384, 2e4, 32,768",
-    "share": "Type 40% or 0.4",
+    "share": "Type 40%, 40 or 0.4",
     "number": "Type 1.5M or 2e4",  # only where the number may be large (no upper bound)
 }
 
