@@ -126,8 +126,11 @@ class FilterDialog(Dialog):
             return
         event.stop()
         event.prevent_default()
+        self._type_into_filter(event.character)
+
+    def _type_into_filter(self, character: str) -> None:
         self.filter.focus()
-        self.filter.insert_text_at_cursor(event.character)
+        self.filter.insert_text_at_cursor(character)
 
     def action_cancel(self) -> None:
         if self.filter.value:
@@ -166,8 +169,7 @@ class FilterDialog(Dialog):
         elif key in ("down", "up"):
             self.action_move(1 if key == "down" else -1)
         elif character is not None and character.isprintable():
-            self.filter.focus()
-            self.filter.insert_text_at_cursor(character)
+            self._type_into_filter(character)
             self.refilter(self.filter.value)  # now: the Enter behind it picks from this list
         else:
             return False
