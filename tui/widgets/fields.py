@@ -174,14 +174,19 @@ class PickerField(Widget, can_focus=True):
     def on_click(self) -> None:
         self.action_open()
 
+    @property
+    def open_picker_screen(self) -> Dialog | None:
+        """The picker this field opened while it is open (answered, popped or refused: None)."""
+        picker = self._picker
+        return picker if picker is not None and picker in self.app.screen_stack else None
+
     def _on_key(self, event: events.Key) -> None:
-        if self._picker is not None and self._picker not in self.app.screen_stack:
-            self._picker = None  # refused or closed without an answer: the keys are the field's again
-        if self._picker is not None:
+        picker = self.open_picker_screen
+        if picker is not None:
             # Typed in one burst with the key that opened it: the picker's (textual #6605).
             event.stop()
             event.prevent_default()
-            self._picker.type_ahead(event)
+            picker.type_ahead(event)
             return
         if keep_key_order(self, event):
             return
@@ -191,15 +196,12 @@ class PickerField(Widget, can_focus=True):
             event.stop()
             event.prevent_default()
             self.action_open()
-            if typed and self._picker is not None:
-                self._picker.type_ahead(event)
+            if typed and (picker := self.open_picker_screen) is not None:
+                picker.type_ahead(event)
 
     def open_picker(self, picker: Dialog, on_pick: Callable[[Any], object]) -> None:
-        def closed(answer: Any) -> None:
-            self._picker = None
-            on_pick(answer)
         self._picker = picker
-        self.app.push_screen(picker, closed)
+        self.app.push_screen(picker, on_pick)
 
     def action_open(self) -> None:
         raise NotImplementedError
