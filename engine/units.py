@@ -13,6 +13,7 @@ class Quantity:
     label: str
     unit: str
     kind: str  # how to format: flops, share, days, count, mw, mwh, t, m3, usd, plain, bool, kw, tflops, pflops
+    whole_below: float = 1e7  # a count prints whole below this, then in millions
 
 
 Q = Quantity
@@ -25,7 +26,9 @@ QUANTITIES: dict[str, Quantity] = {
     "goodput": Q("Goodput", "", "share"),
     "goodput_estimated": Q("Goodput estimated", "", "bool"),
     "training_days": Q("Training time", "days", "days"),
-    "chip_hours": Q("Chip-hours", "h", "count"),
+    # An estimate: 3 figures from a million on ('8.06 million h'; whole, the headline's
+    # large digits did not fit at 120x40).
+    "chip_hours": Q("Chip-hours", "h", "count", whole_below=1e6),
     "it_mw": Q("IT power (peak)", "MW", "mw"),
     "facility_mw": Q("Facility power", "MW", "mw"),
     "energy_mwh": Q("Energy", "MWh", "mwh"),
@@ -164,10 +167,7 @@ def fmt(name: str, value: float | bool | None) -> str:
     if q.kind == "m3":
         return f"{_sig(v)} m3" if v < 1e6 else f"{_sig(v / 1e6)} million m3"
     if q.kind == "count":
-        # Chip-hours are an estimate: 3 figures from a million on ('8.06 million h'; whole,
-        # the headline's large digits did not fit at 120x40). Counts of things stay whole longer.
-        whole_below = 1e6 if q.unit == "h" else 1e7
-        text = f"{v:,.0f}" if abs(v) < whole_below else f"{_sig(v / 1e6)} million" if abs(v) < 1e12 else _sci(v)
+        text = f"{v:,.0f}" if abs(v) < q.whole_below else f"{_sig(v / 1e6)} million" if abs(v) < 1e12 else _sci(v)
         return f"{text} {q.unit}".strip() if q.unit not in ("h", "m2") else f"{text} {q.unit}"
     return f"{_sig(v)} {q.unit}".strip()
 
