@@ -17,7 +17,7 @@ import numpy as np
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike  # numpy.typing costs ~3 ms to import: types only
 
-from whatif.engine.step import step_model, where
+from whatif.engine.step import mfu_ceiling, step_model, where
 
 HOURS_PER_YEAR = 8760.0
 SECONDS_PER_DAY = 86400.0
@@ -66,6 +66,24 @@ def compute(x: Mapping[str, ArrayLike], outputs: Collection[str] | None = None) 
         return _compute(x, _needed(outputs, x["own"]))
 
 
+# Outputs that never fall as MFU rises (time, and what time multiplies: energy, CO2, money)
+# or do not depend on it (power): optimistic() bounds them from below.
+MFU_BOUNDED: frozenset[str] = frozenset(("training_days", "steady_days", "chip_hours", "energy_mwh", "it_energy_mwh",
+                                         "co2_t", "cost_usd", "facility_mw", "it_mw"))
+
+
+def optimistic(x: Mapping[str, ArrayLike], outputs: Collection[str]) -> dict[str, np.ndarray]:
+    """`outputs` (among MFU_BOUNDED) at the step model's MFU ceiling (step.mfu_ceiling) where
+    the MFU is estimated, without the layout search: lower bounds of the time-driven figures
+    and the power figures exactly, at a few array operations per count (a plan screens out
+    the counts that break a limit even so)."""
+    unknown = set(outputs) - MFU_BOUNDED
+    if unknown:
+        raise ValueError(f"no optimistic bound for {sorted(unknown)}")
+    with np.errstate(all="ignore"):
+        return _compute(x, _needed(outputs, x["own"]), step={"mfu_step": mfu_ceiling(x)})
+
+
 # What each skippable value needs beyond the time and power core (always computed).
 _NEEDS: dict[str, tuple[str, ...]] = {
     "co2_t": ("energy_mwh",), "it_co2_t": ("it_energy_mwh",), "accelerator_co2_t": ("accelerator_energy_mwh",),
@@ -106,7 +124,10 @@ def _needed_of(outputs: frozenset[str], own: bool | None) -> frozenset[str] | No
 _FLAG_VALUES = frozenset(("states_gb", "usable_hbm_gb", "tokens_per_param"))
 
 
-def _compute(x: Mapping[str, ArrayLike], want: frozenset[str] | None = None) -> dict[str, np.ndarray]:
+def _compute(x: Mapping[str, ArrayLike], want: frozenset[str] | None = None,
+             step: Mapping[str, ArrayLike] | None = None) -> dict[str, np.ndarray]:
+    """compute's body; `step`: the step model's outputs given (optimistic's MFU ceiling)
+    instead of searched (only with `want`: the flags read the layout's memory)."""
     def need(name: str) -> bool:
         return want is None or name in want
 
@@ -116,7 +137,8 @@ def _compute(x: Mapping[str, ArrayLike], want: frozenset[str] | None = None) -> 
     # 2-4. Compute, utilisation, time.
     flops = x["flops"]
     peak_flops_per_chip = x["peak_tflops"] * 1e12
-    step = step_model(x)  # layout search, memory per chip, step-time parts (docs/model.md §16)
+    if step is None:
+        step = step_model(x)  # layout search, memory per chip, step-time parts (docs/model.md §16)
     out.update(step)
     mfu_auto = step["mfu_step"]
     mfu_estimated = np.isnan(x["mfu_in"])

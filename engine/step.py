@@ -114,6 +114,15 @@ def _gemm_seconds_per_flop(m, k, n, peak, bw, nbytes, eff_max):
     return 1.0 / (peak * eff_max) + nbytes * (m * k + k * n + m * n) / (bw * flops)
 
 
+def mfu_ceiling(x: Mapping[str, ArrayLike]) -> ArrayLike:
+    """An upper bound of mfu_step under any layout, without searching one: a step is its
+    matmuls' time plus parts that only add to it (attention, memory passes, overhead,
+    recompute, imbalance, bubble, communication), the matmuls' model FLOPs run at most at
+    step_gemm_efficiency of peak (_gemm_seconds_per_flop adds their traffic on top), and
+    idle chips only lower it. A plan skips the counts that fail a limit even at this MFU."""
+    return x["step_gemm_efficiency"]
+
+
 _CHUNK_ROWS = 2048  # rows searched densely at once: bounds the (rows x candidates) arrays to some MB
 
 

@@ -91,3 +91,44 @@ def test_asking_for_some_outputs_gives_the_same_values_as_asking_for_all(mode):
         some = compute(x, ["cost_usd", "co2_t", "homes"])
         for name in ("cost_usd", "co2_t", "homes", "training_days", "facility_mw"):
             assert np.array_equal(some[name], full[name], equal_nan=True), name
+
+
+CHIPS = st.sampled_from(["a100", "h100", "h800", "b200", "gb200", "mi300x", "tpu-v5e", "gaudi3"])
+
+
+@settings(max_examples=40, deadline=None)
+@given(chip=CHIPS, params_b=st.sampled_from([1.2, 8.0, 70.0, 405.0]), efficiency=st.floats(0.3, 1.0),
+       mode=st.sampled_from(["rent", "own"]))
+def test_no_layout_beats_the_optimistic_figures(chip, params_b, efficiency, mode):
+    """The plan's screen (engine.model.optimistic) skips counts whose optimistic figures
+    break a limit: at every count and any GEMM efficiency, the searched MFU stays under its
+    ceiling and the time-driven figures stay above their bounds (power exactly equal)."""
+    from whatif.engine.model import MFU_BOUNDED, optimistic
+
+    r = resolve(make_scenario(workload={"params_b": params_b}, cluster={"chip": chip},
+                              economics={"mode": mode}))
+    n = np.unique(np.round(np.geomspace(8, 300_000, 60)))
+    searched = evaluate_batch(r, count=n, step_gemm_efficiency=efficiency)
+    bound = optimistic({**r.values, "count": n, "step_gemm_efficiency": efficiency}, MFU_BOUNDED)
+    assert (searched["mfu_step"] <= efficiency * (1 + 1e-12)).all()
+    for name in MFU_BOUNDED - {"facility_mw", "it_mw"}:
+        known = np.isfinite(searched[name])
+        assert (searched[name][known] >= bound[name][known] * (1 - 1e-12)).all(), name
+    assert np.array_equal(searched["facility_mw"], np.broadcast_to(bound["facility_mw"], n.shape))
+
+
+def test_optimistic_days_by_hand():
+    """At the MFU ceiling (the GEMM efficiency, 0.75 by default) the days are the FLOPs over
+    chips x peak x 0.75 x goodput; power is the model's own."""
+    from whatif.engine.model import optimistic
+
+    v = BASE.values
+    out = optimistic({**v, "count": 16384.0}, ["training_days", "facility_mw"])
+    goodput = goodput_model(16384.0, v["mtti_chip_hours"], v["checkpoint_minutes"], v["restart_minutes"],
+                            v["planned_downtime"])
+    days = v["flops"] / (16384.0 * v["peak_tflops"] * 1e12 * 0.75 * goodput) / 86400.0
+    assert v["step_gemm_efficiency"] == 0.75
+    assert float(out["training_days"]) == pytest.approx(days, rel=1e-12)
+    assert float(out["facility_mw"]) == evaluate(make_scenario(cluster={"count": 16384}))["facility_mw"]
+    with pytest.raises(ValueError, match="states_gb"):
+        optimistic({**v, "count": 8.0}, ["states_gb"])

@@ -191,3 +191,24 @@ def test_the_plan_is_the_same_through_the_exhaustive_layout_search(preset, limit
         reference = plan(scenario, limits, objective, **options)
     assert fast.ok and fast.pareto
     assert fast.as_dict() == reference.as_dict()
+
+
+@pytest.mark.parametrize("preset, limits, objective", [
+    (PRESET, limits_from(100, 90), "days"),
+    (PRESET, limits_from(50, 30, 2e8), "co2"),
+    (PRESET, limits_from(None, 60), "facility_mw"),
+    (PRESET, limits_from(1, 1), "days"),            # nothing feasible: the diagnosis too
+    ("presets/article-deepseek-v3.toml", limits_from(30, None, 5e8), "cost"),
+])
+def test_the_screened_plan_is_the_plan_of_every_option(monkeypatch, preset, limits, objective):
+    """The plan skips options whose optimistic figures break a limit and counts a row
+    repeats (_batch's screen); computing every option instead gives the very same plan:
+    options, front, reasons, binding constraints and the diagnosis."""
+    import whatif.engine.analysis.plan as planning
+
+    scenario = load_preset(preset)
+    screened = plan(scenario, limits, objective)
+    every = planning._batch
+    monkeypatch.setattr(planning, "_batch", lambda *a, **k: every(*a, **{**k, "screen": False}))
+    assert plan(scenario, limits, objective).as_dict() == screened.as_dict()
+    assert screened.ok == (limits[0].target > 1) and (screened.ok or "bites first" in screened.message)

@@ -12,6 +12,10 @@ Method (all on the vectorised engine, engine.model.compute):
    unit to `max_chips`; then, per row, small batches that zoom between the neighbours of
    that row's best feasible point down to single units (the optimum of a row lies between
    them: each constraint holds on one stretch of counts and the objectives are unimodal).
+   Each batch first screens its options (engine.model.optimistic: power exactly, time,
+   energy, CO2 and money at the step model's MFU ceiling, no layout search): one that
+   breaks a limit even so, or repeats a count, is not computed. The feasible set, and so
+   the plan, is the same; the layout searches are a fraction.
 3. Feasible means: memory fits (warn_memory), the rack suits the cooling
    (warn_rack_density) and every limit holds. For each chip the best feasible option, the
    constraint that binds it (the one that stops it from getting better by one unit), the
@@ -36,7 +40,7 @@ from whatif.engine.catalog import Catalog, load_catalog
 from whatif.engine.errors import WhatifError, unknown_choice
 from whatif.engine.evaluate import stack_inputs
 from whatif.engine.inputs import INLINE_PRESET
-from whatif.engine.model import compute
+from whatif.engine.model import MFU_BOUNDED, compute, optimistic
 from whatif.engine.resolve import Resolved, resolve
 from whatif.engine.scenario import Scenario
 from whatif.engine.units import QUANTITIES, fmt
@@ -331,7 +335,7 @@ def plan(scenario: Scenario, limits: Sequence[Limit] = (), objective: str = "tra
         rows = np.array([k for k, c in enumerate(chip_of) if c == chip])
         sub = score[rows]
         if not np.isfinite(sub).any():
-            excluded[str(chip)] = "no feasible option: " + _diagnose(grid, rows, limits, max_chips)[0]
+            excluded[str(chip)] = "no feasible option: " + _diagnose(x, grid, rows, limits, objective, max_chips)[0]
             continue
         i, j = _argbest(grid, rows, sub)
         option = _option(prep, grid, i, j, scenario, count_free)
@@ -341,7 +345,7 @@ def plan(scenario: Scenario, limits: Sequence[Limit] = (), objective: str = "tra
     for option, text in zip(options, _binding(x, prep, picks, options, limits, objective, max_chips, count_free)):
         option.binding = text
     if not options:
-        text, name = _diagnose(grid, np.arange(len(prep.rows)), limits, max_chips)
+        text, name = _diagnose(x, grid, np.arange(len(prep.rows)), limits, objective, max_chips)
         return _nothing(objective, limits, excluded, max_chips, "nothing is feasible: " + text, name, evaluated)
     options.sort(key=lambda o: (o.figures[objective], o.figures["cost_usd"] if math.isfinite(o.figures["cost_usd"])
                                 else math.inf, o.figures["training_days"]))
@@ -355,18 +359,54 @@ def _nothing(objective: str, limits: list[Limit], excluded: dict[str, str], max_
 
 
 def _batch(x: dict[str, np.ndarray], counts: np.ndarray, limits: Sequence[Limit], objective: str,
-           max_chips: int) -> dict[str, np.ndarray]:
-    out = compute({**x, "count": counts})
+           max_chips: int, screen: bool = True) -> dict[str, np.ndarray]:
+    """Every row of `x` at its `counts` (nondecreasing along each row), and whether each
+    option is feasible. `screen`: options that break a limit even at the optimistic figures
+    (_hopeful), and counts a row repeats, are not computed (their values NaN, infeasible):
+    the same best options and front at a fraction of the layout searches (a 100 MW cap and a
+    90-day deadline leave a fifth of the grid)."""
     shape = counts.shape
-    kept = {k: np.broadcast_to(out[k], shape) for k in {*_KEEP, objective}}
-    memory_ok = ~np.broadcast_to(out["warn_memory"], shape)
-    rack_ok = ~np.broadcast_to(out["warn_rack_density"], shape)
+    names = {*_KEEP, objective}
+    hopeful = None
+    if screen:
+        hopeful = np.ones(shape, dtype=bool) if (h := _hopeful(x, counts, limits)) is None else h
+        hopeful[:, 1:] &= counts[:, 1:] != counts[:, :-1]
+    if hopeful is None or hopeful.all():
+        out = compute({**x, "count": counts})
+        kept = {k: np.broadcast_to(out[k], shape) for k in names}
+        memory_ok = ~np.broadcast_to(out["warn_memory"], shape)
+        rack_ok = ~np.broadcast_to(out["warn_rack_density"], shape)
+    else:
+        r, c = np.nonzero(hopeful)
+        out = compute({**{k: v[r, 0] for k, v in x.items()}, "count": counts[r, c]})
+        kept = {k: np.full(shape, np.nan) for k in names}
+        memory_ok, rack_ok = np.zeros(shape, dtype=bool), np.zeros(shape, dtype=bool)
+        for k in names:
+            kept[k][r, c] = out[k]
+        memory_ok[r, c] = ~out["warn_memory"]
+        rack_ok[r, c] = ~out["warn_rack_density"]
     ok = memory_ok & rack_ok & (counts <= max_chips)
+    if hopeful is not None:
+        ok &= hopeful
     for limit in limits:
         ok &= limit.ok(kept[limit.output])
     ok &= np.isfinite(kept[objective])
     kept.update(count=counts, ok=ok, objective=kept[objective], memory_ok=memory_ok, rack_ok=rack_ok)
     return kept
+
+
+def _hopeful(x: dict[str, np.ndarray], counts: np.ndarray, limits: Sequence[Limit]) -> np.ndarray | None:
+    """Options that meet every upper limit on an MFU-bounded output at its optimistic
+    figure (engine.model.optimistic): the others break one at any layout. None: no limit
+    to screen with."""
+    upper = [l for l in limits if l.op == "<=" and l.output in MFU_BOUNDED]
+    if not upper:
+        return None
+    bound = optimistic({**x, "count": counts}, {l.output for l in upper})
+    hopeful = np.ones(counts.shape, dtype=bool)
+    for limit in upper:
+        hopeful &= limit.ok(np.broadcast_to(bound[limit.output], counts.shape))
+    return hopeful
 
 
 def _refine(grid: dict[str, np.ndarray], x: dict[str, np.ndarray], units: np.ndarray, counts: np.ndarray,
@@ -445,7 +485,7 @@ def _binding(x: dict[str, np.ndarray], prep: Prepared, picks: list[int], options
     unit = np.array([prep.rows[i].unit for i in picks], dtype=float)
     count = np.array([o.count for o in options], dtype=float)
     near = np.stack([np.maximum(count - unit, unit), count, count + unit], axis=1)
-    g = _batch({k: v[idx] for k, v in x.items()}, near, limits, objective, max_chips)
+    g = _batch({k: v[idx] for k, v in x.items()}, near, limits, objective, max_chips, screen=False)
     out = []
     for n in range(len(options)):
         y = g["objective"][n]
@@ -468,12 +508,13 @@ def _binding(x: dict[str, np.ndarray], prep: Prepared, picks: list[int], options
     return out
 
 
-def _diagnose(grid: dict[str, np.ndarray], rows: np.ndarray, limits: Sequence[Limit],
-              max_chips: int) -> tuple[str, str]:
+def _diagnose(x: dict[str, np.ndarray], grid: dict[str, np.ndarray], rows: np.ndarray, limits: Sequence[Limit],
+              objective: str, max_chips: int) -> tuple[str, str]:
     """Which constraint bites first among `rows`, and by how much: the one whose relaxation
     alone would make an option feasible, needing the least relaxation; else the option
-    closest to feasible (least worst relative excess) and what it violates."""
-    g = {k: v[rows] for k, v in grid.items()}
+    closest to feasible (least worst relative excess) and what it violates. Their options
+    are computed again, every one (the grid's screen left out those it ruled out)."""
+    g = _batch({k: v[rows] for k, v in x.items()}, grid["count"][rows], limits, objective, max_chips, screen=False)
     checks: list[tuple[str, np.ndarray, Limit | None]] = [
         ("memory", _excess_ratio(g["states_gb"], g["usable_hbm_gb"]), None),
         ("max chips", np.maximum(g["count"] / max_chips - 1.0, 0.0), None),
