@@ -13,6 +13,8 @@ Run: `.venv/bin/python bench/versus.py [REV] [CASE ...]`. Cases (default all):
   warm    evaluate() with the layout remembered
   mc      Monte Carlo, 100,000 samples, the 5 headline outputs (target <= 20 ms)
   mc_app  Monte Carlo as the app runs it: 10,000 samples, every output
+  plan    the whole catalog's plan under 100 MW and 90 days, cold (bench/plan.py; target <= 50 ms)
+  replan  the same plan again, its layouts remembered
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 REFERENCE = "whatif_ref"
-CALLS = {"cold": 1500, "count": 1000, "warm": 1000, "mc": 100, "mc_app": 200}
+CALLS = {"cold": 1500, "count": 1000, "warm": 1000, "mc": 100, "mc_app": 200, "plan": 25, "replan": 25}
 
 
 def import_revision(rev: str, folder: Path) -> str:
@@ -57,7 +59,7 @@ def cases(package: str) -> dict:
         return importlib.import_module(f"{package}.engine.{name}")
 
     evaluate, step, uncertainty = module("evaluate").evaluate, module("step"), module("analysis.uncertainty")
-    presets = module("presets")
+    presets, planning = module("presets"), module("analysis.plan")
     scenario = presets.load_preset(presets.default_preset_path())
     base = evaluate(scenario)
     # A count never seen before at every call, the scenarios built beforehand (as bench/engine.py).
@@ -68,6 +70,8 @@ def cases(package: str) -> dict:
         "warm": lambda: evaluate(scenario),
         "mc": lambda: uncertainty.monte_carlo(scenario, base, samples=100_000, outputs=uncertainty.HEADLINE),
         "mc_app": lambda: uncertainty.monte_carlo(scenario, base, samples=10_000),
+        "plan": lambda: (step.forget(), planning.plan(scenario, planning.limits_from(100, 90))),
+        "replan": lambda: planning.plan(scenario, planning.limits_from(100, 90)),
     }
 
 

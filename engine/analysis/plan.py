@@ -110,7 +110,7 @@ class Prepared:
     scenario: Scenario
     rows: list[Row]
     excluded: dict[str, str]
-    x: dict[str, np.ndarray]   # stacked inputs, shape (rows, 1)
+    x: dict[str, np.ndarray | float]   # stacked inputs, shape (rows, 1); a float where every row has the same
     chips: list[str]
     home_cooling: str | None = None   # the scenario's own cooling type (resolved)
 
@@ -229,8 +229,22 @@ def prepare(scenario: Scenario, *, chips: Sequence[str] | None = None, coolings:
                                                               catalog)
             unit = int(r.values["fixed_rack_chips"]) or int(r.values["chips_per_server"])
             rows.append(Row(chip, r.cooling.key, cooling, max(unit, 1), r))
-    x = {k: v[:, None] for k, v in stack_inputs([r.resolved for r in rows]).items()} if rows else {}
+    x = {k: _column(v) for k, v in stack_inputs([r.resolved for r in rows]).items()} if rows else {}
     return Prepared(scenario, rows, excluded, x, chip_keys, home)
+
+
+def _column(values: np.ndarray) -> np.ndarray | float:
+    """One input over the rows: (rows, 1), or a float where every row has the same value
+    (most of a plan's inputs: the model, the region, the money): each batch then indexes,
+    broadcasts and searches only what varies."""
+    first = values[0]
+    same = np.isnan(values).all() if first != first else (values == first).all()
+    return float(first) if same else values[:, None]
+
+
+def _rows_of(x: dict[str, np.ndarray | float], rows: np.ndarray) -> dict[str, np.ndarray | float]:
+    """The inputs of some rows (`rows`: indices, or (row, 0) index arrays for a flat batch)."""
+    return {k: v[rows] if isinstance(v, np.ndarray) else v for k, v in x.items()}
 
 
 # Inputs that describe the scenario's own chip or cooling type: a preset's figure for its
@@ -315,7 +329,7 @@ def plan(scenario: Scenario, limits: Sequence[Limit] = (), objective: str = "tra
     x = dict(prep.x)
     cap = next((l.target for l in limits if l.output == "facility_mw" and l.op == "<="), None)
     if cap is not None:
-        x["power_cap_mw"] = np.full_like(x["count"], cap)
+        x["power_cap_mw"] = float(cap)
     units = np.array([r.unit for r in prep.rows], dtype=float)[:, None]
     if count_free:
         top = np.maximum(np.floor(max_chips / units), 1.0)
@@ -358,7 +372,7 @@ def _nothing(objective: str, limits: list[Limit], excluded: dict[str, str], max_
     return Plan(objective, limits, [], [], excluded, message, binding, evaluated, max_chips)
 
 
-def _batch(x: dict[str, np.ndarray], counts: np.ndarray, limits: Sequence[Limit], objective: str,
+def _batch(x: dict[str, np.ndarray | float], counts: np.ndarray, limits: Sequence[Limit], objective: str,
            max_chips: int, screen: bool = True) -> dict[str, np.ndarray]:
     """Every row of `x` at its `counts` (nondecreasing along each row), and whether each
     option is feasible. `screen`: options that break a limit even at the optimistic figures
@@ -378,7 +392,7 @@ def _batch(x: dict[str, np.ndarray], counts: np.ndarray, limits: Sequence[Limit]
         rack_ok = ~np.broadcast_to(out["warn_rack_density"], shape)
     else:
         r, c = np.nonzero(hopeful)
-        out = compute({**{k: v[r, 0] for k, v in x.items()}, "count": counts[r, c]})
+        out = compute({**_rows_of(x, (r, 0)), "count": counts[r, c]})
         kept = {k: np.full(shape, np.nan) for k in names}
         memory_ok, rack_ok = np.zeros(shape, dtype=bool), np.zeros(shape, dtype=bool)
         for k in names:
@@ -395,7 +409,7 @@ def _batch(x: dict[str, np.ndarray], counts: np.ndarray, limits: Sequence[Limit]
     return kept
 
 
-def _hopeful(x: dict[str, np.ndarray], counts: np.ndarray, limits: Sequence[Limit]) -> np.ndarray | None:
+def _hopeful(x: dict[str, np.ndarray | float], counts: np.ndarray, limits: Sequence[Limit]) -> np.ndarray | None:
     """Options that meet every upper limit on an MFU-bounded output at its optimistic
     figure (engine.model.optimistic): the others break one at any layout. None: no limit
     to screen with."""
@@ -409,7 +423,7 @@ def _hopeful(x: dict[str, np.ndarray], counts: np.ndarray, limits: Sequence[Limi
     return hopeful
 
 
-def _refine(grid: dict[str, np.ndarray], x: dict[str, np.ndarray], units: np.ndarray, counts: np.ndarray,
+def _refine(grid: dict[str, np.ndarray], x: dict[str, np.ndarray | float], units: np.ndarray, counts: np.ndarray,
             top: np.ndarray, limits: Sequence[Limit], objective: str, max_chips: int) -> dict[str, np.ndarray]:
     """Zoom on each row's best feasible point (the first grid point for a row without one):
     REFINE_POINTS whole-unit counts between its neighbours, then between the neighbours of
@@ -473,7 +487,7 @@ def _why(prep: Prepared, rows: np.ndarray, sub: np.ndarray, i: int, objective: s
     return text
 
 
-def _binding(x: dict[str, np.ndarray], prep: Prepared, picks: list[int], options: list[Option],
+def _binding(x: dict[str, np.ndarray | float], prep: Prepared, picks: list[int], options: list[Option],
              limits: Sequence[Limit], objective: str, max_chips: int, count_free: bool) -> list[str]:
     """For each option, the constraint that stops it from improving by one server (or
     rack): what its neighbour on the better side breaks (one batch for all options)."""
@@ -485,7 +499,7 @@ def _binding(x: dict[str, np.ndarray], prep: Prepared, picks: list[int], options
     unit = np.array([prep.rows[i].unit for i in picks], dtype=float)
     count = np.array([o.count for o in options], dtype=float)
     near = np.stack([np.maximum(count - unit, unit), count, count + unit], axis=1)
-    g = _batch({k: v[idx] for k, v in x.items()}, near, limits, objective, max_chips, screen=False)
+    g = _batch(_rows_of(x, idx), near, limits, objective, max_chips, screen=False)
     out = []
     for n in range(len(options)):
         y = g["objective"][n]
@@ -508,13 +522,13 @@ def _binding(x: dict[str, np.ndarray], prep: Prepared, picks: list[int], options
     return out
 
 
-def _diagnose(x: dict[str, np.ndarray], grid: dict[str, np.ndarray], rows: np.ndarray, limits: Sequence[Limit],
+def _diagnose(x: dict[str, np.ndarray | float], grid: dict[str, np.ndarray], rows: np.ndarray, limits: Sequence[Limit],
               objective: str, max_chips: int) -> tuple[str, str]:
     """Which constraint bites first among `rows`, and by how much: the one whose relaxation
     alone would make an option feasible, needing the least relaxation; else the option
     closest to feasible (least worst relative excess) and what it violates. Their options
     are computed again, every one (the grid's screen left out those it ruled out)."""
-    g = _batch({k: v[rows] for k, v in x.items()}, grid["count"][rows], limits, objective, max_chips, screen=False)
+    g = _batch(_rows_of(x, rows), grid["count"][rows], limits, objective, max_chips, screen=False)
     checks: list[tuple[str, np.ndarray, Limit | None]] = [
         ("memory", _excess_ratio(g["states_gb"], g["usable_hbm_gb"]), None),
         ("max chips", np.maximum(g["count"] / max_chips - 1.0, 0.0), None),
