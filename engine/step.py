@@ -710,7 +710,7 @@ def _pair_scores(n: float | np.ndarray, g) -> np.ndarray:
 
 
 _PRUNE_ROWS = 16  # fewer rows (one scenario): the dense search is fewer numpy calls
-_BOUNDED_PER_SCENARIO = 8  # counts per scenario (several scenarios) from which _bounded searches
+_BOUNDED_PER_SCENARIO = 2  # counts per scenario (several scenarios) from which _bounded searches
 _NEAR_TIE = 1e-12  # relative gap under which the exhaustive search decides (rounding differs)
 
 
