@@ -53,6 +53,7 @@ _VERB = {"training_days": "fewest days", "cost_usd": "least cost", "co2_t": "lea
 DEFAULT_MAX_CHIPS = 1_000_000
 GRID_POINTS = 160          # geometric grid of whole units per row, 1 unit .. max_chips
 REFINE_POINTS = 64         # whole units walked between a row's neighbours, per zoom stage
+_WALK_MAX = 512            # whole units walked one by one at most, in the last zoom stage
 _MAX_STAGES = 8
 PARETO_MAX = 24            # points of the front kept in the report (ends always kept)
 _KEEP = ("training_days", "cost_usd", "facility_mw", "co2_t", "energy_mwh", "states_gb", "usable_hbm_gb",
@@ -344,22 +345,33 @@ def plan(scenario: Scenario, limits: Sequence[Limit] = (), objective: str = "tra
     score = np.where(grid["ok"], grid["objective"], np.inf)
     options = []
     picks = []
+    infeasible: dict[str, np.ndarray] = {}
     chip_of = [r.chip for r in prep.rows]
     for chip in dict.fromkeys(chip_of):
         rows = np.array([k for k, c in enumerate(chip_of) if c == chip])
         sub = score[rows]
         if not np.isfinite(sub).any():
-            excluded[str(chip)] = "no feasible option: " + _diagnose(x, grid, rows, limits, objective, max_chips)[0]
+            infeasible[str(chip)] = rows
             continue
         i, j = _argbest(grid, rows, sub)
         option = _option(prep, grid, i, j, scenario, count_free)
         option.why = _why(prep, rows, sub, i, objective)
         options.append(option)
         picks.append(i)
-    for option, text in zip(options, _binding(x, prep, picks, options, limits, objective, max_chips, count_free)):
+    # One last batch: each option's neighbours (what binds it) and, computed again without
+    # the screen, every option of the chips that have none (what bites first).
+    near = _neighbours(prep, picks, options) if count_free else np.empty((0, 3))
+    told = np.concatenate([*infeasible.values()]) if infeasible else np.empty(0, dtype=np.intp)
+    near_g, told_g = _last_batch(x, np.array(picks, dtype=np.intp), near, told, grid["count"][told], limits,
+                                 objective, max_chips)
+    for option, text in zip(options, _binding(near_g, near, options, limits, objective, max_chips, count_free)):
         option.binding = text
-    if not options:
-        text, name = _diagnose(x, grid, np.arange(len(prep.rows)), limits, objective, max_chips)
+    at = 0
+    for chip, rows in infeasible.items():
+        excluded[chip] = "no feasible option: " + _diagnose(told_g, np.arange(at, at + rows.size), limits, max_chips)[0]
+        at += rows.size
+    if not options:   # every row told, in order
+        text, name = _diagnose(told_g, np.arange(told.size), limits, max_chips)
         return _nothing(objective, limits, excluded, max_chips, "nothing is feasible: " + text, name, evaluated)
     options.sort(key=lambda o: (o.figures[objective], o.figures["cost_usd"] if math.isfinite(o.figures["cost_usd"])
                                 else math.inf, o.figures["training_days"]))
@@ -374,34 +386,29 @@ def _nothing(objective: str, limits: list[Limit], excluded: dict[str, str], max_
 
 def _batch(x: dict[str, np.ndarray | float], counts: np.ndarray, limits: Sequence[Limit], objective: str,
            max_chips: int, screen: bool = True) -> dict[str, np.ndarray]:
-    """Every row of `x` at its `counts` (nondecreasing along each row), and whether each
-    option is feasible. `screen`: options that break a limit even at the optimistic figures
-    (_hopeful), and counts a row repeats, are not computed (their values NaN, infeasible):
-    the same best options and front at a fraction of the layout searches (a 100 MW cap and a
+    """Every row of `x` at its `counts`, and whether each option is feasible. A count that
+    repeats the one before it in its row is not computed (NaN, infeasible), nor, with
+    `screen`, an option that breaks a limit even at its optimistic figures (_hopeful): the
+    same best options and front at a fraction of the layout searches (a 100 MW cap and a
     90-day deadline leave a fifth of the grid)."""
     shape = counts.shape
     names = {*_KEEP, objective}
-    hopeful = None
-    if screen:
-        hopeful = np.ones(shape, dtype=bool) if (h := _hopeful(x, counts, limits)) is None else h
-        hopeful[:, 1:] &= counts[:, 1:] != counts[:, :-1]
-    if hopeful is None or hopeful.all():
-        out = compute({**x, "count": counts})
-        kept = {k: np.broadcast_to(out[k], shape) for k in names}
-        memory_ok = ~np.broadcast_to(out["warn_memory"], shape)
-        rack_ok = ~np.broadcast_to(out["warn_rack_density"], shape)
-    else:
-        r, c = np.nonzero(hopeful)
-        out = compute({**_rows_of(x, (r, 0)), "count": counts[r, c]})
-        kept = {k: np.full(shape, np.nan) for k in names}
-        memory_ok, rack_ok = np.zeros(shape, dtype=bool), np.zeros(shape, dtype=bool)
+    fresh = np.ones(shape, dtype=bool)
+    fresh[:, 1:] = counts[:, 1:] != counts[:, :-1]
+    r, c = np.nonzero(fresh)
+    at, n = _rows_of(x, (r, 0)), counts[r, c]
+    if screen and (hopeful := _hopeful(at, n, limits)) is not None:
+        r, c, n = r[hopeful], c[hopeful], n[hopeful]
+        at = _rows_of(at, hopeful)
+    kept = {k: np.full(shape, np.nan) for k in names}
+    memory_ok, rack_ok = np.zeros(shape, dtype=bool), np.zeros(shape, dtype=bool)
+    if n.size:   # else every option screened out
+        out = compute({**at, "count": n})
         for k in names:
             kept[k][r, c] = out[k]
         memory_ok[r, c] = ~out["warn_memory"]
         rack_ok[r, c] = ~out["warn_rack_density"]
-    ok = memory_ok & rack_ok & (counts <= max_chips)
-    if hopeful is not None:
-        ok &= hopeful
+    ok = memory_ok & rack_ok & (counts <= max_chips)   # an option not computed: neither ok
     for limit in limits:
         ok &= limit.ok(kept[limit.output])
     ok &= np.isfinite(kept[objective])
@@ -426,25 +433,27 @@ def _hopeful(x: dict[str, np.ndarray | float], counts: np.ndarray, limits: Seque
 def _refine(grid: dict[str, np.ndarray], x: dict[str, np.ndarray | float], units: np.ndarray, counts: np.ndarray,
             top: np.ndarray, limits: Sequence[Limit], objective: str, max_chips: int) -> dict[str, np.ndarray]:
     """Zoom on each row's best feasible point (the first grid point for a row without one):
-    REFINE_POINTS whole-unit counts between its neighbours, then between the neighbours of
-    the best of those, until the step is one unit. Returns every point evaluated."""
+    REFINE_POINTS whole-unit counts between its neighbours, then every whole unit within a
+    step of the best of those (up to _WALK_MAX of them: a wider stretch is sampled at that
+    many, and zoomed again). Returns every point evaluated."""
     score = np.where(grid["ok"], grid["objective"], np.inf)
     best = np.argmin(score, axis=1)
     n, rows = counts.shape[1], np.arange(counts.shape[0])
     lo = counts[rows, np.maximum(best - 1, 0)] / units[:, 0]
     hi = np.minimum(counts[rows, np.minimum(best + 1, n - 1)] / units[:, 0], top[:, 0])
-    steps = np.linspace(0.0, 1.0, REFINE_POINTS)[None, :]
+    width = REFINE_POINTS
     stages = [grid]
     for _ in range(_MAX_STAGES):
-        walk = units * np.round(lo[:, None] + (hi - lo)[:, None] * steps)
+        walk = units * np.round(lo[:, None] + (hi - lo)[:, None] * np.linspace(0.0, 1.0, width)[None, :])
         stage = _batch(x, walk, limits, objective, max_chips)
         stages.append(stage)
-        step = (hi - lo) / (REFINE_POINTS - 1)
+        step = (hi - lo) / (width - 1)
         if step.max() <= 1.0:
             break
         centre = walk[rows, np.argmin(np.where(stage["ok"], stage["objective"], np.inf), axis=1)] / units[:, 0]
         reach = np.ceil(step)
         lo, hi = np.maximum(centre - reach, 1.0), np.minimum(centre + reach, top[:, 0])
+        width = int(min(max((hi - lo).max() + 1, 2), _WALK_MAX))
     return {k: np.concatenate([g[k] for g in stages], axis=1) for k in grid}
 
 
@@ -487,19 +496,39 @@ def _why(prep: Prepared, rows: np.ndarray, sub: np.ndarray, i: int, objective: s
     return text
 
 
-def _binding(x: dict[str, np.ndarray | float], prep: Prepared, picks: list[int], options: list[Option],
-             limits: Sequence[Limit], objective: str, max_chips: int, count_free: bool) -> list[str]:
-    """For each option, the constraint that stops it from improving by one server (or
-    rack): what its neighbour on the better side breaks (one batch for all options)."""
-    if not count_free:
-        return ["chip count fixed by the scenario"] * len(options)
+def _neighbours(prep: Prepared, picks: list[int], options: list[Option]) -> np.ndarray:
+    """(options, 3): one server (or rack) fewer, each option's count, one more."""
     if not options:
-        return []
-    idx = np.array(picks)
+        return np.empty((0, 3))
     unit = np.array([prep.rows[i].unit for i in picks], dtype=float)
     count = np.array([o.count for o in options], dtype=float)
-    near = np.stack([np.maximum(count - unit, unit), count, count + unit], axis=1)
-    g = _batch(_rows_of(x, idx), near, limits, objective, max_chips, screen=False)
+    return np.stack([np.maximum(count - unit, unit), count, count + unit], axis=1).reshape(-1, 3)
+
+
+def _last_batch(x: dict[str, np.ndarray | float], picks: np.ndarray, near: np.ndarray, told: np.ndarray,
+                told_counts: np.ndarray, limits: Sequence[Limit], objective: str, max_chips: int
+                ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """_batch of the options' neighbours (rows `picks` at `near`) and of rows `told` at
+    their counts, unscreened, in one batch (rows padded with their last count, which the
+    batch skips as a repeat): the neighbours' values and the told rows'."""
+    width = max(near.shape[1], told_counts.shape[1] if told.size else 0)
+    if not (near.size or told.size):
+        return {}, {}
+    counts = np.concatenate([np.pad(a, ((0, 0), (0, width - a.shape[1])), mode="edge") if a.size else
+                             np.empty((0, width)) for a in (near, told_counts)])
+    g = _batch(_rows_of(x, np.concatenate([picks[:near.shape[0]], told])), counts, limits, objective, max_chips,
+               screen=False)
+    first = near.shape[0]
+    return ({k: v[:first, :near.shape[1]] for k, v in g.items()}, {k: v[first:] for k, v in g.items()})
+
+
+def _binding(g: dict[str, np.ndarray], near: np.ndarray, options: list[Option], limits: Sequence[Limit],
+             objective: str, max_chips: int, count_free: bool) -> list[str]:
+    """For each option, the constraint that stops it from improving by one server (or
+    rack): what its neighbour on the better side breaks (`g`: _batch at `near`)."""
+    if not count_free:
+        return ["chip count fixed by the scenario"] * len(options)
+    count, unit = near[:, 1], near[:, 2] - near[:, 1]
     out = []
     for n in range(len(options)):
         y = g["objective"][n]
@@ -522,13 +551,14 @@ def _binding(x: dict[str, np.ndarray | float], prep: Prepared, picks: list[int],
     return out
 
 
-def _diagnose(x: dict[str, np.ndarray | float], grid: dict[str, np.ndarray], rows: np.ndarray, limits: Sequence[Limit],
-              objective: str, max_chips: int) -> tuple[str, str]:
-    """Which constraint bites first among `rows`, and by how much: the one whose relaxation
-    alone would make an option feasible, needing the least relaxation; else the option
-    closest to feasible (least worst relative excess) and what it violates. Their options
-    are computed again, every one (the grid's screen left out those it ruled out)."""
-    g = _batch(_rows_of(x, rows), grid["count"][rows], limits, objective, max_chips, screen=False)
+def _diagnose(grid: dict[str, np.ndarray], rows: np.ndarray, limits: Sequence[Limit],
+              max_chips: int) -> tuple[str, str]:
+    """Which constraint bites first among `rows` of `grid` (every option computed: the
+    plan's screen leaves out those it rules out, so _last_batch computes them again), and
+    by how much: the one whose relaxation alone would make an option feasible, needing the
+    least relaxation; else the option closest to feasible (least worst relative excess) and
+    what it violates."""
+    g = {k: v[rows] for k, v in grid.items()}
     checks: list[tuple[str, np.ndarray, Limit | None]] = [
         ("memory", _excess_ratio(g["states_gb"], g["usable_hbm_gb"]), None),
         ("max chips", np.maximum(g["count"] / max_chips - 1.0, 0.0), None),
