@@ -80,7 +80,7 @@ def table(rows: list[list[str]], header: list[str]) -> list[str]:
 def render(result: Plan) -> str:
     limits = ", ".join(l.text() for l in result.limits) or "none"
     lines = [f"Plan: minimise {result.objective}; constraints: {limits}; up to {result.max_chips:,} chips "
-             f"({result.evaluated:,} options evaluated)"]
+             f"({result.evaluated:,} options searched)"]
     if result.ok:
         lines += ["", "Best option per chip (best first):"]
         lines += table([cells(o) for o in result.options], [h for h, _ in COLUMNS])

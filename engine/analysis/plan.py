@@ -143,7 +143,7 @@ class Plan:
     excluded: dict[str, str]               # chip -> why it is not in the ranking
     message: str = ""                      # when nothing is feasible: what bites first
     binding: str = ""                      # the constraint named in `message`
-    evaluated: int = 0                     # options computed
+    evaluated: int = 0                     # options searched: computed, or ruled out by their optimistic figures
     max_chips: int = DEFAULT_MAX_CHIPS
 
     @property
@@ -243,9 +243,18 @@ def _column(values: np.ndarray) -> np.ndarray | float:
     return float(first) if same else values[:, None]
 
 
-def _rows_of(x: dict[str, np.ndarray | float], rows: np.ndarray) -> dict[str, np.ndarray | float]:
-    """The inputs of some rows (`rows`: indices, or (row, 0) index arrays for a flat batch)."""
-    return {k: v[rows] if isinstance(v, np.ndarray) else v for k, v in x.items()}
+def _rows_of(x: dict[str, np.ndarray | float], rows: np.ndarray | tuple[np.ndarray, int]
+             ) -> dict[str, np.ndarray | float]:
+    """The inputs of some rows: `rows` indices (or a mask) into x's columns, (rows, 1) ones
+    staying so; (indices, 0) gives flat columns. The columns are gathered as one table (a
+    gather per column costs more than the batch's arithmetic on them)."""
+    arrays = [k for k, v in x.items() if isinstance(v, np.ndarray)]
+    out = dict(x)
+    if arrays:
+        flat = isinstance(rows, tuple) or x[arrays[0]].ndim == 1
+        picked = np.stack([x[k].ravel() for k in arrays])[:, rows[0] if isinstance(rows, tuple) else rows]
+        out.update((k, picked[i] if flat else picked[i][:, None]) for i, k in enumerate(arrays))
+    return out
 
 
 # Inputs that describe the scenario's own chip or cooling type: a preset's figure for its
@@ -341,7 +350,7 @@ def plan(scenario: Scenario, limits: Sequence[Limit] = (), objective: str = "tra
     grid = _batch(x, counts, limits, objective, max_chips)
     if count_free:
         grid = _refine(grid, x, units, counts, top, limits, objective, max_chips)
-    evaluated = int(grid["count"].size)
+    evaluated = int(np.count_nonzero(grid["fresh"]))   # every option searched: computed or screened out
     score = np.where(grid["ok"], grid["objective"], np.inf)
     options = []
     picks = []
@@ -412,7 +421,7 @@ def _batch(x: dict[str, np.ndarray | float], counts: np.ndarray, limits: Sequenc
     for limit in limits:
         ok &= limit.ok(kept[limit.output])
     ok &= np.isfinite(kept[objective])
-    kept.update(count=counts, ok=ok, objective=kept[objective], memory_ok=memory_ok, rack_ok=rack_ok)
+    kept.update(count=counts, ok=ok, objective=kept[objective], memory_ok=memory_ok, rack_ok=rack_ok, fresh=fresh)
     return kept
 
 
