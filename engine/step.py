@@ -1115,7 +1115,9 @@ def _outputs(col, tp, pp, mb, ep, ci, ki, rc_all, zero_all, shape, constants: di
     out["part_idle_chips"] = 1.0 - chosen["busy"]
     if not shape:  # numpy scalars, not 0-d arrays: what follows computes on them (engine.model)
         return {k: np.float64(val) for k, val in out.items()}
-    return {k: np.array(np.broadcast_to(np.asarray(val, dtype=float), shape)) for k, val in out.items()}
+    # Read-only views where a value is narrower than the batch: _rows_by_row copies every
+    # output into its one fresh matrix (no copy here as well).
+    return {k: np.broadcast_to(np.asarray(val, dtype=float), shape) for k, val in out.items()}
 
 
 def _combo(c: dict, rc: ArrayLike, zero: ArrayLike, parts: bool = True) -> dict:
