@@ -205,7 +205,7 @@ def prepare(scenario: Scenario, *, chips: Sequence[str] | None = None, coolings:
         home: str | None = resolve(scenario, catalog).cooling.key
     except WhatifError:
         home = scenario.facility.cooling
-    bound = bound_inputs(scenario)
+    choice = _Choices(scenario, home, bound_inputs(scenario))
     rows: list[Row] = []
     for chip in chip_keys:
         if by is not None:
@@ -217,7 +217,7 @@ def prepare(scenario: Scenario, *, chips: Sequence[str] | None = None, coolings:
                 excluded[chip] = f"not shipping by {by:%Y-%m} (available {entry['available']})"
                 continue
         try:
-            first = resolve(_with_choice(scenario, chip, cool_keys[0], home, bound), catalog)
+            first = resolve(choice(chip, cool_keys[0]), catalog)
         except WhatifError as exc:
             excluded[chip] = exc.detail
             continue
@@ -226,21 +226,26 @@ def prepare(scenario: Scenario, *, chips: Sequence[str] | None = None, coolings:
             excluded[chip] = reason
             continue
         for cooling in cool_keys:
-            r = first if cooling == cool_keys[0] else resolve(_with_choice(scenario, chip, cooling, home, bound),
-                                                              catalog)
+            r = first if cooling == cool_keys[0] else resolve(choice(chip, cooling), catalog)
             unit = int(r.values["fixed_rack_chips"]) or int(r.values["chips_per_server"])
             rows.append(Row(chip, r.cooling.key, cooling, max(unit, 1), r))
-    x = {k: _column(v) for k, v in stack_inputs([r.resolved for r in rows]).items()} if rows else {}
-    return Prepared(scenario, rows, excluded, x, chip_keys, home)
+    return Prepared(scenario, rows, excluded, _columns([r.resolved for r in rows]), chip_keys, home)
 
 
-def _column(values: np.ndarray) -> np.ndarray | float:
-    """One input over the rows: (rows, 1), or a float where every row has the same value
+def _columns(resolved: list[Resolved]) -> dict[str, np.ndarray | float]:
+    """The rows' inputs as columns: (rows, 1), or a float where every row has the same value
     (most of a plan's inputs: the model, the region, the money): each batch then indexes,
     broadcasts and searches only what varies."""
-    first = values[0]
-    same = np.isnan(values).all() if first != first else (values == first).all()
-    return float(first) if same else values[:, None]
+    if not resolved:
+        return {}
+    names = tuple(resolved[0].values)
+    if all(tuple(r.values) == names for r in resolved):   # one table at once (resolve keeps the order)
+        table = np.array([list(r.values.values()) for r in resolved], dtype=float)
+    else:
+        table = np.column_stack(list(stack_inputs(resolved).values()))
+    first = table[0]
+    same = ((table == first) | (np.isnan(table) & np.isnan(first))).all(axis=0)
+    return {k: float(first[i]) if same[i] else table[:, i:i + 1].copy() for i, k in enumerate(names)}
 
 
 def _rows_of(x: dict[str, np.ndarray | float], rows: np.ndarray | tuple[np.ndarray, int]
@@ -284,21 +289,33 @@ def bound_inputs(scenario: Scenario) -> frozenset[str]:
     return frozenset(k for k in (*CHIP_BOUND, *COOLING_BOUND) if scenario.get(k) is not None)
 
 
-def _with_choice(scenario: Scenario, chip: str, cooling: str | None, home: str | None,
-                 bound: frozenset[str] | None = None) -> Scenario:
+class _Choices:
     """The scenario with another chip and cooling key (and its chip- or cooling-bound inputs
-    dropped). Both are catalog keys checked above (resolve rejects what the catalog lacks),
-    so the copy skips revalidating the scenario: a row costs a resolve, not a validation
-    (same values as `with_values`)."""
-    dropped = dropped_inputs(scenario, chip, cooling, home, bound)
-    cluster = {"chip": chip}
-    facility = {"cooling": cooling, **{k.split(".")[1]: None for k in dropped if k.startswith("facility.")}}
-    economics = {k.split(".")[1]: None for k in dropped if k.startswith("economics.")}
-    update = {"cluster": scenario.cluster.model_copy(update=cluster),
-              "facility": scenario.facility.model_copy(update=facility)}
-    if economics:
-        update["economics"] = scenario.economics.model_copy(update=economics)
-    return scenario.model_copy(update=update)
+    dropped), for every row of a plan. Both are catalog keys checked above (resolve rejects
+    what the catalog lacks), so the copies skip revalidating the scenario, and the parts
+    are shared: a chip's cluster and economics, a cooling type's facility (same values as
+    `with_values`; a row costs one copy and a resolve)."""
+
+    def __init__(self, scenario: Scenario, home: str | None, bound: frozenset[str]):
+        self.scenario, self.home, self.bound = scenario, home, bound
+        self._clusters: dict[str, object] = {}
+        self._facilities: dict[tuple[str | None, bool], object] = {}
+        self._economics: dict[str, object] = {}
+
+    def __call__(self, chip: str, cooling: str | None) -> Scenario:
+        s = self.scenario
+        if chip not in self._clusters:
+            dropped = dropped_inputs(s, chip, None, self.home, self.bound)
+            self._clusters[chip] = s.cluster.model_copy(update={"chip": chip})
+            economics = {k.split(".")[1]: None for k in dropped if k.startswith("economics.")}
+            self._economics[chip] = s.economics.model_copy(update=economics) if economics else s.economics
+        other_chip = chip != s.cluster.chip   # its power per chip is a facility input
+        if (cooling, other_chip) not in self._facilities:
+            dropped = dropped_inputs(s, chip, cooling, self.home, self.bound)
+            self._facilities[cooling, other_chip] = s.facility.model_copy(
+                update={"cooling": cooling, **{k.split(".")[1]: None for k in dropped if k.startswith("facility.")}})
+        return s.model_copy(update={"cluster": self._clusters[chip], "facility": self._facilities[cooling, other_chip],
+                                    "economics": self._economics[chip]})
 
 
 def _missing(r: Resolved, needs: set[str]) -> str:
