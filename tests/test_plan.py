@@ -57,7 +57,11 @@ def test_each_chip_once_ranked_with_reasons_and_a_pareto_front():
     # The fastest option sits at the cap, or a server more would only add idle chips (a layout
     # uses whole tp x pp replicas): either way the binding is named.
     top = result.options[0]
-    assert "power cap" in top.binding or "optimum itself" in top.binding
+    assert top.binding.startswith(("power cap", "near the power cap"))
+    for o in result.options:   # the headroom named is the option's own, in chips where power binds
+        if o.binding.startswith("near the power cap"):
+            mw = o.figures["facility_mw"]
+            assert f"{int(o.count * (100.0 / mw - 1.0)):,} more chips reach it" in o.binding
     assert top.figures["facility_mw"] > 95.0                   # it uses the power it is given
     front = result.pareto
     assert front and all(a.figures["training_days"] <= b.figures["training_days"] and
@@ -212,3 +216,23 @@ def test_the_screened_plan_is_the_plan_of_every_option(monkeypatch, preset, limi
     monkeypatch.setattr(planning, "_batch", lambda *a, **k: every(*a, **{**k, "screen": False}))
     assert plan(scenario, limits, objective).as_dict() == screened.as_dict()
     assert screened.ok == (limits[0].target > 1) and (screened.ok or "bites first" in screened.message)
+
+
+def test_rows_inputs_become_columns_and_shared_ones_floats():
+    """prepare's columns: an input every row shares is a float (NaN included), one that
+    varies a (rows, 1) column; rows whose inputs come in another order give the same."""
+    from types import SimpleNamespace
+
+    from whatif.engine.analysis.plan import _columns
+
+    nan = float("nan")
+    rows = [SimpleNamespace(values={"pue": 1.1, "rent": nan, "count": 8.0, "price": nan}),
+            SimpleNamespace(values={"pue": 1.4, "rent": nan, "count": 8.0, "price": 2.0})]
+    out = _columns(rows)
+    assert out["count"] == 8.0 and isinstance(out["count"], float)
+    assert isinstance(out["rent"], float) and out["rent"] != out["rent"]
+    assert out["pue"].shape == (2, 1) and out["pue"][:, 0].tolist() == [1.1, 1.4]
+    assert out["price"][1, 0] == 2.0 and out["price"][0, 0] != out["price"][0, 0]
+    swapped = [rows[0], SimpleNamespace(values=dict(reversed(list(rows[1].values.items()))))]
+    again = _columns(swapped)
+    assert again["pue"][:, 0].tolist() == [1.1, 1.4] and again["count"] == 8.0

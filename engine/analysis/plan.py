@@ -558,7 +558,7 @@ def _binding(g: dict[str, np.ndarray], near: np.ndarray, options: list[Option], 
     out = []
     for n in range(len(options)):
         y = g["objective"][n]
-        text = f"none: the {objective} optimum itself (one server more or fewer is no better)"
+        text = _headroom(g, n, limits) or "none: a server more or fewer is no better"
         for side, k in (("more", 2), ("fewer", 0)):
             if near[n, k] == count[n] or not (y[k] < y[1]):
                 continue
@@ -575,6 +575,27 @@ def _binding(g: dict[str, np.ndarray], near: np.ndarray, options: list[Option], 
             break
         out.append(text)
     return out
+
+
+def _headroom(g: dict[str, np.ndarray], n: int, limits: Sequence[Limit]) -> str:
+    """For option `n` of _binding's batch (column 1: the option) that a server more or fewer
+    would not improve: the limit it comes closest to, and how close ('near the power cap:
+    99.7 MW of 100 MW'), which binds a few servers on; '' without a limit."""
+    near = []
+    for limit in limits:
+        value = float(g[limit.output][n, 1])
+        room = limit.target / value - 1.0 if limit.op == "<=" else value / limit.target - 1.0
+        if math.isfinite(room):
+            near.append((room, limit, value))
+    if not near:
+        return ""
+    room, limit, value = min(near, key=lambda r: r[0])
+    if limit.output == "facility_mw" and limit.op == "<=":   # power is linear in the count
+        spare = f"{int(g['count'][n, 1] * room):,} more chips reach it"
+    else:
+        spare = f"{room:.1%} to spare"
+    return (f"near the {limit.name}: {fmt(limit.output, value)} of {fmt(limit.output, limit.target)} ({spare}; "
+            "a server more or fewer is no better)")
 
 
 def _diagnose(grid: dict[str, np.ndarray], rows: np.ndarray, limits: Sequence[Limit],
