@@ -390,7 +390,7 @@ def plan(scenario: Scenario, limits: Sequence[Limit] = (), objective: str = "tra
     told = np.concatenate([*infeasible.values()]) if infeasible else np.empty(0, dtype=np.intp)
     near_g, told_g = _last_batch(x, np.array(picks, dtype=np.intp), near, told, grid["count"][told], limits,
                                  objective, max_chips)
-    for option, text in zip(options, _binding(near_g, near, options, limits, objective, max_chips, count_free)):
+    for option, text in zip(options, _binding(near_g, near, options, limits, max_chips, count_free)):
         option.binding = text
     at = 0
     for chip, rows in infeasible.items():
@@ -528,7 +528,7 @@ def _neighbours(prep: Prepared, picks: list[int], options: list[Option]) -> np.n
         return np.empty((0, 3))
     unit = np.array([prep.rows[i].unit for i in picks], dtype=float)
     count = np.array([o.count for o in options], dtype=float)
-    return np.stack([np.maximum(count - unit, unit), count, count + unit], axis=1).reshape(-1, 3)
+    return np.stack([np.maximum(count - unit, unit), count, count + unit], axis=1)
 
 
 def _last_batch(x: dict[str, np.ndarray | float], picks: np.ndarray, near: np.ndarray, told: np.ndarray,
@@ -549,7 +549,7 @@ def _last_batch(x: dict[str, np.ndarray | float], picks: np.ndarray, near: np.nd
 
 
 def _binding(g: dict[str, np.ndarray], near: np.ndarray, options: list[Option], limits: Sequence[Limit],
-             objective: str, max_chips: int, count_free: bool) -> list[str]:
+             max_chips: int, count_free: bool) -> list[str]:
     """For each option, the constraint that stops it from improving by one server (or
     rack): what its neighbour on the better side breaks (`g`: _batch at `near`)."""
     if not count_free:
