@@ -30,6 +30,10 @@ async def test_plan_view_follows_the_cap_and_applies_a_row():
         await pilot.pause()
         at_100 = ranking(screen)
         assert len(at_100) > 5 and screen.plan.ok
+        table = screen.query_one("#plan-table", PlanTable)
+        cells = [row.cells["binding"].plain for row in table.rows]
+        # Each option's binding, short: at 100 MW most sit just under the cap.
+        assert all(c.startswith(("≈ ", "power cap", "none")) for c in cells) and "≈ power cap" in cells
         assert "@" in str(screen.query_one("#plan-scatter", Static).render())
         cap.value = "20"
         await pilot.pause()

@@ -57,8 +57,15 @@ class PlanTable(ResultTable):
             # The unit is in the header: five columns more for cost and MW at 80 columns.
             "days": right(fmt("training_days", o.figures["training_days"]).removesuffix(" days")),
             "cost": right(fmt("cost_usd", o.figures["cost_usd"])), "mw": right(fmt("facility_mw", o.figures["facility_mw"])),
-            "co2": right(fmt("co2_t", o.figures["co2_t"])), "binding": Text(o.binding.split(":")[0])})
+            "co2": right(fmt("co2_t", o.figures["co2_t"])), "binding": Text(_binding_cell(o.binding))})
             for k, o in enumerate(options)])
+
+
+def _binding_cell(binding: str) -> str:
+    """The binding constraint in a table cell: its name ('near the power cap: ...' reads
+    '≈ power cap', a limit the option nearly reaches)."""
+    name = binding.split(":")[0]
+    return "≈ " + name.removeprefix("near the ") if name.startswith("near the ") else name
 
 
 class PlanScreen(Screen[dict | None]):
