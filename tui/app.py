@@ -653,6 +653,7 @@ class WhatifApp(App):
         main = self.screen_stack[0] if self.screen_stack else None
         if isinstance(main, MainScreen):
             main.draw_when_idle()
+            self.frame_hold.collect_after_next_frame()
 
     def _update_views(self, at_once: bool) -> None:
         session = self.session

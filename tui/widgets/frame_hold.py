@@ -43,6 +43,7 @@ class FrameHold:
         self._batch: AbstractContextManager | None = None
         self._timer: Timer | None = None
         self._collector_paused = False
+        self._collector_deferred = False
 
     @property
     def held(self) -> bool:
@@ -77,12 +78,21 @@ class FrameHold:
         try:
             self.app.screen.check_idle()
         except ScreenStackError:  # the app is closing
+            self._collector_deferred = False
             self._resume_collector()
             return
         if self._collector_paused:
             self.app.call_after_refresh(self._resume_collector)
 
+    def collect_after_next_frame(self) -> None:
+        """Keep the collector paused one frame more (the views that follow the headline
+        figures are drawn in the next one)."""
+        self._collector_deferred = self._collector_paused
+
     def _resume_collector(self) -> None:
-        if self._collector_paused:
+        if self._collector_deferred:
+            self._collector_deferred = False
+            self.app.call_after_refresh(self._resume_collector)
+        elif self._collector_paused:
             self._collector_paused = False
             gc.enable()
