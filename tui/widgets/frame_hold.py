@@ -12,10 +12,11 @@ edit (App.batch_update), so the character and the figures go out together in the
 frame, which the idle timer draws at once. The hold never outlasts MAX_HOLD_S: an edit that
 never arrives (an app without a hold to release) cannot freeze the screen.
 
-The cyclic garbage collector waits too, from the key until its frame is out: a keystroke
+The cyclic garbage collector waits too, from the key until its frames are out (the headline
+figures' and, when the app asks, the next one, with the views that follow them): a keystroke
 allocates thousands of objects (strips, styles, messages), so collections fell inside it,
-two or three per key at ~1 ms each and a larger one every few keys (headless, 120x40),
-freeing next to nothing. They run after the frame instead.
+two or three per key at ~0.3-1 ms each and a larger one every few keys (120x40), freeing
+next to nothing. They run after the frames instead.
 """
 
 from __future__ import annotations
@@ -92,7 +93,11 @@ class FrameHold:
     def _resume_collector(self) -> None:
         if self._collector_deferred:
             self._collector_deferred = False
-            self.app.call_after_refresh(self._resume_collector)
-        elif self._collector_paused:
+            try:
+                self.app.call_after_refresh(self._resume_collector)
+                return
+            except ScreenStackError:  # the app is closing
+                pass
+        if self._collector_paused:
             self._collector_paused = False
             gc.enable()
