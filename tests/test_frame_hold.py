@@ -5,6 +5,7 @@ never comes ends by itself."""
 from __future__ import annotations
 
 import asyncio
+import gc
 
 from textual.screen import Screen
 from textual.widgets import Input
@@ -81,3 +82,24 @@ async def test_values_the_app_puts_in_hold_no_frame(monkeypatch):
         await pilot.press("end", "backspace")                   # typing holds, once per change
         await pilot.pause()
         assert holds == [1]
+
+
+async def test_the_collector_waits_while_held_and_resumes_after_the_frame():
+    app = WhatifApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert gc.isenabled()
+        hold = FrameHold(app)
+        hold.hold()
+        assert not gc.isenabled()                              # no collection inside a keystroke
+        hold.release()
+        await pilot.pause()
+        assert gc.isenabled()                                  # back once the frame is out
+        gc.disable()                                           # as before the first frame (tui.launch)
+        try:
+            hold.hold()
+            hold.release()
+            await pilot.pause()
+            assert not gc.isenabled()                          # a hold does not turn it on
+        finally:
+            gc.enable()

@@ -99,6 +99,8 @@ class ResultTable(ScrollView, can_focus=True):
         self.cursor_row = 0
         self._widths: dict[str, int] = {}
         self._lines: dict[int, tuple[tuple, Strip]] = {}  # row index -> (signature, strip)
+        # (base style, width, focused, theme) while render_lines runs (render_line reads it)
+        self._render_context: tuple[Style, int, bool, str] | None = None
 
     # ---------------------------------------------------------------- data
     def set_rows(self, rows: list[Row]) -> None:
@@ -185,36 +187,48 @@ class ResultTable(ScrollView, can_focus=True):
     def _refresh_rows(self, indexes: Iterable[int]) -> None:
         """Repaint the rows on screen among `indexes` (one refresh: a call per row cost as
         much as painting it)."""
-        width, height = self.size
+        # Not the scrollbar's column: the rows do not change it (it repaints itself when
+        # the table scrolls), and a region over it rendered its every line too.
+        width, height = self._width(), self.size.height
         top = self.scroll_offset.y
         regions = [Region(0, y, width, 1) for y in (index + 1 - top for index in indexes) if 1 <= y < height]
         if regions:
             self.refresh(*regions)
 
     # -------------------------------------------------------------- render
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # What every line of one render shares, looked up once: rich_style walks the
+        # ancestors' styles, ~0.1 ms a line (a count edit repaints a dozen rows).
+        self._render_context = (self.rich_style, self._width(), self.has_focus, self.app.theme)
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._render_context = None
+
     def render_line(self, y: int) -> Strip:
-        width = self._width()
+        base, width, focused, theme = self._render_context or (
+            self.rich_style, self._width(), self.has_focus, self.app.theme)
         if y == 0:
             header = Text(no_wrap=True)
             self._append_cells(header, {c: Text(heading) for c, heading in self.COLUMNS})
             return self._strip(header, self.get_component_rich_style("result-table--header"), width)
         index = self.scroll_offset.y + y - 1
         if not 0 <= index < len(self.rows):
-            return Strip.blank(width, self.rich_style)
+            return Strip.blank(width, base)
         row = self.rows[index]
-        cursor = index == self.cursor_row and self.has_focus
-        signature = (*(_signature(row.cells.get(c)) for c, _ in self.COLUMNS), cursor, width, self.app.theme)
+        cursor = index == self.cursor_row and focused
+        signature = (*(_signature(row.cells.get(c)) for c, _ in self.COLUMNS), cursor, width, theme)
         cached = self._lines.get(index)
         if cached is not None and cached[0] == signature:
             return cached[1]
-        style = self.rich_style
+        style = base
         if row.section:
             style += self.get_component_rich_style("result-table--section")
         if cursor:
             style += self.get_component_rich_style("result-table--cursor")
-        segments = None if row.section else self._cell_segments(row.cells)
-        if segments is not None:
-            strip = Strip(segments).apply_style(style).extend_cell_length(width, style).crop(0, width)
+        cells = None if row.section else self._cell_segments(row.cells)
+        if cells is not None:
+            strip = _styled_strip(*cells, style, width)
         else:
             if row.section:  # a heading spans the columns
                 text = row.cells[self.COLUMNS[0][0]].copy()
@@ -244,12 +258,14 @@ class ResultTable(ScrollView, can_focus=True):
                 line.append_text(cell)
                 line.append(" " * (width - cell.cell_len))
 
-    def _cell_segments(self, cells: dict[str, Text]) -> list[Segment] | None:
+    def _cell_segments(self, cells: dict[str, Text]) -> tuple[list[Segment], int] | None:
         """The row's cells as one segment each, cut and padded to their columns, as
-        _append_cells lays them out; None if a cell has spans (styled parts: that path
-        handles them). Rendering the line's Text through the console instead cost most of a
-        keystroke's table repaint (a count edit changes a dozen rows)."""
+        _append_cells lays them out, and their length in cells; None if a cell has spans
+        (styled parts: that path handles them). Rendering the line's Text through the
+        console instead cost most of a keystroke's table repaint (a count edit changes a
+        dozen rows)."""
         segments: list[Segment] = []
+        length = 0
         get_style = self.app.console.get_style
         for column, _ in self.COLUMNS:
             width = self._widths.get(column, 0)
@@ -262,19 +278,23 @@ class ResultTable(ScrollView, can_focus=True):
                 return None
             else:
                 plain, style, right = cell.plain, cell.style, cell.justify == "right"
-            if cell_len(plain) > width:
+            plain_cells = cell_len(plain)
+            if plain_cells > width:
                 cut = Text(plain)
                 cut.truncate(width, overflow="ellipsis")
                 plain = cut.plain
-            padding = " " * (width - cell_len(plain))
+                plain_cells = cell_len(plain)
+            padding = " " * (width - plain_cells)
             if segments:
                 segments.append(Segment(" "))
+                length += 1
             if padding and right:
                 segments.append(Segment(padding))
             segments.append(Segment(plain, get_style(style) if isinstance(style, str) else style))
             if padding and not right:
                 segments.append(Segment(padding))
-        return segments
+            length += len(padding) + plain_cells
+        return segments, length
 
     def _strip(self, text: Text, style: Style, width: int) -> Strip:
         segments = list(text.render(self.app.console))
@@ -320,6 +340,19 @@ class ResultTable(ScrollView, can_focus=True):
 
     def on_blur(self) -> None:
         self._refresh_row(self.cursor_row)
+
+
+def _styled_strip(segments: list[Segment], length: int, style: Style, width: int) -> Strip:
+    """Strip(segments).apply_style(style).extend_cell_length(width, style).crop(0, width)
+    in one step: each of those builds a Strip (with its seven caches), four per row."""
+    if style:
+        add = style.__add__
+        segments = [Segment(text, add(segment_style)) for text, segment_style, _ in segments]
+    if length < width:
+        segments.append(Segment(" " * (width - length), style))
+        length = width
+    strip = Strip(segments, length)
+    return strip.crop(0, width) if length > width else strip
 
 
 def _signature(text: Text | None) -> tuple:
