@@ -236,3 +236,38 @@ def test_rows_inputs_become_columns_and_shared_ones_floats():
     swapped = [rows[0], SimpleNamespace(values=dict(reversed(list(rows[1].values.items()))))]
     again = _columns(swapped)
     assert again["pue"][:, 0].tolist() == [1.1, 1.4] and again["count"] == 8.0
+
+
+@pytest.mark.parametrize("limits, objective", [(limits_from(100, 90), "days"), (limits_from(30, None, 5e8), "cost")])
+def test_each_chips_best_is_within_2_percent_of_every_count_searched(limits, objective):
+    """The plan searches a geometric grid and zooms on it; searching every whole server up
+    to the power cap (or a million chips) for a few chips finds options at most 2 % better
+    (measured 2026-12-02 over the whole catalog: median 0, worst 1.3 %)."""
+    import numpy as np
+
+    from whatif.engine.analysis.plan import OBJECTIVES, _rows_of
+    from whatif.engine.model import compute
+
+    scenario = load_preset(PRESET)
+    output = OBJECTIVES[objective]
+    chips = ["h100", "b200", "mi300x"]
+    prep = prepare(scenario, chips=chips, limits=limits, objective=output)
+    result = plan(scenario, limits, objective, prepared=prep)
+    cap = next((l.target for l in limits if l.output == "facility_mw"), None)
+    assert sorted(o.chip for o in result.options) == sorted(chips)
+    for option in result.options:
+        best = np.inf
+        for i, row in enumerate(prep.rows):
+            if row.chip != option.chip:
+                continue
+            x = {k: v[0, 0] if isinstance(v, np.ndarray) else v for k, v in _rows_of(prep.x, np.array([i])).items()}
+            n = np.arange(1.0, 1_000_000 // row.unit + 1) * row.unit
+            if cap is not None:
+                n = n[n * compute({**x, "count": float(row.unit)})["facility_mw"] / row.unit <= cap * 1.0001]
+                x["power_cap_mw"] = cap
+            out = compute({**x, "count": n})
+            ok = ~out["warn_memory"] & ~out["warn_rack_density"]
+            for limit in limits:
+                ok &= limit.ok(out[limit.output])
+            best = min(best, float(np.where(ok, out[output], np.inf).min()))
+        assert best <= option.figures[output] <= best * 1.02, option.chip
