@@ -17,6 +17,17 @@ def _isolated_user_config(tmp_path_factory, monkeypatch):
     monkeypatch.delenv("WHATIF_DEMO", raising=False)
 
 
+@pytest.fixture(autouse=True)
+def _collector_left_on():
+    """A test that leaves Python's garbage collector off fails (the app pauses it through a
+    keystroke's frames and tui.launch until the first frame; it must always come back)."""
+    import gc
+
+    gc.enable()
+    yield
+    assert gc.isenabled(), "the garbage collector was left disabled"
+
+
 @pytest.fixture
 def in_repo_root(monkeypatch, request):
     """Run from the checkout's root, so 'presets/default.toml' resolves as typed."""

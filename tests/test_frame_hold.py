@@ -103,3 +103,16 @@ async def test_the_collector_waits_while_held_and_resumes_after_the_frame():
             assert not gc.isenabled()                          # a hold does not turn it on
         finally:
             gc.enable()
+
+
+async def test_an_app_closing_while_held_leaves_the_collector_on():
+    """A hold's frame that never comes (the app exits first) does not leave the process
+    without its garbage collector."""
+    assert gc.isenabled()
+    app = WhatifApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        app.frame_hold.hold()
+        assert not gc.isenabled()
+        app.exit()
+    assert gc.isenabled()

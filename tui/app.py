@@ -376,6 +376,7 @@ class WhatifApp(App):
         self.refresh_bindings()
 
     def on_unmount(self) -> None:
+        self.frame_hold.close()
         if self.follow is not None:
             self.follow.stop()
 

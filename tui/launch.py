@@ -59,8 +59,17 @@ def launch(argv: list[str]) -> int:
         return EXIT_ERROR
     # No cyclic garbage collection until the first frame is drawn: start-up allocates a
     # few hundred thousand long-lived objects (modules, widgets, styles) and the collector
-    # kept walking them. Then they are frozen out of later collections, and it resumes.
+    # kept walking them. Then they are frozen out of later collections, and it resumes;
+    # whatever ends the launch before that frame (a message, an exception) resumes it too.
     gc.disable()
+    try:
+        return _launch(args)
+    finally:
+        sys.setswitchinterval(_DEFAULT_SWITCH_S)
+        gc.enable()
+
+
+def _launch(args) -> int:
     from whatif.engine.errors import WhatifError
 
     # The preset (or tour) is read before the terminal is checked, as its problem is the
@@ -88,14 +97,12 @@ def launch(argv: list[str]) -> int:
                 for other in more:  # every problem before the terminal is taken over
                     parse_preset(read_preset_text(other), str(other))
     except WhatifError as exc:
-        gc.enable()
         print(f"whatif: {exc}", file=sys.stderr)
         return EXIT_ERROR
     # A driver chosen by whoever started the app (serve-web's WebDriver talks over pipes) has
     # no terminal to check.
     missing = [] if os.environ.get("TEXTUAL_DRIVER") else not_a_terminal()
     if missing:
-        gc.enable()
         streams = ", ".join(missing[:-1]) + " and " + missing[-1] if len(missing) > 1 else missing[0]
         what = f"standard {streams} {'is not one' if len(missing) == 1 else 'are not terminals'}"
         print(f"whatif: the app needs a terminal ({what}); "
@@ -106,7 +113,6 @@ def launch(argv: list[str]) -> int:
         app = WhatifApp(path, tour=tour, scenario=scenario, more=more, placeholder=not args.preset and not args.tour,
                         opening=opening)
     except WhatifError as exc:
-        gc.enable()
         print(f"whatif: {exc}", file=sys.stderr)
         return EXIT_ERROR
     app.after_first_frame = _resume_collection

@@ -90,6 +90,14 @@ class FrameHold:
         figures are drawn in the next one)."""
         self._collector_deferred = self._collector_paused
 
+    def close(self) -> None:
+        """The app is closing: a collector paused for a frame that will not come resumes
+        now (else it stays off for whatever runs after the app in the process)."""
+        self._collector_deferred = False
+        if self._collector_paused:
+            self._collector_paused = False
+            gc.enable()
+
     def _resume_collector(self) -> None:
         if self._collector_deferred:
             self._collector_deferred = False
