@@ -54,16 +54,19 @@ def goodput_model(count: ArrayLike, mtti_chip_hours: ArrayLike, checkpoint_minut
     return efficiency * (1.0 - planned_downtime)
 
 
-def compute(x: Mapping[str, ArrayLike], outputs: Collection[str] | None = None) -> dict[str, np.ndarray]:
+def compute(x: Mapping[str, ArrayLike], outputs: Collection[str] | None = None, *,
+            step_detail: bool = True) -> dict[str, np.ndarray]:
     """Every output of docs/model.md §9 plus intermediates and warning flags; with `outputs`,
     at least those: values none of them needs (money for an energy band, warning flags, the
     power split) are skipped, since a Monte Carlo of 100,000 rows asks for a handful and each
-    skipped value is a 100,000-row pass.
+    skipped value is a 100,000-row pass. `step_detail` False: of the step model's outputs
+    only what the time and the flags read (step.LEAN_OUTPUTS), not the layout, parts and
+    memory split (a plan's batches, which read none of them).
 
     NaN (not available) and infinity (e.g. a run that never finishes when goodput underflows)
     are meaningful results here, so numpy's floating-point warnings are silenced."""
     with np.errstate(all="ignore"):
-        return _compute(x, _needed(outputs, x["own"]))
+        return _compute(x, _needed(outputs, x["own"]), step_detail=step_detail)
 
 
 # Outputs that never fall as MFU rises (time, and what time multiplies: energy, CO2, money)
@@ -125,7 +128,7 @@ _FLAG_VALUES = frozenset(("states_gb", "usable_hbm_gb", "tokens_per_param"))
 
 
 def _compute(x: Mapping[str, ArrayLike], want: frozenset[str] | None = None,
-             step: Mapping[str, ArrayLike] | None = None) -> dict[str, np.ndarray]:
+             step: Mapping[str, ArrayLike] | None = None, step_detail: bool = True) -> dict[str, np.ndarray]:
     """compute's body; `step`: the step model's outputs given (optimistic's MFU ceiling)
     instead of searched (only with `want`: the flags read the layout's memory)."""
     def need(name: str) -> bool:
@@ -138,7 +141,7 @@ def _compute(x: Mapping[str, ArrayLike], want: frozenset[str] | None = None,
     flops = x["flops"]
     peak_flops_per_chip = x["peak_tflops"] * 1e12
     if step is None:
-        step = step_model(x)  # layout search, memory per chip, step-time parts (docs/model.md §16)
+        step = step_model(x, lean=not step_detail)  # layout search, memory per chip, step-time parts (docs/model.md §16)
     out.update(step)
     mfu_auto = step["mfu_step"]
     mfu_estimated = np.isnan(x["mfu_in"])

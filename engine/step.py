@@ -126,11 +126,13 @@ def mfu_ceiling(x: Mapping[str, ArrayLike]) -> ArrayLike:
 _CHUNK_ROWS = 2048  # rows searched densely at once: bounds the (rows x candidates) arrays to some MB
 
 
-def step_model(x: Mapping[str, ArrayLike]) -> dict[str, np.ndarray]:
+def step_model(x: Mapping[str, ArrayLike], lean: bool = False) -> dict[str, np.ndarray]:
     """The chosen layout, its memory per chip and its step-time parts, per scenario row.
     Rows that repeat (a Monte Carlo over prices, a sweep of PUE) are searched once; a big
     batch of distinct rows is searched in chunks where every candidate of each is scored
-    (_dense_search), at once where a bound rules most out (_bounded)."""
+    (_dense_search), at once where a bound rules most out (_bounded). `lean`: only
+    LEAN_OUTPUTS (what the time and the feasibility flags read: a plan's batches), searched
+    and remembered apart from the full outputs."""
     with np.errstate(all="ignore"):
         # The count last: deduplicated rows then come sorted by scenario, then count, and a
         # chunk of them holds few distinct scenarios (the fast search handles each at once).
@@ -144,6 +146,8 @@ def step_model(x: Mapping[str, ArrayLike]) -> dict[str, np.ndarray]:
             x[k] = float(arrays.pop(k).flat[0])
         if not arrays:
             out = _cached(tuple([None if v != v else float(v) for v in map(x.__getitem__, _STEP_INPUTS)]))
+            if lean:
+                out = {k: out[k] for k in LEAN_OUTPUTS}
             return out if not shape else {k: np.broadcast_to(v, shape).copy() for k, v in out.items()}
         table = np.stack([np.broadcast_to(a, shape).ravel() for a in arrays.values()], axis=1)
         scalars = tuple(None if k in arrays else float(x[k]) for k in _STEP_INPUTS)
@@ -151,7 +155,7 @@ def step_model(x: Mapping[str, ArrayLike]) -> dict[str, np.ndarray]:
         # the whole table's bytes costs more than the lookup saves); a hit is checked exactly.
         weights = _TABLE_WEIGHTS[:table.shape[0]] if table.shape[0] <= _TABLE_WEIGHTS.size else \
             np.resize(_TABLE_WEIGHTS, table.shape[0])
-        table_key = repr((tuple(arrays), scalars, table.shape)).encode() + (np.nan_to_num(table, nan=-1.0).T @ weights
+        table_key = repr((lean, tuple(arrays), scalars, table.shape)).encode() + (np.nan_to_num(table, nan=-1.0).T @ weights
                                                                          ).tobytes()
         known = _TABLE_MEMORY.get(table_key)
         if known is not None and np.array_equal(known[2], table, equal_nan=True):  # the same batch again
@@ -162,7 +166,7 @@ def step_model(x: Mapping[str, ArrayLike]) -> dict[str, np.ndarray]:
             else:
                 rows, inverse = table, None
             base = {k: x[k] for k in _STEP_INPUTS}
-            out = _rows_by_row(rows, list(arrays), base, repr((tuple(arrays), scalars)).encode())
+            out = _rows_by_row(rows, list(arrays), base, repr((lean, tuple(arrays), scalars)).encode(), lean)
             if len(_TABLE_MEMORY) >= 8:
                 _TABLE_MEMORY.pop(next(iter(_TABLE_MEMORY)))
             _TABLE_MEMORY[table_key] = out, inverse, table   # the distinct rows' outputs: expanded on the way out
@@ -204,6 +208,8 @@ _ROW_MEMORY: dict[bytes, list[tuple[np.ndarray, np.ndarray, np.ndarray]]] = {}
 _ROW_MEMORY_LIMIT = 50_000
 _ROW_MEMORY_CHUNKS = 16
 _OUTPUT_NAMES: list[str] = []
+LEAN_OUTPUTS: tuple[str, ...] = ("mfu_step", "fits", "layout_valid")
+_LEAN_NAMES: list[str] = []
 
 
 # Whole batches, re-run (a re-plan for another cap): outputs of the distinct rows, the inverse, the table.
@@ -211,7 +217,9 @@ _TABLE_MEMORY: dict[bytes, tuple[dict[str, np.ndarray], np.ndarray | None, np.nd
 _TABLE_WEIGHTS = np.random.default_rng(1).uniform(1.0, 2.0, 65_536)
 
 
-def _rows_by_row(rows: np.ndarray, names: list[str], base: dict, prefix: bytes) -> dict[str, np.ndarray]:
+def _rows_by_row(rows: np.ndarray, names: list[str], base: dict, prefix: bytes, lean: bool = False
+                 ) -> dict[str, np.ndarray]:
+    output_names = _LEAN_NAMES if lean else _OUTPUT_NAMES   # the prefix keeps the two apart
     key = np.where(np.isnan(rows), -1.0, rows) @ _HASH_WEIGHTS[:rows.shape[1]]
     found = np.zeros(rows.shape[0], dtype=bool)
     chunks = _ROW_MEMORY.get(prefix, [])
@@ -232,11 +240,11 @@ def _rows_by_row(rows: np.ndarray, names: list[str], base: dict, prefix: bytes) 
         step = _CHUNK_ROWS if _dense_search(todo, names, base) else todo.shape[0]
         for start in range(0, todo.shape[0], step):
             chunk = todo[start:start + step]
-            parts.append(_step_model({**base, **{k: chunk[:, i] for i, k in enumerate(names)}}))
+            parts.append(_step_model({**base, **{k: chunk[:, i] for i, k in enumerate(names)}}, lean=lean))
         computed = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
-        if not _OUTPUT_NAMES:
-            _OUTPUT_NAMES.extend(computed)
-        matrix = np.stack([computed[k] for k in _OUTPUT_NAMES])   # (outputs, rows): whole rows copied
+        if not output_names:
+            output_names.extend(computed)
+        matrix = np.stack([computed[k] for k in output_names])   # (outputs, rows): whole rows copied
         if stacked is None:   # all searched now (a cold batch)
             stacked = matrix
         else:
@@ -250,8 +258,8 @@ def _rows_by_row(rows: np.ndarray, names: list[str], base: dict, prefix: bytes) 
         order = np.argsort(key[missing])
         _ROW_MEMORY[prefix] = [*chunks, (key[missing][order], todo[order], matrix[:, order])]
     if stacked is None:
-        stacked = np.empty((len(_OUTPUT_NAMES), 0))
-    return {k: stacked[j] for j, k in enumerate(_OUTPUT_NAMES)}   # views of a fresh matrix (step_model copies out)
+        stacked = np.empty((len(output_names), 0))
+    return {k: stacked[j] for j, k in enumerate(output_names)}   # views of a fresh matrix (step_model copies out)
 
 
 def _dense_search(todo: np.ndarray, names: list[str], base: dict) -> bool:
@@ -362,7 +370,7 @@ def step_model_exhaustive(x: Mapping[str, ArrayLike]) -> dict[str, np.ndarray]:
         return _step_model(x, exhaustive=True)
 
 
-def _step_model(x: Mapping[str, ArrayLike], exhaustive: bool = False) -> dict[str, np.ndarray]:
+def _step_model(x: Mapping[str, ArrayLike], exhaustive: bool = False, lean: bool = False) -> dict[str, np.ndarray]:
     tp, pp, mb, ep = candidates(x)
     arrays = [k for k in _STEP_INPUTS if not isinstance(x[k], _SCALARS)]
     shape = np.broadcast_shapes(*(np.shape(x[k]) for k in arrays)) if arrays else ()
@@ -385,7 +393,7 @@ def _step_model(x: Mapping[str, ArrayLike], exhaustive: bool = False) -> dict[st
         tp, pp, mb, ep, ci, ki = _reference_choice(col, tp, pp, mb, ep, shape, rc_all, zero_all)
     else:
         ci, ki, _, constants = choice
-    return _outputs(col, tp, pp, mb, ep, ci, ki, rc_all, zero_all, shape, constants)
+    return _outputs(col, tp, pp, mb, ep, ci, ki, rc_all, zero_all, shape, constants, lean)
 
 
 @functools.lru_cache(maxsize=16)
@@ -1070,10 +1078,11 @@ def _reference_choice(col, tp, pp, mb, ep, shape, rc_all, zero_all, prune: bool 
     return tp, pp, mb, ep, ci, ki
 
 
-def _outputs(col, tp, pp, mb, ep, ci, ki, rc_all, zero_all, shape, constants: dict | None = None
-             ) -> dict[str, np.ndarray]:
+def _outputs(col, tp, pp, mb, ep, ci, ki, rc_all, zero_all, shape, constants: dict | None = None,
+             lean: bool = False) -> dict[str, np.ndarray]:
     """Outputs of the chosen candidate `ci` and (recompute, ZeRO) pair `ki` of each row
-    (`constants`: the fast search's, per candidate, reused for one scenario)."""
+    (`constants`: the fast search's, per candidate, reused for one scenario; `lean`: only
+    LEAN_OUTPUTS, the same floats)."""
     n = col("count")
     if shape:
         chosen = _terms(col, *(a[ci, 0].reshape(shape + (1, 1)) for a in (tp, pp, mb, ep)))
@@ -1094,10 +1103,15 @@ def _outputs(col, tp, pp, mb, ep, ci, ki, rc_all, zero_all, shape, constants: di
     if shape:  # one scenario's values are scalars already
         chosen = {k: pick(val) for k, val in chosen.items()}
     rc_sel, zero_sel = rc_all[ki], zero_all[ki]
-    t = _combo(chosen, rc_sel, zero_sel)
+    t = _combo(chosen, rc_sel, zero_sel, parts=not lean)
     pin_rc, pin_zero = pick(pin_rc), pick(pin_zero)
     ok = pick(valid) & ((np.isnan(pin_rc) | (pin_rc == rc_sel)) & (np.isnan(pin_zero) | (pin_zero == zero_sel)))
     step_s = t["step"]
+    if lean:
+        lean_out = {"mfu_step": chosen["ideal"] / step_s * chosen["busy"], "fits": t["fits"], "layout_valid": ok}
+        if not shape:
+            return {k: np.float64(val) for k, val in lean_out.items()}
+        return {k: np.broadcast_to(np.asarray(val, dtype=float), shape) for k, val in lean_out.items()}
     out = {
         # MFU over every chip paid for: the idle ones count against it.
         "step_time_s": step_s, "mfu_step": chosen["ideal"] / step_s * chosen["busy"],

@@ -426,3 +426,26 @@ def test_remembered_rows_come_back_as_searched():
     fresh = step.step_model({**free, "count": again})
     for key in fresh:
         np.testing.assert_array_equal(remembered[key], fresh[key], err_msg=key)
+
+
+def test_lean_outputs_are_the_full_searchs_own_and_remembered_apart():
+    """step_model(lean=True) (a plan's batches) gives the full search's MFU, memory fit and
+    layout validity, the very floats, for one scenario, a sweep and several chips at once;
+    a lean batch remembered does not stand in for a full one, nor the other way round."""
+    from whatif.engine import step
+
+    free = {**HAND, "tp_in": NAN, "pp_in": NAN, "micro_batch_in": NAN, "global_batch_tokens_in": NAN,
+            "recompute_in": NAN, "zero_stage_in": NAN}
+    batches = [free, {**free, "count": np.arange(8.0, 4096.0, 40.0)},
+               {**free, "count": np.array([64.0, 512.0, 4096.0, 64.0]), "peak_tflops": np.array([100.0, 100.0, 400.0, 400.0]),
+                "hbm_gb": np.array([80.0, 80.0, 40.0, 40.0])}]
+    for x in batches:
+        step.forget()
+        lean = step.step_model(x, lean=True)
+        full = step.step_model(x)           # after the lean one: searched again, every output
+        assert set(lean) == set(step.LEAN_OUTPUTS) and "part_pp_bubble" in full
+        for key in step.LEAN_OUTPUTS:
+            np.testing.assert_array_equal(lean[key], full[key], err_msg=key)
+        again = step.step_model(x, lean=True)   # and the lean one again, from memory
+        for key in step.LEAN_OUTPUTS:
+            np.testing.assert_array_equal(again[key], full[key], err_msg=key)
