@@ -31,6 +31,16 @@ def test_opening_replaces_the_untouched_start_tab_and_then_adds_tabs():
     assert [s.path for s in ws.sessions] == [H100, B200] and ws.active_index == 1
 
 
+def test_opening_a_file_a_tab_has_as_saved_goes_to_that_tab_and_beside_an_edited_one_opens_it():
+    ws = start()
+    ws.open(H100)
+    ws.open(B200)
+    assert ws.open(H100) is ws.sessions[0] and len(ws) == 2 and ws.active_index == 0   # no twin
+    ws.active.edit("cluster.count", 1024)
+    again = ws.open(H100)                    # the saved file beside its edited tab
+    assert len(ws) == 3 and again.path == H100 and not again.dirty and ws.active is again
+
+
 def test_a_start_tab_that_was_edited_or_named_by_the_user_is_kept():
     ws = start()
     ws.active.edit("cluster.count", 1024)

@@ -124,7 +124,16 @@ class Workspace:
         return self.add(EditSession.from_file(default_preset_path(), catalog=self.catalog), placeholder=True)
 
     def open(self, path: str | Path) -> EditSession:
-        """The preset at `path` in a new tab; raises WhatifError (no tab added) if it does not load."""
+        """The preset at `path` in a new tab; raises WhatifError (no tab added) if it does not
+        load. A tab that has the file open as saved is made active instead (a second copy
+        would only be a twin); beside one with unsaved edits the saved file opens, to
+        compare the two."""
+        target = Path(path).resolve()
+        saved = next((s for s in self.sessions if s.path is not None and s.path.resolve() == target and not s.dirty),
+                     None)
+        if saved is not None:
+            self.activate(self.index(saved))
+            return saved
         return self.add(EditSession.from_file(path, catalog=self.catalog))
 
     def duplicate(self) -> EditSession:
