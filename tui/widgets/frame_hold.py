@@ -94,9 +94,7 @@ class FrameHold:
         """The app is closing: a collector paused for a frame that will not come resumes
         now (else it stays off for whatever runs after the app in the process)."""
         self._collector_deferred = False
-        if self._collector_paused:
-            self._collector_paused = False
-            gc.enable()
+        self._resume_collector()
 
     def _resume_collector(self) -> None:
         if self._collector_deferred:
