@@ -12,6 +12,7 @@ from textual.widgets import Input
 
 from whatif.tui.app import WhatifApp
 from whatif.tui.widgets.span_compositor import SpanCompositor
+from whatif.tui.widgets.titlebar import TitleBar
 
 render_lines = Widget.render_lines
 ours = SpanCompositor.render_partial_update
@@ -89,3 +90,35 @@ async def test_partial_frames_write_what_textual_writes_from_fewer_widgets(monke
         assert counts["frames"] >= 10, (size, counts)
         assert counts["differ"] == 0, (size, counts)
         assert counts["ours"] < counts["stock"] / 2, (size, counts)
+
+
+async def test_the_title_marking_an_edit_redraws_its_line_not_the_screen(monkeypatch):
+    """App.title and sub_title are Textual reactives that repaint the whole screen when they
+    change: the '● modified' mark came and went with every edit that left or reached the
+    saved value (a typed digit, an undo), and each time the frame was the whole screen
+    (10 kB at 80x24 instead of 0.6 kB). Only the title bar shows them."""
+    full_frames = []
+    full = SpanCompositor.render_full_update
+
+    def counted(self, *args, **kwargs):
+        full_frames.append(self)
+        return full(self, *args, **kwargs)
+
+    monkeypatch.setattr(SpanCompositor, "render_full_update", counted)
+    app = WhatifApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.click("#f-cluster-count")
+        await pilot.press("end")
+        await pilot.pause()
+        full_frames.clear()
+        await pilot.press("backspace")   # 16384 -> 1638: modified
+        await pilot.pause()
+        assert "modified" in app.sub_title
+        await pilot.press("4")           # back to the saved 16384
+        await pilot.pause()
+        assert "modified" not in app.sub_title
+        await pilot.pause()
+        title = app.query_one(TitleBar)
+        assert "modified" not in "".join(s.text for s in title.render_lines(title.region.reset_offset)[0])
+        assert full_frames == []

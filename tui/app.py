@@ -41,6 +41,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.css.query import NoMatches
 from textual.dom import DOMNode
+from textual.reactive import Reactive
 from textual.command import CommandPalette
 from textual.screen import ModalScreen, Screen
 from textual.widget import Widget
@@ -160,6 +161,12 @@ class WhatifApp(App):
     COMMANDS = App.COMMANDS | {WhatifCommands}
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
     VERTICAL_BREAKPOINTS = [(0, "-short"), (36, "-tall")]
+    # Textual's own title reactives repaint the whole screen when they change: the
+    # '● modified' mark came and went with each edit that left or reached the saved value,
+    # and each such frame was the whole screen. Only the title bar shows them (it watches
+    # both and redraws its line).
+    title: Reactive[str] = Reactive("", compute=False, repaint=False)
+    sub_title: Reactive[str] = Reactive("", compute=False, repaint=False)
     BINDINGS = [
         Binding("ctrl+b", "toggle_baseline", "Baseline", id="baseline.toggle",
                 tooltip="Pin the current result as baseline (again to unpin)"),
