@@ -290,3 +290,14 @@ async def test_the_p10_p90_line_says_it_is_updating_until_new_samples_are_in():
         strip.DELAY_S = 5.0                                  # keep the new samples waiting
         strip.update_result(evaluate(SCENARIO.with_values({"cluster.count": 8192})), None)
         assert str(strip.render()).startswith("P10/P50/P90…")
+
+
+def test_a_band_without_any_figure_reads_n_a_once():
+    """A chip without a published rental price: the strip read 'cost n/a/n/a/n/a'."""
+    from whatif.engine.analysis.uncertainty import Band
+    from whatif.tui.widgets.uncertainty import band_text
+
+    nan = float("nan")
+    assert band_text("cost_usd", {"cost_usd": Band(nan, nan, nan, nan)}) == "n/a"
+    assert band_text("cost_usd", {"cost_usd": Band(60.3e6, 82.8e6, 116e6, 82.8e6)}) == "$60.3M/$82.8M/$116M"
+    assert band_text("training_days", {"training_days": Band(64.1, 72.7, 80.5, 72.7)}) == "64.1/72.7/80.5 days"

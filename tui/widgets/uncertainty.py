@@ -7,6 +7,8 @@ runs once per result (10,000 draws by default, ~4 ms) and is shared by the two w
 
 from __future__ import annotations
 
+import math
+
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
@@ -99,9 +101,12 @@ def strip_bands(result: Result) -> dict[str, Band] | str:
 
 
 def band_text(name: str, bands: Mapping[str, Band]) -> str:
-    """'71.8/81.4/90.1 days' style P10/P50/P90 of one output (the unit once, at the end)."""
+    """'71.8/81.4/90.1 days' style P10/P50/P90 of one output (the unit once, at the end);
+    'n/a' once where none is available (a chip without a published price: not 'n/a/n/a/n/a')."""
     band = bands[name]
     texts = [fmt(name, band.p10), fmt(name, band.p50), fmt(name, band.p90)]
+    if len(set(texts)) == 1 and texts[0] == fmt(name, math.nan):
+        return texts[0]
     units = {t.rpartition(" ")[2] for t in texts if " " in t}
     if len(units) == 1 and all(" " in t for t in texts):        # same unit word: show it once
         texts = [t.rpartition(" ")[0] for t in texts[:2]] + [texts[2]]
