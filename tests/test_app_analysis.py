@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from rich.text import Text
 from textual import on
 from textual.app import App, ComposeResult
 from textual.widgets import Button, DataTable, Input, Select, Static
@@ -301,3 +302,41 @@ def test_a_band_without_any_figure_reads_n_a_once():
     assert band_text("cost_usd", {"cost_usd": Band(nan, nan, nan, nan)}) == "n/a"
     assert band_text("cost_usd", {"cost_usd": Band(60.3e6, 82.8e6, 116e6, 82.8e6)}) == "$60.3M/$82.8M/$116M"
     assert band_text("training_days", {"training_days": Band(64.1, 72.7, 80.5, 72.7)}) == "64.1/72.7/80.5 days"
+
+
+async def test_the_p10_p90_line_keeps_every_line_it_wraps_to_after_a_resize():
+    """From 100x30 to 160x48 the line holds more figures; in tmux it wrapped to two lines but
+    stayed one line tall (the layout of a resize passes through intermediate widths), so the
+    energy's unit and the CO2 were cut off, every time. The headless driver's resize does not
+    reproduce the race, so the strip is also put in that state by hand: the longer text shown
+    without a layout, one line tall, as tmux showed it; the check after a resize lays it out."""
+    app = WhatifApp()
+    async with app.run_test(size=(100, 30)) as pilot:
+        strip = app.query_one(UncertaintyStrip)
+        for _ in range(40):
+            await pilot.pause(0.05)
+            if "P10/P50/P90: time" in str(strip.render()):
+                break
+
+        def wrapped() -> int:
+            return len(Text(str(strip.render())).wrap(app.console, strip.content_region.width))
+
+        for size in ((160, 48), (100, 30), (160, 48), (120, 40)):
+            await pilot.resize_terminal(*size)
+            await pilot.pause(0.1)
+            await pilot.pause()
+            assert strip.size.height == wrapped() >= 1, (size, str(strip.render()))
+            if size == (160, 48):
+                assert "CO2" in str(strip.render())
+        await pilot.resize_terminal(160, 48)
+        await pilot.pause(0.1)
+        full = str(strip.render())
+        strip.update(full.split(" · energy")[0])
+        await pilot.pause()
+        assert strip.size.height == 1
+        strip.update(full, layout=False)   # the race: the longer text, no layout
+        await pilot.pause()
+        assert strip.size.height == 1 and wrapped() == 2
+        strip._fit_height()
+        await pilot.pause()
+        assert strip.size.height == 2

@@ -110,9 +110,12 @@ def set_text(widget: Static, text: str | Text) -> None:
         return
     width = content_width(widget)
     lines = _line_count(widget, rich_text, width)
-    layout = lines != getattr(widget, "_whatif_lines", None) or width == 0
+    # The line count is remembered with its width: after a resize the layout made the old
+    # text's height at the new width, which the old count does not tell (the P10/P90 line,
+    # given more figures for a wider screen, stayed one line tall and cut the second).
+    layout = (width, lines) != getattr(widget, "_whatif_lines", None) or width == 0
     widget._whatif_signature = signature  # type: ignore[attr-defined]
-    widget._whatif_lines = lines  # type: ignore[attr-defined]
+    widget._whatif_lines = (width, lines)  # type: ignore[attr-defined]
     widget.update(text, layout=layout and widget.display)
 
 

@@ -180,3 +180,12 @@ class UncertaintyStrip(ResultView, Static):
     def on_resize(self) -> None:
         if self._shown is not None:
             self._show(self._shown)  # the line holds as many figures as the new width fits
+            self.call_after_refresh(self._fit_height)
+
+    def _fit_height(self) -> None:
+        """Lay out again if the height is not the text's: going from 100 to 160 columns in
+        tmux, the longer line for the wider screen stayed one line tall now and then (the
+        layout of a resize passes through intermediate widths), its second line cut off."""
+        width = content_width(self)
+        if width > 0 and self.size.height != len(Text(str(self.render())).wrap(self.app.console, width)):
+            self.refresh(layout=True)
