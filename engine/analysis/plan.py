@@ -56,8 +56,8 @@ REFINE_POINTS = 64         # whole units walked between a row's neighbours, per 
 _WALK_MAX = 512            # whole units walked one by one at most, in the last zoom stage
 _MAX_STAGES = 8
 PARETO_MAX = 24            # points of the front kept in the report (ends always kept)
-_KEEP = ("training_days", "cost_usd", "facility_mw", "co2_t", "energy_mwh", "states_gb", "usable_hbm_gb",
-         "rack_kw")
+_FIGURES = ("training_days", "cost_usd", "facility_mw", "co2_t", "energy_mwh")   # an option's figures
+_KEEP = (*_FIGURES, "states_gb", "usable_hbm_gb", "rack_kw")
 
 
 @dataclass(frozen=True)
@@ -480,7 +480,11 @@ def _refine(grid: dict[str, np.ndarray], x: dict[str, np.ndarray | float], units
         reach = np.ceil(step)
         lo, hi = np.maximum(centre - reach, 1.0), np.minimum(centre + reach, top[:, 0])
         width = int(min(max((hi - lo).max() + 1, 2), _WALK_MAX))
-    return {k: np.concatenate([g[k] for g in stages], axis=1) for k in grid}
+    # Only what the ranking reads (the stages' flags and memory figures stay behind: the
+    # last batch recomputes what _binding and _diagnose need), the objective once.
+    out = {k: np.concatenate([g[k] for g in stages], axis=1) for k in {*_FIGURES, objective, "count", "ok", "fresh"}}
+    out["objective"] = out[objective]
+    return out
 
 
 def _argbest(grid: dict[str, np.ndarray], rows: np.ndarray, sub: np.ndarray) -> tuple[int, int]:
@@ -503,7 +507,7 @@ def _option(prep: Prepared, grid: dict[str, np.ndarray], i: int, j: int, scenari
         values["facility.cooling"] = row.cooling   # explicit: the option is this cooling type
     values["cluster.count"] = count
     values.update(dropped_inputs(scenario, row.chip, row.cooling_set, prep.home_cooling))
-    figures = {k: float(grid[k][i, j]) for k in ("training_days", "cost_usd", "facility_mw", "co2_t", "energy_mwh")}
+    figures = {k: float(grid[k][i, j]) for k in _FIGURES}
     return Option(row.chip, row.cooling, count, values, figures)
 
 
