@@ -429,7 +429,7 @@ def _batch(x: dict[str, np.ndarray | float], counts: np.ndarray, limits: Sequenc
     kept = {k: np.full(shape, np.nan) for k in names}
     memory_ok, rack_ok = np.zeros(shape, dtype=bool), np.zeros(shape, dtype=bool)
     if n.size:   # else every option screened out
-        out = compute({**at, "count": n}, step_detail=False)
+        out = compute({**at, "count": n}, (*names, "warn_memory", "warn_rack_density"), step_detail=False)
         for k in names:
             kept[k][r, c] = out[k]
         memory_ok[r, c] = ~out["warn_memory"]
