@@ -5,7 +5,8 @@ objective (fewest days, least cost, CO2, energy or MW) and asks which chip x coo
 count gives the best run. Goal seek (engine.analysis.solve) moves one number; this chooses.
 
 Method (all on the vectorised engine, engine.model.compute):
-1. `prepare`: resolve the scenario once per chip x cooling ("rows"); a chip that lacks the
+1. `prepare`: resolve the scenario for every chip x cooling ("rows": its own inputs once, over
+   each one's catalog defaults, engine.resolve.resolve_choice); a chip that lacks the
    preset's precision, a price the objective or the budget needs, a power figure the cap
    needs, or an availability date (`available_by`) is excluded with the reason.
 2. One batch over every row x a geometric grid of whole servers (or fixed racks) from one
@@ -41,7 +42,7 @@ from whatif.engine.errors import WhatifError, unknown_choice
 from whatif.engine.evaluate import stack_inputs
 from whatif.engine.inputs import INLINE_PRESET
 from whatif.engine.model import MFU_BOUNDED, compute, optimistic
-from whatif.engine.resolve import Resolved, resolve
+from whatif.engine.resolve import INPUT_FOR_KEY, Resolved, resolve_choice, scenario_inputs
 from whatif.engine.scenario import Scenario
 from whatif.engine.units import QUANTITIES, fmt
 
@@ -201,11 +202,17 @@ def prepare(scenario: Scenario, *, chips: Sequence[str] | None = None, coolings:
     by = parse_month(available_by) if available_by else None
     dates = availability() if by else {}
     needs = {objective, *(l.output for l in limits)}
+    inputs = scenario_inputs(scenario)   # the same for every row: resolved once
     try:
-        home: str | None = resolve(scenario, catalog).cooling.key
+        home: str | None = resolve_choice(catalog, inputs, scenario.cluster.chip, scenario.facility.cooling).cooling.key
     except WhatifError:
         home = scenario.facility.cooling
-    choice = _Choices(scenario, home, bound_inputs(scenario))
+    bound = bound_inputs(scenario)
+
+    def choice(chip: str, cooling: str | None) -> Resolved:
+        dropped = dropped_inputs(scenario, chip, cooling, home, bound)
+        return resolve_choice(catalog, inputs, chip, cooling, frozenset(INPUT_FOR_KEY[k] for k in dropped))
+
     rows: list[Row] = []
     for chip in chip_keys:
         if by is not None:
@@ -217,7 +224,7 @@ def prepare(scenario: Scenario, *, chips: Sequence[str] | None = None, coolings:
                 excluded[chip] = f"not shipping by {by:%Y-%m} (available {entry['available']})"
                 continue
         try:
-            first = resolve(choice(chip, cool_keys[0]), catalog)
+            first = choice(chip, cool_keys[0])
         except WhatifError as exc:
             excluded[chip] = exc.detail
             continue
@@ -226,7 +233,7 @@ def prepare(scenario: Scenario, *, chips: Sequence[str] | None = None, coolings:
             excluded[chip] = reason
             continue
         for cooling in cool_keys:
-            r = first if cooling == cool_keys[0] else resolve(choice(chip, cooling), catalog)
+            r = first if cooling == cool_keys[0] else choice(chip, cooling)
             unit = int(r.values["fixed_rack_chips"]) or int(r.values["chips_per_server"])
             rows.append(Row(chip, r.cooling.key, cooling, max(unit, 1), r))
     return Prepared(scenario, rows, excluded, _columns([r.resolved for r in rows]), chip_keys, home)
@@ -287,35 +294,6 @@ def dropped_inputs(scenario: Scenario, chip: str, cooling: str | None, home: str
 def bound_inputs(scenario: Scenario) -> frozenset[str]:
     """The chip- and cooling-bound inputs the scenario sets (prepare asks once, not per row)."""
     return frozenset(k for k in (*CHIP_BOUND, *COOLING_BOUND) if scenario.get(k) is not None)
-
-
-class _Choices:
-    """The scenario with another chip and cooling key (and its chip- or cooling-bound inputs
-    dropped), for every row of a plan. Both are catalog keys checked above (resolve rejects
-    what the catalog lacks), so the copies skip revalidating the scenario, and the parts
-    are shared: a chip's cluster and economics, a cooling type's facility (same values as
-    `with_values`; a row costs one copy and a resolve)."""
-
-    def __init__(self, scenario: Scenario, home: str | None, bound: frozenset[str]):
-        self.scenario, self.home, self.bound = scenario, home, bound
-        self._clusters: dict[str, object] = {}
-        self._facilities: dict[tuple[str | None, bool], object] = {}
-        self._economics: dict[str, object] = {}
-
-    def __call__(self, chip: str, cooling: str | None) -> Scenario:
-        s = self.scenario
-        if chip not in self._clusters:
-            dropped = dropped_inputs(s, chip, None, self.home, self.bound)
-            self._clusters[chip] = s.cluster.model_copy(update={"chip": chip})
-            economics = {k.split(".")[1]: None for k in dropped if k.startswith("economics.")}
-            self._economics[chip] = s.economics.model_copy(update=economics) if economics else s.economics
-        other_chip = chip != s.cluster.chip   # its power per chip is a facility input
-        if (cooling, other_chip) not in self._facilities:
-            dropped = dropped_inputs(s, chip, cooling, self.home, self.bound)
-            self._facilities[cooling, other_chip] = s.facility.model_copy(
-                update={"cooling": cooling, **{k.split(".")[1]: None for k in dropped if k.startswith("facility.")}})
-        return s.model_copy(update={"cluster": self._clusters[chip], "facility": self._facilities[cooling, other_chip],
-                                    "economics": self._economics[chip]})
 
 
 def _missing(r: Resolved, needs: set[str]) -> str:
