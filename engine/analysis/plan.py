@@ -257,14 +257,14 @@ def _columns(resolved: list[Resolved]) -> dict[str, np.ndarray | float]:
 
 def _rows_of(x: dict[str, np.ndarray | float], rows: np.ndarray | tuple[np.ndarray, int]
              ) -> dict[str, np.ndarray | float]:
-    """The inputs of some rows: `rows` indices (or a mask) into x's columns, (rows, 1) ones
-    staying so; (indices, 0) gives flat columns. The columns are gathered as one table (a
-    gather per column costs more than the batch's arithmetic on them)."""
+    """The inputs of some rows: `rows` indices into x's (rows, 1) columns, which stay so;
+    (indices, 0) gives flat columns. The columns are gathered as one table (a gather per
+    column costs more than the batch's arithmetic on them)."""
     arrays = [k for k, v in x.items() if isinstance(v, np.ndarray)]
     out = dict(x)
     if arrays:
-        flat = isinstance(rows, tuple) or x[arrays[0]].ndim == 1
-        picked = np.stack([x[k].ravel() for k in arrays])[:, rows[0] if isinstance(rows, tuple) else rows]
+        flat = isinstance(rows, tuple)
+        picked = np.stack([x[k].ravel() for k in arrays])[:, rows[0] if flat else rows]
         out.update((k, picked[i] if flat else picked[i][:, None]) for i, k in enumerate(arrays))
     return out
 
@@ -400,10 +400,10 @@ def _batch(x: dict[str, np.ndarray | float], counts: np.ndarray, limits: Sequenc
     fresh = np.ones(shape, dtype=bool)
     fresh[:, 1:] = counts[:, 1:] != counts[:, :-1]
     r, c = np.nonzero(fresh)
-    at, n = _rows_of(x, (r, 0)), counts[r, c]
-    if screen and (hopeful := _hopeful(at, n, limits)) is not None:
+    n = counts[r, c]
+    if screen and (hopeful := _hopeful(_rows_of(x, (r, 0)), n, limits)) is not None:
         r, c, n = r[hopeful], c[hopeful], n[hopeful]
-        at = _rows_of(at, hopeful)
+    at = _rows_of(x, (r, 0))   # gathered again from the rows' few (not from the screened many)
     kept = {k: np.full(shape, np.nan) for k in names}
     memory_ok, rack_ok = np.zeros(shape, dtype=bool), np.zeros(shape, dtype=bool)
     if n.size:   # else every option screened out
