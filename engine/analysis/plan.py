@@ -110,7 +110,7 @@ class Prepared:
     """Resolved rows and exclusions: everything that does not depend on the limits."""
 
     scenario: Scenario
-    rows: list[Row]
+    rows: list[Row]                    # chip by chip, a row per cooling type (the same for every chip)
     excluded: dict[str, str]
     x: dict[str, np.ndarray | float]   # stacked inputs, shape (rows, 1); a float where every row has the same
     chips: list[str]
@@ -350,16 +350,19 @@ def plan(scenario: Scenario, limits: Sequence[Limit] = (), objective: str = "tra
     options = []
     picks = []
     infeasible: dict[str, np.ndarray] = {}
-    chip_of = [r.chip for r in prep.rows]
-    for chip in dict.fromkeys(chip_of):
-        rows = np.array([k for k, c in enumerate(chip_of) if c == chip])
-        sub = score[rows]
-        if not np.isfinite(sub).any():
+    chips = list(dict.fromkeys(r.chip for r in prep.rows))
+    per = len(prep.rows) // len(chips)   # a chip's rows: one block, a row per cooling (prepare)
+    width = score.shape[1]
+    best = _argbest(grid, score, len(chips))
+    per_row = score.min(axis=1).reshape(len(chips), per)   # each row's best
+    for k, chip in enumerate(chips):
+        rows = np.arange(k * per, (k + 1) * per)
+        if not np.isfinite(per_row[k]).any():
             infeasible[str(chip)] = rows
             continue
-        i, j = _argbest(grid, rows, sub)
+        i, j = k * per + int(best[k]) // width, int(best[k]) % width
         option = _option(prep, grid, i, j, scenario, count_free)
-        option.why = _why(prep, rows, sub, i, objective)
+        option.why = _why(prep, rows, per_row[k], i, objective)
         options.append(option)
         picks.append(i)
     # One last batch: each option's neighbours (what binds it) and, computed again without
@@ -465,15 +468,14 @@ def _refine(grid: dict[str, np.ndarray], x: dict[str, np.ndarray | float], units
     return out
 
 
-def _argbest(grid: dict[str, np.ndarray], rows: np.ndarray, sub: np.ndarray) -> tuple[int, int]:
-    """The best (row, column) among `rows`; ties go to the cheaper, then the fewer chips."""
-    tie = sub == sub.min()
-    cost = np.where(tie, np.nan_to_num(grid["cost_usd"][rows], nan=np.inf), np.inf)
-    cheapest = cost.min()
-    tie &= cost <= cheapest
-    count = np.where(tie, grid["count"][rows], np.inf)
-    r, j = np.unravel_index(int(np.argmin(count)), sub.shape)
-    return int(rows[r]), int(j)
+def _argbest(grid: dict[str, np.ndarray], score: np.ndarray, chips: int) -> np.ndarray:
+    """Each chip's best option (its rows one block of `score`, in order): the index into its
+    block flattened; ties go to the cheaper, then the fewer chips. All chips at once."""
+    sub = score.reshape(chips, -1)
+    tie = sub == sub.min(axis=1, keepdims=True)
+    cost = np.where(tie, np.nan_to_num(grid["cost_usd"].reshape(chips, -1), nan=np.inf), np.inf)
+    tie &= cost <= cost.min(axis=1, keepdims=True)
+    return np.argmin(np.where(tie, grid["count"].reshape(chips, -1), np.inf), axis=1)
 
 
 def _option(prep: Prepared, grid: dict[str, np.ndarray], i: int, j: int, scenario: Scenario,
@@ -489,8 +491,8 @@ def _option(prep: Prepared, grid: dict[str, np.ndarray], i: int, j: int, scenari
     return Option(row.chip, row.cooling, count, values, figures)
 
 
-def _why(prep: Prepared, rows: np.ndarray, sub: np.ndarray, i: int, objective: str) -> str:
-    per_row = sub.min(axis=1)
+def _why(prep: Prepared, rows: np.ndarray, per_row: np.ndarray, i: int, objective: str) -> str:
+    """`per_row`: the best score of each of the chip's `rows`."""
     feasible = [(float(per_row[k]), prep.rows[rows[k]].cooling) for k in range(len(rows)) if math.isfinite(per_row[k])]
     feasible.sort()
     text = f"{_VERB.get(objective, 'best ' + objective)} of {len(feasible)} feasible cooling type" + \
