@@ -649,10 +649,10 @@ def _excess_ratio(need: np.ndarray, have: np.ndarray) -> np.ndarray:
 
 def _pareto(prep: Prepared, grid: dict[str, np.ndarray], scenario: Scenario, count_free: bool) -> list[Option]:
     ok = grid["ok"] & np.isfinite(grid["cost_usd"]) & np.isfinite(grid["training_days"])
-    r, c = np.nonzero(ok)
-    if r.size == 0:
+    flat = np.flatnonzero(ok)   # flat indices: gathering by them is cheaper than by (row, column)
+    if flat.size == 0:
         return []
-    days, cost = grid["training_days"][r, c], grid["cost_usd"][r, c]
+    days, cost = grid["training_days"].ravel()[flat], grid["cost_usd"].ravel()[flat]
     order = np.lexsort((cost, days))
     running = np.minimum.accumulate(cost[order])
     keep = np.ones(order.size, dtype=bool)
@@ -662,7 +662,8 @@ def _pareto(prep: Prepared, grid: dict[str, np.ndarray], scenario: Scenario, cou
         logd = np.log(np.maximum(days[front], 1e-300))
         marks = np.linspace(logd[0], logd[-1], PARETO_MAX)
         front = front[np.unique(np.clip(np.searchsorted(logd, marks), 0, front.size - 1))]
-    return [_option(prep, grid, int(r[k]), int(c[k]), scenario, count_free) for k in front]
+    width = ok.shape[1]
+    return [_option(prep, grid, int(flat[k]) // width, int(flat[k]) % width, scenario, count_free) for k in front]
 
 
 # ----------------------------------------------------------------------------- goal seek across choices
