@@ -29,6 +29,7 @@ A row's values for the scenario (`Option.values`) are what `eval --set` or
 
 from __future__ import annotations
 
+import itertools
 import math
 import tomllib
 from collections.abc import Sequence
@@ -115,6 +116,7 @@ class Prepared:
     x: dict[str, np.ndarray | float]   # stacked inputs, shape (rows, 1); a float where every row has the same
     chips: list[str]
     home_cooling: str | None = None   # the scenario's own cooling type (resolved)
+    bound: frozenset[str] | None = None   # its chip- and cooling-bound inputs (bound_inputs), asked once
 
 
 @dataclass
@@ -236,7 +238,7 @@ def prepare(scenario: Scenario, *, chips: Sequence[str] | None = None, coolings:
             r = first if cooling == cool_keys[0] else choice(chip, cooling)
             unit = int(r.values["fixed_rack_chips"]) or int(r.values["chips_per_server"])
             rows.append(Row(chip, r.cooling.key, cooling, max(unit, 1), r))
-    return Prepared(scenario, rows, excluded, _columns([r.resolved for r in rows]), chip_keys, home)
+    return Prepared(scenario, rows, excluded, _columns([r.resolved for r in rows]), chip_keys, home, bound)
 
 
 def _columns(resolved: list[Resolved]) -> dict[str, np.ndarray | float]:
@@ -247,7 +249,8 @@ def _columns(resolved: list[Resolved]) -> dict[str, np.ndarray | float]:
         return {}
     names = tuple(resolved[0].values)
     if all(tuple(r.values) == names for r in resolved):   # one table at once (resolve keeps the order)
-        table = np.array([list(r.values.values()) for r in resolved], dtype=float)
+        table = np.fromiter(itertools.chain.from_iterable(r.values.values() for r in resolved), float,
+                            len(resolved) * len(names)).reshape(len(resolved), len(names))
     else:
         table = np.column_stack(list(stack_inputs(resolved).values()))
     first = table[0]
@@ -488,7 +491,7 @@ def _option(prep: Prepared, grid: dict[str, np.ndarray], i: int, j: int, scenari
     if row.cooling_set is None and scenario.facility.cooling is None:
         values["facility.cooling"] = row.cooling   # explicit: the option is this cooling type
     values["cluster.count"] = count
-    values.update(dropped_inputs(scenario, row.chip, row.cooling_set, prep.home_cooling))
+    values.update(dropped_inputs(scenario, row.chip, row.cooling_set, prep.home_cooling, prep.bound))
     figures = {k: float(grid[k][i, j]) for k in _FIGURES}
     return Option(row.chip, row.cooling, count, values, figures)
 
