@@ -468,7 +468,8 @@ def _refine(grid: dict[str, np.ndarray], x: dict[str, np.ndarray | float], units
         width = int(min(max((hi - lo).max() + 1, 2), _WALK_MAX))
     # Only what the ranking reads (the stages' flags and memory figures stay behind: the
     # last batch recomputes what _binding and _diagnose need), the objective once.
-    out = {k: np.concatenate([g[k] for g in stages], axis=1) for k in {*_FIGURES, objective, "count", "ok", "fresh"}}
+    out = {k: np.concatenate([g[k] for g in stages], axis=1)
+           for k in dict.fromkeys((*_FIGURES, objective, "count", "ok", "fresh"))}
     out["objective"] = out[objective]
     return out
 
