@@ -94,24 +94,22 @@ _NEEDS: dict[str, tuple[str, ...]] = {
     "cost_usd": ("own_cost_usd", "rent_cost_usd"), "own_cost_usd": ("own_fixed_usd_per_year", "energy_cost_usd"),
     "own_fixed_usd_per_year": ("capex_usd",), "capex_usd": ("it_capex_usd", "facility_capex_usd"),
     "energy_cost_usd": ("energy_mwh",), "breakeven_utilisation": ("own_fixed_usd_per_year", "facility_mw_avg"),
+    "warn_tokens_per_param": ("tokens_per_param",), "warn_missing_price": ("cost_usd",),
 }
 
 
 def _needed(outputs: Collection[str] | None, own: ArrayLike) -> frozenset[str] | None:
-    """`outputs` and everything they are computed from (None: everything). Warning flags and
-    feasibility values read across all sections: asking for any means asking for all. With one
-    mode for every row (`own` a scalar: a Monte Carlo), the cost needs only that mode's cost."""
+    """`outputs` and everything they are computed from (None: everything). With one mode for
+    every row (`own` a scalar: a Monte Carlo), the cost needs only that mode's cost."""
     if outputs is None:
         return None
     return _needed_of(frozenset(outputs), None if np.ndim(own) else bool(own > 0.5))
 
 
 @functools.lru_cache(maxsize=64)
-def _needed_of(outputs: frozenset[str], own: bool | None) -> frozenset[str] | None:
+def _needed_of(outputs: frozenset[str], own: bool | None) -> frozenset[str]:
     """_needed, remembered (a Monte Carlo asks the same outputs of every chunk); `own` None:
     modes vary by row."""
-    if any(o.startswith("warn_") or o in _FLAG_VALUES for o in outputs):
-        return None
     needs = _NEEDS
     if own is not None:
         needs = {**_NEEDS, "cost_usd": ("own_cost_usd" if own else "rent_cost_usd",)}
@@ -124,13 +122,11 @@ def _needed_of(outputs: frozenset[str], own: bool | None) -> frozenset[str] | No
     return frozenset(want)
 
 
-_FLAG_VALUES = frozenset(("states_gb", "usable_hbm_gb", "tokens_per_param"))
-
-
 def _compute(x: Mapping[str, ArrayLike], want: frozenset[str] | None = None,
              step: Mapping[str, ArrayLike] | None = None, step_detail: bool = True) -> dict[str, np.ndarray]:
     """compute's body; `step`: the step model's outputs given (optimistic's MFU ceiling)
-    instead of searched (only with `want`: the flags read the layout's memory)."""
+    instead of searched (only with a `want` without warn_memory or warn_layout, which read
+    the layout)."""
     def need(name: str) -> bool:
         return want is None or name in want
 
@@ -232,27 +228,32 @@ def _compute(x: Mapping[str, ArrayLike], want: frozenset[str] | None = None,
         energy_full_year = out["facility_mw_avg"] * HOURS_PER_YEAR * x["electricity_usd_per_mwh"]
         margin = rent_full_year - energy_full_year
         out["breakeven_utilisation"] = where(margin > 0, out["own_fixed_usd_per_year"] / margin, np.inf)
-    if want is not None:
-        return out
 
-    # 8. Feasibility flags (messages are built in engine.warnings).
-    states_gb = x["state_bytes_per_param"] * x["params_b"]
-    usable_hbm_gb = x["hbm_usable_share"] * n * x["hbm_gb"]
-    tokens_per_param = x["tokens_t"] * 1e3 / x["active_params_b"]
-    far = x["tokens_per_param_far_factor"]
-    chinchilla = x["chinchilla_tokens_per_param"]
-    out.update(
-        states_gb=states_gb, usable_hbm_gb=usable_hbm_gb, tokens_per_param=tokens_per_param,
-        warn_memory=~step["fits"].astype(bool),
-        warn_layout=~step["layout_valid"].astype(bool),
-        warn_rack_density=out["rack_kw"] > x["max_rack_kw"],
-        warn_power_cap=facility_mw > x["power_cap_mw"],
-        warn_mfu=(mfu > x["mfu_high"]) | (mfu < x["mfu_low"]),
-        warn_goodput=goodput < x["goodput_low"],
-        warn_chip_estimate=x["chip_estimate"] > 0.5,
-        warn_eu_ai_act=flops > x["eu_ai_act_flops"],
-        warn_tokens_per_param=(tokens_per_param > chinchilla * far) | (tokens_per_param < chinchilla / far),
-        warn_missing_power=np.isnan(kw),
-        warn_missing_price=np.isnan(out["cost_usd"]),
-    )
+    # 8. Feasibility flags (messages are built in engine.warnings), each only where asked: a
+    # plan's batches read two of them.
+    flag_items = {
+        "states_gb": lambda: x["state_bytes_per_param"] * x["params_b"],
+        "usable_hbm_gb": lambda: x["hbm_usable_share"] * n * x["hbm_gb"],
+        "tokens_per_param": lambda: x["tokens_t"] * 1e3 / x["active_params_b"],
+        "warn_memory": lambda: ~step["fits"].astype(bool),
+        "warn_layout": lambda: ~step["layout_valid"].astype(bool),
+        "warn_rack_density": lambda: out["rack_kw"] > x["max_rack_kw"],
+        "warn_power_cap": lambda: facility_mw > x["power_cap_mw"],
+        "warn_mfu": lambda: (mfu > x["mfu_high"]) | (mfu < x["mfu_low"]),
+        "warn_goodput": lambda: goodput < x["goodput_low"],
+        "warn_chip_estimate": lambda: x["chip_estimate"] > 0.5,
+        "warn_eu_ai_act": lambda: flops > x["eu_ai_act_flops"],
+        "warn_tokens_per_param": lambda: _far_from_chinchilla(out["tokens_per_param"], x),
+        "warn_missing_power": lambda: np.isnan(kw),
+        "warn_missing_price": lambda: np.isnan(out["cost_usd"]),
+    }
+    for name, f in flag_items.items():   # one by one: a flag may read a value before it
+        if need(name):
+            out[name] = f()
     return out
+
+
+def _far_from_chinchilla(tokens_per_param: ArrayLike, x: Mapping[str, ArrayLike]) -> ArrayLike:
+    """Tokens per parameter more than the far factor away from Chinchilla's, either way."""
+    chinchilla, far = x["chinchilla_tokens_per_param"], x["tokens_per_param_far_factor"]
+    return (tokens_per_param > chinchilla * far) | (tokens_per_param < chinchilla / far)

@@ -50,10 +50,29 @@ def resolve(scenario: Scenario, catalog: Catalog | None = None) -> Resolved:
     """All numeric model inputs for `scenario`, with their origins. Raises WhatifError for an
     unknown chip, cooling type or region, or a precision the chip does not support."""
     catalog = (catalog or load_catalog()).with_chips(scenario.chips, origin=INLINE_PRESET)
+    return resolve_choice(catalog, scenario_inputs(scenario), scenario.cluster.chip, scenario.facility.cooling)
+
+
+@dataclass(frozen=True)
+class ScenarioInputs:
+    """What a scenario sets over the catalog's defaults, apart from its chip and cooling type
+    (which pick the defaults): `values` and `origins` go over them as they are. A plan
+    resolves a scenario for every chip x cooling this way once, not once per row."""
+
+    values: dict[str, float]
+    origins: dict[str, Origin]
+    region: str | None
+    precision: str
+    mode: str
+
+
+def scenario_inputs(scenario: Scenario) -> ScenarioInputs:
+    """The inputs `scenario` sets, and those derived from them alone (active parameters,
+    FLOPs, the model shape): none reads a catalog (the workload's parameters and tokens are
+    always set), so they hold for any chip and cooling type."""
     f = scenario.facility
-    base = _catalog_defaults(catalog, scenario.cluster.chip, f.cooling, f.region, scenario.workload.precision)
-    v = dict(base.values)
-    o = dict(base.origins)
+    v: dict[str, float] = {}
+    o: dict[str, Origin] = {}
     for group, fields in _INPUTS_BY_GROUP.items():
         table = getattr(scenario, group)
         for key, name in fields:
@@ -78,18 +97,36 @@ def resolve(scenario: Scenario, catalog: Catalog | None = None) -> Resolved:
     mode = scenario.economics.mode
     v["own"] = 1.0 if mode == "own" else 0.0
     o["own"] = Origin("input" if "mode" in scenario.economics.model_fields_set else "default", f"mode = {mode}")
-    if f.cooling is not None:
-        o["cooling"] = SET_IN_SCENARIO
     if f.region is not None:
         o["region"] = SET_IN_SCENARIO
-    return Resolved(v, o, base.chip, base.cooling, base.region, scenario.workload.precision, mode, catalog)
+    return ScenarioInputs(v, o, f.region, scenario.workload.precision, mode)
+
+
+def resolve_choice(catalog: Catalog, inputs: ScenarioInputs, chip: str, cooling: str | None,
+                   dropped: frozenset[str] = frozenset()) -> Resolved:
+    """`inputs` over the defaults of `chip` and `cooling` (None: the chip's own): what
+    resolve gives for the scenario with that chip and cooling type. `dropped`: model inputs
+    the scenario sets that this choice takes from the catalog instead (a preset's power per
+    chip for another chip). Raises WhatifError as resolve does."""
+    base = _catalog_defaults(catalog, chip, cooling, inputs.region, inputs.precision)
+    v = dict(base.values)
+    o = dict(base.origins)
+    if dropped:
+        v.update((k, x) for k, x in inputs.values.items() if k not in dropped)
+        o.update((k, x) for k, x in inputs.origins.items() if k not in dropped)
+    else:
+        v.update(inputs.values)
+        o.update(inputs.origins)
+    if cooling is not None:
+        o["cooling"] = SET_IN_SCENARIO
+    return Resolved(v, o, base.chip, base.cooling, base.region, inputs.precision, inputs.mode, catalog)
 
 
 def _resolve_shape(scenario: Scenario, v: dict[str, float], o: dict[str, Origin]) -> None:
     """Shape fields the scenario leaves out, from the nearest real model family (docs/model.md §15)."""
     w = scenario.workload
     missing = [name for name in SHAPE_FIELDS if getattr(w, name) is None]
-    if not missing and "gated" in v:
+    if not missing:   # the defaults' placeholder for `gated` stays (NaN)
         return
     shape = shape_for(v["params_b"], v["active_params_b"])
     origin = Origin("default", f"{shape.basis}. {shape.family.sources}")

@@ -77,7 +77,8 @@ def test_many_scenarios_agree_with_single():
 @pytest.mark.parametrize("mode", ["rent", "own"])
 def test_asking_for_some_outputs_gives_the_same_values_as_asking_for_all(mode):
     """compute(x, outputs) skips what the asked outputs do not need; what it returns is what
-    the full computation gives, alone or in any combination, with one mode or both in a batch."""
+    the full computation gives, alone or in any combination, with one mode or both in a batch.
+    A warning flag or feasibility value is asked like any output (a plan reads two flags)."""
     from whatif.engine.model import compute
     resolved = resolve(make_scenario(economics={"mode": mode}))
     rng = np.random.default_rng(5)
@@ -86,8 +87,11 @@ def test_asking_for_some_outputs_gives_the_same_values_as_asking_for_all(mode):
     mixed = {**batch, "own": (np.arange(50) % 2).astype(float)}
     for x in (resolved.values, batch, mixed):
         full = compute(x)
-        for name in NUMERIC_OUTPUTS:
+        flags = [k for k in full if k.startswith("warn_")] + ["states_gb", "usable_hbm_gb", "tokens_per_param"]
+        assert len(flags) == 14
+        for name in (*NUMERIC_OUTPUTS, *flags):
             assert np.array_equal(compute(x, [name])[name], full[name], equal_nan=True), name
+        assert "water_m3" not in compute(x, ["warn_memory", "warn_rack_density"])
         some = compute(x, ["cost_usd", "co2_t", "homes"])
         for name in ("cost_usd", "co2_t", "homes", "training_days", "facility_mw"):
             assert np.array_equal(some[name], full[name], equal_nan=True), name

@@ -171,6 +171,29 @@ def test_chip_and_cooling_bound_inputs_of_the_preset_do_not_carry_to_other_chips
     assert again.values["facility_mw"] == pytest.approx(other.figures["facility_mw"], rel=1e-9)
 
 
+@pytest.mark.parametrize("preset", ["presets/published-gpt3-175b.toml", "presets/chips-article-gaudi4.toml"])
+def test_each_row_resolves_as_the_scenario_with_its_chip_and_cooling(preset):
+    """prepare resolves the scenario's own inputs once for every row: each row is what
+    resolve gives for the scenario with the row's chip and cooling set and its chip- or
+    cooling-bound inputs dropped, value by value, origin by origin, in the same order
+    (GPT-3 sets its V100's PUE and power; the Gaudi 4 article brings an inline chip)."""
+    from whatif.engine.analysis.plan import dropped_inputs
+    from whatif.engine.resolve import resolve
+
+    scenario = load_preset(preset)
+    prepared = prepare(scenario)
+    assert len(prepared.rows) > 20
+    for row in prepared.rows:
+        changed = {"cluster.chip": row.chip, "facility.cooling": row.cooling_set,
+                   **dropped_inputs(scenario, row.chip, row.cooling_set, prepared.home_cooling)}
+        want, got = resolve(scenario.with_values(changed)), row.resolved
+        assert list(got.values) == list(want.values)
+        assert [v if v == v else "nan" for v in got.values.values()] == \
+            [v if v == v else "nan" for v in want.values.values()], row
+        assert list(got.origins.items()) == list(want.origins.items()), row
+        assert (got.chip, got.cooling, got.region, got.mode) == (want.chip, want.cooling, want.region, want.mode)
+
+
 def test_the_presets_own_and_the_users_chips_are_planned_too(tmp_path, monkeypatch):
     s = load_preset("presets/chips-article-gaudi4.toml")           # inline [chips.article-gaudi4], fp8
     result = plan(s, limits_from(100))

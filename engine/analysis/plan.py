@@ -5,7 +5,8 @@ objective (fewest days, least cost, CO2, energy or MW) and asks which chip x coo
 count gives the best run. Goal seek (engine.analysis.solve) moves one number; this chooses.
 
 Method (all on the vectorised engine, engine.model.compute):
-1. `prepare`: resolve the scenario once per chip x cooling ("rows"); a chip that lacks the
+1. `prepare`: resolve the scenario for every chip x cooling ("rows": its own inputs once, over
+   each one's catalog defaults, engine.resolve.resolve_choice); a chip that lacks the
    preset's precision, a price the objective or the budget needs, a power figure the cap
    needs, or an availability date (`available_by`) is excluded with the reason.
 2. One batch over every row x a geometric grid of whole servers (or fixed racks) from one
@@ -28,6 +29,7 @@ A row's values for the scenario (`Option.values`) are what `eval --set` or
 
 from __future__ import annotations
 
+import itertools
 import math
 import tomllib
 from collections.abc import Sequence
@@ -41,7 +43,7 @@ from whatif.engine.errors import WhatifError, unknown_choice
 from whatif.engine.evaluate import stack_inputs
 from whatif.engine.inputs import INLINE_PRESET
 from whatif.engine.model import MFU_BOUNDED, compute, optimistic
-from whatif.engine.resolve import Resolved, resolve
+from whatif.engine.resolve import INPUT_FOR_KEY, Resolved, resolve_choice, scenario_inputs
 from whatif.engine.scenario import Scenario
 from whatif.engine.units import QUANTITIES, fmt
 
@@ -56,8 +58,8 @@ REFINE_POINTS = 64         # whole units walked between a row's neighbours, per 
 _WALK_MAX = 512            # whole units walked one by one at most, in the last zoom stage
 _MAX_STAGES = 8
 PARETO_MAX = 24            # points of the front kept in the report (ends always kept)
-_KEEP = ("training_days", "cost_usd", "facility_mw", "co2_t", "energy_mwh", "states_gb", "usable_hbm_gb",
-         "rack_kw")
+_FIGURES = ("training_days", "cost_usd", "facility_mw", "co2_t", "energy_mwh")   # an option's figures
+_KEEP = (*_FIGURES, "states_gb", "usable_hbm_gb", "rack_kw")
 
 
 @dataclass(frozen=True)
@@ -109,11 +111,12 @@ class Prepared:
     """Resolved rows and exclusions: everything that does not depend on the limits."""
 
     scenario: Scenario
-    rows: list[Row]
+    rows: list[Row]                    # chip by chip, a row per cooling type (the same for every chip)
     excluded: dict[str, str]
     x: dict[str, np.ndarray | float]   # stacked inputs, shape (rows, 1); a float where every row has the same
     chips: list[str]
     home_cooling: str | None = None   # the scenario's own cooling type (resolved)
+    bound: frozenset[str] | None = None   # its chip- and cooling-bound inputs (bound_inputs), asked once
 
 
 @dataclass
@@ -201,11 +204,17 @@ def prepare(scenario: Scenario, *, chips: Sequence[str] | None = None, coolings:
     by = parse_month(available_by) if available_by else None
     dates = availability() if by else {}
     needs = {objective, *(l.output for l in limits)}
+    inputs = scenario_inputs(scenario)   # the same for every row: resolved once
     try:
-        home: str | None = resolve(scenario, catalog).cooling.key
+        home: str | None = resolve_choice(catalog, inputs, scenario.cluster.chip, scenario.facility.cooling).cooling.key
     except WhatifError:
         home = scenario.facility.cooling
-    choice = _Choices(scenario, home, bound_inputs(scenario))
+    bound = bound_inputs(scenario)
+
+    def choice(chip: str, cooling: str | None) -> Resolved:
+        dropped = dropped_inputs(scenario, chip, cooling, home, bound)
+        return resolve_choice(catalog, inputs, chip, cooling, frozenset(INPUT_FOR_KEY[k] for k in dropped))
+
     rows: list[Row] = []
     for chip in chip_keys:
         if by is not None:
@@ -217,7 +226,7 @@ def prepare(scenario: Scenario, *, chips: Sequence[str] | None = None, coolings:
                 excluded[chip] = f"not shipping by {by:%Y-%m} (available {entry['available']})"
                 continue
         try:
-            first = resolve(choice(chip, cool_keys[0]), catalog)
+            first = choice(chip, cool_keys[0])
         except WhatifError as exc:
             excluded[chip] = exc.detail
             continue
@@ -226,10 +235,10 @@ def prepare(scenario: Scenario, *, chips: Sequence[str] | None = None, coolings:
             excluded[chip] = reason
             continue
         for cooling in cool_keys:
-            r = first if cooling == cool_keys[0] else resolve(choice(chip, cooling), catalog)
+            r = first if cooling == cool_keys[0] else choice(chip, cooling)
             unit = int(r.values["fixed_rack_chips"]) or int(r.values["chips_per_server"])
             rows.append(Row(chip, r.cooling.key, cooling, max(unit, 1), r))
-    return Prepared(scenario, rows, excluded, _columns([r.resolved for r in rows]), chip_keys, home)
+    return Prepared(scenario, rows, excluded, _columns([r.resolved for r in rows]), chip_keys, home, bound)
 
 
 def _columns(resolved: list[Resolved]) -> dict[str, np.ndarray | float]:
@@ -240,7 +249,8 @@ def _columns(resolved: list[Resolved]) -> dict[str, np.ndarray | float]:
         return {}
     names = tuple(resolved[0].values)
     if all(tuple(r.values) == names for r in resolved):   # one table at once (resolve keeps the order)
-        table = np.array([list(r.values.values()) for r in resolved], dtype=float)
+        table = np.fromiter(itertools.chain.from_iterable(r.values.values() for r in resolved), float,
+                            len(resolved) * len(names)).reshape(len(resolved), len(names))
     else:
         table = np.column_stack(list(stack_inputs(resolved).values()))
     first = table[0]
@@ -250,14 +260,14 @@ def _columns(resolved: list[Resolved]) -> dict[str, np.ndarray | float]:
 
 def _rows_of(x: dict[str, np.ndarray | float], rows: np.ndarray | tuple[np.ndarray, int]
              ) -> dict[str, np.ndarray | float]:
-    """The inputs of some rows: `rows` indices (or a mask) into x's columns, (rows, 1) ones
-    staying so; (indices, 0) gives flat columns. The columns are gathered as one table (a
-    gather per column costs more than the batch's arithmetic on them)."""
+    """The inputs of some rows: `rows` indices into x's (rows, 1) columns, which stay so;
+    (indices, 0) gives flat columns. The columns are gathered as one table (a gather per
+    column costs more than the batch's arithmetic on them)."""
     arrays = [k for k, v in x.items() if isinstance(v, np.ndarray)]
     out = dict(x)
     if arrays:
-        flat = isinstance(rows, tuple) or x[arrays[0]].ndim == 1
-        picked = np.stack([x[k].ravel() for k in arrays])[:, rows[0] if isinstance(rows, tuple) else rows]
+        flat = isinstance(rows, tuple)
+        picked = np.stack([x[k].ravel() for k in arrays])[:, rows[0] if flat else rows]
         out.update((k, picked[i] if flat else picked[i][:, None]) for i, k in enumerate(arrays))
     return out
 
@@ -287,35 +297,6 @@ def dropped_inputs(scenario: Scenario, chip: str, cooling: str | None, home: str
 def bound_inputs(scenario: Scenario) -> frozenset[str]:
     """The chip- and cooling-bound inputs the scenario sets (prepare asks once, not per row)."""
     return frozenset(k for k in (*CHIP_BOUND, *COOLING_BOUND) if scenario.get(k) is not None)
-
-
-class _Choices:
-    """The scenario with another chip and cooling key (and its chip- or cooling-bound inputs
-    dropped), for every row of a plan. Both are catalog keys checked above (resolve rejects
-    what the catalog lacks), so the copies skip revalidating the scenario, and the parts
-    are shared: a chip's cluster and economics, a cooling type's facility (same values as
-    `with_values`; a row costs one copy and a resolve)."""
-
-    def __init__(self, scenario: Scenario, home: str | None, bound: frozenset[str]):
-        self.scenario, self.home, self.bound = scenario, home, bound
-        self._clusters: dict[str, object] = {}
-        self._facilities: dict[tuple[str | None, bool], object] = {}
-        self._economics: dict[str, object] = {}
-
-    def __call__(self, chip: str, cooling: str | None) -> Scenario:
-        s = self.scenario
-        if chip not in self._clusters:
-            dropped = dropped_inputs(s, chip, None, self.home, self.bound)
-            self._clusters[chip] = s.cluster.model_copy(update={"chip": chip})
-            economics = {k.split(".")[1]: None for k in dropped if k.startswith("economics.")}
-            self._economics[chip] = s.economics.model_copy(update=economics) if economics else s.economics
-        other_chip = chip != s.cluster.chip   # its power per chip is a facility input
-        if (cooling, other_chip) not in self._facilities:
-            dropped = dropped_inputs(s, chip, cooling, self.home, self.bound)
-            self._facilities[cooling, other_chip] = s.facility.model_copy(
-                update={"cooling": cooling, **{k.split(".")[1]: None for k in dropped if k.startswith("facility.")}})
-        return s.model_copy(update={"cluster": self._clusters[chip], "facility": self._facilities[cooling, other_chip],
-                                    "economics": self._economics[chip]})
 
 
 def _missing(r: Resolved, needs: set[str]) -> str:
@@ -372,16 +353,19 @@ def plan(scenario: Scenario, limits: Sequence[Limit] = (), objective: str = "tra
     options = []
     picks = []
     infeasible: dict[str, np.ndarray] = {}
-    chip_of = [r.chip for r in prep.rows]
-    for chip in dict.fromkeys(chip_of):
-        rows = np.array([k for k, c in enumerate(chip_of) if c == chip])
-        sub = score[rows]
-        if not np.isfinite(sub).any():
+    chips = list(dict.fromkeys(r.chip for r in prep.rows))
+    per = len(prep.rows) // len(chips)   # a chip's rows: one block, a row per cooling (prepare)
+    width = score.shape[1]
+    best = _argbest(grid, score, len(chips))
+    per_row = score.min(axis=1).reshape(len(chips), per)   # each row's best
+    for k, chip in enumerate(chips):
+        rows = np.arange(k * per, (k + 1) * per)
+        if not np.isfinite(per_row[k]).any():
             infeasible[str(chip)] = rows
             continue
-        i, j = _argbest(grid, rows, sub)
+        i, j = k * per + int(best[k]) // width, int(best[k]) % width
         option = _option(prep, grid, i, j, scenario, count_free)
-        option.why = _why(prep, rows, sub, i, objective)
+        option.why = _why(prep, rows, per_row[k], i, objective)
         options.append(option)
         picks.append(i)
     # One last batch: each option's neighbours (what binds it) and, computed again without
@@ -421,19 +405,21 @@ def _batch(x: dict[str, np.ndarray | float], counts: np.ndarray, limits: Sequenc
     names = {*_KEEP, objective}
     fresh = np.ones(shape, dtype=bool)
     fresh[:, 1:] = counts[:, 1:] != counts[:, :-1]
-    r, c = np.nonzero(fresh)
-    at, n = _rows_of(x, (r, 0)), counts[r, c]
-    if screen and (hopeful := _hopeful(at, n, limits)) is not None:
-        r, c, n = r[hopeful], c[hopeful], n[hopeful]
-        at = _rows_of(at, hopeful)
+    # The options as flat indices: scattering by them is several times cheaper than by (row, column).
+    flat = np.flatnonzero(fresh)
+    r, n = flat // shape[1], counts.ravel()[flat]
+    if screen and (hopeful := _hopeful(_rows_of(x, (r, 0)), n, limits)) is not None:
+        flat, r, n = flat[hopeful], r[hopeful], n[hopeful]
     kept = {k: np.full(shape, np.nan) for k in names}
     memory_ok, rack_ok = np.zeros(shape, dtype=bool), np.zeros(shape, dtype=bool)
     if n.size:   # else every option screened out
-        out = compute({**at, "count": n}, step_detail=False)
+        # The rows' inputs gathered again from the rows' few (not from the screened many).
+        out = compute({**_rows_of(x, (r, 0)), "count": n}, (*names, "warn_memory", "warn_rack_density"),
+                      step_detail=False)
         for k in names:
-            kept[k][r, c] = out[k]
-        memory_ok[r, c] = ~out["warn_memory"]
-        rack_ok[r, c] = ~out["warn_rack_density"]
+            kept[k].ravel()[flat] = out[k]   # views: the arrays are new, contiguous
+        memory_ok.ravel()[flat] = ~out["warn_memory"]
+        rack_ok.ravel()[flat] = ~out["warn_rack_density"]
     ok = memory_ok & rack_ok & (counts <= max_chips)   # an option not computed: neither ok
     for limit in limits:
         ok &= limit.ok(kept[limit.output])
@@ -480,18 +466,22 @@ def _refine(grid: dict[str, np.ndarray], x: dict[str, np.ndarray | float], units
         reach = np.ceil(step)
         lo, hi = np.maximum(centre - reach, 1.0), np.minimum(centre + reach, top[:, 0])
         width = int(min(max((hi - lo).max() + 1, 2), _WALK_MAX))
-    return {k: np.concatenate([g[k] for g in stages], axis=1) for k in grid}
+    # Only what the ranking reads (the stages' flags and memory figures stay behind: the
+    # last batch recomputes what _binding and _diagnose need), the objective once.
+    out = {k: np.concatenate([g[k] for g in stages], axis=1)
+           for k in dict.fromkeys((*_FIGURES, objective, "count", "ok", "fresh"))}
+    out["objective"] = out[objective]
+    return out
 
 
-def _argbest(grid: dict[str, np.ndarray], rows: np.ndarray, sub: np.ndarray) -> tuple[int, int]:
-    """The best (row, column) among `rows`; ties go to the cheaper, then the fewer chips."""
-    tie = sub == sub.min()
-    cost = np.where(tie, np.nan_to_num(grid["cost_usd"][rows], nan=np.inf), np.inf)
-    cheapest = cost.min()
-    tie &= cost <= cheapest
-    count = np.where(tie, grid["count"][rows], np.inf)
-    r, j = np.unravel_index(int(np.argmin(count)), sub.shape)
-    return int(rows[r]), int(j)
+def _argbest(grid: dict[str, np.ndarray], score: np.ndarray, chips: int) -> np.ndarray:
+    """Each chip's best option (its rows one block of `score`, in order): the index into its
+    block flattened; ties go to the cheaper, then the fewer chips. All chips at once."""
+    sub = score.reshape(chips, -1)
+    tie = sub == sub.min(axis=1, keepdims=True)
+    cost = np.where(tie, np.nan_to_num(grid["cost_usd"].reshape(chips, -1), nan=np.inf), np.inf)
+    tie &= cost <= cost.min(axis=1, keepdims=True)
+    return np.argmin(np.where(tie, grid["count"].reshape(chips, -1), np.inf), axis=1)
 
 
 def _option(prep: Prepared, grid: dict[str, np.ndarray], i: int, j: int, scenario: Scenario,
@@ -502,13 +492,13 @@ def _option(prep: Prepared, grid: dict[str, np.ndarray], i: int, j: int, scenari
     if row.cooling_set is None and scenario.facility.cooling is None:
         values["facility.cooling"] = row.cooling   # explicit: the option is this cooling type
     values["cluster.count"] = count
-    values.update(dropped_inputs(scenario, row.chip, row.cooling_set, prep.home_cooling))
-    figures = {k: float(grid[k][i, j]) for k in ("training_days", "cost_usd", "facility_mw", "co2_t", "energy_mwh")}
+    values.update(dropped_inputs(scenario, row.chip, row.cooling_set, prep.home_cooling, prep.bound))
+    figures = {k: float(grid[k][i, j]) for k in _FIGURES}
     return Option(row.chip, row.cooling, count, values, figures)
 
 
-def _why(prep: Prepared, rows: np.ndarray, sub: np.ndarray, i: int, objective: str) -> str:
-    per_row = sub.min(axis=1)
+def _why(prep: Prepared, rows: np.ndarray, per_row: np.ndarray, i: int, objective: str) -> str:
+    """`per_row`: the best score of each of the chip's `rows`."""
     feasible = [(float(per_row[k]), prep.rows[rows[k]].cooling) for k in range(len(rows)) if math.isfinite(per_row[k])]
     feasible.sort()
     text = f"{_VERB.get(objective, 'best ' + objective)} of {len(feasible)} feasible cooling type" + \
@@ -663,10 +653,10 @@ def _excess_ratio(need: np.ndarray, have: np.ndarray) -> np.ndarray:
 
 def _pareto(prep: Prepared, grid: dict[str, np.ndarray], scenario: Scenario, count_free: bool) -> list[Option]:
     ok = grid["ok"] & np.isfinite(grid["cost_usd"]) & np.isfinite(grid["training_days"])
-    r, c = np.nonzero(ok)
-    if r.size == 0:
+    flat = np.flatnonzero(ok)   # flat indices: gathering by them is cheaper than by (row, column)
+    if flat.size == 0:
         return []
-    days, cost = grid["training_days"][r, c], grid["cost_usd"][r, c]
+    days, cost = grid["training_days"].ravel()[flat], grid["cost_usd"].ravel()[flat]
     order = np.lexsort((cost, days))
     running = np.minimum.accumulate(cost[order])
     keep = np.ones(order.size, dtype=bool)
@@ -676,7 +666,8 @@ def _pareto(prep: Prepared, grid: dict[str, np.ndarray], scenario: Scenario, cou
         logd = np.log(np.maximum(days[front], 1e-300))
         marks = np.linspace(logd[0], logd[-1], PARETO_MAX)
         front = front[np.unique(np.clip(np.searchsorted(logd, marks), 0, front.size - 1))]
-    return [_option(prep, grid, int(r[k]), int(c[k]), scenario, count_free) for k in front]
+    width = ok.shape[1]
+    return [_option(prep, grid, int(flat[k]) // width, int(flat[k]) % width, scenario, count_free) for k in front]
 
 
 # ----------------------------------------------------------------------------- goal seek across choices
