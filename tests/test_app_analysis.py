@@ -329,13 +329,15 @@ async def test_the_p10_p90_line_keeps_every_line_it_wraps_to_after_a_resize():
             if size == (160, 48):
                 assert "CO2" in str(strip.render())
         await pilot.resize_terminal(160, 48)
-        await pilot.pause(0.1)
+        await pilot.pause(0.3)
         full = str(strip.render())
-        strip.update(full.split(" · energy")[0])
-        await pilot.pause()
-        assert strip.size.height == 1
-        strip.update(full, layout=False)   # the race: the longer text, no layout
-        await pilot.pause()
+        for _ in range(5):   # any other layout pass in between gives the right height too
+            strip.update(full.split(" · energy")[0])
+            await pilot.pause()
+            strip.update(full, layout=False)   # the race: the longer text, no layout
+            await pilot.pause()
+            if strip.size.height == 1:
+                break
         assert strip.size.height == 1 and wrapped() == 2
         strip._fit_height()
         await pilot.pause()
