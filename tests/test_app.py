@@ -120,6 +120,8 @@ async def test_out_of_range_and_empty_required_field_name_what_is_allowed():
         await type_into(pilot, "f-workload-params-b", "")
         assert app.session.errors["workload.params_b"].startswith("required")
         assert app.session.stale
+        # The emptied field does not show the last good value as if it still held it.
+        assert app.query_one("#f-workload-params-b", Input).placeholder == "required"
 
 
 async def test_mfu_shows_auto_until_overridden_and_clearing_returns_to_auto():

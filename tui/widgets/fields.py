@@ -77,6 +77,10 @@ def hint(spec: InputRow, result: Result) -> str:
     or that the current economics mode does not use it."""
     if spec.mode is not None and result.resolved.mode != spec.mode:
         return f"unused: {MODE_WORDS[result.resolved.mode]}"  # fits the field at 80 columns
+    if spec.required:
+        # Nothing stands in for it: the last good result's value ('16,384 input') read as
+        # if the emptied field still held it.
+        return "required"
     if spec.auto is not None:
         return f"auto {fmt(spec.auto, result.values[spec.auto])}"
     value = result.resolved.values.get(spec.name, math.nan)
