@@ -194,10 +194,14 @@ async def test_save_as_then_reopen_gives_the_same_scenario(tmp_path, monkeypatch
         path_input.value = "small-run"
         name_input = app.screen.query_one("#save-name", Input)
         assert name_input.value == "Llama 3.1 405B class on 16,384 H100"
-        name_input.value = "Llama 3.1 405B class on 4,096 H100 at PUE 1.2"
         description_input = app.screen.query_one("#save-description", Input)
         assert description_input.value.startswith("A modern frontier pre-training run: 405B")
-        description_input.value = "The 405B run on a quarter of the chips"
+        # Typed after Tab, a name or description replaces the outgrown one.
+        path_input.focus()
+        await pilot.press("tab", *"Llama 3.1 405B class on 4,096 H100 at PUE 1.2")
+        await pilot.press("tab", *"The 405B run on a quarter of the chips")
+        await pilot.pause()
+        assert app.focused is description_input
         path_input.focus()
         await pilot.press("enter")
         await pilot.pause()

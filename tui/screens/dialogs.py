@@ -325,13 +325,15 @@ class SaveAsScreen(Dialog):
             else:
                 yield Static(f"A name without a folder is saved in {folder}", classes="dialog-note")
             yield Label("File")
-            # Selected on focus, like the input fields: typing a name replaces the suggestion.
+            # All three are selected on focus, like the input fields: typing replaces the
+            # suggestion, an arrow key edits it. The name and description were not, and a
+            # name typed after Tab was appended to the outgrown one ("... H100Llama ...").
             yield InOrderInput(str(self.suggestion), id="save-path")
             yield Static("", id="save-error", classes="field-error")
             yield Label("Preset name")
-            yield InOrderInput(self.preset_name, id="save-name", select_on_focus=False)
+            yield InOrderInput(self.preset_name, id="save-name")
             yield Label("Description")
-            yield InOrderInput(self.description, id="save-description", select_on_focus=False)
+            yield InOrderInput(self.description, id="save-description")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Save", variant="primary", id="save")
                 yield Button("Show TOML", id="show-toml")
