@@ -116,3 +116,45 @@ async def test_an_app_closing_while_held_leaves_the_collector_on():
         assert not gc.isenabled()
         app.exit()
     assert gc.isenabled()
+
+
+class _FrozenTimer:
+    """A screen update timer that never ticks: only frames drawn without it happen."""
+
+    def pause(self) -> None: ...
+
+    def resume(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+async def test_a_typed_key_is_drawn_at_once_not_at_the_frame_timers_tick(monkeypatch):
+    """After a key the frame timer waits for its next tick (up to a period, and ~25 ms when
+    a key came just after a frame); the edit's frames are drawn as soon as the screen is
+    idle instead. With a timer that never ticks, both still come: the headline's and the
+    views' that follow it."""
+    frames: list[tuple[str, str]] = []  # (Training time card, detail table's row) per frame
+    app = WhatifApp()
+    draw = Screen._compositor_refresh
+
+    def recording(screen: Screen) -> None:
+        if screen is app.screen_stack[0]:
+            card = screen.query_one("#card-training_days", HeadlineCard)
+            table = screen.query_one("#detail")
+            frames.append((card.text, table.rows[table.get_row_index("training_days")].cells["value"].plain))
+        draw(screen)
+
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        app.query_one("#f-cluster-count", Input).focus()
+        await pilot.press("end")
+        await pilot.pause()
+        main = app.screen_stack[0]
+        monkeypatch.setattr(Screen, "_compositor_refresh", recording)
+        main._Screen__update_timer = _FrozenTimer()
+        await pilot.press("backspace")
+        for _ in range(20):
+            await asyncio.sleep(0.01)
+    days = days_for(1638)
+    assert frames and frames[0][0] == days                 # the headline, drawn without a tick
+    assert any(row == days for _, row in frames)           # and the views that follow it

@@ -582,6 +582,10 @@ class WhatifApp(App):
             self._apply_edit(event)
         finally:
             self.frame_hold.release()  # the typed key and its result: one frame
+            # ... drawn at once, not at the frame timer's next tick (MainScreen.draw_when_idle).
+            main = self.screen_stack[0] if self.screen_stack else None
+            if isinstance(main, MainScreen) and main.is_current:
+                main.draw_when_idle()
 
     def _apply_edit(self, event: InputPanels.Edited) -> None:
         if self.follow is not None and event.value != self.session.scenario.get(event.key) \
