@@ -158,3 +158,30 @@ async def test_a_typed_key_is_drawn_at_once_not_at_the_frame_timers_tick(monkeyp
     days = days_for(1638)
     assert frames and frames[0][0] == days                 # the headline, drawn without a tick
     assert any(row == days for _, row in frames)           # and the views that follow it
+
+
+async def test_the_typed_characters_frame_draws_the_figures_it_brings(monkeypatch):
+    """The frame that draws the typed character also draws the headline figures: their
+    repaints are taken at once (MainScreen.draw_when_idle), not when their messages reach
+    the screen, which could come after the frame that the released hold let through."""
+    frames: list[set[str]] = []  # the widgets each frame of the main screen drew
+    app = WhatifApp()
+    draw = Screen._compositor_refresh
+
+    def recording(screen: Screen) -> None:
+        if screen is app.screen_stack[0]:
+            frames.append({widget.id or "" for widget in screen._dirty_widgets})
+        draw(screen)
+
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        app.query_one("#f-cluster-count", Input).focus()
+        await pilot.press("end")
+        await pilot.pause()
+        monkeypatch.setattr(Screen, "_compositor_refresh", recording)
+        for key in ("backspace", "2", "backspace", "7"):
+            await pilot.press(key)
+            await pilot.pause(0.05)
+    typed = [frame for frame in frames if "f-cluster-count" in frame]
+    assert len(typed) >= 4
+    assert all("card-training_days" in frame and "card-cost_usd" in frame for frame in typed)

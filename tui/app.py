@@ -123,23 +123,39 @@ class MainScreen(Screen):
         # key's headline frame: 7 widgets, not 46 at 80x24).
         self._compositor = SpanCompositor()
         self._draw_when_idle = False
+        self._changed: list[Widget] = []
 
-    def draw_when_idle(self) -> None:
-        """Draw the next frame as soon as the changes asked for so far have reached the
-        screen, not at the frame timer's next tick: after a frame the timer waits one to two
-        periods (8-17 ms at 120 fps), and the views that follow the headline figures were
-        ready ~10 ms after it (tui.app.WhatifApp._show_followers)."""
+    def draw_when_idle(self, changed: Iterable[Widget] = ()) -> None:
+        """Draw the next frame as soon as the screen is idle, not at the frame timer's next
+        tick: after a frame the timer waits up to a period or two (~25 ms seen after a key
+        that came just after a frame), and the views that follow the headline figures were
+        ready ~10 ms after it (tui.app.WhatifApp._show_followers).
+
+        `changed`: widgets just changed, whose repaints the frame takes at once. A repaint
+        reaches the screen in two message hops (the widget's Idle, then an Update to the
+        screen), and the screen's own Idle could come first: it drew the typed character
+        without the figures it brings."""
         self._draw_when_idle = True
+        self._changed.extend(changed)
         self.check_idle()
 
     def _on_idle(self, event: events.Idle) -> None:
         # Runs before Screen's own handler (which resumes the update timer) for the same
-        # event. Once the views' changes are in (each widget's repaint reaches the screen
-        # as a message of its own, all queued before the screen runs again), draw them with
-        # what the update timer calls.
-        if self._draw_when_idle and self._dirty_widgets and self.is_current and not self.app._batch_count:
-            self._draw_when_idle = False
-            self._on_timer_update()
+        # event; draws with what the update timer calls.
+        if self._draw_when_idle and self.is_current and not self.app._batch_count:
+            self._take_repaints()
+            if self._dirty_widgets:
+                self._draw_when_idle = False
+                self._on_timer_update()
+
+    def _take_repaints(self) -> None:
+        """What Textual does for each repaint (Widget._check_refresh, Screen._on_update),
+        here and now for the widgets in `_changed`."""
+        changed, self._changed = self._changed, []
+        for widget in changed:
+            if widget._repaint_required and widget.display and not widget._closing:
+                widget._repaint_required = False
+                self._dirty_widgets.add(widget)
 
     def _on_screen_resume(self, event: events.ScreenResume) -> None:
         # Runs before Screen's own handler (which does the work) for the same event.
@@ -262,6 +278,7 @@ class WhatifApp(App):
         self._widgets: dict[str, Widget] = {}
         self._deferred: set[ResultView] = set()
         self._followers_pending = False
+        self._updated: list[Widget] = []  # the views _show_result updated (for the typed key's frame)
         # A typed key's frame waits for its edit's result (tui.widgets.frame_hold).
         self.frame_hold = FrameHold(self)
         self._claims_view_mounted = False
@@ -585,7 +602,8 @@ class WhatifApp(App):
             # ... drawn at once, not at the frame timer's next tick (MainScreen.draw_when_idle).
             main = self.screen_stack[0] if self.screen_stack else None
             if isinstance(main, MainScreen) and main.is_current:
-                main.draw_when_idle()
+                main.draw_when_idle([*self._updated, *([self.focused] if self.focused else [])])
+            self._updated = []
 
     def _apply_edit(self, event: InputPanels.Edited) -> None:
         if self.follow is not None and event.value != self.session.scenario.get(event.key) \
@@ -649,7 +667,7 @@ class WhatifApp(App):
         A typed key's frame waits for this call (frame_hold), so the figures go out with the
         typed character, at once."""
         self._sync_claims_pane()
-        self._update_views(at_once=True)
+        self._updated = self._update_views(at_once=True)
         if not self._followers_pending:
             self._followers_pending = True
             self.call_after_refresh(self._show_followers)
@@ -658,17 +676,21 @@ class WhatifApp(App):
         """What follows the headline figures: the other views, the fields' hints, the status."""
         self._followers_pending = False
         session = self.session
-        self._update_views(at_once=False)
+        views = self._update_views(at_once=False)
         self.panels.show_hints(session.result)
+        status = self._static("#status")
         if not session.stale:
-            set_text(self._static("#status"), self._status_text())
+            set_text(status, self._status_text())
         main = self.screen_stack[0] if self.screen_stack else None
         if isinstance(main, MainScreen):
-            main.draw_when_idle()
+            main.draw_when_idle([*views, *self.panels.hint_widgets(), status])
             self.frame_hold.collect_after_next_frame()
 
-    def _update_views(self, at_once: bool) -> None:
+    def _update_views(self, at_once: bool) -> list[Widget]:
+        """Bring the views that update at once (or those that follow) up to date; the
+        widgets among them that were updated."""
         session = self.session
+        updated: list[Widget] = []
         for view in self.result_views():
             if view.update_at_once is not at_once:
                 continue
@@ -678,6 +700,9 @@ class WhatifApp(App):
                 self._deferred.add(view)  # brought up to date when its tab is shown
                 continue
             view.update_result(session.result, session.baseline)
+            if isinstance(view, Widget):
+                updated += (view, *view.children)  # the Headline's are its cards
+        return updated
 
     @on(ResultViewMounted)
     def _view_mounted(self, event: ResultViewMounted) -> None:
