@@ -120,11 +120,14 @@ def _launch(args) -> int:
         app.after_first_frame = lambda: (_resume_collection(), _keep_opening(app, stamp, scenario, Path(path), text,
                                                                              not args.preset))
     # Textual hands each frame to its writer thread, which then waits for the GIL while this
-    # thread goes on with what is queued after the first frame (the Monte Carlo, validators):
-    # up to the 5 ms switch interval, often twice. The first frame reached the terminal a
-    # median 12 ms after it was ready; with 0.5 ms until then, 2.5 ms (bench: a PTY reader
-    # against the time the frame was handed over).
-    sys.setswitchinterval(_FIRST_FRAME_SWITCH_S)
+    # thread goes on: up to the 5 ms switch interval, often twice. The first frame reached
+    # the terminal a median 12 ms after it was ready, with 0.5 ms 2.5 ms (bench: a PTY
+    # reader against the time the frame was handed over). A keystroke's headline frame
+    # waited so for the views drawn after it (bench/keys.py at 120x40: on screen at
+    # 11.3-11.9 ms, ~0.5 ms before the views; with 0.5 ms at 7.9-9.5 ms), so the short
+    # interval stays while the app runs. The threads that want the GIL are the writer and
+    # the key reader, and only when they have something to pass on.
+    sys.setswitchinterval(SWITCH_S)
     app.run()
     if app.return_code and app.recovery.path.exists():  # ended by an error: say where the edits are
         print(f"whatif: your unsaved edits are kept in {app.recovery.path}; start whatif again to restore them",
@@ -133,7 +136,7 @@ def _launch(args) -> int:
 
 
 _DEFAULT_SWITCH_S = sys.getswitchinterval()
-_FIRST_FRAME_SWITCH_S = 0.0005
+SWITCH_S = 0.0005
 
 
 def _keep_opening(app, stamp: str, scenario, path: Path, text: str, default: bool) -> None:
@@ -147,6 +150,5 @@ def _keep_opening(app, stamp: str, scenario, path: Path, text: str, default: boo
 
 
 def _resume_collection() -> None:
-    sys.setswitchinterval(_DEFAULT_SWITCH_S)
     gc.freeze()
     gc.enable()
