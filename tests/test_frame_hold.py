@@ -25,6 +25,14 @@ def days_for(count: int) -> str:
     return fmt("training_days", evaluate(scenario)["training_days"])
 
 
+async def focus_count_end(app: WhatifApp, pilot) -> None:
+    """The chip count's field focused, the cursor after its last digit."""
+    await pilot.pause()
+    app.query_one("#f-cluster-count", Input).focus()
+    await pilot.press("end")
+    await pilot.pause()
+
+
 async def test_no_frame_shows_a_typed_count_beside_the_old_training_time(monkeypatch):
     frames: list[tuple[str, str]] = []  # (count field, Training time card) as each frame drew them
     app = WhatifApp()
@@ -39,10 +47,7 @@ async def test_no_frame_shows_a_typed_count_beside_the_old_training_time(monkeyp
 
     monkeypatch.setattr(Screen, "_compositor_refresh", recording)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        app.query_one("#f-cluster-count", Input).focus()
-        await pilot.press("end")
-        await pilot.pause()
+        await focus_count_end(app, pilot)
         frames.clear()
         for key in ("backspace", "2", "backspace", "7"):
             await pilot.press(key)
@@ -145,10 +150,7 @@ async def test_a_typed_key_is_drawn_at_once_not_at_the_frame_timers_tick(monkeyp
         draw(screen)
 
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        app.query_one("#f-cluster-count", Input).focus()
-        await pilot.press("end")
-        await pilot.pause()
+        await focus_count_end(app, pilot)
         main = app.screen_stack[0]
         monkeypatch.setattr(Screen, "_compositor_refresh", recording)
         main._Screen__update_timer = _FrozenTimer()
@@ -174,10 +176,7 @@ async def test_the_typed_characters_frame_draws_the_figures_it_brings(monkeypatc
         draw(screen)
 
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        app.query_one("#f-cluster-count", Input).focus()
-        await pilot.press("end")
-        await pilot.pause()
+        await focus_count_end(app, pilot)
         monkeypatch.setattr(Screen, "_compositor_refresh", recording)
         for key in ("backspace", "2", "backspace", "7"):
             await pilot.press(key)
