@@ -32,10 +32,14 @@ def _keep(path: Path | None = None) -> Path:
 
 
 async def _screen(app: WhatifApp, pilot) -> str:
-    """The screen once the P10/P90 strip has its samples (they come after the first frame)."""
+    """The screen once the P10/P90 strip has its samples (they come after the first frame)
+    for the current result: not 'sampling...', nor the last samples dimmed ('P10/P50/P90…')
+    while a newer result's are drawn (the opening's warm-up brings one; under load the
+    screen was taken then, once in a full run)."""
     for _ in range(100):
         await pilot.pause(0.05)
-        if "sampling" not in str(app.query_one("#uncertainty-strip").render()):
+        strip = str(app.query_one("#uncertainty-strip").render())
+        if strip.startswith("P10/P50/P90:") and "sampling" not in strip and app.views_current:
             break
     return re.sub(r"terminal-\d+", "terminal", app.export_screenshot())
 
