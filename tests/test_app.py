@@ -238,6 +238,23 @@ async def test_open_preset_from_picker_lists_shipped_and_user_presets(tmp_path, 
         assert app.session.path == tmp_path / "mine.toml"
 
 
+def test_the_open_dialogs_preset_names_line_up_after_the_longest_file_name(tmp_path, monkeypatch):
+    from whatif.tui.files import FILE_COLUMN_MAX, preset_groups
+
+    def name_columns() -> dict[str, int]:
+        return {path.name: label.index(scenario.name, len(path.name))
+                for _, entries in preset_groups() for path, label in entries if label.endswith(scenario.name)}
+
+    monkeypatch.setenv("WHATIF_USER_PRESETS", str(tmp_path))
+    scenario = load_preset(default_preset_path())
+    save_preset(scenario, tmp_path / "a-long-name-for-my-run-29.toml")   # 30 characters, the cap
+    assert FILE_COLUMN_MAX == 30 and set(name_columns().values()) == {31}
+    save_preset(scenario, tmp_path / ("x" * 60 + ".toml"))               # past the cap
+    columns = name_columns()
+    assert columns.pop("x" * 60 + ".toml") == 66                         # shifts its own line only
+    assert set(columns.values()) == {31} and "default.toml" in columns
+
+
 async def test_quit_with_unsaved_changes_asks_first():
     app = WhatifApp()
     async with app.run_test(size=SIZE) as pilot:

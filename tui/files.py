@@ -98,18 +98,26 @@ def _inside(path: Path, folder: Path) -> bool:
 
 def preset_groups() -> list[tuple[str, list[tuple[Path, str]]]]:
     """The presets the open dialog offers: the user's first (what one opens most), then the
-    three dozen shipped ones."""
+    three dozen shipped ones, each as its file name and preset name in two columns."""
     shipped, user = shipped_presets_dir(), user_presets_dir()
-    return [(title, [(p, _preset_label(p)) for p in list_presets(folder)])
-            for title, folder in ((f"Yours ({user})", user), (f"Shipped ({shipped})", shipped))]
+    folders = ((f"Yours ({user})", user), (f"Shipped ({shipped})", shipped))
+    listed = [(title, list_presets(folder)) for title, folder in folders]
+    # As wide as the longest file name (a fixed 28 let longer ones push their preset names
+    # out of line), up to FILE_COLUMN_MAX: a longer one shifts only its own line, rather
+    # than cut every preset name short at 80 columns.
+    width = min(max((len(p.name) for _, paths in listed for p in paths), default=0), FILE_COLUMN_MAX)
+    return [(title, [(p, _preset_label(p, width)) for p in paths]) for title, paths in listed]
 
 
-def _preset_label(path: Path) -> str:
+FILE_COLUMN_MAX = 30
+
+
+def _preset_label(path: Path, width: int) -> str:
     try:
         name = load_preset(path).name
     except WhatifError:
         name = "(does not load)"
-    return f"{path.name:<28} {name}"
+    return f"{path.name:<{width}} {name}"
 
 
 def _slug(name: str) -> str:
