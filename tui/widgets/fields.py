@@ -1,8 +1,8 @@
 """The input panels: one row per scenario input (label, editor, error line under it).
 
 Rows come from the engine's input table (engine.inputs): its short label, kind, choices
-and what an empty field means. The rows only show values and report edits (Input.Changed,
-PickerField.Changed); the app hands them to the editing session, which validates.
+and what an empty field means. The rows only show values and report edits (InputPanels.Edited,
+posted to the app); the app hands them to the editing session, which validates.
 """
 
 from __future__ import annotations
@@ -366,21 +366,20 @@ class PanelInput(FieldInput):
     one frame (tui.widgets.frame_hold): the screen waits until the app applied the edit."""
 
     def _watch_value(self, value: str) -> None:
-        edit = not self._is_prevented(Input.Changed)  # not put in by the app
-        # Typed (the field has the focus), not the value the field is built with.
-        if edit and self.has_focus:
+        # An edit: not put in by the app (which prevents Changed) nor the value the field is
+        # built with (before it is mounted: an echo of the scenario the session ignored).
+        edit = self.is_mounted and not self._is_prevented(Input.Changed)
+        if edit and self.has_focus:  # typed
             hold = getattr(self.app, "frame_hold", None)
             if hold is not None:
                 hold.hold()
-        if not (edit and self.is_mounted):
-            super()._watch_value(value)
-            return
-        # The edit goes to the app at once: Input.Changed bubbled up through the row and
-        # the panels to InputPanels, which only turned it into Edited (~0.5 ms of a key).
+        # The edit goes to the app at once, as Edited: Input.Changed bubbled up through the
+        # row and the panels to InputPanels, which only turned it into Edited (~0.5 ms a key).
         with self.prevent(Input.Changed):
             super()._watch_value(value)
-        spec = BY_WIDGET_ID[self.id or ""]
-        self.app.post_message(InputPanels.Edited(spec.key, spec.parse(value)))
+        if edit:
+            spec = BY_WIDGET_ID[self.id or ""]
+            self.app.post_message(InputPanels.Edited(spec.key, spec.parse(value)))
 
 
 class FieldRow(Widget):
@@ -643,14 +642,8 @@ class InputPanels(Vertical):
 
     # ------------------------------------------------------------------ edits going up
     # Edited goes to the app itself: no container between handles it, and each it passed
-    # through cost a message dispatch on the keystroke's way to its frame. (A mounted
-    # field's typing posts it itself: PanelInput._watch_value.)
-    @on(Input.Changed, ".field-editor")
-    def _typed(self, event: Input.Changed) -> None:
-        event.stop()
-        spec = BY_WIDGET_ID[event.input.id or ""]
-        self.app.post_message(self.Edited(spec.key, spec.parse(event.value)))
-
+    # through cost a message dispatch on the keystroke's way to its frame. (A text field
+    # posts its own: PanelInput._watch_value.)
     @on(PickerField.Changed)
     def _picked(self, event: PickerField.Changed) -> None:
         event.stop()
