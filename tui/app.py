@@ -278,7 +278,6 @@ class WhatifApp(App):
         self._widgets: dict[str, Widget] = {}
         self._deferred: set[ResultView] = set()
         self._followers_pending = False
-        self._updated: list[Widget] = []  # the views _show_result updated (for the typed key's frame)
         # A typed key's frame waits for its edit's result (tui.widgets.frame_hold).
         self.frame_hold = FrameHold(self)
         self._claims_view_mounted = False
@@ -598,12 +597,8 @@ class WhatifApp(App):
         try:
             self._apply_edit(event)
         finally:
-            self.frame_hold.release()  # the typed key and its result: one frame
-            # ... drawn at once, not at the frame timer's next tick (MainScreen.draw_when_idle).
-            main = self.screen_stack[0] if self.screen_stack else None
-            if isinstance(main, MainScreen) and main.is_current:
-                main.draw_when_idle([*self._updated, *([self.focused] if self.focused else [])])
-            self._updated = []
+            self.frame_hold.release()  # the typed key and its result: one frame, drawn at once
+            self._draw_main_when_idle([self.focused] if self.focused else [])
 
     def _apply_edit(self, event: InputPanels.Edited) -> None:
         if self.follow is not None and event.value != self.session.scenario.get(event.key) \
@@ -667,7 +662,7 @@ class WhatifApp(App):
         A typed key's frame waits for this call (frame_hold), so the figures go out with the
         typed character, at once."""
         self._sync_claims_pane()
-        self._updated = self._update_views(at_once=True)
+        self._draw_main_when_idle(self._update_views(at_once=True))
         if not self._followers_pending:
             self._followers_pending = True
             self.call_after_refresh(self._show_followers)
@@ -681,10 +676,21 @@ class WhatifApp(App):
         status = self._static("#status")
         if not session.stale:
             set_text(status, self._status_text())
-        main = self.screen_stack[0] if self.screen_stack else None
-        if isinstance(main, MainScreen):
+        main = self._main_screen()
+        if main is not None:
             main.draw_when_idle([*views, *self.panels.hint_widgets(), status])
             self.frame_hold.collect_after_next_frame()
+
+    def _main_screen(self) -> MainScreen | None:
+        main = self.screen_stack[0] if self.screen_stack else None
+        return main if isinstance(main, MainScreen) else None
+
+    def _draw_main_when_idle(self, changed: Iterable[Widget]) -> None:
+        """The main screen, while shown, draws `changed` (and what else is due) as soon as it
+        is idle, not at the frame timer's next tick (MainScreen.draw_when_idle)."""
+        main = self._main_screen()
+        if main is not None and main.is_current:
+            main.draw_when_idle(changed)
 
     def _update_views(self, at_once: bool) -> list[Widget]:
         """Bring the views that update at once (or those that follow) up to date; the
