@@ -109,7 +109,7 @@ def set_text(widget: Static, text: str | Text) -> None:
     if getattr(widget, "_whatif_signature", None) == signature:
         return
     width = content_width(widget)
-    lines = _line_count(widget, rich_text, width)
+    lines = line_count(widget, rich_text, width)
     # The line count is remembered with its width: after a resize the layout made the old
     # text's height at the new width, which the old count does not tell (the P10/P90 line,
     # given more figures for a wider screen, stayed one line tall and cut the second).
@@ -119,7 +119,8 @@ def set_text(widget: Static, text: str | Text) -> None:
     widget.update(text, layout=layout and widget.display)
 
 
-def _line_count(widget: Static, text: Text, width: int) -> int:
+def line_count(widget: Static, text: Text, width: int) -> int:
+    """How many lines `text` wraps to at `width` in `widget` (-1 before a layout)."""
     if width <= 0:
         return -1
     return len(text.wrap(widget.app.console, width))

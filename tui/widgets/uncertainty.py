@@ -19,7 +19,7 @@ from whatif.engine.errors import WhatifError
 from whatif.engine.evaluate import Result
 from whatif.engine.units import fmt
 from whatif.tui.widgets.base import ResultView, content_width
-from whatif.tui.widgets.results import set_text
+from whatif.tui.widgets.results import line_count, set_text
 
 if TYPE_CHECKING:
     from whatif.engine.analysis.uncertainty import Band, MonteCarlo
@@ -104,9 +104,9 @@ def band_text(name: str, bands: Mapping[str, Band]) -> str:
     """'71.8/81.4/90.1 days' style P10/P50/P90 of one output (the unit once, at the end);
     'n/a' once where none is available (a chip without a published price: not 'n/a/n/a/n/a')."""
     band = bands[name]
+    if all(math.isnan(v) for v in (band.p10, band.p50, band.p90)):
+        return fmt(name, math.nan)
     texts = [fmt(name, band.p10), fmt(name, band.p50), fmt(name, band.p90)]
-    if len(set(texts)) == 1 and texts[0] == fmt(name, math.nan):
-        return texts[0]
     units = {t.rpartition(" ")[2] for t in texts if " " in t}
     if len(units) == 1 and all(" " in t for t in texts):        # same unit word: show it once
         texts = [t.rpartition(" ")[0] for t in texts[:2]] + [texts[2]]
@@ -186,6 +186,6 @@ class UncertaintyStrip(ResultView, Static):
         """Lay out again if the height is not the text's: going from 100 to 160 columns in
         tmux, the longer line for the wider screen stayed one line tall now and then (the
         layout of a resize passes through intermediate widths), its second line cut off."""
-        width = content_width(self)
-        if width > 0 and self.size.height != len(Text(str(self.render())).wrap(self.app.console, width)):
+        lines = line_count(self, Text(str(self.render())), content_width(self))
+        if lines > 0 and self.size.height != lines:
             self.refresh(layout=True)
