@@ -1,9 +1,12 @@
 """`whatif plan PRESET [--power-cap-mw MW] [--deadline-days D] [--budget-usd USD] [--max-chips N]
-[--chips KEY,...] [--cooling KEY,...] [--available-by YYYY-MM] [--minimise days|cost|co2|energy|facility_mw] [--json]`
+[--chips KEY,...] [--cooling KEY,...] [--available-by YYYY-MM] [--minimise days|cost|co2|energy|facility_mw]
+[--every-count] [--json]`
 
 Plan a site: for each chip, the best cooling and count under the constraints (one
 vectorised batch over chip x cooling x count; engine/analysis/plan.py explains the method),
-then the Pareto front of days against cost. Example:
+then the Pareto front of days against cost. --every-count searches every whole-server count
+instead of a grid and its zoom: the exact best (a grid's best can be up to ~1 % off), in
+seconds rather than milliseconds. Example:
   whatif plan presets/default.toml --power-cap-mw 100 --deadline-days 90
 
 Exit codes: 0 at least one feasible option; 1 nothing feasible (the message names the
@@ -38,6 +41,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "(engine/data/availability.toml; chips without a sourced date are excluded)")
     parser.add_argument("--minimise", "--minimize", dest="objective", default="days", choices=list(OBJECTIVES),
                         help="what to minimise (default days)")
+    parser.add_argument("--every-count", action="store_true", help="search every whole-server count: the exact "
+                        "best, in seconds (default: a grid zoomed near each best, in milliseconds)")
     parser.add_argument("--json", action="store_true", help="print the plan as JSON")
 
 
@@ -50,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
     cap = args.power_cap_mw if args.power_cap_mw is not None else scenario.facility.power_cap_mw
     limits = limits_from(cap, args.deadline_days, args.budget_usd)
     result = plan(scenario, limits, args.objective, chips=split(args.chips), coolings=split(args.cooling),
-                  max_chips=args.max_chips, available_by=args.available_by)
+                  max_chips=args.max_chips, available_by=args.available_by, every_count=args.every_count)
     if args.json:
         print_json(result.as_dict())
     else:
@@ -80,7 +85,7 @@ def table(rows: list[list[str]], header: list[str]) -> list[str]:
 def render(result: Plan) -> str:
     limits = ", ".join(l.text() for l in result.limits) or "none"
     lines = [f"Plan: minimise {result.objective}; constraints: {limits}; up to {result.max_chips:,} chips "
-             f"({result.evaluated:,} options searched)"]
+             f"({result.evaluated:,} options searched{': every whole-server count' if result.every_count else ''})"]
     if result.ok:
         lines += ["", "Best option per chip (best first):"]
         lines += table([cells(o) for o in result.options], [h for h, _ in COLUMNS])

@@ -17,6 +17,9 @@ Method (all on the vectorised engine, engine.model.compute):
    energy, CO2 and money at the step model's MFU ceiling, no layout search): one that
    breaks a limit even so, or repeats a count, is not computed. The feasible set, and so
    the plan, is the same; the layout searches are a fraction.
+   The layouts make the objectives bumpy between servers, so the zoom can miss a row's
+   optimum (at most ~1.3 % measured) and a wider limit can move it off a narrower plan's
+   best. `every_count` walks every whole unit instead, in batches: the exact best, in seconds.
 3. Feasible means: memory fits (warn_memory), the rack suits the cooling
    (warn_rack_density) and every limit holds. For each chip the best feasible option, the
    constraint that binds it (the one that stops it from getting better by one unit), the
@@ -57,6 +60,7 @@ GRID_POINTS = 160          # geometric grid of whole units per row, 1 unit .. ma
 REFINE_POINTS = 64         # whole units walked between a row's neighbours, per zoom stage
 _WALK_MAX = 512            # whole units walked one by one at most, in the last zoom stage
 _MAX_STAGES = 8
+EVERY_COUNT_BATCH = 1 << 18  # options per batch of the every-count search (tens of MB of figures)
 PARETO_MAX = 24            # points of the front kept in the report (ends always kept)
 _FIGURES = ("training_days", "cost_usd", "facility_mw", "co2_t", "energy_mwh")   # an option's figures
 _KEEP = (*_FIGURES, "states_gb", "usable_hbm_gb", "rack_kw")
@@ -148,6 +152,7 @@ class Plan:
     binding: str = ""                      # the constraint named in `message`
     evaluated: int = 0                     # options searched: computed, or ruled out by their optimistic figures
     max_chips: int = DEFAULT_MAX_CHIPS
+    every_count: bool = False              # every whole-unit count searched, not the grid and its zoom
 
     @property
     def ok(self) -> bool:
@@ -164,7 +169,7 @@ class Plan:
                                                           "target": self.max_chips}],
                 "options": [o.as_dict() for o in self.options], "pareto": [o.as_dict() for o in self.pareto],
                 "excluded": self.excluded, "message": self.message, "binding": self.binding,
-                "evaluated": self.evaluated}
+                "evaluated": self.evaluated, "every_count": self.every_count}
 
 
 # ----------------------------------------------------------------------------- availability
@@ -316,11 +321,13 @@ def _missing(r: Resolved, needs: set[str]) -> str:
 def plan(scenario: Scenario, limits: Sequence[Limit] = (), objective: str = "training_days", *,
          chips: Sequence[str] | None = None, coolings: Sequence[str | None] | None = None,
          max_chips: int | None = None, available_by: str | None = None, count_free: bool = True,
-         catalog: Catalog | None = None, prepared: Prepared | None = None) -> Plan:
+         every_count: bool = False, catalog: Catalog | None = None, prepared: Prepared | None = None) -> Plan:
     """The best option per chip under `limits`, minimising `objective` (an output name or a
     key of OBJECTIVES). `count_free` False keeps the scenario's chip count (choose a chip or
-    cooling only). `prepared` reuses the rows of an earlier call (same scenario, chips,
-    coolings, objective needs), e.g. while a front-end edits the limits."""
+    cooling only). `every_count` searches every whole-unit count instead of the grid and its
+    zoom (_every_count: the exact best, seconds rather than milliseconds). `prepared` reuses
+    the rows of an earlier call (same scenario, chips, coolings, objective needs), e.g. while
+    a front-end edits the limits."""
     objective = OBJECTIVES.get(objective, objective)
     if objective not in QUANTITIES:
         raise WhatifError(unknown_choice("objective", objective, OBJECTIVES), key="minimise")
@@ -328,6 +335,7 @@ def plan(scenario: Scenario, limits: Sequence[Limit] = (), objective: str = "tra
     if max_chips < 1:
         raise WhatifError(f"--max-chips must be at least 1, got {max_chips}", key="max-chips")
     limits = list(limits)
+    every_count = every_count and count_free   # a fixed count leaves no count to search
     prep = prepared or prepare(scenario, chips=chips, coolings=coolings, objective=objective, limits=limits,
                                available_by=available_by, catalog=catalog)
     excluded = dict(prep.excluded)
@@ -345,10 +353,14 @@ def plan(scenario: Scenario, limits: Sequence[Limit] = (), objective: str = "tra
         counts = units * np.round(top ** t)
     else:
         counts = np.full((len(prep.rows), 1), float(scenario.cluster.count))
-    grid = _batch(x, counts, limits, objective, max_chips)
-    if count_free:
-        grid = _refine(grid, x, units, counts, top, limits, objective, max_chips)
-    evaluated = int(np.count_nonzero(grid["fresh"]))   # every option searched: computed or screened out
+    if every_count:
+        grid, front, evaluated = _every_count(x, units, top, limits, objective, max_chips)
+    else:
+        grid = _batch(x, counts, limits, objective, max_chips)
+        if count_free:
+            grid = _refine(grid, x, units, counts, top, limits, objective, max_chips)
+        evaluated = int(np.count_nonzero(grid["fresh"]))   # every option searched: computed or screened out
+        front = _front(_points(grid))
     score = np.where(grid["ok"], grid["objective"], np.inf)
     options = []
     picks = []
@@ -364,7 +376,8 @@ def plan(scenario: Scenario, limits: Sequence[Limit] = (), objective: str = "tra
             infeasible[str(chip)] = rows
             continue
         i, j = k * per + int(best[k]) // width, int(best[k]) % width
-        option = _option(prep, grid, i, j, scenario, count_free)
+        option = _option(prep, i, grid["count"][i, j], {f: float(grid[f][i, j]) for f in _FIGURES}, scenario,
+                         count_free)
         option.why = _why(prep, rows, per_row[k], i, objective)
         options.append(option)
         picks.append(i)
@@ -372,7 +385,8 @@ def plan(scenario: Scenario, limits: Sequence[Limit] = (), objective: str = "tra
     # the screen, every option of the chips that have none (what bites first).
     near = _neighbours(prep, picks, options) if count_free else np.empty((0, 3))
     told = np.concatenate([*infeasible.values()]) if infeasible else np.empty(0, dtype=np.intp)
-    near_g, told_g = _last_batch(x, np.array(picks, dtype=np.intp), near, told, grid["count"][told], limits,
+    told_counts = (counts if every_count else grid["count"])[told]   # every count: the grid's tell why
+    near_g, told_g = _last_batch(x, np.array(picks, dtype=np.intp), near, told, told_counts, limits,
                                  objective, max_chips)
     for option, text in zip(options, _binding(near_g, near, options, limits, max_chips, count_free)):
         option.binding = text
@@ -382,16 +396,17 @@ def plan(scenario: Scenario, limits: Sequence[Limit] = (), objective: str = "tra
         at += rows.size
     if not options:   # every row told, in order
         text, name = _diagnose(told_g, np.arange(told.size), limits, max_chips)
-        return _nothing(objective, limits, excluded, max_chips, "nothing is feasible: " + text, name, evaluated)
+        return _nothing(objective, limits, excluded, max_chips, "nothing is feasible: " + text, name, evaluated,
+                        every_count)
     options.sort(key=lambda o: (o.figures[objective], o.figures["cost_usd"] if math.isfinite(o.figures["cost_usd"])
                                 else math.inf, o.figures["training_days"]))
-    return Plan(objective, limits, options, _pareto(prep, grid, scenario, count_free), excluded,
-                evaluated=evaluated, max_chips=max_chips)
+    return Plan(objective, limits, options, _pareto(prep, front, scenario, count_free), excluded,
+                evaluated=evaluated, max_chips=max_chips, every_count=every_count)
 
 
 def _nothing(objective: str, limits: list[Limit], excluded: dict[str, str], max_chips: int, message: str,
-             binding: str = "", evaluated: int = 0) -> Plan:
-    return Plan(objective, limits, [], [], excluded, message, binding, evaluated, max_chips)
+             binding: str = "", evaluated: int = 0, every_count: bool = False) -> Plan:
+    return Plan(objective, limits, [], [], excluded, message, binding, evaluated, max_chips, every_count)
 
 
 def _batch(x: dict[str, np.ndarray | float], counts: np.ndarray, limits: Sequence[Limit], objective: str,
@@ -474,6 +489,38 @@ def _refine(grid: dict[str, np.ndarray], x: dict[str, np.ndarray | float], units
     return out
 
 
+def _every_count(x: dict[str, np.ndarray | float], units: np.ndarray, top: np.ndarray, limits: Sequence[Limit],
+                 objective: str, max_chips: int) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], int]:
+    """Every row at every whole-unit count from one unit to its `top`, in batches of about
+    EVERY_COUNT_BATCH options (a row past its top drops out), reduced as it goes: each row's
+    best option (_argbest's order) as a one-column grid, the days-cost front and the number
+    of options searched. The best is then exact, so widening a limit never makes it worse."""
+    rows = np.arange(units.shape[0])
+    names = tuple(dict.fromkeys(("count", "ok", "objective", *_FIGURES)))
+    best: dict[str, np.ndarray] = {}
+    front: dict[str, np.ndarray] = {}
+    evaluated, width = 0, max(EVERY_COUNT_BATCH // rows.size, 1)
+    for start in range(1, int(top.max()) + 1, width):
+        live = rows[top[:, 0] >= start]
+        counts = units[live] * np.minimum(np.arange(start, start + width, dtype=float)[None, :], top[live])
+        g = _batch(_rows_of(x, live), counts, limits, objective, max_chips)
+        evaluated += int(np.count_nonzero(g["fresh"]))
+        at = np.arange(live.size)
+        j = _argbest(g, np.where(g["ok"], g["objective"], np.inf), live.size)
+        pick = {k: g[k][at, j][:, None] for k in names}
+        if not best:   # the first batch has every row
+            best = pick
+        else:
+            pair = {k: np.concatenate([best[k][live], pick[k]], axis=1) for k in names}
+            keep = _argbest(pair, np.where(pair["ok"], pair["objective"], np.inf), live.size)
+            for k in names:
+                best[k][live, 0] = pair[k][at, keep]
+        points = _points(g)
+        points["row"] = live[points["row"]]
+        front = _front({k: np.concatenate([front[k], v]) for k, v in points.items()} if front else points)
+    return best, front, evaluated
+
+
 def _argbest(grid: dict[str, np.ndarray], score: np.ndarray, chips: int) -> np.ndarray:
     """Each chip's best option (its rows one block of `score`, in order): the index into its
     block flattened; ties go to the cheaper, then the fewer chips. All chips at once."""
@@ -484,16 +531,16 @@ def _argbest(grid: dict[str, np.ndarray], score: np.ndarray, chips: int) -> np.n
     return np.argmin(np.where(tie, grid["count"].reshape(chips, -1), np.inf), axis=1)
 
 
-def _option(prep: Prepared, grid: dict[str, np.ndarray], i: int, j: int, scenario: Scenario,
+def _option(prep: Prepared, i: int, count: float, figures: dict[str, float], scenario: Scenario,
             count_free: bool) -> Option:
+    """Row `i` at `count` chips, with its `figures`."""
     row = prep.rows[i]
-    count = int(grid["count"][i, j])
+    count = int(count)
     values: dict[str, object] = {"cluster.chip": row.chip, "facility.cooling": row.cooling_set or row.cooling}
     if row.cooling_set is None and scenario.facility.cooling is None:
         values["facility.cooling"] = row.cooling   # explicit: the option is this cooling type
     values["cluster.count"] = count
     values.update(dropped_inputs(scenario, row.chip, row.cooling_set, prep.home_cooling, prep.bound))
-    figures = {k: float(grid[k][i, j]) for k in _FIGURES}
     return Option(row.chip, row.cooling, count, values, figures)
 
 
@@ -651,23 +698,34 @@ def _excess_ratio(need: np.ndarray, have: np.ndarray) -> np.ndarray:
     return np.where(np.isnan(r), np.inf, np.maximum(r, 0.0))
 
 
-def _pareto(prep: Prepared, grid: dict[str, np.ndarray], scenario: Scenario, count_free: bool) -> list[Option]:
+def _points(grid: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The feasible options of `grid` that have both days and cost, flat: row, count, figures."""
     ok = grid["ok"] & np.isfinite(grid["cost_usd"]) & np.isfinite(grid["training_days"])
     flat = np.flatnonzero(ok)   # flat indices: gathering by them is cheaper than by (row, column)
-    if flat.size == 0:
-        return []
-    days, cost = grid["training_days"].ravel()[flat], grid["cost_usd"].ravel()[flat]
+    points = {k: grid[k].ravel()[flat] for k in ("count", *_FIGURES)}
+    points["row"] = flat // ok.shape[1]
+    return points
+
+
+def _front(points: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The points no other is both faster and cheaper than, fastest first."""
+    days, cost = points["training_days"], points["cost_usd"]
     order = np.lexsort((cost, days))
     running = np.minimum.accumulate(cost[order])
     keep = np.ones(order.size, dtype=bool)
     keep[1:] = cost[order][1:] < running[:-1]
-    front = order[keep]
-    if front.size > PARETO_MAX:   # spread evenly in log(days), both ends kept
-        logd = np.log(np.maximum(days[front], 1e-300))
+    return {k: v[order[keep]] for k, v in points.items()}
+
+
+def _pareto(prep: Prepared, front: dict[str, np.ndarray], scenario: Scenario, count_free: bool) -> list[Option]:
+    """The front's options, at most PARETO_MAX spread evenly in log(days), both ends kept."""
+    picks = np.arange(front["row"].size)
+    if picks.size > PARETO_MAX:
+        logd = np.log(np.maximum(front["training_days"], 1e-300))
         marks = np.linspace(logd[0], logd[-1], PARETO_MAX)
-        front = front[np.unique(np.clip(np.searchsorted(logd, marks), 0, front.size - 1))]
-    width = ok.shape[1]
-    return [_option(prep, grid, int(flat[k]) // width, int(flat[k]) % width, scenario, count_free) for k in front]
+        picks = np.unique(np.clip(np.searchsorted(logd, marks), 0, picks.size - 1))
+    return [_option(prep, int(front["row"][k]), front["count"][k], {f: float(front[f][k]) for f in _FIGURES},
+                    scenario, count_free) for k in picks]
 
 
 # ----------------------------------------------------------------------------- goal seek across choices
