@@ -140,3 +140,50 @@ async def test_at_80x24_every_constraint_is_on_screen_and_the_table_keeps_cost_a
         best = screen.plan.options[0]
         assert lines[1].rstrip().endswith(fmt("facility_mw", best.figures["facility_mw"]))
         assert fmt("training_days", best.figures["training_days"]).removesuffix(" days") in lines[1]
+
+
+async def test_every_count_search_runs_in_a_thread_and_an_edit_drops_it(monkeypatch):
+    """ctrl+f searches every whole-server count in a thread: the grid's plan stays until it
+    ends, then the exact plan replaces it (never worse); a cap typed meanwhile drops it."""
+    import threading
+
+    import whatif.tui.screens.plan as view
+
+    release = threading.Event()
+    grid_plan = view.plan
+
+    def held(*args, **kwargs):
+        if kwargs.get("every_count"):
+            assert release.wait(10)
+        return grid_plan(*args, **kwargs)
+
+    monkeypatch.setattr(view, "plan", held)
+    app = WhatifApp(scenario=SCENARIO)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("f7")
+        await pilot.pause()
+        screen = app.screen
+        screen.query_one("#plan-cap", Input).value = "20"
+        screen.query_one("#plan-max", Input).value = "20000"
+        await pilot.pause()
+        grid = screen.plan
+        status = screen.query_one("#plan-status", Static)
+        assert grid.ok and not grid.every_count and "ctrl+f: every count" in str(status.render())
+        await pilot.press("ctrl+f")
+        assert "Searching every whole-server count" in str(status.render())
+        screen.query_one("#plan-cap", Input).value = "25"     # typed while it searches
+        await pilot.pause()
+        release.set()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert not screen.plan.every_count and screen.plan.limits[0].target == 25
+        await pilot.press("ctrl+f")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        exact = screen.plan
+        assert exact.every_count and exact.limits[0].target == 25 and "the exact best" in str(status.render())
+        assert exact.best.figures["training_days"] <= grid_plan(
+            app.session.scenario, exact.limits, max_chips=20000).best.figures["training_days"]
+        assert ranking(screen)[0] == (exact.best.chip, f"{exact.best.count:,}")
+        await pilot.press("ctrl+f")                   # already exact: a bell, nothing searched
+        assert screen.plan is exact

@@ -4,7 +4,9 @@ The constraints are fields; every change re-plans (engine/analysis/plan.py: the 
 resolved once per objective, so a keystroke only re-runs the vectorised search, tens of ms).
 The ranked table holds each chip's best option; beside it a days-against-cost scatter of the
 Pareto front with the current scenario marked. Enter on a row (or ctrl+a) closes the view
-with that option's inputs, which the app applies through the session (undoable).
+with that option's inputs, which the app applies through the session (undoable). ctrl+f
+searches every whole-server count (the exact best, seconds) in a thread; the grid's plan
+stays on screen meanwhile, and an edit made before it ends drops it.
 """
 
 from __future__ import annotations
@@ -89,6 +91,8 @@ class PlanScreen(Screen[dict | None]):
     BINDINGS = [
         Binding("escape", "close", "Back", id="plan.close"),
         Binding("ctrl+a", "apply_row", "Apply row", id="plan.apply", priority=True),
+        Binding("ctrl+f", "every_count", "Every count", id="plan.every_count", priority=True,
+                tooltip="Search every whole-server count: the exact best, in seconds"),
     ]
 
     def __init__(self, result: Result, power_cap_mw: float | None = None, deadline_days: float | None = None,
@@ -102,6 +106,7 @@ class PlanScreen(Screen[dict | None]):
         self.objective = objective
         self.plan: Plan | None = None
         self._prepared: dict[tuple, Prepared] = {}
+        self._asked = 0   # plans asked for; a search that ends after a newer one is dropped
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="plan-bar"):
@@ -142,6 +147,7 @@ class PlanScreen(Screen[dict | None]):
         return values
 
     def recompute(self) -> Plan | None:
+        self._asked += 1
         status = self.query_one("#plan-status", Static)
         try:
             c = self.constraints()
@@ -159,19 +165,50 @@ class PlanScreen(Screen[dict | None]):
             status.add_class("-error")
             return None
         self._fill(self.plan)
-        if self.plan.ok:
-            best = self.plan.best
-            set_text(status, Text(f"{len(self.plan.options)} chips feasible, {self.plan.evaluated:,} options searched; "
-                               f"best {best.chip} x {best.count:,} ({best.cooling}): {best.why}. "
-                               "Enter applies the highlighted row"))
-        else:
-            set_text(status, Text(in_words(self.plan.message)))
-        status.set_class(not self.plan.ok, "-error")
         return self.plan
 
     def _fill(self, result: Plan) -> None:
         self.query_one("#plan-table", PlanTable).show(result.options)
         self._draw_scatter()
+        status = self.query_one("#plan-status", Static)
+        if result.ok:
+            best = result.best
+            searched = ("every whole-server count searched: the exact best" if result.every_count else
+                        f"{result.evaluated:,} options searched (ctrl+f: every count)")
+            set_text(status, Text(f"{len(result.options)} chips feasible, {searched}; best {best.chip} x "
+                                  f"{best.count:,} ({best.cooling}): {best.why}. Enter applies the highlighted row"))
+        else:
+            set_text(status, Text(in_words(result.message)))
+        status.set_class(not result.ok, "-error")
+
+    def action_every_count(self) -> None:
+        """Search every whole-server count of the plan on screen, in a thread (seconds)."""
+        current = self.plan
+        try:
+            self.constraints()
+        except WhatifError:   # the fields say what is wrong; the plan on screen is an older one
+            current = None
+        if current is None or current.every_count:
+            self.app.bell()
+            return
+        self._asked += 1
+        asked, scenario = self._asked, self.result.scenario
+        prepared = self._prepared[(current.objective, tuple(sorted({l.output for l in current.limits})))]
+        set_text(self.query_one("#plan-status", Static),
+                 Text(f"Searching every whole-server count of {len(prepared.rows)} chip x cooling rows "
+                      "(seconds); the table shows the grid's plan until then"))
+
+        def search() -> None:
+            found = plan(scenario, current.limits, current.objective, max_chips=current.max_chips,
+                         prepared=prepared, every_count=True)
+            self.app.call_from_thread(self._searched, asked, found)
+
+        self.run_worker(search, thread=True, exclusive=True, group="every-count", exit_on_error=False)
+
+    def _searched(self, asked: int, found: Plan) -> None:
+        if asked == self._asked and self in self.app.screen_stack:   # else the limits changed, or the view closed
+            self.plan = found
+            self._fill(found)
 
     def _draw_scatter(self) -> None:
         box = self.query_one("#plan-scatter", Static)
