@@ -86,3 +86,28 @@ async def test_new_rows_keep_the_cursor_on_a_row_and_enter_selects_it():
         await pilot.press("enter")
         await pilot.pause()
         assert selected == ["y"]
+
+
+async def test_a_column_widens_and_narrows_with_its_longest_cell():
+    """The natural widths follow the cells as they change (kept per cell, not measured
+    again each update): a longer value widens its column, and it narrows again once that
+    value is shorter; a section row's heading never counts."""
+    class Host(App):
+        def compose(self):
+            yield ResultTable(id="t")
+
+    app = Host()
+    async with app.run_test(size=(60, 10)) as pilot:
+        table = app.query_one(ResultTable)
+        table.set_rows([Row("s", {"label": Text("A long section heading")}, section=True),
+                        Row("a", {"label": Text("a"), "value": Text("1.0")}),
+                        Row("b", {"label": Text("b"), "value": Text("22.0")})])
+        await pilot.pause()
+        assert table._natural_widths() == {"label": len("Quantity"), "value": 5, "note": 0, "delta": 0}
+        table.update_cells({("a", "value"): Text("1,234,567"), ("b", "note"): Text("auto")})
+        assert table._natural_widths() == {"label": 8, "value": 9, "note": 4, "delta": 0}
+        assert table._widths["value"] == 9
+        table.update_cells({("a", "value"): Text("1.5")})
+        assert table._natural_widths()["value"] == 5 and table._widths["value"] == 5
+        await pilot.pause()
+        assert table.render_line(2).text.split() == ["a", "1.5"]

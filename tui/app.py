@@ -278,6 +278,7 @@ class WhatifApp(App):
         self._widgets: dict[str, Widget] = {}
         self._deferred: set[ResultView] = set()
         self._followers_pending = False
+        self._views: tuple[tuple | None, tuple[ResultView, ...]] = (None, ())   # result_views, remembered
         # A typed key's frame waits for its edit's result (tui.widgets.frame_hold).
         self.frame_hold = FrameHold(self)
         self._claims_view_mounted = False
@@ -648,10 +649,14 @@ class WhatifApp(App):
         follow the headline figures by a frame have been brought up to date."""
         return not self._followers_pending
 
-    def result_views(self) -> list[ResultView]:
-        """Every mounted ResultView on the main screen (panes added later included)."""
+    def result_views(self) -> tuple[ResultView, ...]:
+        """Every mounted ResultView on the main screen (panes added later included). The
+        walk is remembered until a view mounts or unmounts: it took 0.2-0.4 ms, twice a key."""
         screen = self.screen_stack[0] if self.screen_stack else self.screen
-        return [w for w in screen.walk_children() if isinstance(w, ResultView)]
+        key = (screen, ResultView.mounts)
+        if self._views[0] != key:
+            self._views = (key, tuple(w for w in screen.walk_children() if isinstance(w, ResultView)))
+        return self._views[1]
 
     def _show_result(self) -> None:
         """Update the result views: at once, except those that may follow the frame with the

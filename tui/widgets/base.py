@@ -15,7 +15,7 @@ answers with the current result: views never reach into the app for data.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from textual.message import Message
 
@@ -41,6 +41,8 @@ class ResultView:
     # False: may be updated once the frame with the new headline figures is out (the app's
     # own secondary views), not within the call that changed the result.
     update_at_once: bool = True
+    # Bumped whenever a view mounts or unmounts: a list of the views is current while it stays.
+    mounts: ClassVar[int] = 0
 
     def update_result(self, result: Result, baseline: Result | None) -> None:
         raise NotImplementedError
@@ -48,7 +50,11 @@ class ResultView:
     def _on_mount(self) -> None:
         # Textual calls the mount handler of every class in the MRO, so this runs for
         # subclasses too: a pane mounted after the last recompute starts up to date.
+        ResultView.mounts += 1
         self.post_message(ResultViewMounted(self))  # type: ignore[attr-defined]
+
+    def _on_unmount(self) -> None:
+        ResultView.mounts += 1
 
 
 def content_width(widget: Widget) -> int:

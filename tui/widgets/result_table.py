@@ -99,6 +99,8 @@ class ResultTable(ScrollView, can_focus=True):
         self.cursor_row = 0
         self._widths: dict[str, int] = {}
         self._lines: dict[int, tuple[tuple, Strip]] = {}  # row index -> (signature, strip)
+        # column -> each row's cell width (0: none, or a section row), for the natural widths
+        self._cell_widths: dict[str, list[int]] = {}
         # (base style, width, focused, theme) while render_lines runs (render_line reads it)
         self._render_context: tuple[Style, int, bool, str] | None = None
 
@@ -107,6 +109,8 @@ class ResultTable(ScrollView, can_focus=True):
         """Replace every row: the first fill, or a new set of rows (the claims of another scenario)."""
         self.rows = rows
         self._index = {row.key: i for i, row in enumerate(rows)}
+        self._cell_widths = {c: [0 if r.section or c not in r.cells else r.cells[c].cell_len for r in rows]
+                             for c, _ in self.COLUMNS}
         self.cursor_row = min(self.cursor_row, max(len(rows) - 1, 0))
         self._lines.clear()
         self.virtual_size = Size(0, len(rows) + 1)
@@ -123,6 +127,9 @@ class ResultTable(ScrollView, can_focus=True):
             if old is None or old.plain != text.plain or old.style != text.style or old.spans != text.spans:
                 row.cells[column] = text
                 changed.add(index)
+                widths = self._cell_widths.get(column)
+                if widths is not None and not row.section:
+                    widths[index] = text.cell_len
         if not changed:
             return
         if not self._refit():
@@ -157,8 +164,8 @@ class ResultTable(ScrollView, can_focus=True):
 
     # -------------------------------------------------------------- layout
     def _natural_widths(self) -> dict[str, int]:
-        natural = {c: max((r.cells[c].cell_len for r in self.rows if c in r.cells and not r.section), default=0)
-                   for c, _ in self.COLUMNS}
+        # From the widths kept per cell: measuring every cell again was ~0.2 ms a key.
+        natural = {c: max(self._cell_widths.get(c) or (0,)) for c, _ in self.COLUMNS}
         for column, heading in self.COLUMNS:
             if natural[column]:
                 natural[column] = max(natural[column], len(heading))

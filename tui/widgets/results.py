@@ -123,6 +123,9 @@ def line_count(widget: Static, text: Text, width: int) -> int:
     """How many lines `text` wraps to at `width` in `widget` (-1 before a layout)."""
     if width <= 0:
         return -1
+    plain = text.plain
+    if "\n" not in plain and "\t" not in plain and cell_len(plain) <= width:
+        return 1   # what wrapping gives, without it (~0.1 ms a line: the status and strip, every key)
     return len(text.wrap(widget.app.console, width))
 
 
