@@ -36,6 +36,21 @@ class Tour:
     folder: Path
 
 
+def shipped_tours() -> list[Tour]:
+    """The tours that ship with whatif (presets/tours/*), in folder order; one that does not
+    load is left out (the tests load each)."""
+    from whatif.engine.presets import shipped_presets_dir
+
+    root = shipped_presets_dir() / "tours"
+    tours = []
+    for folder in sorted(p for p in root.glob("*") if p.is_dir()) if root.is_dir() else ():
+        try:
+            tours.append(load_tour(folder))
+        except WhatifError:
+            continue
+    return tours
+
+
 def load_tour(folder: str | Path) -> Tour:
     """Read a tour folder. Raises WhatifError naming the file and key of any problem."""
     folder = Path(folder)

@@ -443,6 +443,34 @@ async def test_tour_steps_through_stops_and_asks_before_leaving_an_edited_stop(t
         assert app.session.scenario.cluster.count == 1024 and "stop 1/2" in band()
 
 
+async def test_the_palette_opens_a_shipped_tour_in_a_new_tab_and_the_edited_tab_keeps_its_edits():
+    from textual.command import CommandPalette
+
+    from whatif.engine.tours import shipped_tours
+
+    article = next(t for t in shipped_tours() if t.folder.name == "article")
+    app = WhatifApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await type_into(pilot, "f-cluster-count", "4096")
+        await pilot.press("ctrl+p", *"Tour: ")
+        await pilot.pause(0.3)
+        palette = app.screen
+        assert isinstance(palette, CommandPalette)
+        await pilot.press("enter")
+        await pilot.pause()
+        band = str(app.query_one("#tour-band", Static).render())
+        assert len(app.workspace) == 2 and app.session.tour is not None
+        assert f"stop 1/{len(article.stops)}" in band and article.title in band
+        assert app.session.path == article.stops[0].path
+        await pilot.press("pagedown")
+        await pilot.pause()
+        assert app.session.path == article.stops[1].path and "stop 2/" in str(app.query_one("#tour-band").render())
+        app.workspace.activate(0)
+        await pilot.pause()
+        assert app.session.scenario.cluster.count == 4096 and app.session.dirty
+        assert not app.query_one("#tour-band").display
+
+
 async def test_views_may_skip_updates_while_their_tab_is_hidden():
     from textual.widgets import TabbedContent, TabPane
 

@@ -83,6 +83,9 @@ async def test_chip_picker_slash_comes_back_to_the_filter_escape_clears_then_can
         await pilot.press(*"hgx/dgx b2")                              # typed in the filter, '/' is text
         await pilot.pause()
         assert search.value == "hgx/dgx b2" and option_ids(picker, "chip-list") == ["b200"]
+        await pilot.press("escape", *"/b20")                          # first, '/' is the filter key
+        await pilot.pause()
+        assert search.value == "b20" and "b200" in option_ids(picker, "chip-list")
         await pilot.press("escape", *"b200", "enter")
         await pilot.pause()
         assert app.session.scenario.cluster.chip == "b200"

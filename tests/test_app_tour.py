@@ -53,3 +53,15 @@ def test_missing_or_empty_folder_is_an_error(tmp_path):
         load_tour(tmp_path / "nope")
     with pytest.raises(WhatifError, match="no \\*.toml presets"):
         load_tour(tmp_path)
+
+
+def test_shipped_tours_are_listed_and_a_folder_that_does_not_load_is_left_out(tmp_path, monkeypatch):
+    from whatif.engine.tours import shipped_tours
+
+    tours = shipped_tours()
+    assert [t.folder.name for t in tours] == ["article"] and len(tours[0].stops) > 3
+    (tmp_path / "tours" / "good").mkdir(parents=True)
+    _presets(tmp_path / "tours" / "good", "a.toml")
+    (tmp_path / "tours" / "empty").mkdir()
+    monkeypatch.setenv("WHATIF_PRESETS", str(tmp_path))
+    assert [t.title for t in shipped_tours()] == ["good"]

@@ -1143,6 +1143,22 @@ class WhatifApp(App):
     def go_to_tab(self, index: int) -> None:
         self.workspace.activate(index)
 
+    def palette_tours(self) -> list[tuple[str, str]]:
+        from whatif.engine.tours import shipped_tours
+
+        return [(str(tour.folder), tour.title) for tour in shipped_tours()]
+
+    def open_tour(self, folder: str) -> None:
+        """The tour in `folder`, from its first stop, in a new tab (the open ones keep their edits)."""
+        from whatif.engine.tours import load_tour
+
+        try:
+            session = EditSession.for_tour(load_tour(folder), catalog=self.session.catalog)
+        except WhatifError as exc:
+            self.notify(in_words(str(exc)), title="Cannot open the tour", severity="error", timeout=8)
+            return
+        self.workspace.add(session)
+
     def palette_chips(self) -> list[tuple[str, str]]:
         return [(key, chip.name) for key, chip in sorted(self.session.catalog.chips.items())]
 

@@ -82,7 +82,9 @@ class Dialog(ModalScreen):
 class FilterDialog(Dialog):
     """Base of a dialog with an Input `#FILTER_ID` over an OptionList `#LIST_ID`. Subclasses
     fill the list in `refilter(text)` and dismiss with the picked option. Typed in the filter,
-    `/` is text (chip names have it: 'HGX/DGX B200'); elsewhere it is the key to the filter."""
+    `/` is text (chip names have it: 'HGX/DGX B200'), except first: there it is the key to
+    the filter, pressed where the filter has the focus already ('/b200' found nothing);
+    elsewhere it is the key to the filter."""
 
     FILTER_ID = "filter"
     LIST_ID = "filter-list"
@@ -148,6 +150,9 @@ class FilterDialog(Dialog):
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == self.FILTER_ID:
             event.stop()
+            if event.value.startswith("/"):
+                event.input.value = event.value.lstrip("/")   # its Changed refilters
+                return
             self.refilter(event.value)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
