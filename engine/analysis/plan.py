@@ -61,6 +61,7 @@ REFINE_POINTS = 64         # whole units walked between a row's neighbours, per 
 _WALK_MAX = 512            # whole units walked one by one at most, in the last zoom stage
 _MAX_STAGES = 8
 EVERY_COUNT_BATCH = 1 << 18  # options per batch of the every-count search (tens of MB of figures)
+NEAR_LIMIT = 0.05           # an option this close to a limit (5 % to spare) is "near" it
 PARETO_MAX = 24            # points of the front kept in the report (ends always kept)
 _FIGURES = ("training_days", "cost_usd", "facility_mw", "co2_t", "energy_mwh")   # an option's figures
 _KEEP = (*_FIGURES, "states_gb", "usable_hbm_gb", "rack_kw")
@@ -617,7 +618,8 @@ def _binding(g: dict[str, np.ndarray], near: np.ndarray, options: list[Option], 
 def _headroom(g: dict[str, np.ndarray], n: int, limits: Sequence[Limit]) -> str:
     """For option `n` of _binding's batch (column 1: the option) that a server more or fewer
     would not improve: the limit it comes closest to, and how close ('near the power cap:
-    99.7 MW of 100 MW'), which binds a few servers on; '' without a limit."""
+    99.7 MW of 100 MW'), which binds a few servers on; '' without a limit within NEAR_LIMIT
+    (TPU v5e at 90 MW of 100 is not held back by the cap: more chips would idle)."""
     near = []
     for limit in limits:
         value = float(g[limit.output][n, 1])
@@ -627,6 +629,8 @@ def _headroom(g: dict[str, np.ndarray], n: int, limits: Sequence[Limit]) -> str:
     if not near:
         return ""
     room, limit, value = min(near, key=lambda r: r[0])
+    if room > NEAR_LIMIT:
+        return ""
     if limit.output == "facility_mw" and limit.op == "<=":   # power is linear in the count
         spare = f"{int(g['count'][n, 1] * room):,} more chips reach it"
     else:
