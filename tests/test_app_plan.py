@@ -3,6 +3,8 @@ Enter applies a row through the session, and undo takes it back."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from textual.widgets import DataTable, Input, Static
 
@@ -187,3 +189,36 @@ async def test_every_count_search_runs_in_a_thread_and_an_edit_drops_it(monkeypa
         assert ranking(screen)[0] == (exact.best.chip, f"{exact.best.count:,}")
         await pilot.press("ctrl+f")                   # already exact: a bell, nothing searched
         assert screen.plan is exact
+
+
+async def test_closing_the_plan_view_stops_its_every_count_search(monkeypatch):
+    """The search runs in a thread the app would wait for on quitting (16 s with no limits,
+    measured): closing the view cancels it, and it stops at its next batch."""
+    import threading
+
+    import whatif.tui.screens.plan as view
+
+    release, answers = threading.Event(), []
+
+    def held(*args, **kwargs):
+        if kwargs.get("every_count"):
+            assert release.wait(10)
+            answers.append(kwargs["progress"](0.5))        # what the search hears after a batch
+            raise view.SearchStopped("stopped")
+        return grid_plan(*args, **kwargs)
+
+    grid_plan = view.plan
+    monkeypatch.setattr(view, "plan", held)
+    app = WhatifApp(scenario=SCENARIO)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("f7")
+        await pilot.pause()
+        await pilot.press("ctrl+f", "escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, PlanScreen)
+        release.set()
+        for _ in range(200):   # a cancelled thread worker counts as done before its thread ends
+            if answers:
+                break
+            await asyncio.sleep(0.01)
+        assert answers == [False]

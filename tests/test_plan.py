@@ -346,3 +346,20 @@ def test_each_chips_best_is_within_2_percent_of_every_count_searched(limits, obj
             best = min(best, float(np.where(ok, out[output], np.inf).min()))
         assert best <= option.figures[output] <= best * (1 + SEARCH_ACCURACY), option.chip
         assert exact[option.chip].figures[output] == pytest.approx(best, rel=1e-12), option.chip
+
+
+def test_the_every_count_search_reports_its_progress_and_stops_when_told():
+    from whatif.engine.analysis.plan import EVERY_COUNT_BATCH, SearchStopped
+
+    shares = []
+    result = plan(_SCENARIO, limits_from(20), chips=["h100"], every_count=True,
+                  progress=lambda share: shares.append(share) or True)
+    assert result.ok and result.every_count
+    rows = len(prepare(_SCENARIO, chips=["h100"]).rows)
+    assert len(shares) == -(-1_000_000 // 8 // (EVERY_COUNT_BATCH // rows)) and shares[0] == 0.0
+    assert shares == sorted(shares) and shares[-1] < 1.0
+    seen = []
+    with pytest.raises(SearchStopped):
+        plan(_SCENARIO, limits_from(20), chips=["h100"], every_count=True,
+             progress=lambda share: seen.append(share) or len(seen) < 2)   # of 2 batches
+    assert len(seen) == 2

@@ -35,7 +35,7 @@ from __future__ import annotations
 import itertools
 import math
 import tomllib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -100,6 +100,10 @@ def limits_from(power_cap_mw: float | None = None, deadline_days: float | None =
                 raise WhatifError(f"{name} must be a number > 0, got {value:g}", key=name.replace(" ", "-"))
             out.append(Limit(name, output, "<=", float(value)))
     return out
+
+
+class SearchStopped(Exception):
+    """An every-count search stopped by its `progress` callback."""
 
 
 @dataclass
@@ -322,11 +326,14 @@ def _missing(r: Resolved, needs: set[str]) -> str:
 def plan(scenario: Scenario, limits: Sequence[Limit] = (), objective: str = "training_days", *,
          chips: Sequence[str] | None = None, coolings: Sequence[str | None] | None = None,
          max_chips: int | None = None, available_by: str | None = None, count_free: bool = True,
-         every_count: bool = False, catalog: Catalog | None = None, prepared: Prepared | None = None) -> Plan:
+         every_count: bool = False, progress: Callable[[float], bool] | None = None,
+         catalog: Catalog | None = None, prepared: Prepared | None = None) -> Plan:
     """The best option per chip under `limits`, minimising `objective` (an output name or a
     key of OBJECTIVES). `count_free` False keeps the scenario's chip count (choose a chip or
     cooling only). `every_count` searches every whole-unit count instead of the grid and its
-    zoom (_every_count: the exact best, seconds rather than milliseconds). `prepared` reuses
+    zoom (_every_count: the exact best, seconds rather than milliseconds); `progress`, if
+    given, hears the share searched after each batch and stops the search (SearchStopped)
+    by returning False. `prepared` reuses
     the rows of an earlier call (same scenario, chips, coolings, objective needs), e.g. while
     a front-end edits the limits."""
     objective = OBJECTIVES.get(objective, objective)
@@ -355,7 +362,7 @@ def plan(scenario: Scenario, limits: Sequence[Limit] = (), objective: str = "tra
     else:
         counts = np.full((len(prep.rows), 1), float(scenario.cluster.count))
     if every_count:
-        grid, front, evaluated = _every_count(x, units, top, limits, objective, max_chips)
+        grid, front, evaluated = _every_count(x, units, top, limits, objective, max_chips, progress)
     else:
         grid = _batch(x, counts, limits, objective, max_chips)
         if count_free:
@@ -491,7 +498,8 @@ def _refine(grid: dict[str, np.ndarray], x: dict[str, np.ndarray | float], units
 
 
 def _every_count(x: dict[str, np.ndarray | float], units: np.ndarray, top: np.ndarray, limits: Sequence[Limit],
-                 objective: str, max_chips: int) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], int]:
+                 objective: str, max_chips: int, progress: Callable[[float], bool] | None = None
+                 ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], int]:
     """Every row at every whole-unit count from one unit to its `top`, in batches of about
     EVERY_COUNT_BATCH options (a row past its top drops out), reduced as it goes: each row's
     best option (_argbest's order) as a one-column grid, the days-cost front and the number
@@ -501,8 +509,12 @@ def _every_count(x: dict[str, np.ndarray | float], units: np.ndarray, top: np.nd
     best: dict[str, np.ndarray] = {}
     front: dict[str, np.ndarray] = {}
     evaluated, width = 0, max(EVERY_COUNT_BATCH // rows.size, 1)
+    total, done = float(top.sum()), 0.0
     for start in range(1, int(top.max()) + 1, width):
         live = rows[top[:, 0] >= start]
+        if progress is not None and not progress(done / total):
+            raise SearchStopped("the every-count search was stopped")
+        done += float(np.minimum(top[live, 0] - start + 1, width).sum())
         counts = units[live] * np.minimum(np.arange(start, start + width, dtype=float)[None, :], top[live])
         g = _batch(_rows_of(x, live), counts, limits, objective, max_chips)
         evaluated += int(np.count_nonzero(g["fresh"]))

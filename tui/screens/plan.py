@@ -12,16 +12,20 @@ stays on screen meanwhile, and an edit made before it ends drops it.
 from __future__ import annotations
 
 import math
+import time
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Input, Label, Select, Static
+from textual.worker import get_current_worker
 
-from whatif.engine.analysis.plan import OBJECTIVES, Option, Plan, Prepared, limits_from, plan, prepare
+from whatif.engine.analysis.plan import (OBJECTIVES, Option, Plan, Prepared, SearchStopped, limits_from, plan,
+                                         prepare)
 from whatif.engine.errors import WhatifError
 from whatif.engine.evaluate import Result
 from whatif.engine.units import fmt
@@ -39,6 +43,7 @@ FIELDS: tuple[tuple[str, str, str], ...] = (
     ("plan-max", "Max chips", "max_chips"),
 )
 SCATTER_W, SCATTER_H = 44, 12
+EVERY_COUNT = "every-count"   # the worker group of the every-count search
 SCATTER_LABEL_W = 9  # the cost labels and the axis left of the points
 
 
@@ -148,6 +153,7 @@ class PlanScreen(Screen[dict | None]):
 
     def recompute(self) -> Plan | None:
         self._asked += 1
+        self.workers.cancel_group(self, EVERY_COUNT)   # its limits are not these
         status = self.query_one("#plan-status", Static)
         try:
             c = self.constraints()
@@ -199,16 +205,44 @@ class PlanScreen(Screen[dict | None]):
                       "(seconds); the table shows the grid's plan until then"))
 
         def search() -> None:
-            found = plan(scenario, current.limits, current.objective, max_chips=current.max_chips,
-                         prepared=prepared, every_count=True)
-            self.app.call_from_thread(self._searched, asked, found)
+            # Messages, not call_from_thread: that waits for the app, which on quitting waits
+            # for this thread. A cancelled worker (the view closed, the app quit, an edit)
+            # stops at the next batch.
+            worker, told = get_current_worker(), [0.0]
 
-        self.run_worker(search, thread=True, exclusive=True, group="every-count", exit_on_error=False)
+            def progress(share: float) -> bool:
+                if time.monotonic() - told[0] > 0.2:
+                    told[0] = time.monotonic()
+                    self.post_message(self.Searched(asked, share))
+                return not worker.is_cancelled
 
-    def _searched(self, asked: int, found: Plan) -> None:
-        if asked == self._asked and self in self.app.screen_stack:   # else the limits changed, or the view closed
-            self.plan = found
-            self._fill(found)
+            try:
+                found = plan(scenario, current.limits, current.objective, max_chips=current.max_chips,
+                             prepared=prepared, every_count=True, progress=progress)
+            except SearchStopped:
+                return
+            self.post_message(self.Searched(asked, 1.0, found))
+
+        self.run_worker(search, thread=True, exclusive=True, group=EVERY_COUNT, exit_on_error=False)
+
+    class Searched(Message):
+        """The every-count search `asked` has searched `share` of the counts; `found` at the end."""
+
+        def __init__(self, asked: int, share: float, found: Plan | None = None) -> None:
+            super().__init__()
+            self.asked, self.share, self.found = asked, share, found
+
+    @on(Searched)
+    def _searched(self, event: Searched) -> None:
+        if event.asked != self._asked:   # the limits changed since
+            return
+        if event.found is None:
+            set_text(self.query_one("#plan-status", Static),
+                     Text(f"Searching every whole-server count: {event.share:.0%} done; the table shows the "
+                          "grid's plan until then"))
+        else:
+            self.plan = event.found
+            self._fill(event.found)
 
     def _draw_scatter(self) -> None:
         box = self.query_one("#plan-scatter", Static)
