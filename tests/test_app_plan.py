@@ -222,3 +222,19 @@ async def test_closing_the_plan_view_stops_its_every_count_search(monkeypatch):
                 break
             await asyncio.sleep(0.01)
         assert answers == [False]
+
+
+async def test_a_demo_session_offers_no_every_count_search(monkeypatch):
+    """Demo visitors share the server's cores: ctrl+f is neither shown nor run there."""
+    monkeypatch.setenv("WHATIF_DEMO", "1")
+    app = WhatifApp(scenario=SCENARIO)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("f7")
+        await pilot.pause()
+        screen = app.screen
+        keys = {b.binding.id for b in screen.active_bindings.values() if b.enabled}
+        assert "plan.apply" in keys and "plan.every_count" not in keys
+        await pilot.press("ctrl+f")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert not screen.plan.every_count and "ctrl+f" not in str(screen.query_one("#plan-status", Static).render())

@@ -1018,7 +1018,8 @@ class WhatifApp(App):
         def apply(values: dict | None) -> None:
             if values:
                 self.set_input_values(values)
-        self.push_screen(PlanScreen(self.session.result), apply)
+        # A demo's visitors share the server's cores: no search of seconds each (every count).
+        self.push_screen(PlanScreen(self.session.result, every_count=not self.files.policy.demo), apply)
 
     def action_compare(self) -> None:
         """The open tabs side by side (their chip and cooling variants from there)."""

@@ -101,8 +101,9 @@ class PlanScreen(Screen[dict | None]):
     ]
 
     def __init__(self, result: Result, power_cap_mw: float | None = None, deadline_days: float | None = None,
-                 budget_usd: float | None = None, objective: str = "days") -> None:
+                 budget_usd: float | None = None, objective: str = "days", every_count: bool = True) -> None:
         super().__init__()
+        self.every_count_allowed = every_count   # False: no ctrl+f (a demo server's shared cores)
         self.result = result
         scenario = result.scenario
         cap = power_cap_mw if power_cap_mw is not None else scenario.facility.power_cap_mw
@@ -180,12 +181,18 @@ class PlanScreen(Screen[dict | None]):
         if result.ok:
             best = result.best
             searched = ("every whole-server count searched: the exact best" if result.every_count else
-                        f"{result.evaluated:,} options searched (ctrl+f: every count)")
+                        f"{result.evaluated:,} options searched" +
+                        (" (ctrl+f: every count)" if self.every_count_allowed else ""))
             set_text(status, Text(f"{len(result.options)} chips feasible, {searched}; best {best.chip} x "
                                   f"{best.count:,} ({best.cooling}): {best.why}. Enter applies the highlighted row"))
         else:
             set_text(status, Text(in_words(result.message)))
         status.set_class(not result.ok, "-error")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "every_count":
+            return self.every_count_allowed
+        return True
 
     def action_every_count(self) -> None:
         """Search every whole-server count of the plan on screen, in a thread (seconds)."""
