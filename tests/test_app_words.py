@@ -25,6 +25,9 @@ def test_engine_messages_read_in_words():
                                                       "and 10,000,000 with training time <= 30.0 days")
     assert in_words("power needs facility.it_kw_per_chip") == "power needs IT power per chip"
     assert in_words("tp 8 x pp 16 · ZeRO-1") == "tp 8 x pp 16 · ZeRO-1"        # nothing to put in words
+    # The missing-price warning read "set rent": the label says what to set.
+    assert in_words("no rental price published; set economics.rent_usd_per_chip_hour") == \
+        "no rental price published; set rent per chip-hour"
 
 
 def test_a_number_fields_tooltip_says_what_it_holds_in_words():
