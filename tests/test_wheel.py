@@ -123,14 +123,15 @@ def test_only_whatif_is_importable_at_the_top_level(wheel_env):
         assert out.returncode == 1 and f"ModuleNotFoundError: No module named '{name}'" in out.stderr
     code = ("import whatif.engine, whatif.tui.app\n"
             "from whatif.engine.presets import shipped_presets_dir\n"
-            "from whatif.engine.tours import load_tour\n"
+            "from whatif.engine.tours import load_tour, shipped_tours\n"
             "print(whatif.engine.__file__)\n"
-            "print(len(load_tour(shipped_presets_dir() / 'tours' / 'article').stops))")
+            "print(len(load_tour(shipped_presets_dir() / 'tours' / 'article').stops))\n"
+            "print(','.join(t.folder.name for t in shipped_tours()))")   # the palette's "Tour: ..." entries
     out = subprocess.run([str(python), "-c", code], capture_output=True, text=True, cwd=wheel_env["cwd"],
                          env=_env(), timeout=60)
     assert out.returncode == 0, out.stderr
-    engine_file, stops = out.stdout.split()
-    assert wheel_env["venv"] in Path(engine_file).parents and int(stops) > 1
+    engine_file, stops, tours = out.stdout.split()
+    assert wheel_env["venv"] in Path(engine_file).parents and int(stops) > 1 and tours == "article"
 
 
 def test_the_app_starts_on_a_terminal_and_quits(wheel_env):
