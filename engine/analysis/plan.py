@@ -333,9 +333,8 @@ def plan(scenario: Scenario, limits: Sequence[Limit] = (), objective: str = "tra
     cooling only). `every_count` searches every whole-unit count instead of the grid and its
     zoom (_every_count: the exact best, seconds rather than milliseconds); `progress`, if
     given, hears the share searched after each batch and stops the search (SearchStopped)
-    by returning False. `prepared` reuses
-    the rows of an earlier call (same scenario, chips, coolings, objective needs), e.g. while
-    a front-end edits the limits."""
+    by returning False. `prepared` reuses the rows of an earlier call (same scenario, chips,
+    coolings, objective needs), e.g. while a front-end edits the limits."""
     objective = OBJECTIVES.get(objective, objective)
     if objective not in QUANTITIES:
         raise WhatifError(unknown_choice("objective", objective, OBJECTIVES), key="minimise")
