@@ -367,3 +367,14 @@ def test_the_every_count_search_reports_its_progress_and_stops_when_told():
         plan(_SCENARIO, limits_from(20), chips=["h100"], every_count=True,
              progress=lambda share: seen.append(share) or len(seen) < 2)   # of 2 batches
     assert len(seen) == 2
+
+
+def test_plan_every_count_keeps_a_progress_line_on_a_terminal_and_clears_it(capsys, monkeypatch):
+    import sys
+
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    code, out, err = run(capsys, "plan", PRESET, "--power-cap-mw", "20", "--chips", "h100", "--every-count")
+    assert code == 0 and "every whole-server count" in out
+    assert err.startswith("\rsearching every whole-server count: 0%") and err.endswith("\r\033[K")
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: False)              # piped: nothing on stderr
+    assert run(capsys, "plan", PRESET, "--power-cap-mw", "20", "--chips", "h100", "--every-count")[2] == ""

@@ -55,7 +55,10 @@ def run(args: argparse.Namespace) -> int:
     cap = args.power_cap_mw if args.power_cap_mw is not None else scenario.facility.power_cap_mw
     limits = limits_from(cap, args.deadline_days, args.budget_usd)
     result = plan(scenario, limits, args.objective, chips=split(args.chips), coolings=split(args.cooling),
-                  max_chips=args.max_chips, available_by=args.available_by, every_count=args.every_count)
+                  max_chips=args.max_chips, available_by=args.available_by, every_count=args.every_count,
+                  progress=_progress_line() if args.every_count and sys.stderr.isatty() else None)
+    if args.every_count and sys.stderr.isatty():
+        print("\r\033[K", end="", file=sys.stderr, flush=True)   # the progress line goes
     if args.json:
         print_json(result.as_dict())
     else:
@@ -64,6 +67,22 @@ def run(args: argparse.Namespace) -> int:
         print(f"whatif: {result.message}", file=sys.stderr)
         return EXIT_NO_SOLUTION
     return 0
+
+
+def _progress_line():
+    """A callback that keeps '... 40 % searched' on stderr's last line (a terminal: the
+    every-count search takes seconds), at most every 0.2 s."""
+    import time
+
+    told = [0.0]
+
+    def progress(share: float) -> bool:
+        if time.monotonic() - told[0] >= 0.2:
+            told[0] = time.monotonic()
+            print(f"\rsearching every whole-server count: {share:.0%}", end="", file=sys.stderr, flush=True)
+        return True
+
+    return progress
 
 
 COLUMNS = (("Chip", "chip"), ("Cooling", "cooling"), ("Chips", "count"), ("Days", "training_days"),
