@@ -271,8 +271,9 @@ INPUTS: tuple[Input, ...] = (
     # Economics.
     I("economics.mode", "Mode", "Mode", "rent (cloud price per chip-hour) or own (capex, depreciation, energy)",
       kind="choice", choices=MODES, default="rent"),
-    I("economics.rent_usd_per_chip_hour", "Rent per chip-hour", "Rent $/chip-h", "rental price, USD per chip-hour; default: "
-      "the chip's", unit="USD/chip-h", ge=0, name="rent_usd_per_chip_hour", mode="rent"),
+    I("economics.rent_usd_per_chip_hour", "Rent per chip-hour", "Rent $/chip-h",
+      "rental price, USD per chip-hour; default: the chip's", unit="USD/chip-h", ge=0,
+      name="rent_usd_per_chip_hour", mode="rent"),
     I("economics.chip_capex_usd", "Chip price", "Chip price $", "purchase price per accelerator, USD",
       unit="USD", fmt="usd", ge=0, name="chip_capex_usd", mode="own"),
     I("economics.facility_capex_usd_per_mw", "Facility capex", "Facility $/MW", "facility build cost, USD per MW "
