@@ -78,6 +78,13 @@ async def test_plan_view_says_what_bites_when_nothing_is_feasible():
         await pilot.pause()
         assert not screen.plan.ok and ranking(screen) == []
         assert "bites first" in str(screen.query_one("#plan-status", Static).render())
+        await pilot.press("ctrl+f")                                          # the exact search agrees
+        for _ in range(200):
+            if screen.plan.every_count:
+                break
+            await pilot.pause(0.05)
+        status = str(screen.query_one("#plan-status", Static).render())
+        assert not screen.plan.ok and status.startswith("every count searched (exact): nothing is feasible")
         await pilot.press("escape")
         await pilot.pause()
         assert not isinstance(app.screen, PlanScreen) and app.session.scenario == SCENARIO

@@ -186,7 +186,8 @@ class PlanScreen(Screen[dict | None]):
             set_text(status, Text(f"{len(result.options)} chips feasible, {searched}; best {best.chip} x "
                                   f"{best.count:,} ({best.cooling}): {best.why}. Enter applies the highlighted row"))
         else:
-            set_text(status, Text(in_words(result.message)))
+            searched = "every count searched (exact): " if result.every_count else ""
+            set_text(status, Text(searched + in_words(result.message)))
         status.set_class(not result.ok, "-error")
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
