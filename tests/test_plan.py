@@ -206,6 +206,23 @@ def test_solve_chooses_the_cheapest_chip_for_60_days_under_150_mw(capsys):
                "--target", "facility_mw<=9")[0] == 2
 
 
+def test_solve_across_chips_and_counts_can_search_every_count(capsys):
+    argv = ("solve", PRESET, "--for", "cluster.chip,cluster.count", "--target", "training_days<=60",
+            "--target", "facility_mw<=20", "--json")
+    grid = json.loads(run(capsys, *argv)[1])
+    code, out, _ = run(capsys, *argv, "--every-count")
+    exact = json.loads(out)
+    assert code == 0 and exact["every_count"] and not grid["every_count"]
+    assert exact["options"][0]["cost_usd"] <= grid["options"][0]["cost_usd"]
+    assert exact["options"][0]["training_days"] <= 60 and exact["options"][0]["facility_mw"] <= 20
+    code, _, err = run(capsys, "solve", PRESET, "--for", "cluster.chip", "--target", "training_days<=60",
+                       "--every-count")
+    assert code == 2 and "needs cluster.count among --for" in err
+    code, _, err = run(capsys, "solve", PRESET, "--for", "cluster.count", "--target", "training_days=60",
+                       "--every-count")
+    assert code == 2 and "exact already" in err
+
+
 def test_chip_and_cooling_bound_inputs_of_the_preset_do_not_carry_to_other_chips():
     # GPT-3 on V100: the preset sets PUE 1.1 and 0.33 kW per chip for its own hardware.
     s = load_preset("presets/published-gpt3-175b.toml")

@@ -8,6 +8,8 @@ Goal seek on the vectorised engine (engine/analysis/solve.py explains the method
   whatif solve P.toml --for cluster.chip --target 'training_days<=60' --target 'facility_mw<=150' --minimise cost
                                                   # the cheapest chip (at the preset's count) for 60 days, 150 MW
   whatif solve P.toml --for cluster.chip,facility.cooling,cluster.count --target 'training_days<=60'
+  whatif solve P.toml --for cluster.chip,cluster.count --target 'training_days<=60' --every-count
+                                                  # ... searching every whole-server count (exact, seconds)
 
 Choosing among chips or cooling types (--for cluster.chip, facility.cooling, either with
 cluster.count) takes one or more <= / >= targets and an objective (--minimise, default cost);
@@ -46,6 +48,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--range", dest="span", metavar="LOW:HIGH",
                         help="search range (default: 1 to 10 million chips; the valid interval for shares; "
                              "else 1/100 to 100 x the current value)")
+    parser.add_argument("--every-count", action="store_true",
+                        help="choosing a chip or cooling with cluster.count: search every whole-server count "
+                             "(the exact best, in seconds; default: a grid zoomed near each best)")
     parser.add_argument("--json", action="store_true", help="print the answer as JSON")
 
 
@@ -54,6 +59,9 @@ def run(args: argparse.Namespace) -> int:
     keys = [k.strip() for k in args.key.split(",") if k.strip()]
     if any(k in CHOICE_KEYS for k in keys):
         return run_choice(args, scenario, keys)
+    if args.every_count:
+        raise WhatifError("only for choosing a chip or cooling with cluster.count (--for cluster.chip,"
+                          "cluster.count); solving a number alone is exact already", key="every-count")
     if len(args.target) != 1:
         raise WhatifError("solving a numeric input takes one --target (several: when choosing a chip or cooling)",
                           key="target")
@@ -73,7 +81,8 @@ def run(args: argparse.Namespace) -> int:
 
 def run_choice(args: argparse.Namespace, scenario, keys: list[str]) -> int:
     goals = [parse_goal(t, scenario.facility.power_cap_mw) for t in args.target]
-    result = choose(scenario, keys, [(g.output, g.op, g.target) for g in goals], args.objective)
+    result = choose(scenario, keys, [(g.output, g.op, g.target) for g in goals], args.objective,
+                    every_count=args.every_count)
     if args.json:
         print_json({"ok": result.ok, "inputs": keys, "message": result.message,
                     "value": result.best.values if result.ok else None, **result.as_dict()})

@@ -749,11 +749,12 @@ _NOUNS = {"cluster.chip": "chip", "facility.cooling": "cooling type", "cluster.c
 
 
 def choose(scenario: Scenario, keys: Sequence[str], goals: Sequence[tuple[str, str, float]],
-           objective: str = "cost_usd", catalog: Catalog | None = None) -> Plan:
+           objective: str = "cost_usd", catalog: Catalog | None = None, every_count: bool = False) -> Plan:
     """Goal seek across choices: the chip and/or cooling type (and, with cluster.count among
     `keys`, the count) that meets every goal (output, '<=' or '>=', target) with the best
     `objective`, e.g. the cheapest chip that finishes in 60 days under 150 MW. What is not
-    among `keys` stays as the scenario has it. `Plan.message` states the answer."""
+    among `keys` stays as the scenario has it. `Plan.message` states the answer.
+    `every_count` (with cluster.count among `keys`): search every whole-server count (plan)."""
     keys = list(dict.fromkeys(keys))
     allowed = (*CHOICE_KEYS, "cluster.count")
     for key in keys:
@@ -761,6 +762,8 @@ def choose(scenario: Scenario, keys: Sequence[str], goals: Sequence[tuple[str, s
             raise WhatifError(unknown_choice("input to choose", key, allowed), key="for")
     if not any(k in CHOICE_KEYS for k in keys):
         raise WhatifError("choose a chip or cooling type: --for cluster.chip, facility.cooling or both", key="for")
+    if every_count and "cluster.count" not in keys:
+        raise WhatifError("needs cluster.count among --for (it searches chip counts)", key="every-count")
     limits = []
     for output, op, target in goals:
         if op not in ("<=", ">="):
@@ -770,7 +773,7 @@ def choose(scenario: Scenario, keys: Sequence[str], goals: Sequence[tuple[str, s
     result = plan(scenario, limits, objective, catalog=catalog,
                   chips=None if "cluster.chip" in keys else [scenario.cluster.chip],
                   coolings=None if "facility.cooling" in keys else [scenario.facility.cooling],
-                  count_free="cluster.count" in keys)
+                  count_free="cluster.count" in keys, every_count=every_count)
     what = " and ".join(_NOUNS[k] for k in keys)
     goal_text = ", ".join(l.text() for l in limits) or "no goal"
     objective = result.objective
