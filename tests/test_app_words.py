@@ -135,3 +135,16 @@ async def test_a_long_name_gives_way_in_the_title_bar_not_the_modified_mark():
         line = app.query_one(TitleBar).render_line(0).text
         assert line.rstrip().endswith("— article-llama31-405b-paper-flops.toml ● modified")
         assert line.lstrip().startswith("Article: Llama 3.1") and "…" in line
+
+
+def test_a_figure_the_catalog_lacks_reads_none_published_not_an_estimate():
+    """V100 has no published price: its rent hint read 'n/a (estimate)'."""
+    from whatif.engine.evaluate import evaluate
+    from whatif.engine.presets import load_preset
+    from whatif.tui.widgets.fields import FIELDS, hint
+
+    from pathlib import Path
+
+    result = evaluate(load_preset(Path(__file__).parents[1] / "presets" / "published-gpt3-175b.toml"))
+    assert hint(FIELDS["economics.rent_usd_per_chip_hour"], result) == "none published"
+    assert hint(FIELDS["facility.power_cap_mw"], result) == "none"

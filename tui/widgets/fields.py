@@ -87,7 +87,10 @@ def hint(spec: InputRow, result: Result) -> str:
     origin = result.resolved.origins.get(spec.name)
     kind = origin.kind if origin else "default"
     if math.isnan(value):
-        return "none" if spec.key == "facility.power_cap_mw" else f"n/a ({kind})"
+        if spec.key == "facility.power_cap_mw":
+            return "none"
+        # A figure the catalog lacks (V100's rent): 'n/a (estimate)' read as if one was estimated.
+        return "none published" if kind in ("estimate", "catalog") else f"n/a ({kind})"
     text = fmt(spec.name, value) if spec.kind == "share" else _plain(value)
     return f"{text} {kind}"
 
