@@ -278,6 +278,7 @@ class WhatifApp(App):
         self._widgets: dict[str, Widget] = {}
         self._deferred: set[ResultView] = set()
         self._followers_pending = False
+        self._tours: list[Tour] | None = None   # palette_tours, read once
         self._views: tuple[tuple | None, tuple[ResultView, ...]] = (None, ())   # result_views, remembered
         # A typed key's frame waits for its edit's result (tui.widgets.frame_hold).
         self.frame_hold = FrameHold(self)
@@ -1144,17 +1145,18 @@ class WhatifApp(App):
     def go_to_tab(self, index: int) -> None:
         self.workspace.activate(index)
 
-    def palette_tours(self) -> list[tuple[str, str]]:
-        from whatif.engine.tours import shipped_tours
+    def palette_tours(self) -> list[Tour]:
+        """The shipped tours, read once: the palette asks on every key typed into it."""
+        if self._tours is None:
+            from whatif.engine.tours import shipped_tours
 
-        return [(str(tour.folder), tour.title) for tour in shipped_tours()]
+            self._tours = shipped_tours()
+        return self._tours
 
-    def open_tour(self, folder: str) -> None:
-        """The tour in `folder`, from its first stop, in a new tab (the open ones keep their edits)."""
-        from whatif.engine.tours import load_tour
-
+    def open_tour(self, tour: Tour) -> None:
+        """`tour` from its first stop, in a new tab (the open ones keep their edits)."""
         try:
-            session = EditSession.for_tour(load_tour(folder), catalog=self.session.catalog)
+            session = EditSession.for_tour(tour, catalog=self.session.catalog)
         except WhatifError as exc:
             self.notify(in_words(str(exc)), title="Cannot open the tour", severity="error", timeout=8)
             return

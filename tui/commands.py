@@ -8,7 +8,7 @@ state of its own.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any, Protocol, cast
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
@@ -17,6 +17,9 @@ from whatif.engine.inputs import INPUTS
 from whatif.engine.units import QUANTITIES
 from whatif.tui.words import output_words
 
+if TYPE_CHECKING:
+    from whatif.engine.tours import Tour
+
 
 class CommandHost(Protocol):
     """What the palette needs of the app."""
@@ -24,8 +27,8 @@ class CommandHost(Protocol):
     def palette_bindings(self) -> list[Binding]: ...
     def palette_chips(self) -> list[tuple[str, str]]: ...
     def palette_tabs(self) -> list[str]: ...
-    def palette_tours(self) -> list[tuple[str, str]]: ...
-    def open_tour(self, folder: str) -> None: ...
+    def palette_tours(self) -> list[Tour]: ...
+    def open_tour(self, tour: Tour) -> None: ...
     def go_to_tab(self, index: int) -> None: ...
     def run_action(self, action: str) -> Any: ...
     def action_explain(self, name: str) -> None: ...
@@ -47,8 +50,8 @@ class WhatifCommands(Provider):
         for name in explainable():
             label = QUANTITIES[name].label if name in QUANTITIES else name
             yield f"Explain {label}", lambda n=name: host.action_explain(n), f"how {output_words(name)} is computed"
-        for folder, title in host.palette_tours():
-            yield (f"Tour: {title}", lambda f=folder: host.open_tour(f),
+        for tour in host.palette_tours():
+            yield (f"Tour: {tour.title}", lambda t=tour: host.open_tour(t),
                    "step through its stops in a new tab (PageDown / PageUp)")
         for index, label in enumerate(host.palette_tabs()):
             yield f"Tab {index + 1}: {label}", lambda i=index: host.go_to_tab(i), "switch to this scenario tab"

@@ -54,10 +54,11 @@ def run(args: argparse.Namespace) -> int:
     scenario = scenario_from_args(args)
     cap = args.power_cap_mw if args.power_cap_mw is not None else scenario.facility.power_cap_mw
     limits = limits_from(cap, args.deadline_days, args.budget_usd)
+    told = args.every_count and sys.stderr.isatty()   # seconds: say how far it got
     result = plan(scenario, limits, args.objective, chips=split(args.chips), coolings=split(args.cooling),
                   max_chips=args.max_chips, available_by=args.available_by, every_count=args.every_count,
-                  progress=_progress_line() if args.every_count and sys.stderr.isatty() else None)
-    if args.every_count and sys.stderr.isatty():
+                  progress=_progress_line() if told else None)
+    if told:
         print("\r\033[K", end="", file=sys.stderr, flush=True)   # the progress line goes
     if args.json:
         print_json(result.as_dict())

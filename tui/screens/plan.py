@@ -24,8 +24,8 @@ from textual.screen import Screen
 from textual.widgets import Input, Label, Select, Static
 from textual.worker import get_current_worker
 
-from whatif.engine.analysis.plan import (OBJECTIVES, Option, Plan, Prepared, SearchStopped, limits_from, plan,
-                                         prepare)
+from whatif.engine.analysis.plan import (OBJECTIVES, Limit, Option, Plan, Prepared, SearchStopped, limits_from,
+                                         plan, prepare)
 from whatif.engine.errors import WhatifError
 from whatif.engine.evaluate import Result
 from whatif.engine.units import fmt
@@ -160,19 +160,23 @@ class PlanScreen(Screen[dict | None]):
             c = self.constraints()
             objective = OBJECTIVES[str(self.query_one("#plan-objective", Select).value)]
             limits = limits_from(c["power_cap_mw"], c["deadline_days"], c["budget_usd"])
-            key = (objective, tuple(sorted({l.output for l in limits})))
-            scenario = self.result.scenario
-            if key not in self._prepared:
-                self._prepared[key] = prepare(scenario, objective=objective, limits=limits,
-                                              catalog=self.result.resolved.catalog)
             max_chips = int(c["max_chips"]) if c["max_chips"] else None
-            self.plan = plan(scenario, limits, objective, max_chips=max_chips, prepared=self._prepared[key])
+            self.plan = plan(self.result.scenario, limits, objective, max_chips=max_chips,
+                             prepared=self._prepared_for(objective, limits))
         except WhatifError as exc:
             set_text(status, Text(in_words(str(exc))))
             status.add_class("-error")
             return None
         self._fill(self.plan)
         return self.plan
+
+    def _prepared_for(self, objective: str, limits: list[Limit]) -> Prepared:
+        """The plan's rows for `objective` and the outputs `limits` bound, resolved once."""
+        key = (objective, tuple(sorted({l.output for l in limits})))
+        if key not in self._prepared:
+            self._prepared[key] = prepare(self.result.scenario, objective=objective, limits=limits,
+                                          catalog=self.result.resolved.catalog)
+        return self._prepared[key]
 
     def _fill(self, result: Plan) -> None:
         self.query_one("#plan-table", PlanTable).show(result.options)
@@ -207,10 +211,8 @@ class PlanScreen(Screen[dict | None]):
             return
         self._asked += 1
         asked, scenario = self._asked, self.result.scenario
-        prepared = self._prepared[(current.objective, tuple(sorted({l.output for l in current.limits})))]
-        set_text(self.query_one("#plan-status", Static),
-                 Text(f"Searching every whole-server count of {len(prepared.rows)} chip x cooling rows "
-                      "(seconds); the table shows the grid's plan until then"))
+        prepared = self._prepared_for(current.objective, current.limits)
+        self._say_searching(0.0)
 
         def search() -> None:
             # Messages, not call_from_thread: that waits for the app, which on quitting waits
@@ -233,6 +235,12 @@ class PlanScreen(Screen[dict | None]):
 
         self.run_worker(search, thread=True, exclusive=True, group=EVERY_COUNT, exit_on_error=False)
 
+    def _say_searching(self, share: float) -> None:
+        status = self.query_one("#plan-status", Static)
+        set_text(status, Text(f"Searching every whole-server count: {share:.0%} done; the table shows the "
+                              "grid's plan until then"))
+        status.remove_class("-error")   # an infeasible grid plan's red is not the search's
+
     class Searched(Message):
         """The every-count search `asked` has searched `share` of the counts; `found` at the end."""
 
@@ -245,9 +253,7 @@ class PlanScreen(Screen[dict | None]):
         if event.asked != self._asked:   # the limits changed since
             return
         if event.found is None:
-            set_text(self.query_one("#plan-status", Static),
-                     Text(f"Searching every whole-server count: {event.share:.0%} done; the table shows the "
-                          "grid's plan until then"))
+            self._say_searching(event.share)
         else:
             self.plan = event.found
             self._fill(event.found)
