@@ -87,12 +87,14 @@ def hint(spec: InputRow, result: Result) -> str:
     origin = result.resolved.origins.get(spec.name)
     kind = origin.kind if origin else "default"
     if math.isnan(value):
-        if spec.key == "facility.power_cap_mw":
-            return "none"
-        # A figure the catalog lacks (V100's rent): 'n/a (estimate)' read as if one was estimated.
-        return "none published" if kind in ("estimate", "catalog") else f"n/a ({kind})"
+        # None by default (no power cap), or a figure the catalog lacks (V100's rent: 'n/a
+        # (estimate)' read as if one had been estimated).
+        return _NO_VALUE.get(kind, f"n/a ({kind})")
     text = fmt(spec.name, value) if spec.kind == "share" else _plain(value)
     return f"{text} {kind}"
+
+
+_NO_VALUE = {"default": "none", "estimate": "none published", "catalog": "none published"}
 
 
 def _plain(value: float) -> str:
