@@ -53,3 +53,10 @@ async def pause_until(pilot: Any, predicate: Any, pauses: int = 100) -> None:
 async def views_caught_up(pilot: Any) -> None:
     """Pause until the views that follow the headline figures show the current result."""
     await pause_until(pilot, lambda: pilot.app.views_current)
+
+
+def cells(strips: list[Any]) -> list[list[tuple[str, Any]]]:
+    """Each Strip as (character, style) per cell, as a terminal shows it: how its segments
+    are cut does not show."""
+    return [[(character, segment.style) for segment in strip for character in segment.text]
+            for strip in strips]

@@ -60,6 +60,7 @@ from whatif.tui.widgets.base import ResultView, ResultViewMounted
 from whatif.tui.widgets.fields import InputPanels
 from whatif.tui.widgets.frame_hold import FrameHold
 from whatif.tui.widgets.keybar import KeyBar
+from whatif.tui.widgets.lean_lines import LeanStatic
 from whatif.tui.widgets.results import DetailTable, Headline, WarningsView, can_explain, set_text
 from whatif.tui.widgets.span_compositor import SpanCompositor
 from whatif.tui.widgets.tabstrip import TabItem, TabStrip
@@ -310,13 +311,13 @@ class WhatifApp(App):
         self._preset_breakpoints()
         yield TitleBar()
         yield TabStrip(id="tab-strip")
-        yield Static("", id="too-small")
-        yield Static("", id="tour-band")
+        yield LeanStatic("", id="too-small")
+        yield LeanStatic("", id="tour-band")
         with Horizontal(id="main"):
             with InputsScroll(id="inputs"):
                 yield InputPanels(self.session.catalog, self.session.scenario, id="input-panels")
             with Vertical(id="results"):
-                yield Static("", id="stale-banner")
+                yield LeanStatic("", id="stale-banner")
                 yield Headline(id="headline")
                 yield UncertaintyStrip(id="uncertainty-strip")
                 with TabbedContent(id="tabs"):
@@ -331,7 +332,7 @@ class WhatifApp(App):
                     for pane_id, (title, *_view) in LAZY_PANES.items():
                         yield TabPane(title, id=pane_id)
                     yield from self.result_panes()
-        yield Static("", id="status")
+        yield LeanStatic("", id="status")
         yield KeyBar()
 
     def get_default_screen(self) -> Screen:

@@ -17,6 +17,7 @@ from textual.binding import Binding
 from textual.widget import Widget
 
 from whatif.tui.widgets.base import content_width
+from whatif.tui.widgets.lean_lines import LeanLines
 
 # Binding ids that stay on the bar however narrow the terminal is: help, quit, in a field
 # how to clear it back to its default (a new user does not guess ctrl+u), and
@@ -34,7 +35,7 @@ class KeyItem:
     pinned: bool
 
 
-class KeyBar(Widget, can_focus=False):
+class KeyBar(LeanLines, Widget, can_focus=False):
     """Renders `screen.active_bindings` (those with show=True) plus the palette key; a
     click on a key presses it."""
 

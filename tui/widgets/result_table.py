@@ -27,6 +27,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from whatif.tui.widgets.base import content_width
+from whatif.tui.widgets.lean_lines import LeanLines
 
 # The detail table's columns (key, heading) and how they give way; subclasses set their own.
 DETAIL_COLUMNS: tuple[tuple[str, str], ...] = (("label", "Quantity"), ("value", "Value"), ("note", "Note"),
@@ -66,7 +67,7 @@ def column_widths(natural: dict[str, int], width: int,
     return widths
 
 
-class ResultTable(ScrollView, can_focus=True):
+class ResultTable(LeanLines, ScrollView, can_focus=True):
     COLUMNS = DETAIL_COLUMNS
     SHRINK_STEPS = DETAIL_SHRINK_STEPS
     COMPONENT_CLASSES = {"result-table--header", "result-table--section", "result-table--cursor"}
@@ -204,9 +205,9 @@ class ResultTable(ScrollView, can_focus=True):
 
     # -------------------------------------------------------------- render
     def render_lines(self, crop: Region) -> list[Strip]:
-        # What every line of one render shares, looked up once: rich_style walks the
-        # ancestors' styles, ~0.1 ms a line (a count edit repaints a dozen rows).
-        self._render_context = (self.rich_style, self._width(), self.has_focus, self.app.theme)
+        # What every line of one render shares, looked up once (a count edit repaints a
+        # dozen rows).
+        self._render_context = (self.look.rich_style, self._width(), self.has_focus, self.app.theme)
         try:
             return super().render_lines(crop)
         finally:
@@ -214,7 +215,7 @@ class ResultTable(ScrollView, can_focus=True):
 
     def render_line(self, y: int) -> Strip:
         base, width, focused, theme = self._render_context or (
-            self.rich_style, self._width(), self.has_focus, self.app.theme)
+            self.look.rich_style, self._width(), self.has_focus, self.app.theme)
         if y == 0:
             header = Text(no_wrap=True)
             self._append_cells(header, {c: Text(heading) for c, heading in self.COLUMNS})

@@ -27,6 +27,7 @@ from whatif.engine.explain import explainable
 from whatif.engine.report import SECTIONS  # detail rows: the same sections as the CLI table
 from whatif.engine.units import QUANTITIES, fmt, fmt_delta
 from whatif.tui.widgets.base import ResultView, content_width
+from whatif.tui.widgets.lean_lines import LeanLines
 from whatif.tui.widgets.result_table import ResultTable, Row
 from whatif.tui.words import in_words
 
@@ -129,7 +130,7 @@ def line_count(widget: Static, text: Text, width: int) -> int:
     return len(text.wrap(widget.app.console, width))
 
 
-class HeadlineCard(Widget):
+class HeadlineCard(LeanLines, Widget):
     """One headline figure as a single widget: title, the value (large digits and a unit
     caption on a wide, tall screen; one bold line otherwise) and, with a baseline, its change.
 
@@ -198,13 +199,17 @@ class HeadlineCard(Widget):
     def _component_style(self, name: str) -> Style:
         """get_component_rich_style, remembered while the theme and the classes that pick
         the card's CSS stay the same: looking them up was most of a card's render()."""
-        key = (self.app.theme, self.screen.classes, self.classes)
-        if getattr(self, "_styles_key", None) != key:
-            self._styles_key, self._styles = key, {}
+        self._check_styles()
         style = self._styles.get(name)
         if style is None:
             style = self._styles[name] = self.get_component_rich_style(name)
         return style
+
+    def _check_styles(self) -> None:
+        """Forget the remembered styles and lines if the theme or the classes changed."""
+        key = (self.app.theme, self.screen.classes, self.classes)
+        if getattr(self, "_styles_key", None) != key:
+            self._styles_key, self._styles, self._line_strips = key, {}, {}
 
     def _card_lines(self) -> list[tuple[str, str]]:
         """(text, component class) of each line the card draws."""
@@ -219,21 +224,46 @@ class HeadlineCard(Widget):
         lines += [(line, delta) for line in self.delta_lines(content_width(self))]
         return lines
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # Once a render, not once a line: the styles' key walks up to the screen, the
+        # width asks the compositor.
+        self._check_styles()
+        self._rendering_width = self.size.width
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._rendering_width = None
+
     def render_line(self, y: int) -> Strip:
         """A line of the card as one segment: the lines are plain text in one style each, and
         drawing them through render()'s Content cost ~0.5 ms a card per keystroke (Textual
-        still measures the card's height with render())."""
+        still measures the card's height with render()). The same line gives the same Strip
+        (LeanLines then reuses what it made of it)."""
+        width = getattr(self, "_rendering_width", None)
+        if width is None:
+            self._check_styles()
+            width = self.size.width
+        line = self._shown[y] if y < len(self._shown) else None
+        key = (y, line, width)
+        strip = self._line_strips.get(key)
+        if strip is not None:
+            return strip
         base = self.visual_style.rich_style
-        width = self.size.width
-        if y >= len(self._shown):
-            return Strip.blank(width, base)
-        text, component = self._shown[y]
-        if cell_len(text) > width:
-            cut = Text(text)
-            cut.truncate(width, overflow="ellipsis")
-            text = cut.plain
-        # The offset is what Textual's own lines carry (text selection reads it).
-        return Strip([Segment(text, base + self._component_style(component) + Style(meta={"offset": (0, y)}))])
+        if line is None:
+            strip = Strip.blank(width, base)
+        else:
+            text, component = line
+            if cell_len(text) > width:
+                cut = Text(text)
+                cut.truncate(width, overflow="ellipsis")
+                text = cut.plain
+            # The offset is what Textual's own lines carry (text selection reads it).
+            style = base + self._component_style(component) + Style(meta={"offset": (0, y)})
+            strip = Strip([Segment(text, style)])
+        if len(self._line_strips) > 64:
+            self._line_strips.clear()
+        self._line_strips[key] = strip
+        return strip
 
     def render(self) -> Text:
         # Lines of text only: one Text, which Textual draws as Content (a Group goes through
@@ -376,7 +406,7 @@ def can_explain(name: str) -> bool:
 _EXPLAINABLE = frozenset(explainable())
 
 
-class WarningsView(ResultView, Static):
+class WarningsView(ResultView, LeanLines, Static):
     """Feasibility warnings with their numbers, most severe first."""
 
     update_at_once = False

@@ -15,6 +15,7 @@ from textual.message import Message
 from textual.widget import Widget
 
 from whatif.tui.widgets.base import content_width
+from whatif.tui.widgets.lean_lines import LeanLines
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,7 @@ def tab_texts(items: list[TabItem], width: int) -> tuple[list[str], int]:
     return [text(n, item, room) for n, item in enumerate(items)], room
 
 
-class TabStrip(Widget, can_focus=False):
+class TabStrip(LeanLines, Widget, can_focus=False):
     COMPONENT_CLASSES = {"tabstrip--active", "tabstrip--tab", "tabstrip--hint"}
 
     class Selected(Message):

@@ -9,8 +9,10 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widget import Widget
 
+from whatif.tui.widgets.lean_lines import LeanLines
 
-class TitleBar(Widget):
+
+class TitleBar(LeanLines, Widget):
     COMPONENT_CLASSES = {"titlebar--title", "titlebar--sub-title"}
 
     def on_mount(self) -> None:

@@ -19,6 +19,7 @@ from whatif.engine.errors import WhatifError
 from whatif.engine.evaluate import Result
 from whatif.engine.units import fmt
 from whatif.tui.widgets.base import ResultView, content_width
+from whatif.tui.widgets.lean_lines import LeanLines
 from whatif.tui.widgets.results import line_count, set_text
 
 if TYPE_CHECKING:
@@ -113,7 +114,7 @@ def band_text(name: str, bands: Mapping[str, Band]) -> str:
     return "/".join(texts)
 
 
-class UncertaintyStrip(ResultView, Static):
+class UncertaintyStrip(ResultView, LeanLines, Static):
     """'P10/P50/P90: time 71.8/81.4/90.1 days · cost $67.8M/$93.1M/$130M ...' under the headline.
 
     The Monte Carlo runs a moment after the result arrives (DELAY_S; the first one just after
