@@ -293,6 +293,31 @@ async def test_the_p10_p90_line_says_it_is_updating_until_new_samples_are_in():
         assert str(strip.render()).startswith("P10/P50/P90…")
 
 
+async def test_the_dimmed_p10_p90_line_is_drawn_ahead_as_textual_draws_it():
+    """The dimmed line a key brings is drawn while the app is idle after the samples; the
+    key's frame shows those lines, the same cells as drawing it then."""
+    from textual.geometry import Region
+
+    from tests.helpers import cells
+
+    strip = UncertaintyStrip(id="strip")
+    app = ViewHost(strip)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause(0.2)
+        assert strip._drawn
+        strip.DELAY_S = 5.0
+        strip.update_result(evaluate(SCENARIO.with_values({"cluster.count": 8192})), None)
+        await pilot.pause()
+        region = Region(0, 0, *strip.outer_size)
+        shown = strip.render_lines(region)
+        assert any(lines is strip._render_cache.lines for lines in strip._drawn.values())  # drawn ahead
+        assert "".join(segment.text for segment in shown[0]).strip().startswith("P10/P50/P90…")
+        strip._drawn.clear()
+        strip._lean_cache = {}
+        strip.refresh()
+        assert cells(strip.render_lines(region)) == cells(shown)
+
+
 def test_a_band_without_any_figure_reads_n_a_once():
     """A chip without a published rental price: the strip read 'cost n/a/n/a/n/a'."""
     from whatif.engine.analysis.uncertainty import Band

@@ -111,3 +111,44 @@ async def test_a_column_widens_and_narrows_with_its_longest_cell():
         assert table._natural_widths()["value"] == 5 and table._widths["value"] == 5
         await pilot.pause()
         assert table.render_line(2).text.split() == ["a", "1.5"]
+
+
+async def test_a_new_result_fills_the_rows_on_screen_first_and_the_rest_before_anyone_sees_them():
+    """The rows on screen take the new figures at once; those off screen just after the
+    frame, or sooner if something reads them (a copy, a cell) or brings them into view."""
+    from whatif.engine.evaluate import evaluate
+
+    app = WhatifApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        table = app.query_one("#detail", DetailTable)
+        on_screen = table._keys_on_screen()
+        off = next(row.key for row in table.rows
+                   if not row.section and not row.key.startswith("in:") and row.key not in on_screen)
+        assert "training_days" in on_screen
+
+        def held(key: str) -> str:  # the cell as held, without bringing the rows up to date
+            return table.rows[table.get_row_index(key)].cells["value"].plain
+
+        def shown_for(count: int) -> tuple:
+            result = evaluate(app.session.scenario.with_values({"cluster.count": count}))
+            table.update_result(result, None)
+            return fmt("training_days", result.values["training_days"]), fmt(off, result.values[off])
+
+        before = held(off)
+        days, figure = shown_for(8192)
+        assert held("training_days") == days and held(off) == before != figure   # on screen: at once
+        assert table.get_cell(off, "value").plain == figure                     # read: brought up first
+
+        days, figure = shown_for(4096)
+        assert held(off) != figure
+        await pilot.pause()                                                      # after the frame
+        assert held(off) == figure and table._off_screen is None
+
+        days, figure = shown_for(2048)
+        assert held(off) != figure
+        table.scroll_end(animate=False, immediate=True)                          # into view
+        assert held(off) == figure
+
+        days, figure = shown_for(1024)
+        assert figure in table.as_text()                                         # a copy

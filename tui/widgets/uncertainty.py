@@ -20,7 +20,7 @@ from whatif.engine.evaluate import Result
 from whatif.engine.units import fmt
 from whatif.tui.widgets.base import ResultView, content_width
 from whatif.tui.widgets.lean_lines import LeanLines
-from whatif.tui.widgets.results import line_count, set_text
+from whatif.tui.widgets.results import line_count, set_text, signature as _signature
 
 if TYPE_CHECKING:
     from whatif.engine.analysis.uncertainty import Band, MonteCarlo
@@ -130,6 +130,10 @@ class UncertaintyStrip(ResultView, LeanLines, Static):
         self._timer = None
         self._started = False   # the first samples wait for the app's first frame
         self._shown: Result | None = None
+        self._shown_text = ""   # the text of the samples on screen
+        # (signature, size, visual style) -> lines drawn: the dimmed line a key brings is
+        # drawn while the app is idle, just after the samples it dims (~0.4 ms a key).
+        self._drawn: dict[tuple, object] = {}
 
     def update_result(self, result: Result, baseline: Result | None) -> None:
         if (_cache is not None and _cache[0] is result) or (_given is not None and _given[0] is result):
@@ -148,9 +152,9 @@ class UncertaintyStrip(ResultView, LeanLines, Static):
             self._timer = self.set_timer(self.DELAY_S, self._show_waiting)
             if self._shown is not None:
                 # The figures on screen are the last scenario's until the samples are in:
-                # dimmed, 'P10/P50/P90…' (same length: the layout does not move).
-                text = self._text_for(self._shown).replace("P10/P50/P90:", "P10/P50/P90…", 1)
-                set_text(self, Text(text, style="dim"))
+                # dimmed, 'P10/P50/P90…' (same length, so as many lines: the layout does
+                # not move).
+                set_text(self, self._dimmed(), lines=getattr(self, "_whatif_lines", None))
 
     def _show_waiting(self) -> None:
         self._timer = None
@@ -160,7 +164,44 @@ class UncertaintyStrip(ResultView, LeanLines, Static):
 
     def _show(self, result: Result) -> None:
         self._shown = result
-        set_text(self, Text(self._text_for(result)))
+        self._shown_text = self._text_for(result)
+        set_text(self, Text(self._shown_text))
+        self.call_after_refresh(self._draw_dimmed)
+
+    def _dimmed(self) -> Text:
+        return Text(self._shown_text.replace("P10/P50/P90:", "P10/P50/P90…", 1), style="dim")
+
+    def _draw_dimmed(self) -> None:
+        """Draw the dimmed line now, while idle: the next key shows it."""
+        if not self.is_mounted or not self._shown_text or not self.size.width:
+            return
+        from textual.visual import Visual, visualize
+
+        text = self._dimmed()
+        key = (_signature(text), self.size, self.visual_style, self.text_selection)
+        if key not in self._drawn:
+            width, height = self.size
+            visual = visualize(self, text, markup=self._render_markup)
+            self._remember(key, Visual.to_strips(self, visual, width, height, self.visual_style))
+
+    def _remember(self, key: tuple, lines: object) -> None:
+        if len(self._drawn) >= 4:
+            self._drawn.clear()
+        self._drawn[key] = lines
+
+    def _render_content(self) -> None:
+        # Textual's (Widget._render_content), from the lines drawn ahead where they exist.
+        from textual.widget import _RenderCache
+
+        key = (getattr(self, "_whatif_signature", None), self.size, self.visual_style, self.text_selection)
+        lines = self._drawn.get(key)
+        if lines is None:
+            super()._render_content()
+            if key[0] is not None:
+                self._remember(key, self._render_cache.lines)
+            return
+        self._render_cache = _RenderCache(self.size, lines)
+        self._dirty_regions.clear()
 
     def _text_for(self, result: Result) -> str:
         from whatif.engine.analysis.uncertainty import HEADLINE
