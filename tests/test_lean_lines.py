@@ -10,30 +10,36 @@ from rich.segment import Segment
 from textual.geometry import Region
 from textual.strip import Strip
 from textual.widget import Widget
-from textual.widgets import Input
+from textual.widgets import Input, Static
 
 from whatif.tui.app import WhatifApp
 from whatif.tui.widgets.fields import FieldInput
-from whatif.tui.widgets.lean_lines import LeanLines
+from whatif.tui.widgets.lean_lines import LeanLines, LeanStatic
 from whatif.tui.widgets.results import HeadlineCard
 
 from tests.helpers import cells
 
 
+# Widgets that draw their own lines where Textual would draw them otherwise: Textual's way.
+TEXTUAL_LINE = {FieldInput: Input.render_line, LeanStatic: Static.render_line}
+
+
 def textual_lines(widget: Widget, region: Region) -> list[Strip]:
-    """The widget's lines drawn by Textual: its styles cache, and Input's own render_line."""
+    """The widget's lines drawn by Textual: its styles cache, and Input's or Static's own
+    render_line."""
     widget._styles_cache.clear()
-    if isinstance(widget, FieldInput):
-        original = FieldInput.render_line
-        FieldInput.render_line = Input.render_line  # type: ignore[method-assign]
-        try:
-            return Widget.render_lines(widget, region)
-        finally:
-            FieldInput.render_line = original  # type: ignore[method-assign]
+    for cls, textuals in TEXTUAL_LINE.items():
+        if isinstance(widget, cls):
+            ours = cls.render_line
+            cls.render_line = textuals  # type: ignore[method-assign]
+            try:
+                return Widget.render_lines(widget, region)
+            finally:
+                cls.render_line = ours  # type: ignore[method-assign]
     return Widget.render_lines(widget, region)
 
 
-FAST = {"focused": 0, "hint": 0, "value": 0}  # fields compared on their own line's fast path
+FAST = {"focused": 0, "hint": 0, "value": 0, "static": 0}  # compared on their own line's fast path
 
 
 def compare_all(app: WhatifApp) -> int:
@@ -53,6 +59,8 @@ def compare_all(app: WhatifApp) -> int:
             # and again from its cache
             assert cells(widget.render_lines(region)) == cells(ours), widget
         compared += 1
+        if isinstance(widget, LeanStatic) and widget._plain_line() is not None:
+            FAST["static"] += 1
         if isinstance(widget, FieldInput):
             fast = widget._value_line() if widget.value else widget._hint_line()
             if fast is not None:
@@ -89,11 +97,12 @@ KEYS = ["tab"] * 5 + ["end", "backspace", "7", "left", "left", "shift+right", "x
 
 
 async def test_lean_lines_draw_what_textual_draws_80x24():
-    FAST.update(focused=0, hint=0, value=0)
+    FAST.update(focused=0, hint=0, value=0, static=0)
     counts = await _session((80, 24), KEYS)
     assert min(counts) >= 12  # the fields shown and the six cards
     # The fields' own lines were compared: the focused value (each key), hints, values.
-    assert FAST["focused"] >= 10 and FAST["hint"] >= len(KEYS) and FAST["value"] >= 3 * len(KEYS), FAST
+    assert FAST["focused"] >= 10 and FAST["hint"] >= len(KEYS) and FAST["value"] >= 3 * len(KEYS) \
+        and FAST["static"] >= 2 * len(KEYS), FAST  # the status and step lines
 
 
 async def test_lean_lines_draw_what_textual_draws_120x40_large_digits():

@@ -359,7 +359,7 @@ class FieldInput(LeanLines, InOrderInput):
         if self.has_focus:
             return None
         hint = self.placeholder
-        width = self.scrollable_content_region.width + 1
+        width = content_width(self) + 1  # (no scrollbars: the scrollable region is the content's)
         hint_cells = cell_len(hint)
         if not hint or hint_cells > width or not hint.isprintable():
             return None
@@ -374,7 +374,7 @@ class FieldInput(LeanLines, InOrderInput):
         suggestion, a highlighter, a password, a value scrolled or wider than the field,
         wide or unprintable characters)."""
         value = self.value
-        width = self.scrollable_content_region.width + 1
+        width = content_width(self) + 1  # (no scrollbars: the scrollable region is the content's)
         if (self.password or self.highlighter is not None or self.scroll_offset.x
                 or (self.has_focus and len(self._suggestion) > len(value))
                 or len(value) + 1 > width or not value.isprintable() or cell_len(value) != len(value)):
