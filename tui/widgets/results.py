@@ -53,9 +53,8 @@ _NUMBER = re.compile(r"^([-+]?\$?[\d,.]+(?:e[-+]?\d+)?)\s*(.*)$")
 FOR_RENTERS = {"capex_usd": ("chip_hours", "Chip-hours")}
 
 
-def split_figure(name: str, value: float) -> tuple[str, str]:
+def split_figure(text: str) -> tuple[str, str]:
     """'$84.0M' -> ('$84.0', 'million'); '34.5 MW' -> ('34.5', 'MW') for Digits + caption."""
-    text = fmt(name, value)
     match = _NUMBER.match(text)
     if not match:
         return text, ""
@@ -168,13 +167,14 @@ class HeadlineCard(LeanLines, Widget):
     @property
     def large(self) -> bool:
         """Large digits when the screen is wide and tall (the breakpoint classes)."""
-        return self.screen.has_class("-wide") and self.screen.has_class("-tall")
+        classes = self.screen.classes
+        return "-wide" in classes and "-tall" in classes
 
     def show(self, result: Result, baseline: Result | None) -> None:
         self.name_key, self.title = self.figure_for(result.resolved.mode)
         value = result.values[self.name_key]
-        self._number, self._unit = split_figure(self.name_key, value)
         self.text = fmt(self.name_key, value)
+        self._number, self._unit = split_figure(self.text)
         if baseline is None:
             self.delta, self.direction = "", 0
         else:
