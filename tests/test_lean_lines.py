@@ -14,7 +14,7 @@ from textual.widgets import Input, Static
 
 from whatif.tui.app import WhatifApp
 from whatif.tui.widgets.fields import FieldInput
-from whatif.tui.widgets.lean_lines import LeanLines, LeanStatic
+from whatif.tui.widgets.lean_lines import FinishedStrip, LeanLines, LeanStatic
 from whatif.tui.widgets.results import HeadlineCard
 
 from tests.helpers import cells
@@ -39,7 +39,7 @@ def textual_lines(widget: Widget, region: Region) -> list[Strip]:
     return Widget.render_lines(widget, region)
 
 
-FAST = {"focused": 0, "hint": 0, "value": 0, "static": 0}  # compared on their own line's fast path
+FAST = {"focused": 0, "hint": 0, "value": 0, "static": 0, "finished": 0}  # compared on their own line's fast path
 
 
 def compare_all(app: WhatifApp) -> int:
@@ -55,6 +55,7 @@ def compare_all(app: WhatifApp) -> int:
         for region in (Region(0, 0, width, height), Region(1, 0, max(width - 2, 1), height)):
             widget._lean_cache = {}
             ours = widget.render_lines(region)
+            FAST["finished"] += sum(type(strip) is FinishedStrip for strip in ours)
             assert cells(ours) == cells(textual_lines(widget, region)), (widget, region)
             # and again from its cache
             assert cells(widget.render_lines(region)) == cells(ours), widget
@@ -97,12 +98,12 @@ KEYS = ["tab"] * 5 + ["end", "backspace", "7", "left", "left", "shift+right", "x
 
 
 async def test_lean_lines_draw_what_textual_draws_80x24():
-    FAST.update(focused=0, hint=0, value=0, static=0)
+    FAST.update(focused=0, hint=0, value=0, static=0, finished=0)
     counts = await _session((80, 24), KEYS)
     assert min(counts) >= 12  # the fields shown and the six cards
     # The fields' own lines were compared: the focused value (each key), hints, values.
     assert FAST["focused"] >= 10 and FAST["hint"] >= len(KEYS) and FAST["value"] >= 3 * len(KEYS) \
-        and FAST["static"] >= 2 * len(KEYS), FAST  # the status and step lines
+        and FAST["static"] >= 2 * len(KEYS) and FAST["finished"] >= 3 * len(KEYS), FAST  # status, step lines; table rows
 
 
 async def test_lean_lines_draw_what_textual_draws_120x40_large_digits():

@@ -68,6 +68,9 @@ class LeanLines:
                 line = _BLANK
             else:
                 line = widget.render_line(y - top)  # type: ignore[attr-defined]
+            if type(line) is FinishedStrip:  # (the widget did what follows itself)
+                strips.append(line)
+                continue
             kept = cache.get(y)
             if kept is not None and kept[0] is line and kept[1] == context:
                 strips.append(kept[2])
@@ -97,6 +100,14 @@ class LeanLines:
 
 
 _BLANK = Strip([])
+
+
+class FinishedStrip(Strip):
+    """A line a widget's render_line gives already as LeanLines would make it: padded to
+    the widget's width, in its styles, through the app's line filters (the table's rows,
+    which would otherwise be built as segments three times over)."""
+
+    __slots__ = ()
 
 
 class Look:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rich.cells import cell_len
 from rich.segment import Segment
@@ -27,7 +28,10 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from whatif.tui.widgets.base import content_width
-from whatif.tui.widgets.lean_lines import LeanLines
+from whatif.tui.widgets.lean_lines import FinishedStrip, LeanLines, Look
+
+if TYPE_CHECKING:
+    from textual.filter import LineFilter
 
 # The detail table's columns (key, heading) and how they give way; subclasses set their own.
 DETAIL_COLUMNS: tuple[tuple[str, str], ...] = (("label", "Quantity"), ("value", "Value"), ("note", "Note"),
@@ -100,10 +104,12 @@ class ResultTable(LeanLines, ScrollView, can_focus=True):
         self.cursor_row = 0
         self._widths: dict[str, int] = {}
         self._lines: dict[int, tuple[tuple, Strip]] = {}  # row index -> (signature, strip)
+        # (a cell's content, column width, row style...) -> its finished segments and cells
+        self._finished_cells: dict[tuple, tuple[list[Segment], int]] = {}
         # column -> each row's cell width (0: none, or a section row), for the natural widths
         self._cell_widths: dict[str, list[int]] = {}
-        # (base style, width, focused, theme) while render_lines runs (render_line reads it)
-        self._render_context: tuple[Style, int, bool, str] | None = None
+        # (base style, width, focused, theme, what a finished row needs) while render_lines runs
+        self._render_context: tuple[Style, int, bool, str, tuple | None] | None = None
 
     # ---------------------------------------------------------------- data
     def set_rows(self, rows: list[Row]) -> None:
@@ -207,15 +213,21 @@ class ResultTable(LeanLines, ScrollView, can_focus=True):
     def render_lines(self, crop: Region) -> list[Strip]:
         # What every line of one render shares, looked up once (a count edit repaints a
         # dozen rows).
-        self._render_context = (self.look.rich_style, self._width(), self.has_focus, self.app.theme)
+        look = self.look
+        finish = None
+        if look.plain and not any(look.padding):
+            # What a row's finished line needs (FinishedStrip): the gutter's style, the
+            # widget's width, the filters.
+            finish = (look, self.outer_size.width, tuple(self.get_line_filters()))
+        self._render_context = (look.rich_style, self._width(), self.has_focus, self.app.theme, finish)
         try:
             return super().render_lines(crop)
         finally:
             self._render_context = None
 
     def render_line(self, y: int) -> Strip:
-        base, width, focused, theme = self._render_context or (
-            self.look.rich_style, self._width(), self.has_focus, self.app.theme)
+        base, width, focused, theme, finish = self._render_context or (
+            self.look.rich_style, self._width(), self.has_focus, self.app.theme, None)
         if y == 0:
             header = Text(no_wrap=True)
             self._append_cells(header, {c: Text(heading) for c, heading in self.COLUMNS})
@@ -225,7 +237,7 @@ class ResultTable(LeanLines, ScrollView, can_focus=True):
             return Strip.blank(width, base)
         row = self.rows[index]
         cursor = index == self.cursor_row and focused
-        signature = (*(_signature(row.cells.get(c)) for c, _ in self.COLUMNS), cursor, width, theme)
+        signature = (*(_signature(row.cells.get(c)) for c, _ in self.COLUMNS), cursor, width, theme, finish)
         cached = self._lines.get(index)
         if cached is not None and cached[0] == signature:
             return cached[1]
@@ -234,17 +246,9 @@ class ResultTable(LeanLines, ScrollView, can_focus=True):
             style += self.get_component_rich_style("result-table--section")
         if cursor:
             style += self.get_component_rich_style("result-table--cursor")
-        cells = None if row.section else self._cell_segments(row.cells)
-        if cells is not None:
-            strip = _styled_strip(*cells, style, width)
-        else:
-            if row.section:  # a heading spans the columns
-                text = row.cells[self.COLUMNS[0][0]].copy()
-                text.truncate(width, overflow="ellipsis")
-            else:
-                text = Text(no_wrap=True)
-                self._append_cells(text, row.cells)
-            strip = self._strip(text, style, width)
+        strip = self._finished_row(row.cells, style, width, finish) if finish and not row.section else None
+        if strip is None:
+            strip = self._row_strip(row, style, width)
         self._lines[index] = (signature, strip)
         return strip
 
@@ -304,6 +308,65 @@ class ResultTable(LeanLines, ScrollView, can_focus=True):
             length += len(padding) + plain_cells
         return segments, length
 
+    def _row_strip(self, row: Row, style: Style, width: int) -> Strip:
+        cells = None if row.section else self._cell_segments(row.cells)
+        if cells is not None:
+            return _styled_strip(*cells, style, width)
+        if row.section:  # a heading spans the columns
+            text = row.cells[self.COLUMNS[0][0]].copy()
+            text.truncate(width, overflow="ellipsis")
+        else:
+            text = Text(no_wrap=True)
+            self._append_cells(text, row.cells)
+        return self._strip(text, style, width)
+
+    def _finished_row(self, cells: dict[str, Text], style: Style, width: int,
+                      finish: tuple[Look, int, tuple[LineFilter, ...]]) -> FinishedStrip | None:
+        """The row as _cell_segments and _styled_strip make it, finished as LeanLines would
+        (the gutter, the filters), from each cell's finished segments kept by content: the
+        labels and notes stay from key to key, and a row was built three times over, ~30 µs
+        a row (a count edit changes 20-30). None where a cell has spans or is cut."""
+        look, outer_width, filters = finish
+        kept = self._finished_cells
+        if len(kept) > 1024:
+            kept.clear()
+        segments: list[Segment] = []
+        length = 0
+        for column, _ in self.COLUMNS:
+            column_width = self._widths.get(column, 0)
+            if column_width <= 0:
+                continue
+            cell = cells.get(column)
+            if cell is not None and cell.spans:
+                return None
+            plain, cell_style, right = ("", None, False) if cell is None else \
+                (cell.plain, cell.style, cell.justify == "right")
+            key = (column_width, plain, cell_style, right, bool(segments), style, look, filters)
+            finished = kept.get(key)
+            if finished is None:
+                plain_cells = cell_len(plain)
+                if plain_cells > column_width:
+                    return None
+                if isinstance(cell_style, str):
+                    cell_style = self.app.console.get_style(cell_style)
+                padding = " " * (column_width - plain_cells)
+                parts = [Segment(" ", style)] if segments else []
+                if padding and right:
+                    parts.append(Segment(padding, style))
+                parts.append(Segment(plain, style + cell_style))
+                if padding and not right:
+                    parts.append(Segment(padding, style))
+                finished = kept[key] = (_filtered(parts, filters, look), (1 if segments else 0) + column_width)
+            segments += finished[0]
+            length += finished[1]
+        if length > width:
+            return None
+        if length < width:
+            segments += _filtered([Segment(" " * (width - length), style)], filters, look)
+        if width < outer_width:
+            segments += _filtered([Segment(" " * (outer_width - width), look.inner)], filters, look)
+        return FinishedStrip(segments, outer_width)
+
     def _strip(self, text: Text, style: Style, width: int) -> Strip:
         segments = list(text.render(self.app.console))
         strip = Strip(segments).apply_style(style)
@@ -361,6 +424,14 @@ def _styled_strip(segments: list[Segment], length: int, style: Style, width: int
         length = width
     strip = Strip(segments, length)
     return strip.crop(0, width) if length > width else strip
+
+
+def _filtered(segments: list[Segment], filters: tuple[LineFilter, ...], look: Look) -> list[Segment]:
+    """Segments through the app's line filters (each maps a segment's style on its own, so
+    a line's pieces can be filtered apart)."""
+    for line_filter in filters:
+        segments = line_filter.apply(segments, look.background)
+    return segments
 
 
 def _signature(text: Text | None) -> tuple:
