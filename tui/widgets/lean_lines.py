@@ -26,6 +26,8 @@ from textual.strip import Strip
 from textual.style import Style as VisualStyle
 from textual.widgets import Static
 
+from whatif.tui.widgets.base import content_width
+
 
 class LeanLines:
     """Mixin for a Widget (put it before the widget class in the bases)."""
@@ -165,7 +167,7 @@ class LeanStatic(LeanLines, Static):
             return None
         text = visual.plain
         cells = visual.cell_length
-        if not text or "\n" in text or cells > self.outer_size.width - self.styles.gutter.width \
+        if not text or "\n" in text or cells > content_width(self) \
                 or self.styles.text_align not in ("left", "start") or not text.isprintable():
             return None
         style = self.visual_style.rich_style + RichStyle.from_meta({"offset": (0, 0)})

@@ -13,6 +13,8 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 from rich.text import Text
+from textual.visual import Visual, visualize
+from textual.widget import _RenderCache
 from textual.widgets import Static
 
 from whatif.engine.errors import WhatifError
@@ -131,8 +133,9 @@ class UncertaintyStrip(ResultView, LeanLines, Static):
         self._started = False   # the first samples wait for the app's first frame
         self._shown: Result | None = None
         self._shown_text = ""   # the text of the samples on screen
-        # (signature, size, visual style) -> lines drawn: the dimmed line a key brings is
-        # drawn while the app is idle, just after the samples it dims (~0.4 ms a key).
+        # (text signature, size, visual style, selection) -> lines drawn: the dimmed line a
+        # key brings is drawn while the app is idle, just after the samples it dims (~0.4 ms
+        # a key).
         self._drawn: dict[tuple, object] = {}
 
     def update_result(self, result: Result, baseline: Result | None) -> None:
@@ -175,8 +178,6 @@ class UncertaintyStrip(ResultView, LeanLines, Static):
         """Draw the dimmed line now, while idle: the next key shows it."""
         if not self.is_mounted or not self._shown_text or not self.size.width:
             return
-        from textual.visual import Visual, visualize
-
         text = self._dimmed()
         key = (_signature(text), self.size, self.visual_style, self.text_selection)
         if key not in self._drawn:
@@ -191,8 +192,6 @@ class UncertaintyStrip(ResultView, LeanLines, Static):
 
     def _render_content(self) -> None:
         # Textual's (Widget._render_content), from the lines drawn ahead where they exist.
-        from textual.widget import _RenderCache
-
         key = (getattr(self, "_whatif_signature", None), self.size, self.visual_style, self.text_selection)
         lines = self._drawn.get(key)
         if lines is None:
