@@ -354,12 +354,19 @@ class FieldInput(LeanLines, InOrderInput):
                 return strip
         return super().render_line(y)
 
+    @property
+    def _line_width(self) -> int:
+        """The cells Input draws a line in: its scrollable region and one for the cursor
+        (the field has no scrollbars: that region is its content's, read without asking
+        the compositor)."""
+        return content_width(self) + 1
+
     def _hint_line(self) -> Strip | None:
         """An empty field without the focus: its hint (the placeholder) as one segment."""
         if self.has_focus:
             return None
         hint = self.placeholder
-        width = content_width(self) + 1  # (no scrollbars: the scrollable region is the content's)
+        width = self._line_width
         hint_cells = cell_len(hint)
         if not hint or hint_cells > width or not hint.isprintable():
             return None
@@ -374,7 +381,7 @@ class FieldInput(LeanLines, InOrderInput):
         suggestion, a highlighter, a password, a value scrolled or wider than the field,
         wide or unprintable characters)."""
         value = self.value
-        width = content_width(self) + 1  # (no scrollbars: the scrollable region is the content's)
+        width = self._line_width
         if (self.password or self.highlighter is not None or self.scroll_offset.x
                 or (self.has_focus and len(self._suggestion) > len(value))
                 or len(value) + 1 > width or not value.isprintable() or cell_len(value) != len(value)):

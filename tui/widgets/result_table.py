@@ -195,6 +195,11 @@ class ResultTable(LeanLines, ScrollView, can_focus=True):
     def on_resize(self) -> None:
         self._refit(force=True)
 
+    def rows_on_screen(self) -> range:
+        """The indexes of the rows the table shows now (under its header line)."""
+        top = self.scroll_offset.y
+        return range(top, max(top, top + self.size.height - 1))
+
     def _refresh_row(self, index: int) -> None:
         self._refresh_rows((index,))
 
@@ -203,9 +208,9 @@ class ResultTable(LeanLines, ScrollView, can_focus=True):
         much as painting it)."""
         # Not the scrollbar's column: the rows do not change it (it repaints itself when
         # the table scrolls), and a region over it rendered its every line too.
-        width, height = self._width(), self.size.height
-        top = self.scroll_offset.y
-        regions = [Region(0, y, width, 1) for y in (index + 1 - top for index in indexes) if 1 <= y < height]
+        width, top = self._width(), self.scroll_offset.y
+        shown = self.rows_on_screen()
+        regions = [Region(0, index + 1 - top, width, 1) for index in indexes if index in shown]
         if regions:
             self.refresh(*regions)
 
@@ -290,22 +295,13 @@ class ResultTable(LeanLines, ScrollView, can_focus=True):
                 return None
             else:
                 plain, style, right = cell.plain, cell.style, cell.justify == "right"
-            plain_cells = cell_len(plain)
-            if plain_cells > width:
+            if cell_len(plain) > width:
                 cut = Text(plain)
                 cut.truncate(width, overflow="ellipsis")
                 plain = cut.plain
-                plain_cells = cell_len(plain)
-            padding = " " * (width - plain_cells)
-            if segments:
-                segments.append(Segment(" "))
-                length += 1
-            if padding and right:
-                segments.append(Segment(padding))
-            segments.append(Segment(plain, get_style(style) if isinstance(style, str) else style))
-            if padding and not right:
-                segments.append(Segment(padding))
-            length += len(padding) + plain_cells
+            length += (1 if segments else 0) + width
+            segments += _cell_parts(plain, get_style(style) if isinstance(style, str) else style, right,
+                                    width, bool(segments))
         return segments, length
 
     def _row_strip(self, row: Row, style: Style, width: int) -> Strip:
@@ -344,18 +340,12 @@ class ResultTable(LeanLines, ScrollView, can_focus=True):
             key = (column_width, plain, cell_style, right, bool(segments), style, look, filters)
             finished = kept.get(key)
             if finished is None:
-                plain_cells = cell_len(plain)
-                if plain_cells > column_width:
+                if cell_len(plain) > column_width:
                     return None
                 if isinstance(cell_style, str):
                     cell_style = self.app.console.get_style(cell_style)
-                padding = " " * (column_width - plain_cells)
-                parts = [Segment(" ", style)] if segments else []
-                if padding and right:
-                    parts.append(Segment(padding, style))
-                parts.append(Segment(plain, style + cell_style))
-                if padding and not right:
-                    parts.append(Segment(padding, style))
+                parts = [Segment(text, style + part_style)
+                         for text, part_style, _ in _cell_parts(plain, cell_style, right, column_width, bool(segments))]
                 finished = kept[key] = (_filtered(parts, filters, look), (1 if segments else 0) + column_width)
             segments += finished[0]
             length += finished[1]
@@ -424,6 +414,19 @@ def _styled_strip(segments: list[Segment], length: int, style: Style, width: int
         length = width
     strip = Strip(segments, length)
     return strip.crop(0, width) if length > width else strip
+
+
+def _cell_parts(plain: str, style: Style | None, right: bool, width: int, separated: bool) -> list[Segment]:
+    """A cell laid out in its column as _append_cells lays it out: the gap before it (all
+    but the first), its padding and its text (`plain` fits `width`)."""
+    padding = " " * (width - cell_len(plain))
+    parts = [Segment(" ")] if separated else []
+    if padding and right:
+        parts.append(Segment(padding))
+    parts.append(Segment(plain, style))
+    if padding and not right:
+        parts.append(Segment(padding))
+    return parts
 
 
 def _filtered(segments: list[Segment], filters: tuple[LineFilter, ...], look: Look) -> list[Segment]:

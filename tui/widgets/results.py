@@ -335,8 +335,8 @@ class DetailTable(ResultView, ResultTable):
             self._off_screen = (result, baseline)
 
     def _keys_on_screen(self) -> set[str]:
-        top, height = self.scroll_offset.y, self.size.height
-        return {row.key for row in self.rows[top:top + max(height - 1, 0)]}  # (the header line)
+        shown = self.rows_on_screen()
+        return {row.key for row in self.rows[shown.start:shown.stop]}
 
     def _fill_off_screen(self) -> None:
         """Bring the rows off screen up to date (before anything reads or shows them)."""
