@@ -370,7 +370,7 @@ class FieldInput(LeanLines, InOrderInput):
         hint_cells = cell_len(hint)
         if not hint or hint_cells > width or not hint.isprintable():
             return None
-        segments = [Segment(hint, self.get_component_rich_style("input--placeholder"))]
+        segments = [Segment(hint, self.look.component("input--placeholder"))]
         if hint_cells < width:
             segments.append(Segment(" " * (width - hint_cells)))
         return Strip(segments, width).apply_style(self.look.rich_style)
@@ -390,12 +390,12 @@ class FieldInput(LeanLines, InOrderInput):
         if self.has_focus:
             if not self.selection.is_empty:
                 start, end = sorted(self.selection)
-                selected = self.get_component_rich_style("input--selection")
+                selected = self.look.component("input--selection")
                 styles[start:end] = [selected] * (end - start)
             if self._cursor_visible:
                 cursor = self.cursor_position
                 under = styles[cursor]
-                cursor_style = self.get_component_rich_style("input--cursor")
+                cursor_style = self.look.component("input--cursor")
                 styles[cursor] = cursor_style if under is None else under + cursor_style
         text = value + " "
         segments = []

@@ -236,7 +236,7 @@ class ResultTable(LeanLines, ScrollView, can_focus=True):
         if y == 0:
             header = Text(no_wrap=True)
             self._append_cells(header, {c: Text(heading) for c, heading in self.COLUMNS})
-            return self._strip(header, self.get_component_rich_style("result-table--header"), width)
+            return self._strip(header, self.look.component("result-table--header"), width)
         index = self.scroll_offset.y + y - 1
         if not 0 <= index < len(self.rows):
             return Strip.blank(width, base)
@@ -248,9 +248,9 @@ class ResultTable(LeanLines, ScrollView, can_focus=True):
             return cached[1]
         style = base
         if row.section:
-            style += self.get_component_rich_style("result-table--section")
+            style += self.look.component("result-table--section")
         if cursor:
-            style += self.get_component_rich_style("result-table--cursor")
+            style += self.look.component("result-table--cursor")
         strip = self._finished_row(row.cells, style, width, finish) if finish and not row.section else None
         if strip is None:
             strip = self._row_strip(row, style, width)
