@@ -70,15 +70,19 @@ def compare_all(app: WhatifApp) -> int:
     return compared
 
 
-async def _session(size: tuple[int, int], keys: list[str], theme: str | None = None) -> list[int]:
+async def _session(size: tuple[int, int], keys: list[str], theme: str | None = None,
+                   theme_after: int = 0) -> list[int]:
+    """theme: switched to after theme_after keys (what every widget remembered of its look
+    was drawn in the theme before)."""
     app = WhatifApp()
     counts = []
     async with app.run_test(size=size) as pilot:
-        if theme:
-            app.theme = theme
         await pilot.pause()
         counts.append(compare_all(app))
-        for key in keys:
+        for index, key in enumerate(keys):
+            if theme and index == theme_after:
+                app.theme = theme
+                await pilot.pause()
             await pilot.press(key)
             await pilot.pause()
             counts.append(compare_all(app))
@@ -112,6 +116,11 @@ async def test_lean_lines_draw_what_textual_draws_120x40_large_digits():
 
 async def test_lean_lines_draw_what_textual_draws_in_a_light_theme():
     await _session((100, 30), KEYS[:8], theme="textual-light")
+
+
+async def test_lean_lines_follow_a_theme_switched_mid_edit():
+    # the count focused, its cursor and selection drawn in the dark theme, then light
+    await _session((100, 30), KEYS[:12], theme="textual-light", theme_after=7)
 
 
 async def test_the_cards_take_the_lean_path_and_a_link_under_the_mouse_does_not():
