@@ -124,9 +124,12 @@ def _launch(args) -> int:
     # the terminal a median 12 ms after it was ready, with 0.5 ms 2.5 ms (bench: a PTY
     # reader against the time the frame was handed over). A keystroke's headline frame
     # waited so for the views drawn after it (bench/keys.py at 120x40: on screen at
-    # 11.3-11.9 ms, ~0.5 ms before the views; with 0.5 ms at 7.9-9.5 ms), so the short
-    # interval stays while the app runs. The threads that want the GIL are the writer and
-    # the key reader, and only when they have something to pass on.
+    # 11.3-11.9 ms, ~0.5 ms before the views; with 0.5 ms at 7.9-9.5 ms). With 0.1 ms the
+    # headline is out while the views are drawn (bench/keys.py, 0.1 ms against 0.5 ms side
+    # by side: 160x48 headline 6.9 against 8.5 ms, 120x40 6.4 against 6.8; the views and the
+    # CPU per key unchanged), so the short interval stays while the app runs. The threads
+    # that want the GIL are the writer and the key reader, and only when they have something
+    # to pass on; with none waiting the interval costs nothing.
     sys.setswitchinterval(SWITCH_S)
     app.run()
     if app.return_code and app.recovery.path.exists():  # ended by an error: say where the edits are
@@ -136,7 +139,7 @@ def _launch(args) -> int:
 
 
 _DEFAULT_SWITCH_S = sys.getswitchinterval()
-SWITCH_S = 0.0005
+SWITCH_S = 0.0001
 
 
 def _keep_opening(app, stamp: str, scenario, path: Path, text: str, default: bool) -> None:
