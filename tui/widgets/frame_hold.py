@@ -21,6 +21,7 @@ next to nothing. They run after the frames instead.
 
 from __future__ import annotations
 
+import asyncio
 import gc
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING
@@ -29,7 +30,6 @@ from textual.app import ScreenStackError
 
 if TYPE_CHECKING:
     from textual.app import App
-    from textual.timer import Timer
 
 MAX_HOLD_S = 0.1
 
@@ -42,7 +42,7 @@ class FrameHold:
         self.app = app
         self._count = 0
         self._batch: AbstractContextManager | None = None
-        self._timer: Timer | None = None
+        self._timer: asyncio.TimerHandle | None = None
         self._collector_paused = False
         self._collector_deferred = False
 
@@ -54,7 +54,9 @@ class FrameHold:
         if self._batch is None:
             self._batch = self.app.batch_update()
             self._batch.__enter__()
-            self._timer = self.app.set_timer(MAX_HOLD_S, self.release_all, name="frame-hold")
+            # The event loop's own timer, not a Textual Timer: that is a task per key, named
+            # by the app's repr and cancelled a millisecond later (~0.1 ms a key).
+            self._timer = asyncio.get_running_loop().call_later(MAX_HOLD_S, self.release_all)
             if gc.isenabled():  # (not before the first frame: tui.launch resumes it then)
                 gc.disable()
                 self._collector_paused = True
@@ -72,7 +74,7 @@ class FrameHold:
         if batch is None:
             return
         if self._timer is not None:
-            self._timer.stop()
+            self._timer.cancel()
             self._timer = None
         batch.__exit__(None, None, None)
         # The screen went idle while held and skipped its frame: let it look again.
@@ -93,6 +95,9 @@ class FrameHold:
     def close(self) -> None:
         """The app is closing: a collector paused for a frame that will not come resumes
         now (else it stays off for whatever runs after the app in the process)."""
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
         self._collector_deferred = False
         self._resume_collector()
 
