@@ -27,7 +27,7 @@ from whatif.engine.explain import explainable
 from whatif.engine.report import SECTIONS  # detail rows: the same sections as the CLI table
 from whatif.engine.units import QUANTITIES, fmt, fmt_delta
 from whatif.tui.widgets.base import ResultView, content_width
-from whatif.tui.widgets.lean_lines import LeanLines
+from whatif.tui.widgets.lean_lines import LeanLines, Look
 from whatif.tui.widgets.result_table import ResultTable, Row
 from whatif.tui.words import in_words
 
@@ -147,6 +147,7 @@ class HeadlineCard(LeanLines, Widget):
 
     COMPONENT_CLASSES = {"card--title", "card--digits", "card--unit", "card--text", "card--delta",
                          "card--worse", "card--better"}
+    _rendering: tuple[int, Look] | None = None  # (width, look) while render_lines runs
 
     def __init__(self, name: str, title: str) -> None:
         super().__init__(classes="card", id=f"card-{name}")
@@ -157,6 +158,7 @@ class HeadlineCard(LeanLines, Widget):
         self._number, self._unit = "", ""
         self.direction = 0      # against the baseline: +1 worse (higher), -1 better, 0 same or none
         self._shown: list[tuple[str, str]] = []  # the lines last drawn (_card_lines)
+        self._line_strips: dict[tuple, Strip] = {}  # (y, line, width, look) -> its Strip
 
     def figure_for(self, mode: str) -> tuple[str, str]:
         """(output, title) this card shows in `mode`."""
@@ -204,26 +206,11 @@ class HeadlineCard(LeanLines, Widget):
     def on_resize(self) -> None:
         self._shown = self._card_lines()
 
-    def _component_style(self, name: str) -> Style:
-        """get_component_rich_style, remembered while the theme and the classes that pick
-        the card's CSS stay the same: looking them up was most of a card's render()."""
-        self._check_styles()
-        style = self._styles.get(name)
-        if style is None:
-            style = self._styles[name] = self.get_component_rich_style(name)
-        return style
-
-    def _check_styles(self) -> None:
-        """Forget the remembered styles and lines if the theme or the classes changed."""
-        key = (self.app.theme, self.screen.classes, self.classes)
-        if getattr(self, "_styles_key", None) != key:
-            self._styles_key, self._styles, self._line_strips = key, {}, {}
-
     def _card_lines(self) -> list[tuple[str, str]]:
         """(text, component class) of each line the card draws."""
         lines = [(self.title, "card--title")]
         if self.large:
-            bold = bool(self._component_style("card--digits").bold)
+            bold = bool(self.look.component("card--digits").bold)
             lines += [(row, "card--digits") for row in digit_rows(self._number, bold)]
             lines.append((self._unit, "card--unit"))
         else:
@@ -233,26 +220,21 @@ class HeadlineCard(LeanLines, Widget):
         return lines
 
     def render_lines(self, crop: Region) -> list[Strip]:
-        # Once a render, not once a line: the styles' key walks up to the screen, the
-        # width asks the compositor.
-        self._check_styles()
-        self._rendering_width = self.size.width
+        # Once a render, not once a line: the width asks the compositor.
+        self._rendering = (self.size.width, self.look)
         try:
             return super().render_lines(crop)
         finally:
-            self._rendering_width = None
+            self._rendering = None
 
     def render_line(self, y: int) -> Strip:
         """A line of the card as one segment: the lines are plain text in one style each, and
         drawing them through render()'s Content cost ~0.5 ms a card per keystroke (Textual
-        still measures the card's height with render()). The same line gives the same Strip
-        (LeanLines then reuses what it made of it)."""
-        width = getattr(self, "_rendering_width", None)
-        if width is None:
-            self._check_styles()
-            width = self.size.width
+        still measures the card's height with render()). The same line in the same look
+        gives the same Strip (LeanLines then reuses what it made of it)."""
+        width, look = self._rendering or (self.size.width, self.look)
         line = self._shown[y] if y < len(self._shown) else None
-        key = (y, line, width)
+        key = (y, line, width, look)
         strip = self._line_strips.get(key)
         if strip is not None:
             return strip
@@ -266,7 +248,7 @@ class HeadlineCard(LeanLines, Widget):
                 cut.truncate(width, overflow="ellipsis")
                 text = cut.plain
             # The offset is what Textual's own lines carry (text selection reads it).
-            style = base + self._component_style(component) + Style(meta={"offset": (0, y)})
+            style = base + look.component(component) + Style(meta={"offset": (0, y)})
             strip = Strip([Segment(text, style)])
         if len(self._line_strips) > 64:
             self._line_strips.clear()
@@ -276,7 +258,7 @@ class HeadlineCard(LeanLines, Widget):
     def render(self) -> Text:
         # Lines of text only: one Text, which Textual draws as Content (a Group goes through
         # a Rich console, ~3x the cost). Each line is cut, not wrapped (.card in app.tcss).
-        style = self._component_style
+        style = self.look.component
         return Text("\n", no_wrap=True, overflow="ellipsis").join(
             Text(text, style=style(component), no_wrap=True, overflow="ellipsis")
             for text, component in self._card_lines())
