@@ -683,6 +683,21 @@ async def test_undo_three_edits_and_redo_one():
             load_preset(default_preset_path()).with_values({"cluster.count": 8192}))["training_days"]
 
 
+async def test_undo_after_a_bad_value_gives_the_field_its_value_back():
+    app = WhatifApp()
+    async with app.run_test(size=SIZE) as pilot:
+        count = app.query_one("#f-cluster-count", Input)
+        count.focus()
+        await pilot.pause()
+        await pilot.press("-", "5")                # typed over the selected 16384
+        await pilot.pause()
+        assert count.value == "-5" and "cluster.count" in app.session.errors
+        await pilot.press("ctrl+z")
+        await pilot.pause()
+        assert count.value == "16384" and not app.session.errors and not app.session.dirty
+        assert not app.query_one("#stale-banner").display      # the STALE line goes
+
+
 async def test_typing_into_a_focused_field_replaces_its_value():
     app = WhatifApp()
     async with app.run_test(size=SIZE) as pilot:

@@ -112,6 +112,19 @@ def test_undo_and_redo_walk_accepted_changes_and_typing_is_one_step():
     assert not session.can_redo
 
 
+def test_undo_takes_back_edits_not_accepted_first_then_the_accepted_ones():
+    session, _ = session_with_log()
+    session.edit("cluster.count", -5)                    # typed over 16384: not accepted
+    assert session.errors and session.can_undo
+    assert session.undo() and not session.pending and not session.errors
+    assert session.scenario == SCENARIO and not session.dirty and not session.can_undo
+    session.edit("cluster.count", 8192)
+    session.edit("facility.pue", "x")
+    assert session.undo() and session.scenario.cluster.count == 8192 and not session.errors
+    assert session.undo() and session.scenario.cluster.count == 16384
+    assert not session.undo()
+
+
 def test_files_load_save_and_dirty(tmp_path):
     session = EditSession.from_file(default_preset_path())
     assert session.path == default_preset_path() and not session.dirty

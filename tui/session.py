@@ -137,7 +137,7 @@ class EditSession:
 
     @property
     def can_undo(self) -> bool:
-        return bool(self._undo)
+        return bool(self._undo or self.pending)
 
     @property
     def can_redo(self) -> bool:
@@ -250,8 +250,16 @@ class EditSession:
 
     def undo(self) -> bool:
         """Back to the scenario before the last accepted change; False if there is none.
-        Pending (invalid) edits are dropped: the fields show the restored values."""
+        Edits not accepted (invalid, or a number still being typed) go first, as a step of
+        their own: the fields show the scenario's values again (a typed '-5' in the count
+        gives back 16384, with no accepted change lost), and the next undo steps back."""
         self._make_real()
+        if self.pending:
+            self.pending.clear()
+            self.errors.clear()
+            self._typing_key = None
+            self._notify(Change(result=True, fields=True, errors=True, title=True))
+            return True
         return self._step(self._undo, self._redo)
 
     def redo(self) -> bool:
