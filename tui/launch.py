@@ -120,16 +120,13 @@ def _launch(args) -> int:
         app.after_first_frame = lambda: (_resume_collection(), _keep_opening(app, stamp, scenario, Path(path), text,
                                                                              not args.preset))
     # Textual hands each frame to its writer thread, which then waits for the GIL while this
-    # thread goes on: up to the 5 ms switch interval, often twice. The first frame reached
-    # the terminal a median 12 ms after it was ready, with 0.5 ms 2.5 ms (bench: a PTY
-    # reader against the time the frame was handed over). A keystroke's headline frame
-    # waited so for the views drawn after it (bench/keys.py at 120x40: on screen at
-    # 11.3-11.9 ms, ~0.5 ms before the views; with 0.5 ms at 7.9-9.5 ms). With 0.1 ms the
-    # headline is out while the views are drawn (bench/keys.py, 0.1 ms against 0.5 ms side
-    # by side: 160x48 headline 6.9 against 8.5 ms, 120x40 6.4 against 6.8; the views and the
-    # CPU per key unchanged), so the short interval stays while the app runs. The threads
-    # that want the GIL are the writer and the key reader, and only when they have something
-    # to pass on; with none waiting the interval costs nothing.
+    # thread goes on: up to the 5 ms switch interval, often twice (the first frame reached
+    # the terminal a median 12 ms after it was ready, with 0.5 ms 2.5 ms: a PTY reader
+    # against the time the frame was handed over). With 0.1 ms a keystroke's headline frame
+    # is out while the views after it are drawn (bench/keys.py, side by side against 0.5 ms:
+    # 160x48 headline 6.9 against 8.5 ms; the views and the CPU per key unchanged). Only the
+    # writer and the key reader want the GIL, and only with something to pass on: with none
+    # waiting the interval costs nothing.
     sys.setswitchinterval(SWITCH_S)
     app.run()
     if app.return_code and app.recovery.path.exists():  # ended by an error: say where the edits are
