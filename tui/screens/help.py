@@ -22,7 +22,7 @@ TIPS = (
     ("Default", "ctrl+u clears a field: it goes back to the default shown in grey (e.g. 'auto 35.7 %' "
                 "for MFU). ctrl+z brings the old value back; F5 reverts every field to the saved preset."),
     ("Invalid", "A bad value marks the field in red with the reason; the results keep the last good "
-                "values and say STALE until you fix it."),
+                "values and say STALE until you fix it (or ctrl+z: the field gets its last good value back)."),
     ("Explain", "Click a row of the results table (or Tab to it, move and press Enter) to see the "
                 "formula, the values used and where each default comes from; ctrl+p 'explain' too."),
     ("Undo", "ctrl+z undoes the last change to the scenario (typing into one field is one step), "
